@@ -1,0 +1,130 @@
+using System.Collections.Frozen;
+
+namespace Dispatch.Domain;
+
+/// <summary>The district this deployment serves; its code prefixes incident numbers.</summary>
+public sealed record District(string Code, string Zh, string En);
+
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<UnitKind>))]
+public enum UnitKind { Hub, Department, StreetOffice }
+
+/// <summary>A responsible unit (责任单位): a district department, the operations hub, or a street office.</summary>
+public sealed record Unit(string Code, string Zh, string En, UnitKind Kind);
+
+/// <summary>One of the district's streets and towns (街镇), with the office responsible for its area (属地).</summary>
+public sealed record Street(string Code, string Zh, string En, string Office, GeoPoint Centre);
+
+/// <summary>A lead unit and co-units; <c>$street</c> stands for the office of the incident's street.</summary>
+public sealed record Route(string Lead, IReadOnlyList<string> CoUnits)
+{
+    public const string StreetOffice = "$street";
+}
+
+/// <summary>Overrides the route of some types in some streets.</summary>
+public sealed record RouteRule(IReadOnlyList<string> Types, IReadOnlyList<string> Streets, Route Route)
+{
+    public bool Matches(string type, string street) =>
+        (Types.Count == 0 || Types.Contains(type)) && (Streets.Count == 0 || Streets.Contains(street));
+
+    /// <summary>Rules naming both types and streets beat those naming one, which beat catch-alls.</summary>
+    public int Specificity => (Types.Count > 0 ? 2 : 0) + (Streets.Count > 0 ? 1 : 0);
+}
+
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<AutoFiling>))]
+public enum AutoFiling { Never, Always, WhenConfident }
+
+/// <summary>How an incident of a type is filed: by a dispatcher, always by itself, or by itself when an AI detection is confident enough; and whether it then dispatches itself (机器派单).</summary>
+public sealed record FilingRule(AutoFiling Auto, double MinConfidence, bool AutoDispatch)
+{
+    public bool FilesItself(double? confidence) => Auto switch
+    {
+        AutoFiling.Always => true,
+        AutoFiling.WhenConfident => confidence is { } c && c >= MinConfidence,
+        _ => false,
+    };
+}
+
+/// <summary>What a result must carry before the incident can be handled.</summary>
+public sealed record ClosingConditions(bool PhotoRequired, bool NoteRequired, bool LocationRequired)
+{
+    public static readonly ClosingConditions None = new(false, false, false);
+}
+
+/// <summary>An incident type of a scenario, with its priority, deadlines per stage, route and rules.</summary>
+public sealed record IncidentType(
+    string Code, string Scenario, string Zh, string En, Priority Priority,
+    IReadOnlyDictionary<Stage, Allowance> Deadlines, Route Route, FilingRule Filing, ClosingConditions Closing);
+
+/// <summary>One of the ten integrated scenarios (高效处置一件事).</summary>
+public sealed record Scenario(
+    string Id, string Zh, string En, string LeadUnit, IReadOnlyList<string> CoUnits, bool PersonalData,
+    IReadOnlyList<IncidentType> Types, IReadOnlyList<RouteRule> Routing);
+
+/// <summary>A priority class with its default deadlines.</summary>
+public sealed record PriorityClass(Priority Priority, string Zh, string En, IReadOnlyDictionary<Stage, Allowance> Deadlines);
+
+/// <summary>
+/// The catalog: scenarios, incident types, units, streets, priorities, routing and the working calendar.
+/// It is data (the files under <c>catalog/</c>), loaded and validated by <see cref="CatalogLoader"/>.
+/// </summary>
+public sealed class Catalog
+{
+    /// <summary>The stages every incident type must have a deadline for; arriving is optional.</summary>
+    public static readonly IReadOnlyList<Stage> RequiredStages =
+        [Stage.Filing, Stage.Dispatching, Stage.Accepting, Stage.Handling, Stage.Reviewing];
+
+    private readonly FrozenDictionary<string, IncidentType> _types;
+    private readonly FrozenDictionary<string, Unit> _units;
+    private readonly FrozenDictionary<string, Street> _streets;
+    private readonly FrozenDictionary<string, Scenario> _scenarios;
+
+    public Catalog(
+        string version, District district, WorkingCalendar calendar, Allowance reopenWindow,
+        IEnumerable<PriorityClass> priorities, IEnumerable<Unit> units, IEnumerable<Street> streets, IEnumerable<Scenario> scenarios)
+    {
+        Version = version;
+        District = district;
+        Calendar = calendar;
+        ReopenWindow = reopenWindow;
+        Priorities = priorities.ToFrozenDictionary(p => p.Priority);
+        _units = units.ToFrozenDictionary(u => u.Code);
+        _streets = streets.ToFrozenDictionary(s => s.Code);
+        _scenarios = scenarios.ToFrozenDictionary(s => s.Id);
+        _types = _scenarios.Values.SelectMany(s => s.Types).ToFrozenDictionary(t => t.Code);
+    }
+
+    public string Version { get; }
+    public District District { get; }
+    public WorkingCalendar Calendar { get; }
+    /// <summary>How long after closing or dismissal an incident may be reopened.</summary>
+    public Allowance ReopenWindow { get; }
+    public IReadOnlyDictionary<Priority, PriorityClass> Priorities { get; }
+    public IEnumerable<Unit> Units => _units.Values;
+    public IEnumerable<Street> Streets => _streets.Values;
+    public IEnumerable<Scenario> Scenarios => _scenarios.Values;
+    public IEnumerable<IncidentType> Types => _types.Values;
+
+    public IncidentType? FindType(string? code) => code is not null && _types.TryGetValue(code, out var t) ? t : null;
+    public Unit? FindUnit(string? code) => code is not null && _units.TryGetValue(code, out var u) ? u : null;
+    public Street? FindStreet(string? code) => code is not null && _streets.TryGetValue(code, out var s) ? s : null;
+    public Scenario? FindScenario(string? id) => id is not null && _scenarios.TryGetValue(id, out var s) ? s : null;
+
+    /// <summary>Routing as data: (scenario, type, street) → lead unit and co-units, with <c>$street</c> resolved.</summary>
+    public Route Route(string typeCode, string streetCode)
+    {
+        var type = FindType(typeCode) ?? throw new ArgumentException($"unknown incident type '{typeCode}'", nameof(typeCode));
+        var street = FindStreet(streetCode) ?? throw new ArgumentException($"unknown street '{streetCode}'", nameof(streetCode));
+        var route = _scenarios[type.Scenario].Routing
+            .Where(r => r.Matches(type.Code, street.Code))
+            .OrderByDescending(r => r.Specificity)
+            .Select(r => r.Route)
+            .FirstOrDefault() ?? type.Route;
+        string Resolve(string unit) => unit == global::Dispatch.Domain.Route.StreetOffice ? street.Office : unit;
+        var lead = Resolve(route.Lead);
+        return new Route(lead, [.. route.CoUnits.Select(Resolve).Where(u => u != lead).Distinct()]);
+    }
+
+    /// <summary>The time each stage of an incident of this type is allotted, converted into its measure.</summary>
+    public IReadOnlyDictionary<Stage, TimeAllotment> Allotments(IncidentType type) =>
+        type.Deadlines.ToDictionary(d => d.Key, d => new TimeAllotment(d.Value.Kind, d.Value.Length(Calendar.WorkingDay)));
+}

@@ -1,0 +1,273 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Dispatch.Domain;
+
+/// <summary>The catalog files are inconsistent; the message names each file and entry at fault.</summary>
+public sealed class CatalogException(IReadOnlyList<string> problems)
+    : Exception("The catalog is inconsistent:" + string.Concat(problems.Select(p => Environment.NewLine + "  - " + p)))
+{
+    public IReadOnlyList<string> Problems { get; } = problems;
+}
+
+/// <summary>
+/// Loads the catalog from its folder: <c>catalog.json</c> (version, district, calendar, priorities),
+/// <c>units.json</c>, <c>streets.json</c> and one file per scenario under <c>scenarios/</c>.
+/// Every problem is reported with its file and entry; nothing half-loaded is ever returned.
+/// </summary>
+public static class CatalogLoader
+{
+    public const string ManifestFile = "catalog.json";
+    public const string UnitsFile = "units.json";
+    public const string StreetsFile = "streets.json";
+    public const string ScenariosFolder = "scenarios";
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    };
+
+    /// <summary>The catalog shipped with the project: the <c>catalog</c> folder next to the program, else the repository's.</summary>
+    public static string DefaultDirectory()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "catalog");
+            if (File.Exists(Path.Combine(candidate, ManifestFile))) return candidate;
+        }
+        throw new DirectoryNotFoundException($"no catalog folder with {ManifestFile} next to {AppContext.BaseDirectory} or above it");
+    }
+
+    public static Catalog Load(string directory)
+    {
+        var problems = new List<string>();
+        var manifest = Read<ManifestDto>(directory, ManifestFile, problems);
+        var units = Read<UnitsDto>(directory, UnitsFile, problems);
+        var streets = Read<StreetsDto>(directory, StreetsFile, problems);
+        var scenarioFiles = Directory.Exists(Path.Combine(directory, ScenariosFolder))
+            ? Directory.GetFiles(Path.Combine(directory, ScenariosFolder), "*.json").Order(StringComparer.Ordinal).ToList()
+            : [];
+        if (scenarioFiles.Count == 0) problems.Add($"{ScenariosFolder}/: no scenario files");
+        var scenarios = scenarioFiles
+            .Select(f => (File: $"{ScenariosFolder}/{Path.GetFileName(f)}", Dto: Read<ScenarioDto>(directory, $"{ScenariosFolder}/{Path.GetFileName(f)}", problems)))
+            .Where(s => s.Dto is not null)
+            .ToList();
+        if (manifest is null || units is null || streets is null) throw new CatalogException(problems);
+
+        var v = new Validator(problems);
+        var calendar = v.Calendar(manifest.Calendar);
+        var reopen = v.Allowance(ManifestFile, "reopenWindow", manifest.ReopenWindow) ?? new Allowance(30, AllowanceUnit.Days);
+        var district = manifest.District is { Code.Length: > 0 } d ? d : v.Fail<District>(ManifestFile, "district", "needs a code (the incident number prefix), zh and en");
+        var version = string.IsNullOrWhiteSpace(manifest.Version) ? v.Fail<string>(ManifestFile, "version", "is missing") : manifest.Version;
+        var priorities = v.Priorities(manifest.Priorities);
+        var unitList = v.Units(units.Units ?? []);
+        var knownUnits = unitList.Select(u => u.Code).ToHashSet();
+        var streetList = v.Streets(streets.Streets ?? [], unitList);
+        var knownStreets = streetList.Select(s => s.Code).ToHashSet();
+        var seenTypes = new Dictionary<string, string>();
+        var seenScenarios = new Dictionary<string, string>();
+        var scenarioList = scenarios
+            .Select(s => v.Scenario(s.File, s.Dto!, priorities, knownUnits, knownStreets, seenTypes, seenScenarios))
+            .OfType<Scenario>()
+            .ToList();
+        if (problems.Count > 0) throw new CatalogException(problems);
+        return new Catalog(version!, district!, calendar!, reopen, priorities.Values, unitList, streetList, scenarioList);
+    }
+
+    private static T? Read<T>(string directory, string file, List<string> problems) where T : class
+    {
+        var path = Path.Combine(directory, file);
+        if (!File.Exists(path))
+        {
+            problems.Add($"{file}: file not found in {directory}");
+            return null;
+        }
+        try
+        {
+            var value = JsonSerializer.Deserialize<T>(File.ReadAllText(path), Json);
+            if (value is null) problems.Add($"{file}: is empty");
+            return value;
+        }
+        catch (JsonException e)
+        {
+            problems.Add($"{file}: line {e.LineNumber + 1}: {e.Message}");
+            return null;
+        }
+    }
+
+    private sealed class Validator(List<string> problems)
+    {
+        public T? Fail<T>(string file, string entry, string problem)
+        {
+            problems.Add($"{file}: {entry}: {problem}");
+            return default;
+        }
+
+        public Allowance? Allowance(string file, string entry, string? text)
+        {
+            if (text is null) return null;
+            return Domain.Allowance.TryParse(text, out var a) ? a : Fail<Allowance?>(file, entry, $"'{text}' is not an allowance (e.g. 15m, 2h, 2wh, 1wd)");
+        }
+
+        public WorkingCalendar? Calendar(CalendarDto? dto)
+        {
+            const string file = ManifestFile;
+            if (dto is null) return Fail<WorkingCalendar>(file, "calendar", "is missing");
+            TimeOnly Time(string entry, string? text, TimeOnly fallback) =>
+                text is null ? fallback
+                : TimeOnly.TryParseExact(text, "HH:mm", CultureInfo.InvariantCulture, DateTimeStyles.None, out var t) ? t
+                : Fail<TimeOnly>(file, $"calendar.{entry}", $"'{text}' is not a time (HH:mm)");
+            List<DateOnly> Days(string entry, List<string>? texts) =>
+                [.. (texts ?? []).Select(t => DateOnly.TryParseExact(t, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)
+                    ? d : Fail<DateOnly>(file, $"calendar.{entry}", $"'{t}' is not a date (yyyy-MM-dd)"))];
+            var weekend = (dto.Weekend ?? ["Saturday", "Sunday"])
+                .Select(w => Enum.TryParse<DayOfWeek>(w, true, out var d) ? d : Fail<DayOfWeek>(file, "calendar.weekend", $"'{w}' is not a day of the week"))
+                .ToList();
+            var start = Time("workdayStart", dto.WorkdayStart, new TimeOnly(9, 0));
+            var end = Time("workdayEnd", dto.WorkdayEnd, new TimeOnly(17, 30));
+            if (end <= start) return Fail<WorkingCalendar>(file, "calendar", $"the working day must end after it starts ({start:HH:mm}–{end:HH:mm})");
+            return new WorkingCalendar(
+                WorkingCalendar.Shanghai(dto.TimeZone ?? "Asia/Shanghai"), start, end, weekend,
+                Days("holidays", dto.Holidays), Days("workingWeekendDays", dto.WorkingWeekendDays));
+        }
+
+        public Dictionary<Priority, PriorityClass> Priorities(Dictionary<string, PriorityDto>? dtos)
+        {
+            var result = new Dictionary<Priority, PriorityClass>();
+            foreach (var (name, dto) in dtos ?? [])
+            {
+                if (!Enum.TryParse<Priority>(name, false, out var priority) || !Enum.IsDefined(priority))
+                {
+                    Fail<object>(ManifestFile, $"priorities.{name}", "is not a priority (P1–P4)");
+                    continue;
+                }
+                result[priority] = new PriorityClass(priority, dto.Zh ?? name, dto.En ?? name, Deadlines(ManifestFile, $"priorities.{name}", dto.Deadlines));
+            }
+            foreach (var p in Enum.GetValues<Priority>().Where(p => !result.ContainsKey(p)))
+                Fail<object>(ManifestFile, $"priorities.{p}", "is missing");
+            return result;
+        }
+
+        public Dictionary<Stage, Allowance> Deadlines(string file, string entry, Dictionary<string, string>? texts)
+        {
+            var result = new Dictionary<Stage, Allowance>();
+            foreach (var (stageName, text) in texts ?? [])
+            {
+                if (!Enum.TryParse<Stage>(stageName, true, out var stage) || !Enum.IsDefined(stage))
+                    Fail<object>(file, $"{entry}.deadlines.{stageName}", $"is not a stage ({string.Join(", ", Enum.GetNames<Stage>().Select(n => n.ToLowerInvariant()))})");
+                else if (Allowance(file, $"{entry}.deadlines.{stageName}", text) is { } a)
+                    result[stage] = a;
+            }
+            return result;
+        }
+
+        public List<Unit> Units(List<Unit> units)
+        {
+            var seen = new HashSet<string>();
+            foreach (var u in units)
+            {
+                if (string.IsNullOrWhiteSpace(u.Code)) Fail<object>(UnitsFile, $"unit '{u.Zh}'", "has no code");
+                else if (!seen.Add(u.Code)) Fail<object>(UnitsFile, $"unit {u.Code}", "duplicate code");
+                if (string.IsNullOrWhiteSpace(u.Zh) || string.IsNullOrWhiteSpace(u.En)) Fail<object>(UnitsFile, $"unit {u.Code}", "needs zh and en names");
+            }
+            return units;
+        }
+
+        public List<Street> Streets(List<Street> streets, List<Unit> units)
+        {
+            var seen = new HashSet<string>();
+            foreach (var s in streets)
+            {
+                if (string.IsNullOrWhiteSpace(s.Code)) Fail<object>(StreetsFile, $"street '{s.Zh}'", "has no code");
+                else if (!seen.Add(s.Code)) Fail<object>(StreetsFile, $"street {s.Code}", "duplicate code");
+                if (units.FirstOrDefault(u => u.Code == s.Office) is not { Kind: UnitKind.StreetOffice })
+                    Fail<object>(StreetsFile, $"street {s.Code}", $"office '{s.Office}' is not a street office in {UnitsFile}");
+                if (!s.Centre.IsValid) Fail<object>(StreetsFile, $"street {s.Code}", "centre is not a WGS-84 position");
+            }
+            return streets;
+        }
+
+        public Scenario? Scenario(
+            string file, ScenarioDto dto, Dictionary<Priority, PriorityClass> priorities,
+            HashSet<string> units, HashSet<string> streets, Dictionary<string, string> seenTypes, Dictionary<string, string> seenScenarios)
+        {
+            if (string.IsNullOrWhiteSpace(dto.Id)) return Fail<Scenario>(file, "id", "is missing");
+            if (seenScenarios.TryGetValue(dto.Id, out var other)) return Fail<Scenario>(file, $"scenario {dto.Id}", $"duplicate id (also in {other})");
+            seenScenarios[dto.Id] = file;
+            void Unit(string entry, string? code, bool allowStreet = true)
+            {
+                if (code is null) Fail<object>(file, entry, "no unit given");
+                else if (!units.Contains(code) && !(allowStreet && code == Route.StreetOffice))
+                    Fail<object>(file, entry, $"unknown unit '{code}'");
+            }
+            Unit("lead", dto.Lead, allowStreet: false);
+            foreach (var co in dto.CoUnits ?? []) Unit("coUnits", co);
+            Route RouteOf(string entry, RouteDto? r)
+            {
+                if (r is null) return new Route(dto.Lead ?? "", []);
+                Unit($"{entry}.lead", r.Lead);
+                foreach (var co in r.CoUnits ?? []) Unit($"{entry}.coUnits", co);
+                return new Route(r.Lead ?? "", r.CoUnits ?? []);
+            }
+
+            var types = new List<IncidentType>();
+            foreach (var t in dto.Types ?? [])
+            {
+                var entry = $"type {t.Code}";
+                if (string.IsNullOrWhiteSpace(t.Code)) { Fail<object>(file, "types", "a type has no code"); continue; }
+                if (seenTypes.TryGetValue(t.Code, out var where)) { Fail<object>(file, entry, $"duplicate code (also in {where})"); continue; }
+                seenTypes[t.Code] = file;
+                if (string.IsNullOrWhiteSpace(t.Zh) || string.IsNullOrWhiteSpace(t.En)) Fail<object>(file, entry, "needs zh and en names");
+                if (!Enum.TryParse<Priority>(t.Priority, false, out var priority) || !priorities.TryGetValue(priority, out var defaults))
+                {
+                    Fail<object>(file, entry, $"priority '{t.Priority}' is not one of P1–P4");
+                    continue;
+                }
+                var deadlines = new Dictionary<Stage, Allowance>(defaults.Deadlines);
+                foreach (var (stage, a) in Deadlines(file, entry, t.Deadlines)) deadlines[stage] = a;
+                foreach (var missing in Catalog.RequiredStages.Where(s => !deadlines.ContainsKey(s)))
+                    Fail<object>(file, entry, $"has no deadline for stage {missing.ToString().ToLowerInvariant()} (neither its own nor {priority}'s)");
+                var filing = t.Filing ?? new FilingDto(null, null, null);
+                var auto = filing.Auto is null ? AutoFiling.Never
+                    : Enum.TryParse<AutoFiling>(filing.Auto, true, out var af) ? af
+                    : Fail<AutoFiling>(file, $"{entry}.filing.auto", $"'{filing.Auto}' is not one of never, always, whenConfident");
+                var min = filing.MinConfidence ?? 1.0;
+                if (min is <= 0 or > 1) Fail<object>(file, $"{entry}.filing.minConfidence", "must lie in (0, 1]");
+                if (filing.AutoDispatch == true && auto == AutoFiling.Never)
+                    Fail<object>(file, $"{entry}.filing", "autoDispatch needs auto filing");
+                var closing = t.Closing ?? new ClosingDto(null, null, null);
+                types.Add(new IncidentType(
+                    t.Code, dto.Id, t.Zh ?? "", t.En ?? "", priority, deadlines, RouteOf($"{entry}.route", t.Route),
+                    new FilingRule(auto, min, filing.AutoDispatch ?? false),
+                    new ClosingConditions(closing.PhotoRequired ?? false, closing.NoteRequired ?? false, closing.LocationRequired ?? false)));
+            }
+            if (types.Count == 0) Fail<object>(file, $"scenario {dto.Id}", "has no incident types");
+
+            var rules = new List<RouteRule>();
+            foreach (var (r, i) in (dto.Routing ?? []).Select((r, i) => (r, i)))
+            {
+                var entry = $"routing[{i}]";
+                foreach (var type in r.Types ?? []) if (!types.Any(t => t.Code == type)) Fail<object>(file, entry, $"unknown type '{type}' (not in this scenario)");
+                foreach (var street in r.Streets ?? []) if (!streets.Contains(street)) Fail<object>(file, entry, $"unknown street '{street}'");
+                if (r.Route is null) Fail<object>(file, entry, "has no route");
+                else rules.Add(new RouteRule(r.Types ?? [], r.Streets ?? [], RouteOf($"{entry}.route", r.Route)));
+            }
+            return new Scenario(dto.Id, dto.Zh ?? dto.Id, dto.En ?? dto.Id, dto.Lead ?? "", dto.CoUnits ?? [], dto.PersonalData ?? false, types, rules);
+        }
+    }
+
+    private sealed record ManifestDto(string? Version, District? District, string? ReopenWindow, CalendarDto? Calendar, Dictionary<string, PriorityDto>? Priorities);
+    private sealed record CalendarDto(string? TimeZone, string? WorkdayStart, string? WorkdayEnd, List<string>? Weekend, List<string>? Holidays, List<string>? WorkingWeekendDays);
+    private sealed record PriorityDto(string? Zh, string? En, Dictionary<string, string>? Deadlines);
+    private sealed record UnitsDto(List<Unit>? Units);
+    private sealed record StreetsDto(List<Street>? Streets);
+    private sealed record ScenarioDto(string? Id, string? Zh, string? En, string? Lead, List<string>? CoUnits, bool? PersonalData, List<TypeDto>? Types, List<RuleDto>? Routing);
+    private sealed record TypeDto(string? Code, string? Zh, string? En, string? Priority, Dictionary<string, string>? Deadlines, RouteDto? Route, FilingDto? Filing, ClosingDto? Closing);
+    private sealed record RouteDto(string? Lead, List<string>? CoUnits);
+    private sealed record FilingDto(string? Auto, double? MinConfidence, bool? AutoDispatch);
+    private sealed record ClosingDto(bool? PhotoRequired, bool? NoteRequired, bool? LocationRequired);
+    private sealed record RuleDto(List<string>? Types, List<string>? Streets, RouteDto? Route);
+}

@@ -1,0 +1,310 @@
+using System.Collections.Frozen;
+using System.Collections.Immutable;
+
+namespace Dispatch.Domain;
+
+/// <summary>
+/// The incident lifecycle of DOMAIN.md as one state machine: <see cref="Execute"/> decides whether a command is
+/// allowed and which events it produces; <see cref="Evolve"/> folds an event into the incident. Pure: time comes in
+/// as an argument, and nothing here knows about grains, storage or transport.
+/// </summary>
+public sealed class Lifecycle(Catalog catalog)
+{
+    private const int MaxText = 4000;
+
+    private static readonly IncidentState[] Open =
+    [
+        IncidentState.Reported, IncidentState.Filed, IncidentState.Dispatched, IncidentState.Returned,
+        IncidentState.Accepted, IncidentState.InProgress, IncidentState.UnderReview,
+    ];
+
+    private static readonly IncidentState[] Working = [IncidentState.Dispatched, IncidentState.Accepted, IncidentState.InProgress];
+
+    /// <summary>The states in which each command is allowed: the transition table in one place.</summary>
+    public static readonly FrozenDictionary<Type, IncidentState[]> AllowedIn = new Dictionary<Type, IncidentState[]>
+    {
+        [typeof(FileIncident)] = [IncidentState.Reported],
+        [typeof(DismissIncident)] = [IncidentState.Reported],
+        [typeof(DispatchIncident)] = [IncidentState.Filed, IncidentState.Returned],
+        [typeof(AcceptAssignment)] = Working,
+        [typeof(ReturnAssignment)] = Working,
+        [typeof(ArriveOnSite)] = Working,
+        [typeof(SubmitResult)] = Working,
+        [typeof(ApproveReview)] = [IncidentState.UnderReview],
+        [typeof(RequestRework)] = [IncidentState.UnderReview],
+        [typeof(ReopenIncident)] = [IncidentState.Closed, IncidentState.Dismissed],
+        [typeof(MergeIncident)] = [IncidentState.Reported, IncidentState.Filed],
+        [typeof(AbsorbIncident)] = Open,
+        [typeof(ApproveExtension)] = Open,
+        [typeof(DeferIncident)] = [IncidentState.Filed, IncidentState.Dispatched, IncidentState.Returned, IncidentState.Accepted, IncidentState.InProgress],
+        [typeof(ResumeIncident)] = [IncidentState.Filed, IncidentState.Dispatched, IncidentState.Returned, IncidentState.Accepted, IncidentState.InProgress],
+        [typeof(CheckDeadlines)] = Enum.GetValues<IncidentState>(),
+        [typeof(AddNote)] = Enum.GetValues<IncidentState>(),
+    }.ToFrozenDictionary();
+
+    public Catalog Catalog => catalog;
+
+    private WorkingCalendar Calendar => catalog.Calendar;
+
+    /// <summary>
+    /// Decides <paramref name="command"/> against <paramref name="incident"/> (null before it is reported) at
+    /// <paramref name="now"/>. Accepted: the events, numbered after the incident's version and stamped with the
+    /// command's id, actor, time and reason, and the incident after them. Refused: why, and nothing else.
+    /// </summary>
+    public Outcome Execute(string number, Incident? incident, IncidentCommand command, DateTimeOffset now)
+    {
+        if (string.IsNullOrWhiteSpace(command.CommandId))
+            return Outcome.Refused(RefusalKind.InvalidArgument, "commandId: is required (a client-chosen id that makes retries safe)");
+        if (command.Actor is null || string.IsNullOrWhiteSpace(command.Actor.UserId))
+            return Outcome.Refused(RefusalKind.InvalidArgument, "actor.userId: is required");
+
+        Decision decision;
+        if (command is ReportIncident report)
+        {
+            if (incident is not null)
+                return Outcome.Refused(RefusalKind.IllegalTransition, $"{command.Name} is not allowed: incident {number} already exists in state {incident.State}");
+            decision = Report(number, report, now);
+        }
+        else if (incident is null)
+        {
+            return Outcome.Refused(RefusalKind.NotFound, $"incident {number} does not exist");
+        }
+        else
+        {
+            var allowed = AllowedIn[command.GetType()];
+            if (!allowed.Contains(incident.State))
+                return Outcome.Refused(RefusalKind.IllegalTransition,
+                    $"{command.Name} is not allowed in state {incident.State} (incident {number}; allowed in {string.Join(", ", allowed)})");
+            if (incident.Deferred && command is not (ResumeIncident or AddNote or CheckDeadlines or AbsorbIncident))
+                return Outcome.Refused(RefusalKind.IllegalTransition,
+                    $"{command.Name} is not allowed while incident {number} is deferred (挂账, state {incident.State}); resume it first");
+            decision = Decide(incident, command, now);
+        }
+        if (decision.Refusal is { } refusal) return new Outcome(null, [], refusal);
+
+        var reason = command switch
+        {
+            DismissIncident c => c.Reason, ReturnAssignment c => c.Reason, RequestRework c => c.Reason,
+            ReopenIncident c => c.Reason, MergeIncident c => c.Reason, ApproveExtension c => c.Reason,
+            DeferIncident c => c.Reason, ResumeIncident c => c.Reason,
+            _ => null,
+        };
+        var seq = incident?.Version ?? 0;
+        var stamped = decision.Events
+            .Select(e => e with { Seq = ++seq, At = now, CommandId = command.CommandId, Actor = command.Actor, Reason = reason })
+            .ToList();
+        var after = stamped.Aggregate(incident, Evolve);
+        return new Outcome(after, stamped, null);
+    }
+
+    private Decision Report(string number, ReportIncident c, DateTimeOffset now)
+    {
+        if (catalog.FindType(c.Type) is not { } type) return Invalid("type", $"'{c.Type}' is not an incident type of the catalog");
+        if (catalog.FindStreet(c.Street) is null) return Invalid("street", $"'{c.Street}' is not a street of {catalog.District.En}");
+        if (!Enum.IsDefined(c.Channel)) return Invalid("channel", $"'{c.Channel}' is not a discovery channel");
+        if (Text(c.Description, "description") is { } bad) return bad;
+        if (c.Location is { IsValid: false }) return Invalid("location", "is not a WGS-84 position");
+        if (c.Confidence is < 0 or > 1) return Invalid("confidence", "must lie between 0 and 1");
+        if (c.ObservedAt > now.AddMinutes(5)) return Invalid("observedAt", $"{c.ObservedAt:O} lies in the future");
+        if (c.Reporter is { } r && string.IsNullOrWhiteSpace(r.Name)) return Invalid("reporter.name", "is required when a reporter is given");
+
+        var events = new List<IncidentEvent>
+        {
+            new IncidentReported(number, type.Scenario, type.Code, type.Priority, c.Channel, c.Street, c.Location, c.Description.Trim(),
+                c.Reporter, c.ObservedAt ?? now, c.Confidence, c.SourceRef, catalog.Allotments(type), type.Closing),
+        };
+        if (type.Filing.FilesItself(c.Confidence))
+        {
+            events.Add(new IncidentFiled(Automatic: true));
+            if (type.Filing.AutoDispatch)
+            {
+                var route = catalog.Route(type.Code, c.Street);
+                events.Add(new IncidentDispatched(route.Lead, route.CoUnits, Automatic: true));
+            }
+        }
+        return new Decision([.. events]);
+    }
+
+    private Decision Decide(Incident incident, IncidentCommand command, DateTimeOffset now) => command switch
+    {
+        FileIncident => new(new IncidentFiled(Automatic: false)),
+        DismissIncident c => !Enum.IsDefined(c.Ground) ? Invalid("ground", $"'{c.Ground}' is not a ground for dismissal")
+            : Reason(c.Reason) ?? new(new IncidentDismissed(c.Ground)),
+        DispatchIncident c => Dispatch(incident, c),
+        AcceptAssignment c => Assignment(incident, c, c.Unit, AssignmentState.Dispatched) ?? new(new AssignmentAccepted(c.Unit, c.Worker)),
+        ReturnAssignment c => Reason(c.Reason) ?? Assignment(incident, c, c.Unit, AssignmentState.Dispatched) ?? new(new AssignmentReturned(c.Unit)),
+        ArriveOnSite c => c.Location is { IsValid: false } ? Invalid("location", "is not a WGS-84 position")
+            : Assignment(incident, c, c.Unit, AssignmentState.Accepted) ?? new(new ArrivedOnSite(c.Unit, c.Location)),
+        SubmitResult c => Submit(incident, c),
+        ApproveReview c => c.Evaluation is not { Rating: >= 1 and <= 5 } ? Invalid("evaluation.rating", "must be a whole number from 1 to 5")
+            : new(new IncidentClosed(c.Evaluation)),
+        RequestRework c => Reason(c.Reason) ?? new(new ReworkRequested()),
+        ReopenIncident c => Reason(c.Reason) ?? Reopen(incident, c, now),
+        MergeIncident c => Reason(c.Reason)
+            ?? (string.IsNullOrWhiteSpace(c.Into) ? Invalid("into", "names no incident")
+            : c.Into == incident.Number ? Invalid("into", "an incident cannot be merged into itself")
+            : new(new IncidentMerged(c.Into))),
+        AbsorbIncident c => string.IsNullOrWhiteSpace(c.From) || c.From == incident.Number ? Invalid("from", "names no other incident")
+            : new(new IncidentAbsorbed(c.From)),
+        ApproveExtension c => Reason(c.Reason) ?? Extend(incident, c),
+        DeferIncident c => Reason(c.Reason) ?? new(new IncidentDeferred()),
+        ResumeIncident c => Reason(c.Reason)
+            ?? (incident.Deferred ? new(new IncidentResumed()) : Illegal($"{c.Name} is not allowed: incident {incident.Number} is not deferred")),
+        CheckDeadlines => new([.. incident.Clocks.SelectMany(clock =>
+            clock.ThresholdsPassed(now, Calendar).Select(level => (IncidentEvent)new DeadlineEscalated(clock.Stage, level)))]),
+        AddNote c => Text(c.Text, "text") ?? new(new NoteAdded(c.Text.Trim())),
+        _ => Invalid("command", $"{command.Name} is not a command this lifecycle knows"),
+    };
+
+    private Decision Dispatch(Incident incident, DispatchIncident c)
+    {
+        var route = catalog.Route(incident.Type, incident.Street);
+        var lead = c.LeadUnit ?? route.Lead;
+        IReadOnlyList<string> coUnits = c.CoUnits ?? (c.LeadUnit is null ? route.CoUnits : []);
+        if (catalog.FindUnit(lead) is null) return Invalid("leadUnit", $"'{lead}' is not a unit of the catalog");
+        if (coUnits.FirstOrDefault(u => catalog.FindUnit(u) is null) is { } unknown) return Invalid("coUnits", $"'{unknown}' is not a unit of the catalog");
+        if (coUnits.Contains(lead)) return Invalid("coUnits", $"names the lead unit '{lead}' again");
+        if (coUnits.Distinct().Count() != coUnits.Count) return Invalid("coUnits", "names a unit twice");
+        return new(new IncidentDispatched(lead, [.. coUnits], Automatic: false));
+    }
+
+    private Decision Submit(Incident incident, SubmitResult c)
+    {
+        var photos = c.Photos ?? [];
+        if (Assignment(incident, c, c.Unit, AssignmentState.InProgress) is { } refused) return refused;
+        if (incident.Closing.PhotoRequired && photos.Count == 0) return Invalid("photos", $"photo evidence is required for {incident.Type}");
+        if (photos.Any(string.IsNullOrWhiteSpace)) return Invalid("photos", "contains an empty photo reference");
+        if (incident.Closing.NoteRequired && string.IsNullOrWhiteSpace(c.Note)) return Invalid("note", $"a note is required for {incident.Type}");
+        if (c.Note is { Length: > MaxText }) return Invalid("note", $"is longer than {MaxText} characters");
+        if (incident.Closing.LocationRequired && c.Location is null) return Invalid("location", $"the position is required for {incident.Type}");
+        if (c.Location is { IsValid: false }) return Invalid("location", "is not a WGS-84 position");
+        var submitted = new ResultSubmitted(c.Unit, c.Note?.Trim(), [.. photos], c.Location);
+        var lastOne = incident.Assignments.All(a => a.Unit == c.Unit || a.State == AssignmentState.Handled);
+        return lastOne ? new(submitted, new ReviewStarted()) : new(submitted);
+    }
+
+    private Decision Reopen(Incident incident, ReopenIncident c, DateTimeOffset now)
+    {
+        var ended = incident.EndedAt ?? incident.ReportedAt;
+        var window = catalog.ReopenWindow;
+        var closesAt = Calendar.Advance(ended, window.Kind, window.Length(Calendar.WorkingDay));
+        return now > closesAt
+            ? Illegal($"{c.Name} is not allowed: the reopen window of {window} after {ended:yyyy-MM-dd HH:mm} has passed (incident {incident.Number}, state {incident.State})")
+            : new(new IncidentReopened());
+    }
+
+    private Decision Extend(Incident incident, ApproveExtension c)
+    {
+        if (c.Extra.Amount <= 0) return Invalid("extra", "must be a positive allowance such as 2h or 3wd");
+        if (c.Stage is { } s && !Enum.IsDefined(s)) return Invalid("stage", $"'{s}' is not a stage");
+        var clock = c.Stage is { } stage ? incident.Clock(stage) : incident.Clock(Stage.Handling) ?? incident.Clocks.LastOrDefault();
+        return clock is null
+            ? Illegal($"{c.Name} is not allowed: no deadline of {(c.Stage?.ToString() ?? "any stage")} is running on incident {incident.Number} (state {incident.State})")
+            : new(new DeadlineExtended(clock.Stage, c.Extra));
+    }
+
+    private static Decision? Assignment(Incident incident, IncidentCommand c, string unit, AssignmentState required)
+    {
+        if (string.IsNullOrWhiteSpace(unit)) return Invalid("unit", "is required");
+        var assignment = incident.AssignmentOf(unit);
+        if (assignment is null) return Illegal($"{c.Name} is not allowed: unit {unit} has no assignment on incident {incident.Number} (state {incident.State})");
+        return assignment.State == required ? null
+            : Illegal($"{c.Name} is not allowed: the assignment of unit {unit} is {assignment.State}, not {required} (incident {incident.Number}, state {incident.State})");
+    }
+
+    private static Decision? Reason(string? reason) => Text(reason, "reason");
+
+    private static Decision? Text(string? text, string field) =>
+        string.IsNullOrWhiteSpace(text) ? Invalid(field, "is required")
+        : text.Length > MaxText ? Invalid(field, $"is longer than {MaxText} characters")
+        : null;
+
+    private static Decision Invalid(string field, string problem) => new(new Refusal(RefusalKind.InvalidArgument, $"{field}: {problem}"));
+    private static Decision Illegal(string message) => new(new Refusal(RefusalKind.IllegalTransition, message));
+
+    /// <summary>Folds one event into the incident. Deterministic: the same timeline always gives the same incident.</summary>
+    public Incident Evolve(Incident? incident, IncidentEvent e)
+    {
+        if (e is IncidentReported r)
+            return new Incident
+            {
+                Number = r.Number, Version = e.Seq, State = IncidentState.Reported, Scenario = r.Scenario, Type = r.Type,
+                Priority = r.Priority, Channel = r.Channel, Street = r.Street, Location = r.Location, Description = r.Description,
+                Reporter = r.Reporter, ReportedAt = e.At, ObservedAt = r.ObservedAt, SourceRef = r.SourceRef,
+                Allotments = r.Allotments.ToImmutableDictionary(), Closing = r.Closing,
+            }.StartClock(Stage.Filing, e.At);
+
+        var i = (incident ?? throw new InvalidOperationException($"event {e.Seq} ({e.GetType().Name}) comes before the incident was reported")) with { Version = e.Seq };
+        return e switch
+        {
+            IncidentFiled => i.With(IncidentState.Filed).StopClock(Stage.Filing).StartClock(Stage.Dispatching, e.At),
+            IncidentDismissed => i.With(IncidentState.Dismissed) with { Clocks = [], EndedAt = e.At },
+            IncidentDispatched d => (i.With(IncidentState.Dispatched) with
+            {
+                Assignments = [new Assignment(d.LeadUnit, true, AssignmentState.Dispatched), .. d.CoUnits.Select(u => new Assignment(u, false, AssignmentState.Dispatched))],
+            }).StopClock(Stage.Dispatching).StartClock(Stage.Accepting, e.At),
+            AssignmentAccepted a => i.AssignmentOf(a.Unit)!.IsLead
+                ? i.SetAssignment(a.Unit, AssignmentState.Accepted, a.Worker).With(IncidentState.Accepted)
+                    .StopClock(Stage.Accepting).StartClock(Stage.Arriving, e.At).StartClock(Stage.Handling, e.At)
+                : i.SetAssignment(a.Unit, AssignmentState.Accepted, a.Worker),
+            AssignmentReturned a => i.AssignmentOf(a.Unit)!.IsLead
+                ? (i.With(IncidentState.Returned) with { Assignments = [], Clocks = [], Returns = i.Returns + 1 }).StartClock(Stage.Dispatching, e.At)
+                : i with { Assignments = i.Assignments.RemoveAll(x => x.Unit == a.Unit) },
+            ArrivedOnSite a => i.AssignmentOf(a.Unit)!.IsLead
+                ? i.SetAssignment(a.Unit, AssignmentState.InProgress).With(IncidentState.InProgress).StopClock(Stage.Arriving)
+                : i.SetAssignment(a.Unit, AssignmentState.InProgress),
+            ResultSubmitted s => i.SetAssignment(s.Unit, AssignmentState.Handled) is var h && h.AllAssignmentsHandled
+                ? h.With(IncidentState.Handled).StopClock(Stage.Arriving).StopClock(Stage.Handling)
+                : h,
+            ReviewStarted => i.With(IncidentState.UnderReview).StartClock(Stage.Reviewing, e.At),
+            ReworkRequested => (i.With(IncidentState.InProgress) with
+            {
+                Assignments = [.. i.Assignments.Select(x => x with { State = AssignmentState.InProgress })],
+                Reworks = i.Reworks + 1,
+            }).StopClock(Stage.Reviewing).StartClock(Stage.Handling, e.At),
+            IncidentClosed c => i.With(IncidentState.Closed) with { Clocks = [], Evaluation = c.Evaluation, EndedAt = e.At },
+            IncidentReopened => (i.With(IncidentState.Filed) with
+            {
+                Assignments = [], Clocks = [], Evaluation = null, EndedAt = null, Reopens = i.Reopens + 1,
+            }).StartClock(Stage.Dispatching, e.At),
+            IncidentMerged m => i.With(IncidentState.Merged) with { Clocks = [], MergedInto = m.Into, EndedAt = e.At },
+            IncidentAbsorbed a => i with { MergedFrom = i.MergedFrom.Add(a.From) },
+            DeadlineExtended x => i.MapClock(x.Stage, c => c.Extend(x.Extra.Length(Calendar.WorkingDay))),
+            IncidentDeferred => i with { Deferred = true, Clocks = [.. i.Clocks.Select(c => c.Pause(e.At, Calendar))] },
+            IncidentResumed => i with { Deferred = false, Clocks = [.. i.Clocks.Select(c => c.Resume(e.At))] },
+            DeadlineEscalated x => i.MapClock(x.Stage, c => c with { Reached = Max(c.Reached, x.Level) }) with { Escalation = Max(i.Escalation, x.Level) },
+            NoteAdded => i,
+            _ => throw new InvalidOperationException($"event {e.Seq} has unknown kind {e.GetType().Name}"),
+        };
+    }
+
+    /// <summary>Rebuilds an incident from its timeline.</summary>
+    public Incident? Replay(IEnumerable<IncidentEvent> timeline) => timeline.Aggregate((Incident?)null, Evolve);
+
+    private static EscalationLevel Max(EscalationLevel a, EscalationLevel b) => a > b ? a : b;
+
+    private readonly record struct Decision(IReadOnlyList<IncidentEvent> Events, Refusal? Refusal)
+    {
+        public Decision(params IncidentEvent[] events) : this(events, null) { }
+        public Decision(Refusal refusal) : this([], refusal) { }
+    }
+
+}
+
+internal static class IncidentTransitions
+{
+    public static Incident With(this Incident i, IncidentState state) => i with { State = state };
+
+    public static Incident StartClock(this Incident i, Stage stage, DateTimeOffset at) =>
+        i.Allotments.TryGetValue(stage, out var allotment)
+            ? i with { Clocks = i.Clocks.RemoveAll(c => c.Stage == stage).Add(StageClock.Start(stage, allotment, at)) }
+            : i;
+
+    public static Incident StopClock(this Incident i, Stage stage) => i with { Clocks = i.Clocks.RemoveAll(c => c.Stage == stage) };
+
+    public static Incident MapClock(this Incident i, Stage stage, Func<StageClock, StageClock> change) =>
+        i with { Clocks = [.. i.Clocks.Select(c => c.Stage == stage ? change(c) : c)] };
+
+    public static Incident SetAssignment(this Incident i, string unit, AssignmentState state, string? worker = null) =>
+        i with { Assignments = [.. i.Assignments.Select(a => a.Unit == unit ? a with { State = state, Worker = worker ?? a.Worker } : a)] };
+}
