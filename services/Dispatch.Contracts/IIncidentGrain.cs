@@ -1,0 +1,27 @@
+using Dispatch.Domain;
+
+namespace Dispatch.Contracts;
+
+/// <summary>
+/// One incident (案件), keyed by its number (e.g. <c>PT-20261128-000123</c>). It alone changes the incident:
+/// every command goes through <see cref="ExecuteAsync"/>, is decided by the domain's lifecycle, persisted,
+/// and its events are published to the event stream in order.
+/// </summary>
+[Alias("Dispatch.IIncidentGrain")]
+public interface IIncidentGrain : IGrainWithStringKey
+{
+    /// <summary>
+    /// Applies a command. A command id seen before returns the first result and changes nothing.
+    /// A refused command returns the refusal and changes nothing. Returns only once the effect is durable.
+    /// </summary>
+    [Alias("Execute")]
+    Task<CommandResult> ExecuteAsync(IncidentCommand command);
+
+    /// <summary>The incident now, or null when it has not been reported.</summary>
+    [Alias("Get")]
+    Task<Incident?> GetAsync();
+
+    /// <summary>The timeline: every event from <paramref name="afterSeq"/> + 1 on, in order.</summary>
+    [Alias("GetTimeline")]
+    Task<IReadOnlyList<IncidentEvent>> GetTimelineAsync(long afterSeq = 0);
+}

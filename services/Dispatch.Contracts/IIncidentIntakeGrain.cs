@@ -1,0 +1,15 @@
+using Dispatch.Domain;
+
+namespace Dispatch.Contracts;
+
+/// <summary>
+/// Where new incidents come in (from alerts, the hotline, grid patrol, the citizen app): gives each report a
+/// number a person can read out on the phone and creates its <see cref="IIncidentGrain"/>. The same report
+/// (same actor and command id) always gets the same number.
+/// </summary>
+[Alias("Dispatch.IIncidentIntakeGrain")]
+public interface IIncidentIntakeGrain : IGrainWithIntegerKey
+{
+    [Alias("Report")]
+    Task<CommandResult> ReportAsync(ReportIncident report);
+}

@@ -1,0 +1,152 @@
+using Dispatch.Contracts;
+using Dispatch.Domain;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Dispatch.Grains;
+
+/// <summary>
+/// One incident. Commands are decided by the domain's <see cref="Lifecycle"/>; an accepted one is written to
+/// grain storage before it is answered, then its events go to the event stream and the deadline reminders are
+/// brought in line with the running clocks. Whatever of that after-work fails is retried by a timer and on the
+/// next activation, because the timeline in storage is the outbox.
+/// </summary>
+public sealed class IncidentGrain(
+    [PersistentState("incident", DispatchStorage.Incidents)] IPersistentState<IncidentRecord> record,
+    Lifecycle lifecycle,
+    IIncidentEventLog eventLog,
+    TimeProvider time,
+    IOptions<DeadlineOptions> deadlines,
+    ILogger<IncidentGrain> logger) : Grain, IIncidentGrain, IRemindable
+{
+    private const string DeadlinePrefix = "deadline:";
+
+    private long? _published;
+    private Dictionary<string, DateTimeOffset?>? _reminders;
+    private IGrainTimer? _retry;
+
+    private string Number => this.GetPrimaryKeyString();
+    private WorkingCalendar Calendar => lifecycle.Catalog.Calendar;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (record.State.Incident is not null) await SettleOrRetryAsync();
+    }
+
+    public Task<Incident?> GetAsync() => Task.FromResult(record.State.Incident);
+
+    public Task<IReadOnlyList<IncidentEvent>> GetTimelineAsync(long afterSeq = 0) =>
+        Task.FromResult<IReadOnlyList<IncidentEvent>>([.. record.State.Timeline.Where(e => e.Seq > afterSeq)]);
+
+    public async Task<CommandResult> ExecuteAsync(IncidentCommand command)
+    {
+        if (command.CommandId is { } id && record.State.Results.TryGetValue(id, out var first))
+        {
+            await SettleOrRetryAsync();
+            return first;
+        }
+        var outcome = lifecycle.Execute(Number, record.State.Incident, command, time.GetUtcNow());
+        if (outcome.Refusal is { } refusal) return CommandResult.Refused(Number, command.CommandId ?? "", refusal);
+        if (outcome.Events.Count == 0) return new CommandResult(Number, command.CommandId, 0, 0, outcome.Incident!.State, null);
+
+        if (command is MergeIncident merge && await AbsorbIntoAsync(merge) is { } mergeRefused)
+            return CommandResult.Refused(Number, command.CommandId, mergeRefused);
+
+        var result = new CommandResult(Number, command.CommandId, outcome.Events[0].Seq, outcome.Events[^1].Seq, outcome.Incident!.State, null);
+        var before = record.State;
+        record.State = before with
+        {
+            Incident = outcome.Incident,
+            Timeline = before.Timeline.AddRange(outcome.Events),
+            Results = before.Results.SetItem(command.CommandId, result),
+        };
+        try
+        {
+            await record.WriteStateAsync();
+        }
+        catch (Exception e)
+        {
+            // Whatever storage now holds (a conflict means another activation wrote), this activation no longer
+            // knows it: drop the change, and let the next call load the truth. The caller retries the same command id.
+            logger.LogWarning(e, "Writing incident {Incident} failed on {Command}; deactivating to reload", Number, command.Name);
+            record.State = before;
+            DeactivateOnIdle();
+            throw;
+        }
+        await SettleOrRetryAsync();
+        return result;
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName.StartsWith(DeadlinePrefix, StringComparison.Ordinal))
+        {
+            var now = time.GetUtcNow();
+            await ExecuteAsync(new CheckDeadlines($"{reminderName}:{now.UtcTicks}", Actor.System));
+        }
+        await SettleOrRetryAsync();
+    }
+
+    /// <summary>The target of a merge must take the incident in first; it is idempotent by the derived command id.</summary>
+    private async Task<Refusal?> AbsorbIntoAsync(MergeIncident merge)
+    {
+        var target = GrainFactory.GetGrain<IIncidentGrain>(merge.Into);
+        var absorbed = await target.ExecuteAsync(new AbsorbIncident($"{merge.CommandId}:absorb:{Number}", merge.Actor, Number));
+        return absorbed.Refusal is { } r
+            ? new Refusal(r.Kind == RefusalKind.NotFound ? RefusalKind.InvalidArgument : RefusalKind.IllegalTransition, $"into: {r.Message}")
+            : null;
+    }
+
+    private async Task SettleOrRetryAsync()
+    {
+        try
+        {
+            await SettleAsync();
+            _retry?.Dispose();
+            _retry = null;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "Publishing events or setting reminders of incident {Incident} failed; retrying", Number);
+            _retry ??= this.RegisterGrainTimer(async _ => await SettleOrRetryAsync(), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5));
+        }
+    }
+
+    /// <summary>Brings the event stream and the reminders in line with what storage holds.</summary>
+    private async Task SettleAsync()
+    {
+        var timeline = record.State.Timeline;
+        _published ??= await eventLog.PublishedUpToAsync(Number);
+        if (timeline.Count > 0 && timeline[^1].Seq > _published)
+            _published = await eventLog.AppendAsync(Number, [.. timeline.Where(e => e.Seq > _published)]);
+        await SyncRemindersAsync();
+    }
+
+    private async Task SyncRemindersAsync()
+    {
+        var now = time.GetUtcNow();
+        var wanted = (record.State.Incident?.Clocks ?? [])
+            .Select(c => (Name: DeadlinePrefix + c.Stage, Next: c.NextThreshold(Calendar)))
+            .Where(c => c.Next is not null)
+            .ToDictionary(c => c.Name, c => c.Next!.Value.At);
+        if (_reminders is null)
+        {
+            _reminders = [];
+            foreach (var existing in await this.GetReminders())
+                if (existing.ReminderName.StartsWith(DeadlinePrefix, StringComparison.Ordinal))
+                    _reminders[existing.ReminderName] = null;
+        }
+        foreach (var name in _reminders.Keys.Except(wanted.Keys).ToList())
+        {
+            if (await this.GetReminder(name) is { } stale) await this.UnregisterReminder(stale);
+            _reminders.Remove(name);
+        }
+        foreach (var (name, at) in wanted)
+        {
+            if (_reminders.TryGetValue(name, out var registered) && registered == at) continue;
+            var due = at > now ? at - now : TimeSpan.Zero;
+            await this.RegisterOrUpdateReminder(name, due, deadlines.Value.ReminderPeriod);
+            _reminders[name] = at;
+        }
+    }
+}

@@ -1,0 +1,20 @@
+namespace Dispatch.Grains;
+
+/// <summary>
+/// The Redis keys Dispatch writes besides Orleans' own, namespaced by service id. The braces are a hash tag,
+/// so that keys one script touches sit in one slot on a Redis cluster.
+/// </summary>
+public sealed class RedisKeys(string serviceId)
+{
+    public string ServiceId => serviceId;
+
+    /// <summary>The event stream (XADD entries with fields incident, seq, kind, event).</summary>
+    public string Events => $"{{{serviceId}}}:events";
+
+    /// <summary>Hash: incident number → last sequence number appended to <see cref="Events"/>.</summary>
+    public string EventsPublished => $"{{{serviceId}}}:events:published";
+
+    public string NumberCounter(string prefix) => $"{{{serviceId}}}:numbers:{prefix}";
+
+    public string NumberClaim(string reporter, string commandId) => $"{{{serviceId}}}:numbers:claims:{reporter}:{commandId}";
+}

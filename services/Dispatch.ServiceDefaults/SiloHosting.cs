@@ -1,0 +1,113 @@
+using System.Net;
+using Dispatch.Contracts;
+using Dispatch.Domain;
+using Dispatch.Grains;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+using StackExchange.Redis;
+
+namespace Dispatch.ServiceDefaults;
+
+/// <summary>
+/// Everything a Dispatch silo needs, read from configuration: the catalog, the store (Redis or memory), Orleans
+/// clustering, grain storage and reminders on that store, and the grains' own services. The silo host and
+/// the tests build silos through this one method.
+/// </summary>
+public static class SiloHosting
+{
+    public static async Task<DispatchStore> AddDispatchSiloAsync(this IHostApplicationBuilder builder, CancellationToken cancellationToken = default)
+    {
+        var configuration = builder.Configuration;
+        var catalog = CatalogLoader.Load(configuration["Catalog:Path"] is { Length: > 0 } path ? path : CatalogLoader.DefaultDirectory());
+        var store = await DispatchStore.OpenAsync(configuration, "dispatch-silo", cancellationToken);
+        var cluster = configuration.GetSection("Orleans");
+        var clusterId = cluster["ClusterId"] ?? "dispatch";
+        var serviceId = cluster["ServiceId"] ?? "dispatch";
+        var siloPort = cluster.GetValue("SiloPort", 11111);
+        var gatewayPort = cluster.GetValue("GatewayPort", 30000);
+        var advertised = IPAddress.Parse(cluster["AdvertisedIPAddress"] ?? "127.0.0.1");
+
+        var services = builder.Services;
+        services.AddSingleton(_ => store); // by factory, so that the host disposes it after the silo has stopped
+        services.AddSingleton(catalog);
+        services.AddSingleton(new Lifecycle(catalog));
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(new RedisKeys(serviceId));
+        services.Configure<DeadlineOptions>(configuration.GetSection("Deadlines"));
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = cluster.GetValue("ShutdownTimeout", TimeSpan.FromSeconds(15)));
+        services.AddHostedService(sp => new StartupBanner(
+            sp.GetRequiredService<IHostApplicationLifetime>(), sp.GetRequiredService<ILogger<StartupBanner>>(),
+            $"Dispatch silo up: cluster {clusterId}/{serviceId}, silo {advertised}:{siloPort}, gateway {advertised}:{gatewayPort}, "
+            + $"catalog {catalog.Version} ({catalog.Scenarios.Count()} scenarios, {catalog.Types.Count()} incident types); state: {store.Description}",
+            store.IsDurable));
+
+        if (store.Redis is { } redis)
+        {
+            services.AddSingleton(redis);
+            services.AddSingleton<IIncidentEventLog, RedisIncidentEventLog>();
+            services.AddSingleton<IIncidentNumbers, RedisIncidentNumbers>();
+        }
+        else
+        {
+            services.AddSingleton<IIncidentEventLog, InMemoryIncidentEventLog>();
+            services.AddSingleton<IIncidentNumbers, InMemoryIncidentNumbers>();
+        }
+
+        builder.UseOrleans(silo =>
+        {
+            silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (clusterId, serviceId));
+            silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = cluster.GetValue("MinimumReminderPeriod", o.MinimumReminderPeriod));
+            silo.Configure<ReminderOptions>(o => o.RefreshReminderListPeriod = cluster.GetValue("RefreshReminderListPeriod", o.RefreshReminderListPeriod));
+            silo.Services.AddDispatchSerialization();
+            var serializer = new JsonGrainStorageSerializer(DispatchSerialization.Json);
+            if (store.Redis is { } shared && store.Options is { } options)
+            {
+                Task<(IConnectionMultiplexer, bool)> Shared<T>(T _) => Task.FromResult<(IConnectionMultiplexer, bool)>((shared, true));
+                silo.ConfigureEndpoints(advertised, siloPort, gatewayPort, listenOnAnyHostAddress: cluster.GetValue("ListenOnAnyHostAddress", false));
+                silo.UseRedisClustering(o => (o.ConfigurationOptions, o.CreateMultiplexer) = (options, Shared));
+                silo.AddRedisGrainStorage(DispatchStorage.Incidents, o =>
+                    (o.ConfigurationOptions, o.CreateMultiplexer, o.GrainStorageSerializer) = (options, Shared, serializer));
+                silo.UseRedisReminderService(o => (o.ConfigurationOptions, o.CreateMultiplexer) = (options, Shared));
+            }
+            else
+            {
+                silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: serviceId, clusterId: clusterId);
+                silo.AddMemoryGrainStorage(DispatchStorage.Incidents, o => o.GrainStorageSerializer = serializer);
+                silo.UseInMemoryReminderService();
+            }
+        });
+        return store;
+    }
+}
+
+/// <summary>Says, once the silo is up, where it listens and where its state lives; warns loudly when that is memory.</summary>
+internal sealed class StartupBanner(IHostApplicationLifetime lifetime, ILogger<StartupBanner> logger, string banner, bool durable) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        lifetime.ApplicationStarted.Register(() =>
+        {
+            if (durable)
+            {
+                logger.LogInformation("{Banner}", banner);
+                return;
+            }
+            logger.LogWarning("""
+
+                ************************************************************************
+                  IN-MEMORY MODE: incidents, reminders and numbers live in this process
+                  only and will NOT survive a restart. Install redis-server (the run
+                  script does so as root) or set Redis:ConnectionString.
+                ************************************************************************
+                {Banner}
+                """, banner);
+        });
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs every test of Dispatch (unit tests, and grain tests against real redis-server processes that the
+# fixtures start on free loopback ports), then prints one line: "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")"
+scripts/prerequisites.sh redis-server || exit 1
+mkdir -p .data
+log=.data/test.log
+
+projects=$(find tests -name '*.Tests.csproj' | wc -l)
+dotnet build Dispatch.sln -c Release -nologo -v quiet 2>&1 | tail -n 30
+if [ "${PIPESTATUS[0]}" -ne 0 ]; then
+  echo "The build failed."
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+dotnet test Dispatch.sln -c Release --no-build -nologo 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+
+summaries=$(grep -E '^(Passed|Failed)! +- Failed: ' "$log")
+passed=$(printf '%s\n' "$summaries" | sed -nE 's/.*Passed: +([0-9]+).*/\1/p' | awk '{ s += $1 } END { print s + 0 }')
+failed=$(printf '%s\n' "$summaries" | sed -nE 's/.*Failed: +([0-9]+), Passed.*/\1/p' | awk '{ s += $1 } END { print s + 0 }')
+reported=$(printf '%s\n' "$summaries" | grep -c . || true)
+if [ "$reported" -lt "$projects" ]; then
+  echo "Only $reported of $projects test projects reported a result (a test host crashed or aborted)."
+  failed=$((failed + projects - reported))
+fi
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
