@@ -32,7 +32,8 @@ public static class SiloHosting
         var advertised = IPAddress.Parse(cluster["AdvertisedIPAddress"] ?? "127.0.0.1");
 
         var services = builder.Services;
-        services.AddSingleton(_ => store); // by factory, so that the host disposes it after the silo has stopped
+        services.AddSingleton(store);
+        services.AddHostedService(_ => new StoreShutdown(store)); // registered before Orleans, so it stops after the silo
         services.AddSingleton(catalog);
         services.AddSingleton(new Lifecycle(catalog));
         services.TryAddSingleton(TimeProvider.System);
@@ -82,6 +83,14 @@ public static class SiloHosting
         });
         return store;
     }
+}
+
+/// <summary>Closes the Redis connection and stops the embedded redis-server once everything else has stopped.</summary>
+internal sealed class StoreShutdown(DispatchStore store) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async Task StopAsync(CancellationToken cancellationToken) => await store.DisposeAsync();
 }
 
 /// <summary>Says, once the silo is up, where it listens and where its state lives; warns loudly when that is memory.</summary>

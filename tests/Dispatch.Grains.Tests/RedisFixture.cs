@@ -1,0 +1,42 @@
+using Dispatch.ServiceDefaults;
+using StackExchange.Redis;
+
+namespace Dispatch.Grains.Tests;
+
+/// <summary>A real redis-server on a free loopback port, in a temporary folder, for the whole test run.</summary>
+public sealed class RedisFixture : IAsyncLifetime
+{
+    private RedisServer? _server;
+
+    public string Directory { get; } = System.IO.Directory.CreateTempSubdirectory("dispatch-redis-").FullName;
+    public RedisServer Server => _server ?? throw new InvalidOperationException("redis-server has not started");
+    public string ConnectionString => Server.ConnectionString;
+    public IConnectionMultiplexer Connection { get; private set; } = null!;
+
+    private Task<TestCluster>? _shared;
+
+    /// <summary>One two-silo cluster for the tests that neither restart nor break it.</summary>
+    public Task<TestCluster> SharedCluster() => _shared ??= TestCluster.StartAsync(ConnectionString, silos: 2);
+
+    public async Task InitializeAsync()
+    {
+        var binary = RedisServer.FindBinary()
+            ?? throw new InvalidOperationException("redis-server is not installed; ./test.sh installs it (apt-get install redis-server)");
+        _server = await RedisServer.StartAsync(binary, Directory);
+        Connection = await ConnectionMultiplexer.ConnectAsync(ConnectionString);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_shared is not null) await (await _shared).DisposeAsync();
+        await Connection.DisposeAsync();
+        if (_server is not null) await _server.DisposeAsync();
+        System.IO.Directory.Delete(Directory, recursive: true);
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class RedisCollection : ICollectionFixture<RedisFixture>
+{
+    public const string Name = "redis";
+}
