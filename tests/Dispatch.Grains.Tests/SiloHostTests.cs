@@ -1,0 +1,70 @@
+using Dispatch.Contracts;
+using Dispatch.Domain;
+using Dispatch.ServiceDefaults;
+using Microsoft.Extensions.DependencyInjection;
+using StackExchange.Redis;
+
+namespace Dispatch.Grains.Tests;
+
+/// <summary>The silo host as a process: the embedded default, the in-memory fallback, and a bounded shutdown.</summary>
+public class SiloHostTests
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task The_embedded_default_starts_its_own_redis_and_keeps_the_incidents_there_with_aof()
+    {
+        var data = Directory.CreateTempSubdirectory("dispatch-embedded-").FullName;
+        var port = RedisServer.FreePort();
+        string number;
+        await using (var silo = SiloProcess.Start(data, $"--Redis:EmbeddedPort={port}", $"--Redis:DataDirectory={data}"))
+        {
+            var banner = await silo.WaitForLineAsync("Dispatch silo up", StartTimeout);
+            Assert.Contains($"Redis 127.0.0.1:{port} (embedded redis-server, AOF on", banner);
+            using var client = await silo.ClientAsync(("Redis:ConnectionString", $"127.0.0.1:{port}"));
+            number = await client.Services.GetRequiredService<IClusterClient>().ReportAsync(Ops.Report("FIRE_EBIKE_INDOOR", "CYXC"));
+            await client.StopAsync();
+            await silo.TerminateAsync(TimeSpan.FromSeconds(60));
+            Assert.False(await RedisServer.AnswersAsync($"127.0.0.1:{port}"), "the silo should stop the redis-server it started");
+        }
+
+        Assert.True(Directory.EnumerateFiles(data, "*.aof", SearchOption.AllDirectories).Any(), "redis should write an append-only file");
+        await using var reopened = await RedisServer.StartAsync(RedisServer.FindBinary()!, data, port);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(reopened.ConnectionString);
+        var keys = redis.GetServer(reopened.ConnectionString).Keys(pattern: "*").Select(k => k.ToString()).ToList();
+        Assert.Contains("dispatch/members/dispatch", keys);
+        Assert.Contains(keys, k => k.StartsWith("dispatch/state/") && k.Contains(number));
+        Assert.Equal(number, (string?)(await redis.GetDatabase().StreamRangeAsync("{dispatch}:events"))[0]["incident"]);
+        Directory.Delete(data, recursive: true);
+    }
+
+    [Fact]
+    public async Task Without_redis_the_silo_runs_in_memory_and_says_so()
+    {
+        var dir = Directory.CreateTempSubdirectory("dispatch-memory-").FullName;
+        await using var silo = SiloProcess.Start(dir, "--Redis:Embedded=false");
+        await silo.WaitForLineAsync("Dispatch silo up", StartTimeout);
+        Assert.Contains("IN-MEMORY MODE", silo.Output);
+        using var client = await silo.ClientAsync();
+        var grains = client.Services.GetRequiredService<IClusterClient>();
+        var number = await grains.ReportAsync(Ops.Report("CREEK_PERSON_IN_WATER", "CYXC", Channel.AiCamera, 0.99));
+        Assert.Equal(IncidentState.Dispatched, (await grains.Incident(number).GetAsync())!.State);
+        await client.StopAsync();
+        Directory.Delete(dir, recursive: true);
+    }
+
+    [Fact]
+    public async Task Shutdown_is_bounded_when_redis_is_gone()
+    {
+        var dir = Directory.CreateTempSubdirectory("dispatch-outage-").FullName;
+        var redis = await RedisServer.StartAsync(RedisServer.FindBinary()!, dir);
+        await using var silo = SiloProcess.Start(dir, $"--Redis:ConnectionString={redis.ConnectionString}", "--Orleans:ShutdownTimeout=00:00:03");
+        await silo.WaitForLineAsync("Dispatch silo up", StartTimeout);
+        redis.Kill();
+        // Without the bound, Orleans keeps retrying its membership write to the lost Redis for minutes.
+        await silo.TerminateAsync(TimeSpan.FromSeconds(45));
+        Assert.True(silo.HasExited);
+        await redis.DisposeAsync();
+        Directory.Delete(dir, recursive: true);
+    }
+}
