@@ -14,6 +14,7 @@ public sealed class Desk(Lifecycle lifecycle, string type = "SHOP_BIN_OVERFLOW",
 
     public Desk(string type = "SHOP_BIN_OVERFLOW", string street = "CSL") : this(new Lifecycle(Catalog), type, street) { }
 
+    public const string CoUnit = "CSL";
     public string Number { get; } = "PT-20261130-000001";
     public Incident? Incident { get; private set; }
     public List<IncidentEvent> Timeline { get; } = [];
@@ -62,7 +63,8 @@ public sealed class Desk(Lifecycle lifecycle, string type = "SHOP_BIN_OVERFLOW",
         if (state == IncidentState.Merged) return Do(new MergeIncident(Id(), Dispatcher, "PT-20261130-000002", "same bin"));
         File();
         if (state == IncidentState.Filed) return Incident!;
-        var lead = Dispatch("GREEN").Lead!.Unit;
+        // The lead unit GREEN moves the incident on; the co-unit CSL stays dispatched until the review needs it.
+        var lead = Dispatch("GREEN", CoUnit).Lead!.Unit;
         if (state == IncidentState.Dispatched) return Incident!;
         if (state == IncidentState.Returned) return Do(new ReturnAssignment(Id(), StaffOf(lead), lead, "not ours"));
         Accept(lead);
@@ -70,6 +72,9 @@ public sealed class Desk(Lifecycle lifecycle, string type = "SHOP_BIN_OVERFLOW",
         Arrive(lead);
         if (state == IncidentState.InProgress) return Incident!;
         Submit(lead);
+        Accept(CoUnit);
+        Arrive(CoUnit);
+        Submit(CoUnit);
         if (state == IncidentState.UnderReview) return Incident!;
         Approve();
         if (state == IncidentState.Closed) return Incident!;

@@ -260,6 +260,55 @@ public class LifecycleTests
         Assert.Same(before, desk.Incident);
     }
 
+    public static TheoryData<IncidentState, string> AllowedCommands()
+    {
+        var data = new TheoryData<IncidentState, string>();
+        foreach (var (command, allowed) in Lifecycle.AllowedIn)
+            foreach (var state in allowed.Where(s => s != IncidentState.Handled))
+                data.Add(state, command.Name);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(AllowedCommands))]
+    public void Every_allowed_transition_is_accepted(IncidentState state, string commandName)
+    {
+        var desk = new Desk();
+        desk.To(state);
+        var outcome = desk.Try(Prepared(commandName, desk));
+        Assert.True(outcome.IsAccepted, outcome.Refusal?.Message);
+    }
+
+    /// <summary>A command that is allowed in the desk's state, after the steps it needs on the co-unit.</summary>
+    private static IncidentCommand Prepared(string name, Desk d)
+    {
+        const string co = Desk.CoUnit;
+        switch (name)
+        {
+            case nameof(AcceptAssignment):
+            case nameof(ReturnAssignment):
+                return name == nameof(AcceptAssignment)
+                    ? new AcceptAssignment(d.Id(), Desk.StaffOf(co), co)
+                    : new ReturnAssignment(d.Id(), Desk.StaffOf(co), co, "not our area");
+            case nameof(ArriveOnSite):
+                d.Accept(co);
+                return new ArriveOnSite(d.Id(), Desk.StaffOf(co), co);
+            case nameof(SubmitResult):
+                d.Accept(co);
+                d.Arrive(co);
+                return new SubmitResult(d.Id(), Desk.StaffOf(co), co, "done", ["p.jpg"]);
+            case nameof(ResumeIncident):
+                d.Do(new DeferIncident(d.Id(), Desk.Dispatcher, "later"));
+                return new ResumeIncident(d.Id(), Desk.Dispatcher, "now");
+            case nameof(CheckDeadlines):
+                return new CheckDeadlines(d.Id(), Actor.System);
+            case nameof(AddNote):
+                return new AddNote(d.Id(), Desk.Dispatcher, "a remark");
+            default:
+                return Sample(name, d);
+        }
+    }
+
     [Fact]
     public void The_transition_table_covers_every_command()
     {
