@@ -34,7 +34,7 @@ public class DurabilityTests(RedisFixture redis)
         await using var cluster = await TestCluster.StartAsync(redis.ConnectionString);
         var number = await cluster.Grains.ReportAsync(Ops.Report("SHOP_SMALL_BAG", "CSL"));
         var incident = cluster.Grains.Incident(number);
-        var key = (await redis.Server.Keys(redis.Connection, $"{cluster.ServiceId}/state/*{number}*")).Single();
+        var key = redis.Connection.GetServer(redis.ConnectionString).Keys(pattern: $"{cluster.ServiceId}/state/*{number}*").Single();
         // Another writer (a second activation during a membership change) got there first: the ETag moved on.
         await redis.Connection.GetDatabase().HashSetAsync(key, "etag", "written-by-someone-else");
 
@@ -103,37 +103,4 @@ public class DurabilityTests(RedisFixture redis)
         copy.Edit("scenarios/site.json", json => json["types"]![0]!["deadlines"] = new JsonObject { ["accepting"] = accepting });
         return copy;
     }
-}
-
-public static class RedisServerExtensions
-{
-    public static Task<List<RedisKey>> Keys(this Dispatch.ServiceDefaults.RedisServer server, IConnectionMultiplexer redis, string pattern) =>
-        Task.FromResult(redis.GetServer(server.ConnectionString).Keys(pattern: pattern).ToList());
-}
-
-/// <summary>A copy of the shipped catalog in a temporary folder, to change for one test.</summary>
-public sealed class CatalogCopy : IDisposable
-{
-    public string Path { get; } = Directory.CreateTempSubdirectory("dispatch-catalog-").FullName;
-
-    public CatalogCopy()
-    {
-        var source = CatalogLoader.DefaultDirectory();
-        foreach (var file in Directory.GetFiles(source, "*.json", SearchOption.AllDirectories))
-        {
-            var target = System.IO.Path.Combine(Path, System.IO.Path.GetRelativePath(source, file));
-            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
-    }
-
-    public void Edit(string file, Action<JsonObject> change)
-    {
-        var path = System.IO.Path.Combine(Path, file);
-        var json = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
-        change(json);
-        File.WriteAllText(path, json.ToJsonString());
-    }
-
-    public void Dispose() => Directory.Delete(Path, recursive: true);
 }
