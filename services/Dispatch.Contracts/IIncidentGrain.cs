@@ -1,4 +1,5 @@
 using Dispatch.Domain;
+using Orleans.Concurrency;
 
 namespace Dispatch.Contracts;
 
@@ -17,11 +18,11 @@ public interface IIncidentGrain : IGrainWithStringKey
     [Alias("Execute")]
     Task<CommandResult> ExecuteAsync(IncidentCommand command);
 
-    /// <summary>The incident now, or null when it has not been reported.</summary>
-    [Alias("Get")]
+    /// <summary>The incident now, or null when it has not been reported. Interleaves: a read never waits behind a command.</summary>
+    [Alias("Get"), AlwaysInterleave]
     Task<Incident?> GetAsync();
 
     /// <summary>The timeline: every event from <paramref name="afterSeq"/> + 1 on, in order.</summary>
-    [Alias("GetTimeline")]
+    [Alias("GetTimeline"), AlwaysInterleave]
     Task<IReadOnlyList<IncidentEvent>> GetTimelineAsync(long afterSeq = 0);
 }

@@ -10,6 +10,10 @@ namespace Dispatch.Contracts;
 [Alias("Dispatch.IIncidentIntakeGrain")]
 public interface IIncidentIntakeGrain : IGrainWithIntegerKey
 {
+    /// <summary>
+    /// Checks the report, gives it a number (the same number when the same reporter sends the same command id
+    /// again) and creates the incident. A refused report spends no number; its result has an empty number.
+    /// </summary>
     [Alias("Report")]
     Task<CommandResult> ReportAsync(ReportIncident report);
 }

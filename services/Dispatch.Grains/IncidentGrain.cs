@@ -8,8 +8,8 @@ namespace Dispatch.Grains;
 /// <summary>
 /// One incident. Commands are decided by the domain's <see cref="Lifecycle"/>; an accepted one is written to
 /// grain storage before it is answered, then its events go to the event stream and the deadline reminders are
-/// brought in line with the running clocks. Whatever of that after-work fails is retried by a timer and on the
-/// next activation, because the timeline in storage is the outbox.
+/// brought in line with the running clocks, and a merge is recorded on its target. Whatever of that after-work
+/// fails is retried by a timer and on the next activation, because the timeline in storage is the outbox.
 /// </summary>
 public sealed class IncidentGrain(
     [PersistentState("incident", DispatchStorage.Incidents)] IPersistentState<IncidentRecord> record,
@@ -22,6 +22,7 @@ public sealed class IncidentGrain(
     private const string DeadlinePrefix = "deadline:";
 
     private long? _published;
+    private bool _mergeRecorded;
     private Dictionary<string, DateTimeOffset?>? _reminders;
     private IGrainTimer? _retry;
 
@@ -49,7 +50,7 @@ public sealed class IncidentGrain(
         if (outcome.Refusal is { } refusal) return CommandResult.Refused(Number, command.CommandId ?? "", refusal);
         if (outcome.Events.Count == 0) return new CommandResult(Number, command.CommandId, 0, 0, outcome.Incident!.State, null);
 
-        if (command is MergeIncident merge && await AbsorbIntoAsync(merge) is { } mergeRefused)
+        if (command is MergeIncident merge && await MergeTargetRefusalAsync(merge) is { } mergeRefused)
             return CommandResult.Refused(Number, command.CommandId, mergeRefused);
 
         var result = new CommandResult(Number, command.CommandId, outcome.Events[0].Seq, outcome.Events[^1].Seq, outcome.Incident!.State, null);
@@ -79,22 +80,29 @@ public sealed class IncidentGrain(
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        if (reminderName.StartsWith(DeadlinePrefix, StringComparison.Ordinal))
+        var fired = reminderName.StartsWith(DeadlinePrefix, StringComparison.Ordinal)
+            ? await ExecuteAsync(new CheckDeadlines($"{reminderName}:{time.GetUtcNow().UtcTicks}", Actor.System))
+            : null;
+        if (fired is { FirstSeq: 0 })
         {
-            var now = time.GetUtcNow();
-            await ExecuteAsync(new CheckDeadlines($"{reminderName}:{now.UtcTicks}", Actor.System));
+            // Nothing was due yet (a tick a little early): aim the reminder at the threshold again rather than
+            // waiting a whole period.
+            _reminders?.Remove(reminderName);
+            await SettleOrRetryAsync();
         }
-        await SettleOrRetryAsync();
     }
 
-    /// <summary>The target of a merge must take the incident in first; it is idempotent by the derived command id.</summary>
-    private async Task<Refusal?> AbsorbIntoAsync(MergeIncident merge)
+    /// <summary>An incident is merged only into one that exists and is still open.</summary>
+    private async Task<Refusal?> MergeTargetRefusalAsync(MergeIncident merge)
     {
-        var target = GrainFactory.GetGrain<IIncidentGrain>(merge.Into);
-        var absorbed = await target.ExecuteAsync(new AbsorbIncident($"{merge.CommandId}:absorb:{Number}", merge.Actor, Number));
-        return absorbed.Refusal is { } r
-            ? new Refusal(r.Kind == RefusalKind.NotFound ? RefusalKind.InvalidArgument : RefusalKind.IllegalTransition, $"into: {r.Message}")
-            : null;
+        var target = await GrainFactory.GetGrain<IIncidentGrain>(merge.Into).GetAsync();
+        return target switch
+        {
+            null => new Refusal(RefusalKind.InvalidArgument, $"into: incident {merge.Into} does not exist"),
+            { State: IncidentState.Merged or IncidentState.Dismissed or IncidentState.Closed } =>
+                new Refusal(RefusalKind.IllegalTransition, $"into: incident {merge.Into} is {target.State}; merge into an open incident"),
+            _ => null,
+        };
     }
 
     private async Task SettleOrRetryAsync()
@@ -107,18 +115,26 @@ public sealed class IncidentGrain(
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
+            _published = null; // read it again: the stream may hold more, or (after losing its last second) less
             logger.LogWarning(e, "Publishing events or setting reminders of incident {Incident} failed; retrying", Number);
             _retry ??= this.RegisterGrainTimer(async _ => await SettleOrRetryAsync(), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5));
         }
     }
 
-    /// <summary>Brings the event stream and the reminders in line with what storage holds.</summary>
+    /// <summary>Brings the event stream, the merge target and the reminders in line with what storage holds.</summary>
     private async Task SettleAsync()
     {
         var timeline = record.State.Timeline;
         _published ??= await eventLog.PublishedUpToAsync(Number);
         if (timeline.Count > 0 && timeline[^1].Seq > _published)
             _published = await eventLog.AppendAsync(Number, [.. timeline.Where(e => e.Seq > _published)]);
+        if (!_mergeRecorded && timeline.OfType<IncidentMerged>().LastOrDefault() is { } merged)
+        {
+            // Idempotent by its derived command id, so telling the target again after a crash records nothing twice.
+            await GrainFactory.GetGrain<IIncidentGrain>(merged.Into)
+                .ExecuteAsync(new AbsorbIncident($"{merged.CommandId}:absorb:{Number}", merged.Actor, Number));
+            _mergeRecorded = true;
+        }
         await SyncRemindersAsync();
     }
 

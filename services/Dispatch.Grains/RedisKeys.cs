@@ -16,5 +16,6 @@ public sealed class RedisKeys(string serviceId)
 
     public string NumberCounter(string prefix) => $"{{{serviceId}}}:numbers:{prefix}";
 
-    public string NumberClaim(string reporter, string commandId) => $"{{{serviceId}}}:numbers:claims:{reporter}:{commandId}";
+    /// <summary>The reporter's length goes first, so that no reporter and command id can spell another pair's key.</summary>
+    public string NumberClaim(string reporter, string commandId) => $"{{{serviceId}}}:numbers:claims:{reporter.Length}:{reporter}:{commandId}";
 }

@@ -15,9 +15,7 @@ public static class ClientHosting
     public static IHostApplicationBuilder AddDispatchClient(this IHostApplicationBuilder builder)
     {
         var configuration = builder.Configuration;
-        var cluster = configuration.GetSection("Orleans");
-        var clusterId = cluster["ClusterId"] ?? "dispatch";
-        var serviceId = cluster["ServiceId"] ?? "dispatch";
+        var (clusterId, serviceId) = ClusterIdentity.Read(configuration);
         builder.UseOrleansClient(client =>
         {
             client.Services.AddDispatchSerialization();
@@ -28,7 +26,7 @@ public static class ClientHosting
             }
             else
             {
-                client.UseLocalhostClustering(cluster.GetValue("GatewayPort", 30000), serviceId, clusterId);
+                client.UseLocalhostClustering(configuration.GetValue("Orleans:GatewayPort", 30000), serviceId, clusterId);
             }
         });
         return builder;

@@ -25,11 +25,10 @@ public static class SiloHosting
         var catalog = CatalogLoader.Load(configuration["Catalog:Path"] is { Length: > 0 } path ? path : CatalogLoader.DefaultDirectory());
         var store = await DispatchStore.OpenAsync(configuration, "dispatch-silo", cancellationToken);
         var cluster = configuration.GetSection("Orleans");
-        var clusterId = cluster["ClusterId"] ?? "dispatch";
-        var serviceId = cluster["ServiceId"] ?? "dispatch";
+        var (clusterId, serviceId) = ClusterIdentity.Read(configuration);
         var siloPort = cluster.GetValue("SiloPort", 11111);
         var gatewayPort = cluster.GetValue("GatewayPort", 30000);
-        var advertised = IPAddress.Parse(cluster["AdvertisedIPAddress"] ?? "127.0.0.1");
+        var advertised = AdvertisedAddress(cluster["AdvertisedIPAddress"]);
 
         var services = builder.Services;
         services.AddSingleton(store);
@@ -61,8 +60,9 @@ public static class SiloHosting
         builder.UseOrleans(silo =>
         {
             silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (clusterId, serviceId));
-            silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = cluster.GetValue("MinimumReminderPeriod", o.MinimumReminderPeriod));
-            silo.Configure<ReminderOptions>(o => o.RefreshReminderListPeriod = cluster.GetValue("RefreshReminderListPeriod", o.RefreshReminderListPeriod));
+            silo.Configure<ReminderOptions>(o => (o.MinimumReminderPeriod, o.RefreshReminderListPeriod) = (
+                cluster.GetValue("MinimumReminderPeriod", o.MinimumReminderPeriod),
+                cluster.GetValue("RefreshReminderListPeriod", o.RefreshReminderListPeriod)));
             silo.Services.AddDispatchSerialization();
             var serializer = new JsonGrainStorageSerializer(DispatchSerialization.Json);
             if (store.Redis is { } shared && store.Options is { } options)
@@ -83,6 +83,19 @@ public static class SiloHosting
         });
         return store;
     }
+
+    /// <summary>The address other silos and clients reach this one at: as configured, or with <c>auto</c> this host's first IPv4 address.</summary>
+    private static IPAddress AdvertisedAddress(string? configured) =>
+        configured is null or "" ? IPAddress.Loopback
+        : configured == "auto" ? Dns.GetHostAddresses(Dns.GetHostName()).FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && !IPAddress.IsLoopback(a)) ?? IPAddress.Loopback
+        : IPAddress.Parse(configured);
+}
+
+/// <summary>The cluster a silo or client belongs to: <c>Orleans:ClusterId</c> and <c>Orleans:ServiceId</c> (which prefixes every Redis key).</summary>
+public static class ClusterIdentity
+{
+    public static (string ClusterId, string ServiceId) Read(IConfiguration configuration) =>
+        (configuration["Orleans:ClusterId"] ?? "dispatch", configuration["Orleans:ServiceId"] ?? "dispatch");
 }
 
 /// <summary>Closes the Redis connection and stops the embedded redis-server once everything else has stopped.</summary>

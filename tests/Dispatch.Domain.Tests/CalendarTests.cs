@@ -85,7 +85,7 @@ public class StageClockTests
     public void Deferral_pauses_the_clock_and_resuming_shifts_the_deadline_by_the_pause()
     {
         var clock = StageClock.Start(Stage.Handling, new TimeAllotment(ClockKind.Wall, TimeSpan.FromHours(4)), Monday10);
-        var paused = clock.Pause(Monday10.AddHours(1), Calendar);
+        var paused = clock.Pause(clock.Elapsed(Monday10.AddHours(1), Calendar));
         Assert.True(paused.IsPaused);
         Assert.Null(paused.DueAt(Calendar));
         Assert.Null(paused.NextThreshold(Calendar));
@@ -99,7 +99,7 @@ public class StageClockTests
     {
         var friday = new DateTimeOffset(2026, 11, 27, 16, 30, 0, TimeSpan.FromHours(8));
         var clock = StageClock.Start(Stage.Handling, new TimeAllotment(ClockKind.Working, TimeSpan.FromHours(3)), friday);
-        var paused = clock.Pause(friday.AddHours(1), Calendar); // 1 working hour used
+        var paused = clock.Pause(clock.Elapsed(friday.AddHours(1), Calendar)); // 1 working hour used
         var resumed = paused.Resume(new DateTimeOffset(2026, 12, 1, 9, 0, 0, TimeSpan.FromHours(8)));
         Assert.Equal(new DateTimeOffset(2026, 12, 1, 11, 0, 0, TimeSpan.FromHours(8)), resumed.DueAt(Calendar));
     }
@@ -108,7 +108,18 @@ public class StageClockTests
     public void Extension_moves_the_deadline()
     {
         var clock = StageClock.Start(Stage.Handling, new TimeAllotment(ClockKind.Wall, TimeSpan.FromHours(2)), Monday10);
-        Assert.Equal(Monday10.AddHours(5), clock.Extend(TimeSpan.FromHours(3)).DueAt(Calendar));
+        Assert.Equal(Monday10.AddHours(5), clock.Extend(TimeSpan.FromHours(3), EscalationLevel.None).DueAt(Calendar));
+    }
+
+    [Fact]
+    public void An_extension_after_the_deadline_lets_the_moved_deadline_fall_overdue_again()
+    {
+        var clock = StageClock.Start(Stage.Handling, new TimeAllotment(ClockKind.Wall, TimeSpan.FromHours(2)), Monday10) with { Reached = EscalationLevel.Overdue };
+        var at = Monday10.AddHours(2.5);
+        Assert.Equal(EscalationLevel.None, clock.ReachedIfExtended(TimeSpan.FromHours(2), at, Calendar));
+        Assert.Equal(EscalationLevel.Warned, clock.ReachedIfExtended(TimeSpan.FromMinutes(40), at, Calendar));
+        var extended = clock.Extend(TimeSpan.FromHours(2), EscalationLevel.None);
+        Assert.Equal((Monday10.AddHours(3.2), EscalationLevel.Warned), extended.NextThreshold(Calendar));
     }
 
     [Theory]

@@ -66,6 +66,8 @@ public class CatalogTests
         { "streets.json", j => j["streets"]![0]!["office"] = "FIRE", "streets.json: street CSL: office 'FIRE' is not a street office" },
         { "units.json", j => j["units"]![2]!["code"] = "OPS", "units.json: unit OPS: duplicate code" },
         { "catalog.json", j => j["calendar"]!["holidays"]!.AsArray().Add("2026-13-01"), "catalog.json: calendar.holidays: '2026-13-01' is not a date" },
+        { "catalog.json", j => j["calendar"]!["timeZone"] = "Mars/Olympus", "catalog.json: calendar.timeZone: 'Mars/Olympus' is not a time zone" },
+        { "catalog.json", j => j["calendar"]!["weekend"] = new JsonArray("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"), "catalog.json: calendar.weekend: leaves no working day" },
     };
 
     [Theory]

@@ -60,6 +60,22 @@ public class LifecycleTests
     }
 
     [Fact]
+    public void When_the_last_open_co_unit_returns_its_part_the_handled_incident_goes_to_review()
+    {
+        var desk = new Desk();
+        desk.Report();
+        desk.File();
+        desk.Dispatch("GREEN", "CSL");
+        desk.Accept("GREEN");
+        desk.Arrive("GREEN");
+        Assert.Equal(IncidentState.InProgress, desk.Submit("GREEN").State);
+        var after = desk.Do(new ReturnAssignment(desk.Id(), Desk.StaffOf("CSL"), "CSL", "not our area"));
+        Assert.Equal(IncidentState.UnderReview, after.State);
+        Assert.IsType<ReviewStarted>(desk.Timeline[^1]);
+        Assert.Equal(Actor.System, desk.Timeline[^1].Actor);
+    }
+
+    [Fact]
     public void A_co_unit_can_return_its_own_part_without_returning_the_incident()
     {
         var desk = new Desk();
@@ -122,7 +138,8 @@ public class LifecycleTests
         Assert.Equal(IncidentState.Dismissed, desk.To(IncidentState.Dismissed).State);
         desk.Now = desk.Now.AddDays(29);
         var reopened = desk.Do(new ReopenIncident(desk.Id(), Desk.Dispatcher, "citizen called again"));
-        Assert.Equal(IncidentState.Filed, reopened.State);
+        Assert.Equal(IncidentState.Reported, reopened.State);
+        Assert.Equal([Stage.Filing], reopened.Clocks.Select(c => c.Stage));
         Assert.Equal(1, reopened.Reopens);
     }
 
@@ -350,6 +367,7 @@ public class LifecycleTests
         { "commandId", IncidentState.Reported, d => new FileIncident("", Desk.Dispatcher) },
         { "actor.userId", IncidentState.Reported, d => new FileIncident(d.Id(), new Actor("", Role.Dispatcher)) },
         { "text", IncidentState.Reported, d => new AddNote(d.Id(), Desk.Dispatcher, "") },
+        { "extra", IncidentState.InProgress, d => new ApproveExtension(d.Id(), Desk.Dispatcher, Allowance.Parse("3h"), "wall hours on a working-day deadline") },
         { "location", IncidentState.Accepted, d => new ArriveOnSite(d.Id(), Desk.StaffOf("GREEN"), "GREEN", new GeoPoint(123, 0)) },
     };
 
@@ -398,7 +416,8 @@ public class LifecycleTests
         nameof(ReopenIncident) => new ReopenIncident(d.Id(), Desk.Dispatcher, "again"),
         nameof(MergeIncident) => new MergeIncident(d.Id(), Desk.Dispatcher, "PT-20261130-000009", "same"),
         nameof(AbsorbIncident) => new AbsorbIncident(d.Id(), Desk.Dispatcher, "PT-20261130-000009"),
-        nameof(ApproveExtension) => new ApproveExtension(d.Id(), Desk.Dispatcher, Allowance.Parse("1h"), "more time"),
+        nameof(ApproveExtension) => new ApproveExtension(d.Id(), Desk.Dispatcher,
+            Allowance.Parse((d.Incident?.Clock(Stage.Handling) ?? d.Incident?.Clocks.LastOrDefault())?.Kind == ClockKind.Working ? "1wh" : "1h"), "more time"),
         nameof(DeferIncident) => new DeferIncident(d.Id(), Desk.Dispatcher, "later"),
         nameof(ResumeIncident) => new ResumeIncident(d.Id(), Desk.Dispatcher, "now"),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "no sample"),

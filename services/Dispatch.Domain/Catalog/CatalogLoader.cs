@@ -126,11 +126,14 @@ public static class CatalogLoader
             var weekend = (dto.Weekend ?? ["Saturday", "Sunday"])
                 .Select(w => Enum.TryParse<DayOfWeek>(w, true, out var d) ? d : Fail<DayOfWeek>(file, "calendar.weekend", $"'{w}' is not a day of the week"))
                 .ToList();
+            if (weekend.Distinct().Count() >= 7) return Fail<WorkingCalendar>(file, "calendar.weekend", "leaves no working day in the week");
+            var zone = WorkingCalendar.FindZone(dto.TimeZone ?? "Asia/Shanghai");
+            if (zone is null) return Fail<WorkingCalendar>(file, "calendar.timeZone", $"'{dto.TimeZone}' is not a time zone this system knows");
             var start = Time("workdayStart", dto.WorkdayStart, new TimeOnly(9, 0));
             var end = Time("workdayEnd", dto.WorkdayEnd, new TimeOnly(17, 30));
             if (end <= start) return Fail<WorkingCalendar>(file, "calendar", $"the working day must end after it starts ({start:HH:mm}–{end:HH:mm})");
             return new WorkingCalendar(
-                WorkingCalendar.Shanghai(dto.TimeZone ?? "Asia/Shanghai"), start, end, weekend,
+                zone, start, end, weekend,
                 Days("holidays", dto.Holidays), Days("workingWeekendDays", dto.WorkingWeekendDays));
         }
 

@@ -80,11 +80,14 @@ public sealed record IncidentMerged(string Into) : IncidentEvent;
 /// <summary>Another incident was merged into this one.</summary>
 public sealed record IncidentAbsorbed(string From) : IncidentEvent;
 
-/// <summary>延期 approved: a stage's deadline moves by <see cref="Extra"/>.</summary>
-public sealed record DeadlineExtended(Stage Stage, Allowance Extra) : IncidentEvent;
+/// <summary>
+/// 延期 approved: a stage's deadline moves by <see cref="Extra"/>, which is <see cref="Added"/> in the stage's measure;
+/// <see cref="Reached"/> is the threshold the moved deadline has already passed.
+/// </summary>
+public sealed record DeadlineExtended(Stage Stage, Allowance Extra, TimeSpan Added, EscalationLevel Reached) : IncidentEvent;
 
-/// <summary>挂账: the incident cannot be fixed now; its clocks pause.</summary>
-public sealed record IncidentDeferred : IncidentEvent;
+/// <summary>挂账: the incident cannot be fixed now; its clocks pause, each having used <see cref="Elapsed"/> of its allotment.</summary>
+public sealed record IncidentDeferred(IReadOnlyDictionary<Stage, TimeSpan> Elapsed) : IncidentEvent;
 
 /// <summary>The deferred incident is taken up again; its clocks run on.</summary>
 public sealed record IncidentResumed : IncidentEvent;

@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Collections.Immutable;
+using System.Diagnostics;
 
 namespace Dispatch.Domain;
 
@@ -18,7 +19,12 @@ public sealed class Lifecycle(Catalog catalog)
         IncidentState.Accepted, IncidentState.InProgress, IncidentState.UnderReview,
     ];
 
-    private static readonly IncidentState[] Working = [IncidentState.Dispatched, IncidentState.Accepted, IncidentState.InProgress];
+    /// <summary>States in which units hold assignments they can accept, return, start and finish.</summary>
+    private static readonly IncidentState[] Assigned = [IncidentState.Dispatched, IncidentState.Accepted, IncidentState.InProgress];
+
+    /// <summary>States in which a case can be put on the register of deferred cases (挂账) and taken off it.</summary>
+    private static readonly IncidentState[] Deferrable =
+        [IncidentState.Filed, IncidentState.Dispatched, IncidentState.Returned, IncidentState.Accepted, IncidentState.InProgress];
 
     /// <summary>The states in which each command is allowed: the transition table in one place.</summary>
     public static readonly FrozenDictionary<Type, IncidentState[]> AllowedIn = new Dictionary<Type, IncidentState[]>
@@ -26,24 +32,25 @@ public sealed class Lifecycle(Catalog catalog)
         [typeof(FileIncident)] = [IncidentState.Reported],
         [typeof(DismissIncident)] = [IncidentState.Reported],
         [typeof(DispatchIncident)] = [IncidentState.Filed, IncidentState.Returned],
-        [typeof(AcceptAssignment)] = Working,
-        [typeof(ReturnAssignment)] = Working,
-        [typeof(ArriveOnSite)] = Working,
-        [typeof(SubmitResult)] = Working,
+        [typeof(AcceptAssignment)] = Assigned,
+        [typeof(ReturnAssignment)] = Assigned,
+        [typeof(ArriveOnSite)] = Assigned,
+        [typeof(SubmitResult)] = Assigned,
         [typeof(ApproveReview)] = [IncidentState.UnderReview],
         [typeof(RequestRework)] = [IncidentState.UnderReview],
         [typeof(ReopenIncident)] = [IncidentState.Closed, IncidentState.Dismissed],
         [typeof(MergeIncident)] = [IncidentState.Reported, IncidentState.Filed],
-        [typeof(AbsorbIncident)] = Open,
+        [typeof(AbsorbIncident)] = Enum.GetValues<IncidentState>(),
         [typeof(ApproveExtension)] = Open,
-        [typeof(DeferIncident)] = [IncidentState.Filed, IncidentState.Dispatched, IncidentState.Returned, IncidentState.Accepted, IncidentState.InProgress],
-        [typeof(ResumeIncident)] = [IncidentState.Filed, IncidentState.Dispatched, IncidentState.Returned, IncidentState.Accepted, IncidentState.InProgress],
+        [typeof(DeferIncident)] = Deferrable,
+        [typeof(ResumeIncident)] = Deferrable,
         [typeof(CheckDeadlines)] = Enum.GetValues<IncidentState>(),
         [typeof(AddNote)] = Enum.GetValues<IncidentState>(),
     }.ToFrozenDictionary();
 
     public Catalog Catalog => catalog;
 
+    /// <summary>Decisions use the calendar; <see cref="Evolve"/> never does.</summary>
     private WorkingCalendar Calendar => catalog.Calendar;
 
     /// <summary>
@@ -67,7 +74,7 @@ public sealed class Lifecycle(Catalog catalog)
         }
         else if (incident is null)
         {
-            return Outcome.Refused(RefusalKind.NotFound, $"incident {number} does not exist");
+            return Outcome.Refused(RefusalKind.NotFound, $"{command.Name}: incident {number} does not exist");
         }
         else
         {
@@ -93,7 +100,14 @@ public sealed class Lifecycle(Catalog catalog)
         var stamped = decision.Events
             .Select(e => e with { Seq = ++seq, At = now, CommandId = command.CommandId, Actor = command.Actor, Reason = reason })
             .ToList();
-        var after = stamped.Aggregate(incident, Evolve);
+        var after = stamped.Aggregate(incident, Evolve)!;
+        if (after.State == IncidentState.Handled)
+        {
+            // Handled goes to review by itself (核查): the last result in, or the last open co-unit part returned.
+            var review = new ReviewStarted { Seq = ++seq, At = now, CommandId = command.CommandId, Actor = Actor.System };
+            stamped.Add(review);
+            after = Evolve(after, review);
+        }
         return new Outcome(after, stamped, null);
     }
 
@@ -103,7 +117,7 @@ public sealed class Lifecycle(Catalog catalog)
         if (catalog.FindStreet(c.Street) is null) return Invalid("street", $"'{c.Street}' is not a street of {catalog.District.En}");
         if (!Enum.IsDefined(c.Channel)) return Invalid("channel", $"'{c.Channel}' is not a discovery channel");
         if (Text(c.Description, "description") is { } bad) return bad;
-        if (c.Location is { IsValid: false }) return Invalid("location", "is not a WGS-84 position");
+        if (Position(c.Location) is { } badLocation) return badLocation;
         if (c.Confidence is < 0 or > 1) return Invalid("confidence", "must lie between 0 and 1");
         if (c.ObservedAt > now.AddMinutes(5)) return Invalid("observedAt", $"{c.ObservedAt:O} lies in the future");
         if (c.Reporter is { } r && string.IsNullOrWhiteSpace(r.Name)) return Invalid("reporter.name", "is required when a reporter is given");
@@ -133,8 +147,7 @@ public sealed class Lifecycle(Catalog catalog)
         DispatchIncident c => Dispatch(incident, c),
         AcceptAssignment c => Assignment(incident, c, c.Unit, AssignmentState.Dispatched) ?? new(new AssignmentAccepted(c.Unit, c.Worker)),
         ReturnAssignment c => Reason(c.Reason) ?? Assignment(incident, c, c.Unit, AssignmentState.Dispatched) ?? new(new AssignmentReturned(c.Unit)),
-        ArriveOnSite c => c.Location is { IsValid: false } ? Invalid("location", "is not a WGS-84 position")
-            : Assignment(incident, c, c.Unit, AssignmentState.Accepted) ?? new(new ArrivedOnSite(c.Unit, c.Location)),
+        ArriveOnSite c => Position(c.Location) ?? Assignment(incident, c, c.Unit, AssignmentState.Accepted) ?? new(new ArrivedOnSite(c.Unit, c.Location)),
         SubmitResult c => Submit(incident, c),
         ApproveReview c => c.Evaluation is not { Rating: >= 1 and <= 5 } ? Invalid("evaluation.rating", "must be a whole number from 1 to 5")
             : new(new IncidentClosed(c.Evaluation)),
@@ -146,14 +159,14 @@ public sealed class Lifecycle(Catalog catalog)
             : new(new IncidentMerged(c.Into))),
         AbsorbIncident c => string.IsNullOrWhiteSpace(c.From) || c.From == incident.Number ? Invalid("from", "names no other incident")
             : new(new IncidentAbsorbed(c.From)),
-        ApproveExtension c => Reason(c.Reason) ?? Extend(incident, c),
-        DeferIncident c => Reason(c.Reason) ?? new(new IncidentDeferred()),
+        ApproveExtension c => Reason(c.Reason) ?? Extend(incident, c, now),
+        DeferIncident c => Reason(c.Reason) ?? new(new IncidentDeferred(incident.Clocks.ToDictionary(k => k.Stage, k => k.Elapsed(now, Calendar)))),
         ResumeIncident c => Reason(c.Reason)
             ?? (incident.Deferred ? new(new IncidentResumed()) : Illegal($"{c.Name} is not allowed: incident {incident.Number} is not deferred")),
         CheckDeadlines => new([.. incident.Clocks.SelectMany(clock =>
             clock.ThresholdsPassed(now, Calendar).Select(level => (IncidentEvent)new DeadlineEscalated(clock.Stage, level)))]),
         AddNote c => Text(c.Text, "text") ?? new(new NoteAdded(c.Text.Trim())),
-        _ => Invalid("command", $"{command.Name} is not a command this lifecycle knows"),
+        _ => throw new UnreachableException($"{command.Name} is in the transition table but has no decision"),
     };
 
     private Decision Dispatch(Incident incident, DispatchIncident c)
@@ -177,10 +190,7 @@ public sealed class Lifecycle(Catalog catalog)
         if (incident.Closing.NoteRequired && string.IsNullOrWhiteSpace(c.Note)) return Invalid("note", $"a note is required for {incident.Type}");
         if (c.Note is { Length: > MaxText }) return Invalid("note", $"is longer than {MaxText} characters");
         if (incident.Closing.LocationRequired && c.Location is null) return Invalid("location", $"the position is required for {incident.Type}");
-        if (c.Location is { IsValid: false }) return Invalid("location", "is not a WGS-84 position");
-        var submitted = new ResultSubmitted(c.Unit, c.Note?.Trim(), [.. photos], c.Location);
-        var lastOne = incident.Assignments.All(a => a.Unit == c.Unit || a.State == AssignmentState.Handled);
-        return lastOne ? new(submitted, new ReviewStarted()) : new(submitted);
+        return Position(c.Location) ?? new(new ResultSubmitted(c.Unit, c.Note?.Trim(), [.. photos], c.Location));
     }
 
     private Decision Reopen(Incident incident, ReopenIncident c, DateTimeOffset now)
@@ -193,14 +203,19 @@ public sealed class Lifecycle(Catalog catalog)
             : new(new IncidentReopened());
     }
 
-    private Decision Extend(Incident incident, ApproveExtension c)
+    private Decision Extend(Incident incident, ApproveExtension c, DateTimeOffset now)
     {
         if (c.Extra.Amount <= 0) return Invalid("extra", "must be a positive allowance such as 2h or 3wd");
         if (c.Stage is { } s && !Enum.IsDefined(s)) return Invalid("stage", $"'{s}' is not a stage");
         var clock = c.Stage is { } stage ? incident.Clock(stage) : incident.Clock(Stage.Handling) ?? incident.Clocks.LastOrDefault();
-        return clock is null
-            ? Illegal($"{c.Name} is not allowed: no deadline of {(c.Stage?.ToString() ?? "any stage")} is running on incident {incident.Number} (state {incident.State})")
-            : new(new DeadlineExtended(clock.Stage, c.Extra));
+        if (clock is null)
+            return Illegal($"{c.Name} is not allowed: no deadline of {(c.Stage?.ToString() ?? "any stage")} is running on incident {incident.Number} (state {incident.State})");
+        if (clock.Kind != c.Extra.Kind)
+            return Invalid("extra", clock.Kind == ClockKind.Working
+                ? $"the {clock.Stage} deadline runs in working time: extend it in working hours or days (e.g. 4wh, 2wd), not {c.Extra}"
+                : $"the {clock.Stage} deadline runs on the wall clock: extend it in minutes, hours or days (e.g. 30m, 2h), not {c.Extra}");
+        var added = c.Extra.Length(Calendar.WorkingDay);
+        return new(new DeadlineExtended(clock.Stage, c.Extra, added, clock.ReachedIfExtended(added, now, Calendar)));
     }
 
     private static Decision? Assignment(Incident incident, IncidentCommand c, string unit, AssignmentState required)
@@ -214,6 +229,9 @@ public sealed class Lifecycle(Catalog catalog)
 
     private static Decision? Reason(string? reason) => Text(reason, "reason");
 
+    private static Decision? Position(GeoPoint? location) =>
+        location is { IsValid: false } ? Invalid("location", "is not a WGS-84 position (latitude −90…90, longitude −180…180)") : null;
+
     private static Decision? Text(string? text, string field) =>
         string.IsNullOrWhiteSpace(text) ? Invalid(field, "is required")
         : text.Length > MaxText ? Invalid(field, $"is longer than {MaxText} characters")
@@ -222,7 +240,10 @@ public sealed class Lifecycle(Catalog catalog)
     private static Decision Invalid(string field, string problem) => new(new Refusal(RefusalKind.InvalidArgument, $"{field}: {problem}"));
     private static Decision Illegal(string message) => new(new Refusal(RefusalKind.IllegalTransition, message));
 
-    /// <summary>Folds one event into the incident. Deterministic: the same timeline always gives the same incident.</summary>
+    /// <summary>
+    /// Folds one event into the incident. Deterministic: the same timeline always gives the same incident, because
+    /// everything that depends on the catalog or the calendar was settled when the event was decided and is in it.
+    /// </summary>
     public Incident Evolve(Incident? incident, IncidentEvent e)
     {
         if (e is IncidentReported r)
@@ -237,40 +258,41 @@ public sealed class Lifecycle(Catalog catalog)
         var i = (incident ?? throw new InvalidOperationException($"event {e.Seq} ({e.GetType().Name}) comes before the incident was reported")) with { Version = e.Seq };
         return e switch
         {
-            IncidentFiled => i.With(IncidentState.Filed).StopClock(Stage.Filing).StartClock(Stage.Dispatching, e.At),
-            IncidentDismissed => i.With(IncidentState.Dismissed) with { Clocks = [], EndedAt = e.At },
-            IncidentDispatched d => (i.With(IncidentState.Dispatched) with
+            IncidentFiled => i.InState(IncidentState.Filed).StopClock(Stage.Filing).StartClock(Stage.Dispatching, e.At),
+            IncidentDismissed => i.InState(IncidentState.Dismissed) with { Clocks = [], EndedAt = e.At },
+            IncidentDispatched d => (i.InState(IncidentState.Dispatched) with
             {
                 Assignments = [new Assignment(d.LeadUnit, true, AssignmentState.Dispatched), .. d.CoUnits.Select(u => new Assignment(u, false, AssignmentState.Dispatched))],
             }).StopClock(Stage.Dispatching).StartClock(Stage.Accepting, e.At),
             AssignmentAccepted a => i.AssignmentOf(a.Unit)!.IsLead
-                ? i.SetAssignment(a.Unit, AssignmentState.Accepted, a.Worker).With(IncidentState.Accepted)
+                ? i.SetAssignment(a.Unit, AssignmentState.Accepted, a.Worker).InState(IncidentState.Accepted)
                     .StopClock(Stage.Accepting).StartClock(Stage.Arriving, e.At).StartClock(Stage.Handling, e.At)
                 : i.SetAssignment(a.Unit, AssignmentState.Accepted, a.Worker),
             AssignmentReturned a => i.AssignmentOf(a.Unit)!.IsLead
-                ? (i.With(IncidentState.Returned) with { Assignments = [], Clocks = [], Returns = i.Returns + 1 }).StartClock(Stage.Dispatching, e.At)
-                : i with { Assignments = i.Assignments.RemoveAll(x => x.Unit == a.Unit) },
+                ? (i.InState(IncidentState.Returned) with { Assignments = [], Clocks = [], Returns = i.Returns + 1 }).StartClock(Stage.Dispatching, e.At)
+                : (i with { Assignments = i.Assignments.RemoveAll(x => x.Unit == a.Unit) }).HandledWhenAllAre(),
             ArrivedOnSite a => i.AssignmentOf(a.Unit)!.IsLead
-                ? i.SetAssignment(a.Unit, AssignmentState.InProgress).With(IncidentState.InProgress).StopClock(Stage.Arriving)
+                ? i.SetAssignment(a.Unit, AssignmentState.InProgress).InState(IncidentState.InProgress).StopClock(Stage.Arriving)
                 : i.SetAssignment(a.Unit, AssignmentState.InProgress),
-            ResultSubmitted s => i.SetAssignment(s.Unit, AssignmentState.Handled) is var h && h.AllAssignmentsHandled
-                ? h.With(IncidentState.Handled).StopClock(Stage.Arriving).StopClock(Stage.Handling)
-                : h,
-            ReviewStarted => i.With(IncidentState.UnderReview).StartClock(Stage.Reviewing, e.At),
-            ReworkRequested => (i.With(IncidentState.InProgress) with
+            ResultSubmitted s => i.SetAssignment(s.Unit, AssignmentState.Handled).HandledWhenAllAre(),
+            ReviewStarted => i.InState(IncidentState.UnderReview).StartClock(Stage.Reviewing, e.At),
+            ReworkRequested => (i.InState(IncidentState.InProgress) with
             {
                 Assignments = [.. i.Assignments.Select(x => x with { State = AssignmentState.InProgress })],
                 Reworks = i.Reworks + 1,
             }).StopClock(Stage.Reviewing).StartClock(Stage.Handling, e.At),
-            IncidentClosed c => i.With(IncidentState.Closed) with { Clocks = [], Evaluation = c.Evaluation, EndedAt = e.At },
-            IncidentReopened => (i.With(IncidentState.Filed) with
-            {
-                Assignments = [], Clocks = [], Evaluation = null, EndedAt = null, Reopens = i.Reopens + 1,
-            }).StartClock(Stage.Dispatching, e.At),
-            IncidentMerged m => i.With(IncidentState.Merged) with { Clocks = [], MergedInto = m.Into, EndedAt = e.At },
+            IncidentClosed c => i.InState(IncidentState.Closed) with { Clocks = [], Evaluation = c.Evaluation, EndedAt = e.At },
+            // A dismissed incident needs the filing decision again; a closed one was a case and goes back to dispatch.
+            IncidentReopened => i.State == IncidentState.Dismissed
+                ? (i.InState(IncidentState.Reported) with { EndedAt = null, Reopens = i.Reopens + 1 }).StartClock(Stage.Filing, e.At)
+                : (i.InState(IncidentState.Filed) with
+                {
+                    Assignments = [], Clocks = [], Evaluation = null, EndedAt = null, Reopens = i.Reopens + 1,
+                }).StartClock(Stage.Dispatching, e.At),
+            IncidentMerged m => i.InState(IncidentState.Merged) with { Clocks = [], MergedInto = m.Into, EndedAt = e.At },
             IncidentAbsorbed a => i with { MergedFrom = i.MergedFrom.Add(a.From) },
-            DeadlineExtended x => i.MapClock(x.Stage, c => c.Extend(x.Extra.Length(Calendar.WorkingDay))),
-            IncidentDeferred => i with { Deferred = true, Clocks = [.. i.Clocks.Select(c => c.Pause(e.At, Calendar))] },
+            DeadlineExtended x => i.MapClock(x.Stage, c => c.Extend(x.Added, x.Reached)),
+            IncidentDeferred d => i with { Deferred = true, Clocks = [.. i.Clocks.Select(c => c.Pause(d.Elapsed.GetValueOrDefault(c.Stage, c.ElapsedBefore)))] },
             IncidentResumed => i with { Deferred = false, Clocks = [.. i.Clocks.Select(c => c.Resume(e.At))] },
             DeadlineEscalated x => i.MapClock(x.Stage, c => c with { Reached = Max(c.Reached, x.Level) }) with { Escalation = Max(i.Escalation, x.Level) },
             NoteAdded => i,
@@ -293,7 +315,11 @@ public sealed class Lifecycle(Catalog catalog)
 
 internal static class IncidentTransitions
 {
-    public static Incident With(this Incident i, IncidentState state) => i with { State = state };
+    public static Incident InState(this Incident i, IncidentState state) => i with { State = state };
+
+    /// <summary>Handled only when the lead unit and every co-unit assignment are handled (协同处置).</summary>
+    public static Incident HandledWhenAllAre(this Incident i) =>
+        i.AllAssignmentsHandled ? i.InState(IncidentState.Handled).StopClock(Stage.Arriving).StopClock(Stage.Handling) : i;
 
     public static Incident StartClock(this Incident i, Stage stage, DateTimeOffset at) =>
         i.Allotments.TryGetValue(stage, out var allotment)

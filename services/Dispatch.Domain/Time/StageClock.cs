@@ -61,10 +61,19 @@ public sealed record StageClock(
     public TimeSpan Elapsed(DateTimeOffset now, WorkingCalendar calendar) =>
         ElapsedBefore + (RunningSince is { } since ? calendar.Measure(since, now, Kind) : TimeSpan.Zero);
 
-    public StageClock Pause(DateTimeOffset now, WorkingCalendar calendar) =>
-        IsPaused ? this : this with { ElapsedBefore = Elapsed(now, calendar), RunningSince = null };
+    /// <summary>Stops the clock having used <paramref name="elapsed"/> of the allotment.</summary>
+    public StageClock Pause(TimeSpan elapsed) => this with { ElapsedBefore = elapsed, RunningSince = null };
 
     public StageClock Resume(DateTimeOffset now) => IsPaused ? this with { RunningSince = now } : this;
 
-    public StageClock Extend(TimeSpan extra) => this with { Allotted = Allotted + extra };
+    /// <summary>Grows the allotment; <paramref name="reached"/> is what the grown clock has passed (see <see cref="ReachedIfExtended"/>).</summary>
+    public StageClock Extend(TimeSpan extra, EscalationLevel reached) => this with { Allotted = Allotted + extra, Reached = reached };
+
+    /// <summary>
+    /// The highest threshold an extended clock has passed at <paramref name="now"/>: thresholds that the extension
+    /// moves into the future count as not reached, so the moved deadline can warn and fall overdue again.
+    /// </summary>
+    public EscalationLevel ReachedIfExtended(TimeSpan extra, DateTimeOffset now, WorkingCalendar calendar) =>
+        (this with { Allotted = Allotted + extra, Reached = EscalationLevel.None })
+            .ThresholdsPassed(now, calendar).DefaultIfEmpty(EscalationLevel.None).Max();
 }

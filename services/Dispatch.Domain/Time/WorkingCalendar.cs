@@ -31,11 +31,17 @@ public sealed class WorkingCalendar
     /// <summary>The working time of one full working day (8.5 h for 09:00–17:30).</summary>
     public TimeSpan WorkingDay => WorkdayEnd - WorkdayStart;
 
-    /// <summary>Shanghai has no daylight saving; where the system lacks its zone data, UTC+8 is exact.</summary>
-    public static TimeZoneInfo Shanghai(string id = "Asia/Shanghai") =>
-        TimeZoneInfo.TryFindSystemTimeZoneById(id, out var zone)
-            ? zone
-            : TimeZoneInfo.CreateCustomTimeZone(id, TimeSpan.FromHours(8), id, id);
+    /// <summary>
+    /// The time zone of <paramref name="id"/>. Shanghai has no daylight saving, so where the system lacks zone
+    /// data (a slim container) UTC+8 is exact for it; any other unknown zone is refused.
+    /// </summary>
+    public static TimeZoneInfo? FindZone(string id) =>
+        TimeZoneInfo.TryFindSystemTimeZoneById(id, out var zone) ? zone
+        : id == "Asia/Shanghai" ? TimeZoneInfo.CreateCustomTimeZone(id, TimeSpan.FromHours(8), id, id)
+        : null;
+
+    /// <summary>How far ahead a deadline may be counted before the calendar is taken to have no working days.</summary>
+    private const int SearchDays = 3660;
 
     public bool IsWorkingDay(DateOnly day) =>
         _workingWeekendDays.Contains(day) || (!_holidays.Contains(day) && !_weekend.Contains(day.DayOfWeek));
@@ -54,8 +60,10 @@ public sealed class WorkingCalendar
         if (workingTime == TimeSpan.Zero) return start;
         var cursor = ToLocal(start);
         var left = workingTime;
-        while (true)
+        for (var days = 0; ; days++)
         {
+            if (days > SearchDays)
+                throw new InvalidOperationException($"no {workingTime} of working time in the {SearchDays} days after {start:O}: the calendar has no working days");
             var day = DateOnly.FromDateTime(cursor);
             if (IsWorkingDay(day))
             {

@@ -10,6 +10,7 @@ public sealed class InMemoryIncidentEventLog : IIncidentEventLog
     private readonly ConcurrentDictionary<string, long> _published = new();
     private readonly Lock _gate = new();
 
+    /// <summary>Every event appended, in the order appended.</summary>
     public IReadOnlyList<IncidentEvent> Stream => [.. _stream];
 
     public Task<long> PublishedUpToAsync(string incident) => Task.FromResult(_published.GetValueOrDefault(incident));
