@@ -280,7 +280,8 @@ public class LifecycleTests
     public static TheoryData<IncidentState, string> AllowedCommands()
     {
         var data = new TheoryData<IncidentState, string>();
-        foreach (var (command, allowed) in Lifecycle.AllowedIn)
+        // ResolveIncident is allowed in every open state, but only for self-resolving types: see its own tests.
+        foreach (var (command, allowed) in Lifecycle.AllowedIn.Where(c => c.Key != typeof(ResolveIncident)))
             foreach (var state in allowed.Where(s => s != IncidentState.Handled))
                 data.Add(state, command.Name);
         return data;
@@ -324,6 +325,29 @@ public class LifecycleTests
             default:
                 return Sample(name, d);
         }
+    }
+
+    [Fact]
+    public void A_device_offline_incident_dispatches_itself_and_closes_when_the_device_is_back()
+    {
+        var desk = new Desk("DEVICE_OFFLINE", "WL");
+        var opened = desk.Report(Channel.System);
+        Assert.Equal((IncidentState.Dispatched, "maintenance"), (opened.State, opened.Scenario));
+        desk.Accept(opened.Lead!.Unit);
+        var resolved = desk.Do(new ResolveIncident(desk.Id(), Actor.System, "heartbeat received"));
+        Assert.Equal(IncidentState.Closed, resolved.State);
+        Assert.Empty(resolved.Clocks);
+        Assert.IsType<IncidentResolved>(desk.Timeline[^1]);
+    }
+
+    [Fact]
+    public void An_incident_that_does_not_resolve_by_itself_cannot_be_resolved()
+    {
+        var desk = new Desk();
+        desk.To(IncidentState.InProgress);
+        var refused = desk.Try(new ResolveIncident(desk.Id(), Actor.System, "gone"));
+        Assert.Contains("SHOP_BIN_OVERFLOW does not resolve by itself", refused.Refusal!.Message);
+        Assert.Contains("state InProgress", refused.Refusal.Message);
     }
 
     [Fact]
@@ -420,6 +444,7 @@ public class LifecycleTests
             Allowance.Parse((d.Incident?.Clock(Stage.Handling) ?? d.Incident?.Clocks.LastOrDefault())?.Kind == ClockKind.Working ? "1wh" : "1h"), "more time"),
         nameof(DeferIncident) => new DeferIncident(d.Id(), Desk.Dispatcher, "later"),
         nameof(ResumeIncident) => new ResumeIncident(d.Id(), Desk.Dispatcher, "now"),
+        nameof(ResolveIncident) => new ResolveIncident(d.Id(), Actor.System, "cleared"),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "no sample"),
     };
 }

@@ -2,8 +2,35 @@ using System.Collections.Frozen;
 
 namespace Dispatch.Domain;
 
-/// <summary>The district this deployment serves; its code prefixes incident numbers.</summary>
-public sealed record District(string Code, string Zh, string En);
+/// <summary>The district this deployment serves; its code prefixes incident numbers, and alerts must lie within its bounds.</summary>
+public sealed record District(string Code, string Zh, string En, Bounds Bounds);
+
+/// <summary>A latitude/longitude box (WGS-84).</summary>
+public sealed record Bounds(double South, double North, double West, double East)
+{
+    public bool IsValid => South < North && West < East && new GeoPoint(South, West).IsValid && new GeoPoint(North, East).IsValid;
+
+    public bool Contains(GeoPoint p) => p.Lat >= South && p.Lat <= North && p.Lon >= West && p.Lon <= East;
+}
+
+/// <summary>
+/// How alerts become incidents: an alert with the same dedup key as an open incident's within
+/// <see cref="DedupWindow"/> attaches to it; an alert of the same scenario in the same grid cell within
+/// <see cref="CellWindow"/> of an open incident attaches to it too (three cameras, one person in the water).
+/// </summary>
+public sealed record CorrelationWindows(Allowance DedupWindow, Allowance CellWindow);
+
+/// <summary>
+/// What the district expects of its sensing devices: a heartbeat at least every <see cref="HeartbeatInterval"/>
+/// (else a maintenance incident of <see cref="OfflineType"/> opens for the owner unit), alerts observed no
+/// longer ago than <see cref="AlertMaxAge"/> nor later than <see cref="AlertMaxAhead"/> from now, and grid cells
+/// of <see cref="GridCellMeters"/> for correlation.
+/// </summary>
+public sealed record DevicePolicy(Allowance HeartbeatInterval, int GridCellMeters, Allowance AlertMaxAge, Allowance AlertMaxAhead, IncidentType OfflineType)
+{
+    /// <summary>The scenario id of maintenance incidents, which belong to no scenario of the ten.</summary>
+    public const string MaintenanceScenario = "maintenance";
+}
 
 [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<UnitKind>))]
 public enum UnitKind { Hub, Department, StreetOffice }
@@ -44,8 +71,11 @@ public sealed record FilingRule(AutoFiling Auto, double MinConfidence, bool Auto
     };
 }
 
-/// <summary>What a result must carry before the incident can be handled.</summary>
-public sealed record ClosingConditions(bool PhotoRequired, bool NoteRequired, bool LocationRequired)
+/// <summary>
+/// What a result must carry before the incident can be handled; and whether the incident closes by itself when
+/// its cause clears (a device offline closes when it beats again).
+/// </summary>
+public sealed record ClosingConditions(bool PhotoRequired, bool NoteRequired, bool LocationRequired, bool SelfResolving = false)
 {
     public static readonly ClosingConditions None = new(false, false, false);
 }
@@ -58,7 +88,7 @@ public sealed record IncidentType(
 /// <summary>One of the ten integrated scenarios (高效处置一件事).</summary>
 public sealed record Scenario(
     string Id, string Zh, string En, string LeadUnit, IReadOnlyList<string> CoUnits, bool PersonalData,
-    IReadOnlyList<IncidentType> Types, IReadOnlyList<RouteRule> Routing);
+    IReadOnlyList<IncidentType> Types, IReadOnlyList<RouteRule> Routing, CorrelationWindows Correlation);
 
 /// <summary>A priority class with its default deadlines.</summary>
 public sealed record PriorityClass(Priority Priority, string Zh, string En, IReadOnlyDictionary<Stage, Allowance> Deadlines);
@@ -80,8 +110,10 @@ public sealed class Catalog
 
     public Catalog(
         string version, District district, WorkingCalendar calendar, Allowance reopenWindow,
-        IEnumerable<PriorityClass> priorities, IEnumerable<Unit> units, IEnumerable<Street> streets, IEnumerable<Scenario> scenarios)
+        IEnumerable<PriorityClass> priorities, IEnumerable<Unit> units, IEnumerable<Street> streets, IEnumerable<Scenario> scenarios,
+        DevicePolicy devices)
     {
+        Devices = devices;
         Version = version;
         District = district;
         Calendar = calendar;
@@ -90,7 +122,7 @@ public sealed class Catalog
         _units = units.ToFrozenDictionary(u => u.Code);
         _streets = streets.ToFrozenDictionary(s => s.Code);
         _scenarios = scenarios.ToFrozenDictionary(s => s.Id);
-        _types = _scenarios.Values.SelectMany(s => s.Types).ToFrozenDictionary(t => t.Code);
+        _types = _scenarios.Values.SelectMany(s => s.Types).Append(devices.OfflineType).ToFrozenDictionary(t => t.Code);
     }
 
     public string Version { get; }
@@ -102,7 +134,9 @@ public sealed class Catalog
     public IEnumerable<Unit> Units => _units.Values;
     public IEnumerable<Street> Streets => _streets.Values;
     public IEnumerable<Scenario> Scenarios => _scenarios.Values;
+    /// <summary>Every incident type, the maintenance type among them.</summary>
     public IEnumerable<IncidentType> Types => _types.Values;
+    public DevicePolicy Devices { get; }
 
     public IncidentType? FindType(string? code) => code is not null && _types.TryGetValue(code, out var t) ? t : null;
     public Unit? FindUnit(string? code) => code is not null && _units.TryGetValue(code, out var u) ? u : null;
@@ -114,7 +148,7 @@ public sealed class Catalog
     {
         var type = FindType(typeCode) ?? throw new ArgumentException($"unknown incident type '{typeCode}'", nameof(typeCode));
         var street = FindStreet(streetCode) ?? throw new ArgumentException($"unknown street '{streetCode}'", nameof(streetCode));
-        var route = _scenarios[type.Scenario].Routing
+        var route = (FindScenario(type.Scenario)?.Routing ?? [])
             .Where(r => r.Matches(type.Code, street.Code))
             .OrderByDescending(r => r.Specificity)
             .Select(r => r.Route)

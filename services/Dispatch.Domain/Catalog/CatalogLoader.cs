@@ -60,21 +60,19 @@ public static class CatalogLoader
         var v = new Validator(problems);
         var calendar = v.Calendar(manifest.Calendar);
         var reopen = v.Allowance(ManifestFile, "reopenWindow", manifest.ReopenWindow) ?? new Allowance(30, AllowanceUnit.Days);
-        var district = manifest.District is { Code.Length: > 0 } d ? d : v.Fail<District>(ManifestFile, "district", "needs a code (the incident number prefix), zh and en");
+        var district = manifest.District is { Code.Length: > 0, Bounds.IsValid: true } d ? d
+            : v.Fail<District>(ManifestFile, "district", "needs a code (the incident number prefix), zh, en and bounds (south < north, west < east)");
         var version = string.IsNullOrWhiteSpace(manifest.Version) ? v.Fail<string>(ManifestFile, "version", "is missing") : manifest.Version;
-        var priorities = v.Priorities(manifest.Priorities);
+        var priorities = v.KnownPriorities = v.Priorities(manifest.Priorities);
         var unitList = v.Units(units.Units ?? []);
-        var knownUnits = unitList.Select(u => u.Code).ToHashSet();
+        v.KnownUnits = [.. unitList.Select(u => u.Code)];
         var streetList = v.Streets(streets.Streets ?? [], unitList);
-        var knownStreets = streetList.Select(s => s.Code).ToHashSet();
-        var seenTypes = new Dictionary<string, string>();
-        var seenScenarios = new Dictionary<string, string>();
-        var scenarioList = scenarios
-            .Select(s => v.Scenario(s.File, s.Dto!, priorities, knownUnits, knownStreets, seenTypes, seenScenarios))
-            .OfType<Scenario>()
-            .ToList();
+        v.KnownStreets = [.. streetList.Select(s => s.Code)];
+        var correlation = v.Correlation(ManifestFile, "correlation", manifest.Correlation, null);
+        var devices = v.Devices(manifest.Devices);
+        var scenarioList = scenarios.Select(s => v.Scenario(s.File, s.Dto!, correlation)).OfType<Scenario>().ToList();
         if (problems.Count > 0) throw new CatalogException(problems);
-        return new Catalog(version!, district!, calendar!, reopen, priorities.Values, unitList, streetList, scenarioList);
+        return new Catalog(version!, district!, calendar!, reopen, priorities.Values, unitList, streetList, scenarioList, devices!);
     }
 
     private static T? Read<T>(string directory, string file, List<string> problems) where T : class
@@ -193,84 +191,122 @@ public static class CatalogLoader
             return streets;
         }
 
-        public Scenario? Scenario(
-            string file, ScenarioDto dto, Dictionary<Priority, PriorityClass> priorities,
-            HashSet<string> units, HashSet<string> streets, Dictionary<string, string> seenTypes, Dictionary<string, string> seenScenarios)
+        public Dictionary<Priority, PriorityClass> KnownPriorities { get; set; } = [];
+        public HashSet<string> KnownUnits { get; set; } = [];
+        public HashSet<string> KnownStreets { get; set; } = [];
+        private readonly Dictionary<string, string> _seenTypes = [];
+        private readonly Dictionary<string, string> _seenScenarios = [];
+
+        private void Unit(string file, string entry, string? code, bool allowStreet = true)
+        {
+            if (code is null) Fail<object>(file, entry, "no unit given");
+            else if (!KnownUnits.Contains(code) && !(allowStreet && code == Route.StreetOffice))
+                Fail<object>(file, entry, $"unknown unit '{code}'");
+        }
+
+        private Route RouteOf(string file, string entry, RouteDto? r, string defaultLead)
+        {
+            if (r is null) return new Route(defaultLead, []);
+            Unit(file, $"{entry}.lead", r.Lead);
+            foreach (var co in r.CoUnits ?? []) Unit(file, $"{entry}.coUnits", co);
+            return new Route(r.Lead ?? "", r.CoUnits ?? []);
+        }
+
+        public CorrelationWindows? Correlation(string file, string entry, CorrelationDto? dto, CorrelationWindows? defaults)
+        {
+            if (dto is null) return defaults ?? Fail<CorrelationWindows>(file, entry, "is missing");
+            var dedup = Allowance(file, $"{entry}.dedupWindow", dto.DedupWindow) ?? defaults?.DedupWindow;
+            var cell = Allowance(file, $"{entry}.cellWindow", dto.CellWindow) ?? defaults?.CellWindow;
+            if (dedup is not { Kind: ClockKind.Wall } || cell is not { Kind: ClockKind.Wall })
+                return Fail<CorrelationWindows>(file, entry, "needs a dedupWindow and a cellWindow on the wall clock (e.g. 30m, 5m)");
+            return new CorrelationWindows(dedup.Value, cell.Value);
+        }
+
+        public IncidentType? Type(string file, string scenario, string defaultLead, TypeDto t)
+        {
+            var entry = $"type {t.Code}";
+            if (string.IsNullOrWhiteSpace(t.Code)) return Fail<IncidentType>(file, "types", "a type has no code");
+            if (_seenTypes.TryGetValue(t.Code, out var where)) return Fail<IncidentType>(file, entry, $"duplicate code (also in {where})");
+            _seenTypes[t.Code] = file;
+            if (string.IsNullOrWhiteSpace(t.Zh) || string.IsNullOrWhiteSpace(t.En)) Fail<object>(file, entry, "needs zh and en names");
+            if (!Enum.TryParse<Priority>(t.Priority, false, out var priority) || !KnownPriorities.TryGetValue(priority, out var defaults))
+                return Fail<IncidentType>(file, entry, $"priority '{t.Priority}' is not one of P1–P4");
+            var deadlines = new Dictionary<Stage, Allowance>(defaults.Deadlines);
+            foreach (var (stage, a) in Deadlines(file, entry, t.Deadlines)) deadlines[stage] = a;
+            foreach (var missing in Catalog.RequiredStages.Where(s => !deadlines.ContainsKey(s)))
+                Fail<object>(file, entry, $"has no deadline for stage {missing.ToString().ToLowerInvariant()} (neither its own nor {priority}'s)");
+            var filing = t.Filing ?? new FilingDto(null, null, null);
+            var auto = filing.Auto is null ? AutoFiling.Never
+                : Enum.TryParse<AutoFiling>(filing.Auto, true, out var af) ? af
+                : Fail<AutoFiling>(file, $"{entry}.filing.auto", $"'{filing.Auto}' is not one of never, always, whenConfident");
+            var min = filing.MinConfidence ?? 1.0;
+            if (min is <= 0 or > 1) Fail<object>(file, $"{entry}.filing.minConfidence", "must lie in (0, 1]");
+            if (filing.AutoDispatch == true && auto == AutoFiling.Never)
+                Fail<object>(file, $"{entry}.filing", "autoDispatch needs auto filing");
+            var closing = t.Closing ?? new ClosingDto(null, null, null, null);
+            return new IncidentType(
+                t.Code, scenario, t.Zh ?? "", t.En ?? "", priority, deadlines, RouteOf(file, $"{entry}.route", t.Route, defaultLead),
+                new FilingRule(auto, min, filing.AutoDispatch ?? false),
+                new ClosingConditions(closing.PhotoRequired ?? false, closing.NoteRequired ?? false, closing.LocationRequired ?? false, closing.SelfResolving ?? false));
+        }
+
+        public Scenario? Scenario(string file, ScenarioDto dto, CorrelationWindows? correlationDefaults)
         {
             if (string.IsNullOrWhiteSpace(dto.Id)) return Fail<Scenario>(file, "id", "is missing");
-            if (seenScenarios.TryGetValue(dto.Id, out var other)) return Fail<Scenario>(file, $"scenario {dto.Id}", $"duplicate id (also in {other})");
-            seenScenarios[dto.Id] = file;
-            void Unit(string entry, string? code, bool allowStreet = true)
-            {
-                if (code is null) Fail<object>(file, entry, "no unit given");
-                else if (!units.Contains(code) && !(allowStreet && code == Route.StreetOffice))
-                    Fail<object>(file, entry, $"unknown unit '{code}'");
-            }
-            Unit("lead", dto.Lead, allowStreet: false);
-            foreach (var co in dto.CoUnits ?? []) Unit("coUnits", co);
-            Route RouteOf(string entry, RouteDto? r)
-            {
-                if (r is null) return new Route(dto.Lead ?? "", []);
-                Unit($"{entry}.lead", r.Lead);
-                foreach (var co in r.CoUnits ?? []) Unit($"{entry}.coUnits", co);
-                return new Route(r.Lead ?? "", r.CoUnits ?? []);
-            }
-
-            var types = new List<IncidentType>();
-            foreach (var t in dto.Types ?? [])
-            {
-                var entry = $"type {t.Code}";
-                if (string.IsNullOrWhiteSpace(t.Code)) { Fail<object>(file, "types", "a type has no code"); continue; }
-                if (seenTypes.TryGetValue(t.Code, out var where)) { Fail<object>(file, entry, $"duplicate code (also in {where})"); continue; }
-                seenTypes[t.Code] = file;
-                if (string.IsNullOrWhiteSpace(t.Zh) || string.IsNullOrWhiteSpace(t.En)) Fail<object>(file, entry, "needs zh and en names");
-                if (!Enum.TryParse<Priority>(t.Priority, false, out var priority) || !priorities.TryGetValue(priority, out var defaults))
-                {
-                    Fail<object>(file, entry, $"priority '{t.Priority}' is not one of P1–P4");
-                    continue;
-                }
-                var deadlines = new Dictionary<Stage, Allowance>(defaults.Deadlines);
-                foreach (var (stage, a) in Deadlines(file, entry, t.Deadlines)) deadlines[stage] = a;
-                foreach (var missing in Catalog.RequiredStages.Where(s => !deadlines.ContainsKey(s)))
-                    Fail<object>(file, entry, $"has no deadline for stage {missing.ToString().ToLowerInvariant()} (neither its own nor {priority}'s)");
-                var filing = t.Filing ?? new FilingDto(null, null, null);
-                var auto = filing.Auto is null ? AutoFiling.Never
-                    : Enum.TryParse<AutoFiling>(filing.Auto, true, out var af) ? af
-                    : Fail<AutoFiling>(file, $"{entry}.filing.auto", $"'{filing.Auto}' is not one of never, always, whenConfident");
-                var min = filing.MinConfidence ?? 1.0;
-                if (min is <= 0 or > 1) Fail<object>(file, $"{entry}.filing.minConfidence", "must lie in (0, 1]");
-                if (filing.AutoDispatch == true && auto == AutoFiling.Never)
-                    Fail<object>(file, $"{entry}.filing", "autoDispatch needs auto filing");
-                var closing = t.Closing ?? new ClosingDto(null, null, null);
-                types.Add(new IncidentType(
-                    t.Code, dto.Id, t.Zh ?? "", t.En ?? "", priority, deadlines, RouteOf($"{entry}.route", t.Route),
-                    new FilingRule(auto, min, filing.AutoDispatch ?? false),
-                    new ClosingConditions(closing.PhotoRequired ?? false, closing.NoteRequired ?? false, closing.LocationRequired ?? false)));
-            }
+            if (_seenScenarios.TryGetValue(dto.Id, out var other)) return Fail<Scenario>(file, $"scenario {dto.Id}", $"duplicate id (also in {other})");
+            _seenScenarios[dto.Id] = file;
+            Unit(file, "lead", dto.Lead, allowStreet: false);
+            foreach (var co in dto.CoUnits ?? []) Unit(file, "coUnits", co);
+            var types = (dto.Types ?? []).Select(t => Type(file, dto.Id, dto.Lead ?? "", t)).OfType<IncidentType>().ToList();
             if (types.Count == 0) Fail<object>(file, $"scenario {dto.Id}", "has no incident types");
+            var correlation = Correlation(file, "correlation", dto.Correlation, correlationDefaults);
 
             var rules = new List<RouteRule>();
             foreach (var (r, i) in (dto.Routing ?? []).Select((r, i) => (r, i)))
             {
                 var entry = $"routing[{i}]";
                 foreach (var type in r.Types ?? []) if (!types.Any(t => t.Code == type)) Fail<object>(file, entry, $"unknown type '{type}' (not in this scenario)");
-                foreach (var street in r.Streets ?? []) if (!streets.Contains(street)) Fail<object>(file, entry, $"unknown street '{street}'");
+                foreach (var street in r.Streets ?? []) if (!KnownStreets.Contains(street)) Fail<object>(file, entry, $"unknown street '{street}'");
                 if (r.Route is null) Fail<object>(file, entry, "has no route");
-                else rules.Add(new RouteRule(r.Types ?? [], r.Streets ?? [], RouteOf($"{entry}.route", r.Route)));
+                else rules.Add(new RouteRule(r.Types ?? [], r.Streets ?? [], RouteOf(file, $"{entry}.route", r.Route, dto.Lead ?? "")));
             }
-            return new Scenario(dto.Id, dto.Zh ?? dto.Id, dto.En ?? dto.Id, dto.Lead ?? "", dto.CoUnits ?? [], dto.PersonalData ?? false, types, rules);
+            return new Scenario(dto.Id, dto.Zh ?? dto.Id, dto.En ?? dto.Id, dto.Lead ?? "", dto.CoUnits ?? [], dto.PersonalData ?? false,
+                types, rules, correlation ?? new CorrelationWindows(default, default));
+        }
+
+        public DevicePolicy? Devices(DevicesDto? dto)
+        {
+            const string file = ManifestFile;
+            if (dto is null) return Fail<DevicePolicy>(file, "devices", "is missing");
+            var heartbeat = Allowance(file, "devices.heartbeatInterval", dto.HeartbeatInterval);
+            var maxAge = Allowance(file, "devices.alertMaxAge", dto.AlertMaxAge);
+            var maxAhead = Allowance(file, "devices.alertMaxAhead", dto.AlertMaxAhead);
+            if (heartbeat is not { Kind: ClockKind.Wall } || maxAge is not { Kind: ClockKind.Wall } || maxAhead is not { Kind: ClockKind.Wall })
+                return Fail<DevicePolicy>(file, "devices", "needs heartbeatInterval, alertMaxAge and alertMaxAhead on the wall clock (e.g. 5m, 24h, 5m)");
+            if (dto.GridCellMeters is not (>= 10 and <= 10_000)) return Fail<DevicePolicy>(file, "devices.gridCellMeters", "must lie between 10 and 10000");
+            if (dto.OfflineType is null) return Fail<DevicePolicy>(file, "devices.offlineType", "is missing");
+            var offline = Type(file, DevicePolicy.MaintenanceScenario, "OPS", dto.OfflineType);
+            if (offline is { Closing.SelfResolving: false })
+                Fail<object>(file, $"devices.offlineType {offline.Code}", "must be selfResolving: a heartbeat closes it");
+            return offline is null ? null : new DevicePolicy(heartbeat.Value, dto.GridCellMeters.Value, maxAge.Value, maxAhead.Value, offline);
         }
     }
 
-    private sealed record ManifestDto(string? Version, District? District, string? ReopenWindow, CalendarDto? Calendar, Dictionary<string, PriorityDto>? Priorities);
+    private sealed record ManifestDto(
+        string? Version, District? District, string? ReopenWindow, CalendarDto? Calendar, Dictionary<string, PriorityDto>? Priorities,
+        CorrelationDto? Correlation, DevicesDto? Devices);
+    private sealed record CorrelationDto(string? DedupWindow, string? CellWindow);
+    private sealed record DevicesDto(string? HeartbeatInterval, int? GridCellMeters, string? AlertMaxAge, string? AlertMaxAhead, TypeDto? OfflineType);
     private sealed record CalendarDto(string? TimeZone, string? WorkdayStart, string? WorkdayEnd, List<string>? Weekend, List<string>? Holidays, List<string>? WorkingWeekendDays);
     private sealed record PriorityDto(string? Zh, string? En, Dictionary<string, string>? Deadlines);
     private sealed record UnitsDto(List<Unit>? Units);
     private sealed record StreetsDto(List<Street>? Streets);
-    private sealed record ScenarioDto(string? Id, string? Zh, string? En, string? Lead, List<string>? CoUnits, bool? PersonalData, List<TypeDto>? Types, List<RuleDto>? Routing);
+    private sealed record ScenarioDto(
+        string? Id, string? Zh, string? En, string? Lead, List<string>? CoUnits, bool? PersonalData, List<TypeDto>? Types, List<RuleDto>? Routing,
+        CorrelationDto? Correlation);
     private sealed record TypeDto(string? Code, string? Zh, string? En, string? Priority, Dictionary<string, string>? Deadlines, RouteDto? Route, FilingDto? Filing, ClosingDto? Closing);
     private sealed record RouteDto(string? Lead, List<string>? CoUnits);
     private sealed record FilingDto(string? Auto, double? MinConfidence, bool? AutoDispatch);
-    private sealed record ClosingDto(bool? PhotoRequired, bool? NoteRequired, bool? LocationRequired);
+    private sealed record ClosingDto(bool? PhotoRequired, bool? NoteRequired, bool? LocationRequired, bool? SelfResolving);
     private sealed record RuleDto(List<string>? Types, List<string>? Streets, RouteDto? Route);
 }

@@ -25,6 +25,7 @@ namespace Dispatch.Domain;
 [JsonDerivedType(typeof(ResumeIncident), "resume")]
 [JsonDerivedType(typeof(CheckDeadlines), "checkDeadlines")]
 [JsonDerivedType(typeof(AddNote), "addNote")]
+[JsonDerivedType(typeof(ResolveIncident), "resolve")]
 public abstract record IncidentCommand(string CommandId, Actor Actor)
 {
     /// <summary>The command's name as people read it in an error.</summary>
@@ -82,3 +83,6 @@ public sealed record ResumeIncident(string CommandId, Actor Actor, string Reason
 public sealed record CheckDeadlines(string CommandId, Actor Actor) : IncidentCommand(CommandId, Actor);
 
 public sealed record AddNote(string CommandId, Actor Actor, string Text) : IncidentCommand(CommandId, Actor);
+
+/// <summary>The cause cleared by itself (a device beats again): a self-resolving incident closes without review.</summary>
+public sealed record ResolveIncident(string CommandId, Actor Actor, string Reason) : IncidentCommand(CommandId, Actor);

@@ -26,6 +26,7 @@ namespace Dispatch.Domain;
 [JsonDerivedType(typeof(IncidentResumed), "resumed")]
 [JsonDerivedType(typeof(DeadlineEscalated), "escalated")]
 [JsonDerivedType(typeof(NoteAdded), "noteAdded")]
+[JsonDerivedType(typeof(IncidentResolved), "resolved")]
 public abstract record IncidentEvent
 {
     public long Seq { get; init; }
@@ -97,3 +98,6 @@ public sealed record DeadlineEscalated(Stage Stage, EscalationLevel Level) : Inc
 
 /// <summary>A remark on the timeline; changes no state.</summary>
 public sealed record NoteAdded(string Text) : IncidentEvent;
+
+/// <summary>Closed because its cause cleared by itself (only for self-resolving types).</summary>
+public sealed record IncidentResolved : IncidentEvent;

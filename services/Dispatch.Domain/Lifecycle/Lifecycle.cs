@@ -46,6 +46,7 @@ public sealed class Lifecycle(Catalog catalog)
         [typeof(ResumeIncident)] = Deferrable,
         [typeof(CheckDeadlines)] = Enum.GetValues<IncidentState>(),
         [typeof(AddNote)] = Enum.GetValues<IncidentState>(),
+        [typeof(ResolveIncident)] = Open,
     }.ToFrozenDictionary();
 
     public Catalog Catalog => catalog;
@@ -82,7 +83,7 @@ public sealed class Lifecycle(Catalog catalog)
             if (!allowed.Contains(incident.State))
                 return Outcome.Refused(RefusalKind.IllegalTransition,
                     $"{command.Name} is not allowed in state {incident.State} (incident {number}; allowed in {string.Join(", ", allowed)})");
-            if (incident.Deferred && command is not (ResumeIncident or AddNote or CheckDeadlines or AbsorbIncident))
+            if (incident.Deferred && command is not (ResumeIncident or AddNote or CheckDeadlines or AbsorbIncident or ResolveIncident))
                 return Outcome.Refused(RefusalKind.IllegalTransition,
                     $"{command.Name} is not allowed while incident {number} is deferred (挂账, state {incident.State}); resume it first");
             decision = Decide(incident, command, now);
@@ -93,7 +94,7 @@ public sealed class Lifecycle(Catalog catalog)
         {
             DismissIncident c => c.Reason, ReturnAssignment c => c.Reason, RequestRework c => c.Reason,
             ReopenIncident c => c.Reason, MergeIncident c => c.Reason, ApproveExtension c => c.Reason,
-            DeferIncident c => c.Reason, ResumeIncident c => c.Reason,
+            DeferIncident c => c.Reason, ResumeIncident c => c.Reason, ResolveIncident c => c.Reason,
             _ => null,
         };
         var seq = incident?.Version ?? 0;
@@ -166,6 +167,9 @@ public sealed class Lifecycle(Catalog catalog)
         CheckDeadlines => new([.. incident.Clocks.SelectMany(clock =>
             clock.ThresholdsPassed(now, Calendar).Select(level => (IncidentEvent)new DeadlineEscalated(clock.Stage, level)))]),
         AddNote c => Text(c.Text, "text") ?? new(new NoteAdded(c.Text.Trim())),
+        ResolveIncident c => Reason(c.Reason)
+            ?? (incident.Closing.SelfResolving ? new(new IncidentResolved())
+            : Illegal($"{c.Name} is not allowed: {incident.Type} does not resolve by itself (incident {incident.Number}, state {incident.State})")),
         _ => throw new UnreachableException($"{command.Name} is in the transition table but has no decision"),
     };
 
@@ -296,6 +300,7 @@ public sealed class Lifecycle(Catalog catalog)
             IncidentResumed => i with { Deferred = false, Clocks = [.. i.Clocks.Select(c => c.Resume(e.At))] },
             DeadlineEscalated x => i.MapClock(x.Stage, c => c with { Reached = Max(c.Reached, x.Level) }) with { Escalation = Max(i.Escalation, x.Level) },
             NoteAdded => i,
+            IncidentResolved => i.InState(IncidentState.Closed) with { Clocks = [], Deferred = false, EndedAt = e.At },
             _ => throw new InvalidOperationException($"event {e.Seq} has unknown kind {e.GetType().Name}"),
         };
     }

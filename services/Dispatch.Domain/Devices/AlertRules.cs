@@ -1,0 +1,50 @@
+namespace Dispatch.Domain;
+
+/// <summary>Whether an alert can be taken in at all; the first problem found, naming the field.</summary>
+public static class AlertRules
+{
+    public const int MaxIdLength = 128;
+
+    public static AlertAck? Reject(Alert alert, Device? device, Catalog catalog, DateTimeOffset now)
+    {
+        AlertAck No(string field, string problem, bool notPermitted = false) =>
+            new(alert.AlertId, Disposition.Rejected, null, $"{field}: {problem}", field, notPermitted);
+
+        if (string.IsNullOrWhiteSpace(alert.AlertId) || alert.AlertId.Length > MaxIdLength)
+            return No("alert_id", $"is required, at most {MaxIdLength} characters");
+        if (device is null) return No("device_id", $"device '{alert.DeviceId}' is not registered");
+        if (device.GatewayId != alert.GatewayId)
+            return No("device_id", $"device '{alert.DeviceId}' is not registered to gateway '{alert.GatewayId}'", notPermitted: true);
+        if (catalog.FindType(alert.Type) is not { } type) return No("type", $"'{alert.Type}' is not an incident type of the catalog");
+        if (type.Scenario != device.Scenario)
+            return No("type", $"'{alert.Type}' belongs to scenario {type.Scenario}, not to the device's scenario {device.Scenario}");
+        if (!alert.Location.IsValid) return No("location", "is not a WGS-84 position");
+        if (!catalog.District.Bounds.Contains(alert.Location))
+            return No("location", $"({alert.Location.Lat}, {alert.Location.Lon}) lies outside {catalog.District.En}");
+        var policy = catalog.Devices;
+        if (alert.ObservedAt > now + policy.AlertMaxAhead.Length(TimeSpan.Zero))
+            return No("observed_at", $"{alert.ObservedAt:O} lies more than {policy.AlertMaxAhead} in the future");
+        if (alert.ObservedAt < now - policy.AlertMaxAge.Length(TimeSpan.Zero))
+            return No("observed_at", $"{alert.ObservedAt:O} is older than {policy.AlertMaxAge}");
+        if (alert.Severity is < 1 or > 5) return No("severity", "must lie between 1 and 5");
+        if (alert.Detection is { Confidence: < 0 or > 1 }) return No("detection.confidence", "must lie between 0 and 1");
+        return null;
+    }
+}
+
+/// <summary>Grid cells (网格) of a fixed size, for correlating alerts that happen at one place.</summary>
+public static class GridCell
+{
+    private const double MetersPerDegree = 111_320;
+
+    /// <summary>The cell of a position, as "row:column" of cells <paramref name="meters"/> wide, east–west scaled at <paramref name="referenceLatitude"/>.</summary>
+    public static string Of(GeoPoint point, int meters, double referenceLatitude)
+    {
+        var row = (long)Math.Floor(point.Lat * MetersPerDegree / meters);
+        var column = (long)Math.Floor(point.Lon * MetersPerDegree * Math.Cos(referenceLatitude * Math.PI / 180) / meters);
+        return $"{row}:{column}";
+    }
+
+    public static string Of(GeoPoint point, Catalog catalog) =>
+        Of(point, catalog.Devices.GridCellMeters, (catalog.District.Bounds.South + catalog.District.Bounds.North) / 2);
+}
