@@ -1,7 +1,7 @@
 namespace Dispatch.Grains;
 
-/// <summary>Names of the Orleans storage providers the grains use.</summary>
+/// <summary>The Orleans storage provider every Dispatch grain keeps its state in.</summary>
 public static class DispatchStorage
 {
-    public const string Incidents = "incidents";
+    public const string Name = "dispatch";
 }

@@ -12,7 +12,7 @@ namespace Dispatch.Grains;
 /// fails is retried by a timer and on the next activation, because the timeline in storage is the outbox.
 /// </summary>
 public sealed class IncidentGrain(
-    [PersistentState("incident", DispatchStorage.Incidents)] IPersistentState<IncidentRecord> record,
+    [PersistentState("incident", DispatchStorage.Name)] IPersistentState<IncidentRecord> record,
     Lifecycle lifecycle,
     IIncidentEventLog eventLog,
     TimeProvider time,
@@ -23,6 +23,7 @@ public sealed class IncidentGrain(
 
     private long? _published;
     private bool _mergeRecorded;
+    private bool _falseAlarmRecorded;
     private Dictionary<string, DateTimeOffset?>? _reminders;
     private IGrainTimer? _retry;
 
@@ -121,7 +122,7 @@ public sealed class IncidentGrain(
         }
     }
 
-    /// <summary>Brings the event stream, the merge target and the reminders in line with what storage holds.</summary>
+    /// <summary>Brings the event stream, the merge target, the source device's false alarms and the reminders in line with what storage holds.</summary>
     private async Task SettleAsync()
     {
         var timeline = record.State.Timeline;
@@ -134,6 +135,13 @@ public sealed class IncidentGrain(
             await GrainFactory.GetGrain<IIncidentGrain>(merged.Into)
                 .ExecuteAsync(new AbsorbIncident($"{merged.CommandId}:absorb:{Number}", merged.Actor, Number));
             _mergeRecorded = true;
+        }
+        if (!_falseAlarmRecorded && timeline.OfType<IncidentDismissed>().LastOrDefault() is { Ground: DismissalGround.FalseAlarm }
+            && record.State.Incident is { State: IncidentState.Dismissed } dismissed && AlertSource.DeviceOf(dismissed.SourceRef) is { } device)
+        {
+            // The device's false-alarm rate counts this once, however often it is told.
+            await GrainFactory.GetGrain<IDeviceGrain>(device).RecordFalseAlarmAsync(Number);
+            _falseAlarmRecorded = true;
         }
         await SyncRemindersAsync();
     }

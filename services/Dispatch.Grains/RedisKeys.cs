@@ -14,6 +14,12 @@ public sealed class RedisKeys(string serviceId)
     /// <summary>Hash: incident number → last sequence number appended to <see cref="Events"/>.</summary>
     public string EventsPublished => $"{{{serviceId}}}:events:published";
 
+    /// <summary>The alert record (XADD entries with fields alert_id, device, gateway, disposition, incident, alert).</summary>
+    public string Alerts => $"{{{serviceId}}}:alerts";
+
+    /// <summary>Nonces of signed gateway calls, each kept for the replay window.</summary>
+    public string Nonce(string gatewayId, string nonce) => $"{{{serviceId}}}:nonces:{gatewayId.Length}:{gatewayId}:{nonce}";
+
     public string NumberCounter(string prefix) => $"{{{serviceId}}}:numbers:{prefix}";
 
     /// <summary>The reporter's length goes first, so that no reporter and command id can spell another pair's key.</summary>

@@ -1,5 +1,7 @@
 using Dispatch.Contracts;
+using Dispatch.Grains;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
 using StackExchange.Redis;
@@ -8,7 +10,8 @@ namespace Dispatch.ServiceDefaults;
 
 /// <summary>
 /// An Orleans client of a Dispatch cluster (the ingest and API services are such clients): it finds the silos
-/// through Redis clustering when <c>Redis:ConnectionString</c> is set, else through the local gateway port.
+/// through Redis clustering when <c>Redis:ConnectionString</c> is set, and then shares that one Redis connection
+/// with the service's own Redis work; without it, it finds the silo through the local gateway port.
 /// </summary>
 public static class ClientHosting
 {
@@ -16,18 +19,24 @@ public static class ClientHosting
     {
         var configuration = builder.Configuration;
         var (clusterId, serviceId) = ClusterIdentity.Read(configuration);
+        var redisConnection = configuration["Redis:ConnectionString"];
+        IConnectionMultiplexer? redis = null;
+        if (redisConnection is { Length: > 0 })
+        {
+            var options = DispatchStore.FailFast(redisConnection, "dispatch-client");
+            redis = ConnectionMultiplexer.Connect(options);
+            builder.Services.AddSingleton(redis);
+            builder.Services.AddSingleton(new RedisKeys(serviceId));
+        }
         builder.UseOrleansClient(client =>
         {
             client.Services.AddDispatchSerialization();
-            if (configuration["Redis:ConnectionString"] is { Length: > 0 } redis)
-            {
-                client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (clusterId, serviceId));
-                client.UseRedisClustering(o => o.ConfigurationOptions = DispatchStore.FailFast(redis, "dispatch-client"));
-            }
+            client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (clusterId, serviceId));
+            if (redis is not null)
+                client.UseRedisClustering(o => (o.ConfigurationOptions, o.CreateMultiplexer) =
+                    (DispatchStore.FailFast(redisConnection!, "dispatch-client"), _ => Task.FromResult<(IConnectionMultiplexer, bool)>((redis, true))));
             else
-            {
                 client.UseLocalhostClustering(configuration.GetValue("Orleans:GatewayPort", 30000), serviceId, clusterId);
-            }
         });
         return builder;
     }

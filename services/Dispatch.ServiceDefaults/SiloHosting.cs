@@ -50,11 +50,13 @@ public static class SiloHosting
             services.AddSingleton(redis);
             services.AddSingleton<IIncidentEventLog, RedisIncidentEventLog>();
             services.AddSingleton<IIncidentNumbers, RedisIncidentNumbers>();
+            services.AddSingleton<IAlertLog, RedisAlertLog>();
         }
         else
         {
             services.AddSingleton<IIncidentEventLog, InMemoryIncidentEventLog>();
             services.AddSingleton<IIncidentNumbers, InMemoryIncidentNumbers>();
+            services.AddSingleton<IAlertLog, InMemoryAlertLog>();
         }
 
         builder.UseOrleans(silo =>
@@ -70,14 +72,14 @@ public static class SiloHosting
                 Task<(IConnectionMultiplexer, bool)> Shared<T>(T _) => Task.FromResult<(IConnectionMultiplexer, bool)>((shared, true));
                 silo.ConfigureEndpoints(advertised, siloPort, gatewayPort, listenOnAnyHostAddress: cluster.GetValue("ListenOnAnyHostAddress", false));
                 silo.UseRedisClustering(o => (o.ConfigurationOptions, o.CreateMultiplexer) = (options, Shared));
-                silo.AddRedisGrainStorage(DispatchStorage.Incidents, o =>
+                silo.AddRedisGrainStorage(DispatchStorage.Name, o =>
                     (o.ConfigurationOptions, o.CreateMultiplexer, o.GrainStorageSerializer) = (options, Shared, serializer));
                 silo.UseRedisReminderService(o => (o.ConfigurationOptions, o.CreateMultiplexer) = (options, Shared));
             }
             else
             {
                 silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: serviceId, clusterId: clusterId);
-                silo.AddMemoryGrainStorage(DispatchStorage.Incidents, o => o.GrainStorageSerializer = serializer);
+                silo.AddMemoryGrainStorage(DispatchStorage.Name, o => o.GrainStorageSerializer = serializer);
                 silo.UseInMemoryReminderService();
             }
         });

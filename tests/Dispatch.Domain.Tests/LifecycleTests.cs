@@ -328,12 +328,12 @@ public class LifecycleTests
     }
 
     [Fact]
-    public void A_device_offline_incident_dispatches_itself_and_closes_when_the_device_is_back()
+    public void A_device_offline_incident_files_itself_and_closes_when_the_device_is_back()
     {
         var desk = new Desk("DEVICE_OFFLINE", "WL");
-        var opened = desk.Report(Channel.System);
-        Assert.Equal((IncidentState.Dispatched, "maintenance"), (opened.State, opened.Scenario));
-        desk.Accept(opened.Lead!.Unit);
+        Assert.Equal((IncidentState.Filed, "maintenance"), (desk.Report(Channel.System).State, desk.Incident!.Scenario));
+        desk.Dispatch("GREEN");
+        desk.Accept("GREEN");
         var resolved = desk.Do(new ResolveIncident(desk.Id(), Actor.System, "heartbeat received"));
         Assert.Equal(IncidentState.Closed, resolved.State);
         Assert.Empty(resolved.Clocks);

@@ -44,3 +44,13 @@ public sealed record AlertAck(
 /// <summary>A registered sensing device (感知设备): where it is, what it watches, which gateway speaks for it, who maintains it.</summary>
 public sealed record Device(
     string Id, string GatewayId, string Scenario, string Kind, GeoPoint Location, string Street, string OwnerUnit, string Cell);
+
+/// <summary>How an incident opened by an alert names its source: <c>device/{deviceId}/alert/{alertId}</c>.</summary>
+public static class AlertSource
+{
+    public static string Of(string deviceId, string alertId) => $"device/{deviceId}/alert/{alertId}";
+
+    /// <summary>The device behind a source reference, or null when the incident did not come from a device's alert.</summary>
+    public static string? DeviceOf(string? sourceRef) =>
+        sourceRef?.Split('/') is ["device", var device, "alert", ..] ? device : null;
+}

@@ -48,3 +48,22 @@ public static class GridCell
     public static string Of(GeoPoint point, Catalog catalog) =>
         Of(point, catalog.Devices.GridCellMeters, (catalog.District.Bounds.South + catalog.District.Bounds.North) / 2);
 }
+
+/// <summary>A request to register (or re-register) a device, checked against the catalog.</summary>
+public sealed record DeviceRegistration(
+    string DeviceId, string GatewayId, string Scenario, string Kind, GeoPoint Location, string Street, string OwnerUnit)
+{
+    /// <summary>The device, or the first problem naming the field.</summary>
+    public (Device? Device, string? Problem) Check(Catalog catalog)
+    {
+        static (Device?, string?) No(string field, string problem) => (null, $"{field}: {problem}");
+        if (string.IsNullOrWhiteSpace(DeviceId) || DeviceId.Length > AlertRules.MaxIdLength) return No("device_id", $"is required, at most {AlertRules.MaxIdLength} characters");
+        if (string.IsNullOrWhiteSpace(GatewayId)) return No("gateway_id", "is required");
+        if (catalog.FindScenario(Scenario) is null) return No("scenario", $"'{Scenario}' is not a scenario of the catalog");
+        if (string.IsNullOrWhiteSpace(Kind)) return No("kind", "is required");
+        if (!Location.IsValid || !catalog.District.Bounds.Contains(Location)) return No("location", $"must lie inside {catalog.District.En}");
+        if (catalog.FindStreet(Street) is null) return No("street", $"'{Street}' is not a street of {catalog.District.En}");
+        if (catalog.FindUnit(OwnerUnit) is null) return No("owner_unit", $"'{OwnerUnit}' is not a unit of the catalog");
+        return (new Device(DeviceId, GatewayId, Scenario, Kind, Location, Street, OwnerUnit, GridCell.Of(Location, catalog)), null);
+    }
+}

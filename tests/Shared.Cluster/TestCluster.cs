@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace Dispatch.Grains.Tests;
+namespace Dispatch.Tests;
 
 /// <summary>
 /// A Dispatch cluster of real silos on loopback, built exactly as the silo host builds itself

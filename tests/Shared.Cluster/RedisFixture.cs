@@ -1,7 +1,7 @@
 using Dispatch.ServiceDefaults;
 using StackExchange.Redis;
 
-namespace Dispatch.Grains.Tests;
+namespace Dispatch.Tests;
 
 /// <summary>A real redis-server on a free loopback port, in a temporary folder, for the whole test run.</summary>
 public sealed class RedisFixture : IAsyncLifetime

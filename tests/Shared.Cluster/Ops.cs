@@ -1,10 +1,11 @@
 using System.Text.Json;
 using Dispatch.Contracts;
 using Dispatch.Domain;
+using Dispatch.Grains;
 using StackExchange.Redis;
 using Role = Dispatch.Domain.Role;
 
-namespace Dispatch.Grains.Tests;
+namespace Dispatch.Tests;
 
 /// <summary>The people of the operations centre and the units, issuing commands to incident grains in tests.</summary>
 public static class Ops

@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace Dispatch.Grains.Tests;
+namespace Dispatch.Tests;
 
 /// <summary>The silo host program run as its own process, the way the run script runs it.</summary>
 public sealed class SiloProcess : IAsyncDisposable

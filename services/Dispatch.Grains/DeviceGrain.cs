@@ -1,0 +1,262 @@
+using Dispatch.Contracts;
+using Dispatch.Domain;
+using Microsoft.Extensions.Logging;
+using System.Collections.Immutable;
+using Orleans.Concurrency;
+
+namespace Dispatch.Grains;
+
+/// <summary>
+/// One sensing device. Reentrant, so that while one write is in flight the next alerts are decided and join
+/// the following write: alerts are answered after a group commit (alert record, then device state), never
+/// one write each, and a retried alert id is answered from memory without any write at all.
+/// </summary>
+[Reentrant]
+public sealed class DeviceGrain(
+    [PersistentState("device", DispatchStorage.Name)] IPersistentState<DeviceRecord> record,
+    Lifecycle lifecycle,
+    IAlertLog alertLog,
+    TimeProvider time,
+    ILogger<DeviceGrain> logger) : Grain, IDeviceGrain, IRemindable
+{
+    private const string HeartbeatWatch = "heartbeat-watch";
+    private const int RememberedAcks = 1024;
+    private const int RememberedFalseAlarms = 256;
+
+    private readonly Dictionary<string, (AlertAck Ack, long Change)> _acks = [];
+    private readonly List<(Alert, AlertAck)> _unrecorded = [];
+    private readonly Dictionary<string, Task> _deciding = [];
+    private long _changes;
+    private long _written;
+    private Task? _writing;
+    private bool _broken;
+    private DateTimeOffset? _heartbeatWritten;
+
+    private Catalog Catalog => lifecycle.Catalog;
+    private TimeSpan HeartbeatInterval => Catalog.Devices.HeartbeatInterval.Length(TimeSpan.Zero);
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        foreach (var ack in record.State.RecentAcks) _acks[ack.AlertId] = (ack, 0);
+        _heartbeatWritten = record.State.LastHeartbeat;
+        return Task.CompletedTask;
+    }
+
+    public async Task<DeviceStatus> RegisterAsync(DeviceRegistration registration)
+    {
+        var (device, problem) = (registration with { DeviceId = this.GetPrimaryKeyString() }).Check(Catalog);
+        if (device is null) throw new ArgumentException(problem);
+        Change(r => r with { Device = device, RegisteredAt = r.Device is null ? time.GetUtcNow() : r.RegisteredAt });
+        await DurableAsync();
+        await this.RegisterOrUpdateReminder(HeartbeatWatch, HeartbeatInterval, HeartbeatInterval);
+        return Status()!;
+    }
+
+    public Task<DeviceStatus?> GetAsync() => Task.FromResult(Status());
+
+    public async Task<AlertAck> ReceiveAsync(Alert alert)
+    {
+        ThrowIfBroken();
+        if (_acks.TryGetValue(alert.AlertId, out var first))
+        {
+            while (_written < first.Change) await WriteOnceAsync();
+            return Replay(first.Ack);
+        }
+        var now = time.GetUtcNow();
+        if (AlertRules.Reject(alert, record.State.Device, Catalog, now) is { } rejected) return rejected;
+        var device = record.State.Device!;
+
+        // Alerts with one dedup key are decided one after another, in the order they came, so that the second
+        // finds the incident the first opened; alerts with other keys go on meanwhile and share the next write.
+        var key = alert.EffectiveDedupKey;
+        var before = _deciding.GetValueOrDefault(key, Task.CompletedTask);
+        var decided = new TaskCompletionSource();
+        _deciding[key] = decided.Task;
+        AlertAck ack;
+        try
+        {
+            await before;
+            ack = await DecideAsync(alert, device, now);
+        }
+        finally
+        {
+            decided.SetResult();
+            if (_deciding.GetValueOrDefault(key) == decided.Task) _deciding.Remove(key);
+        }
+        if (ack.Disposition is Disposition.Rejected) return ack;
+        await DurableAsync(); // a replay raced in meanwhile waits for its first answer's write, and causes none itself
+        return ack;
+    }
+
+    /// <summary>Decides what becomes of an alert and records it in memory; the caller makes it durable.</summary>
+    private async Task<AlertAck> DecideAsync(Alert alert, Device device, DateTimeOffset now)
+    {
+        if (_acks.TryGetValue(alert.AlertId, out var raced)) return Replay(raced.Ack);
+        AlertAck ack;
+        if (record.State.Silenced)
+        {
+            ack = new AlertAck(alert.AlertId, Disposition.Suppressed, null, $"device {device.Id} is silenced: {record.State.SilenceReason}");
+        }
+        else if (record.State.Dedup.TryGetValue(alert.EffectiveDedupKey, out var window) && window.Until > now && await IsOpenAsync(window.Incident))
+        {
+            ack = new AlertAck(alert.AlertId, Disposition.Attached, window.Incident, $"joined {window.Incident} (same dedup key)");
+        }
+        else
+        {
+            ack = await GrainFactory.GetGrain<ICellGrain>(CellGrain.KeyOf(device.Scenario, GridCell.Of(alert.Location, Catalog))).CorrelateAsync(alert, device);
+            if (ack.Disposition == Disposition.Rejected) return ack;
+        }
+        ThrowIfBroken();
+        if (_acks.TryGetValue(alert.AlertId, out raced)) return Replay(raced.Ack);
+
+        var dedupWindow = Catalog.FindScenario(device.Scenario)!.Correlation.DedupWindow.Length(TimeSpan.Zero);
+        Change(r => r with
+        {
+            Alerts = r.Alerts + 1,
+            IncidentsOpened = r.IncidentsOpened + (ack.Disposition == Disposition.NewIncident ? 1 : 0),
+            RecentAcks = Trim(r.RecentAcks.Add(ack), RememberedAcks),
+            Dedup = ack.IncidentNumber is { } incident
+                ? r.Dedup.Where(d => d.Value.Until > now).ToImmutableDictionary().SetItem(alert.EffectiveDedupKey, new DedupWindow(incident, now + dedupWindow))
+                : r.Dedup,
+        });
+        _acks[alert.AlertId] = (ack, _changes);
+        _unrecorded.Add((alert, ack));
+        if (_acks.Count > RememberedAcks * 2)
+            foreach (var old in _acks.Keys.Except(record.State.RecentAcks.Select(a => a.AlertId)).ToList()) _acks.Remove(old);
+        return ack;
+    }
+
+    public async Task<HeartbeatResult> HeartbeatAsync(string gatewayId, DateTimeOffset sentAt)
+    {
+        ThrowIfBroken();
+        if (record.State.Device is not { } device) return new HeartbeatResult(false, $"device_id: device '{this.GetPrimaryKeyString()}' is not registered", null);
+        if (device.GatewayId != gatewayId) return new HeartbeatResult(false, $"device_id: device '{device.Id}' is not registered to gateway '{gatewayId}'", null);
+        var now = time.GetUtcNow();
+        var resolved = record.State.MaintenanceIncident;
+        if (resolved is not null)
+        {
+            await GrainFactory.GetGrain<IIncidentGrain>(resolved)
+                .ExecuteAsync(new ResolveIncident($"heartbeat/{device.Id}/{resolved}", Actor.System, $"device {device.Id} is beating again"));
+        }
+        Change(r => r with { LastHeartbeat = now, MaintenanceIncident = null });
+        // A heartbeat is written when it changes something or when the stored one grows old; the rest stay in memory.
+        if (resolved is not null || _heartbeatWritten is null || now - _heartbeatWritten > HeartbeatInterval / 3)
+        {
+            await DurableAsync();
+            _heartbeatWritten = now;
+        }
+        return new HeartbeatResult(true, null, resolved);
+    }
+
+    public async Task<DeviceStatus> SetSilencedAsync(bool silenced, string reason)
+    {
+        if (record.State.Device is null) throw new KeyNotFoundException($"device '{this.GetPrimaryKeyString()}' is not registered");
+        Change(r => r with { Silenced = silenced, SilenceReason = silenced ? reason : null });
+        await DurableAsync();
+        return Status()!;
+    }
+
+    public async Task RecordFalseAlarmAsync(string incidentNumber)
+    {
+        if (record.State.FalseAlarmIncidents.Contains(incidentNumber)) return;
+        Change(r => r with
+        {
+            FalseAlarms = r.FalseAlarms + 1,
+            FalseAlarmIncidents = Trim(r.FalseAlarmIncidents.Add(incidentNumber), RememberedFalseAlarms),
+        });
+        await DurableAsync();
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != HeartbeatWatch || record.State.Device is not { } device) return;
+        var now = time.GetUtcNow();
+        var lastSign = record.State.LastHeartbeat ?? record.State.RegisteredAt;
+        if (record.State.Silenced || record.State.MaintenanceIncident is not null || now - lastSign <= HeartbeatInterval) return;
+
+        var offline = Catalog.Devices.OfflineType;
+        var report = await GrainFactory.GetGrain<IIncidentIntakeGrain>(0).ReportAsync(new ReportIncident(
+            $"offline/{device.Id}/{lastSign.UtcTicks}", Actor.System, offline.Code, Channel.System, device.Street,
+            $"{offline.Zh} / {offline.En}: {device.Kind} {device.Id}, no heartbeat since {lastSign:yyyy-MM-dd HH:mm:ss}",
+            device.Location, null, now, null, $"device/{device.Id}"));
+        if (report.Refusal is { } refusal)
+        {
+            logger.LogError("Could not open the maintenance incident of device {Device}: {Refusal}", device.Id, refusal.Message);
+            return;
+        }
+        var incident = GrainFactory.GetGrain<IIncidentGrain>(report.IncidentNumber);
+        if (await incident.GetAsync() is { State: IncidentState.Filed })
+            await incident.ExecuteAsync(new DispatchIncident($"{report.IncidentNumber}/dispatch-owner", Actor.System, device.OwnerUnit, []));
+        Change(r => r with { MaintenanceIncident = report.IncidentNumber });
+        await DurableAsync();
+        logger.LogInformation("Device {Device} is offline; opened {Incident} for {Unit}", device.Id, report.IncidentNumber, device.OwnerUnit);
+    }
+
+    private DeviceStatus? Status()
+    {
+        var r = record.State;
+        if (r.Device is null) return null;
+        var online = (r.LastHeartbeat ?? r.RegisteredAt) >= time.GetUtcNow() - HeartbeatInterval && r.MaintenanceIncident is null;
+        return new DeviceStatus(r.Device, r.LastHeartbeat, online, r.Silenced, r.MaintenanceIncident, r.Alerts, r.IncidentsOpened, r.FalseAlarms);
+    }
+
+    /// <summary>The answer to an alert id seen before: its first answer's incident, marked as a replay.</summary>
+    private static AlertAck Replay(AlertAck first) => first with
+    {
+        Disposition = Disposition.DuplicateReplay,
+        Reason = $"alert {first.AlertId} was answered before: {first.Disposition} {first.IncidentNumber}".TrimEnd(),
+    };
+
+    private async Task<bool> IsOpenAsync(string number) =>
+        await GrainFactory.GetGrain<IIncidentGrain>(number).GetAsync() is { State: not (IncidentState.Closed or IncidentState.Dismissed or IncidentState.Merged) };
+
+    private void Change(Func<DeviceRecord, DeviceRecord> change)
+    {
+        record.State = change(record.State);
+        _changes++;
+    }
+
+    /// <summary>Returns once every change made so far is in storage, sharing one write with the calls that came meanwhile.</summary>
+    private async Task DurableAsync()
+    {
+        var mine = _changes;
+        while (_written < mine) await WriteOnceAsync();
+    }
+
+    private Task WriteOnceAsync() => _writing ??= WriteAsync();
+
+    private async Task WriteAsync()
+    {
+        try
+        {
+            await Task.Yield(); // let the calls already waiting decide their alerts and join this write
+            var target = _changes;
+            var batch = _unrecorded.ToList();
+            _unrecorded.Clear();
+            if (batch.Count > 0) await alertLog.AppendAsync(batch);
+            await record.WriteStateAsync();
+            _written = target;
+        }
+        catch (Exception e)
+        {
+            // Answers given from memory now might speak of effects that are not stored: refuse everything on this
+            // activation and let the next one load what storage really holds. Gateways retry the same alert ids.
+            _broken = true;
+            logger.LogWarning(e, "Writing device {Device} failed; deactivating to reload", this.GetPrimaryKeyString());
+            this.DeactivateOnIdle();
+            throw;
+        }
+        finally
+        {
+            _writing = null;
+        }
+    }
+
+    private void ThrowIfBroken()
+    {
+        if (_broken) throw new InvalidOperationException($"device {this.GetPrimaryKeyString()} is reloading after a storage failure; retry");
+    }
+
+    private static ImmutableList<T> Trim<T>(ImmutableList<T> list, int max) =>
+        list.Count > max ? list.RemoveRange(0, list.Count - max) : list;
+}

@@ -1,0 +1,39 @@
+using Dispatch.Grains;
+using Dispatch.Ingest.Auth;
+using Dispatch.Ingest.Services;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using StackExchange.Redis;
+
+namespace Dispatch.Ingest;
+
+/// <summary>The ingest front door, for whichever host runs it: its own process, or the embedded all-in-one.</summary>
+public static class IngestHosting
+{
+    public static WebApplicationBuilder AddDispatchIngest(this WebApplicationBuilder builder)
+    {
+        var section = builder.Configuration.GetSection("Ingest");
+        builder.Services.Configure<IngestOptions>(section);
+        var options = section.Get<IngestOptions>() ?? new IngestOptions();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+            kestrel.ListenAnyIP(options.Port, listen => listen.Protocols = HttpProtocols.Http2));
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<INonces>(sp => sp.GetService<IConnectionMultiplexer>() is { } redis
+            ? new RedisNonces(redis, sp.GetRequiredService<RedisKeys>())
+            : new InMemoryNonces(sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddGrpc(grpc =>
+        {
+            // Our own limit (IngestOptions.MaxAlertBytes) rejects one alert by name; this one only guards the server.
+            grpc.MaxReceiveMessageSize = Math.Max(options.MaxAlertBytes * 4, 1024 * 1024);
+            grpc.Interceptors.Add<GatewayAuthInterceptor>();
+            grpc.EnableDetailedErrors = builder.Environment.IsDevelopment();
+        });
+        return builder;
+    }
+
+    public static WebApplication MapDispatchIngest(this WebApplication app)
+    {
+        app.MapGrpcService<AlertIngestService>();
+        app.MapGrpcService<DeviceRegistryService>();
+        return app;
+    }
+}

@@ -1,0 +1,17 @@
+namespace Dispatch.Ingest;
+
+/// <summary>Settings of the ingest front door (section <c>Ingest</c>).</summary>
+public sealed class IngestOptions
+{
+    /// <summary>The port gateways call, HTTP/2 (gRPC) only.</summary>
+    public int Port { get; set; } = 5081;
+
+    /// <summary>The largest alert taken in; a larger one is rejected by name, and the stream goes on.</summary>
+    public int MaxAlertBytes { get; set; } = 64 * 1024;
+
+    /// <summary>Alerts of one stream being worked on at once; past this the stream is not read (HTTP/2 flow control slows the gateway).</summary>
+    public int MaxInFlightPerStream { get; set; } = 64;
+
+    /// <summary>The bearer token of administrators (device registry). Empty: the registry refuses every call.</summary>
+    public string AdminToken { get; set; } = "";
+}

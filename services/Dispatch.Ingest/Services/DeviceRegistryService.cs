@@ -1,0 +1,51 @@
+using Dispatch.Contracts;
+using Dispatch.Protos.V1;
+using DeviceStatus = Dispatch.Protos.V1.DeviceStatus;
+using Grpc.Core;
+using Domain = Dispatch.Domain;
+
+namespace Dispatch.Ingest.Services;
+
+/// <summary>Registration and lookup of gateways and devices, for administrators.</summary>
+public sealed class DeviceRegistryService(IGrainFactory grains) : DeviceRegistry.DeviceRegistryBase
+{
+    public override async Task<GatewayCredentials> RegisterGateway(RegisterGatewayRequest request, ServerCallContext context)
+    {
+        if (string.IsNullOrWhiteSpace(request.GatewayId) || request.GatewayId.Length > Domain.AlertRules.MaxIdLength)
+            throw Invalid("gateway_id", $"is required, at most {Domain.AlertRules.MaxIdLength} characters");
+        var registration = await grains.GetGrain<IGatewayGrain>(request.GatewayId).RegisterAsync(request.Name);
+        return new GatewayCredentials { GatewayId = registration.GatewayId, Secret = registration.Secret };
+    }
+
+    public override async Task<DeviceStatus> RegisterDevice(RegisterDeviceRequest request, ServerCallContext context)
+    {
+        if (string.IsNullOrWhiteSpace(request.DeviceId)) throw Invalid("device_id", "is required");
+        if (string.IsNullOrWhiteSpace(request.GatewayId) || await grains.GetGrain<IGatewayGrain>(request.GatewayId).GetSecretAsync() is null)
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"gateway_id: gateway '{request.GatewayId}' is not registered; register it first"));
+        try
+        {
+            var status = await grains.GetGrain<IDeviceGrain>(request.DeviceId).RegisterAsync(new Domain.DeviceRegistration(
+                request.DeviceId, request.GatewayId, request.Scenario, request.Kind, request.Location.ToDomain(), request.Street, request.OwnerUnit));
+            return status.ToProto();
+        }
+        catch (ArgumentException e)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));
+        }
+    }
+
+    public override async Task<DeviceStatus> GetDevice(GetDeviceRequest request, ServerCallContext context) =>
+        (await grains.GetGrain<IDeviceGrain>(request.DeviceId).GetAsync())?.ToProto()
+        ?? throw new RpcException(new Status(StatusCode.NotFound, $"device_id: device '{request.DeviceId}' is not registered"));
+
+    public override async Task<DeviceStatus> SetSilenced(SetSilencedRequest request, ServerCallContext context)
+    {
+        if (request.Silenced && string.IsNullOrWhiteSpace(request.Reason)) throw Invalid("reason", "is required to silence a device");
+        var device = grains.GetGrain<IDeviceGrain>(request.DeviceId);
+        if (await device.GetAsync() is null)
+            throw new RpcException(new Status(StatusCode.NotFound, $"device_id: device '{request.DeviceId}' is not registered"));
+        return (await device.SetSilencedAsync(request.Silenced, request.Reason)).ToProto();
+    }
+
+    private static RpcException Invalid(string field, string problem) => new(new Status(StatusCode.InvalidArgument, $"{field}: {problem}"));
+}
