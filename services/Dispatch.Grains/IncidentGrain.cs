@@ -75,6 +75,9 @@ public sealed class IncidentGrain(
             DeactivateOnIdle();
             throw;
         }
+        if (command is ReportIncident && outcome.Incident is { } reported && lifecycle.Catalog.FindType(reported.Type) is { } type)
+            logger.LogInformation("Incident {Incident} {State}: {TypeZh} / {TypeEn} in {Street}, from {Channel}",
+                Number, reported.State, type.Zh, type.En, lifecycle.Catalog.FindStreet(reported.Street)?.Zh, reported.Channel);
         await SettleOrRetryAsync();
         return result;
     }

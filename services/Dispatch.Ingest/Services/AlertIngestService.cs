@@ -76,15 +76,28 @@ public sealed class AlertIngestService(IGrainFactory grains, IOptions<IngestOpti
             SingleReader = true,
             SingleWriter = true,
         });
+        using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var writer = Task.Run(async () =>
         {
-            await foreach (var answer in inFlight.Reader.ReadAllAsync(cancellationToken))
-                await responses.WriteAsync(await answer, cancellationToken);
-        }, cancellationToken);
+            try
+            {
+                await foreach (var answer in inFlight.Reader.ReadAllAsync(failed.Token))
+                    await responses.WriteAsync(await answer, failed.Token);
+            }
+            catch
+            {
+                failed.Cancel(); // stop reading: nothing more can be acknowledged on this stream
+                throw;
+            }
+        }, CancellationToken.None);
         try
         {
-            await foreach (var request in requests.ReadAllAsync(cancellationToken))
-                await inFlight.Writer.WriteAsync(work(request), cancellationToken);
+            await foreach (var request in requests.ReadAllAsync(failed.Token))
+                await inFlight.Writer.WriteAsync(work(request), failed.Token);
+        }
+        catch (OperationCanceledException) when (writer.IsFaulted || writer.IsCanceled)
+        {
+            // the writer failed; its exception is reported below
         }
         finally
         {
@@ -98,7 +111,7 @@ public sealed class AlertIngestService(IGrainFactory grains, IOptions<IngestOpti
         {
             // Storage or the cluster failed: end the stream so the gateway reconnects and sends again what was not acked.
             logger.LogWarning(e, "A stream failed; the gateway will resend its unacknowledged messages");
-            throw new RpcException(new Status(StatusCode.Unavailable, "the alert could not be stored; resend what was not acknowledged"));
+            throw new RpcException(new Status(StatusCode.Unavailable, $"the message could not be stored ({e.GetType().Name}); resend what was not acknowledged"));
         }
     }
 }
