@@ -22,6 +22,10 @@ public interface IIncidentGrain : IGrainWithStringKey
     [Alias("Get"), AlwaysInterleave]
     Task<Incident?> GetAsync();
 
+    /// <summary>Whether the incident exists and is open (not closed, dismissed or merged): a cheap check for correlation.</summary>
+    [Alias("IsOpen"), AlwaysInterleave]
+    Task<bool> IsOpenAsync();
+
     /// <summary>The timeline: every event from <paramref name="afterSeq"/> + 1 on, in order.</summary>
     [Alias("GetTimeline"), AlwaysInterleave]
     Task<IReadOnlyList<IncidentEvent>> GetTimelineAsync(long afterSeq = 0);

@@ -43,8 +43,7 @@ public sealed class CellGrain(Lifecycle lifecycle, TimeProvider time) : Grain, I
         return new AlertAck(alert.AlertId, Disposition.NewIncident, result.IncidentNumber, $"opened {result.IncidentNumber}");
     }
 
-    private async Task<bool> IsOpenAsync(string number) =>
-        await GrainFactory.GetGrain<IIncidentGrain>(number).GetAsync() is { State: not (IncidentState.Closed or IncidentState.Dismissed or IncidentState.Merged) };
+    private Task<bool> IsOpenAsync(string number) => GrainFactory.GetGrain<IIncidentGrain>(number).IsOpenAsync();
 
     /// <summary>The key of the cell grain an alert of a device goes to.</summary>
     public static string KeyOf(string scenario, string cell) => $"{scenario}|{cell}";

@@ -207,8 +207,7 @@ public sealed class DeviceGrain(
         Reason = $"alert {first.AlertId} was answered before: {first.Disposition} {first.IncidentNumber}".TrimEnd(),
     };
 
-    private async Task<bool> IsOpenAsync(string number) =>
-        await GrainFactory.GetGrain<IIncidentGrain>(number).GetAsync() is { State: not (IncidentState.Closed or IncidentState.Dismissed or IncidentState.Merged) };
+    private Task<bool> IsOpenAsync(string number) => GrainFactory.GetGrain<IIncidentGrain>(number).IsOpenAsync();
 
     private void Change(Func<DeviceRecord, DeviceRecord> change)
     {

@@ -37,6 +37,9 @@ public sealed class IncidentGrain(
 
     public Task<Incident?> GetAsync() => Task.FromResult(record.State.Incident);
 
+    public Task<bool> IsOpenAsync() =>
+        Task.FromResult(record.State.Incident is { State: not (IncidentState.Closed or IncidentState.Dismissed or IncidentState.Merged) });
+
     public Task<IReadOnlyList<IncidentEvent>> GetTimelineAsync(long afterSeq = 0) =>
         Task.FromResult<IReadOnlyList<IncidentEvent>>([.. record.State.Timeline.Where(e => e.Seq > afterSeq)]);
 

@@ -6,9 +6,10 @@ namespace Dispatch.Grains;
 
 /// <summary>
 /// Takes new reports: checks them against the lifecycle before spending a number, gives each a number, and
-/// hands it to its incident grain. Stateless, so every silo runs as many as the load needs.
+/// hands it to its incident grain. Stateless and reentrant: every silo runs it, and each activation works on
+/// many reports at once (a non-reentrant one would hold a report while its incident is written).
 /// </summary>
-[StatelessWorker]
+[StatelessWorker, Reentrant]
 public sealed class IncidentIntakeGrain(Lifecycle lifecycle, IIncidentNumbers numbers, TimeProvider time) : Grain, IIncidentIntakeGrain
 {
     public async Task<CommandResult> ReportAsync(ReportIncident report)

@@ -256,3 +256,42 @@ public class IngestTests(RedisFixture redis)
         Assert.Equal((1L, 1L, 1.0), (device.IncidentsOpened, device.FalseAlarms, device.FalseAlarmRate));
     }
 }
+
+[Collection(RedisCollection.Name)]
+public class BackpressureTests(RedisFixture redis)
+{
+    [Fact]
+    public async Task A_gateway_that_floods_without_reading_acks_is_held_back_and_another_gateway_goes_on()
+    {
+        await using var cluster = await TestCluster.StartAsync(redis.ConnectionString);
+        await using var ingest = await IngestServer.StartAsync(cluster, redis.ConnectionString);
+        var flood = await ingest.GatewayAsync($"gw-flood-{Guid.NewGuid():N}"[..20]);
+        var calm = await ingest.GatewayAsync($"gw-calm-{Guid.NewGuid():N}"[..20]);
+        var (hose, cam) = ($"hose-{Guid.NewGuid():N}"[..16], $"cam-{Guid.NewGuid():N}"[..16]);
+        await ingest.Registry.RegisterDeviceAsync(City.Camera(hose, flood.Id), IngestServer.Admin);
+        await ingest.Registry.RegisterDeviceAsync(City.Camera(cam, calm.Id, new GeoPoint { Lat = 31.2700, Lon = 121.4130 }), IngestServer.Admin);
+
+        // The flooding gateway writes and never reads: its acks fill the HTTP/2 window, the server stops reading
+        // its stream once the in-flight window is full, and then the gateway's own writes stop completing.
+        using var call = flood.Stream();
+        var written = 0;
+        var held = false;
+        const int limit = 50_000;
+        while (written < limit)
+        {
+            var write = call.RequestStream.WriteAsync(City.Alert(hose, "CREEK_LITTERING", confidence: 0.9));
+            if (await Task.WhenAny(write, Task.Delay(TimeSpan.FromSeconds(5))) != write)
+            {
+                held = true;
+                break;
+            }
+            written++;
+        }
+        Assert.True(held, $"the flooding gateway wrote all {written} alerts without being held back");
+
+        var acks = await calm.SendOneByOneAsync(
+            City.Alert(cam, "CREEK_LITTERING", new GeoPoint { Lat = 31.2700, Lon = 121.4130 }, 0.9),
+            City.Alert(cam, "CREEK_SHARED_BIKE", new GeoPoint { Lat = 31.2700, Lon = 121.4130 }, 0.9));
+        Assert.Equal([Disposition.NewIncident, Disposition.Attached], acks.Select(a => a.Disposition));
+    }
+}
