@@ -59,6 +59,10 @@ public sealed class IngestServer : IAsyncDisposable
         return new Gateway(id, credentials.Secret, new AlertIngest.AlertIngestClient(Channel));
     }
 
+    /// <summary>Registers a device and returns its id.</summary>
+    public async Task<string> DeviceAsync(RegisterDeviceRequest device) =>
+        (await Registry.RegisterDeviceAsync(device, Admin)).DeviceId;
+
     public async ValueTask DisposeAsync()
     {
         Channel.Dispose();

@@ -30,8 +30,8 @@ public class IngestTests(RedisFixture redis)
         await using var __ = ingest;
         var gateway = await ingest.GatewayAsync($"gw-{Tag()}");
         var (cam, quiet) = ($"cam-{Tag()}", $"cam-{Tag()}");
-        await ingest.Registry.RegisterDeviceAsync(City.Camera(cam, gateway.Id), IngestServer.Admin);
-        await ingest.Registry.RegisterDeviceAsync(City.Camera(quiet, gateway.Id, new GeoPoint { Lat = 31.2700, Lon = 121.4130 }), IngestServer.Admin);
+        await ingest.DeviceAsync(City.Camera(cam, gateway.Id));
+        await ingest.DeviceAsync(City.Camera(quiet, gateway.Id, new GeoPoint { Lat = 31.2700, Lon = 121.4130 }));
         await ingest.Registry.SetSilencedAsync(new SetSilencedRequest { DeviceId = quiet, Silenced = true, Reason = "lens replacement" }, IngestServer.Admin);
 
         var first = City.Alert(cam, "CREEK_LITTERING", confidence: 0.91);
@@ -66,7 +66,7 @@ public class IngestTests(RedisFixture redis)
         var (cluster, ingest) = await StartAsync();
         var gateway = await ingest.GatewayAsync($"gw-{Tag()}");
         var cam = $"cam-{Tag()}";
-        await ingest.Registry.RegisterDeviceAsync(City.Camera(cam, gateway.Id), IngestServer.Admin);
+        await ingest.DeviceAsync(City.Camera(cam, gateway.Id));
         var alert = City.Alert(cam, "CREEK_FLOATING_WASTE", confidence: 0.95);
         var first = await gateway.ReportAsync(alert);
         await ingest.DisposeAsync();
@@ -90,7 +90,7 @@ public class IngestTests(RedisFixture redis)
         var gateway = await ingest.GatewayAsync($"gw-{Tag()}");
         var cameras = Enumerable.Range(0, 3).Select(i => $"cam-{Tag()}").ToList();
         foreach (var (camera, i) in cameras.Select((c, i) => (c, i)))
-            await ingest.Registry.RegisterDeviceAsync(City.Camera(camera, gateway.Id, new GeoPoint { Lat = 31.2452 + i * 0.0001, Lon = 121.4105 }), IngestServer.Admin);
+            await ingest.DeviceAsync(City.Camera(camera, gateway.Id, new GeoPoint { Lat = 31.2452 + i * 0.0001, Lon = 121.4105 }));
 
         var acks = await Task.WhenAll(cameras.Select(c => gateway.ReportAsync(City.Alert(c, "CREEK_PERSON_IN_WATER", City.CreekBank, 0.97))));
         Assert.Single(acks, a => a.Disposition == Disposition.NewIncident);
@@ -111,7 +111,7 @@ public class IngestTests(RedisFixture redis)
         await using var __ = ingest;
         var gateway = await ingest.GatewayAsync($"gw-{Tag()}");
         var (doubtful, confident) = ($"dust-{Tag()}", $"dust-{Tag()}");
-        await ingest.Registry.RegisterDeviceAsync(City.DustSensor(doubtful, gateway.Id), IngestServer.Admin);
+        await ingest.DeviceAsync(City.DustSensor(doubtful, gateway.Id));
         var far = City.DustSensor(confident, gateway.Id);
         far.Location = new GeoPoint { Lat = 31.2300, Lon = 121.3800 };
         far.Street = "CZ";
@@ -131,8 +131,8 @@ public class IngestTests(RedisFixture redis)
         var gateway = await ingest.GatewayAsync($"gw-{Tag()}");
         var other = await ingest.GatewayAsync($"gw-{Tag()}");
         var (cam, foreign) = ($"cam-{Tag()}", $"cam-{Tag()}");
-        await ingest.Registry.RegisterDeviceAsync(City.Camera(cam, gateway.Id), IngestServer.Admin);
-        await ingest.Registry.RegisterDeviceAsync(City.Camera(foreign, other.Id), IngestServer.Admin);
+        await ingest.DeviceAsync(City.Camera(cam, gateway.Id));
+        await ingest.DeviceAsync(City.Camera(foreign, other.Id));
 
         Alert With(Action<Alert> spoil) { var a = City.Alert(cam, "CREEK_LITTERING", confidence: 0.9); spoil(a); return a; }
         var bad = new (string Field, Alert Alert)[]
@@ -174,8 +174,8 @@ public class IngestTests(RedisFixture redis)
         var gateway = await ingest.GatewayAsync($"gw-{Tag()}");
         var other = await ingest.GatewayAsync($"gw-{Tag()}");
         var (cam, foreign) = ($"cam-{Tag()}", $"cam-{Tag()}");
-        await ingest.Registry.RegisterDeviceAsync(City.Camera(cam, gateway.Id), IngestServer.Admin);
-        await ingest.Registry.RegisterDeviceAsync(City.Camera(foreign, other.Id), IngestServer.Admin);
+        await ingest.DeviceAsync(City.Camera(cam, gateway.Id));
+        await ingest.DeviceAsync(City.Camera(foreign, other.Id));
         var alert = City.Alert(cam, "CREEK_LITTERING");
 
         async Task<RpcException> Refused(Metadata? headers) =>
@@ -240,6 +240,30 @@ public class IngestTests(RedisFixture redis)
     }
 
     [Fact]
+    public async Task A_bad_device_registration_is_refused_naming_the_field_and_changes_nothing()
+    {
+        var (cluster, ingest) = await StartAsync();
+        await using var _ = cluster;
+        await using var __ = ingest;
+        var gateway = await ingest.GatewayAsync($"gw-{Tag()}");
+        async Task<RpcException> Refused(RegisterDeviceRequest request) =>
+            await Assert.ThrowsAsync<RpcException>(() => ingest.Registry.RegisterDeviceAsync(request, IngestServer.Admin).ResponseAsync);
+
+        var cam = $"cam-{Tag()}";
+        var badStreet = City.Camera(cam, gateway.Id);
+        badStreet.Street = "ATLANTIS";
+        Assert.Equal((StatusCode.InvalidArgument, "street:"), ((await Refused(badStreet)).StatusCode, (await Refused(badStreet)).Status.Detail[..7]));
+        var badScenario = City.Camera(cam, gateway.Id);
+        badScenario.Scenario = "moon";
+        Assert.StartsWith("scenario:", (await Refused(badScenario)).Status.Detail);
+        var unknownGateway = await Refused(City.Camera(cam, "gw-nobody"));
+        Assert.Equal(StatusCode.FailedPrecondition, unknownGateway.StatusCode);
+        Assert.StartsWith("gateway_id:", unknownGateway.Status.Detail);
+        var missing = await Assert.ThrowsAsync<RpcException>(() => ingest.Registry.GetDeviceAsync(new GetDeviceRequest { DeviceId = cam }, IngestServer.Admin).ResponseAsync);
+        Assert.Equal(StatusCode.NotFound, missing.StatusCode);
+    }
+
+    [Fact]
     public async Task Dismissing_an_alerts_incident_as_a_false_alarm_counts_against_its_device()
     {
         var (cluster, ingest) = await StartAsync();
@@ -247,7 +271,7 @@ public class IngestTests(RedisFixture redis)
         await using var __ = ingest;
         var gateway = await ingest.GatewayAsync($"gw-{Tag()}");
         var dust = $"dust-{Tag()}";
-        await ingest.Registry.RegisterDeviceAsync(City.DustSensor(dust, gateway.Id), IngestServer.Admin);
+        await ingest.DeviceAsync(City.DustSensor(dust, gateway.Id));
         var ack = await gateway.ReportAsync(City.Alert(dust, "SITE_DUST", City.Site, 0.5));
         var dismiss = new DismissIncident(Ops.Id(), Ops.Dispatcher, DismissalGround.FalseAlarm, "sprinkler mist, not dust");
         await cluster.Grains.Incident(ack.IncidentNumber).MustAsync(dismiss);
@@ -268,8 +292,8 @@ public class BackpressureTests(RedisFixture redis)
         var flood = await ingest.GatewayAsync($"gw-flood-{Guid.NewGuid():N}"[..20]);
         var calm = await ingest.GatewayAsync($"gw-calm-{Guid.NewGuid():N}"[..20]);
         var (hose, cam) = ($"hose-{Guid.NewGuid():N}"[..16], $"cam-{Guid.NewGuid():N}"[..16]);
-        await ingest.Registry.RegisterDeviceAsync(City.Camera(hose, flood.Id), IngestServer.Admin);
-        await ingest.Registry.RegisterDeviceAsync(City.Camera(cam, calm.Id, new GeoPoint { Lat = 31.2700, Lon = 121.4130 }), IngestServer.Admin);
+        await ingest.DeviceAsync(City.Camera(hose, flood.Id));
+        await ingest.DeviceAsync(City.Camera(cam, calm.Id, new GeoPoint { Lat = 31.2700, Lon = 121.4130 }));
 
         // The flooding gateway writes and never reads: its acks fill the HTTP/2 window, the server stops reading
         // its stream once the in-flight window is full, and then the gateway's own writes stop completing.
