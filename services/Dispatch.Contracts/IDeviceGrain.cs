@@ -25,7 +25,7 @@ public interface IDeviceGrain : IGrainWithStringKey
 
     /// <summary>The device is alive. Returns the maintenance incident this closed, if any; null when refused.</summary>
     [Alias("Heartbeat")]
-    Task<HeartbeatResult> HeartbeatAsync(string gatewayId, DateTimeOffset sentAt);
+    Task<HeartbeatResult> HeartbeatAsync(string gatewayId);
 
     /// <summary>Silences the device for maintenance, or lifts the silence.</summary>
     [Alias("SetSilenced")]

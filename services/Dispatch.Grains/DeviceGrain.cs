@@ -57,6 +57,9 @@ public sealed class DeviceGrain(
     public async Task<AlertAck> ReceiveAsync(Alert alert)
     {
         ThrowIfBroken();
+        // Another gateway learns nothing about this device, not even the answer to an alert id it replays.
+        if (record.State.Device is { } owned && owned.GatewayId != alert.GatewayId)
+            return AlertRules.Reject(alert, owned, Catalog, time.GetUtcNow())!;
         if (_acks.TryGetValue(alert.AlertId, out var first))
         {
             while (_written < first.Change) await WriteOnceAsync();
@@ -126,7 +129,7 @@ public sealed class DeviceGrain(
         return ack;
     }
 
-    public async Task<HeartbeatResult> HeartbeatAsync(string gatewayId, DateTimeOffset sentAt)
+    public async Task<HeartbeatResult> HeartbeatAsync(string gatewayId)
     {
         ThrowIfBroken();
         if (record.State.Device is not { } device) return new HeartbeatResult(false, $"device_id: device '{this.GetPrimaryKeyString()}' is not registered", null);
@@ -187,6 +190,12 @@ public sealed class DeviceGrain(
         var incident = GrainFactory.GetGrain<IIncidentGrain>(report.IncidentNumber);
         if (await incident.GetAsync() is { State: IncidentState.Filed })
             await incident.ExecuteAsync(new DispatchIncident($"{report.IncidentNumber}/dispatch-owner", Actor.System, device.OwnerUnit, []));
+        if (record.State.LastHeartbeat > lastSign)
+        {
+            // It beat while the incident was being opened: close it again at once.
+            await incident.ExecuteAsync(new ResolveIncident($"heartbeat/{device.Id}/{report.IncidentNumber}", Actor.System, $"device {device.Id} beat again"));
+            return;
+        }
         Change(r => r with { MaintenanceIncident = report.IncidentNumber });
         await DurableAsync();
         logger.LogInformation("Device {Device} is offline; opened {Incident} for {Unit}", device.Id, report.IncidentNumber, device.OwnerUnit);
@@ -218,6 +227,7 @@ public sealed class DeviceGrain(
     /// <summary>Returns once every change made so far is in storage, sharing one write with the calls that came meanwhile.</summary>
     private async Task DurableAsync()
     {
+        ThrowIfBroken();
         var mine = _changes;
         while (_written < mine) await WriteOnceAsync();
     }
@@ -229,10 +239,14 @@ public sealed class DeviceGrain(
         try
         {
             await Task.Yield(); // let the calls already waiting decide their alerts and join this write
-            var target = _changes;
-            var batch = _unrecorded.ToList();
-            _unrecorded.Clear();
-            if (batch.Count > 0) await alertLog.AppendAsync(batch);
+            // Alert records first, and until none is left: the state written next may only speak of recorded alerts.
+            while (_unrecorded.Count > 0)
+            {
+                var batch = _unrecorded.ToList();
+                _unrecorded.Clear();
+                await alertLog.AppendAsync(batch);
+            }
+            var target = _changes; // no await between here and the write: it holds exactly the changes up to target
             await record.WriteStateAsync();
             _written = target;
         }

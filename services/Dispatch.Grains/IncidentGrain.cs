@@ -32,7 +32,13 @@ public sealed class IncidentGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (record.State.Incident is not null) await SettleOrRetryAsync();
+        if (!record.RecordExists)
+        {
+            // A new incident: nothing of it is in the event stream and it has no reminders, so there is nothing to ask Redis.
+            (_published, _reminders) = (0, []);
+            return;
+        }
+        await SettleOrRetryAsync();
     }
 
     public Task<Incident?> GetAsync() => Task.FromResult(record.State.Incident);

@@ -115,18 +115,26 @@ public sealed class CitySimulation(SimulatorOptions options, Catalog catalog, Te
             {
                 using var call = client.StreamAlerts(GatewaySignature.Headers(gateway, secret, StreamMethod, DateTimeOffset.UtcNow), cancellationToken: CancellationToken.None);
                 using var window = new SemaphoreSlim(MaxUnacknowledged);
+                using var broken = CancellationTokenSource.CreateLinkedTokenSource(stop); // the server ended the stream
                 var reading = Task.Run(async () =>
                 {
-                    await foreach (var ack in call.ResponseStream.ReadAllAsync())
+                    try
                     {
-                        unacknowledged.TryRemove(ack.AlertId, out _);
-                        Tally.CountAck(ack.Disposition);
-                        window.Release();
+                        await foreach (var ack in call.ResponseStream.ReadAllAsync())
+                        {
+                            unacknowledged.TryRemove(ack.AlertId, out _);
+                            Tally.CountAck(ack.Disposition);
+                            window.Release();
+                        }
+                    }
+                    finally
+                    {
+                        broken.Cancel();
                     }
                 });
                 foreach (var resend in unacknowledged.Values.ToList())
                 {
-                    await window.WaitAsync(stop);
+                    await window.WaitAsync(broken.Token);
                     await call.RequestStream.WriteAsync(resend);
                 }
                 var last = clock.Elapsed;
@@ -140,7 +148,7 @@ public sealed class CitySimulation(SimulatorOptions options, Catalog catalog, Te
                             ? recent[random.Next(recent.Count)]
                             : NewAlert(devices[random.Next(devices.Count)], city, random);
                         if (recent.Count < 64) recent.Add(alert); else recent[random.Next(recent.Count)] = alert;
-                        await window.WaitAsync(stop);
+                        await window.WaitAsync(broken.Token);
                         unacknowledged[alert.AlertId] = alert;
                         await call.RequestStream.WriteAsync(alert);
                         Tally.CountSent();
@@ -155,10 +163,10 @@ public sealed class CitySimulation(SimulatorOptions options, Catalog catalog, Te
             {
                 return;
             }
-            catch (RpcException e)
+            catch (Exception e) when (e is RpcException or OperationCanceledException)
             {
                 Tally.CountError();
-                output.WriteLine($"{gateway}: stream broke ({e.StatusCode}: {e.Status.Detail}); resending {unacknowledged.Count} unacknowledged alerts");
+                output.WriteLine($"{gateway}: stream broke ({(e as RpcException)?.Status.Detail ?? "ended by the server"}); resending {unacknowledged.Count} unacknowledged alerts");
                 await Task.Delay(1000, CancellationToken.None);
             }
         }

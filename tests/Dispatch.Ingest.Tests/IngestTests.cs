@@ -196,6 +196,10 @@ public class IngestTests(RedisFixture redis)
         var notYours = await Assert.ThrowsAsync<RpcException>(() => gateway.ReportAsync(City.Alert(foreign, "CREEK_LITTERING")));
         Assert.Equal(StatusCode.PermissionDenied, notYours.StatusCode);
         Assert.StartsWith("device_id:", notYours.Status.Detail);
+        // Replaying another gateway's alert id does not reveal its answer either.
+        var spied = await Assert.ThrowsAsync<RpcException>(() => other.ReportAsync(alert));
+        Assert.Equal(StatusCode.PermissionDenied, spied.StatusCode);
+        Assert.DoesNotContain("PT-", spied.Status.Detail);
 
         var noAdmin = await Assert.ThrowsAsync<RpcException>(() => ingest.Registry.GetDeviceAsync(new GetDeviceRequest { DeviceId = cam }).ResponseAsync);
         Assert.Equal(StatusCode.Unauthenticated, noAdmin.StatusCode);

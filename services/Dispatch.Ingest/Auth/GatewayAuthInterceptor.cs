@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using Dispatch.Contracts;
 using Dispatch.Protos;
 using Dispatch.Protos.V1;
@@ -26,6 +28,20 @@ public sealed class GatewayAuthInterceptor(IGrainFactory grains, INonces nonces,
         return await continuation(request, context);
     }
 
+    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        await AuthenticateAsync(context);
+        return await continuation(requestStream, context);
+    }
+
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
+        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        await AuthenticateAsync(context);
+        await continuation(request, responseStream, context);
+    }
+
     public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(
         IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
         DuplexStreamingServerMethod<TRequest, TResponse> continuation)
@@ -38,8 +54,9 @@ public sealed class GatewayAuthInterceptor(IGrainFactory grains, INonces nonces,
     {
         if (context.Method.StartsWith($"/{DeviceRegistry.Descriptor.FullName}/", StringComparison.Ordinal))
         {
-            var token = context.RequestHeaders.GetValue("authorization");
-            if (string.IsNullOrEmpty(options.Value.AdminToken) || token != $"Bearer {options.Value.AdminToken}")
+            var token = Encoding.UTF8.GetBytes(context.RequestHeaders.GetValue("authorization") ?? "");
+            var expected = Encoding.UTF8.GetBytes($"Bearer {options.Value.AdminToken}");
+            if (string.IsNullOrEmpty(options.Value.AdminToken) || !CryptographicOperations.FixedTimeEquals(token, expected))
                 throw new RpcException(new Status(StatusCode.Unauthenticated, "authorization: an administrator's bearer token is required"));
             return;
         }
@@ -51,7 +68,7 @@ public sealed class GatewayAuthInterceptor(IGrainFactory grains, INonces nonces,
         var timestampText = Header(GatewaySignature.TimestampHeader);
         var nonce = Header(GatewaySignature.NonceHeader);
         var signature = Header(GatewaySignature.SignatureHeader);
-        if (!long.TryParse(timestampText, NumberStyles.None, CultureInfo.InvariantCulture, out var timestamp))
+        if (!long.TryParse(timestampText, NumberStyles.None, CultureInfo.InvariantCulture, out var timestamp) || timestamp > DateTimeOffset.MaxValue.ToUnixTimeMilliseconds())
             throw Unauthenticated(GatewaySignature.TimestampHeader, "is not a Unix time in milliseconds");
         var skew = (time.GetUtcNow() - DateTimeOffset.FromUnixTimeMilliseconds(timestamp)).Duration();
         if (skew > GatewaySignature.MaxSkew)

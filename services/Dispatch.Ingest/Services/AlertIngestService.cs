@@ -38,8 +38,7 @@ public sealed class AlertIngestService(IGrainFactory grains, IOptions<IngestOpti
         {
             if (string.IsNullOrEmpty(beat.DeviceId))
                 return new HeartbeatAck { Accepted = false, Reason = "device_id: is required" };
-            var result = await grains.GetGrain<IDeviceGrain>(beat.DeviceId)
-                .HeartbeatAsync(gateway, beat.SentAt?.ToDateTimeOffset() ?? DateTimeOffset.UtcNow);
+            var result = await grains.GetGrain<IDeviceGrain>(beat.DeviceId).HeartbeatAsync(gateway);
             return new HeartbeatAck
             {
                 DeviceId = beat.DeviceId, Accepted = result.Accepted, Reason = result.Problem ?? "", ResolvedIncident = result.ResolvedIncident ?? "",
@@ -93,9 +92,13 @@ public sealed class AlertIngestService(IGrainFactory grains, IOptions<IngestOpti
         try
         {
             await foreach (var request in requests.ReadAllAsync(failed.Token))
-                await inFlight.Writer.WriteAsync(work(request), failed.Token);
+            {
+                // Wait for room before starting the work, so that no more than the window is ever in flight.
+                await inFlight.Writer.WaitToWriteAsync(failed.Token);
+                inFlight.Writer.TryWrite(work(request));
+            }
         }
-        catch (OperationCanceledException) when (writer.IsFaulted || writer.IsCanceled)
+        catch (OperationCanceledException) when (failed.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             // the writer failed; its exception is reported below
         }
