@@ -26,6 +26,8 @@ public sealed class DeviceGrain(
     private readonly Dictionary<string, (AlertAck Ack, long Change)> _acks = [];
     private readonly List<(Alert, AlertAck)> _unrecorded = [];
     private readonly Dictionary<string, Task> _deciding = [];
+    private readonly Dictionary<string, (bool Open, DateTimeOffset At)> _openChecked = [];
+    private static readonly TimeSpan OpenCheckInterval = TimeSpan.FromSeconds(2);
     private long _changes;
     private long _written;
     private Task? _writing;
@@ -216,7 +218,20 @@ public sealed class DeviceGrain(
         Reason = $"alert {first.AlertId} was answered before: {first.Disposition} {first.IncidentNumber}".TrimEnd(),
     };
 
-    private Task<bool> IsOpenAsync(string number) => GrainFactory.GetGrain<IIncidentGrain>(number).IsOpenAsync();
+    /// <summary>
+    /// Whether an incident is still open, asked of the incident at most every <see cref="OpenCheckInterval"/>: in a
+    /// storm of repeats, one question serves many alerts. An incident closed within that interval may still receive
+    /// an alert; it is recorded with the incident, which a dispatcher can reopen.
+    /// </summary>
+    private async Task<bool> IsOpenAsync(string number)
+    {
+        var now = time.GetUtcNow();
+        if (_openChecked.TryGetValue(number, out var known) && now - known.At < OpenCheckInterval) return known.Open;
+        var open = await GrainFactory.GetGrain<IIncidentGrain>(number).IsOpenAsync();
+        if (_openChecked.Count > 256) _openChecked.Clear();
+        _openChecked[number] = (open, now);
+        return open;
+    }
 
     private void Change(Func<DeviceRecord, DeviceRecord> change)
     {
