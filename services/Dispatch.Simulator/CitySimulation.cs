@@ -132,31 +132,36 @@ public sealed class CitySimulation(SimulatorOptions options, Catalog catalog, Te
                         broken.Cancel();
                     }
                 });
-                foreach (var resend in unacknowledged.Values.ToList())
+                try
                 {
-                    await window.WaitAsync(broken.Token);
-                    await call.RequestStream.WriteAsync(resend);
-                }
-                var last = clock.Elapsed;
-                while (!stop.IsCancellationRequested)
-                {
-                    budget += (clock.Elapsed - last).TotalSeconds * perSecond;
-                    last = clock.Elapsed;
-                    for (; budget >= 1; budget--)
+                    foreach (var resend in unacknowledged.Values.ToList())
                     {
-                        var alert = recent.Count > 0 && random.NextDouble() < options.ReplayShare
-                            ? recent[random.Next(recent.Count)]
-                            : NewAlert(devices[random.Next(devices.Count)], city, random);
-                        if (recent.Count < 64) recent.Add(alert); else recent[random.Next(recent.Count)] = alert;
                         await window.WaitAsync(broken.Token);
-                        unacknowledged[alert.AlertId] = alert;
-                        await call.RequestStream.WriteAsync(alert);
-                        Tally.CountSent();
+                        await call.RequestStream.WriteAsync(resend);
                     }
-                    await Task.Delay(20, stop);
+                    var last = clock.Elapsed;
+                    while (!stop.IsCancellationRequested)
+                    {
+                        budget += (clock.Elapsed - last).TotalSeconds * perSecond;
+                        last = clock.Elapsed;
+                        for (; budget >= 1; budget--)
+                        {
+                            var alert = recent.Count > 0 && random.NextDouble() < options.ReplayShare
+                                ? recent[random.Next(recent.Count)]
+                                : NewAlert(devices[random.Next(devices.Count)], city, random);
+                            if (recent.Count < 64) recent.Add(alert); else recent[random.Next(recent.Count)] = alert;
+                            await window.WaitAsync(broken.Token);
+                            unacknowledged[alert.AlertId] = alert;
+                            await call.RequestStream.WriteAsync(alert);
+                            Tally.CountSent();
+                        }
+                        await Task.Delay(20, stop);
+                    }
                 }
-                await call.RequestStream.CompleteAsync();
-                await reading;
+                finally
+                {
+                    if (stop.IsCancellationRequested) await EndAsync(call.RequestStream, reading);
+                }
                 return;
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -195,6 +200,20 @@ public sealed class CitySimulation(SimulatorOptions options, Catalog catalog, Te
         return alert;
     }
 
+    /// <summary>Ends a stream as a gateway that goes away politely: no more requests, then the last answers (for a moment).</summary>
+    private static async Task EndAsync<T>(IClientStreamWriter<T> requests, Task answers)
+    {
+        try
+        {
+            await requests.CompleteAsync();
+            await answers.WaitAsync(TimeSpan.FromSeconds(2));
+        }
+        catch (Exception e) when (e is InvalidOperationException or RpcException or ObjectDisposedException or TimeoutException)
+        {
+            // the stream had already ended, or its last answers are not coming
+        }
+    }
+
     private async Task HeartbeatsAsync(AlertIngest.AlertIngestClient client, string gateway, string secret, IReadOnlyList<SimulatedDevice> devices, CancellationToken stop)
     {
         while (!stop.IsCancellationRequested)
@@ -207,12 +226,19 @@ public sealed class CitySimulation(SimulatorOptions options, Catalog catalog, Te
                     await foreach (var _ in call.ResponseStream.ReadAllAsync()) Tally.CountHeartbeat();
                 });
                 using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.HeartbeatSeconds));
-                do
+                try
                 {
-                    foreach (var device in devices)
-                        await call.RequestStream.WriteAsync(new Heartbeat { DeviceId = device.Id, SentAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow) });
+                    do
+                    {
+                        foreach (var device in devices)
+                            await call.RequestStream.WriteAsync(new Heartbeat { DeviceId = device.Id, SentAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow) });
+                    }
+                    while (await timer.WaitForNextTickAsync(stop));
                 }
-                while (await timer.WaitForNextTickAsync(stop));
+                finally
+                {
+                    if (stop.IsCancellationRequested) await EndAsync(call.RequestStream, reading);
+                }
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
