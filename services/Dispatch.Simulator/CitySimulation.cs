@@ -91,7 +91,7 @@ public sealed class CitySimulation(SimulatorOptions options, Catalog catalog, Te
         foreach (var gateway in city.Gateways)
             secrets[gateway] = (await registry.RegisterGatewayAsync(new RegisterGatewayRequest { GatewayId = gateway, Name = gateway }, admin, cancellationToken: cancellationToken)).Secret;
         await Parallel.ForEachAsync(city.Devices, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (d, ct) =>
-            await registry.RegisterDeviceAsync(new RegisterDeviceRequest
+            await registry.RegisterDeviceAsync(new V1.DeviceRegistration
             {
                 DeviceId = d.Id, GatewayId = d.Gateway, Scenario = d.Scenario.Id, Kind = d.Kind,
                 Location = new V1.GeoPoint { Lat = d.Location.Lat, Lon = d.Location.Lon }, Street = d.Street,

@@ -73,7 +73,7 @@ var devices = Enumerable.Range(0, deviceCount).Select(i =>
 }).ToList();
 var gatewayOf = devices.ToDictionary(d => d.Id, d => d.Gateway.Id);
 await Parallel.ForEachAsync(devices, new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (d, _) =>
-    await registry.RegisterDeviceAsync(new RegisterDeviceRequest
+    await registry.RegisterDeviceAsync(new V1.DeviceRegistration
     {
         DeviceId = d.Id, GatewayId = d.Gateway.Id, Scenario = d.Scenario.Id, Kind = "sensor",
         Location = new V1.GeoPoint { Lat = d.Location.Lat, Lon = d.Location.Lon }, Street = d.Street, OwnerUnit = d.Scenario.LeadUnit,

@@ -9,12 +9,12 @@ public static class City
     public static readonly GeoPoint CreekBank = new() { Lat = 31.2452, Lon = 121.4105 };
     public static readonly GeoPoint Site = new() { Lat = 31.2431, Lon = 121.4398 };
 
-    public static RegisterDeviceRequest Camera(string id, string gateway, GeoPoint? at = null) => new()
+    public static DeviceRegistration Camera(string id, string gateway, GeoPoint? at = null) => new()
     {
         DeviceId = id, GatewayId = gateway, Scenario = "creek", Kind = "camera", Location = at ?? CreekBank, Street = "CYXC", OwnerUnit = "OPS",
     };
 
-    public static RegisterDeviceRequest DustSensor(string id, string gateway) => new()
+    public static DeviceRegistration DustSensor(string id, string gateway) => new()
     {
         DeviceId = id, GatewayId = gateway, Scenario = "site", Kind = "dust-sensor", Location = Site, Street = "CSL", OwnerUnit = "CONS",
     };

@@ -60,8 +60,8 @@ public sealed class IngestServer : IAsyncDisposable
     }
 
     /// <summary>Registers a device and returns its id.</summary>
-    public async Task<string> DeviceAsync(RegisterDeviceRequest device) =>
-        (await Registry.RegisterDeviceAsync(device, Admin)).DeviceId;
+    public async Task<string> DeviceAsync(DeviceRegistration device) =>
+        (await Registry.RegisterDeviceAsync(device, Admin)).Registration.DeviceId;
 
     public async ValueTask DisposeAsync()
     {

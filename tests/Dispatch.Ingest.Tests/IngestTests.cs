@@ -5,6 +5,7 @@ using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using StackExchange.Redis;
 using Alert = Dispatch.Protos.V1.Alert;
+using DeviceRegistration = Dispatch.Protos.V1.DeviceRegistration;
 using AlertAck = Dispatch.Protos.V1.AlertAck;
 using Disposition = Dispatch.Protos.V1.Disposition;
 using GeoPoint = Dispatch.Protos.V1.GeoPoint;
@@ -12,22 +13,42 @@ using GeoPoint = Dispatch.Protos.V1.GeoPoint;
 namespace Dispatch.Ingest.Tests;
 
 [Collection(RedisCollection.Name)]
-public class IngestTests(RedisFixture redis)
+public class IngestTests(RedisFixture redis) : IAsyncLifetime
 {
+    private TestCluster cluster = null!;
+    private IngestServer ingest = null!;
+
+    /// <summary>A cluster and an ingest service for each test; a test that needs another catalog starts its own.</summary>
+    public async Task InitializeAsync() => (cluster, ingest) = await StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await ingest.DisposeAsync();
+        await cluster.DisposeAsync();
+    }
+
     private async Task<(TestCluster Cluster, IngestServer Ingest)> StartAsync(string? catalog = null)
     {
-        var cluster = await TestCluster.StartAsync(redis.ConnectionString, catalogPath: catalog);
-        return (cluster, await IngestServer.StartAsync(cluster, redis.ConnectionString));
+        var started = await TestCluster.StartAsync(redis.ConnectionString, catalogPath: catalog);
+        return (started, await IngestServer.StartAsync(started, redis.ConnectionString));
     }
 
     private static string Tag() => Guid.NewGuid().ToString("N")[..8];
 
+    /// <summary>Two gateways, each with a camera on the creek bank.</summary>
+    private async Task<(Gateway Gateway, Gateway Other, string Camera, string Foreign)> TwoGatewaysAsync()
+    {
+        var gateway = await ingest.GatewayAsync($"gw-{Tag()}");
+        var other = await ingest.GatewayAsync($"gw-{Tag()}");
+        var (camera, foreign) = ($"cam-{Tag()}", $"cam-{Tag()}");
+        await ingest.DeviceAsync(City.Camera(camera, gateway.Id));
+        await ingest.DeviceAsync(City.Camera(foreign, other.Id));
+        return (gateway, other, camera, foreign);
+    }
+
     [Fact]
     public async Task Each_disposition_is_acknowledged_over_one_stream_and_what_was_taken_in_is_recorded()
     {
-        var (cluster, ingest) = await StartAsync();
-        await using var _ = cluster;
-        await using var __ = ingest;
         var gateway = await ingest.GatewayAsync($"gw-{Tag()}");
         var (cam, quiet) = ($"cam-{Tag()}", $"cam-{Tag()}");
         await ingest.DeviceAsync(City.Camera(cam, gateway.Id));
@@ -63,7 +84,6 @@ public class IngestTests(RedisFixture redis)
     [Fact]
     public async Task A_replayed_alert_id_gets_the_same_incident_after_a_silo_restart_and_changes_nothing()
     {
-        var (cluster, ingest) = await StartAsync();
         var gateway = await ingest.GatewayAsync($"gw-{Tag()}");
         var cam = $"cam-{Tag()}";
         await ingest.DeviceAsync(City.Camera(cam, gateway.Id));
@@ -71,8 +91,8 @@ public class IngestTests(RedisFixture redis)
         var first = await gateway.ReportAsync(alert);
         await ingest.DisposeAsync();
 
-        await using var restarted = await cluster.RestartAsync();
-        await using var again = await IngestServer.StartAsync(restarted, redis.ConnectionString);
+        var restarted = cluster = await cluster.RestartAsync();
+        var again = ingest = await IngestServer.StartAsync(restarted, redis.ConnectionString);
         var sameGateway = gateway with { Client = new AlertIngest.AlertIngestClient(again.Channel) };
         var replay = await sameGateway.ReportAsync(alert);
         Assert.Equal((Disposition.DuplicateReplay, first.IncidentNumber), (replay.Disposition, replay.IncidentNumber));
@@ -84,9 +104,6 @@ public class IngestTests(RedisFixture redis)
     [Fact]
     public async Task Three_cameras_seeing_one_person_in_the_water_open_one_incident_that_dispatches_itself()
     {
-        var (cluster, ingest) = await StartAsync();
-        await using var _ = cluster;
-        await using var __ = ingest;
         var gateway = await ingest.GatewayAsync($"gw-{Tag()}");
         var cameras = Enumerable.Range(0, 3).Select(i => $"cam-{Tag()}").ToList();
         foreach (var (camera, i) in cameras.Select((c, i) => (c, i)))
@@ -106,9 +123,6 @@ public class IngestTests(RedisFixture redis)
     [Fact]
     public async Task A_doubtful_ai_detection_waits_for_a_dispatcher_and_a_confident_one_files_itself()
     {
-        var (cluster, ingest) = await StartAsync();
-        await using var _ = cluster;
-        await using var __ = ingest;
         var gateway = await ingest.GatewayAsync($"gw-{Tag()}");
         var (doubtful, confident) = ($"dust-{Tag()}", $"dust-{Tag()}");
         await ingest.DeviceAsync(City.DustSensor(doubtful, gateway.Id));
@@ -125,14 +139,7 @@ public class IngestTests(RedisFixture redis)
     [Fact]
     public async Task Every_kind_of_bad_alert_is_rejected_by_name_and_the_stream_goes_on()
     {
-        var (cluster, ingest) = await StartAsync();
-        await using var _ = cluster;
-        await using var __ = ingest;
-        var gateway = await ingest.GatewayAsync($"gw-{Tag()}");
-        var other = await ingest.GatewayAsync($"gw-{Tag()}");
-        var (cam, foreign) = ($"cam-{Tag()}", $"cam-{Tag()}");
-        await ingest.DeviceAsync(City.Camera(cam, gateway.Id));
-        await ingest.DeviceAsync(City.Camera(foreign, other.Id));
+        var (gateway, other, cam, foreign) = await TwoGatewaysAsync();
 
         Alert With(Action<Alert> spoil) { var a = City.Alert(cam, "CREEK_LITTERING", confidence: 0.9); spoil(a); return a; }
         var bad = new (string Field, Alert Alert)[]
@@ -168,14 +175,7 @@ public class IngestTests(RedisFixture redis)
     [Fact]
     public async Task Calls_without_valid_credentials_are_refused()
     {
-        var (cluster, ingest) = await StartAsync();
-        await using var _ = cluster;
-        await using var __ = ingest;
-        var gateway = await ingest.GatewayAsync($"gw-{Tag()}");
-        var other = await ingest.GatewayAsync($"gw-{Tag()}");
-        var (cam, foreign) = ($"cam-{Tag()}", $"cam-{Tag()}");
-        await ingest.DeviceAsync(City.Camera(cam, gateway.Id));
-        await ingest.DeviceAsync(City.Camera(foreign, other.Id));
+        var (gateway, other, cam, foreign) = await TwoGatewaysAsync();
         var alert = City.Alert(cam, "CREEK_LITTERING");
 
         async Task<RpcException> Refused(Metadata? headers) =>
@@ -210,9 +210,8 @@ public class IngestTests(RedisFixture redis)
     {
         using var catalog = new CatalogCopy();
         catalog.Edit("catalog.json", json => json["devices"]!["heartbeatInterval"] = "2s");
-        var (cluster, ingest) = await StartAsync(catalog.Path);
-        await using var _ = cluster;
-        await using var __ = ingest;
+        await DisposeAsync();
+        (cluster, ingest) = await StartAsync(catalog.Path);
         var gateway = await ingest.GatewayAsync($"gw-{Tag()}");
         var cam = $"cam-{Tag()}";
         var registration = City.Camera(cam, gateway.Id);
@@ -246,11 +245,8 @@ public class IngestTests(RedisFixture redis)
     [Fact]
     public async Task A_bad_device_registration_is_refused_naming_the_field_and_changes_nothing()
     {
-        var (cluster, ingest) = await StartAsync();
-        await using var _ = cluster;
-        await using var __ = ingest;
         var gateway = await ingest.GatewayAsync($"gw-{Tag()}");
-        async Task<RpcException> Refused(RegisterDeviceRequest request) =>
+        async Task<RpcException> Refused(DeviceRegistration request) =>
             await Assert.ThrowsAsync<RpcException>(() => ingest.Registry.RegisterDeviceAsync(request, IngestServer.Admin).ResponseAsync);
 
         var cam = $"cam-{Tag()}";
@@ -270,9 +266,6 @@ public class IngestTests(RedisFixture redis)
     [Fact]
     public async Task Dismissing_an_alerts_incident_as_a_false_alarm_counts_against_its_device()
     {
-        var (cluster, ingest) = await StartAsync();
-        await using var _ = cluster;
-        await using var __ = ingest;
         var gateway = await ingest.GatewayAsync($"gw-{Tag()}");
         var dust = $"dust-{Tag()}";
         await ingest.DeviceAsync(City.DustSensor(dust, gateway.Id));

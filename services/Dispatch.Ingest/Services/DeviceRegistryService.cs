@@ -17,7 +17,7 @@ public sealed class DeviceRegistryService(IGrainFactory grains) : DeviceRegistry
         return new GatewayCredentials { GatewayId = registration.GatewayId, Secret = registration.Secret };
     }
 
-    public override async Task<DeviceStatus> RegisterDevice(RegisterDeviceRequest request, ServerCallContext context)
+    public override async Task<DeviceStatus> RegisterDevice(DeviceRegistration request, ServerCallContext context)
     {
         if (string.IsNullOrWhiteSpace(request.DeviceId)) throw Invalid("device_id", "is required");
         if (string.IsNullOrWhiteSpace(request.GatewayId) || await grains.GetGrain<IGatewayGrain>(request.GatewayId).GetSecretAsync() is null)

@@ -40,13 +40,11 @@ public static class ProtoMapping
 
     public static V1.DeviceStatus ToProto(this DeviceStatus s) => new()
     {
-        DeviceId = s.Device.Id,
-        GatewayId = s.Device.GatewayId,
-        Scenario = s.Device.Scenario,
-        Kind = s.Device.Kind,
-        Location = s.Device.Location.ToProto(),
-        Street = s.Device.Street,
-        OwnerUnit = s.Device.OwnerUnit,
+        Registration = new V1.DeviceRegistration
+        {
+            DeviceId = s.Device.Id, GatewayId = s.Device.GatewayId, Scenario = s.Device.Scenario, Kind = s.Device.Kind,
+            Location = s.Device.Location.ToProto(), Street = s.Device.Street, OwnerUnit = s.Device.OwnerUnit,
+        },
         GridCell = s.Device.Cell,
         LastHeartbeat = s.LastHeartbeat is { } beat ? Timestamp.FromDateTimeOffset(beat) : null,
         Online = s.Online,
