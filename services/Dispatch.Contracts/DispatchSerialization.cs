@@ -1,5 +1,8 @@
+using System.Collections.Frozen;
+using System.Reflection;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Dispatch.Domain;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
@@ -20,6 +23,13 @@ public static class DispatchSerialization
     };
 
     public static bool IsDomainType(Type type) => type.Assembly == typeof(Incident).Assembly;
+
+    private static readonly FrozenDictionary<Type, string> EventKinds = typeof(IncidentEvent)
+        .GetCustomAttributes<JsonDerivedTypeAttribute>()
+        .ToFrozenDictionary(a => a.DerivedType, a => (string)a.TypeDiscriminator!);
+
+    /// <summary>The kind an event is written with in JSON (its type discriminator), e.g. <c>reported</c>.</summary>
+    public static string KindOf(IncidentEvent e) => EventKinds[e.GetType()];
 
     /// <summary>
     /// Registers the domain's JSON codec with Orleans; silos and clients both call it. The domain's records are

@@ -190,6 +190,7 @@ public class IncidentGrainTests(RedisFixture redis)
         Assert.Equal(timeline.Select(e => (e.Seq, Kind(e))), await Ops.StreamedAsync(redis.Connection, cluster.ServiceId, number));
     }
 
+    /// <summary>The kind as the JSON says it, read back from the JSON rather than from the serialization's own table.</summary>
     internal static string Kind(IncidentEvent e) =>
         System.Text.Json.JsonDocument.Parse(Ops.Json(e)).RootElement.GetProperty("kind").GetString()!;
 }

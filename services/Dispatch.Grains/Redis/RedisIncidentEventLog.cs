@@ -38,10 +38,7 @@ public sealed class RedisIncidentEventLog(IConnectionMultiplexer redis, RedisKey
     {
         if (events.Count == 0) return await PublishedUpToAsync(incident);
         var payload = JsonSerializer.Serialize(events.Select(e =>
-        {
-            var json = JsonSerializer.Serialize(e, DispatchSerialization.Json);
-            return new[] { JsonDocument.Parse(json).RootElement.GetProperty("kind").GetString()!, json };
-        }));
+            new[] { DispatchSerialization.KindOf(e), JsonSerializer.Serialize(e, DispatchSerialization.Json) }));
         var result = await redis.GetDatabase().ScriptEvaluateAsync(Append, new
         {
             published = (RedisKey)keys.EventsPublished,
