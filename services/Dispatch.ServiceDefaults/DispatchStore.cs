@@ -69,12 +69,13 @@ public sealed class DispatchStore : IAsyncDisposable
         return new DispatchStore(description, options, redis, embedded);
     }
 
-    /// <summary>The repository's root (where Dispatch.sln is) when running from a checkout, else the working directory.</summary>
-    public static string RepositoryRoot()
+    /// <summary>The repository's root (where Dispatch.sln is) above <paramref name="from"/> (the working directory), else that folder.</summary>
+    public static string RepositoryRoot(string? from = null)
     {
-        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
+        var start = from ?? Directory.GetCurrentDirectory();
+        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "Dispatch.sln"))) return dir.FullName;
-        return Directory.GetCurrentDirectory();
+        return start;
     }
 
     public async ValueTask DisposeAsync()

@@ -17,7 +17,7 @@ public class SiloHostTests
         var data = Directory.CreateTempSubdirectory("dispatch-embedded-").FullName;
         var port = RedisServer.FreePort();
         string number;
-        await using (var silo = SiloProcess.Start(data, $"--Redis:EmbeddedPort={port}", $"--Redis:DataDirectory={data}"))
+        await using (var silo = ServiceProcess.StartSilo(data, $"--Redis:EmbeddedPort={port}", $"--Redis:DataDirectory={data}"))
         {
             var banner = await silo.WaitForLineAsync("Dispatch silo up", StartTimeout);
             Assert.Contains($"Redis 127.0.0.1:{port} (embedded redis-server, AOF on", banner);
@@ -42,7 +42,7 @@ public class SiloHostTests
     public async Task Without_redis_the_silo_runs_in_memory_and_says_so()
     {
         var dir = Directory.CreateTempSubdirectory("dispatch-memory-").FullName;
-        await using var silo = SiloProcess.Start(dir, "--Redis:Embedded=false");
+        await using var silo = ServiceProcess.StartSilo(dir, "--Redis:Embedded=false");
         await silo.WaitForLineAsync("Dispatch silo up", StartTimeout);
         Assert.Contains("IN-MEMORY MODE", silo.Output);
         using var client = await silo.ClientAsync();
@@ -58,7 +58,7 @@ public class SiloHostTests
     {
         var dir = Directory.CreateTempSubdirectory("dispatch-outage-").FullName;
         var redis = await RedisServer.StartAsync(RedisServer.FindBinary()!, dir);
-        await using var silo = SiloProcess.Start(dir, $"--Redis:ConnectionString={redis.ConnectionString}", "--Orleans:ShutdownTimeout=00:00:03");
+        await using var silo = ServiceProcess.StartSilo(dir, $"--Redis:ConnectionString={redis.ConnectionString}", "--Orleans:ShutdownTimeout=00:00:03");
         await silo.WaitForLineAsync("Dispatch silo up", StartTimeout);
         redis.Kill();
         // Without the bound, Orleans keeps retrying its membership write to the lost Redis for minutes.

@@ -8,13 +8,13 @@ using Microsoft.Extensions.Logging;
 
 namespace Dispatch.Tests;
 
-/// <summary>The silo host program run as its own process, the way the run script runs it.</summary>
-public sealed class SiloProcess : IAsyncDisposable
+/// <summary>A service's program (the silo, ingest) run as its own process, as it is deployed.</summary>
+public sealed class ServiceProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
 
-    private SiloProcess(Process process)
+    private ServiceProcess(Process process)
     {
         _process = process;
         _process.OutputDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue(e.Data); };
@@ -23,14 +23,29 @@ public sealed class SiloProcess : IAsyncDisposable
         _process.BeginErrorReadLine();
     }
 
-    public int GatewayPort { get; private init; }
+    public int GatewayPort { get; private set; }
     public string Output => string.Join(Environment.NewLine, _output);
     public bool HasExited => _process.HasExited;
     public int ExitCode => _process.ExitCode;
 
-    public static SiloProcess Start(string workingDirectory, params string[] settings)
+    /// <summary>The silo host, on free silo and gateway ports.</summary>
+    public static ServiceProcess StartSilo(string workingDirectory, params string[] settings)
     {
         var gateway = RedisServer.FreePort();
+        var silo = Start("Dispatch.Silo", workingDirectory, [.. settings, $"--Orleans:SiloPort={RedisServer.FreePort()}", $"--Orleans:GatewayPort={gateway}"]);
+        silo.GatewayPort = gateway;
+        return silo;
+    }
+
+    /// <summary>
+    /// The service <paramref name="program"/> (e.g. <c>Dispatch.Ingest</c>) from its own build output, in the tests'
+    /// configuration, with the given settings as arguments.
+    /// </summary>
+    public static ServiceProcess Start(string program, string workingDirectory, params string[] settings)
+    {
+        var root = DispatchStore.RepositoryRoot(AppContext.BaseDirectory);
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // bin/<configuration>/net10.0/
+        var dll = Path.Combine(root, "services", program, "bin", configuration, "net10.0", program + ".dll");
         var start = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = workingDirectory,
@@ -38,11 +53,10 @@ public sealed class SiloProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Dispatch.Silo.dll"));
-        foreach (var setting in settings.Concat([$"--Orleans:SiloPort={RedisServer.FreePort()}", $"--Orleans:GatewayPort={gateway}"]))
-            start.ArgumentList.Add(setting);
+        start.ArgumentList.Add(dll);
+        foreach (var setting in settings) start.ArgumentList.Add(setting);
         start.Environment["Logging__Console__FormatterName"] = "simple";
-        return new SiloProcess(Process.Start(start)!) { GatewayPort = gateway };
+        return new ServiceProcess(Process.Start(start)!);
     }
 
     public async Task<string> WaitForLineAsync(string fragment, TimeSpan timeout)
@@ -54,10 +68,10 @@ public sealed class SiloProcess : IAsyncDisposable
             if (_process.HasExited) break;
             await Task.Delay(100);
         }
-        throw new Xunit.Sdk.XunitException($"the silo did not print '{fragment}' within {timeout}; it printed:{Environment.NewLine}{Output}");
+        throw new Xunit.Sdk.XunitException($"the process did not print '{fragment}' within {timeout}; it printed:{Environment.NewLine}{Output}");
     }
 
-    /// <summary>Asks the silo to stop, as Ctrl+C or Kubernetes would (SIGTERM), and waits for it to exit.</summary>
+    /// <summary>Asks the process to stop, as Ctrl+C or Kubernetes would (SIGTERM), and waits for it to exit.</summary>
     public async Task<TimeSpan> TerminateAsync(TimeSpan timeout)
     {
         var watch = Stopwatch.StartNew();
@@ -67,7 +81,7 @@ public sealed class SiloProcess : IAsyncDisposable
         return watch.Elapsed;
     }
 
-    /// <summary>An Orleans client of this silo, built as the services build theirs.</summary>
+    /// <summary>An Orleans client of this silo (started by <see cref="StartSilo"/>), built as the services build theirs.</summary>
     public async Task<IHost> ClientAsync(params (string Key, string Value)[] settings)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
