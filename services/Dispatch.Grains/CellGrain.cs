@@ -9,7 +9,7 @@ namespace Dispatch.Grains;
 /// and the second and third find the incident the first opened. The windows are soft state: after a silo
 /// failure the next alert in the cell opens a new incident rather than joining the old one.
 /// </summary>
-public sealed class CellGrain(Lifecycle lifecycle, TimeProvider time) : Grain, ICellGrain
+public sealed class CellGrain(Lifecycle lifecycle, IncidentIntake intake, TimeProvider time) : Grain, ICellGrain
 {
     private readonly List<(string Number, DateTimeOffset LastAlert)> _open = [];
 
@@ -36,7 +36,7 @@ public sealed class CellGrain(Lifecycle lifecycle, TimeProvider time) : Grain, I
             alert.Detection is null ? Channel.IotSensor : Channel.AiCamera, device.Street,
             $"{type.Zh} / {type.En} ({device.Kind} {device.Id})", alert.Location, null, alert.ObservedAt,
             alert.Detection?.Confidence, AlertSource.Of(device.Id, alert.AlertId));
-        var result = await GrainFactory.GetGrain<IIncidentIntakeGrain>(0).ReportAsync(report);
+        var result = await intake.ReportAsync(report);
         if (result.Refusal is { } refusal)
             return new AlertAck(alert.AlertId, Disposition.Rejected, null, refusal.Message, refusal.Message.Split(':')[0]);
         _open.Add((result.IncidentNumber, now));

@@ -15,6 +15,7 @@ namespace Dispatch.Grains;
 public sealed class DeviceGrain(
     [PersistentState("device", DispatchStorage.Name)] IPersistentState<DeviceRecord> record,
     Lifecycle lifecycle,
+    IncidentIntake intake,
     IAlertLog alertLog,
     TimeProvider time,
     ILogger<DeviceGrain> logger) : Grain, IDeviceGrain, IRemindable
@@ -180,7 +181,7 @@ public sealed class DeviceGrain(
         if (record.State.Silenced || record.State.MaintenanceIncident is not null || now - lastSign <= HeartbeatInterval) return;
 
         var offline = Catalog.Devices.OfflineType;
-        var report = await GrainFactory.GetGrain<IIncidentIntakeGrain>(0).ReportAsync(new ReportIncident(
+        var report = await intake.ReportAsync(new ReportIncident(
             $"offline/{device.Id}/{lastSign.UtcTicks}", Actor.System, offline.Code, Channel.System, device.Street,
             $"{offline.Zh} / {offline.En}: {device.Kind} {device.Id}, no heartbeat since {lastSign:yyyy-MM-dd HH:mm:ss}",
             device.Location, null, now, null, $"device/{device.Id}"));

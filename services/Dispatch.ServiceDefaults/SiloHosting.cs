@@ -37,6 +37,7 @@ public static class SiloHosting
         services.AddSingleton(new Lifecycle(catalog));
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(new RedisKeys(serviceId));
+        services.AddSingleton<IncidentIntake>();
         services.Configure<DeadlineOptions>(configuration.GetSection("Deadlines"));
         services.Configure<HostOptions>(o => o.ShutdownTimeout = cluster.GetValue("ShutdownTimeout", TimeSpan.FromSeconds(15)));
         services.AddHostedService(sp => new StartupBanner(
