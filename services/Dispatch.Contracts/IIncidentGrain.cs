@@ -26,6 +26,13 @@ public interface IIncidentGrain : IGrainWithStringKey
     [Alias("IsOpen"), AlwaysInterleave]
     Task<bool> IsOpenAsync();
 
+    /// <summary>
+    /// The first result of a command this user sent before, or null: lets a client that retries a command get its
+    /// answer even when the command took the incident out of the client's sight (a worker returning a task).
+    /// </summary>
+    [Alias("GetResult"), AlwaysInterleave]
+    Task<CommandResult?> GetResultAsync(string commandId, string userId);
+
     /// <summary>The timeline: every event from <paramref name="afterSeq"/> + 1 on, in order.</summary>
     [Alias("GetTimeline"), AlwaysInterleave]
     Task<IReadOnlyList<IncidentEvent>> GetTimelineAsync(long afterSeq = 0);

@@ -24,4 +24,49 @@ public sealed class RedisKeys(string serviceId)
 
     /// <summary>The reporter's length goes first, so that no reporter and command id can spell another pair's key.</summary>
     public string NumberClaim(string reporter, string commandId) => $"{{{serviceId}}}:numbers:claims:{reporter.Length}:{reporter}:{commandId}";
+
+    /// <summary>The log of incident reads for spot checks (XADD entries with fields user, role, unit, incident, what).</summary>
+    public string Reads => $"{{{serviceId}}}:reads";
+
+    /// <summary>Evidence (a photo) and what it belongs to, as a hash.</summary>
+    public string Evidence(string id) => $"{{{serviceId}}}:evidence:{id}";
+
+    /// <summary>The read model's own keys.</summary>
+    public ReadModelKeys ReadModel => new(serviceId);
+}
+
+/// <summary>
+/// The read model: the projected incidents, their indexes (sorted sets scored by report time), the per-incident
+/// facts for the evaluation, daily counters, and the channel live changes are published on.
+/// </summary>
+public sealed class ReadModelKeys(string serviceId)
+{
+    private string Prefix => $"{{{serviceId}}}:rm";
+
+    /// <summary>JSON of one projected incident.</summary>
+    public string Incident(string number) => $"{Prefix}:incident:{number}";
+
+    /// <summary>Hash: incident number → sequence number of the last event projected.</summary>
+    public string Versions => $"{Prefix}:versions";
+
+    /// <summary>Hash: incident number → JSON of its evaluation facts.</summary>
+    public string Facts => $"{Prefix}:facts";
+
+    /// <summary>Sorted set of incident numbers, scored by report time (Unix ms): <c>all</c>, <c>open</c>, <c>overdue</c>, <c>state:Filed</c>, <c>unit:GREEN</c>, ….</summary>
+    public string Index(string name) => $"{Prefix}:idx:{name}";
+
+    /// <summary>Hash per day (district time): event kind → how many such events happened that day.</summary>
+    public string Daily(DateOnly day) => $"{Prefix}:daily:{day:yyyy-MM-dd}";
+
+    /// <summary>Sorted set: the alert record's stream ids of the alerts behind an incident.</summary>
+    public string Alerts(string number) => $"{Prefix}:alerts:{number}";
+
+    /// <summary>Hash: worker → last position they reported (lat,lon), for dispatch by distance.</summary>
+    public string Positions => $"{Prefix}:positions";
+
+    /// <summary>A scratch key for combining indexes in one query.</summary>
+    public string Scratch(string id) => $"{Prefix}:scratch:{id}";
+
+    /// <summary>Pub/sub channel of projected changes.</summary>
+    public string Changes => $"{Prefix}:changes";
 }

@@ -20,13 +20,17 @@ public static class IngestHosting
         builder.Services.AddSingleton<INonces>(sp => sp.GetService<IConnectionMultiplexer>() is { } redis
             ? new RedisNonces(redis, sp.GetRequiredService<RedisKeys>())
             : new InMemoryNonces(sp.GetRequiredService<TimeProvider>()));
-        builder.Services.AddGrpc(grpc =>
+        // Options per service, not global: in the embedded all-in-one the API's services share this server.
+        void Ingest(Grpc.AspNetCore.Server.GrpcServiceOptions grpc)
         {
             // Our own limit (IngestOptions.MaxAlertBytes) rejects one alert by name; this one only guards the server.
             grpc.MaxReceiveMessageSize = Math.Max(options.MaxAlertBytes * 4, 1024 * 1024);
             grpc.Interceptors.Add<GatewayAuthInterceptor>();
             grpc.EnableDetailedErrors = builder.Environment.IsDevelopment();
-        });
+        }
+        builder.Services.AddGrpc()
+            .AddServiceOptions<AlertIngestService>(Ingest)
+            .AddServiceOptions<DeviceRegistryService>(Ingest);
         return builder;
     }
 

@@ -1,18 +1,31 @@
 using System.Security.Cryptography;
+using Dispatch.Api;
 using Dispatch.Ingest;
 using Dispatch.ServiceDefaults;
 using Dispatch.Simulator;
 
-// The embedded default: silo, ingest and a simulated city in one process, on this machine's own redis-server.
+// The embedded default: silo, ingest, the case/field/audit API and a simulated city in one process, on this
+// machine's own redis-server.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 if (string.IsNullOrEmpty(builder.Configuration["Ingest:AdminToken"]))
     builder.Configuration["Ingest:AdminToken"] = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
-await builder.AddDispatchSiloAsync();
+var store = await builder.AddDispatchSiloAsync();
 builder.AddDispatchIngest();
+// The API's read model lives in Redis; in the in-memory fallback there is none, and the banner says so.
+var withApi = store.Redis is not null;
+if (withApi) builder.AddDispatchApi();
 builder.AddCitySimulation();
 var app = builder.Build();
 app.MapDispatchIngest();
-app.Lifetime.ApplicationStarted.Register(() => app.Logger.LogInformation(
-    "Ingest (gRPC, HTTP/2) on port {Port}; device registry admin token: {Token}",
-    builder.Configuration["Ingest:Port"], builder.Configuration["Ingest:AdminToken"]));
+if (withApi) app.MapDispatchApi();
+app.Lifetime.ApplicationStarted.Register(() =>
+{
+    app.Logger.LogInformation("Ingest (gRPC, HTTP/2) on port {Port}; device registry admin token: {Token}",
+        builder.Configuration["Ingest:Port"], builder.Configuration["Ingest:AdminToken"]);
+    if (withApi)
+        app.Logger.LogInformation("API: gRPC (HTTP/2) on port {Grpc}, JSON and Open311 on http://127.0.0.1:{Http}; demo users in the README (password 'dispatch')",
+            builder.Configuration["Api:GrpcPort"], builder.Configuration["Api:HttpPort"]);
+    else
+        app.Logger.LogWarning("API not started: it needs Redis for its read model");
+});
 await app.RunBoundedAsync();

@@ -42,8 +42,11 @@ public sealed record FileIncident(string CommandId, Actor Actor) : IncidentComma
 
 public sealed record DismissIncident(string CommandId, Actor Actor, DismissalGround Ground, string Reason) : IncidentCommand(CommandId, Actor);
 
-/// <summary>Dispatch (or re-dispatch after a return). Without a lead unit, the catalog's routing decides.</summary>
-public sealed record DispatchIncident(string CommandId, Actor Actor, string? LeadUnit = null, IReadOnlyList<string>? CoUnits = null)
+/// <summary>
+/// Dispatch (or re-dispatch after a return). Without a lead unit, the catalog's routing decides. <see cref="Worker"/>,
+/// when given, is the lead unit's worker the task goes to (the unit can still name another on accepting).
+/// </summary>
+public sealed record DispatchIncident(string CommandId, Actor Actor, string? LeadUnit = null, IReadOnlyList<string>? CoUnits = null, string? Worker = null)
     : IncidentCommand(CommandId, Actor);
 
 public sealed record AcceptAssignment(string CommandId, Actor Actor, string Unit, string? Worker = null) : IncidentCommand(CommandId, Actor);

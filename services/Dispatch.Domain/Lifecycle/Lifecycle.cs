@@ -182,7 +182,8 @@ public sealed class Lifecycle(Catalog catalog)
         if (coUnits.FirstOrDefault(u => catalog.FindUnit(u) is null) is { } unknown) return Invalid("coUnits", $"'{unknown}' is not a unit of the catalog");
         if (coUnits.Contains(lead)) return Invalid("coUnits", $"names the lead unit '{lead}' again");
         if (coUnits.Distinct().Count() != coUnits.Count) return Invalid("coUnits", "names a unit twice");
-        return new(new IncidentDispatched(lead, [.. coUnits], Automatic: false));
+        if (c.Worker is { } worker && string.IsNullOrWhiteSpace(worker)) return Invalid("worker", "is empty; leave it out to let the unit choose");
+        return new(new IncidentDispatched(lead, [.. coUnits], Automatic: false, c.Worker));
     }
 
     private Decision Submit(Incident incident, SubmitResult c)
@@ -266,7 +267,7 @@ public sealed class Lifecycle(Catalog catalog)
             IncidentDismissed => i.InState(IncidentState.Dismissed) with { Clocks = [], EndedAt = e.At },
             IncidentDispatched d => (i.InState(IncidentState.Dispatched) with
             {
-                Assignments = [new Assignment(d.LeadUnit, true, AssignmentState.Dispatched), .. d.CoUnits.Select(u => new Assignment(u, false, AssignmentState.Dispatched))],
+                Assignments = [new Assignment(d.LeadUnit, true, AssignmentState.Dispatched, d.Worker), .. d.CoUnits.Select(u => new Assignment(u, false, AssignmentState.Dispatched))],
             }).StopClock(Stage.Dispatching).StartClock(Stage.Accepting, e.At),
             AssignmentAccepted a => i.AssignmentOf(a.Unit)!.IsLead
                 ? i.SetAssignment(a.Unit, AssignmentState.Accepted, a.Worker).InState(IncidentState.Accepted)

@@ -1,0 +1,129 @@
+using Dispatch.Api.Identity;
+using Dispatch.Api.Open311;
+using Dispatch.Api.ReadModel;
+using Dispatch.Api.Records;
+using Dispatch.Api.Services;
+using Dispatch.Domain;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Dispatch.Api;
+
+/// <summary>
+/// The case, field and audit API for whichever host runs it (its own process, or the embedded all-in-one): gRPC
+/// on an HTTP/2 port, the same services as JSON (gRPC JSON transcoding) plus Open311 and evidence downloads on an
+/// HTTP/1.1 port for browsers, bearer tokens, and the read model's projections.
+/// </summary>
+public static class ApiHosting
+{
+    /// <summary>The seeded demo users of the development identity provider (listed in the README).</summary>
+    public const string DemoUsersFile = "demo-users.json";
+
+    public static WebApplicationBuilder AddDispatchApi(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+        var options = configuration.GetSection("Api").Get<ApiOptions>() ?? new ApiOptions();
+        services.Configure<ApiOptions>(configuration.GetSection("Api"));
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.ListenAnyIP(options.GrpcPort, listen => listen.Protocols = HttpProtocols.Http2);
+            kestrel.ListenAnyIP(options.HttpPort, listen => listen.Protocols = HttpProtocols.Http1);
+            kestrel.Limits.MaxRequestBodySize = options.MaxEvidenceBytes * 2L + 1024 * 1024; // base64 in JSON grows a photo by a third
+        });
+
+        if (!services.Any(s => s.ServiceType == typeof(Catalog)))
+        {
+            var catalog = CatalogLoader.Load(configuration["Catalog:Path"] is { Length: > 0 } path ? path : CatalogLoader.DefaultDirectory());
+            services.AddSingleton(catalog);
+            services.AddSingleton(new Lifecycle(catalog));
+        }
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<ReadModelStore>();
+        services.AddSingleton<ReadLog>();
+        services.AddSingleton<EvidenceStore>();
+        services.AddSingleton<Incidents>();
+        services.AddSingleton<Roster>();
+        services.AddSingleton<IncidentProjection>();
+        services.AddHostedService(sp => sp.GetRequiredService<IncidentProjection>());
+        services.AddSingleton<AlertIndex>();
+        services.AddHostedService(sp => sp.GetRequiredService<AlertIndex>());
+        services.AddSingleton<ChangeFeed>();
+        services.AddHostedService(sp => sp.GetRequiredService<ChangeFeed>());
+
+        AddIdentity(builder);
+        services.AddGrpc()
+            .AddServiceOptions<FieldService>(grpc => grpc.MaxReceiveMessageSize = options.MaxEvidenceBytes + 64 * 1024)
+            .AddJsonTranscoding();
+        return builder;
+    }
+
+    /// <summary>Bearer tokens from the development identity provider, or from an external OIDC issuer when one is configured.</summary>
+    private static void AddIdentity(WebApplicationBuilder builder)
+    {
+        if (builder.Configuration.GetValue("Identity:DemoUsers", false))
+            builder.Configuration.AddJsonFile(Path.Combine(AppContext.BaseDirectory, DemoUsersFile), optional: false);
+        var identity = builder.Configuration.GetSection("Identity").Get<IdentityOptions>() ?? new IdentityOptions();
+        builder.Services.Configure<IdentityOptions>(builder.Configuration.GetSection("Identity"));
+        DevelopmentIdentity? development = null;
+        if (identity.Authority is not { Length: > 0 })
+        {
+            development = new DevelopmentIdentity(identity, TimeProvider.System);
+            builder.Services.AddSingleton(development);
+        }
+        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(jwt =>
+        {
+            jwt.MapInboundClaims = false;
+            jwt.TokenValidationParameters = new TokenValidationParameters
+            {
+                ValidAudience = identity.Audience,
+                NameClaimType = DispatchClaims.Subject,
+                RoleClaimType = DispatchClaims.Role,
+                ClockSkew = TimeSpan.FromSeconds(30),
+            };
+            if (development is not null)
+            {
+                jwt.TokenValidationParameters.ValidIssuer = identity.Issuer;
+                jwt.TokenValidationParameters.IssuerSigningKey = development.Key;
+            }
+            else
+            {
+                jwt.Authority = identity.Authority;
+                jwt.RequireHttpsMetadata = identity.Authority.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
+            }
+        });
+        builder.Services.AddAuthorization();
+    }
+
+    public static WebApplication MapDispatchApi(this WebApplication app)
+    {
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapGrpcService<IdentityService>();
+        app.MapGrpcService<CasesService>().RequireAuthorization();
+        app.MapGrpcService<FieldService>().RequireAuthorization();
+        app.MapGrpcService<AuditService>().RequireAuthorization();
+        app.MapEvidenceDownload();
+        app.MapOpen311();
+        return app;
+    }
+
+    /// <summary>GET /api/v1/evidence/{id}: the photo, for those who may see its incident; logged like any read.</summary>
+    private static void MapEvidenceDownload(this WebApplication app) =>
+        app.MapGet("/api/v1/evidence/{id}", async (string id, HttpContext http, EvidenceStore evidence, Incidents incidents, ReadLog reads) =>
+        {
+            if (DispatchClaims.Read(http.User) is not { } who || !Access.May(who, Permission.ReadIncidents)) return Results.Forbid();
+            if (await evidence.FindAsync(id) is not { } meta) return Results.NotFound();
+            try
+            {
+                await incidents.VisibleAsync(who, meta.Number);
+            }
+            catch (Grpc.Core.RpcException)
+            {
+                return Results.NotFound();
+            }
+            await reads.RecordAsync(who, meta.Number, "evidence");
+            return await evidence.ContentAsync(id) is { } content ? Results.File(content, meta.ContentType) : Results.NotFound();
+        }).RequireAuthorization();
+}

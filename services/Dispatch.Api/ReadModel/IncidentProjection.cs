@@ -1,0 +1,99 @@
+using System.Text.Json;
+using Dispatch.Contracts;
+using Dispatch.Domain;
+using Dispatch.Grains;
+using StackExchange.Redis;
+
+namespace Dispatch.Api.ReadModel;
+
+/// <summary>
+/// Projects the event stream into the read model: per incident its current state (folded by the domain's
+/// <see cref="Lifecycle.Evolve"/>), its evaluation facts, its index memberships, the daily counters, and a
+/// change notice for live subscribers. Each incident's update is one Redis transaction that holds only if the
+/// projected version is still the one read, and events at or below that version are skipped: a replay after a
+/// crash or a restart neither loses nor double-counts an event. A gap (events of one incident split between
+/// consumers) is filled from the incident's own timeline.
+/// </summary>
+public sealed class IncidentProjection(
+    IConnectionMultiplexer redis, RedisKeys keys, Lifecycle lifecycle, IGrainFactory grains, ILogger<IncidentProjection> logger)
+    : StreamConsumer(redis, logger)
+{
+    private readonly ReadModelKeys _rm = keys.ReadModel;
+
+    protected override string Stream => keys.Events;
+    protected override string Group => "read-model";
+
+    private WorkingCalendar Calendar => lifecycle.Catalog.Calendar;
+
+    protected override async Task<IReadOnlyCollection<RedisValue>> ApplyAsync(IReadOnlyList<StreamEntry> entries, CancellationToken cancellationToken)
+    {
+        var byIncident = entries
+            .Select(e => (Number: (string)e["incident"]!, Event: JsonSerializer.Deserialize<IncidentEvent>((string)e["event"]!, DispatchSerialization.Json)!))
+            .GroupBy(e => e.Number, e => e.Event);
+        await Parallel.ForEachAsync(byIncident, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken },
+            async (incident, _) => await ProjectAsync(incident.Key, [.. incident.OrderBy(e => e.Seq)]));
+        return [];
+    }
+
+    private async Task ProjectAsync(string number, IReadOnlyList<IncidentEvent> events)
+    {
+        var db = Redis.GetDatabase();
+        for (var attempt = 0; ; attempt++)
+        {
+            var stored = await db.StringGetAsync(_rm.Incident(number));
+            var before = stored.IsNull ? null : JsonSerializer.Deserialize<Incident>((string)stored!, DispatchSerialization.Json);
+            var version = before?.Version ?? 0;
+            var fresh = events.Where(e => e.Seq > version).ToList();
+            if (fresh.Count == 0) return;
+            if (fresh[0].Seq != version + 1)
+                fresh = [.. await grains.GetGrain<IIncidentGrain>(number).GetTimelineAsync(version)];
+            var factsJson = await db.HashGetAsync(_rm.Facts, number);
+            var facts = factsJson.IsNull ? null : JsonSerializer.Deserialize<IncidentFacts>((string)factsJson!, DispatchSerialization.Json);
+
+            var after = before;
+            foreach (var e in fresh)
+            {
+                var next = lifecycle.Evolve(after, e);
+                facts = IncidentFactsFold.Apply(facts, after, next, e, Calendar);
+                after = next;
+            }
+            if (await CommitAsync(db, number, before, after!, facts!, fresh)) return;
+            if (attempt >= 10) throw new InvalidOperationException($"projecting incident {number} lost the race {attempt} times");
+        }
+    }
+
+    private async Task<bool> CommitAsync(IDatabase db, string number, Incident? before, Incident after, IncidentFacts facts, IReadOnlyList<IncidentEvent> applied)
+    {
+        var tx = db.CreateTransaction();
+        tx.AddCondition(before is null
+            ? Condition.HashNotExists(_rm.Versions, number)
+            : Condition.HashEqual(_rm.Versions, number, before.Version));
+        _ = tx.StringSetAsync(_rm.Incident(number), JsonSerializer.Serialize(after, DispatchSerialization.Json));
+        _ = tx.HashSetAsync(_rm.Versions, number, after.Version);
+        _ = tx.HashSetAsync(_rm.Facts, number, JsonSerializer.Serialize(facts, DispatchSerialization.Json));
+        var score = after.ReportedAt.ToUnixTimeMilliseconds();
+        var was = Indexes.Of(before);
+        var now = Indexes.Of(after);
+        foreach (var gone in was.Except(now)) _ = tx.SortedSetRemoveAsync(_rm.Index(gone), number);
+        foreach (var added in now.Except(was)) _ = tx.SortedSetAddAsync(_rm.Index(added), number, score);
+        foreach (var day in applied.GroupBy(e => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(e.At, Calendar.TimeZone).DateTime)))
+            foreach (var kind in day.GroupBy(DispatchSerialization.KindOf))
+                _ = tx.HashIncrementAsync(_rm.Daily(day.Key), kind.Key, kind.Count());
+        if (applied.LastOrDefault(e => e.Actor.Role == Domain.Role.Worker && WorkerPosition(e) is not null) is { } seen
+            && WorkerPosition(seen) is { } position)
+            _ = tx.HashSetAsync(_rm.Positions, seen.Actor.UserId, $"{position.Lat},{position.Lon}");
+        _ = tx.PublishAsync(RedisChannel.Literal(_rm.Changes),
+            JsonSerializer.Serialize(new ChangeNotice(number, DispatchSerialization.KindOf(applied[^1]), after.Version), DispatchSerialization.Json));
+        return await tx.ExecuteAsync();
+    }
+
+    private static GeoPoint? WorkerPosition(IncidentEvent e) => e switch
+    {
+        ArrivedOnSite a => a.Location,
+        ResultSubmitted s => s.Location,
+        _ => null,
+    };
+}
+
+/// <summary>What the projection publishes after each incident update: which incident, the last event's kind, its version.</summary>
+public sealed record ChangeNotice(string Number, string Kind, long Version);

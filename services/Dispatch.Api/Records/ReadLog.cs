@@ -1,0 +1,39 @@
+using Dispatch.Domain;
+using Dispatch.Grains;
+using StackExchange.Redis;
+
+namespace Dispatch.Api.Records;
+
+/// <summary>One logged read of an incident.</summary>
+public sealed record ReadEntry(DateTimeOffset At, string UserId, string Role, string? Unit, string Number, string What);
+
+/// <summary>
+/// The access log for spot checks (访问抽查): every read of an incident, written to a Redis Stream before the
+/// incident is shown, capped at about <see cref="Capacity"/> entries.
+/// </summary>
+public sealed class ReadLog(IConnectionMultiplexer redis, RedisKeys keys, TimeProvider time)
+{
+    public const int Capacity = 1_000_000;
+    /// <summary>How far back a filtered listing looks.</summary>
+    private const int ScanDepth = 20_000;
+
+    public async Task RecordAsync(Principal who, string number, string what) =>
+        await redis.GetDatabase().StreamAddAsync(keys.Reads,
+        [
+            new("at", time.GetUtcNow().ToUnixTimeMilliseconds()), new("user", who.UserId), new("role", who.Role.ToString()),
+            new("unit", who.Unit ?? ""), new("incident", number), new("what", what),
+        ], maxLength: Capacity, useApproximateMaxLength: true);
+
+    /// <summary>The newest reads, optionally only of one incident or by one user.</summary>
+    public async Task<IReadOnlyList<ReadEntry>> ListAsync(string? number, string? userId, int limit)
+    {
+        var entries = await redis.GetDatabase().StreamRangeAsync(keys.Reads, "-", "+", ScanDepth, Order.Descending);
+        return
+        [
+            .. entries.Select(e => new ReadEntry(DateTimeOffset.FromUnixTimeMilliseconds((long)e["at"]), e["user"]!, e["role"]!,
+                    e["unit"] is { IsNullOrEmpty: false } unit ? (string)unit! : null, e["incident"]!, e["what"]!))
+                .Where(r => (number is null || r.Number == number) && (userId is null || r.UserId == userId))
+                .Take(limit),
+        ];
+    }
+}

@@ -1,0 +1,156 @@
+using Dispatch.Api.ReadModel;
+using Dispatch.Contracts;
+using Dispatch.Domain;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using V1 = Dispatch.Protos.V1;
+
+namespace Dispatch.Api.Services;
+
+/// <summary>Case handling for dispatchers and reviewers (see cases.proto).</summary>
+public sealed class CasesService(Incidents incidents, Roster roster, ChangeFeed changes, IGrainFactory grains) : V1.Cases.CasesBase
+{
+    private Catalog Catalog => incidents.Catalog;
+
+    /// <summary>The channels a person reports through; devices report through ingest.</summary>
+    private static readonly Channel[] PersonChannels = [Channel.Hotline, Channel.GridPatrol, Channel.CitizenApp, Channel.ThirdParty, Channel.HigherLevel];
+
+    public override async Task<V1.IncidentPage> ListIncidents(V1.ListIncidentsRequest request, ServerCallContext context)
+    {
+        var who = Caller.With(context, Permission.ReadIncidents);
+        return await incidents.PageAsync(who, Filters.Read(request.Filter, Catalog), request.Filter?.Query, request.PageSize, request.PageToken);
+    }
+
+    public override async Task<V1.IncidentDetail> GetIncident(V1.GetIncidentRequest request, ServerCallContext context) =>
+        await incidents.DetailAsync(Caller.With(context, Permission.ReadIncidents), request.Number, "detail");
+
+    public override async Task WatchIncidents(V1.WatchIncidentsRequest request, IServerStreamWriter<V1.IncidentChange> responseStream, ServerCallContext context)
+    {
+        var who = Caller.With(context, Permission.ReadIncidents);
+        var matches = Filters.Matcher(Filters.Read(request.Filter, Catalog));
+        // Headers go out at once, so a client knows it is subscribed before the first change.
+        await context.WriteResponseHeadersAsync([]);
+        await foreach (var change in changes.SubscribeAsync(context.CancellationToken))
+        {
+            if (!Access.CanSee(who, change.Incident) || !matches(change.Incident)) continue;
+            await responseStream.WriteAsync(new V1.IncidentChange
+            {
+                Kind = change.Notice.Kind, Seq = change.Notice.Version, Resync = change.Missed,
+                Incident = incidents.Summary(who, change.Incident),
+            });
+        }
+    }
+
+    public override Task<V1.ReferenceData> GetReferenceData(Empty request, ServerCallContext context)
+    {
+        Caller.Of(context);
+        var data = new V1.ReferenceData { CatalogVersion = Catalog.Version, District = Catalog.District.Code };
+        data.Scenarios.AddRange(Catalog.Scenarios.Select(s =>
+        {
+            var scenario = new V1.ScenarioInfo { Id = s.Id, Zh = s.Zh, En = s.En, LeadUnit = s.LeadUnit, PersonalData = s.PersonalData };
+            scenario.Types_.AddRange(s.Types.Select(t => new V1.TypeInfo { Code = t.Code, Zh = t.Zh, En = t.En, Priority = t.Priority.ToString() }));
+            return scenario;
+        }));
+        data.Streets.AddRange(Catalog.Streets.OrderBy(s => s.Code).Select(s => new V1.StreetInfo
+        {
+            Code = s.Code, Zh = s.Zh, En = s.En, Office = s.Office, Centre = s.Centre.ToProto(),
+        }));
+        data.Units.AddRange(Catalog.Units.OrderBy(u => u.Code).Select(u => new V1.UnitInfo { Code = u.Code, Zh = u.Zh, En = u.En, Kind = u.Kind.ToString() }));
+        return Task.FromResult(data);
+    }
+
+    public override async Task<V1.CommandReply> ReportIncident(V1.ReportIncidentRequest request, ServerCallContext context)
+    {
+        var who = Caller.With(context, Permission.Report);
+        if (!System.Enum.TryParse<Channel>(request.Channel, out var channel) || !PersonChannels.Contains(channel))
+            throw Incidents.Invalid($"channel: '{request.Channel}' is not one of {string.Join(", ", PersonChannels)}");
+        var reporter = string.IsNullOrWhiteSpace(request.ReporterName) ? null
+            : new Reporter(request.ReporterName.Trim(), string.IsNullOrWhiteSpace(request.ReporterPhone) ? null : request.ReporterPhone.Trim());
+        var result = await grains.GetGrain<IIncidentIntakeGrain>(0).ReportAsync(new ReportIncident(
+            request.CommandId, who.Actor, request.Type, channel, request.Street, request.Description,
+            request.Location.ToDomain(), reporter, request.ObservedAt?.ToDateTimeOffset()));
+        return Incidents.Answer(result);
+    }
+
+    public override async Task<V1.CommandReply> FileIncident(V1.IncidentCommandRequest request, ServerCallContext context)
+    {
+        var who = Caller.With(context, Permission.Triage);
+        return await incidents.ExecuteAsync(who, request.Number, new FileIncident(request.CommandId, who.Actor));
+    }
+
+    public override async Task<V1.CommandReply> DismissIncident(V1.DismissIncidentRequest request, ServerCallContext context)
+    {
+        var who = Caller.With(context, Permission.Triage);
+        if (!System.Enum.TryParse<DismissalGround>(request.Ground, out var ground) || !System.Enum.IsDefined(ground))
+            throw Incidents.Invalid($"ground: '{request.Ground}' is not one of {string.Join(", ", System.Enum.GetNames<DismissalGround>())}");
+        return await incidents.ExecuteAsync(who, request.Number, new DismissIncident(request.CommandId, who.Actor, ground, request.Reason));
+    }
+
+    public override async Task<V1.CommandReply> MergeIncident(V1.MergeIncidentRequest request, ServerCallContext context)
+    {
+        var who = Caller.With(context, Permission.Triage);
+        return await incidents.ExecuteAsync(who, request.Number, new MergeIncident(request.CommandId, who.Actor, request.Into, request.Reason));
+    }
+
+    public override async Task<V1.DispatchRecommendation> RecommendDispatch(V1.GetIncidentRequest request, ServerCallContext context)
+    {
+        var who = Caller.With(context, Permission.Dispatch);
+        return await roster.RecommendAsync(await incidents.VisibleAsync(who, request.Number));
+    }
+
+    public override async Task<V1.CommandReply> DispatchIncident(V1.DispatchIncidentRequest request, ServerCallContext context)
+    {
+        var who = Caller.With(context, Permission.Dispatch);
+        var lead = string.IsNullOrWhiteSpace(request.LeadUnit) ? null : request.LeadUnit.Trim();
+        var worker = string.IsNullOrWhiteSpace(request.Worker) ? null : request.Worker.Trim();
+        var command = new DispatchIncident(request.CommandId, who.Actor, lead, lead is null ? null : [.. request.CoUnits], worker);
+        return await incidents.ExecuteAsync(who, request.Number, command, incident =>
+        {
+            var unit = lead ?? Catalog.Route(incident.Type, incident.Street).Lead;
+            return worker is null || roster.IsWorkerOf(worker, unit) ? null
+                : throw Incidents.Invalid($"worker: '{worker}' is not a worker of unit {unit}");
+        });
+    }
+
+    public override async Task<V1.CommandReply> ApproveExtension(V1.ApproveExtensionRequest request, ServerCallContext context)
+    {
+        var who = Caller.With(context, Permission.ApproveDeadlines);
+        if (!Allowance.TryParse(request.Extra, out var extra))
+            throw Incidents.Invalid($"extra: '{request.Extra}' is not an allowance such as 30m, 2h, 4wh or 2wd");
+        Stage? stage = null;
+        if (request.Stage is { Length: > 0 })
+            stage = System.Enum.TryParse<Stage>(request.Stage, out var s) && System.Enum.IsDefined(s) ? s
+                : throw Incidents.Invalid($"stage: '{request.Stage}' is not one of {string.Join(", ", System.Enum.GetNames<Stage>())}");
+        return await incidents.ExecuteAsync(who, request.Number, new ApproveExtension(request.CommandId, who.Actor, extra, request.Reason, stage));
+    }
+
+    public override async Task<V1.CommandReply> Defer(V1.DeferRequest request, ServerCallContext context)
+    {
+        var who = Caller.With(context, Permission.ApproveDeadlines);
+        IncidentCommand command = request.Resume
+            ? new ResumeIncident(request.CommandId, who.Actor, request.Reason)
+            : new DeferIncident(request.CommandId, who.Actor, request.Reason);
+        return await incidents.ExecuteAsync(who, request.Number, command);
+    }
+
+    public override async Task<V1.CommandReply> Review(V1.ReviewRequest request, ServerCallContext context)
+    {
+        var who = Caller.With(context, Permission.Review);
+        IncidentCommand command = request.Approve
+            ? new ApproveReview(request.CommandId, who.Actor, new Evaluation(request.Rating, string.IsNullOrWhiteSpace(request.Comment) ? null : request.Comment.Trim()))
+            : new RequestRework(request.CommandId, who.Actor, request.Comment);
+        return await incidents.ExecuteAsync(who, request.Number, command);
+    }
+
+    public override async Task<V1.CommandReply> ReopenIncident(V1.ReasonedCommandRequest request, ServerCallContext context)
+    {
+        var who = Caller.With(context, Permission.Triage);
+        return await incidents.ExecuteAsync(who, request.Number, new ReopenIncident(request.CommandId, who.Actor, request.Reason));
+    }
+
+    public override async Task<V1.CommandReply> AddNote(V1.AddNoteRequest request, ServerCallContext context)
+    {
+        var who = Caller.With(context, Permission.Note);
+        return await incidents.ExecuteAsync(who, request.Number, new AddNote(request.CommandId, who.Actor, request.Text));
+    }
+}

@@ -1,0 +1,113 @@
+using Dispatch.Api.ReadModel;
+using Dispatch.Api.Records;
+using Dispatch.Domain;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+using V1 = Dispatch.Protos.V1;
+
+namespace Dispatch.Api.Services;
+
+/// <summary>Field work for workers and unit staff (see field.proto). They always act for their own unit.</summary>
+public sealed class FieldService(Incidents incidents, Roster roster, EvidenceStore evidence, IOptions<ApiOptions> options) : V1.Field.FieldBase
+{
+    public override async Task<V1.IncidentPage> ListMyTasks(V1.MyTasksRequest request, ServerCallContext context)
+    {
+        var who = Caller.With(context, Permission.Handle);
+        var query = who.Role == Role.Worker
+            ? new IncidentQuery { Workers = [who.UserId], OpenOnly = !request.IncludeDone }
+            : new IncidentQuery { Units = [UnitOf(who)], OpenOnly = !request.IncludeDone };
+        return await incidents.PageAsync(who, query, null, request.PageSize, request.PageToken);
+    }
+
+    public override async Task<V1.IncidentDetail> GetTask(V1.GetIncidentRequest request, ServerCallContext context) =>
+        await incidents.DetailAsync(Caller.With(context, Permission.Handle), request.Number, "task");
+
+    public override async Task<V1.CommandReply> Accept(V1.AcceptRequest request, ServerCallContext context) =>
+        await AcceptAsync(Caller.With(context, Permission.Handle), request);
+
+    public override async Task<V1.CommandReply> Return(V1.ReturnRequest request, ServerCallContext context) =>
+        await ReturnAsync(Caller.With(context, Permission.Handle), request);
+
+    public override async Task<V1.CommandReply> Arrive(V1.ArriveRequest request, ServerCallContext context) =>
+        await ArriveAsync(Caller.With(context, Permission.Handle), request);
+
+    public override async Task<V1.CommandReply> SubmitResult(V1.SubmitResultRequest request, ServerCallContext context) =>
+        await SubmitAsync(Caller.With(context, Permission.Handle), request);
+
+    public override async Task<V1.EvidenceInfo> UploadEvidence(V1.UploadEvidenceRequest request, ServerCallContext context)
+    {
+        var who = Caller.With(context, Permission.Handle);
+        var incident = await incidents.VisibleAsync(who, request.Number);
+        if (MayHandle(who, incident) is { } denied) throw new RpcException(new Status(StatusCode.PermissionDenied, denied));
+        try
+        {
+            var saved = await evidence.SaveAsync(incident.Number, request.ContentType, request.Content.Memory, request.FileName, who.UserId, options.Value.MaxEvidenceBytes);
+            return new V1.EvidenceInfo { Id = saved.Id, ContentType = saved.ContentType, Size = saved.Size, Sha256 = saved.Sha256 };
+        }
+        catch (EvidenceRefused e)
+        {
+            throw Incidents.Invalid(e.Message);
+        }
+    }
+
+    public override async Task<V1.ReplayReply> ReplayQueued(V1.ReplayRequest request, ServerCallContext context)
+    {
+        var who = Caller.With(context, Permission.Handle);
+        var reply = new V1.ReplayReply();
+        foreach (var queued in request.Commands)
+        {
+            var (number, commandId, run) = queued.CommandCase switch
+            {
+                V1.QueuedCommand.CommandOneofCase.Accept => (queued.Accept.Number, queued.Accept.CommandId, (Func<Task<V1.CommandReply>>)(() => AcceptAsync(who, queued.Accept))),
+                V1.QueuedCommand.CommandOneofCase.Return => (queued.Return.Number, queued.Return.CommandId, () => ReturnAsync(who, queued.Return)),
+                V1.QueuedCommand.CommandOneofCase.Arrive => (queued.Arrive.Number, queued.Arrive.CommandId, () => ArriveAsync(who, queued.Arrive)),
+                V1.QueuedCommand.CommandOneofCase.Submit => (queued.Submit.Number, queued.Submit.CommandId, () => SubmitAsync(who, queued.Submit)),
+                _ => ("", "", (Func<Task<V1.CommandReply>>)(() => throw Incidents.Invalid("commands: an entry holds no command"))),
+            };
+            var result = new V1.QueuedResult { Number = number, CommandId = commandId };
+            try
+            {
+                result.Reply = await run();
+                result.Ok = true;
+            }
+            catch (RpcException e) when (e.StatusCode is not (StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown))
+            {
+                (result.ErrorCode, result.Error) = (e.StatusCode.ToString(), e.Status.Detail);
+            }
+            reply.Results.Add(result);
+        }
+        return reply;
+    }
+
+    private Task<V1.CommandReply> AcceptAsync(Principal who, V1.AcceptRequest r)
+    {
+        var unit = UnitOf(who);
+        var worker = who.Role == Role.Worker ? who.UserId : string.IsNullOrWhiteSpace(r.Worker) ? null : r.Worker.Trim();
+        if (who.Role == Role.UnitStaff && worker is not null && !roster.IsWorkerOf(worker, unit))
+            throw Incidents.Invalid($"worker: '{worker}' is not a worker of unit {unit}");
+        return incidents.ExecuteAsync(who, r.Number, new AcceptAssignment(r.CommandId, who.Actor, unit, worker), i => MayHandle(who, i));
+    }
+
+    private Task<V1.CommandReply> ReturnAsync(Principal who, V1.ReturnRequest r) =>
+        incidents.ExecuteAsync(who, r.Number, new ReturnAssignment(r.CommandId, who.Actor, UnitOf(who), r.Reason), i => MayHandle(who, i));
+
+    private Task<V1.CommandReply> ArriveAsync(Principal who, V1.ArriveRequest r) =>
+        incidents.ExecuteAsync(who, r.Number, new ArriveOnSite(r.CommandId, who.Actor, UnitOf(who), r.Location.ToDomain()), i => MayHandle(who, i));
+
+    private async Task<V1.CommandReply> SubmitAsync(Principal who, V1.SubmitResultRequest r)
+    {
+        var number = Incidents.RequireNumber(r.Number);
+        foreach (var id in r.Evidence)
+            if (await evidence.FindAsync(id) is not { } found || found.Number != number)
+                throw Incidents.Invalid($"evidence: '{id}' is not evidence uploaded for incident {number}");
+        var command = new SubmitResult(r.CommandId, who.Actor, UnitOf(who), string.IsNullOrWhiteSpace(r.Note) ? null : r.Note, [.. r.Evidence], r.Location.ToDomain());
+        return await incidents.ExecuteAsync(who, number, command, i => MayHandle(who, i));
+    }
+
+    private static string UnitOf(Principal who) =>
+        who.Unit ?? throw new RpcException(new Status(StatusCode.PermissionDenied, $"user {who.UserId} belongs to no unit and so holds no assignment"));
+
+    private static string? MayHandle(Principal who, Incident incident) =>
+        Access.MayHandle(who, incident, UnitOf(who)) ? null
+        : $"{who.UserId} may act only on the assignment of unit {who.Unit} given to them (incident {incident.Number})";
+}

@@ -1,0 +1,101 @@
+using Dispatch.Api.ReadModel;
+using Dispatch.Api.Records;
+using Dispatch.Contracts;
+using Dispatch.Domain;
+using Grpc.Core;
+using V1 = Dispatch.Protos.V1;
+
+namespace Dispatch.Api.Services;
+
+/// <summary>
+/// What the case and field services share: an incident as this caller may see it (NOT_FOUND alike for "not
+/// yours" and "does not exist"), its detail masked and logged, and commands sent to its grain with the domain's
+/// refusals turned into gRPC statuses.
+/// </summary>
+public sealed class Incidents(IGrainFactory grains, Catalog catalog, ReadModelStore store, ReadLog reads)
+{
+    public Catalog Catalog => catalog;
+
+    public static string RequireNumber(string? number) =>
+        string.IsNullOrWhiteSpace(number) ? throw Invalid("number: is required") : number.Trim();
+
+    public static RpcException Invalid(string message) => new(new Status(StatusCode.InvalidArgument, message));
+
+    private static RpcException NotFound(string number) => new(new Status(StatusCode.NotFound, $"incident {number} not found"));
+
+    /// <summary>The incident, if it exists and the caller may see it.</summary>
+    public async Task<Incident> VisibleAsync(Principal who, string number)
+    {
+        number = RequireNumber(number);
+        var incident = await grains.GetGrain<IIncidentGrain>(number).GetAsync();
+        return incident is not null && Access.CanSee(who, incident) ? incident : throw NotFound(number);
+    }
+
+    /// <summary>The incident in full, masked as the caller must see it; the read is logged first.</summary>
+    public async Task<V1.IncidentDetail> DetailAsync(Principal who, string number, string what)
+    {
+        var incident = await VisibleAsync(who, number);
+        await reads.RecordAsync(who, incident.Number, what);
+        var grain = grains.GetGrain<IIncidentGrain>(incident.Number);
+        var timeline = await grain.GetTimelineAsync();
+        var alerts = await store.AlertsAsync(incident.Number);
+        var masked = Masking.Applies(who, incident, catalog);
+        return masked
+            ? Masking.Mask(incident).ToDetail([.. timeline.Select(Masking.Mask)], alerts, catalog, masked)
+            : incident.ToDetail(timeline, alerts, catalog, masked);
+    }
+
+    public V1.IncidentSummary Summary(Principal who, Incident incident)
+    {
+        var masked = Masking.Applies(who, incident, catalog);
+        return (masked ? Masking.Mask(incident) : incident).ToSummary(catalog, masked);
+    }
+
+    /// <summary>
+    /// Sends a command on the caller's behalf. The caller's own command id sent again answers with its first
+    /// result, even when that command took the incident out of their sight; otherwise the incident must be
+    /// visible, and <paramref name="mayAct"/> (an object-level rule beyond sight) must hold.
+    /// </summary>
+    public async Task<V1.CommandReply> ExecuteAsync(Principal who, string number, IncidentCommand command, Func<Incident, string?>? mayAct = null)
+    {
+        number = RequireNumber(number);
+        if (string.IsNullOrWhiteSpace(command.CommandId)) throw Invalid("command_id: is required (a client-chosen id that makes retries safe)");
+        var grain = grains.GetGrain<IIncidentGrain>(number);
+        if (await grain.GetResultAsync(command.CommandId, who.UserId) is { } first) return first.ToReply();
+        var incident = await VisibleAsync(who, number);
+        if (mayAct?.Invoke(incident) is { } denied) throw new RpcException(new Status(StatusCode.PermissionDenied, denied));
+        return Answer(await grain.ExecuteAsync(command));
+    }
+
+    /// <summary>A command result, or the refusal as a status: INVALID_ARGUMENT names the field, FAILED_PRECONDITION the state.</summary>
+    public static V1.CommandReply Answer(CommandResult result) => result.Refusal switch
+    {
+        null => result.ToReply(),
+        { Kind: RefusalKind.InvalidArgument } r => throw new RpcException(new Status(StatusCode.InvalidArgument, r.Message)),
+        { Kind: RefusalKind.NotFound } r => throw new RpcException(new Status(StatusCode.NotFound, r.Message)),
+        { } r => throw new RpcException(new Status(StatusCode.FailedPrecondition, r.Message)),
+    };
+
+    /// <summary>A page of the read model as the caller may see it.</summary>
+    public async Task<V1.IncidentPage> PageAsync(Principal who, IncidentQuery query, string? text, int pageSize, string? pageToken)
+    {
+        var take = pageSize switch { 0 => 50, < 0 or > 200 => throw Invalid("page_size: must lie between 1 and 200"), _ => pageSize };
+        var skip = string.IsNullOrEmpty(pageToken) ? 0
+            : int.TryParse(pageToken, out var offset) && offset >= 0 ? offset : throw Invalid("page_token: is not a token this service gave");
+        Func<Incident, bool>? match = string.IsNullOrWhiteSpace(text) ? null : i => Matches(who, i, text.Trim());
+        var (items, total) = await store.ListAsync(query, ReadModel.Indexes.ScopeOf(who), skip, take, match);
+        var page = new V1.IncidentPage { Total = total, NextPageToken = skip + items.Count < total ? (skip + items.Count).ToString() : "" };
+        page.Items.AddRange(items.Select(i => Summary(who, i)));
+        return page;
+    }
+
+    /// <summary>Free text in the number, the description (as the caller sees it), the type or the street.</summary>
+    private bool Matches(Principal who, Incident i, string text)
+    {
+        var seen = Masking.Applies(who, i, catalog) ? Masking.Mask(i) : i;
+        var type = catalog.FindType(i.Type);
+        var street = catalog.FindStreet(i.Street);
+        return new[] { seen.Number, seen.Description, i.Type, type?.Zh, type?.En, street?.Zh, street?.En }
+            .Any(field => field?.Contains(text, StringComparison.OrdinalIgnoreCase) == true);
+    }
+}
