@@ -14,9 +14,20 @@ public sealed class RedisFixture : IAsyncLifetime
     public IConnectionMultiplexer Connection { get; private set; } = null!;
 
     private Task<TestCluster>? _shared;
+    private readonly Dictionary<string, Task<IAsyncDisposable>> _resources = [];
 
     /// <summary>One two-silo cluster for the tests that neither restart nor break it.</summary>
     public Task<TestCluster> SharedCluster() => _shared ??= TestCluster.StartAsync(ConnectionString, silos: 2);
+
+    /// <summary>Something several tests share (a service on the shared cluster), made once and disposed before the cluster.</summary>
+    public async Task<T> Shared<T>(string key, Func<Task<T>> create) where T : IAsyncDisposable
+    {
+        lock (_resources)
+            if (!_resources.ContainsKey(key)) _resources[key] = Create();
+        return (T)await _resources[key];
+
+        async Task<IAsyncDisposable> Create() => await create();
+    }
 
     public async Task InitializeAsync()
     {
@@ -28,6 +39,7 @@ public sealed class RedisFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        foreach (var resource in _resources.Values) await (await resource).DisposeAsync();
         if (_shared is not null) await (await _shared).DisposeAsync();
         await Connection.DisposeAsync();
         if (_server is not null) await _server.DisposeAsync();
