@@ -1,0 +1,63 @@
+using System.Diagnostics;
+using Dispatch.Protos.V1;
+using Grpc.Core;
+using static Dispatch.Api.Tests.Office;
+
+namespace Dispatch.Api.Tests;
+
+/// <summary>The live stream of changes, over real HTTP/2.</summary>
+[Collection(RedisCollection.Name)]
+public class LiveTests(RedisFixture redis)
+{
+    [Fact]
+    public async Task A_subscriber_sees_a_new_incident_within_a_second()
+    {
+        var api = await SharedApi.StartAsync(redis);
+        var dispatcher = await api.UserAsync("dispatcher");
+        using var watch = dispatcher.Cases.WatchIncidents(new WatchIncidentsRequest { Filter = new IncidentFilter { Scenarios = { "shop" } } });
+        await watch.ResponseHeadersAsync;
+
+        var number = await new Office(api).ReportAsync();
+        var reported = Stopwatch.StartNew();
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+        IncidentChange? seen = null;
+        while (seen is null && await watch.ResponseStream.MoveNext(patience.Token))
+            if (watch.ResponseStream.Current.Incident.Number == number) seen = watch.ResponseStream.Current;
+
+        Assert.NotNull(seen);
+        Assert.True(reported.Elapsed < TimeSpan.FromSeconds(1), $"the change arrived after {reported.Elapsed}");
+        Assert.Equal("reported", seen.Kind);
+        Assert.Equal("Reported", seen.Incident.State);
+    }
+
+    [Fact]
+    public async Task A_worker_hears_only_of_their_own_tasks_and_each_change_of_them()
+    {
+        var api = await SharedApi.StartAsync(redis);
+        var office = new Office(api);
+        var worker = await api.UserAsync(Worker);
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var watch = worker.Cases.WatchIncidents(new WatchIncidentsRequest(), cancellationToken: cancel.Token);
+        await watch.ResponseHeadersAsync;
+
+        var notTheirs = await office.ReportAsync();
+        var theirs = await office.InStateAsync("Dispatched");
+        await worker.Field.AcceptAsync(new AcceptRequest { Number = theirs, CommandId = Id() });
+
+        var heard = new List<IncidentChange>();
+        while (!heard.Any(c => c.Incident.State == "Accepted") && await watch.ResponseStream.MoveNext(cancel.Token))
+            heard.Add(watch.ResponseStream.Current);
+
+        Assert.DoesNotContain(heard, c => c.Incident.Number == notTheirs);
+        Assert.Equal(["Dispatched", "Accepted"], heard.Where(c => c.Incident.Number == theirs).Select(c => c.Incident.State));
+    }
+
+    [Fact]
+    public async Task Watching_needs_a_token()
+    {
+        var api = await SharedApi.StartAsync(redis);
+        using var watch = new Cases.CasesClient(api.Channel).WatchIncidents(new WatchIncidentsRequest());
+        var refused = await Assert.ThrowsAsync<RpcException>(() => watch.ResponseStream.MoveNext(CancellationToken.None));
+        Assert.Equal(StatusCode.Unauthenticated, refused.StatusCode);
+    }
+}
