@@ -1,4 +1,4 @@
-using Dispatch.Api.Identity;
+using Dispatch.Api.Auth;
 using Dispatch.Api.Open311;
 using Dispatch.Api.ReadModel;
 using Dispatch.Api.Records;

@@ -28,12 +28,12 @@ public sealed class ApiServer : IAsyncDisposable
         _app = app;
         Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
         Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
-        Identity = new Protos.V1.Identity.IdentityClient(Channel);
+        Identity = new Identity.IdentityClient(Channel);
     }
 
     public GrpcChannel Channel { get; }
     public HttpClient Http { get; }
-    public Protos.V1.Identity.IdentityClient Identity { get; }
+    public Identity.IdentityClient Identity { get; }
     public IServiceProvider Services => _app.Services;
 
     public static async Task<ApiServer> StartAsync(TestCluster cluster, string redis, IDictionary<string, string?>? extra = null)

@@ -1,4 +1,4 @@
-using Dispatch.Api.Identity;
+using Dispatch.Api.Auth;
 using Dispatch.Domain;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;

@@ -1,4 +1,4 @@
-using Dispatch.Api.Identity;
+using Dispatch.Api.Auth;
 using Dispatch.Api.ReadModel;
 using Dispatch.Domain;
 using Microsoft.Extensions.Options;

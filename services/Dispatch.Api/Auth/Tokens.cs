@@ -5,7 +5,7 @@ using Dispatch.Domain;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
-namespace Dispatch.Api.Identity;
+namespace Dispatch.Api.Auth;
 
 /// <summary>The claims of a Dispatch token, and how a <see cref="Principal"/> is read from them.</summary>
 public static class DispatchClaims

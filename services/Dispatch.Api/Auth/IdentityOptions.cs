@@ -1,4 +1,4 @@
-namespace Dispatch.Api.Identity;
+namespace Dispatch.Api.Auth;
 
 /// <summary>
 /// Who can sign in and how tokens are checked (section <c>Identity</c>). Without <see cref="Authority"/> the API is
