@@ -9,15 +9,18 @@ using StackExchange.Redis;
 
 namespace Dispatch.Api.ReadModel;
 
-/// <summary>A projected change: the notice and the incident as the read model now holds it; or, with <see cref="Missed"/>, a gap.</summary>
-public sealed record Change(ChangeNotice Notice, Incident Incident, bool Missed = false);
+/// <summary>A projected change; <see cref="Missed"/> says changes before it were lost to a slow subscriber.</summary>
+public sealed record Change(ChangeNotice Notice, bool Missed = false)
+{
+    public Incident Incident => Notice.Incident;
+}
 
 /// <summary>
 /// Fans the projection's change notices (Redis pub/sub, so every API instance hears every change) out to the
-/// live subscribers of this instance. Each incident is read once per change, however many subscribe. A
+/// live subscribers of this instance. Each notice carries the incident as that change left it. A
 /// subscriber that cannot keep up loses changes rather than memory, and is told it missed some (then it reloads).
 /// </summary>
-public sealed class ChangeFeed(IConnectionMultiplexer redis, RedisKeys keys, ReadModelStore store, ILogger<ChangeFeed> logger) : IHostedService
+public sealed class ChangeFeed(IConnectionMultiplexer redis, RedisKeys keys, ILogger<ChangeFeed> logger) : IHostedService
 {
     private const int Buffer = 512;
     private readonly ConcurrentDictionary<Guid, Subscriber> _subscribers = new();
@@ -26,14 +29,13 @@ public sealed class ChangeFeed(IConnectionMultiplexer redis, RedisKeys keys, Rea
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         _queue = await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(keys.ReadModel.Changes));
-        _queue.OnMessage(async message =>
+        _queue.OnMessage(message =>
         {
             if (_subscribers.IsEmpty) return;
             try
             {
                 var notice = JsonSerializer.Deserialize<ChangeNotice>((string)message.Message!, DispatchSerialization.Json)!;
-                if (await store.GetAsync(notice.Number) is not { } incident) return;
-                foreach (var subscriber in _subscribers.Values) subscriber.Offer(new Change(notice, incident));
+                foreach (var subscriber in _subscribers.Values) subscriber.Offer(new Change(notice));
             }
             catch (Exception e)
             {

@@ -51,24 +51,27 @@ public sealed class IncidentProjection(
             var facts = factsJson.IsNull ? null : JsonSerializer.Deserialize<IncidentFacts>((string)factsJson!, DispatchSerialization.Json);
 
             var after = before;
+            var changes = new List<ChangeNotice>();
             foreach (var e in fresh)
             {
                 var next = lifecycle.Evolve(after, e);
                 facts = IncidentFactsFold.Apply(facts, after, next, e, Calendar);
+                changes.Add(new ChangeNotice(DispatchSerialization.KindOf(e), next));
                 after = next;
             }
-            if (await CommitAsync(db, number, before, after!, facts!, fresh)) return;
+            if (await CommitAsync(db, number, before, after!, facts!, fresh, changes)) return;
             if (attempt >= 10) throw new InvalidOperationException($"projecting incident {number} lost the race {attempt} times");
         }
     }
 
-    private async Task<bool> CommitAsync(IDatabase db, string number, Incident? before, Incident after, IncidentFacts facts, IReadOnlyList<IncidentEvent> applied)
+    private async Task<bool> CommitAsync(IDatabase db, string number, Incident? before, Incident after, IncidentFacts facts, IReadOnlyList<IncidentEvent> applied, IReadOnlyList<ChangeNotice> changes)
     {
         var tx = db.CreateTransaction();
         tx.AddCondition(before is null
             ? Condition.HashNotExists(_rm.Versions, number)
             : Condition.HashEqual(_rm.Versions, number, before.Version));
-        _ = tx.StringSetAsync(_rm.Incident(number), JsonSerializer.Serialize(after, DispatchSerialization.Json));
+        var json = JsonSerializer.Serialize(after, DispatchSerialization.Json);
+        _ = tx.StringSetAsync(_rm.Incident(number), json);
         _ = tx.HashSetAsync(_rm.Versions, number, after.Version);
         _ = tx.HashSetAsync(_rm.Facts, number, JsonSerializer.Serialize(facts, DispatchSerialization.Json));
         var score = after.ReportedAt.ToUnixTimeMilliseconds();
@@ -82,8 +85,9 @@ public sealed class IncidentProjection(
         if (applied.LastOrDefault(e => e.Actor.Role == Domain.Role.Worker && WorkerPosition(e) is not null) is { } seen
             && WorkerPosition(seen) is { } position)
             _ = tx.HashSetAsync(_rm.Positions, seen.Actor.UserId, $"{position.Lat},{position.Lon}");
-        _ = tx.PublishAsync(RedisChannel.Literal(_rm.Changes),
-            JsonSerializer.Serialize(new ChangeNotice(number, DispatchSerialization.KindOf(applied[^1]), after.Version), DispatchSerialization.Json));
+        // One notice per event, each with the incident as that event left it, so a subscriber sees every step.
+        foreach (var change in changes)
+            _ = tx.PublishAsync(RedisChannel.Literal(_rm.Changes), JsonSerializer.Serialize(change, DispatchSerialization.Json));
         return await tx.ExecuteAsync();
     }
 
@@ -95,5 +99,5 @@ public sealed class IncidentProjection(
     };
 }
 
-/// <summary>What the projection publishes after each incident update: which incident, the last event's kind, its version.</summary>
-public sealed record ChangeNotice(string Number, string Kind, long Version);
+/// <summary>What the projection publishes for each event it applies: the event's kind and the incident as the event left it.</summary>
+public sealed record ChangeNotice(string Kind, Incident Incident);

@@ -35,7 +35,7 @@ public sealed class CasesService(Incidents incidents, Roster roster, ChangeFeed 
             if (!Access.CanSee(who, change.Incident) || !matches(change.Incident)) continue;
             await responseStream.WriteAsync(new V1.IncidentChange
             {
-                Kind = change.Notice.Kind, Seq = change.Notice.Version, Resync = change.Missed,
+                Kind = change.Notice.Kind, Seq = change.Incident.Version, Resync = change.Missed,
                 Incident = incidents.Summary(who, change.Incident),
             });
         }
