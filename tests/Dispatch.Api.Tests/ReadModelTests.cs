@@ -113,6 +113,15 @@ public class ReadModelTests(RedisFixture redis) : IAsyncLifetime
         Assert.Equal(Scorecard.By(facts, Dimension.Unit).Select(g => (g.Key, Services.ApiMapping.ToProto(g.Figures))), figures.Groups.Select(g => (g.Key, g.Figures)));
         Assert.Equal(numbers.Count, figures.Total.Reported);
 
+        var ranking = await auditor.Audit.GetRankingAsync(new PeriodRequest());
+        Assert.Equal(Scorecard.Rank(facts).Select(r => (r.Rank, r.Unit, r.Grade.ToString())), ranking.Units.Select(u => (u.Rank, u.Unit, u.Grade)));
+        Assert.NotEmpty(ranking.Units);
+        var trend = await auditor.Audit.GetTrendAsync(new PeriodRequest());
+        var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, zone).DateTime);
+        Assert.Equal(
+            Scorecard.Trend(facts, today.AddDays(-29), today, zone).Select(p => (p.Day.ToString("yyyy-MM-dd"), p.Reported, p.Closed, p.ClosedOnTime)),
+            trend.Days.Select(p => (p.Day, p.Reported, p.Closed, p.ClosedOnTime)));
+
         var store = (ReadModel.ReadModelStore)api.Services.GetService(typeof(ReadModel.ReadModelStore))!;
         foreach (var day in events.GroupBy(e => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(e.Event.At, zone).DateTime)))
         {
@@ -133,7 +142,8 @@ public class ReadModelTests(RedisFixture redis) : IAsyncLifetime
     private async Task RandomCommandsAsync(Random random, int incidents, int commands)
     {
         var office = new Office(api);
-        for (var i = 0; i < incidents; i++)
+        numbers.Add(await office.InStateAsync("Closed")); // at least one through the whole loop, so every figure has something to show
+        for (var i = 1; i < incidents; i++)
             numbers.Add(await office.ReportAsync(street: random.Next(2) == 0 ? "CSL" : "GQL"));
         var dispatcher = await api.UserAsync("dispatcher");
         var worker = await api.UserAsync(Worker);

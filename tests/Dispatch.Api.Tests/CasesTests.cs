@@ -1,0 +1,71 @@
+using Dispatch.Contracts;
+using Dispatch.Domain;
+using Dispatch.Protos.V1;
+using Microsoft.Extensions.DependencyInjection;
+using static Dispatch.Api.Tests.Office;
+
+namespace Dispatch.Api.Tests;
+
+/// <summary>What the dispatcher's desk shows beyond the lifecycle: the alerts behind an incident, and whom to dispatch to.</summary>
+[Collection(RedisCollection.Name)]
+public class CasesTests(RedisFixture redis)
+{
+    [Fact]
+    public async Task The_detail_shows_the_alerts_behind_an_incident_with_their_ai_evidence()
+    {
+        var api = await SharedApi.StartAsync(redis);
+        var grains = api.Services.GetRequiredService<IGrainFactory>();
+        var tag = Id()[..8];
+        await grains.GetGrain<IGatewayGrain>($"gw-{tag}").RegisterAsync("bank cameras");
+        var camera = grains.GetGrain<IDeviceGrain>($"cam-{tag}");
+        var bank = new Domain.GeoPoint(31.2452, 121.4105);
+        await camera.RegisterAsync(new Domain.DeviceRegistration($"cam-{tag}", $"gw-{tag}", "creek", "camera", bank, "CYXC", "OPS"));
+        Domain.Alert Seen(string id, double confidence) => new(id, $"cam-{tag}", $"gw-{tag}", "CREEK_GATHERING", DateTimeOffset.UtcNow.AddSeconds(-1), bank, 3,
+            new Domain.Detection("bank-watch", "3.2", confidence, [new Box(0.4, 0.5, 0.1, 0.2, "person")], $"frames/{id}.jpg"));
+
+        var first = await camera.ReceiveAsync(Seen("a1", 0.91));
+        var second = await camera.ReceiveAsync(Seen("a2", 0.87));
+        Assert.Equal(Domain.Disposition.Attached, second.Disposition);
+        await api.CaughtUpAsync();
+
+        var dispatcher = await api.UserAsync("dispatcher");
+        var detail = await dispatcher.Cases.GetIncidentAsync(new GetIncidentRequest { Number = first.IncidentNumber });
+
+        Assert.Equal(["a1", "a2"], detail.Alerts.Select(a => a.AlertId));
+        Assert.Equal(["NewIncident", "Attached"], detail.Alerts.Select(a => a.Disposition));
+        var evidence = detail.Alerts[0].Detection;
+        Assert.Equal(("bank-watch", 0.91, "frames/a1.jpg"), (evidence.Model, evidence.Confidence, evidence.ImageRef));
+        Assert.Equal("person", Assert.Single(evidence.Boxes).Label);
+        Assert.Equal(0.91, detail.Confidence, 6);
+    }
+
+    [Fact]
+    public async Task The_recommendation_follows_the_route_then_workload_then_distance()
+    {
+        var api = await SharedApi.StartAsync(redis);
+        var office = new Office(api);
+        var dispatcher = await api.UserAsync("dispatcher");
+        var number = await office.InStateAsync("Filed", street: "CSL");
+        await api.CaughtUpAsync();
+
+        var before = await dispatcher.Cases.RecommendDispatchAsync(new GetIncidentRequest { Number = number });
+        Assert.Equal("GREEN", before.LeadUnit);
+        Assert.Equal(["CSL"], before.CoUnits);
+        Assert.Equal(["green.w1", "green.w2"], before.Workers.Select(w => w.UserId).Order());
+        Assert.All(before.Workers, w => Assert.True(w.DistanceM >= 0));
+        var ranked = before.Workers.ToList();
+        Assert.Equal(ranked.OrderBy(w => w.OpenTasks).ThenBy(w => w.DistanceM).Select(w => w.UserId), ranked.Select(w => w.UserId));
+
+        // Give the first choice three more open tasks: the other worker comes first.
+        var busy = ranked[0].UserId;
+        for (var i = 0; i < ranked[1].OpenTasks - ranked[0].OpenTasks + 3; i++)
+        {
+            var other = await office.InStateAsync("Filed");
+            await dispatcher.Cases.DispatchIncidentAsync(new DispatchIncidentRequest { Number = other, CommandId = Id(), LeadUnit = LeadUnit, Worker = busy });
+        }
+        await api.CaughtUpAsync();
+        var after = await dispatcher.Cases.RecommendDispatchAsync(new GetIncidentRequest { Number = number });
+        Assert.NotEqual(busy, after.Workers[0].UserId);
+        Assert.True(after.Workers.Single(w => w.UserId == busy).OpenTasks >= before.Workers.Single(w => w.UserId == busy).OpenTasks + 3);
+    }
+}
