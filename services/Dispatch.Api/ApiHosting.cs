@@ -26,10 +26,17 @@ public static class ApiHosting
         var configuration = builder.Configuration;
         var options = configuration.GetSection("Api").Get<ApiOptions>() ?? new ApiOptions();
         services.Configure<ApiOptions>(configuration.GetSection("Api"));
+        // Demo users with a published password must not be reachable from the network: then loopback only.
+        var loopbackOnly = configuration.GetValue("Identity:DemoUsers", false);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.ListenAnyIP(options.GrpcPort, listen => listen.Protocols = HttpProtocols.Http2);
-            kestrel.ListenAnyIP(options.HttpPort, listen => listen.Protocols = HttpProtocols.Http1);
+            void Listen(int port, HttpProtocols protocols)
+            {
+                if (loopbackOnly) kestrel.ListenLocalhost(port, listen => listen.Protocols = protocols);
+                else kestrel.ListenAnyIP(port, listen => listen.Protocols = protocols);
+            }
+            Listen(options.GrpcPort, HttpProtocols.Http2);
+            Listen(options.HttpPort, HttpProtocols.Http1);
             kestrel.Limits.MaxRequestBodySize = options.MaxEvidenceBytes * 2L + 1024 * 1024; // base64 in JSON grows a photo by a third
         });
 
@@ -115,14 +122,17 @@ public static class ApiHosting
         {
             if (DispatchClaims.Read(http.User) is not { } who || !Access.May(who, Permission.ReadIncidents)) return Results.Forbid();
             if (await evidence.FindAsync(id) is not { } meta) return Results.NotFound();
+            Incident incident;
             try
             {
-                await incidents.VisibleAsync(who, meta.Number);
+                incident = await incidents.VisibleAsync(who, meta.Number);
             }
             catch (Grpc.Core.RpcException)
             {
                 return Results.NotFound();
             }
+            // A photo cannot be masked the way text can: roles that see personal data masked do not get it.
+            if (Masking.Applies(who, incident, incidents.Catalog)) return Results.Forbid();
             await reads.RecordAsync(who, meta.Number, "evidence");
             return await evidence.ContentAsync(id) is { } content ? Results.File(content, meta.ContentType) : Results.NotFound();
         }).RequireAuthorization();

@@ -27,11 +27,11 @@ public interface IIncidentGrain : IGrainWithStringKey
     Task<bool> IsOpenAsync();
 
     /// <summary>
-    /// The first result of a command this user sent before, or null: lets a client that retries a command get its
-    /// answer even when the command took the incident out of the client's sight (a worker returning a task).
+    /// The first result of the command with this id, or null when none was accepted: lets a client that retries
+    /// get its answer even when the command took the incident out of the client's sight (a worker returning a task).
     /// </summary>
     [Alias("GetResult"), AlwaysInterleave]
-    Task<CommandResult?> GetResultAsync(string commandId, string userId);
+    Task<CommandResult?> GetResultAsync(string commandId);
 
     /// <summary>The timeline: every event from <paramref name="afterSeq"/> + 1 on, in order.</summary>
     [Alias("GetTimeline"), AlwaysInterleave]

@@ -44,11 +44,10 @@ public sealed class IncidentGrain(
     public Task<Incident?> GetAsync() => Task.FromResult(record.State.Incident);
 
     public Task<bool> IsOpenAsync() =>
-        Task.FromResult(record.State.Incident is { State: not (IncidentState.Closed or IncidentState.Dismissed or IncidentState.Merged) });
+        Task.FromResult(record.State.Incident is { IsOpen: true });
 
-    public Task<CommandResult?> GetResultAsync(string commandId, string userId) =>
-        Task.FromResult(record.State.Results.TryGetValue(commandId, out var result)
-            && record.State.Timeline.Any(e => e.CommandId == commandId && e.Actor.UserId == userId) ? result : null);
+    public Task<CommandResult?> GetResultAsync(string commandId) =>
+        Task.FromResult(record.State.Results.TryGetValue(commandId, out var result) ? result : null);
 
     public Task<IReadOnlyList<IncidentEvent>> GetTimelineAsync(long afterSeq = 0) =>
         Task.FromResult<IReadOnlyList<IncidentEvent>>([.. record.State.Timeline.Where(e => e.Seq > afterSeq)]);

@@ -103,15 +103,21 @@ public class AccessTests(RedisFixture redis)
     public async Task Not_yours_and_not_found_answer_alike()
     {
         var api = await Api();
-        var number = await new Office(api).InStateAsync("Dispatched");
+        var number = await new Office(api).InStateAsync("Dispatched", street: "GQL");
         var missing = "PT-20991231-999999";
         var otherWorker = await api.UserAsync("green.w2");
 
+        var otherStaff = await api.UserAsync("csl.staff");
         foreach (var call in new Func<string, Task>[]
         {
             n => otherWorker.Field.GetTaskAsync(new GetIncidentRequest { Number = n }).ResponseAsync,
             n => otherWorker.Field.AcceptAsync(new AcceptRequest { Number = n, CommandId = Id() }).ResponseAsync,
+            n => otherWorker.Field.ReturnAsync(new ReturnRequest { Number = n, CommandId = Id(), Reason = "no" }).ResponseAsync,
+            n => otherWorker.Field.ArriveAsync(new ArriveRequest { Number = n, CommandId = Id() }).ResponseAsync,
+            n => otherWorker.Field.SubmitResultAsync(new SubmitResultRequest { Number = n, CommandId = Id(), Note = "done" }).ResponseAsync,
+            n => otherWorker.Field.UploadEvidenceAsync(new UploadEvidenceRequest { Number = n, Content = Photo() }).ResponseAsync,
             n => otherWorker.Cases.AddNoteAsync(new AddNoteRequest { Number = n, CommandId = Id(), Text = "hello" }).ResponseAsync,
+            n => otherStaff.Field.AcceptAsync(new AcceptRequest { Number = n, CommandId = Id() }).ResponseAsync,
         })
         {
             var notYours = await FailsAsync(() => call(number));
@@ -214,6 +220,65 @@ public class AccessTests(RedisFixture redis)
 
         Assert.Contains(reads.Reads, r => r.UserId == "reviewer" && r.Role == "Reviewer" && r.What == "detail");
         Assert.Contains(reads.Reads, r => r.UserId == Worker && r.Unit == "GREEN" && r.What == "task");
-        Assert.All(reads.Reads, r => Assert.Equal(number, r.Number));
+        Assert.All(reads.Reads, r => Assert.Contains(number, r.Number));
+    }
+
+    [Fact]
+    public async Task Unit_staff_whose_token_names_no_unit_and_no_area_see_nothing()
+    {
+        var api = await Api();
+        await new Office(api).ReportAsync();
+        await api.CaughtUpAsync();
+        var stray = await api.UserAsync("stray.staff");
+
+        var everything = await stray.Cases.ListIncidentsAsync(new ListIncidentsRequest { PageSize = 200 });
+        var searched = await stray.Cases.ListIncidentsAsync(new ListIncidentsRequest { Filter = new IncidentFilter { Query = "PT-" } });
+
+        Assert.Equal(0, everything.Total);
+        Assert.Equal(0, searched.Total);
+    }
+
+    [Fact]
+    public async Task Two_people_choosing_the_same_command_id_do_not_answer_for_each_other()
+    {
+        var api = await Api();
+        var office = new Office(api);
+        var first = await office.InStateAsync("Dispatched");
+        var dispatcher = await api.UserAsync("dispatcher");
+        var worker = await api.UserAsync(Worker);
+        var shared = "cmd-1";
+
+        await dispatcher.Cases.AddNoteAsync(new AddNoteRequest { Number = first, CommandId = shared, Text = "dispatcher's note" });
+        var accepted = await worker.Field.AcceptAsync(new AcceptRequest { Number = first, CommandId = shared });
+
+        Assert.Equal("Accepted", accepted.State);
+        Assert.Equal(shared, accepted.CommandId);
+        var detail = await dispatcher.Cases.GetIncidentAsync(new GetIncidentRequest { Number = first });
+        Assert.Equal(["noteAdded", "accepted"], detail.Timeline.TakeLast(2).Select(t => t.Kind));
+    }
+
+    [Fact]
+    public async Task Lists_are_logged_and_photos_of_personal_cases_are_withheld_from_masked_roles()
+    {
+        var api = await Api();
+        var office = new Office(api);
+        var relief = await office.ReportAsync("RELIEF_URGENT", "CSL", "张三丰", "13812345678");
+        var dispatcher = await api.UserAsync("dispatcher");
+        await dispatcher.Cases.FileIncidentAsync(new IncidentCommandRequest { Number = relief, CommandId = Id() });
+        await dispatcher.Cases.DispatchIncidentAsync(new DispatchIncidentRequest { Number = relief, CommandId = Id(), LeadUnit = LeadUnit, Worker = Worker });
+        var worker = await api.UserAsync(Worker);
+        var reliefPhoto = await worker.Field.UploadEvidenceAsync(new UploadEvidenceRequest { Number = relief, Content = Photo("family") });
+        var shop = await office.InStateAsync("InProgress");
+        var shopPhoto = await worker.Field.UploadEvidenceAsync(new UploadEvidenceRequest { Number = shop, Content = Photo("bin") });
+        var auditor = await api.UserAsync("auditor");
+
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, (await api.Http.SendAsync(api.Request(HttpMethod.Get, $"/api/v1/evidence/{reliefPhoto.Id}", auditor.Token))).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await api.Http.SendAsync(api.Request(HttpMethod.Get, $"/api/v1/evidence/{shopPhoto.Id}", auditor.Token))).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await api.Http.SendAsync(api.Request(HttpMethod.Get, $"/api/v1/evidence/{reliefPhoto.Id}", dispatcher.Token))).StatusCode);
+
+        await api.CaughtUpAsync();
+        await auditor.Cases.ListIncidentsAsync(new ListIncidentsRequest { Filter = new IncidentFilter { Query = relief } });
+        var reads = await auditor.Audit.ListReadsAsync(new ListReadsRequest { Number = relief, UserId = "auditor" });
+        Assert.Contains(reads.Reads, r => r.What == "list" && r.Number.Contains(relief));
     }
 }

@@ -51,6 +51,8 @@ public sealed class ApiServer : IAsyncDisposable
             ["Api:Open311Keys:test-key"] = "test-client",
             ["Identity:DemoUsers"] = "true",
             ["Identity:SigningKey"] = "a-test-signing-key-of-at-least-32-bytes!",
+            // Unit staff whose token names no unit and no area: they may see nothing.
+            ["Identity:Users:100:Id"] = "stray.staff", ["Identity:Users:100:Role"] = "UnitStaff", ["Identity:Users:100:Password"] = Password,
         });
         if (extra is not null) builder.Configuration.AddInMemoryCollection(extra);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);

@@ -43,6 +43,23 @@ public class MappingTests
         Assert.Equal(expected, EvidenceStore.Sniff(content));
 
     [Fact]
+    public void A_masked_alert_shows_no_exact_position_and_no_image()
+    {
+        var alert = new Alert("a1", "d1", "g1", "RENTAL_RED", DateTimeOffset.UnixEpoch, new GeoPoint(31.2412345, 121.4412345), 3,
+            new Detection("m", "1", 0.9, [], "frames/flat-502.jpg"));
+        var entry = new StackExchange.Redis.StreamEntry("1-0",
+            [new("disposition", "NewIncident"), new("alert", System.Text.Json.JsonSerializer.Serialize(alert, Dispatch.Contracts.DispatchSerialization.Json))]);
+
+        var masked = ApiMapping.ToAlert(entry, masked: true)!;
+        var shown = ApiMapping.ToAlert(entry, masked: false)!;
+
+        Assert.Equal((31.241, 121.441), (masked.Location.Lat, masked.Location.Lon));
+        Assert.Equal("", masked.Detection.ImageRef);
+        Assert.Equal("frames/flat-502.jpg", shown.Detection.ImageRef);
+        Assert.Equal(31.2412345, shown.Location.Lat);
+    }
+
+    [Fact]
     public void Distances_are_great_circle_metres() =>
-        Assert.Equal(111_195, Roster.Distance(new GeoPoint(31, 121), new GeoPoint(32, 121)), 0);
+        Assert.Equal(111_195, new GeoPoint(31, 121).MetresTo(new GeoPoint(32, 121)), 0);
 }

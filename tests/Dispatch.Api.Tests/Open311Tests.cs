@@ -67,6 +67,24 @@ public class Open311Tests(RedisFixture redis)
         Assert.Equal(await CreateAsync(), await CreateAsync());
     }
 
+    [Fact]
+    public async Task A_group_rental_request_is_followed_publicly_without_its_description_or_position()
+    {
+        var api = await SharedApi.StartAsync(redis);
+        var created = await api.Http.PostAsync("/open311/v2/requests.json", Form(
+            ("api_key", "test-key"), ("service_code", "RENTAL_YELLOW"), ("lat", "31.2412"), ("long", "121.4411"),
+            ("description", "3号楼502室住了十几个人"), ("address_string", "长寿路100弄3号502室")));
+        var id = (await JsonAsync(created))[0].GetProperty("service_request_id").GetString()!;
+        await api.CaughtUpAsync();
+
+        var text = await (await api.Http.GetAsync($"/open311/v2/requests/{id}.json")).Content.ReadAsStringAsync();
+        var shown = JsonDocument.Parse(text).RootElement[0];
+
+        Assert.Equal("open", shown.GetProperty("status").GetString());
+        Assert.DoesNotContain("502", text);
+        Assert.Equal(JsonValueKind.Null, shown.GetProperty("lat").ValueKind);
+    }
+
     [Theory]
     [InlineData("", "SHOP_BIN_OVERFLOW", "31.24", "121.44", 403, "api_key")]
     [InlineData("wrong", "SHOP_BIN_OVERFLOW", "31.24", "121.44", 403, "api_key")]

@@ -495,6 +495,26 @@ public class MetricsTests
         Assert.Equal("\"Street\"", JsonSerializer.Serialize(Dimension.Street, Web));
         Assert.Equal("\"Yellow\"", JsonSerializer.Serialize(Grade.Yellow, Web));
     }
+
+    [Fact]
+    public void The_false_alarm_rate_counts_device_reports_dismissed_as_false_alarms()
+    {
+        var lifecycle = new Lifecycle(Desk.Catalog);
+        var falseAlarm = new Desk();
+        falseAlarm.Report(Channel.AiCamera);
+        falseAlarm.Do(new DismissIncident(falseAlarm.Id(), Desk.Dispatcher, DismissalGround.FalseAlarm, "glare"));
+        var real = new Desk();
+        real.Report(Channel.IotSensor);
+        var hotline = new Desk();
+        hotline.Report(Channel.Hotline);
+        hotline.Do(new DismissIncident(hotline.Id(), Desk.Dispatcher, DismissalGround.FalseAlarm, "prank call"));
+
+        var figures = Scorecard.Compute([.. new[] { falseAlarm, real, hotline }.Select(d => IncidentFactsFold.From(d.Timeline, lifecycle))]);
+
+        Assert.Equal(2, figures.DeviceReported);
+        Assert.Equal(1, figures.FalseAlarms);
+        Assert.Equal(0.5, figures.FalseAlarmRate);
+    }
 }
 
 internal static class DeskExtensions

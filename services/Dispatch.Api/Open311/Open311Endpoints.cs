@@ -31,7 +31,7 @@ public static class Open311Endpoints
         group.MapPost("/requests.json", CreateAsync).DisableAntiforgery();
         group.MapGet("/requests.json", QueryAsync);
         group.MapGet("/requests/{id}.json", async (string id, ReadModelStore store, Catalog catalog) =>
-            await store.GetAsync(id) is { } incident && Public(incident, catalog)
+            await store.GetAsync(id) is { } incident && Public(incident)
                 ? Results.Json(new[] { RequestOf(incident, catalog) })
                 : Error(404, $"service_request_id: '{id}' not found"));
         return app;
@@ -55,7 +55,7 @@ public static class Open311Endpoints
             return Error(400, "lat and long: required (this jurisdiction locates requests by position)");
         var at = new GeoPoint(lat, lon);
         if (!at.IsValid || !catalog.District.Bounds.Contains(at)) return Error(400, $"lat and long: ({lat}, {lon}) is outside {catalog.District.En}");
-        var street = catalog.Streets.MinBy(s => Dispatch.Api.Services.Roster.Distance(s.Centre, at))!;
+        var street = catalog.Streets.MinBy(s => s.Centre.MetresTo(at))!;
         var name = string.Join(' ', new[] { Field("first_name"), Field("last_name") }.OfType<string>());
         var description = Field("description") ?? type.Zh;
         if (Field("address_string") is { } address) description = $"{description}（{address}）";
@@ -84,11 +84,14 @@ public static class Open311Endpoints
             var status = q["status"].FirstOrDefault();
             if (status is not (null or "" or "open" or "closed")) return Error(400, $"status: '{status}' is not open or closed");
             var codes = (q["service_code"].FirstOrDefault() ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            var query = new IncidentQuery { ReportedFrom = from, ReportedTo = to, OpenOnly = status == "open" };
-            (found, _) = await store.ListAsync(query, [], 0, MaxRequests, i =>
-                (codes.Length == 0 || codes.Contains(i.Type)) && (status != "closed" || !Indexes.IsOpen(i)));
+            var query = new IncidentQuery
+            {
+                ReportedFrom = from, ReportedTo = to, OpenOnly = status == "open",
+                States = status == "closed" ? [nameof(IncidentState.Closed), nameof(IncidentState.Dismissed), nameof(IncidentState.Merged)] : [],
+            };
+            (found, _) = await store.ListAsync(query, null, 0, MaxRequests, codes.Length == 0 ? null : i => codes.Contains(i.Type));
         }
-        return Results.Json(found.Where(i => Public(i, catalog)).Select(i => RequestOf(i, catalog)));
+        return Results.Json(found.Where(i => Public(i)).Select(i => RequestOf(i, catalog)));
     }
 
     private static bool Date(Microsoft.Extensions.Primitives.StringValues value, out DateTimeOffset? date)
@@ -101,18 +104,23 @@ public static class Open311Endpoints
     }
 
     /// <summary>Maintenance incidents of devices are internal; everything else is a public request.</summary>
-    private static bool Public(Incident incident, Catalog catalog) => incident.Scenario != DevicePolicy.MaintenanceScenario;
+    private static bool Public(Incident incident) => incident.Scenario != DevicePolicy.MaintenanceScenario;
 
+    /// <summary>
+    /// A request as the public sees it: no reporter ever; and for scenarios with personal data (relief, group
+    /// rental) no description and no position either, only the type, the street and the progress.
+    /// </summary>
     private static ServiceRequest RequestOf(Incident incident, Catalog catalog)
     {
-        var shown = catalog.FindScenario(incident.Scenario) is { PersonalData: true } ? Masking.Mask(incident) : incident;
+        var personal = catalog.FindScenario(incident.Scenario) is { PersonalData: true };
         var type = catalog.FindType(incident.Type);
         var handling = incident.Clock(Stage.Handling)?.DueAt(catalog.Calendar);
         return new ServiceRequest(
-            incident.Number, Indexes.IsOpen(incident) ? "open" : "closed", incident.State.ToString(), type?.Zh ?? incident.Type, incident.Type,
-            Masking.Text(shown.Description), incident.Lead is { } lead ? catalog.FindUnit(lead.Unit)?.Zh ?? lead.Unit : null, null,
+            incident.Number, incident.IsOpen ? "open" : "closed", incident.State.ToString(), type?.Zh ?? incident.Type, incident.Type,
+            personal ? type?.Zh ?? incident.Type : Masking.Text(incident.Description),
+            incident.Lead is { } lead ? catalog.FindUnit(lead.Unit)?.Zh ?? lead.Unit : null, null,
             incident.ReportedAt, null, handling, catalog.FindStreet(incident.Street)?.Zh, null, null,
-            shown.Location?.Lat, shown.Location?.Lon, null);
+            personal ? null : incident.Location?.Lat, personal ? null : incident.Location?.Lon, null);
     }
 
     private static IResult Error(int code, string description) =>

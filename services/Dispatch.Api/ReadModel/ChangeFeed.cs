@@ -3,92 +3,85 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Threading.Channels;
 using Dispatch.Contracts;
-using Dispatch.Domain;
 using Dispatch.Grains;
 using StackExchange.Redis;
 
 namespace Dispatch.Api.ReadModel;
 
-/// <summary>A projected change; <see cref="Missed"/> says changes before it were lost to a slow subscriber.</summary>
-public sealed record Change(ChangeNotice Notice, bool Missed = false)
-{
-    public Incident Incident => Notice.Incident;
-}
-
 /// <summary>
 /// Fans the projection's change notices (Redis pub/sub, so every API instance hears every change) out to the
-/// live subscribers of this instance. Each notice carries the incident as that change left it. A
-/// subscriber that cannot keep up loses changes rather than memory, and is told it missed some (then it reloads).
+/// live subscribers of this instance. Each notice carries the incident as that change left it. Pub/sub does not
+/// keep what it could not deliver, so a subscriber is told when it may have missed changes (it fell behind and
+/// its buffer overflowed, or the connection to Redis dropped), and then reloads its list.
 /// </summary>
 public sealed class ChangeFeed(IConnectionMultiplexer redis, RedisKeys keys, ILogger<ChangeFeed> logger) : IHostedService
 {
     private const int Buffer = 512;
-    private readonly ConcurrentDictionary<Guid, Subscriber> _subscribers = new();
+    private readonly ConcurrentDictionary<Subscription, byte> _subscriptions = new();
     private ChannelMessageQueue? _queue;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        redis.ConnectionFailed += MissedByAll;
+        redis.ConnectionRestored += MissedByAll;
         _queue = await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(keys.ReadModel.Changes));
         _queue.OnMessage(message =>
         {
-            if (_subscribers.IsEmpty) return;
+            if (_subscriptions.IsEmpty) return;
             try
             {
                 var notice = JsonSerializer.Deserialize<ChangeNotice>((string)message.Message!, DispatchSerialization.Json)!;
-                foreach (var subscriber in _subscribers.Values) subscriber.Offer(new Change(notice));
+                foreach (var subscription in _subscriptions.Keys) subscription.Offer(notice);
             }
             catch (Exception e)
             {
-                logger.LogWarning(e, "A change notice could not be delivered");
+                logger.LogWarning(e, "A change notice could not be read");
             }
         });
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        redis.ConnectionFailed -= MissedByAll;
+        redis.ConnectionRestored -= MissedByAll;
         if (_queue is not null) await _queue.UnsubscribeAsync();
-        foreach (var subscriber in _subscribers.Values) subscriber.Complete();
+        foreach (var subscription in _subscriptions.Keys) subscription.Complete();
     }
 
-    /// <summary>Every change from now on until <paramref name="cancellationToken"/> fires.</summary>
-    public async IAsyncEnumerable<Change> SubscribeAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    private void MissedByAll(object? sender, ConnectionFailedEventArgs e)
     {
-        var id = Guid.NewGuid();
-        var subscriber = new Subscriber();
-        _subscribers[id] = subscriber;
-        try
-        {
-            await foreach (var change in subscriber.ReadAllAsync(cancellationToken)) yield return change;
-        }
-        finally
-        {
-            _subscribers.TryRemove(id, out _);
-        }
+        foreach (var subscription in _subscriptions.Keys) subscription.Missed();
     }
 
-    private sealed class Subscriber
+    /// <summary>Every change from this call on, until the subscription is disposed.</summary>
+    public Subscription Subscribe()
     {
-        private readonly Channel<Change> _changes = System.Threading.Channels.Channel.CreateBounded<Change>(new BoundedChannelOptions(Buffer) { SingleReader = true });
+        var subscription = new Subscription(s => _subscriptions.TryRemove(s, out _));
+        _subscriptions[subscription] = 0;
+        return subscription;
+    }
+
+    /// <summary>One subscriber's changes. A null notice means "changes may have been missed here: reload".</summary>
+    public sealed class Subscription(Action<Subscription> remove) : IDisposable
+    {
+        private readonly Channel<ChangeNotice?> _changes = Channel.CreateBounded<ChangeNotice?>(new BoundedChannelOptions(Buffer) { SingleReader = true });
         private volatile bool _missed;
 
-        public void Offer(Change change)
+        public void Offer(ChangeNotice notice)
         {
-            if (!_changes.Writer.TryWrite(change)) _missed = true;
+            if (_missed && _changes.Writer.TryWrite(null)) _missed = false;
+            if (!_changes.Writer.TryWrite(notice)) _missed = true;
+        }
+
+        public void Missed()
+        {
+            if (!_changes.Writer.TryWrite(null)) _missed = true;
         }
 
         public void Complete() => _changes.Writer.TryComplete();
 
-        public async IAsyncEnumerable<Change> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken)
-        {
-            await foreach (var change in _changes.Reader.ReadAllAsync(cancellationToken))
-            {
-                if (_missed)
-                {
-                    _missed = false;
-                    yield return change with { Missed = true };
-                }
-                yield return change;
-            }
-        }
+        public IAsyncEnumerable<ChangeNotice?> ReadAllAsync(CancellationToken cancellationToken) => _changes.Reader.ReadAllAsync(cancellationToken);
+
+        public void Dispose() => remove(this);
     }
 }

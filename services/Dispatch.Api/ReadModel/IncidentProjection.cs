@@ -30,9 +30,22 @@ public sealed class IncidentProjection(
         var byIncident = entries
             .Select(e => (Number: (string)e["incident"]!, Event: JsonSerializer.Deserialize<IncidentEvent>((string)e["event"]!, DispatchSerialization.Json)!))
             .GroupBy(e => e.Number, e => e.Event);
+        var failed = new System.Collections.Concurrent.ConcurrentBag<string>();
         await Parallel.ForEachAsync(byIncident, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken },
-            async (incident, _) => await ProjectAsync(incident.Key, [.. incident.OrderBy(e => e.Seq)]));
-        return [];
+            async (incident, _) =>
+            {
+                try
+                {
+                    await ProjectAsync(incident.Key, [.. incident.OrderBy(e => e.Seq)]);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // One incident that cannot be projected now must not hold up the others: its entries stay pending.
+                    Logger.LogWarning(e, "Projecting incident {Incident} failed; its events stay pending", incident.Key);
+                    failed.Add(incident.Key);
+                }
+            });
+        return failed.IsEmpty ? [] : [.. entries.Where(e => failed.Contains((string)e["incident"]!)).Select(e => e.Id)];
     }
 
     private async Task ProjectAsync(string number, IReadOnlyList<IncidentEvent> events)
@@ -45,8 +58,10 @@ public sealed class IncidentProjection(
             var version = before?.Version ?? 0;
             var fresh = events.Where(e => e.Seq > version).ToList();
             if (fresh.Count == 0) return;
-            if (fresh[0].Seq != version + 1)
+            if (fresh.Where((e, i) => e.Seq != version + 1 + i).Any())
                 fresh = [.. await grains.GetGrain<IIncidentGrain>(number).GetTimelineAsync(version)];
+            if (fresh.Count == 0 || fresh[0].Seq != version + 1)
+                throw new InvalidOperationException($"incident {number}: the projection holds version {version} but the timeline does not go on from there");
             var factsJson = await db.HashGetAsync(_rm.Facts, number);
             var facts = factsJson.IsNull ? null : JsonSerializer.Deserialize<IncidentFacts>((string)factsJson!, DispatchSerialization.Json);
 

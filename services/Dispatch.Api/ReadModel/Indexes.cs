@@ -20,8 +20,6 @@ public static class Indexes
     public static string Unit(string unit) => $"unit:{unit}";
     public static string Worker(string worker) => $"worker:{worker}";
 
-    public static bool IsOpen(Incident i) => i.State is not (IncidentState.Closed or IncidentState.Dismissed or IncidentState.Merged);
-
     public static HashSet<string> Of(Incident? incident)
     {
         if (incident is null) return [];
@@ -35,7 +33,7 @@ public static class Indexes
             names.Add(Unit(a.Unit));
             if (a.Worker is { Length: > 0 } worker) names.Add(Worker(worker));
         }
-        if (IsOpen(incident))
+        if (incident.IsOpen)
         {
             names.Add(Open);
             if (incident.Escalation >= EscalationLevel.Overdue) names.Add(Overdue);
@@ -43,10 +41,22 @@ public static class Indexes
         return names;
     }
 
-    /// <summary>The indexes that bound what this person may see: none for the district roles (they see all).</summary>
-    public static IReadOnlyList<string> ScopeOf(Principal who) =>
-        Access.SeesWholeDistrict(who) ? []
-        : who.Role == Role.Worker ? [Worker(who.UserId)]
-        : who.Role == Role.UnitStaff ? [.. (who.Unit is { } unit ? [Unit(unit)] : Array.Empty<string>()), .. who.Area.Select(Street)]
-        : [Worker("\0nobody")];
+    /// <summary>An index no incident is ever in: the scope of someone who may see nothing.</summary>
+    private const string Nothing = "none";
+
+    /// <summary>
+    /// The indexes that bound what this person may see (the list of <see cref="Access.CanSee"/>): none for the
+    /// district roles, who see all; never empty for anyone else, so a scope can only narrow a list.
+    /// </summary>
+    public static IReadOnlyList<string>? ScopeOf(Principal who)
+    {
+        if (Access.SeesWholeDistrict(who)) return null;
+        List<string> scope = who.Role switch
+        {
+            Role.Worker => [Worker(who.UserId)],
+            Role.UnitStaff => [.. (who.Unit is { } unit ? [Unit(unit)] : Array.Empty<string>()), .. who.Area.Select(Street)],
+            _ => [],
+        };
+        return scope.Count > 0 ? scope : [Nothing];
+    }
 }

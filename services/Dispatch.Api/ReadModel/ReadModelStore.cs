@@ -23,13 +23,13 @@ public sealed record IncidentQuery
     public DateTimeOffset? ReportedTo { get; init; }
 
     /// <summary>The index groups to intersect, each a union of indexes; the caller's scope is one more group.</summary>
-    public List<IReadOnlyList<string>> Groups(IReadOnlyList<string> scope)
+    public List<IReadOnlyList<string>> Groups(IReadOnlyList<string>? scope)
     {
         var groups = new List<IReadOnlyList<string>>
         {
             States.Select(Indexes.State).ToList(), Scenarios.Select(Indexes.Scenario).ToList(), Streets.Select(Indexes.Street).ToList(),
             Units.Select(Indexes.Unit).ToList(), Priorities.Select(Indexes.Priority).ToList(), Channels.Select(Indexes.Channel).ToList(),
-            Workers.Select(Indexes.Worker).ToList(), scope,
+            Workers.Select(Indexes.Worker).ToList(), scope ?? [],
             OverdueOnly ? [Indexes.Overdue] : [], OpenOnly ? [Indexes.Open] : [],
         };
         return [.. groups.Where(g => g.Count > 0)];
@@ -45,17 +45,18 @@ public sealed class ReadModelStore(IConnectionMultiplexer redis, RedisKeys keys)
     /// <summary>How many of the newest matching incidents a free-text search looks through.</summary>
     public const int SearchDepth = 5000;
     private const int Chunk = 500;
+    private static readonly TimeSpan ScratchLifetime = TimeSpan.FromSeconds(30);
     private readonly ReadModelKeys _rm = keys.ReadModel;
 
     private IDatabase Db => redis.GetDatabase();
 
     /// <summary>
-    /// A page of incidents matching <paramref name="query"/> within <paramref name="scope"/>, newest report first,
+    /// A page of incidents matching <paramref name="query"/> within <paramref name="scope"/> (null: everywhere), newest report first,
     /// and how many match in all. With <paramref name="match"/>, a free-text test, only the newest
     /// <see cref="SearchDepth"/> candidates are looked at.
     /// </summary>
     public async Task<(IReadOnlyList<Incident> Items, int Total)> ListAsync(
-        IncidentQuery query, IReadOnlyList<string> scope, int skip, int take, Func<Incident, bool>? match = null)
+        IncidentQuery query, IReadOnlyList<string>? scope, int skip, int take, Func<Incident, bool>? match = null)
     {
         var scratch = new List<RedisKey>();
         try
@@ -91,20 +92,20 @@ public sealed class ReadModelStore(IConnectionMultiplexer redis, RedisKeys keys)
                 parts.Add(_rm.Index(group[0]));
                 continue;
             }
-            var union = Scratch(scratch);
-            await Db.SortedSetCombineAndStoreAsync(SetOperation.Union, union, [.. group.Select(g => (RedisKey)_rm.Index(g))], aggregate: Aggregate.Max);
-            parts.Add(union);
+            parts.Add(await StoreAsync(SetOperation.Union, [.. group.Select(g => (RedisKey)_rm.Index(g))], scratch));
         }
-        if (parts.Count == 1) return parts[0];
-        var intersection = Scratch(scratch);
-        await Db.SortedSetCombineAndStoreAsync(SetOperation.Intersect, intersection, [.. parts], aggregate: Aggregate.Max);
-        return intersection;
+        return parts.Count == 1 ? parts[0] : await StoreAsync(SetOperation.Intersect, [.. parts], scratch);
     }
 
-    private RedisKey Scratch(List<RedisKey> scratch)
+    /// <summary>Combines sets into a scratch key that expires by itself, should the query never get to delete it.</summary>
+    private async Task<RedisKey> StoreAsync(SetOperation operation, RedisKey[] keys, List<RedisKey> scratch)
     {
         RedisKey key = _rm.Scratch(Guid.NewGuid().ToString("N"));
         scratch.Add(key);
+        var tx = Db.CreateTransaction();
+        _ = tx.SortedSetCombineAndStoreAsync(operation, key, keys, aggregate: Aggregate.Max);
+        _ = tx.KeyExpireAsync(key, ScratchLifetime);
+        await tx.ExecuteAsync();
         return key;
     }
 

@@ -14,12 +14,16 @@ public abstract class StreamConsumer(IConnectionMultiplexer redis, ILogger logge
     private readonly string _consumer = $"{Environment.MachineName}:{Environment.ProcessId}";
 
     protected IConnectionMultiplexer Redis => redis;
+    protected ILogger Logger => logger;
 
     protected abstract string Stream { get; }
     protected abstract string Group { get; }
     protected virtual int BatchSize => 256;
 
-    /// <summary>Applies entries (in stream order); entries it returns are left pending, to be tried again later.</summary>
+    /// <summary>
+    /// Applies entries (in stream order). The ids it returns are left pending: another consumer (or this one,
+    /// after <see cref="ClaimAfter"/>) tries them again; the rest are acknowledged.
+    /// </summary>
     protected abstract Task<IReadOnlyCollection<RedisValue>> ApplyAsync(IReadOnlyList<StreamEntry> entries, CancellationToken cancellationToken);
 
     /// <summary>Everything in the stream has been read by the group and applied (for tests and readiness).</summary>
@@ -37,6 +41,7 @@ public abstract class StreamConsumer(IConnectionMultiplexer redis, ILogger logge
         var db = redis.GetDatabase();
         var position = StreamPosition.Beginning; // own pending entries first, after a restart
         var nextClaim = DateTimeOffset.UtcNow;
+        RedisValue claimFrom = "0-0";
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -45,8 +50,11 @@ public abstract class StreamConsumer(IConnectionMultiplexer redis, ILogger logge
                 StreamEntry[] entries;
                 if (DateTimeOffset.UtcNow >= nextClaim)
                 {
-                    entries = (await db.StreamAutoClaimAsync(Stream, Group, _consumer, (long)ClaimAfter.TotalMilliseconds, "0-0", BatchSize)).ClaimedEntries;
-                    nextClaim = DateTimeOffset.UtcNow + ClaimAfter / 3;
+                    var claimed = await db.StreamAutoClaimAsync(Stream, Group, _consumer, (long)ClaimAfter.TotalMilliseconds, claimFrom, BatchSize);
+                    entries = claimed.ClaimedEntries;
+                    // Follow the cursor through a long pending list; back at the start, wait a while.
+                    claimFrom = claimed.NextStartId;
+                    if (claimFrom == "0-0") nextClaim = DateTimeOffset.UtcNow + ClaimAfter / 3;
                     if (entries.Length > 0) await ApplyAndAcknowledgeAsync(db, entries, stoppingToken);
                 }
                 entries = await db.StreamReadGroupAsync(Stream, Group, _consumer, position, BatchSize);
@@ -64,6 +72,7 @@ public abstract class StreamConsumer(IConnectionMultiplexer redis, ILogger logge
             }
             catch (Exception e)
             {
+                if (e is RedisServerException { Message: var message } && message.StartsWith("NOGROUP", StringComparison.Ordinal)) _groupExists = false;
                 logger.LogWarning(e, "Reading {Stream} for {Group} failed; trying again", Stream, Group);
                 position = StreamPosition.Beginning;
                 await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);

@@ -4,12 +4,12 @@ using StackExchange.Redis;
 
 namespace Dispatch.Api.Records;
 
-/// <summary>One logged read of an incident.</summary>
-public sealed record ReadEntry(DateTimeOffset At, string UserId, string Role, string? Unit, string Number, string What);
+/// <summary>One logged read: of an incident, or of a list page (then <see cref="Numbers"/> holds every incident it showed).</summary>
+public sealed record ReadEntry(DateTimeOffset At, string UserId, string Role, string? Unit, IReadOnlyList<string> Numbers, string What);
 
 /// <summary>
-/// The access log for spot checks (访问抽查): every read of an incident, written to a Redis Stream before the
-/// incident is shown, capped at about <see cref="Capacity"/> entries.
+/// The access log for spot checks (访问抽查): every read of an incident or of a list of them, written to a Redis
+/// Stream before it is shown, capped at about <see cref="Capacity"/> entries.
 /// </summary>
 public sealed class ReadLog(IConnectionMultiplexer redis, RedisKeys keys, TimeProvider time)
 {
@@ -17,11 +17,13 @@ public sealed class ReadLog(IConnectionMultiplexer redis, RedisKeys keys, TimePr
     /// <summary>How far back a filtered listing looks.</summary>
     private const int ScanDepth = 20_000;
 
-    public async Task RecordAsync(Principal who, string number, string what) =>
+    public Task RecordAsync(Principal who, string number, string what) => RecordAsync(who, [number], what);
+
+    public async Task RecordAsync(Principal who, IReadOnlyCollection<string> numbers, string what) =>
         await redis.GetDatabase().StreamAddAsync(keys.Reads,
         [
             new("at", time.GetUtcNow().ToUnixTimeMilliseconds()), new("user", who.UserId), new("role", who.Role.ToString()),
-            new("unit", who.Unit ?? ""), new("incident", number), new("what", what),
+            new("unit", who.Unit ?? ""), new("incident", string.Join(',', numbers)), new("what", what),
         ], maxLength: Capacity, useApproximateMaxLength: true);
 
     /// <summary>The newest reads, optionally only of one incident or by one user.</summary>
@@ -31,8 +33,8 @@ public sealed class ReadLog(IConnectionMultiplexer redis, RedisKeys keys, TimePr
         return
         [
             .. entries.Select(e => new ReadEntry(DateTimeOffset.FromUnixTimeMilliseconds((long)e["at"]), e["user"]!, e["role"]!,
-                    e["unit"] is { IsNullOrEmpty: false } unit ? (string)unit! : null, e["incident"]!, e["what"]!))
-                .Where(r => (number is null || r.Number == number) && (userId is null || r.UserId == userId))
+                    e["unit"] is { IsNullOrEmpty: false } unit ? (string)unit! : null, ((string)e["incident"]!).Split(','), e["what"]!))
+                .Where(r => (number is null || r.Numbers.Contains(number)) && (userId is null || r.UserId == userId))
                 .Take(limit),
         ];
     }

@@ -64,7 +64,7 @@ public static class ApiMapping
             DueAt = c.DueAt(catalog.Calendar) is { } at ? Timestamp.FromDateTimeOffset(at) : null,
         }));
         detail.Timeline.AddRange(timeline.Select(ToEntry));
-        detail.Alerts.AddRange(alerts.Select(ToAlert).OfType<V1.AlertRecord>());
+        detail.Alerts.AddRange(alerts.Select(a => ToAlert(a, masked)).OfType<V1.AlertRecord>());
         detail.Evidence.AddRange(timeline.OfType<ResultSubmitted>().SelectMany(s => s.Photos).Distinct());
         detail.MergedFrom.AddRange(i.MergedFrom);
         return detail;
@@ -77,19 +77,23 @@ public static class ApiMapping
         DetailsJson = JsonSerializer.Serialize(e, DispatchSerialization.Json),
     };
 
-    /// <summary>An entry of the alert record; null when its alert cannot be read (then the detail shows the others).</summary>
-    public static V1.AlertRecord? ToAlert(StreamEntry entry)
+    /// <summary>
+    /// An entry of the alert record; null when its alert cannot be read (then the detail shows the others).
+    /// Masked, its position is coarsened and its image withheld, like the incident it belongs to.
+    /// </summary>
+    public static V1.AlertRecord? ToAlert(StreamEntry entry, bool masked)
     {
         if (entry["alert"] is not { IsNullOrEmpty: false } json
             || JsonSerializer.Deserialize<Alert>((string)json!, DispatchSerialization.Json) is not { } alert) return null;
         var record = new V1.AlertRecord
         {
             AlertId = alert.AlertId, DeviceId = alert.DeviceId, GatewayId = alert.GatewayId, Disposition = (string?)entry["disposition"] ?? "",
-            Type = alert.Type, ObservedAt = Timestamp.FromDateTimeOffset(alert.ObservedAt), Location = alert.Location.ToProto(), Severity = alert.Severity,
+            Type = alert.Type, ObservedAt = Timestamp.FromDateTimeOffset(alert.ObservedAt), Severity = alert.Severity,
+            Location = (masked ? Masking.Coarse(alert.Location)!.Value : alert.Location).ToProto(),
         };
         if (alert.Detection is { } d)
         {
-            record.Detection = new V1.Detection { Model = d.Model, ModelVersion = d.ModelVersion, Confidence = d.Confidence, ImageRef = d.ImageRef ?? "" };
+            record.Detection = new V1.Detection { Model = d.Model, ModelVersion = d.ModelVersion, Confidence = d.Confidence, ImageRef = masked ? "" : d.ImageRef ?? "" };
             record.Detection.Boxes.AddRange(d.Boxes.Select(b => new V1.BoundingBox { X = b.X, Y = b.Y, Width = b.Width, Height = b.Height, Label = b.Label ?? "" }));
         }
         return record;

@@ -54,11 +54,16 @@ public sealed class AuditService(ReadModelStore store, ReadLog reads, Catalog ca
         Caller.With(context, Permission.ReadFigures);
         var (from, to) = Period(request.From, request.To);
         var reply = new V1.TrendReply { From = Day(from), To = Day(to) };
-        reply.Days.AddRange(Scorecard.Trend(await FactsAsync(from, to), from, to, catalog.Calendar.TimeZone).Select(p => new V1.TrendPoint
+        foreach (var p in Scorecard.Trend(await FactsAsync(from, to), from, to, catalog.Calendar.TimeZone))
         {
-            Day = Day(p.Day), Reported = p.Reported, Filed = p.Filed, Dismissed = p.Dismissed, Closed = p.Closed,
-            ClosedOnTime = p.ClosedOnTime, Overdue = p.Overdue,
-        }));
+            var point = new V1.TrendPoint
+            {
+                Day = Day(p.Day), Reported = p.Reported, Filed = p.Filed, Dismissed = p.Dismissed, Closed = p.Closed,
+                ClosedOnTime = p.ClosedOnTime, Overdue = p.Overdue,
+            };
+            foreach (var (kind, count) in await store.DailyAsync(p.Day)) point.Events[kind] = count;
+            reply.Days.Add(point);
+        }
         return reply;
     }
 
@@ -77,7 +82,7 @@ public sealed class AuditService(ReadModelStore store, ReadLog reads, Catalog ca
         var reply = new V1.ListReadsReply();
         reply.Reads.AddRange((await reads.ListAsync(Blank(request.Number), Blank(request.UserId), limit)).Select(r => new V1.ReadRecord
         {
-            At = Timestamp.FromDateTimeOffset(r.At), UserId = r.UserId, Role = r.Role, Unit = r.Unit ?? "", Number = r.Number, What = r.What,
+            At = Timestamp.FromDateTimeOffset(r.At), UserId = r.UserId, Role = r.Role, Unit = r.Unit ?? "", What = r.What, Number = { r.Numbers },
         }));
         return reply;
     }

@@ -28,15 +28,20 @@ public sealed class CasesService(Incidents incidents, Roster roster, ChangeFeed 
     {
         var who = Caller.With(context, Permission.ReadIncidents);
         var matches = Filters.Matcher(Filters.Read(request.Filter, Catalog));
-        // Headers go out at once, so a client knows it is subscribed before the first change.
+        // Subscribed before the headers go out, so a client that has the headers misses no change after them.
+        using var subscription = changes.Subscribe();
         await context.WriteResponseHeadersAsync([]);
-        await foreach (var change in changes.SubscribeAsync(context.CancellationToken))
+        await foreach (var notice in subscription.ReadAllAsync(context.CancellationToken))
         {
-            if (!Access.CanSee(who, change.Incident) || !matches(change.Incident)) continue;
+            if (notice is null)
+            {
+                await responseStream.WriteAsync(new V1.IncidentChange { Resync = true });
+                continue;
+            }
+            if (!Access.CanSee(who, notice.Incident) || !matches(notice.Incident)) continue;
             await responseStream.WriteAsync(new V1.IncidentChange
             {
-                Kind = change.Notice.Kind, Seq = change.Incident.Version, Resync = change.Missed,
-                Incident = incidents.Summary(who, change.Incident),
+                Kind = notice.Kind, Seq = notice.Incident.Version, Incident = incidents.Summary(who, notice.Incident),
             });
         }
     }
@@ -103,6 +108,7 @@ public sealed class CasesService(Incidents incidents, Roster roster, ChangeFeed 
         var who = Caller.With(context, Permission.Dispatch);
         var lead = string.IsNullOrWhiteSpace(request.LeadUnit) ? null : request.LeadUnit.Trim();
         var worker = string.IsNullOrWhiteSpace(request.Worker) ? null : request.Worker.Trim();
+        if (lead is null && request.CoUnits.Count > 0) throw Incidents.Invalid("co_units: name the lead unit too, or leave both to the catalog's routing");
         var command = new DispatchIncident(request.CommandId, who.Actor, lead, lead is null ? null : [.. request.CoUnits], worker);
         return await incidents.ExecuteAsync(who, request.Number, command, incident =>
         {

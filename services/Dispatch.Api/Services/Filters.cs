@@ -33,8 +33,8 @@ public static class Filters
         Any(q.States, i.State.ToString()) && Any(q.Priorities, i.Priority.ToString()) && Any(q.Channels, i.Channel.ToString())
         && Any(q.Scenarios, i.Scenario) && Any(q.Streets, i.Street)
         && (q.Units.Count == 0 || i.Assignments.Any(a => q.Units.Contains(a.Unit)))
-        && (!q.OpenOnly || Indexes.IsOpen(i))
-        && (!q.OverdueOnly || (Indexes.IsOpen(i) && i.Escalation >= EscalationLevel.Overdue))
+        && (!q.OpenOnly || i.IsOpen)
+        && (!q.OverdueOnly || (i.IsOpen && i.Escalation >= EscalationLevel.Overdue))
         && (q.ReportedFrom is null || i.ReportedAt >= q.ReportedFrom) && (q.ReportedTo is null || i.ReportedAt < q.ReportedTo);
 
     private static bool Any(IReadOnlyList<string> wanted, string value) => wanted.Count == 0 || wanted.Contains(value);

@@ -52,19 +52,28 @@ public sealed class Incidents(IGrainFactory grains, Catalog catalog, ReadModelSt
     }
 
     /// <summary>
-    /// Sends a command on the caller's behalf. The caller's own command id sent again answers with its first
-    /// result, even when that command took the incident out of their sight; otherwise the incident must be
-    /// visible, and <paramref name="mayAct"/> (an object-level rule beyond sight) must hold.
+    /// Sends a command on the caller's behalf. Command ids are the caller's own: they are kept under the user's
+    /// name, so two people who happen to choose the same id never answer for each other. The same id sent again
+    /// answers with its first result, even when that command took the incident out of the caller's sight;
+    /// otherwise the incident must be visible, and <paramref name="mayAct"/> (an object-level rule beyond sight)
+    /// must hold.
     /// </summary>
     public async Task<V1.CommandReply> ExecuteAsync(Principal who, string number, IncidentCommand command, Func<Incident, string?>? mayAct = null)
     {
         number = RequireNumber(number);
         if (string.IsNullOrWhiteSpace(command.CommandId)) throw Invalid("command_id: is required (a client-chosen id that makes retries safe)");
+        var clientId = command.CommandId;
+        var own = command with { CommandId = $"{who.UserId}/{clientId}" };
         var grain = grains.GetGrain<IIncidentGrain>(number);
-        if (await grain.GetResultAsync(command.CommandId, who.UserId) is { } first) return first.ToReply();
-        var incident = await VisibleAsync(who, number);
-        if (mayAct?.Invoke(incident) is { } denied) throw new RpcException(new Status(StatusCode.PermissionDenied, denied));
-        return Answer(await grain.ExecuteAsync(command));
+        if (await grain.GetResultAsync(own.CommandId) is not { } first)
+        {
+            var incident = await VisibleAsync(who, number);
+            if (mayAct?.Invoke(incident) is { } denied) throw new RpcException(new Status(StatusCode.PermissionDenied, denied));
+            first = await grain.ExecuteAsync(own);
+        }
+        var reply = Answer(first);
+        reply.CommandId = clientId;
+        return reply;
     }
 
     /// <summary>A command result, or the refusal as a status: INVALID_ARGUMENT names the field, FAILED_PRECONDITION the state.</summary>
@@ -84,6 +93,7 @@ public sealed class Incidents(IGrainFactory grains, Catalog catalog, ReadModelSt
             : int.TryParse(pageToken, out var offset) && offset >= 0 ? offset : throw Invalid("page_token: is not a token this service gave");
         Func<Incident, bool>? match = string.IsNullOrWhiteSpace(text) ? null : i => Matches(who, i, text.Trim());
         var (items, total) = await store.ListAsync(query, ReadModel.Indexes.ScopeOf(who), skip, take, match);
+        if (items.Count > 0) await reads.RecordAsync(who, [.. items.Select(i => i.Number)], "list");
         var page = new V1.IncidentPage { Total = total, NextPageToken = skip + items.Count < total ? (skip + items.Count).ToString() : "" };
         page.Items.AddRange(items.Select(i => Summary(who, i)));
         return page;

@@ -13,8 +13,6 @@ namespace Dispatch.Api.Services;
 /// </summary>
 public sealed class Roster(IOptions<IdentityOptions> identity, Catalog catalog, ReadModelStore store)
 {
-    private const double EarthRadiusMetres = 6_371_000;
-
     public IEnumerable<DirectoryUser> WorkersOf(string unit) =>
         identity.Value.Users.Where(u => string.Equals(u.Role, nameof(Role.Worker), StringComparison.OrdinalIgnoreCase) && u.Unit == unit);
 
@@ -31,7 +29,7 @@ public sealed class Roster(IOptions<IdentityOptions> identity, Catalog catalog, 
             candidates.Add(new V1.WorkerCandidate
             {
                 UserId = worker.Id, Name = worker.Name, OpenTasks = await store.OpenTasksAsync(worker.Id),
-                DistanceM = from is { } a && incident.Location is { } b ? Math.Round(Distance(a, b)) : -1,
+                DistanceM = from is { } a && incident.Location is { } b ? Math.Round(a.MetresTo(b)) : -1,
             });
         }
         var recommendation = new V1.DispatchRecommendation { LeadUnit = route.Lead };
@@ -41,15 +39,5 @@ public sealed class Roster(IOptions<IdentityOptions> identity, Catalog catalog, 
             .ThenBy(c => c.DistanceM < 0 ? double.MaxValue : c.DistanceM)
             .ThenBy(c => c.UserId, StringComparer.Ordinal));
         return recommendation;
-    }
-
-    /// <summary>Great-circle distance (haversine), in metres.</summary>
-    public static double Distance(GeoPoint a, GeoPoint b)
-    {
-        static double Rad(double degrees) => degrees * Math.PI / 180;
-        var dLat = Rad(b.Lat - a.Lat);
-        var dLon = Rad(b.Lon - a.Lon);
-        var h = Math.Pow(Math.Sin(dLat / 2), 2) + Math.Cos(Rad(a.Lat)) * Math.Cos(Rad(b.Lat)) * Math.Pow(Math.Sin(dLon / 2), 2);
-        return 2 * EarthRadiusMetres * Math.Asin(Math.Min(1, Math.Sqrt(h)));
     }
 }

@@ -21,6 +21,7 @@ public static partial class Masking
         Reporter = Mask(incident.Reporter),
         Description = Text(incident.Description),
         Location = Coarse(incident.Location),
+        Evaluation = incident.Evaluation is { Comment: { } comment } evaluation ? evaluation with { Comment = Text(comment) } : incident.Evaluation,
     };
 
     /// <summary>Masks what an event of the timeline says about people and places.</summary>
@@ -32,6 +33,7 @@ public static partial class Masking
             ResultSubmitted s => s with { Note = s.Note is null ? null : Text(s.Note), Location = Coarse(s.Location) },
             ArrivedOnSite a => a with { Location = Coarse(a.Location) },
             NoteAdded n => n with { Text = Text(n.Text) },
+            IncidentClosed c when c.Evaluation.Comment is { } comment => c with { Evaluation = c.Evaluation with { Comment = Text(comment) } },
             _ => e,
         };
         return masked with { Reason = e.Reason is null ? null : Text(e.Reason) };

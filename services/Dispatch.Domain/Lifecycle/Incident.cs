@@ -43,6 +43,9 @@ public sealed record Incident
 
     public Assignment? Lead => Assignments.FirstOrDefault(a => a.IsLead);
 
+    /// <summary>Still to be dealt with: not closed, dismissed or merged.</summary>
+    public bool IsOpen => State is not (IncidentState.Closed or IncidentState.Dismissed or IncidentState.Merged);
+
     public Assignment? AssignmentOf(string unit) => Assignments.FirstOrDefault(a => a.Unit == unit);
 
     public StageClock? Clock(Stage stage) => Clocks.FirstOrDefault(c => c.Stage == stage);

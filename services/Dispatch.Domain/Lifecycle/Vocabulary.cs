@@ -64,7 +64,18 @@ public sealed record Actor(string UserId, Role Role, string? Unit = null)
 /// <summary>A WGS-84 position.</summary>
 public readonly record struct GeoPoint(double Lat, double Lon)
 {
+    private const double EarthRadiusMetres = 6_371_000;
+
     public bool IsValid => Lat is >= -90 and <= 90 && Lon is >= -180 and <= 180 && !double.IsNaN(Lat) && !double.IsNaN(Lon);
+
+    /// <summary>Great-circle distance (haversine), in metres.</summary>
+    public double MetresTo(GeoPoint other)
+    {
+        static double Rad(double degrees) => degrees * Math.PI / 180;
+        var h = Math.Pow(Math.Sin(Rad(other.Lat - Lat) / 2), 2)
+            + Math.Cos(Rad(Lat)) * Math.Cos(Rad(other.Lat)) * Math.Pow(Math.Sin(Rad(other.Lon - Lon) / 2), 2);
+        return 2 * EarthRadiusMetres * Math.Asin(Math.Min(1, Math.Sqrt(h)));
+    }
 }
 
 /// <summary>The person who reported by hotline, patrol or app; personal data, masked for roles that do not need it.</summary>

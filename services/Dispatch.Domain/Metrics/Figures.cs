@@ -68,6 +68,12 @@ public sealed record Figures
     /// was closed at most 30 days before they were reported.
     /// </summary>
     public int Recurrences { get; init; }
+    /// <summary>Incidents reported by devices (IoT sensors and AI cameras).</summary>
+    public int DeviceReported { get; init; }
+    /// <summary>误报: device-reported incidents dismissed as false alarms.</summary>
+    public int FalseAlarms { get; init; }
+    /// <summary>Device false-alarm rate: FalseAlarms / DeviceReported.</summary>
+    public double? FalseAlarmRate { get; init; }
     /// <summary>逾期: incidents a deadline of which escalated to overdue or worse.</summary>
     public int Overdue { get; init; }
     /// <summary>挂牌督办: incidents a deadline of which reached 200 %.</summary>

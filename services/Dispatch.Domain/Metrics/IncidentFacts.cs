@@ -34,6 +34,8 @@ public sealed record IncidentFacts
     public DateTimeOffset? FiledAt { get; init; }
     /// <summary>When it was dismissed (不予立案); null if it was not, or was reopened since.</summary>
     public DateTimeOffset? DismissedAt { get; init; }
+    /// <summary>The dismissal (while it stands) was on the ground of a false alarm (误报).</summary>
+    public bool FalseAlarm { get; init; }
     /// <summary>When it was first dispatched (派遣).</summary>
     public DateTimeOffset? FirstDispatchedAt { get; init; }
     /// <summary>When the lead unit first accepted it (签收).</summary>

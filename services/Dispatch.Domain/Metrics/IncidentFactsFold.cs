@@ -41,7 +41,7 @@ public static class IncidentFactsFold
         f = e switch
         {
             IncidentFiled => Complete(f with { FiledAt = f.FiledAt ?? e.At }, Stage.Filing, before, e.At, calendar),
-            IncidentDismissed => f with { DismissedAt = e.At },
+            IncidentDismissed d => f with { DismissedAt = e.At, FalseAlarm = d.Ground == DismissalGround.FalseAlarm },
             IncidentDispatched d => Complete(
                 f with { FirstDispatchedAt = f.FirstDispatchedAt ?? e.At, DispatchedTo = f.DispatchedTo.Add(d.LeadUnit) },
                 Stage.Dispatching, before, e.At, calendar),
@@ -55,7 +55,7 @@ public static class IncidentFactsFold
             IncidentClosed => Complete(Closed(f, e.At), Stage.Reviewing, before, e.At, calendar),
             IncidentResolved => Closed(f, e.At),
             IncidentReopened => before.State == IncidentState.Dismissed
-                ? f with { DismissedAt = null, Reopens = f.Reopens + 1 }
+                ? f with { DismissedAt = null, FalseAlarm = false, Reopens = f.Reopens + 1 }
                 : f with { ClosedAt = null, Reopens = f.Reopens + 1 },
             DeadlineExtended => f with { Extensions = f.Extensions + 1 },
             IncidentDeferred => f with { Deferrals = f.Deferrals + 1 },

@@ -197,6 +197,8 @@ public static class Scorecard
         var reviewed = Count(x => x.FirstReviewAt is not null);
         var reworked = Count(x => x.FirstReviewAt is not null && x.Reworks > 0);
         var extended = Count(x => x.FiledAt is not null && x.Extensions > 0);
+        var deviceReported = Count(x => x.Channel is Channel.IotSensor or Channel.AiCamera);
+        var falseAlarms = Count(x => x.Channel is Channel.IotSensor or Channel.AiCamera && x.FalseAlarm);
         var figures = new Figures
         {
             Reported = f.Count,
@@ -226,6 +228,9 @@ public static class Scorecard
             ExtensionRate = Rate(extended, filed),
             Deferred = Count(x => x.Deferrals > 0),
             Recurrences = members.Count(m => m.Recurrent),
+            DeviceReported = deviceReported,
+            FalseAlarms = falseAlarms,
+            FalseAlarmRate = Rate(falseAlarms, deviceReported),
             Overdue = Count(x => x.Escalation >= EscalationLevel.Overdue),
             ListedForSupervision = Count(x => x.Escalation >= EscalationLevel.ListedForSupervision),
             SecondsToDispatchP50 = Percentile(x => x.FirstDispatchedAt, 0.5),
