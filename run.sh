@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Runs Dispatch on this machine in one process: the silo, the ingest front door (gRPC on port 5081) and a
-# simulated city feeding it, on a redis-server the process starts itself (AOF, data in .data/redis) when one
-# is installed or can be installed, else on in-memory providers. Extra arguments go to the host, e.g.
+# Runs Dispatch on this machine in one process: the silo, the ingest front door (gRPC on port 5081), the API
+# with the pages (http://127.0.0.1:5080/) and a simulated city feeding it, on a redis-server the process starts
+# itself (AOF, data in .data/redis) when one is installed or can be installed, else on in-memory providers.
+# Extra arguments go to the host, e.g.
 #   ./run.sh --Redis:ConnectionString=redis.example:6379 --Simulator:Enabled=false
 set -euo pipefail
 cd "$(dirname "$0")"
+scripts/prerequisites.sh npm || exit 1
 scripts/prerequisites.sh redis-server || echo "Going on without redis-server: state will live in memory only." >&2
 exec dotnet run --project services/Dispatch.Local -c Release -- "$@"

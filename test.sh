@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Runs every test of Dispatch (unit tests, and grain tests against real redis-server processes that the
-# fixtures start on free loopback ports), then prints one line: "N passed, N failed".
+# Runs every test of Dispatch (unit tests; grain, ingest and API tests against real redis-server processes that
+# the fixtures start on free loopback ports; browser tests in headless Chromium against the running system),
+# then prints one line: "N passed, N failed". Screenshots of the pages land in .artifacts/screenshots.
 set -uo pipefail
 cd "$(dirname "$0")"
-scripts/prerequisites.sh redis-server || exit 1
+scripts/prerequisites.sh redis-server chromium fonts npm || exit 1
 mkdir -p .data
 log=.data/test.log
 

@@ -6,6 +6,7 @@ using Dispatch.Api.Services;
 using Dispatch.Domain;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.FileProviders;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Dispatch.Api;
@@ -105,6 +106,9 @@ public static class ApiHosting
 
     public static WebApplication MapDispatchApi(this WebApplication app)
     {
+        var pages = new PhysicalFileProvider(WebRoot(app.Configuration));
+        app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = pages });
+        app.UseStaticFiles(new StaticFileOptions { FileProvider = pages });
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapGrpcService<IdentityService>();
@@ -113,7 +117,28 @@ public static class ApiHosting
         app.MapGrpcService<AuditService>().RequireAuthorization();
         app.MapEvidenceDownload();
         app.MapOpen311();
+        app.MapGet("/data/streets.geojson", () => Results.File(Path.Combine(CatalogFolder(app.Configuration), "streets.geojson"), "application/geo+json"));
         return app;
+    }
+
+    private static string CatalogFolder(IConfiguration configuration) =>
+        configuration["Catalog:Path"] is { Length: > 0 } path ? path : CatalogLoader.DefaultDirectory();
+
+    /// <summary>
+    /// The pages: <c>Api:WebRoot</c>, else a <c>wwwroot</c> next to the program (a container), else this project's
+    /// own <c>services/Dispatch.Api/wwwroot</c> found above it (a build from the repository).
+    /// </summary>
+    public static string WebRoot(IConfiguration configuration)
+    {
+        if (configuration["Api:WebRoot"] is { Length: > 0 } configured) return configured;
+        var beside = Path.Combine(AppContext.BaseDirectory, "wwwroot");
+        if (File.Exists(Path.Combine(beside, "index.html"))) return beside;
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "services", "Dispatch.Api", "wwwroot");
+            if (File.Exists(Path.Combine(candidate, "index.html"))) return candidate;
+        }
+        throw new DirectoryNotFoundException($"no wwwroot with the pages next to {AppContext.BaseDirectory} or above it; set Api:WebRoot");
     }
 
     /// <summary>GET /api/v1/evidence/{id}: the photo, for those who may see its incident; logged like any read.</summary>

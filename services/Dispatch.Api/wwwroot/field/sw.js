@@ -1,0 +1,27 @@
+// The field page works offline: its shell comes from this cache when the network is gone, so a reload on a
+// street without signal still shows the tasks and the actions waiting to be sent. API calls always go to the network.
+const CACHE = 'dispatch-field-v1';
+const SHELL = ['/field/', '/js/common.js', '/js/field.js', '/css/app.css'];
+
+self.addEventListener('install', (event) => {
+  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil(caches.keys()
+    .then((keys) => Promise.all(keys.filter((k) => k !== CACHE).map((k) => caches.delete(k))))
+    .then(() => self.clients.claim()));
+});
+
+self.addEventListener('fetch', (event) => {
+  const url = new URL(event.request.url);
+  if (event.request.method !== 'GET' || url.pathname.startsWith('/api/')) return;
+  const key = url.pathname === '/field/index.html' ? '/field/' : url.pathname;
+  // Network first, so a new version shows when online; the cache when offline.
+  event.respondWith(fetch(event.request)
+    .then((response) => {
+      if (response.ok && SHELL.includes(key)) caches.open(CACHE).then((cache) => cache.put(key, response.clone()));
+      return response;
+    })
+    .catch(() => caches.match(key)));
+});

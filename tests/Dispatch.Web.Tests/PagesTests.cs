@@ -1,0 +1,151 @@
+using System.Text;
+using Microsoft.Playwright;
+
+namespace Dispatch.Web.Tests;
+
+/// <summary>
+/// The three pages in real headless Chromium against the running system: a simulated alert reaches the
+/// dispatcher's console live and is dispatched; the worker on a phone handles it across an offline spell and a
+/// reload; the reviewer closes it; the auditor sees the figures move and downloads them.
+/// </summary>
+public class PagesTests(RunningSystem system) : IClassFixture<RunningSystem>
+{
+    private static readonly TimeSpan Live = TimeSpan.FromSeconds(120);
+
+    [Fact]
+    public async Task An_alert_goes_from_the_console_to_the_phone_to_review_and_into_the_figures()
+    {
+        // The auditor's figures before.
+        var audit = await system.PageAsync();
+        await system.SignInAsync(audit, "/audit/", "auditor");
+        var closedBefore = int.Parse(await audit.InnerTextAsync("[data-figure=closed] b"));
+
+        // The dispatcher watches the shop scenario; a simulated alert appears without a reload.
+        var console = await system.PageAsync();
+        await system.SignInAsync(console, "/console/", "dispatcher");
+        Assert.Equal("dispatcher", await console.GetAttributeAsync("#watermark", "data-user"));
+        Assert.True(await console.EvaluateAsync<bool>("document.fonts.check('14px \"WenQuanYi Micro Hei\"')"), "the Chinese font is not installed");
+        await console.SelectOptionAsync("#f-scenario", "shop");
+        await console.WaitForSelectorAsync("#total:not(:text('加载中…'))");
+        var before = (await console.Locator("#queue .row").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.number)")).ToHashSet();
+        var number = await WaitForNewRowAsync(console, before);
+
+        await console.ClickAsync($"#queue .row[data-number='{number}']");
+        await console.WaitForSelectorAsync($"#d-number:text('{number}')");
+        if (await console.IsVisibleAsync("[data-action=file]"))
+        {
+            await console.ClickAsync("[data-action=file]");
+            await console.WaitForSelectorAsync("#d-state:text('立案')");
+        }
+        await console.ClickAsync("[data-action=dispatch]");
+        Assert.False(string.IsNullOrEmpty(await console.InputValueAsync("#dispatch-unit")), "the recommended unit is preselected");
+        var worker = await console.InputValueAsync("#dispatch-worker");
+        Assert.False(string.IsNullOrEmpty(worker), "a worker is recommended and preselected");
+        // The lead unit alone, so that its result goes to review without waiting for co-units.
+        await console.FillAsync("#dialog [name=coUnits]", "");
+        await console.ClickAsync("#dialog-ok");
+        await console.WaitForSelectorAsync("#d-state:text('派遣')");
+        await system.ScreenshotAsync(console, "console");
+
+        // The worker's phone: accept online, then arrive and submit with a photo offline, reload, come back.
+        var phone = await system.PageAsync(phone: true);
+        await system.SignInAsync(phone, "/field/", worker);
+        await phone.EvaluateAsync("navigator.serviceWorker.ready.then(() => true)");
+        await phone.ClickAsync($".task[data-number='{number}']");
+        await phone.ClickAsync("[data-kind=accept]");
+        await phone.WaitForSelectorAsync("#waiting", new PageWaitForSelectorOptions { State = WaitForSelectorState.Detached });
+        await phone.ClickAsync($".task[data-number='{number}']");
+        await phone.WaitForSelectorAsync("[data-kind=arrive]");
+
+        await phone.Context.SetOfflineAsync(true);
+        await phone.ClickAsync("[data-kind=arrive]");
+        await phone.SetInputFilesAsync("input[name=photo]", new FilePayload { Name = "bin.jpg", MimeType = "image/jpeg", Buffer = await PhotoAsync(phone) });
+        await phone.FillAsync("textarea[name=note]", "已清理，垃圾桶已复位");
+        await phone.ClickAsync("#submit");
+        Assert.Equal("2", await phone.InnerTextAsync("#waiting-count"));
+        await phone.ReloadAsync();
+        Assert.Equal("2", await phone.InnerTextAsync("#waiting-count"));
+        Assert.Equal("offline", await phone.GetAttributeAsync("#conn", "data-state"));
+        await system.ScreenshotAsync(phone, "field-offline");
+        await phone.Context.SetOfflineAsync(false);
+        await phone.WaitForSelectorAsync("#waiting", new PageWaitForSelectorOptions { State = WaitForSelectorState.Detached, Timeout = 60_000 });
+        await system.ScreenshotAsync(phone, "field");
+
+        var handled = await system.IncidentAsync(number);
+        var kinds = handled.GetProperty("timeline").EnumerateArray().Select(e => e.GetProperty("kind").GetString()).ToList();
+        Assert.Single(kinds, k => k == "resultSubmitted");
+        Assert.Single(kinds, k => k == "arrived");
+        Assert.Equal("UnderReview", handled.GetProperty("summary").GetProperty("state").GetString());
+        Assert.Single(handled.GetProperty("evidence").EnumerateArray());
+
+        // The reviewer closes it from the console.
+        var review = await system.PageAsync();
+        await system.SignInAsync(review, "/console/", "reviewer");
+        await review.FillAsync("#q", number);
+        await review.ClickAsync($"#queue .row[data-number='{number}']");
+        await review.ClickAsync("[data-action=approve]");
+        await review.ClickAsync("#dialog-ok");
+        await review.WaitForSelectorAsync("#d-state:text('结案')");
+        await review.WaitForSelectorAsync(".evidence img[src^='blob:']");
+        await system.ScreenshotAsync(review, "console-review");
+
+        // The auditor's figures move; the CSV downloads.
+        for (var i = 0; i < 60 && int.Parse(await audit.InnerTextAsync("[data-figure=closed] b")) <= closedBefore; i++)
+        {
+            await audit.ClickAsync("#refresh");
+            await audit.WaitForSelectorAsync("#refresh:not([disabled])");
+            await Task.Delay(500);
+        }
+        Assert.True(int.Parse(await audit.InnerTextAsync("[data-figure=closed] b")) > closedBefore, "the closed figure did not move");
+        var download = await audit.RunAndWaitForDownloadAsync(() => audit.ClickAsync("#export"));
+        var csv = await File.ReadAllBytesAsync(await download.PathAsync());
+        Assert.Equal(Encoding.UTF8.GetPreamble(), csv[..3]);
+        Assert.StartsWith("group,key,name,Reported", Encoding.UTF8.GetString(csv[3..]));
+        Assert.True(await audit.Locator("#ranking .grade").CountAsync() > 0, "the ranking shows graded units");
+        await system.ScreenshotAsync(audit, "audit");
+    }
+
+    [Fact]
+    public async Task The_pages_speak_english_on_request_and_show_a_lost_connection()
+    {
+        var console = await system.PageAsync();
+        await system.SignInAsync(console, "/console/", "dispatcher");
+        Assert.Equal("调度台", await console.InnerTextAsync("header h1 span:nth-child(2)"));
+        await console.ClickAsync("#lang");
+        Assert.Equal("Dispatch console", await console.InnerTextAsync("header h1 span:nth-child(2)"));
+        await console.ClickAsync("#lang");
+
+        await console.WaitForSelectorAsync("#conn[data-state=ok]");
+        await console.Context.SetOfflineAsync(true);
+        await console.WaitForSelectorAsync("#conn[data-state=lost]");
+        await console.Context.SetOfflineAsync(false);
+        await console.WaitForSelectorAsync("#conn[data-state=ok]", new PageWaitForSelectorOptions { Timeout = 60_000 });
+
+        var bad = await console.EvaluateAsync<string>("import('/js/common.js').then(m => m.call('GET', '/api/v1/incidents/PT-20991231-000001').then(() => '', e => e.advice))");
+        Assert.Equal("案件不存在或不在您的范围内。", bad);
+    }
+
+    /// <summary>A real JPEG, drawn by the browser itself.</summary>
+    private static async Task<byte[]> PhotoAsync(IPage page)
+    {
+        var data = await page.EvaluateAsync<string>("""
+            (() => { const c = document.createElement('canvas'); c.width = 64; c.height = 48; const g = c.getContext('2d');
+              g.fillStyle = '#2a7'; g.fillRect(0, 0, 64, 48); g.fillStyle = '#fff'; g.fillRect(20, 10, 24, 28);
+              return c.toDataURL('image/jpeg', 0.9).split(',')[1]; })()
+            """);
+        return Convert.FromBase64String(data);
+    }
+
+    /// <summary>Waits for a row that was not in the queue when it loaded and can still be filed or dispatched.</summary>
+    private static async Task<string> WaitForNewRowAsync(IPage console, HashSet<string> before)
+    {
+        var until = DateTime.UtcNow + Live;
+        while (DateTime.UtcNow < until)
+        {
+            var rows = await console.Locator("#queue .row").EvaluateAllAsync<string[][]>("rows => rows.map(r => [r.dataset.number, r.dataset.state])");
+            if (rows.FirstOrDefault(r => !before.Contains(r[0]) && r[1] is "Reported" or "Filed") is { } row) return row[0];
+            await Task.Delay(250);
+        }
+        throw new TimeoutException($"no new shop incident reached the console within {Live}");
+    }
+}

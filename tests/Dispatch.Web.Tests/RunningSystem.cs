@@ -1,0 +1,97 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Dispatch.ServiceDefaults;
+using Microsoft.Playwright;
+
+namespace Dispatch.Web.Tests;
+
+/// <summary>
+/// The system as ./run.sh starts it (the embedded default: its own redis-server, silo, ingest, API and the
+/// simulated city), on free ports and a data folder of its own, and a headless Chromium to look at it.
+/// </summary>
+public sealed class RunningSystem : IAsyncLifetime
+{
+    public const string Password = "dispatch";
+    private ServiceProcess? _system;
+    private IPlaywright? _playwright;
+    private readonly string _data = Directory.CreateTempSubdirectory("dispatch-web-").FullName;
+
+    public string BaseUrl { get; private set; } = "";
+    public IBrowser Browser { get; private set; } = null!;
+    public HttpClient Http { get; private set; } = null!;
+
+    /// <summary>Screenshots land here: <c>.artifacts/screenshots</c> at the root of the repository.</summary>
+    public string Screenshots { get; } = Path.Combine(DispatchStore.RepositoryRoot(AppContext.BaseDirectory), ".artifacts", "screenshots");
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(Screenshots);
+        var (http, ingest) = (RedisServer.FreePort(), RedisServer.FreePort());
+        _system = ServiceProcess.Start("Dispatch.Local", _data,
+            $"--Redis:EmbeddedPort={RedisServer.FreePort()}", $"--Redis:DataDirectory={Path.Combine(_data, "redis")}",
+            $"--Orleans:SiloPort={RedisServer.FreePort()}", $"--Orleans:GatewayPort={RedisServer.FreePort()}",
+            $"--Ingest:Port={ingest}", $"--Simulator:Target=http://127.0.0.1:{ingest}", "--Simulator:Rate=6",
+            $"--Api:GrpcPort={RedisServer.FreePort()}", $"--Api:HttpPort={http}");
+        await _system.WaitForLineAsync("API: gRPC (HTTP/2)", TimeSpan.FromSeconds(120));
+        BaseUrl = $"http://127.0.0.1:{http}";
+        Http = new HttpClient { BaseAddress = new Uri(BaseUrl) };
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = "/usr/bin/chromium",
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        });
+    }
+
+    /// <summary>A browser window of its own: a desktop console, or a phone.</summary>
+    public async Task<IPage> PageAsync(bool phone = false)
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = BaseUrl,
+            Locale = "zh-CN",
+            TimezoneId = "Asia/Shanghai",
+            ViewportSize = phone ? new ViewportSize { Width = 390, Height = 844 } : new ViewportSize { Width = 1600, Height = 1000 },
+            IsMobile = phone,
+            HasTouch = phone,
+            AcceptDownloads = true,
+        });
+        context.SetDefaultTimeout(30_000);
+        return await context.NewPageAsync();
+    }
+
+    public async Task SignInAsync(IPage page, string path, string user)
+    {
+        await page.GotoAsync(path);
+        await page.FillAsync("#signin [name=user]", user);
+        await page.FillAsync("#signin [name=password]", Password);
+        await page.ClickAsync("#signin button");
+        await page.WaitForSelectorAsync("#app:not([hidden])");
+    }
+
+    public async Task ScreenshotAsync(IPage page, string name) =>
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, name + ".png"), FullPage = true });
+
+    /// <summary>An incident as the API shows it to a dispatcher (to check what the pages did).</summary>
+    public async Task<JsonElement> IncidentAsync(string number)
+    {
+        var signIn = await Http.PostAsJsonAsync("/api/v1/sign-in", new { userId = "dispatcher", password = Password });
+        var token = (await signIn.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString();
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/incidents/{number}") { Headers = { { "authorization", $"Bearer {token}" } } };
+        return await (await Http.SendAsync(request)).Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null) await Browser.DisposeAsync();
+        _playwright?.Dispose();
+        Http?.Dispose();
+        if (_system is not null)
+        {
+            await _system.TerminateAsync(TimeSpan.FromSeconds(30));
+            await _system.DisposeAsync();
+        }
+        Directory.Delete(_data, recursive: true);
+    }
+}
