@@ -62,10 +62,10 @@ public class PagesTests(RunningSystem system) : IClassFixture<RunningSystem>
         await phone.SetInputFilesAsync("input[name=photo]", new FilePayload { Name = "bin.jpg", MimeType = "image/jpeg", Buffer = await PhotoAsync(phone) });
         await phone.FillAsync("textarea[name=note]", "已清理，垃圾桶已复位");
         await phone.ClickAsync("#submit");
-        Assert.Equal("2", await phone.InnerTextAsync("#waiting-count"));
+        await phone.WaitForSelectorAsync("#waiting-count:text-is('2')");
         await phone.ReloadAsync();
-        Assert.Equal("2", await phone.InnerTextAsync("#waiting-count"));
-        Assert.Equal("offline", await phone.GetAttributeAsync("#conn", "data-state"));
+        await phone.WaitForSelectorAsync("#waiting-count:text-is('2')");
+        await phone.WaitForSelectorAsync("#conn[data-state=offline]");
         await system.ScreenshotAsync(phone, "field-offline");
         await phone.Context.SetOfflineAsync(false);
         await phone.WaitForSelectorAsync("#waiting", new PageWaitForSelectorOptions { State = WaitForSelectorState.Detached, Timeout = 60_000 });
