@@ -87,6 +87,7 @@ public sealed class IncidentGrain(
             DeactivateOnIdle();
             throw;
         }
+        GrainMetrics.Applied(before.Incident, outcome.Incident, outcome.Events);
         if (command is ReportIncident && outcome.Incident is { } reported && lifecycle.Catalog.FindType(reported.Type) is { } type)
             logger.LogInformation("Incident {Incident} {State}: {TypeZh} / {TypeEn} in {Street}, from {Channel}",
                 Number, reported.State, type.Zh, type.En, lifecycle.Catalog.FindStreet(reported.Street)?.Zh, reported.Channel);

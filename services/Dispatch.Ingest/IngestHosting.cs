@@ -15,7 +15,10 @@ public static class IngestHosting
         builder.Services.Configure<IngestOptions>(section);
         var options = section.Get<IngestOptions>() ?? new IngestOptions();
         builder.WebHost.ConfigureKestrel(kestrel =>
-            kestrel.ListenAnyIP(options.Port, listen => listen.Protocols = HttpProtocols.Http2));
+        {
+            kestrel.ListenAnyIP(options.Port, listen => listen.Protocols = HttpProtocols.Http2);
+            if (options.HttpPort > 0) kestrel.ListenAnyIP(options.HttpPort, listen => listen.Protocols = HttpProtocols.Http1);
+        });
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<INonces>(sp => sp.GetService<IConnectionMultiplexer>() is { } redis
             ? new RedisNonces(redis, sp.GetRequiredService<RedisKeys>())

@@ -6,6 +6,9 @@ public sealed class IngestOptions
     /// <summary>The port gateways call, HTTP/2 (gRPC) only.</summary>
     public int Port { get; set; } = 5081;
 
+    /// <summary>An HTTP/1.1 port for health and metrics (probes and scrapers speak HTTP/1.1); 0 for none.</summary>
+    public int HttpPort { get; set; }
+
     /// <summary>The largest alert taken in; a larger one is rejected by name, and the stream goes on.</summary>
     public int MaxAlertBytes { get; set; } = 64 * 1024;
 

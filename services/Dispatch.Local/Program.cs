@@ -15,9 +15,12 @@ builder.AddDispatchIngest();
 var withApi = store.Redis is not null;
 if (withApi) builder.AddDispatchApi();
 builder.AddCitySimulation();
+builder.AddDispatchTelemetry("dispatch-local").AddDispatchHealth();
 var app = builder.Build();
 app.MapDispatchIngest();
 if (withApi) app.MapDispatchApi();
+app.MapDispatchHealth();
+app.MapDispatchTelemetry();
 app.Lifetime.ApplicationStarted.Register(() =>
 {
     app.Logger.LogInformation("Ingest (gRPC, HTTP/2) on port {Port}; device registry admin token: {Token}",

@@ -31,6 +31,7 @@ public static class ClientHosting
         builder.UseOrleansClient(client =>
         {
             client.Services.AddDispatchSerialization();
+            client.AddActivityPropagation();
             client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (clusterId, serviceId));
             if (redis is not null)
                 client.UseRedisClustering(o => (o.ConfigurationOptions, o.CreateMultiplexer) =

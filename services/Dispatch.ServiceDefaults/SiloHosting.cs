@@ -63,6 +63,7 @@ public static class SiloHosting
         builder.UseOrleans(silo =>
         {
             silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (clusterId, serviceId));
+            silo.AddActivityPropagation();
             silo.Configure<ReminderOptions>(o => (o.MinimumReminderPeriod, o.RefreshReminderListPeriod) = (
                 cluster.GetValue("MinimumReminderPeriod", o.MinimumReminderPeriod),
                 cluster.GetValue("RefreshReminderListPeriod", o.RefreshReminderListPeriod)));

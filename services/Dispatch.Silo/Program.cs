@@ -1,7 +1,11 @@
 using Dispatch.ServiceDefaults;
-using Microsoft.Extensions.Hosting;
 
-var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
+// A silo of the cluster, with health and metrics on an HTTP port of its own (Silo:HttpPort).
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 await builder.AddDispatchSiloAsync();
-using var host = builder.Build();
-await host.RunBoundedAsync();
+builder.AddDispatchTelemetry("dispatch-silo").AddDispatchHealth();
+builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenAnyIP(builder.Configuration.GetValue("Silo:HttpPort", 5083)));
+var app = builder.Build();
+app.MapDispatchHealth();
+app.MapDispatchTelemetry();
+await app.RunBoundedAsync();

@@ -32,7 +32,7 @@ public sealed class ServiceProcess : IAsyncDisposable
     public static ServiceProcess StartSilo(string workingDirectory, params string[] settings)
     {
         var gateway = RedisServer.FreePort();
-        var silo = Start("Dispatch.Silo", workingDirectory, [.. settings, $"--Orleans:SiloPort={RedisServer.FreePort()}", $"--Orleans:GatewayPort={gateway}"]);
+        var silo = Start("Dispatch.Silo", workingDirectory, [.. settings, $"--Orleans:SiloPort={RedisServer.FreePort()}", $"--Orleans:GatewayPort={gateway}", $"--Silo:HttpPort={RedisServer.FreePort()}"]);
         silo.GatewayPort = gateway;
         return silo;
     }

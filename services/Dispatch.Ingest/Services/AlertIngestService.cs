@@ -17,10 +17,11 @@ namespace Dispatch.Ingest.Services;
 public sealed class AlertIngestService(IGrainFactory grains, IOptions<IngestOptions> options, ILogger<AlertIngestService> logger)
     : AlertIngest.AlertIngestBase
 {
-    public override Task StreamAlerts(IAsyncStreamReader<Alert> requestStream, IServerStreamWriter<AlertAck> responseStream, ServerCallContext context)
+    public override async Task StreamAlerts(IAsyncStreamReader<Alert> requestStream, IServerStreamWriter<AlertAck> responseStream, ServerCallContext context)
     {
         var gateway = GatewayAuthInterceptor.GatewayOf(context);
-        return Pipeline(requestStream, responseStream, async alert => (await IngestAsync(alert, gateway)).ToProto(), context.CancellationToken);
+        using var open = IngestMetrics.StreamOpened("alerts");
+        await Pipeline(requestStream, responseStream, async alert => (await IngestAsync(alert, gateway)).ToProto(), context.CancellationToken);
     }
 
     public override async Task<AlertAck> ReportAlert(Alert request, ServerCallContext context)
@@ -31,10 +32,11 @@ public sealed class AlertIngestService(IGrainFactory grains, IOptions<IngestOpti
         return ack.ToProto();
     }
 
-    public override Task StreamHeartbeats(IAsyncStreamReader<Heartbeat> requestStream, IServerStreamWriter<HeartbeatAck> responseStream, ServerCallContext context)
+    public override async Task StreamHeartbeats(IAsyncStreamReader<Heartbeat> requestStream, IServerStreamWriter<HeartbeatAck> responseStream, ServerCallContext context)
     {
         var gateway = GatewayAuthInterceptor.GatewayOf(context);
-        return Pipeline(requestStream, responseStream, async beat =>
+        using var open = IngestMetrics.StreamOpened("heartbeats");
+        await Pipeline(requestStream, responseStream, async beat =>
         {
             if (string.IsNullOrEmpty(beat.DeviceId))
                 return new HeartbeatAck { Accepted = false, Reason = "device_id: is required" };
@@ -47,6 +49,14 @@ public sealed class AlertIngestService(IGrainFactory grains, IOptions<IngestOpti
     }
 
     private async Task<Domain.AlertAck> IngestAsync(Alert alert, string gateway)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var ack = await DecideAsync(alert, gateway);
+        IngestMetrics.Acked(ack, started);
+        return ack;
+    }
+
+    private async Task<Domain.AlertAck> DecideAsync(Alert alert, string gateway)
     {
         if (alert.CalculateSize() is var size && size > options.Value.MaxAlertBytes)
             return Rejected(alert, Largest(alert), $"the alert is {size} bytes, more than {options.Value.MaxAlertBytes}; the largest part is this field");

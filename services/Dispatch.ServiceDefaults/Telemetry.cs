@@ -1,0 +1,55 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Logs;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+using StackExchange.Redis;
+
+namespace Dispatch.ServiceDefaults;
+
+/// <summary>
+/// OpenTelemetry for every Dispatch service, in one place: traces through gRPC, HTTP, grain calls (Orleans'
+/// activity sources, propagated by <c>AddActivityPropagation</c>) and Redis; the Orleans meter and Dispatch's
+/// own; logs that carry the trace id. OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set, otherwise a
+/// Prometheus scraping endpoint at <c>/metrics</c>.
+/// </summary>
+public static class Telemetry
+{
+    /// <summary>Dispatch's own activity sources and meters, and Orleans'.</summary>
+    public static readonly string[] Sources = ["Dispatch.Ingest", "Dispatch.Grains", "Dispatch.Api", "Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application"];
+    public static readonly string[] Meters = ["Dispatch.Ingest", "Dispatch.Grains", "Dispatch.Api", "Microsoft.Orleans"];
+
+    public static bool UsesOtlp => !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"));
+
+    public static IHostApplicationBuilder AddDispatchTelemetry(this IHostApplicationBuilder builder, string service)
+    {
+        builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
+        builder.Logging.AddOpenTelemetry(o => (o.IncludeScopes, o.IncludeFormattedMessage) = (true, true));
+        var withRedis = builder.Services.Any(s => s.ServiceType == typeof(IConnectionMultiplexer));
+        var telemetry = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(service, serviceInstanceId: Environment.MachineName))
+            .WithTracing(tracing =>
+            {
+                tracing.AddSource(Sources).AddAspNetCoreInstrumentation().AddGrpcClientInstrumentation().AddHttpClientInstrumentation();
+                if (withRedis) tracing.AddRedisInstrumentation();
+            })
+            .WithMetrics(metrics =>
+            {
+                metrics.AddMeter(Meters).AddAspNetCoreInstrumentation().AddHttpClientInstrumentation().AddRuntimeInstrumentation();
+                if (!UsesOtlp) metrics.AddPrometheusExporter();
+            });
+        if (UsesOtlp) telemetry.UseOtlpExporter();
+        return builder;
+    }
+
+    /// <summary>The Prometheus scraping endpoint, when no OTLP collector is configured.</summary>
+    public static WebApplication MapDispatchTelemetry(this WebApplication app)
+    {
+        if (!UsesOtlp) app.MapPrometheusScrapingEndpoint("/metrics");
+        return app;
+    }
+}
