@@ -27,8 +27,11 @@ public static class ApiHosting
         var configuration = builder.Configuration;
         var options = configuration.GetSection("Api").Get<ApiOptions>() ?? new ApiOptions();
         services.Configure<ApiOptions>(configuration.GetSection("Api"));
-        // Demo users with a published password must not be reachable from the network: then loopback only.
-        var loopbackOnly = configuration.GetValue("Identity:DemoUsers", false);
+        // Demo users with a published password must not be reachable from the network: then loopback only,
+        // unless Api:Listen says "any" (a demo in containers, where loopback is the container's own).
+        var loopbackOnly = configuration["Api:Listen"] is { Length: > 0 } listen
+            ? listen == "loopback"
+            : configuration.GetValue("Identity:DemoUsers", false);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             void Listen(int port, HttpProtocols protocols)

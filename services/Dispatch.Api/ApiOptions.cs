@@ -9,6 +9,9 @@ public sealed class ApiOptions
     /// <summary>HTTP/1.1 for browsers: the same services as JSON (gRPC JSON transcoding), Open311, evidence downloads.</summary>
     public int HttpPort { get; set; } = 5080;
 
+    /// <summary>"loopback" or "any"; by default loopback while the demo users are on, else any.</summary>
+    public string Listen { get; set; } = "";
+
     /// <summary>The largest photo accepted as evidence.</summary>
     public int MaxEvidenceBytes { get; set; } = 5 * 1024 * 1024;
 

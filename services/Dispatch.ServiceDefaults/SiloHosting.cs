@@ -64,6 +64,8 @@ public static class SiloHosting
         {
             silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (clusterId, serviceId));
             silo.AddActivityPropagation();
+            // On Kubernetes, Orleans watches the pods: a silo whose pod is gone is declared dead at once.
+            if (cluster.GetValue("Kubernetes", false)) silo.UseKubernetesHosting();
             silo.Configure<ReminderOptions>(o => (o.MinimumReminderPeriod, o.RefreshReminderListPeriod) = (
                 cluster.GetValue("MinimumReminderPeriod", o.MinimumReminderPeriod),
                 cluster.GetValue("RefreshReminderListPeriod", o.RefreshReminderListPeriod)));
