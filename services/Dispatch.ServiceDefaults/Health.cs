@@ -11,7 +11,8 @@ namespace Dispatch.ServiceDefaults;
 /// <summary>
 /// Health for every Dispatch service: <c>/health/live</c> (the process answers), <c>/health/ready</c> (Redis
 /// answers and the cluster has an active silo; for a silo, this one is active), <c>/health/startup</c> (the host
-/// has started), and the same readiness as the gRPC health service (<c>grpc.health.v1</c>) on gRPC hosts.
+/// has started), and the same readiness as the gRPC health service (<c>grpc.health.v1</c>); gRPC reflection in
+/// development.
 /// </summary>
 public static class Health
 {
@@ -24,7 +25,9 @@ public static class Health
             .AddCheck<RedisHealth>("redis", tags: [Ready])
             .AddCheck<ClusterHealth>("cluster", tags: [Ready])
             .AddCheck<StartedHealth>("started", tags: [Started]);
+        builder.Services.AddGrpc();
         builder.Services.AddGrpcHealthChecks(o => o.Services.Map("", check => check.Tags.Contains(Ready)));
+        builder.Services.AddGrpcReflection();
         return builder;
     }
 
@@ -34,6 +37,7 @@ public static class Health
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(Ready) });
         app.MapHealthChecks("/health/startup", new HealthCheckOptions { Predicate = c => c.Tags.Contains(Started) });
         app.MapGrpcHealthChecksService();
+        if (app.Environment.IsDevelopment()) app.MapGrpcReflectionService();
         return app;
     }
 

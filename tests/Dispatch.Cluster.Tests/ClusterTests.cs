@@ -1,0 +1,168 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Dispatch.Protos;
+using Dispatch.Protos.V1;
+using Dispatch.ServiceDefaults;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Grpc.Net.Client;
+using StackExchange.Redis;
+
+namespace Dispatch.Cluster.Tests;
+
+/// <summary>
+/// A real cluster on this machine: two silo processes, ingest and api as processes of their own, one
+/// redis-server. One silo is killed with SIGKILL under load; the other takes over, and nothing acknowledged is
+/// lost, nothing is created twice, and every deadline fires once.
+/// </summary>
+[Collection(RedisCollection.Name)]
+public class ClusterTests(RedisFixture redis)
+{
+    private const string AdminToken = "cluster-admin";
+    private const string ShortType = "FIRE_PASSAGE_BLOCKED";
+
+    [Fact]
+    public async Task A_silo_killed_under_load_loses_nothing_acknowledged_creates_nothing_twice_and_misses_no_deadline()
+    {
+        using var catalog = new CatalogCopy();
+        // Deadlines of seconds, so that their thresholds (80 %, 100 %, 200 %) fall during the test.
+        catalog.Edit("scenarios/fire.json", json =>
+        {
+            foreach (var type in json["types"]!.AsArray())
+                if ((string?)type!["code"] == ShortType) type["deadlines"] = new System.Text.Json.Nodes.JsonObject { ["filing"] = "8s" };
+        });
+        var dir = Directory.CreateTempSubdirectory("dispatch-cluster-").FullName;
+        var serviceId = $"cl-{Guid.NewGuid():N}"[..12];
+        string[] shared =
+        [
+            $"--Redis:ConnectionString={redis.ConnectionString}", $"--Orleans:ServiceId={serviceId}", "--Orleans:ClusterId=cluster",
+            $"--Catalog:Path={catalog.Path}",
+        ];
+        string[] silo =
+        [
+            .. shared, "--Orleans:MinimumReminderPeriod=00:00:01", "--Orleans:RefreshReminderListPeriod=00:00:01", "--Deadlines:ReminderPeriod=00:00:01",
+            "--Orleans:Membership:ProbeTimeout=00:00:01", "--Orleans:Membership:NumMissedProbesLimit=2", "--Orleans:Membership:NumVotesForDeathDeclaration=1",
+        ];
+        await using var first = ServiceProcess.StartSilo(dir, silo);
+        await first.WaitForLineAsync("Dispatch silo up", TimeSpan.FromSeconds(60));
+        await using var second = ServiceProcess.StartSilo(dir, silo);
+        await second.WaitForLineAsync("Dispatch silo up", TimeSpan.FromSeconds(60));
+        var (ingestPort, apiPort) = (RedisServer.FreePort(), RedisServer.FreePort());
+        await using var ingest = ServiceProcess.Start("Dispatch.Ingest", dir, [.. shared, $"--Ingest:Port={ingestPort}", "--Ingest:HttpPort=0", $"--Ingest:AdminToken={AdminToken}"]);
+        await using var api = ServiceProcess.Start("Dispatch.Api", dir, [.. shared, $"--Api:GrpcPort={apiPort}", $"--Api:HttpPort={RedisServer.FreePort()}", "--Identity:DemoUsers=true"]);
+        await ingest.WaitForLineAsync("Now listening on", TimeSpan.FromSeconds(60));
+        await api.WaitForLineAsync("Now listening on", TimeSpan.FromSeconds(60));
+
+        using var ingestChannel = GrpcChannel.ForAddress($"http://127.0.0.1:{ingestPort}");
+        using var apiChannel = GrpcChannel.ForAddress($"http://127.0.0.1:{apiPort}");
+        var gateway = await GatewayAsync(ingestChannel, devices: 24);
+        var cases = new Cases.CasesClient(apiChannel);
+        var token = (await new Identity.IdentityClient(apiChannel).SignInAsync(new SignInRequest { UserId = "dispatcher", Password = "dispatch" })).Token;
+        var asDispatcher = new Metadata { { "authorization", $"Bearer {token}" } };
+
+        // Incidents with short deadlines, reported before the kill, so that some of their reminders live on the silo that dies.
+        var timed = new List<string>();
+        for (var i = 0; i < 8; i++)
+            timed.Add((await Retry(() => cases.ReportIncidentAsync(new ReportIncidentRequest
+            {
+                CommandId = $"timed-{i}", Type = ShortType, Channel = "Hotline", Street = "WL", Description = "消防通道堵塞",
+            }, asDispatcher).ResponseAsync)).Number);
+
+        // Load: alerts from every device, each retried like a gateway would until it is acknowledged.
+        var acks = new ConcurrentDictionary<string, AlertAck>();
+        using var stop = new CancellationTokenSource();
+        var load = Task.WhenAll(Enumerable.Range(0, 24).Select(d => Task.Run(async () =>
+        {
+            for (var n = 0; !stop.IsCancellationRequested; n++)
+            {
+                var alert = Alert($"dev-{d}", $"dev-{d}-a{n}", d);
+                acks[alert.AlertId] = await Retry(() => gateway.ReportAsync(alert));
+            }
+        })));
+        await Task.Delay(TimeSpan.FromSeconds(4));
+        first.Kill();
+        await Task.Delay(TimeSpan.FromSeconds(8));
+        await stop.CancelAsync();
+        await load;
+
+        // The survivor serves every incident: each takes a note.
+        foreach (var number in timed.Concat(acks.Values.Select(a => a.IncidentNumber)).Distinct())
+            await Retry(() => cases.AddNoteAsync(new AddNoteRequest { Number = number, CommandId = $"after-kill-{number}", Text = "after the kill" }, asDispatcher).ResponseAsync);
+
+        // Every acknowledged alert is in the alert record, and no incident was reported twice.
+        var db = redis.Connection.GetDatabase();
+        var recorded = (await db.StreamRangeAsync($"{{{serviceId}}}:alerts")).Select(e => (string)e["alert_id"]!).ToHashSet();
+        Assert.True(acks.Count > 24, $"only {acks.Count} alerts were acknowledged");
+        Assert.All(acks.Keys, id => Assert.Contains(id, recorded));
+        var events = (await db.StreamRangeAsync($"{{{serviceId}}}:events")).Select(e => (Incident: (string)e["incident"]!, Seq: (long)e["seq"], Kind: (string)e["kind"]!)).ToList();
+        Assert.All(events.GroupBy(e => e.Incident), g => Assert.Equal(g.Count(), g.Select(e => e.Seq).Distinct().Count()));
+        var reported = events.Where(e => e.Kind == "reported").Select(e => e.Incident).ToList();
+        Assert.Equal(reported.Count, reported.Distinct().Count());
+        Assert.Equal(acks.Values.Count(a => a.Disposition == Disposition.NewIncident), acks.Values.Where(a => a.Disposition == Disposition.NewIncident).Select(a => a.IncidentNumber).Distinct().Count());
+        Assert.Subset(reported.ToHashSet(), acks.Values.Select(a => a.IncidentNumber).ToHashSet());
+
+        // Every deadline threshold of the timed incidents fires, once, on whichever silo is left.
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        List<(string Incident, string Level)> escalations;
+        do
+        {
+            await Task.Delay(500);
+            escalations = [.. (await db.StreamRangeAsync($"{{{serviceId}}}:events"))
+                .Where(e => (string?)e["kind"] == "escalated" && timed.Contains((string)e["incident"]!))
+                .Select(e => ((string)e["incident"]!, JsonDocument.Parse((string)e["event"]!).RootElement.GetProperty("level").GetString()!))];
+        } while (escalations.Count < timed.Count * 3 && DateTime.UtcNow < until);
+        foreach (var number in timed)
+            Assert.Equal(["Warned", "Overdue", "ListedForSupervision"], escalations.Where(e => e.Incident == number).Select(e => e.Level));
+
+        await api.TerminateAsync(TimeSpan.FromSeconds(30));
+        await ingest.TerminateAsync(TimeSpan.FromSeconds(30));
+        await second.TerminateAsync(TimeSpan.FromSeconds(30));
+        Directory.Delete(dir, recursive: true);
+    }
+
+    /// <summary>Devices on the creek bank, each in a grid cell of its own so that no two correlate.</summary>
+    private static Alert Alert(string device, string id, int index) => new()
+    {
+        AlertId = id, DeviceId = device, Type = "CREEK_LITTERING", Severity = 2,
+        ObservedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddSeconds(-1)),
+        Location = Position(index),
+    };
+
+    private static Protos.V1.GeoPoint Position(int index) => new() { Lat = 31.215 + index / 6 * 0.01, Lon = 121.35 + index % 6 * 0.015 };
+
+    private static async Task<SignedGateway> GatewayAsync(GrpcChannel channel, int devices)
+    {
+        var registry = new DeviceRegistry.DeviceRegistryClient(channel);
+        var admin = new Metadata { { "authorization", $"Bearer {AdminToken}" } };
+        var credentials = await registry.RegisterGatewayAsync(new RegisterGatewayRequest { GatewayId = "gw-cluster", Name = "cluster test" }, admin);
+        for (var d = 0; d < devices; d++)
+            await registry.RegisterDeviceAsync(new DeviceRegistration
+            {
+                DeviceId = $"dev-{d}", GatewayId = "gw-cluster", Scenario = "creek", Kind = "camera", Location = Position(d), Street = "CYXC", OwnerUnit = "OPS",
+            }, admin);
+        return new SignedGateway("gw-cluster", credentials.Secret, new AlertIngest.AlertIngestClient(channel));
+    }
+
+    /// <summary>Retries what failed because the cluster was between silos (UNAVAILABLE and the like), as a client would.</summary>
+    private static async Task<T> Retry<T>(Func<Task<T>> call)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown or StatusCode.DeadlineExceeded && attempt < 60)
+            {
+                await Task.Delay(500);
+            }
+        }
+    }
+
+    private sealed record SignedGateway(string Id, string Secret, AlertIngest.AlertIngestClient Client)
+    {
+        public async Task<AlertAck> ReportAsync(Alert alert) =>
+            await Client.ReportAlertAsync(alert, GatewaySignature.Headers(Id, Secret, $"/{AlertIngest.Descriptor.FullName}/ReportAlert", DateTimeOffset.UtcNow),
+                deadline: DateTime.UtcNow.AddSeconds(20));
+    }
+}
