@@ -1,3 +1,4 @@
+using Dispatch.ServiceDefaults;
 using Dispatch.Api.Auth;
 using Dispatch.Api.Open311;
 using Dispatch.Api.ReadModel;
@@ -64,7 +65,7 @@ public static class ApiHosting
         services.AddHostedService(sp => sp.GetRequiredService<ChangeFeed>());
 
         AddIdentity(builder);
-        services.AddGrpc()
+        services.AddDispatchGrpc()
             .AddServiceOptions<FieldService>(grpc => grpc.MaxReceiveMessageSize = options.MaxEvidenceBytes + 64 * 1024)
             .AddJsonTranscoding();
         return builder;

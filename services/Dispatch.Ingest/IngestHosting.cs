@@ -1,3 +1,4 @@
+using Dispatch.ServiceDefaults;
 using Dispatch.Grains;
 using Dispatch.Ingest.Auth;
 using Dispatch.Ingest.Services;
@@ -28,10 +29,12 @@ public static class IngestHosting
         {
             // Our own limit (IngestOptions.MaxAlertBytes) rejects one alert by name; this one only guards the server.
             grpc.MaxReceiveMessageSize = Math.Max(options.MaxAlertBytes * 4, 1024 * 1024);
+            // Outermost, so that an outage met while checking a signature's nonce is UNAVAILABLE too.
+            grpc.Interceptors.Add<UnavailableInterceptor>();
             grpc.Interceptors.Add<GatewayAuthInterceptor>();
             grpc.EnableDetailedErrors = builder.Environment.IsDevelopment();
         }
-        builder.Services.AddGrpc()
+        builder.Services.AddDispatchGrpc()
             .AddServiceOptions<AlertIngestService>(Ingest)
             .AddServiceOptions<DeviceRegistryService>(Ingest);
         return builder;

@@ -25,7 +25,7 @@ public static class Health
             .AddCheck<RedisHealth>("redis", tags: [Ready])
             .AddCheck<ClusterHealth>("cluster", tags: [Ready])
             .AddCheck<StartedHealth>("started", tags: [Started]);
-        builder.Services.AddGrpc();
+        builder.Services.AddDispatchGrpc();
         builder.Services.AddGrpcHealthChecks(o => o.Services.Map("", check => check.Tags.Contains(Ready)));
         builder.Services.AddGrpcReflection();
         return builder;

@@ -64,6 +64,7 @@ public static class SiloHosting
         {
             silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (clusterId, serviceId));
             silo.AddActivityPropagation();
+            silo.AddIncomingGrainCallFilter<StoreOutageCallFilter>();
             // How fast a dead silo is noticed (probe timeout, missed probes, votes): Orleans' defaults unless set.
             silo.Services.Configure<ClusterMembershipOptions>(cluster.GetSection("Membership"));
             // On Kubernetes, Orleans watches the pods: a silo whose pod is gone is declared dead at once.

@@ -16,7 +16,7 @@ namespace Dispatch.Cluster.Tests;
 /// lost, nothing is created twice, and every deadline fires once.
 /// </summary>
 [Collection(RedisCollection.Name)]
-public class ClusterTests(RedisFixture redis)
+public class ClusterTests(RedisFixture redis, Xunit.Abstractions.ITestOutputHelper output)
 {
     private const string AdminToken = "cluster-admin";
     private const string ShortType = "FIRE_PASSAGE_BLOCKED";
@@ -84,6 +84,7 @@ public class ClusterTests(RedisFixture redis)
         await Task.Delay(TimeSpan.FromSeconds(8));
         await stop.CancelAsync();
         await load;
+        output.WriteLine($"{acks.Count} alerts acknowledged: " + string.Join(", ", acks.Values.GroupBy(a => a.Disposition).Select(g => $"{g.Key} {g.Count()}")));
 
         // The survivor serves every incident: each takes a note.
         foreach (var number in timed.Concat(acks.Values.Select(a => a.IncidentNumber)).Distinct())
@@ -117,6 +118,72 @@ public class ClusterTests(RedisFixture redis)
         await api.TerminateAsync(TimeSpan.FromSeconds(30));
         await ingest.TerminateAsync(TimeSpan.FromSeconds(30));
         await second.TerminateAsync(TimeSpan.FromSeconds(30));
+        Directory.Delete(dir, recursive: true);
+    }
+
+    [Fact]
+    public async Task Redis_gone_for_seconds_under_load_gives_fast_clear_errors_loses_nothing_acknowledged_and_recovers_by_itself()
+    {
+        var dir = Directory.CreateTempSubdirectory("dispatch-outage-").FullName;
+        var binary = RedisServer.FindBinary()!;
+        var store = await RedisServer.StartAsync(binary, Path.Combine(dir, "redis"));
+        var serviceId = $"out-{Guid.NewGuid():N}"[..12];
+        string[] shared = [$"--Redis:ConnectionString={store.ConnectionString}", $"--Orleans:ServiceId={serviceId}", "--Orleans:ClusterId=outage"];
+        await using var silo = ServiceProcess.StartSilo(dir, shared);
+        await silo.WaitForLineAsync("Dispatch silo up", TimeSpan.FromSeconds(60));
+        var ingestPort = RedisServer.FreePort();
+        await using var ingest = ServiceProcess.Start("Dispatch.Ingest", dir, [.. shared, $"--Ingest:Port={ingestPort}", "--Ingest:HttpPort=0", $"--Ingest:AdminToken={AdminToken}"]);
+        await ingest.WaitForLineAsync("Now listening on", TimeSpan.FromSeconds(60));
+        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{ingestPort}");
+        var gateway = await GatewayAsync(channel, devices: 8);
+
+        var acks = new ConcurrentDictionary<string, (AlertAck Ack, DateTime At)>();
+        var errors = new ConcurrentBag<(StatusCode Status, string Detail, TimeSpan Took)>();
+        using var stop = new CancellationTokenSource();
+        var load = Task.WhenAll(Enumerable.Range(0, 8).Select(d => Task.Run(async () =>
+        {
+            for (var n = 0; !stop.IsCancellationRequested; n++)
+            {
+                var alert = Alert($"dev-{d}", $"dev-{d}-a{n}", d);
+                while (!stop.IsCancellationRequested)
+                {
+                    var started = DateTime.UtcNow;
+                    try
+                    {
+                        acks[alert.AlertId] = (await gateway.ReportAsync(alert), DateTime.UtcNow);
+                        break;
+                    }
+                    catch (RpcException e)
+                    {
+                        errors.Add((e.StatusCode, e.Status.Detail, DateTime.UtcNow - started));
+                        await Task.Delay(200);
+                    }
+                }
+            }
+        })));
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        store.Kill();
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        store = await RedisServer.StartAsync(binary, Path.Combine(dir, "redis"), store.Port);
+        var back = DateTime.UtcNow;
+        await Task.Delay(TimeSpan.FromSeconds(10));
+        await stop.CancelAsync();
+        await load;
+        output.WriteLine($"{acks.Count} acknowledged, {errors.Count} errors: " + string.Join(", ", errors.GroupBy(e => e.Status).Select(g => $"{g.Key} {g.Count()} (slowest {g.Max(e => e.Took).TotalSeconds:0.0} s)")));
+
+        Assert.NotEmpty(errors);
+        Assert.All(errors, e => Assert.Equal(StatusCode.Unavailable, e.Status));
+        Assert.All(errors, e => Assert.Contains("send it again", e.Detail));
+        Assert.Contains(acks.Values, a => a.At > back.AddSeconds(2));
+        await using (var connection = await ConnectionMultiplexer.ConnectAsync(store.ConnectionString))
+        {
+            var recorded = (await connection.GetDatabase().StreamRangeAsync($"{{{serviceId}}}:alerts")).Select(e => (string)e["alert_id"]!).ToHashSet();
+            Assert.All(acks.Keys, id => Assert.Contains(id, recorded));
+        }
+
+        await ingest.TerminateAsync(TimeSpan.FromSeconds(30));
+        await silo.TerminateAsync(TimeSpan.FromSeconds(30));
+        await store.DisposeAsync();
         Directory.Delete(dir, recursive: true);
     }
 
