@@ -8,7 +8,7 @@ public sealed class RedisKeys(string serviceId)
 {
     public string ServiceId => serviceId;
 
-    /// <summary>The event stream (XADD entries with fields incident, seq, kind, event).</summary>
+    /// <summary>The event stream (XADD entries with fields incident, seq, kind, event, traceparent).</summary>
     public string Events => $"{{{serviceId}}}:events";
 
     /// <summary>Hash: incident number → last sequence number appended to <see cref="Events"/>.</summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Dispatch.Contracts;
 using Dispatch.Domain;
@@ -28,15 +29,20 @@ public sealed class IncidentProjection(
     protected override async Task<IReadOnlyCollection<RedisValue>> ApplyAsync(IReadOnlyList<StreamEntry> entries, CancellationToken cancellationToken)
     {
         var byIncident = entries
-            .Select(e => (Number: (string)e["incident"]!, Event: JsonSerializer.Deserialize<IncidentEvent>((string)e["event"]!, DispatchSerialization.Json)!))
-            .GroupBy(e => e.Number, e => e.Event);
+            .Select(e => (Number: (string)e["incident"]!, Event: JsonSerializer.Deserialize<IncidentEvent>((string)e["event"]!, DispatchSerialization.Json)!,
+                Trace: (string?)e["traceparent"]))
+            .GroupBy(e => e.Number);
         var failed = new System.Collections.Concurrent.ConcurrentBag<string>();
         await Parallel.ForEachAsync(byIncident, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken },
             async (incident, _) =>
             {
                 try
                 {
-                    await ProjectAsync(incident.Key, [.. incident.OrderBy(e => e.Seq)]);
+                    // The projection joins the trace of the call that caused the events (the last one, when several did).
+                    using var activity = ApiTelemetry.Source.StartActivity("project incident", ActivityKind.Consumer,
+                        ActivityContext.TryParse(incident.Last().Trace, null, out var parent) ? parent : default);
+                    activity?.SetTag("dispatch.incident", incident.Key);
+                    await ProjectAsync(incident.Key, [.. incident.Select(e => e.Event).OrderBy(e => e.Seq)]);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
@@ -71,7 +77,7 @@ public sealed class IncidentProjection(
             {
                 var next = lifecycle.Evolve(after, e);
                 facts = IncidentFactsFold.Apply(facts, after, next, e, Calendar);
-                changes.Add(new ChangeNotice(DispatchSerialization.KindOf(e), next));
+                changes.Add(new ChangeNotice(DispatchSerialization.KindOf(e), next, Activity.Current?.Id));
                 after = next;
             }
             if (await CommitAsync(db, number, before, after!, facts!, fresh, changes)) return;
@@ -114,5 +120,8 @@ public sealed class IncidentProjection(
     };
 }
 
-/// <summary>What the projection publishes for each event it applies: the event's kind and the incident as the event left it.</summary>
-public sealed record ChangeNotice(string Kind, Incident Incident);
+/// <summary>
+/// What the projection publishes for each event it applies: the event's kind, the incident as the event left
+/// it, and the trace the projection worked in.
+/// </summary>
+public sealed record ChangeNotice(string Kind, Incident Incident, string? TraceParent = null);

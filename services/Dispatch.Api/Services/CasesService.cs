@@ -39,6 +39,9 @@ public sealed class CasesService(Incidents incidents, Roster roster, ChangeFeed 
                 continue;
             }
             if (!Access.CanSee(who, notice.Incident) || !matches(notice.Incident)) continue;
+            using var push = ApiTelemetry.Source.StartActivity("push change", System.Diagnostics.ActivityKind.Producer,
+                System.Diagnostics.ActivityContext.TryParse(notice.TraceParent, null, out var parent) ? parent : default);
+            push?.SetTag("dispatch.incident", notice.Incident.Number);
             await responseStream.WriteAsync(new V1.IncidentChange
             {
                 Kind = notice.Kind, Seq = notice.Incident.Version, Incident = incidents.Summary(who, notice.Incident),

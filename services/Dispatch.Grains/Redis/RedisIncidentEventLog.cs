@@ -8,7 +8,9 @@ namespace Dispatch.Grains;
 /// <summary>
 /// The event stream in a Redis Stream. One Lua script appends only the events after the incident's last
 /// appended sequence number and moves that number, atomically: appending twice never doubles an event, and a
-/// gap (an event missing before the ones offered) is refused rather than written.
+/// gap (an event missing before the ones offered) is refused rather than written. Each entry carries the W3C
+/// trace context of the call that caused it (<c>traceparent</c>), so that projections and live updates join
+/// that trace.
 /// </summary>
 public sealed class RedisIncidentEventLog(IConnectionMultiplexer redis, RedisKeys keys) : IIncidentEventLog
 {
@@ -23,7 +25,7 @@ public sealed class RedisIncidentEventLog(IConnectionMultiplexer redis, RedisKey
         for i, e in ipairs(events) do
           local seq = first + i - 1
           if seq > last then
-            redis.call('XADD', @stream, '*', 'incident', @incident, 'seq', seq, 'kind', e[1], 'event', e[2])
+            redis.call('XADD', @stream, '*', 'incident', @incident, 'seq', seq, 'kind', e[1], 'event', e[2], 'traceparent', @traceparent)
             last = seq
           end
         end
@@ -46,6 +48,8 @@ public sealed class RedisIncidentEventLog(IConnectionMultiplexer redis, RedisKey
             incident,
             first = events[0].Seq,
             events = payload,
+            // The trace of the call that caused the events, so that the read side's work joins it.
+            traceparent = System.Diagnostics.Activity.Current?.Id ?? "",
         });
         return (long)result;
     }
