@@ -52,6 +52,7 @@ public static class ApiHosting
             services.AddSingleton(new Lifecycle(catalog));
         }
         services.AddSingleton(TimeProvider.System);
+        services.AddDispatchResilience();
         services.AddSingleton<ReadModelStore>();
         services.AddSingleton<ReadLog>();
         services.AddSingleton<EvidenceStore>();

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Dispatch.ServiceDefaults;
+using Polly.Registry;
 using System.Text.Json;
 using Dispatch.Contracts;
 using Dispatch.Domain;
@@ -16,7 +18,8 @@ namespace Dispatch.Api.ReadModel;
 /// consumers) is filled from the incident's own timeline.
 /// </summary>
 public sealed class IncidentProjection(
-    IConnectionMultiplexer redis, RedisKeys keys, Lifecycle lifecycle, IGrainFactory grains, ILogger<IncidentProjection> logger)
+    IConnectionMultiplexer redis, RedisKeys keys, Lifecycle lifecycle, IGrainFactory grains, ResiliencePipelineProvider<string> pipelines,
+    ILogger<IncidentProjection> logger)
     : StreamConsumer(redis, logger)
 {
     private readonly ReadModelKeys _rm = keys.ReadModel;
@@ -42,7 +45,8 @@ public sealed class IncidentProjection(
                     using var activity = ApiTelemetry.Source.StartActivity("project incident", ActivityKind.Consumer,
                         ActivityContext.TryParse(incident.Last().Trace, null, out var parent) ? parent : default);
                     activity?.SetTag("dispatch.incident", incident.Key);
-                    await ProjectAsync(incident.Key, [.. incident.Select(e => e.Event).OrderBy(e => e.Seq)]);
+                    IncidentEvent[] events = [.. incident.Select(e => e.Event).OrderBy(e => e.Seq)];
+                    await pipelines.GetPipeline(Resilience.ReadModelWrite).ExecuteAsync(async _ => await ProjectAsync(incident.Key, events), cancellationToken);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {

@@ -2,6 +2,8 @@ using System.Text.Json;
 using Dispatch.Contracts;
 using Dispatch.Domain;
 using Dispatch.Grains;
+using Dispatch.ServiceDefaults;
+using Polly.Registry;
 using StackExchange.Redis;
 
 namespace Dispatch.Api.ReadModel;
@@ -40,8 +42,12 @@ public sealed record IncidentQuery
 /// Reads the read model: lists by combining index sets in Redis (never loading incidents one by one), the
 /// projected incidents of a page, the evaluation facts of a period, workloads and positions, daily counters.
 /// </summary>
-public sealed class ReadModelStore(IConnectionMultiplexer redis, RedisKeys keys)
+public sealed class ReadModelStore(IConnectionMultiplexer redis, RedisKeys keys, ResiliencePipelineProvider<string> pipelines)
 {
+    /// <summary>Reads are idempotent: timed out and retried by <see cref="Resilience.Read"/>.</summary>
+    private async Task<T> Read<T>(Func<Task<T>> read) =>
+        await pipelines.GetPipeline(Resilience.Read).ExecuteAsync(async _ => await read(), CancellationToken.None);
+
     /// <summary>How many of the newest matching incidents a free-text search looks through.</summary>
     public const int SearchDepth = 5000;
     private const int Chunk = 500;
@@ -109,10 +115,10 @@ public sealed class ReadModelStore(IConnectionMultiplexer redis, RedisKeys keys)
         return key;
     }
 
-    public async Task<Incident?> GetAsync(string number) =>
-        await Db.StringGetAsync(_rm.Incident(number)) is { IsNull: false } json ? Parse(json) : null;
+    public Task<Incident?> GetAsync(string number) => Read(async () =>
+        await Db.StringGetAsync(_rm.Incident(number)) is { IsNull: false } json ? Parse(json) : null);
 
-    public async Task<IReadOnlyList<Incident>> GetManyAsync(IEnumerable<string> numbers)
+    public Task<IReadOnlyList<Incident>> GetManyAsync(IEnumerable<string> numbers) => Read<IReadOnlyList<Incident>>(async () =>
     {
         var found = new List<Incident>();
         foreach (var chunk in numbers.Chunk(Chunk))
@@ -121,10 +127,10 @@ public sealed class ReadModelStore(IConnectionMultiplexer redis, RedisKeys keys)
             found.AddRange(values.Where(v => !v.IsNull).Select(Parse));
         }
         return found;
-    }
+    });
 
     /// <summary>The evaluation facts of every incident reported in [from, to).</summary>
-    public async Task<IReadOnlyList<IncidentFacts>> FactsReportedAsync(DateTimeOffset from, DateTimeOffset to)
+    public Task<IReadOnlyList<IncidentFacts>> FactsReportedAsync(DateTimeOffset from, DateTimeOffset to) => Read<IReadOnlyList<IncidentFacts>>(async () =>
     {
         var numbers = await Db.SortedSetRangeByScoreAsync(_rm.Index(Indexes.All), from.ToUnixTimeMilliseconds(), to.ToUnixTimeMilliseconds(), Exclude.Stop);
         var facts = new List<IncidentFacts>();
@@ -132,7 +138,7 @@ public sealed class ReadModelStore(IConnectionMultiplexer redis, RedisKeys keys)
             facts.AddRange((await Db.HashGetAsync(_rm.Facts, chunk)).Where(v => !v.IsNull)
                 .Select(v => JsonSerializer.Deserialize<IncidentFacts>((string)v!, DispatchSerialization.Json)!));
         return facts;
-    }
+    });
 
     /// <summary>Open incidents given to a worker now.</summary>
     public async Task<int> OpenTasksAsync(string worker) =>
