@@ -65,6 +65,8 @@ public static class SiloHosting
             silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (clusterId, serviceId));
             silo.AddActivityPropagation();
             silo.AddIncomingGrainCallFilter<StoreOutageCallFilter>();
+            // The dashboard profiles every grain call, so it is on only where an administrator asked for it.
+            if (Dashboard.AdminToken(configuration) is not null) Orleans.Dashboard.ServiceCollectionExtensions.AddDashboard(silo);
             // How fast a dead silo is noticed (probe timeout, missed probes, votes): Orleans' defaults unless set.
             silo.Services.Configure<ClusterMembershipOptions>(cluster.GetSection("Membership"));
             // On Kubernetes, Orleans watches the pods: a silo whose pod is gone is declared dead at once.

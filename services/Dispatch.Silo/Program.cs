@@ -8,4 +8,5 @@ builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenAnyIP(builder.Configur
 var app = builder.Build();
 app.MapDispatchHealth();
 app.MapDispatchTelemetry();
+app.MapDispatchDashboard();
 await app.RunBoundedAsync();

@@ -6,7 +6,7 @@ using StackExchange.Redis;
 
 namespace Dispatch.Grains.Tests;
 
-/// <summary>The silo host as a process: the embedded default, the in-memory fallback, and a bounded shutdown.</summary>
+/// <summary>The silo host as a process: the embedded default, the in-memory fallback, a bounded shutdown, health and the dashboard.</summary>
 public class SiloHostTests
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
@@ -65,6 +65,30 @@ public class SiloHostTests
         await silo.TerminateAsync(TimeSpan.FromSeconds(45));
         Assert.True(silo.HasExited);
         await redis.DisposeAsync();
+        Directory.Delete(dir, recursive: true);
+    }
+
+    [Fact]
+    public async Task The_silo_reports_its_health_and_shows_the_dashboard_only_to_an_administrator()
+    {
+        var dir = Directory.CreateTempSubdirectory("dispatch-health-").FullName;
+        await using var silo = ServiceProcess.StartSilo(dir, "--Redis:Embedded=false", "--Dashboard:AdminToken=let-me-in");
+        await silo.WaitForLineAsync("Dispatch silo up", StartTimeout);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{silo.HttpPort}") };
+
+        foreach (var probe in new[] { "/health/live", "/health/ready", "/health/startup" })
+            Assert.Equal("Healthy", await http.GetStringAsync(probe));
+        Assert.Contains("orleans", await http.GetStringAsync("/metrics"));
+        var anonymous = await http.GetAsync("/dashboard/");
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Contains("Basic", anonymous.Headers.WwwAuthenticate.ToString());
+        using var wrong = new HttpRequestMessage(HttpMethod.Get, "/dashboard/") { Headers = { Authorization = new("Basic", Convert.ToBase64String("admin:guess"u8.ToArray())) } };
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await http.SendAsync(wrong)).StatusCode);
+        using var admin = new HttpRequestMessage(HttpMethod.Get, "/dashboard/") { Headers = { Authorization = new("Basic", Convert.ToBase64String("admin:let-me-in"u8.ToArray())) } };
+        var shown = await http.SendAsync(admin);
+        Assert.Equal(System.Net.HttpStatusCode.OK, shown.StatusCode);
+        Assert.Contains("Orleans", await shown.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+        await silo.TerminateAsync(TimeSpan.FromSeconds(30));
         Directory.Delete(dir, recursive: true);
     }
 }

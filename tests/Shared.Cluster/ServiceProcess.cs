@@ -24,6 +24,8 @@ public sealed class ServiceProcess : IAsyncDisposable
     }
 
     public int GatewayPort { get; private set; }
+    /// <summary>The silo's HTTP port (health, metrics, dashboard).</summary>
+    public int HttpPort { get; private set; }
     public string Output => string.Join(Environment.NewLine, _output);
     public bool HasExited => _process.HasExited;
     public int ExitCode => _process.ExitCode;
@@ -31,9 +33,9 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// <summary>The silo host, on free silo and gateway ports.</summary>
     public static ServiceProcess StartSilo(string workingDirectory, params string[] settings)
     {
-        var gateway = RedisServer.FreePort();
-        var silo = Start("Dispatch.Silo", workingDirectory, [.. settings, $"--Orleans:SiloPort={RedisServer.FreePort()}", $"--Orleans:GatewayPort={gateway}", $"--Silo:HttpPort={RedisServer.FreePort()}"]);
-        silo.GatewayPort = gateway;
+        var (gateway, http) = (RedisServer.FreePort(), RedisServer.FreePort());
+        var silo = Start("Dispatch.Silo", workingDirectory, [.. settings, $"--Orleans:SiloPort={RedisServer.FreePort()}", $"--Orleans:GatewayPort={gateway}", $"--Silo:HttpPort={http}"]);
+        (silo.GatewayPort, silo.HttpPort) = (gateway, http);
         return silo;
     }
 
