@@ -27,7 +27,9 @@ public static class Telemetry
 
     public static IHostApplicationBuilder AddDispatchTelemetry(this IHostApplicationBuilder builder, string service)
     {
+        // Every log line written inside a trace carries its trace and span ids: in OTLP as fields, on the console as scopes.
         builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
+        builder.Services.Configure<Microsoft.Extensions.Logging.Console.SimpleConsoleFormatterOptions>(o => o.IncludeScopes = true);
         builder.Logging.AddOpenTelemetry(o => (o.IncludeScopes, o.IncludeFormattedMessage) = (true, true));
         var withRedis = builder.Services.Any(s => s.ServiceType == typeof(IConnectionMultiplexer));
         var telemetry = builder.Services.AddOpenTelemetry()
