@@ -57,13 +57,25 @@ public sealed class UnavailableInterceptor(ILogger<UnavailableInterceptor> logge
     /// <summary>A failure of what the service stands on, rather than of the call itself.</summary>
     public static bool IsOutage(Exception e) => e switch
     {
-        RedisException or TimeoutException or Orleans.Runtime.OrleansException or Orleans.Storage.InconsistentStateException => true,
+        RedisConnectionException or RedisTimeoutException or TimeoutException or Orleans.Storage.InconsistentStateException => true,
+        RedisServerException server => IsTransient(server),
+        Polly.Timeout.TimeoutRejectedException or Polly.CircuitBreaker.BrokenCircuitException => true,
+        // Orleans' own failures (no silo, a call that timed out, a store outage a silo reported) are; its others not.
+        Orleans.Runtime.SiloUnavailableException or Orleans.Runtime.OrleansMessageRejectionException => true,
+        Orleans.Runtime.OrleansException o => o.Message.StartsWith(StoreOutageCallFilter.Prefix, StringComparison.Ordinal)
+            || o.Message.StartsWith("Error from storage provider", StringComparison.Ordinal)
+            || (o.InnerException is { } inner && IsOutage(inner)),
         // A silo's exception whose type the client cannot rebuild (a Redis exception, say) arrives as this.
         Orleans.Serialization.UnavailableExceptionFallbackException f =>
             f.ExceptionType is { } type && (type.Contains("Redis", StringComparison.Ordinal) || type.Contains("Timeout", StringComparison.Ordinal)),
         AggregateException { InnerExceptions: var inner } => inner.Any(IsOutage),
         _ => e.InnerException is { } inner && IsOutage(inner),
     };
+
+    /// <summary>A Redis reply that means "not now" rather than "wrong": loading its data, or a replica that cannot write yet.</summary>
+    public static bool IsTransient(RedisServerException e) =>
+        e.Message.StartsWith("LOADING", StringComparison.Ordinal) || e.Message.StartsWith("READONLY", StringComparison.Ordinal)
+        || e.Message.StartsWith("MASTERDOWN", StringComparison.Ordinal) || e.Message.StartsWith("TRYAGAIN", StringComparison.Ordinal);
 
     private RpcException Unavailable(Exception e, ServerCallContext context)
     {

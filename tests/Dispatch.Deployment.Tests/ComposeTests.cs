@@ -89,7 +89,10 @@ public partial class ComposeTests
             var exposed = ExposedPorts(ProjectOf[name]);
             foreach (var key in portKeys) Assert.Contains(env[key], exposed);
             foreach (var published in service.Items("ports").Select(p => ((YamlScalarNode)p).Value!))
-                Assert.Contains(published.Split(':')[1], portKeys.Select(k => env[k]));
+            {
+                Assert.StartsWith("127.0.0.1:", published); // the demo users must not face the network
+                Assert.Contains(published.Split(':')[^1], portKeys.Select(k => env[k]));
+            }
             Assert.Contains($"127.0.0.1:{env[healthKey]}/health/ready", File.ReadAllText(PathOf($"services/Dispatch.{ProjectOf[name]}/Dockerfile")));
         }
         var ingestPort = MergedEnvironment(Services.At("ingest")!)["Ingest__Port"];

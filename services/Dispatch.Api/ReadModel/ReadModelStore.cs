@@ -46,7 +46,7 @@ public sealed class ReadModelStore(IConnectionMultiplexer redis, RedisKeys keys,
 {
     /// <summary>Reads are idempotent: timed out and retried by <see cref="Resilience.Read"/>.</summary>
     private async Task<T> Read<T>(Func<Task<T>> read) =>
-        await pipelines.GetPipeline(Resilience.Read).ExecuteAsync(async _ => await read(), CancellationToken.None);
+        await pipelines.GetPipeline(Resilience.Read).ExecuteAsync(async timeout => await read().WaitAsync(timeout), CancellationToken.None);
 
     /// <summary>How many of the newest matching incidents a free-text search looks through.</summary>
     public const int SearchDepth = 5000;

@@ -111,7 +111,12 @@ export async function call(method, path, body) {
     showSignIn();
   }
   const text = await response.text();
-  const json = text ? JSON.parse(text) : {};
+  let json = {};
+  try {
+    json = text ? JSON.parse(text) : {};
+  } catch {
+    // A proxy's HTML error page: the status says enough.
+  }
   // FAILED_PRECONDITION arrives as 400 too; its message names the state.
   if (!response.ok) throw new ApiError(response.status === 400 && /state|状态/.test(json.message ?? '') ? 412 : response.status, json.message ?? response.statusText);
   return json;

@@ -120,7 +120,7 @@ async function open(number, quiet = false) {
   for (const row of $('#queue').children) row.classList.toggle('selected', row.dataset.number === number);
   try {
     const detail = await call('GET', `/api/v1/incidents/${encodeURIComponent(number)}`);
-    showDetail(detail);
+    if (selected === number) showDetail(detail); // a slower answer for an earlier click must not replace it
   } catch (error) {
     if (!quiet) report(error);
   }
@@ -160,7 +160,7 @@ function showDetail(d) {
 function alertView(alert) {
   const d = alert.detection;
   const boxes = (d?.boxes ?? []).map((b) => `<div class="box" style="left:${b.x * 100}%;top:${b.y * 100}%;width:${b.width * 100}%;height:${b.height * 100}%"><span>${escape(b.label ?? '')} ${Math.round((d.confidence ?? 0) * 100)}%</span></div>`).join('');
-  const image = d?.imageRef && /^(https?:|\/)/.test(d.imageRef) ? `<img src="${escape(d.imageRef)}" alt="frame">` : '';
+  const image = d?.imageRef && /^\/(?!\/)/.test(d.imageRef) ? `<img src="${escape(d.imageRef)}" alt="frame">` : '';
   return `<div class="muted">${escape(alert.deviceId)} · ${escape(alert.disposition)} · ${new Date(alert.observedAt).toLocaleTimeString(lang())}
     ${d ? ` · ${escape(d.model)} ${escape(d.modelVersion)} · ${Math.round(d.confidence * 100)}%` : ''}</div>
     ${d ? `<div class="evidence" title="${escape(d.imageRef ?? '')}">${image}${boxes}</div>` : ''}`;
@@ -179,6 +179,7 @@ function ask(title, fields) {
     <div class="actions"><button value="ok" id="dialog-ok">${t('confirm')}</button><button value="cancel" class="secondary" formnovalidate>${t('cancel')}</button></div>`;
   return new Promise((resolve) => {
     dialog.onclose = () => resolve(dialog.returnValue === 'ok' ? Object.fromEntries(new FormData(form)) : null);
+    dialog.returnValue = ''; // Esc closes without setting it: an earlier OK must not count
     dialog.showModal();
   });
 }

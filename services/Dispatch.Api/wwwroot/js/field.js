@@ -1,13 +1,14 @@
-import { boot, call, t, languageSwitch, toast, report, escape, countdown, stateName, id, connection, lang, ApiError } from './common.js';
+import { boot, call, t, languageSwitch, toast, report, escape, countdown, stateName, id, connection, lang, ApiError, session } from './common.js';
 
 // Every action goes through one queue kept in localStorage: it survives a reload and a dead battery's restart,
 // and is replayed (ReplayQueued, each command at most once by its id) whenever the network is there.
-const QUEUE = 'dispatch.field.queue';
-const TASKS = 'dispatch.field.tasks';
+// Kept per user, so that someone else signing in on the same phone neither sees nor sends them.
+const QUEUE = () => `dispatch.field.queue.${session.user?.userId}`;
+const TASKS = () => `dispatch.field.tasks.${session.user?.userId}`;
 const $ = (selector) => document.querySelector(selector);
-const queue = () => JSON.parse(localStorage.getItem(QUEUE) || '[]');
-const saveQueue = (items) => { localStorage.setItem(QUEUE, JSON.stringify(items)); showPending(); };
-let tasks = JSON.parse(localStorage.getItem(TASKS) || '[]');
+const queue = () => JSON.parse(localStorage.getItem(QUEUE()) || '[]');
+const saveQueue = (items) => { localStorage.setItem(QUEUE(), JSON.stringify(items)); showPending(); };
+let tasks = [];
 let flushing = false;
 
 function showPending() {
@@ -23,7 +24,7 @@ async function loadTasks() {
     // The list comes from the read model, which may not have caught up with what this phone just did.
     const known = new Map(tasks.map((x) => [x.number, x]));
     tasks = (page.items ?? []).map((x) => (Number(known.get(x.number)?.version ?? 0) > Number(x.version ?? 0) ? known.get(x.number) : x));
-    localStorage.setItem(TASKS, JSON.stringify(tasks));
+    localStorage.setItem(TASKS(), JSON.stringify(tasks));
   } catch (error) {
     if (error.status !== 0) report(error);
   }
@@ -106,7 +107,13 @@ async function shrink(file) {
 }
 
 function enqueue(item) {
-  saveQueue([...queue(), { ...item, commandId: id() }]);
+  try {
+    saveQueue([...queue(), { ...item, commandId: id() }]);
+  } catch {
+    // The phone's storage is full (photos are large): say so rather than lose the action without a word.
+    toast(lang() === 'zh-CN' ? '手机存储已满，操作未能保存，请联网后重试。' : 'The phone\'s storage is full; the action was not saved. Try again online.', 'error');
+    return;
+  }
   flush();
 }
 
@@ -115,15 +122,22 @@ async function flush() {
   if (flushing || !navigator.onLine) { connection(navigator.onLine ? 'ok' : 'offline'); return; }
   flushing = true;
   try {
-    let items = queue();
-    if (items.length === 0) return;
-    for (const item of items.filter((i) => i.kind === 'submit' && i.photo && !i.photoId)) {
-      const evidence = await call('POST', `/api/v1/tasks/${encodeURIComponent(item.number)}/evidence`, {
-        contentType: 'image/jpeg', content: item.photo.split(',')[1], fileName: 'photo.jpg',
-      });
-      item.photoId = evidence.id;
-      saveQueue(items);
+    for (const item of queue().filter((i) => i.kind === 'submit' && i.photo && !i.photoId)) {
+      try {
+        const evidence = await call('POST', `/api/v1/tasks/${encodeURIComponent(item.number)}/evidence`, {
+          contentType: 'image/jpeg', content: item.photo.split(',')[1], fileName: 'photo.jpg',
+        });
+        // Re-read the queue: actions queued during the upload must not be overwritten.
+        saveQueue(queue().map((i) => (i.commandId === item.commandId ? { ...i, photoId: evidence.id } : i)));
+      } catch (error) {
+        if (error.status === 0 || error.status >= 500) throw error;
+        // Refused for good (no longer this worker's task, say): drop it and say so, rather than block the rest.
+        saveQueue(queue().filter((i) => i.commandId !== item.commandId));
+        report(error);
+      }
     }
+    const items = queue().filter((i) => !(i.kind === 'submit' && i.photo && !i.photoId));
+    if (items.length === 0) return;
     const commands = items.map((i) => ({
       accept: { number: i.number, commandId: i.commandId },
       return: { number: i.number, commandId: i.commandId, reason: i.reason },
@@ -138,8 +152,7 @@ async function flush() {
     }
     // Applied or refused, a command has had its answer; only a lost connection leaves it waiting.
     const answered = new Set((reply.results ?? []).map((r) => r.commandId));
-    items = queue().filter((i) => !answered.has(i.commandId));
-    saveQueue(items);
+    saveQueue(queue().filter((i) => !answered.has(i.commandId)));
     connection('ok');
     if (refused.length) toast(`${t('sync.failed')}: ${refused.map((r) => r.error).join('; ')}`, 'error');
     else toast(t('synced'));
@@ -149,10 +162,14 @@ async function flush() {
     else report(error);
   } finally {
     flushing = false;
+    // Whatever is still waiting (queued meanwhile, or met a passing outage) is tried again shortly.
+    clearTimeout(flush.timer);
+    if (queue().length > 0) flush.timer = setTimeout(flush, 5000);
   }
 }
 
 boot(async () => {
+  tasks = JSON.parse(localStorage.getItem(TASKS()) || '[]');
   languageSwitch(() => showList());
   if ('serviceWorker' in navigator) navigator.serviceWorker.register('/field/sw.js').catch(() => {});
   window.addEventListener('online', () => { connection('ok'); flush(); });
