@@ -40,10 +40,11 @@ public class TelemetryTests(RedisFixture redis)
         }
         using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         while (await watch.ResponseStream.MoveNext(patience.Token) && watch.ResponseStream.Current.Incident?.Number != ack.IncidentNumber) { }
-        await Task.Delay(200); // the push's activity ends after its write
-        tracing.ForceFlush();
+        // The push's activity ends just after its write: wait for it to be exported.
+        bool Pushed() => tracing.ForceFlush() && exported.ToList().Any(a => a.TraceId == trace && a.DisplayName == "push change");
+        for (var until = DateTime.UtcNow.AddSeconds(10); !Pushed() && DateTime.UtcNow < until;) await Task.Delay(20);
 
-        var ours = exported.Where(a => a.TraceId == trace).ToList();
+        var ours = exported.ToList().Where(a => a.TraceId == trace).ToList();
         Assert.Contains(ours, a => a.Source.Name == "Microsoft.AspNetCore" || a.Kind == ActivityKind.Server);
         Assert.Contains(ours, a => a.Source.Name.StartsWith("Microsoft.Orleans", StringComparison.Ordinal));
         Assert.Contains(ours, a => a.DisplayName == "project incident" && (string?)a.GetTagItem("dispatch.incident") == ack.IncidentNumber);

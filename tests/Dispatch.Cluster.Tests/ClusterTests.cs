@@ -79,9 +79,10 @@ public class ClusterTests(RedisFixture redis, Xunit.Abstractions.ITestOutputHelp
                 acks[alert.AlertId] = await Retry(() => gateway.ReportAsync(alert));
             }
         })));
-        await Task.Delay(TimeSpan.FromSeconds(4));
+        await UntilAsync(() => acks.Count >= 200, "200 alerts acknowledged before the kill");
         first.Kill();
-        await Task.Delay(TimeSpan.FromSeconds(8));
+        var atKill = acks.Count;
+        await UntilAsync(() => acks.Count >= atKill + 400, "400 more alerts acknowledged after the kill");
         await stop.CancelAsync();
         await load;
         output.WriteLine($"{acks.Count} alerts acknowledged: " + string.Join(", ", acks.Values.GroupBy(a => a.Disposition).Select(g => $"{g.Key} {g.Count()}")));
@@ -161,12 +162,13 @@ public class ClusterTests(RedisFixture redis, Xunit.Abstractions.ITestOutputHelp
                 }
             }
         })));
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        await UntilAsync(() => acks.Count >= 200, "200 alerts acknowledged before Redis goes");
         store.Kill();
-        await Task.Delay(TimeSpan.FromSeconds(5));
+        // Redis stays away until the callers have met it for a while: 100 failed calls, a few seconds.
+        await UntilAsync(() => errors.Count >= 100, "callers meeting the outage");
         store = await RedisServer.StartAsync(binary, Path.Combine(dir, "redis"), store.Port);
         var back = DateTime.UtcNow;
-        await Task.Delay(TimeSpan.FromSeconds(10));
+        await UntilAsync(() => acks.Values.Count(a => a.At > back.AddSeconds(2)) >= 100, "100 alerts acknowledged after Redis returned");
         await stop.CancelAsync();
         await load;
         output.WriteLine($"{acks.Count} acknowledged, {errors.Count} errors: " + string.Join(", ", errors.GroupBy(e => e.Status).Select(g => $"{g.Key} {g.Count()} (slowest {g.Max(e => e.Took).TotalSeconds:0.0} s)")));
@@ -185,6 +187,17 @@ public class ClusterTests(RedisFixture redis, Xunit.Abstractions.ITestOutputHelp
         await silo.TerminateAsync(TimeSpan.FromSeconds(30));
         await store.DisposeAsync();
         Directory.Delete(dir, recursive: true);
+    }
+
+    /// <summary>Waits for a condition of the running load, polling; fails naming it if it does not come within 90 s.</summary>
+    private static async Task UntilAsync(Func<bool> condition, string what)
+    {
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > until) throw new TimeoutException($"no {what} within 90 s");
+            await Task.Delay(50);
+        }
     }
 
     /// <summary>Devices on the creek bank, each in a grid cell of its own so that no two correlate.</summary>

@@ -151,9 +151,14 @@ public sealed class ReadModelStore(IConnectionMultiplexer redis, RedisKeys keys,
             ? new GeoPoint(double.Parse(lat, System.Globalization.CultureInfo.InvariantCulture), double.Parse(lon, System.Globalization.CultureInfo.InvariantCulture))
             : null;
 
-    /// <summary>The events of each kind projected for one day (district time).</summary>
-    public async Task<IReadOnlyDictionary<string, long>> DailyAsync(DateOnly day) =>
-        (await Db.HashGetAllAsync(_rm.Daily(day))).ToDictionary(e => (string)e.Name!, e => (long)e.Value);
+    /// <summary>The events of each kind projected on each of these days (district time), in one round trip.</summary>
+    public async Task<IReadOnlyList<IReadOnlyDictionary<string, long>>> DailyAsync(IReadOnlyList<DateOnly> days)
+    {
+        var batch = Db.CreateBatch();
+        var reads = days.Select(day => batch.HashGetAllAsync(_rm.Daily(day))).ToList();
+        batch.Execute();
+        return [.. (await Task.WhenAll(reads)).Select(e => (IReadOnlyDictionary<string, long>)e.ToDictionary(x => (string)x.Name!, x => (long)x.Value))];
+    }
 
     /// <summary>The alert record entries behind an incident, oldest first.</summary>
     public async Task<IReadOnlyList<StreamEntry>> AlertsAsync(string number)

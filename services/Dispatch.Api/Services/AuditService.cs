@@ -54,14 +54,16 @@ public sealed class AuditService(ReadModelStore store, ReadLog reads, Catalog ca
         Caller.With(context, Permission.ReadFigures);
         var (from, to) = Period(request.From, request.To);
         var reply = new V1.TrendReply { From = Day(from), To = Day(to) };
-        foreach (var p in Scorecard.Trend(await FactsAsync(from, to), from, to, catalog.Calendar.TimeZone))
+        var trend = Scorecard.Trend(await FactsAsync(from, to), from, to, catalog.Calendar.TimeZone);
+        var counters = await store.DailyAsync([.. trend.Select(p => p.Day)]);
+        foreach (var (p, events) in trend.Zip(counters))
         {
             var point = new V1.TrendPoint
             {
                 Day = Day(p.Day), Reported = p.Reported, Filed = p.Filed, Dismissed = p.Dismissed, Closed = p.Closed,
                 ClosedOnTime = p.ClosedOnTime, Overdue = p.Overdue,
             };
-            foreach (var (kind, count) in await store.DailyAsync(p.Day)) point.Events[kind] = count;
+            foreach (var (kind, count) in events) point.Events[kind] = count;
             reply.Days.Add(point);
         }
         return reply;

@@ -190,8 +190,18 @@ export function showSignIn() {
   };
 }
 
+/** The sign-in form every page shares, titled with the page's name (data-title). */
+function signInForm() {
+  const form = document.getElementById('signin');
+  form.innerHTML = `<h2><span data-i18n="app.title"></span> · <span data-i18n="${form.dataset.title}"></span></h2>
+    <input name="user" autocomplete="username" data-i18n-placeholder="user.id" required>
+    <input name="password" type="password" autocomplete="current-password" data-i18n-placeholder="password" required>
+    <button data-i18n="sign.in"></button>`;
+}
+
 /** Starts a page: the language, then sign-in if needed, then <paramref name="start"/> with the user. */
 export function boot(start) {
+  signInForm();
   translate();
   signedIn = start;
   document.getElementById('signout')?.addEventListener('click', () => { session.clear(); location.reload(); });
