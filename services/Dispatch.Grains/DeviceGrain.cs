@@ -8,8 +8,10 @@ namespace Dispatch.Grains;
 
 /// <summary>
 /// One sensing device. Reentrant, so that while one write is in flight the next alerts are decided and join
-/// the following write: alerts are answered after a group commit (alert record, then device state), never
-/// one write each, and a retried alert id is answered from memory without any write at all.
+/// the following write: alerts are answered after a group commit, never one write each, and a retried alert id
+/// is answered from memory without any write at all. An alert that attaches to an open incident is stored only in
+/// the alert record (which keeps the device's answers); the device's own state is written when it changes in
+/// substance: an incident opened, a dedup window begun or stretched by more than a quarter of its length.
 /// </summary>
 [Reentrant]
 public sealed class DeviceGrain(
@@ -21,16 +23,18 @@ public sealed class DeviceGrain(
     ILogger<DeviceGrain> logger) : Grain, IDeviceGrain, IRemindable
 {
     private const string HeartbeatWatch = "heartbeat-watch";
-    private const int RememberedAcks = 1024;
     private const int RememberedFalseAlarms = 256;
 
     private readonly Dictionary<string, (AlertAck Ack, long Change)> _acks = [];
+    private readonly Queue<string> _ackOrder = new();
     private readonly List<(Alert, AlertAck)> _unrecorded = [];
     private readonly Dictionary<string, Task> _deciding = [];
     private readonly Dictionary<string, (bool Open, DateTimeOffset At)> _openChecked = [];
     private static readonly TimeSpan OpenCheckInterval = TimeSpan.FromSeconds(2);
     private long _changes;
     private long _written;
+    private bool _unstored;
+    private DeviceRecord _stored = new();
     private Task? _writing;
     private bool _broken;
     private DateTimeOffset? _heartbeatWritten;
@@ -38,11 +42,12 @@ public sealed class DeviceGrain(
     private Catalog Catalog => lifecycle.Catalog;
     private TimeSpan HeartbeatInterval => Catalog.Devices.HeartbeatInterval.Length(TimeSpan.Zero);
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        foreach (var ack in record.State.RecentAcks) _acks[ack.AlertId] = (ack, 0);
+        _stored = record.State;
         _heartbeatWritten = record.State.LastHeartbeat;
-        return Task.CompletedTask;
+        if (record.State.Device is not null)
+            foreach (var ack in await alertLog.RecentAcksAsync(this.GetPrimaryKeyString(), IAlertLog.KeptAcks)) Remember(ack, 0);
     }
 
     public async Task<DeviceStatus> RegisterAsync(DeviceRegistration registration)
@@ -52,10 +57,10 @@ public sealed class DeviceGrain(
         Change(r => r with { Device = device, RegisteredAt = r.Device is null ? time.GetUtcNow() : r.RegisteredAt });
         await DurableAsync();
         await this.RegisterOrUpdateReminder(HeartbeatWatch, HeartbeatInterval, HeartbeatInterval);
-        return Status()!;
+        return (await StatusAsync())!;
     }
 
-    public Task<DeviceStatus?> GetAsync() => Task.FromResult(Status());
+    public Task<DeviceStatus?> GetAsync() => StatusAsync();
 
     public async Task<AlertAck> ReceiveAsync(Alert alert)
     {
@@ -115,22 +120,38 @@ public sealed class DeviceGrain(
         ThrowIfBroken();
         if (_acks.TryGetValue(alert.AlertId, out raced)) return Replay(raced.Ack);
 
-        var dedupWindow = Catalog.FindScenario(device.Scenario)!.Correlation.DedupWindow.Length(TimeSpan.Zero);
-        Change(r => r with
+        if (ack.IncidentNumber is { } incident)
         {
-            Alerts = r.Alerts + 1,
-            IncidentsOpened = r.IncidentsOpened + (ack.Disposition == Disposition.NewIncident ? 1 : 0),
-            RecentAcks = Trim(r.RecentAcks.Add(ack), RememberedAcks),
-            Dedup = ack.IncidentNumber is { } incident
-                ? r.Dedup.Where(d => d.Value.Until > now).ToImmutableDictionary().SetItem(alert.EffectiveDedupKey, new DedupWindow(incident, now + dedupWindow))
-                : r.Dedup,
-        });
-        _acks[alert.AlertId] = (ack, _changes);
+            // The window slides with every alert in memory; storage learns of it when that matters: a new incident or
+            // window, or a stored end that falls more than a quarter of the window short. After a failover, at worst
+            // a window ends that much early, and the next alert opens or joins by cell instead.
+            var length = Catalog.FindScenario(device.Scenario)!.Correlation.DedupWindow.Length(TimeSpan.Zero);
+            var window = new DedupWindow(incident, now + length);
+            var stored = _stored.Dedup.GetValueOrDefault(alert.EffectiveDedupKey);
+            var store = ack.Disposition == Disposition.NewIncident || stored?.Incident != incident || stored.Until < window.Until - length / 4;
+            Change(r => r with
+            {
+                IncidentsOpened = r.IncidentsOpened + (ack.Disposition == Disposition.NewIncident ? 1 : 0),
+                Dedup = (store ? Current(r.Dedup, now) : r.Dedup).SetItem(alert.EffectiveDedupKey, window),
+            }, store);
+        }
+        else _changes++;
+        Remember(ack, _changes);
         _unrecorded.Add((alert, ack));
-        if (_acks.Count > RememberedAcks * 2)
-            foreach (var old in _acks.Keys.Except(record.State.RecentAcks.Select(a => a.AlertId)).ToList()) _acks.Remove(old);
         return ack;
     }
+
+    /// <summary>Keeps the first answer to an alert id in memory, forgetting the oldest beyond <see cref="IAlertLog.KeptAcks"/>.</summary>
+    private void Remember(AlertAck ack, long change)
+    {
+        if (!_acks.TryAdd(ack.AlertId, (ack, change))) return;
+        _ackOrder.Enqueue(ack.AlertId);
+        if (_ackOrder.Count > IAlertLog.KeptAcks) _acks.Remove(_ackOrder.Dequeue());
+    }
+
+    /// <summary>The windows that have not ended yet.</summary>
+    private static ImmutableDictionary<string, DedupWindow> Current(ImmutableDictionary<string, DedupWindow> windows, DateTimeOffset now) =>
+        windows.Values.Any(w => w.Until <= now) ? windows.RemoveRange([.. windows.Where(w => w.Value.Until <= now).Select(w => w.Key)]) : windows;
 
     public async Task<HeartbeatResult> HeartbeatAsync(string gatewayId)
     {
@@ -159,7 +180,7 @@ public sealed class DeviceGrain(
         if (record.State.Device is null) throw new KeyNotFoundException($"device '{this.GetPrimaryKeyString()}' is not registered");
         Change(r => r with { Silenced = silenced, SilenceReason = silenced ? reason : null });
         await DurableAsync();
-        return Status()!;
+        return (await StatusAsync())!;
     }
 
     public async Task RecordFalseAlarmAsync(string incidentNumber)
@@ -204,12 +225,13 @@ public sealed class DeviceGrain(
         logger.LogInformation("Device {Device} is offline; opened {Incident} for {Unit}", device.Id, report.IncidentNumber, device.OwnerUnit);
     }
 
-    private DeviceStatus? Status()
+    private async Task<DeviceStatus?> StatusAsync()
     {
         var r = record.State;
         if (r.Device is null) return null;
         var online = (r.LastHeartbeat ?? r.RegisteredAt) >= time.GetUtcNow() - HeartbeatInterval && r.MaintenanceIncident is null;
-        return new DeviceStatus(r.Device, r.LastHeartbeat, online, r.Silenced, r.MaintenanceIncident, r.Alerts, r.IncidentsOpened, r.FalseAlarms);
+        var alerts = await alertLog.CountAsync(r.Device.Id);
+        return new DeviceStatus(r.Device, r.LastHeartbeat, online, r.Silenced, r.MaintenanceIncident, alerts, r.IncidentsOpened, r.FalseAlarms);
     }
 
     /// <summary>The answer to an alert id seen before: its first answer's incident, marked as a replay.</summary>
@@ -234,10 +256,12 @@ public sealed class DeviceGrain(
         return open;
     }
 
-    private void Change(Func<DeviceRecord, DeviceRecord> change)
+    /// <summary>Changes the state in memory; <paramref name="store"/> says whether the change must reach storage before the caller is answered.</summary>
+    private void Change(Func<DeviceRecord, DeviceRecord> change, bool store = true)
     {
         record.State = change(record.State);
         _changes++;
+        _unstored |= store;
     }
 
     /// <summary>Returns once every change made so far is in storage, sharing one write with the calls that came meanwhile.</summary>
@@ -260,10 +284,16 @@ public sealed class DeviceGrain(
             {
                 var batch = _unrecorded.ToList();
                 _unrecorded.Clear();
-                await alertLog.AppendAsync(batch);
+                await alertLog.AppendAsync(this.GetPrimaryKeyString(), batch);
             }
             var target = _changes; // no await between here and the write: it holds exactly the changes up to target
-            await record.WriteStateAsync();
+            if (_unstored)
+            {
+                var state = record.State;
+                _unstored = false;
+                await record.WriteStateAsync();
+                _stored = state;
+            }
             _written = target;
         }
         catch (Exception e)

@@ -16,13 +16,10 @@ public sealed record DeviceRecord
     public string? SilenceReason { get; init; }
     /// <summary>The open maintenance incident while the device is offline.</summary>
     public string? MaintenanceIncident { get; init; }
-    public long Alerts { get; init; }
     public long IncidentsOpened { get; init; }
     public long FalseAlarms { get; init; }
     /// <summary>Incidents already counted as false alarms, so that each counts once.</summary>
     public ImmutableList<string> FalseAlarmIncidents { get; init; } = [];
-    /// <summary>The answers to the most recent alerts, by alert id, oldest first.</summary>
-    public ImmutableList<AlertAck> RecentAcks { get; init; } = [];
     /// <summary>Open dedup windows: dedup key → incident and until when alerts with that key join it.</summary>
     public ImmutableDictionary<string, DedupWindow> Dedup { get; init; } = ImmutableDictionary<string, DedupWindow>.Empty;
 }

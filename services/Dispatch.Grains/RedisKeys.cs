@@ -17,6 +17,12 @@ public sealed class RedisKeys(string serviceId)
     /// <summary>The alert record (XADD entries with fields alert_id, device, gateway, disposition, incident, alert).</summary>
     public string Alerts => $"{{{serviceId}}}:alerts";
 
+    /// <summary>A device's answers to its recent alerts (XADD entries with fields alert_id, disposition, incident; capped).</summary>
+    public string DeviceAcks(string deviceId) => $"{{{serviceId}}}:alerts:acks:{deviceId}";
+
+    /// <summary>Hash: device id → how many of its alerts were recorded.</summary>
+    public string AlertCounts => $"{{{serviceId}}}:alerts:counts";
+
     /// <summary>Nonces of signed gateway calls, each kept for the replay window.</summary>
     public string Nonce(string gatewayId, string nonce) => $"{{{serviceId}}}:nonces:{gatewayId.Length}:{gatewayId}:{nonce}";
 

@@ -46,13 +46,24 @@ var echoBuilder = WebApplication.CreateBuilder();
 echoBuilder.Logging.SetMinimumLevel(LogLevel.Warning);
 echoBuilder.WebHost.ConfigureKestrel(k => k.ListenLocalhost(echoPort, l => l.Protocols = HttpProtocols.Http2));
 echoBuilder.Services.AddGrpc();
+echoBuilder.Services.AddSingleton(app.Services.GetRequiredService<IGrainFactory>());
 await using var echo = echoBuilder.Build();
 echo.MapGrpcService<EchoIngest>();
+var floorPort = RedisServer.FreePort();
+var floorBuilder = WebApplication.CreateBuilder();
+floorBuilder.Logging.SetMinimumLevel(LogLevel.Warning);
+floorBuilder.WebHost.ConfigureKestrel(k => k.ListenLocalhost(floorPort, l => l.Protocols = HttpProtocols.Http2));
+floorBuilder.Services.AddGrpc();
+floorBuilder.Services.AddSingleton(app.Services.GetRequiredService<IGrainFactory>());
+await using var floor = floorBuilder.Build();
+floor.MapGrpcService<GrainFloorIngest>();
+await floor.StartAsync();
 await echo.StartAsync();
 
 var catalog = app.Services.GetRequiredService<Catalog>();
 using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{ingestPort}", new GrpcChannelOptions { HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true } });
 using var echoChannel = GrpcChannel.ForAddress($"http://127.0.0.1:{echoPort}", new GrpcChannelOptions { HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true } });
+using var floorChannel = GrpcChannel.ForAddress($"http://127.0.0.1:{floorPort}", new GrpcChannelOptions { HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true } });
 
 // A city of devices, each of one scenario at its own place, so that every first alert opens its own incident.
 var registry = new DeviceRegistry.DeviceRegistryClient(channel);
@@ -62,7 +73,9 @@ for (var g = 0; g < gatewayCount; g++)
     gateways.Add(($"bench-gw-{g}", (await registry.RegisterGatewayAsync(new RegisterGatewayRequest { GatewayId = $"bench-gw-{g}", Name = "bench" }, admin)).Secret));
 var scenarios = catalog.Scenarios.OrderBy(s => s.Id).ToList();
 var bounds = catalog.District.Bounds;
-var devices = Enumerable.Range(0, deviceCount).Select(i =>
+// The first devices warm the path up (JIT, pools, connections) and are not measured; the rest are.
+var warmupCount = Math.Max(500, deviceCount / 5);
+var devices = Enumerable.Range(0, warmupCount + deviceCount).Select(i =>
 {
     var place = i / scenarios.Count;
     var location = new Dispatch.Domain.GeoPoint(bounds.South + 0.002 + place / 40 * 0.0025, bounds.West + 0.002 + place % 40 * 0.0030);
@@ -90,12 +103,23 @@ V1.Alert AlertOf(int device, string? id = null)
     };
 }
 
-var unique = Enumerable.Range(0, deviceCount).Select(i => AlertOf(i)).ToList();
-var attached = Enumerable.Range(0, deviceCount * 3).Select(i => i % 3 == 2 ? unique[i / 3 % deviceCount].Clone() : AlertOf(i / 3 % deviceCount)).ToList();
+List<V1.Alert> Unique(int from, int count) => Enumerable.Range(from, count).Select(i => AlertOf(i)).ToList();
+// Per device, new alerts that attach to its open incident (two by default) and one replay of its first alert, interleaved.
+var attachPerDevice = settings.GetValue("attach-per-device", 2);
+List<V1.Alert> Attached(List<V1.Alert> first, int from) => Enumerable.Range(0, attachPerDevice + 1)
+    .SelectMany(round => first.Select((alert, i) => round == attachPerDevice ? alert.Clone() : AlertOf(from + i))).ToList();
+
+var warmup = Unique(0, warmupCount);
+await Measure("warm-up", echoChannel, warmup, null);
+await Measure("warm-up", floorChannel, warmup, null);
+await Measure("warm-up", channel, warmup, null);
+await Measure("warm-up", channel, Attached(warmup, 0), null);
+var unique = Unique(warmupCount, deviceCount);
+var attached = Attached(unique, warmupCount);
 var replays = unique.Select(a => a.Clone()).ToList();
 
 var baseline = await Measure("echo", echoChannel, unique, null);
-var results = new List<Result> { baseline };
+var results = new List<Result> { baseline, await Measure("grain-floor", floorChannel, unique, null) };
 results.Add(await Measure("unique", channel, unique, redis));
 results.Add(await Measure("duplicate-heavy", channel, attached, redis));
 results.Add(await Measure("replay", channel, replays, redis));
@@ -116,6 +140,7 @@ Directory.Delete(data, recursive: true);
 
 async Task<Result> Measure(string phase, GrpcChannel target, IReadOnlyList<V1.Alert> alerts, IConnectionMultiplexer? store)
 {
+    Console.WriteLine($"  {phase}: {alerts.Count} alerts");
     var client = new AlertIngest.AlertIngestClient(target);
     var before = store is null ? 0 : await CommandCount(store);
     var sentAt = new ConcurrentDictionary<string, long>();
@@ -174,4 +199,35 @@ internal sealed class EchoIngest : AlertIngest.AlertIngestBase
         await foreach (var alert in requestStream.ReadAllAsync())
             await responseStream.WriteAsync(new V1.AlertAck { AlertId = alert.AlertId, Disposition = V1.Disposition.NewIncident, IncidentNumber = "PT-00000000-000000" });
     }
+}
+
+/// <summary>
+/// The floor that the fixed design sets: each alert activates one new, empty grain (as each new incident is one
+/// grain) and is answered by it, with the same window per stream, and nothing stored.
+/// </summary>
+internal sealed class GrainFloorIngest(IGrainFactory grains) : AlertIngest.AlertIngestBase
+{
+    public override async Task StreamAlerts(IAsyncStreamReader<V1.Alert> requestStream, IServerStreamWriter<V1.AlertAck> responseStream, ServerCallContext context)
+    {
+        var inFlight = System.Threading.Channels.Channel.CreateBounded<Task<string>>(256);
+        var writer = Task.Run(async () =>
+        {
+            await foreach (var answer in inFlight.Reader.ReadAllAsync())
+                await responseStream.WriteAsync(new V1.AlertAck { AlertId = await answer, Disposition = V1.Disposition.NewIncident, IncidentNumber = "PT-00000000-000000" });
+        });
+        await foreach (var alert in requestStream.ReadAllAsync())
+            await inFlight.Writer.WriteAsync(grains.GetGrain<IFloorGrain>(alert.AlertId).AckAsync());
+        inFlight.Writer.Complete();
+        await writer;
+    }
+}
+
+public interface IFloorGrain : IGrainWithStringKey
+{
+    Task<string> AckAsync();
+}
+
+public sealed class FloorGrain : Grain, IFloorGrain
+{
+    public Task<string> AckAsync() => Task.FromResult(this.GetPrimaryKeyString());
 }

@@ -88,16 +88,24 @@ public class IngestTests(RedisFixture redis) : IAsyncLifetime
         var cam = $"cam-{Tag()}";
         await ingest.DeviceAsync(City.Camera(cam, gateway.Id));
         var alert = City.Alert(cam, "CREEK_FLOATING_WASTE", confidence: 0.95);
+        var repeat = City.Alert(cam, "CREEK_FLOATING_WASTE", confidence: 0.93);
         var first = await gateway.ReportAsync(alert);
+        var attached = await gateway.ReportAsync(repeat); // stored in the alert record only, not in the device's state
+        Assert.Equal((Disposition.Attached, first.IncidentNumber), (attached.Disposition, attached.IncidentNumber));
         await ingest.DisposeAsync();
 
         var restarted = cluster = await cluster.RestartAsync();
         var again = ingest = await IngestServer.StartAsync(restarted, redis.ConnectionString);
         var sameGateway = gateway with { Client = new AlertIngest.AlertIngestClient(again.Channel) };
-        var replay = await sameGateway.ReportAsync(alert);
-        Assert.Equal((Disposition.DuplicateReplay, first.IncidentNumber), (replay.Disposition, replay.IncidentNumber));
+        foreach (var replayed in new[] { alert, repeat })
+        {
+            var replay = await sameGateway.ReportAsync(replayed);
+            Assert.Equal((Disposition.DuplicateReplay, first.IncidentNumber), (replay.Disposition, replay.IncidentNumber));
+        }
         var recorded = await redis.Connection.GetDatabase().StreamRangeAsync(new Grains.RedisKeys(cluster.ServiceId).Alerts);
-        Assert.Single(recorded);
+        Assert.Equal([alert.AlertId, repeat.AlertId], recorded.Select(e => (string)e["alert_id"]!));
+        var device = await again.Registry.GetDeviceAsync(new GetDeviceRequest { DeviceId = cam }, IngestServer.Admin);
+        Assert.Equal((2L, 1L), (device.Alerts, device.IncidentsOpened));
         Assert.Single((await restarted.Grains.Incident(first.IncidentNumber).GetTimelineAsync()).OfType<IncidentReported>());
     }
 
