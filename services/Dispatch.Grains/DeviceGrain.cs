@@ -71,7 +71,7 @@ public sealed class DeviceGrain(
         if (_acks.TryGetValue(alert.AlertId, out var first))
         {
             while (_written < first.Change) await WriteOnceAsync();
-            return Replay(first.Ack);
+            return first.Ack.AsReplay();
         }
         var now = time.GetUtcNow();
         if (AlertRules.Reject(alert, record.State.Device, Catalog, now) is { } rejected) return rejected;
@@ -102,7 +102,7 @@ public sealed class DeviceGrain(
     /// <summary>Decides what becomes of an alert and records it in memory; the caller makes it durable.</summary>
     private async Task<AlertAck> DecideAsync(Alert alert, Device device, DateTimeOffset now)
     {
-        if (_acks.TryGetValue(alert.AlertId, out var raced)) return Replay(raced.Ack);
+        if (_acks.TryGetValue(alert.AlertId, out var raced)) return raced.Ack.AsReplay();
         AlertAck ack;
         if (record.State.Silenced)
         {
@@ -118,7 +118,7 @@ public sealed class DeviceGrain(
             if (ack.Disposition == Disposition.Rejected) return ack;
         }
         ThrowIfBroken();
-        if (_acks.TryGetValue(alert.AlertId, out raced)) return Replay(raced.Ack);
+        if (_acks.TryGetValue(alert.AlertId, out raced)) return raced.Ack.AsReplay();
 
         if (ack.IncidentNumber is { } incident)
         {
@@ -233,13 +233,6 @@ public sealed class DeviceGrain(
         var alerts = await alertLog.CountAsync(r.Device.Id);
         return new DeviceStatus(r.Device, r.LastHeartbeat, online, r.Silenced, r.MaintenanceIncident, alerts, r.IncidentsOpened, r.FalseAlarms);
     }
-
-    /// <summary>The answer to an alert id seen before: its first answer's incident, marked as a replay.</summary>
-    private static AlertAck Replay(AlertAck first) => first with
-    {
-        Disposition = Disposition.DuplicateReplay,
-        Reason = $"alert {first.AlertId} was answered before: {first.Disposition} {first.IncidentNumber}".TrimEnd(),
-    };
 
     /// <summary>
     /// Whether an incident is still open, asked of the incident at most every <see cref="OpenCheckInterval"/>: in a

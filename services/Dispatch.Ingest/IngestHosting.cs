@@ -21,6 +21,7 @@ public static class IngestHosting
             if (options.HttpPort > 0) kestrel.ListenAnyIP(options.HttpPort, listen => listen.Protocols = HttpProtocols.Http1);
         });
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<RecentAnswers>();
         builder.Services.AddSingleton<INonces>(sp => sp.GetService<IConnectionMultiplexer>() is { } redis
             ? new RedisNonces(redis, sp.GetRequiredService<RedisKeys>())
             : new InMemoryNonces(sp.GetRequiredService<TimeProvider>()));

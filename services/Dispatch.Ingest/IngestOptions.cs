@@ -15,6 +15,12 @@ public sealed class IngestOptions
     /// <summary>Alerts of one stream being worked on at once; past this the stream is not read (HTTP/2 flow control slows the gateway).</summary>
     public int MaxInFlightPerStream { get; set; } = 64;
 
+    /// <summary>
+    /// How many first answers this process remembers (times two: the current and the previous generation), so that
+    /// a retried alert id is answered at once, without a call into the cluster; 0 turns that off.
+    /// </summary>
+    public int RememberedAnswers { get; set; } = 100_000;
+
     /// <summary>The bearer token of administrators (device registry). Empty: the registry refuses every call.</summary>
     public string AdminToken { get; set; } = "";
 }

@@ -116,10 +116,13 @@ await Measure("warm-up", channel, warmup, null);
 await Measure("warm-up", channel, Attached(warmup, 0), null);
 var unique = Unique(warmupCount, deviceCount);
 var attached = Attached(unique, warmupCount);
-var replays = unique.Select(a => a.Clone()).ToList();
+// The phases without state repeat their alerts (fresh ids where a fresh grain is the point), so that each lasts long enough to measure.
+var replays = Enumerable.Repeat(unique, 5).SelectMany(round => round.Select(a => a.Clone())).ToList();
+var echoed = Enumerable.Repeat(unique, 20).SelectMany(round => round).ToList();
+var fresh = Enumerable.Repeat(unique, 4).SelectMany(round => round.Select(a => new V1.Alert(a) { AlertId = Guid.NewGuid().ToString("N") })).ToList();
 
-var baseline = await Measure("echo", echoChannel, unique, null);
-var results = new List<Result> { baseline, await Measure("grain-floor", floorChannel, unique, null) };
+var baseline = await Measure("echo", echoChannel, echoed, null);
+var results = new List<Result> { baseline, await Measure("grain-floor", floorChannel, fresh, null) };
 results.Add(await Measure("unique", channel, unique, redis));
 results.Add(await Measure("duplicate-heavy", channel, attached, redis));
 results.Add(await Measure("replay", channel, replays, redis));

@@ -39,7 +39,15 @@ public enum Disposition
 /// <summary>The answer to one alert, sent once its effect is durable.</summary>
 public sealed record AlertAck(
     string AlertId, Disposition Disposition, string? IncidentNumber = null, string? Reason = null, string? Field = null,
-    bool NotPermitted = false);
+    bool NotPermitted = false)
+{
+    /// <summary>The answer to this alert id sent again: the first answer's incident, marked as a replay.</summary>
+    public AlertAck AsReplay() => Disposition == Disposition.DuplicateReplay ? this : this with
+    {
+        Disposition = Disposition.DuplicateReplay,
+        Reason = $"alert {AlertId} was answered before: {Disposition} {IncidentNumber}".TrimEnd(),
+    };
+}
 
 /// <summary>A registered sensing device (感知设备): where it is, what it watches, which gateway speaks for it, who maintains it.</summary>
 public sealed record Device(

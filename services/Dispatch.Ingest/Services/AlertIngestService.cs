@@ -14,7 +14,7 @@ namespace Dispatch.Ingest.Services;
 /// <see cref="IngestOptions.MaxInFlightPerStream"/> alerts in flight, acks in arrival order; when the window is full
 /// the stream is not read, so HTTP/2 flow control slows that gateway and no other.
 /// </summary>
-public sealed class AlertIngestService(IGrainFactory grains, IOptions<IngestOptions> options, ILogger<AlertIngestService> logger)
+public sealed class AlertIngestService(IGrainFactory grains, RecentAnswers answers, IOptions<IngestOptions> options, ILogger<AlertIngestService> logger)
     : AlertIngest.AlertIngestBase
 {
     public override async Task StreamAlerts(IAsyncStreamReader<Alert> requestStream, IServerStreamWriter<AlertAck> responseStream, ServerCallContext context)
@@ -63,7 +63,10 @@ public sealed class AlertIngestService(IGrainFactory grains, IOptions<IngestOpti
         if (alert.GatewayId is { Length: > 0 } named && named != gateway)
             return Rejected(alert, "gateway_id", $"'{named}' is not the signed gateway '{gateway}'", notPermitted: true);
         if (string.IsNullOrEmpty(alert.DeviceId)) return Rejected(alert, "device_id", "is required");
-        return await grains.GetGrain<IDeviceGrain>(alert.DeviceId).ReceiveAsync(alert.ToDomain(gateway));
+        if (answers.Find(gateway, alert.DeviceId, alert.AlertId) is { } replay) return replay;
+        var ack = await grains.GetGrain<IDeviceGrain>(alert.DeviceId).ReceiveAsync(alert.ToDomain(gateway));
+        answers.Remember(gateway, alert.DeviceId, ack);
+        return ack;
     }
 
     private static Domain.AlertAck Rejected(Alert alert, string field, string problem, bool notPermitted = false) =>
