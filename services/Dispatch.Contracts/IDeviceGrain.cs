@@ -23,6 +23,10 @@ public interface IDeviceGrain : IGrainWithStringKey
     [Alias("Receive")]
     Task<AlertAck> ReceiveAsync(Alert alert);
 
+    /// <summary>Takes in alerts, decided in their order, and answers each (in the same order) once all are durable: one call and one write for many.</summary>
+    [Alias("ReceiveAll")]
+    Task<IReadOnlyList<AlertAck>> ReceiveAllAsync(IReadOnlyList<Alert> alerts);
+
     /// <summary>The device is alive. Returns the maintenance incident this closed, if any; null when refused.</summary>
     [Alias("Heartbeat")]
     Task<HeartbeatResult> HeartbeatAsync(string gatewayId);

@@ -99,6 +99,9 @@ public sealed class DeviceGrain(
         return ack;
     }
 
+    public async Task<IReadOnlyList<AlertAck>> ReceiveAllAsync(IReadOnlyList<Alert> alerts) =>
+        await Task.WhenAll(alerts.Select(ReceiveAsync)); // each takes its place in its dedup key's order before its first await
+
     /// <summary>Decides what becomes of an alert and records it in memory; the caller makes it durable.</summary>
     private async Task<AlertAck> DecideAsync(Alert alert, Device device, DateTimeOffset now)
     {
@@ -116,6 +119,7 @@ public sealed class DeviceGrain(
         {
             ack = await GrainFactory.GetGrain<ICellGrain>(CellGrain.KeyOf(device.Scenario, GridCell.Of(alert.Location, Catalog))).CorrelateAsync(alert, device);
             if (ack.Disposition == Disposition.Rejected) return ack;
+            if (ack.IncidentNumber is { } joined) Checked(joined, true, now); // the cell just opened it or found it open
         }
         ThrowIfBroken();
         if (_acks.TryGetValue(alert.AlertId, out raced)) return raced.Ack.AsReplay();
@@ -243,9 +247,13 @@ public sealed class DeviceGrain(
     {
         var now = time.GetUtcNow();
         if (_openChecked.TryGetValue(number, out var known) && now - known.At < OpenCheckInterval) return known.Open;
-        var open = await GrainFactory.GetGrain<IIncidentGrain>(number).IsOpenAsync();
+        return Checked(number, await GrainFactory.GetGrain<IIncidentGrain>(number).IsOpenAsync(), now);
+    }
+
+    private bool Checked(string number, bool open, DateTimeOffset at)
+    {
         if (_openChecked.Count > 256) _openChecked.Clear();
-        _openChecked[number] = (open, now);
+        _openChecked[number] = (open, at);
         return open;
     }
 

@@ -14,10 +14,12 @@ using StackExchange.Redis;
 using V1 = Dispatch.Protos.V1;
 
 // The ingest benchmark: one run measures a bare gRPC streaming echo (the baseline: same client, same messages,
-// same streams and window) and the full ingest path on a real redis-server, for a unique-alert mix (every alert
-// opens an incident), a duplicate-heavy mix (alerts attaching to open incidents, a third of them replays) and pure
+// same streams and window), the floor of one new empty grain per alert, and the full ingest path on a real
+// redis-server, for a unique-alert mix (every alert opens an incident), a duplicate-heavy mix (alerts attaching to
+// open incidents, a third of them replays; spread over the devices, and again in bursts per device) and pure
 // replays. It prints alerts/s, the ratio to the echo, p50/p99 alert-to-ack latency and Redis commands per alert.
-//   dotnet run -c Release --project tests/Dispatch.Benchmarks [-- --devices 3000 --gateways 8]
+//   dotnet run -c Release --project tests/Dispatch.Benchmarks [-- --devices 5000 --gateways 8 --attach-per-device 2]
+// Settings of the system itself can be given too, e.g. --Ingest:RememberedAnswers=0.
 var settings = new ConfigurationBuilder().AddCommandLine(args).Build();
 var deviceCount = settings.GetValue("devices", 3000);
 var gatewayCount = settings.GetValue("gateways", 8);
@@ -36,6 +38,7 @@ system.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
     ["Orleans:SiloPort"] = RedisServer.FreePort().ToString(), ["Orleans:GatewayPort"] = RedisServer.FreePort().ToString(),
     ["Ingest:Port"] = ingestPort.ToString(), ["Ingest:AdminToken"] = "bench", ["Ingest:MaxInFlightPerStream"] = Window.ToString(),
 });
+system.Configuration.AddCommandLine(args); // any setting of the system, e.g. --Ingest:RememberedAnswers=0
 await system.AddDispatchSiloAsync();
 system.AddDispatchIngest();
 await using var app = system.Build();
@@ -104,16 +107,20 @@ V1.Alert AlertOf(int device, string? id = null)
 }
 
 List<V1.Alert> Unique(int from, int count) => Enumerable.Range(from, count).Select(i => AlertOf(i)).ToList();
-// Per device, new alerts that attach to its open incident (two by default) and one replay of its first alert, interleaved.
+// Per device, new alerts that attach to its open incident (two by default) and one replay of its first alert: spread
+// (round-robin over the devices) or in bursts (each device's one after another, as a device repeating itself sends them).
 var attachPerDevice = settings.GetValue("attach-per-device", 2);
 List<V1.Alert> Attached(List<V1.Alert> first, int from) => Enumerable.Range(0, attachPerDevice + 1)
     .SelectMany(round => first.Select((alert, i) => round == attachPerDevice ? alert.Clone() : AlertOf(from + i))).ToList();
+List<V1.Alert> Bursts(List<V1.Alert> first, int from) => first
+    .SelectMany((alert, i) => Enumerable.Range(0, attachPerDevice + 1).Select(n => n == attachPerDevice ? alert.Clone() : AlertOf(from + i))).ToList();
 
 var warmup = Unique(0, warmupCount);
 await Measure("warm-up", echoChannel, warmup, null);
 await Measure("warm-up", floorChannel, warmup, null);
 await Measure("warm-up", channel, warmup, null);
 await Measure("warm-up", channel, Attached(warmup, 0), null);
+await Measure("warm-up", channel, Bursts(warmup, 0), null);
 var unique = Unique(warmupCount, deviceCount);
 var attached = Attached(unique, warmupCount);
 // The phases without state repeat their alerts (fresh ids where a fresh grain is the point), so that each lasts long enough to measure.
@@ -125,6 +132,7 @@ var baseline = await Measure("echo", echoChannel, echoed, null);
 var results = new List<Result> { baseline, await Measure("grain-floor", floorChannel, fresh, null) };
 results.Add(await Measure("unique", channel, unique, redis));
 results.Add(await Measure("duplicate-heavy", channel, attached, redis));
+results.Add(await Measure("duplicate-burst", channel, Bursts(unique, warmupCount), redis));
 results.Add(await Measure("replay", channel, replays, redis));
 foreach (var r in results)
     Console.WriteLine($"{r.Phase,-16} {r.Alerts,7} alerts {r.PerSecond,9:F0}/s  {r.PerSecond / baseline.PerSecond,5:P0} of echo  p50 {r.P50Ms,7:F2} ms  p99 {r.P99Ms,8:F2} ms  " +

@@ -1,9 +1,11 @@
 using Dispatch.Contracts;
 using Dispatch.Domain;
+using Dispatch.Ingest.Services;
 using Dispatch.Protos.V1;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using StackExchange.Redis;
+using Domain = Dispatch.Domain;
 using Alert = Dispatch.Protos.V1.Alert;
 using DeviceRegistration = Dispatch.Protos.V1.DeviceRegistration;
 using AlertAck = Dispatch.Protos.V1.AlertAck;
@@ -79,6 +81,27 @@ public class IngestTests(RedisFixture redis) : IAsyncLifetime
         Assert.Equal((Channel.AiCamera, "CREEK_LITTERING", IncidentState.Filed), (incident.Channel, incident.Type, incident.State));
         var device = await ingest.Registry.GetDeviceAsync(new GetDeviceRequest { DeviceId = cam }, IngestServer.Admin);
         Assert.Equal((2L, 1L), (device.Alerts, device.IncidentsOpened));
+    }
+
+    [Fact]
+    public async Task Alerts_handed_to_a_device_together_are_decided_in_their_order_and_each_answered()
+    {
+        var gateway = await ingest.GatewayAsync($"gw-{Tag()}");
+        var cam = $"cam-{Tag()}";
+        await ingest.DeviceAsync(City.Camera(cam, gateway.Id));
+        var first = City.Alert(cam, "CREEK_FLOATING_WASTE", confidence: 0.95).ToDomain(gateway.Id);
+        var repeat = City.Alert(cam, "CREEK_FLOATING_WASTE", confidence: 0.92).ToDomain(gateway.Id);
+        var wrong = City.Alert(cam, "NO_SUCH_TYPE").ToDomain(gateway.Id);
+
+        var acks = await cluster.Grains.GetGrain<IDeviceGrain>(cam).ReceiveAllAsync([first, repeat, first, wrong]);
+
+        Assert.Equal([first.AlertId, repeat.AlertId, first.AlertId, wrong.AlertId], acks.Select(a => a.AlertId));
+        Assert.Equal(
+            [Domain.Disposition.NewIncident, Domain.Disposition.Attached, Domain.Disposition.DuplicateReplay, Domain.Disposition.Rejected],
+            acks.Select(a => a.Disposition));
+        Assert.Equal((acks[0].IncidentNumber, acks[0].IncidentNumber), (acks[1].IncidentNumber, acks[2].IncidentNumber));
+        var recorded = await redis.Connection.GetDatabase().StreamRangeAsync(new Grains.RedisKeys(cluster.ServiceId).Alerts);
+        Assert.Equal([first.AlertId, repeat.AlertId], recorded.Where(e => e["device"] == cam).Select(e => (string)e["alert_id"]!));
     }
 
     [Fact]

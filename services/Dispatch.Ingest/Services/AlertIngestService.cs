@@ -12,7 +12,8 @@ namespace Dispatch.Ingest.Services;
 /// <summary>
 /// Takes gateways' alerts and heartbeats to their device grains. A stream is worked as a bounded pipeline: at most
 /// <see cref="IngestOptions.MaxInFlightPerStream"/> alerts in flight, acks in arrival order; when the window is full
-/// the stream is not read, so HTTP/2 flow control slows that gateway and no other.
+/// the stream is not read, so HTTP/2 flow control slows that gateway and no other. The alerts a stream has ready are
+/// gathered per device and each device's go as one call (<see cref="DeviceBatches"/>).
 /// </summary>
 public sealed class AlertIngestService(IGrainFactory grains, RecentAnswers answers, IOptions<IngestOptions> options, ILogger<AlertIngestService> logger)
     : AlertIngest.AlertIngestBase
@@ -21,12 +22,13 @@ public sealed class AlertIngestService(IGrainFactory grains, RecentAnswers answe
     {
         var gateway = GatewayAuthInterceptor.GatewayOf(context);
         using var open = IngestMetrics.StreamOpened("alerts");
-        await Pipeline(requestStream, responseStream, async alert => (await IngestAsync(alert, gateway)).ToProto(), context.CancellationToken);
+        var batches = new DeviceBatches((device, alerts) => grains.GetGrain<IDeviceGrain>(device).ReceiveAllAsync(alerts));
+        await Pipeline(requestStream, responseStream, async alert => (await IngestAsync(alert, gateway, batches.Add)).ToProto(), context.CancellationToken, batches.Send);
     }
 
     public override async Task<AlertAck> ReportAlert(Alert request, ServerCallContext context)
     {
-        var ack = await IngestAsync(request, GatewayAuthInterceptor.GatewayOf(context));
+        var ack = await IngestAsync(request, GatewayAuthInterceptor.GatewayOf(context), alert => grains.GetGrain<IDeviceGrain>(alert.DeviceId).ReceiveAsync(alert));
         if (ack.Disposition == Domain.Disposition.Rejected)
             throw new RpcException(new Status(ack.NotPermitted ? StatusCode.PermissionDenied : StatusCode.InvalidArgument, ack.Reason ?? ""));
         return ack.ToProto();
@@ -48,25 +50,29 @@ public sealed class AlertIngestService(IGrainFactory grains, RecentAnswers answe
         }, context.CancellationToken);
     }
 
-    private async Task<Domain.AlertAck> IngestAsync(Alert alert, string gateway)
+    /// <summary>Answers what needs no device at once, hands the rest to <paramref name="device"/>, and counts the answer.</summary>
+    private async Task<Domain.AlertAck> IngestAsync(Alert alert, string gateway, Func<Domain.Alert, Task<Domain.AlertAck>> device)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var ack = await DecideAsync(alert, gateway);
+        var ack = Screen(alert, gateway);
+        if (ack is null)
+        {
+            ack = await device(alert.ToDomain(gateway));
+            answers.Remember(gateway, alert.DeviceId, ack);
+        }
         IngestMetrics.Acked(ack, started);
         return ack;
     }
 
-    private async Task<Domain.AlertAck> DecideAsync(Alert alert, string gateway)
+    /// <summary>The answer to an alert that needs no device: a malformed one, or one answered before by this process.</summary>
+    private Domain.AlertAck? Screen(Alert alert, string gateway)
     {
         if (alert.CalculateSize() is var size && size > options.Value.MaxAlertBytes)
             return Rejected(alert, Largest(alert), $"the alert is {size} bytes, more than {options.Value.MaxAlertBytes}; the largest part is this field");
         if (alert.GatewayId is { Length: > 0 } named && named != gateway)
             return Rejected(alert, "gateway_id", $"'{named}' is not the signed gateway '{gateway}'", notPermitted: true);
         if (string.IsNullOrEmpty(alert.DeviceId)) return Rejected(alert, "device_id", "is required");
-        if (answers.Find(gateway, alert.DeviceId, alert.AlertId) is { } replay) return replay;
-        var ack = await grains.GetGrain<IDeviceGrain>(alert.DeviceId).ReceiveAsync(alert.ToDomain(gateway));
-        answers.Remember(gateway, alert.DeviceId, ack);
-        return ack;
+        return answers.Find(gateway, alert.DeviceId, alert.AlertId);
     }
 
     private static Domain.AlertAck Rejected(Alert alert, string field, string problem, bool notPermitted = false) =>
@@ -80,8 +86,13 @@ public sealed class AlertIngestService(IGrainFactory grains, RecentAnswers answe
         ("dedup_key", alert.DedupKey.Length), ("alert_id", alert.AlertId.Length), ("device_id", alert.DeviceId.Length), ("type", alert.Type.Length),
     }.MaxBy(f => f.Size).Field;
 
+    /// <summary>
+    /// Works a stream with at most the window in flight. <paramref name="idle"/> runs whenever the reader is about to
+    /// wait, for more input or for room in the window: work gathered so far must start then.
+    /// </summary>
     private async Task Pipeline<TIn, TOut>(
-        IAsyncStreamReader<TIn> requests, IServerStreamWriter<TOut> responses, Func<TIn, Task<TOut>> work, CancellationToken cancellationToken)
+        IAsyncStreamReader<TIn> requests, IServerStreamWriter<TOut> responses, Func<TIn, Task<TOut>> work, CancellationToken cancellationToken,
+        Action? idle = null)
     {
         var inFlight = Channel.CreateBounded<Task<TOut>>(new BoundedChannelOptions(options.Value.MaxInFlightPerStream)
         {
@@ -104,11 +115,16 @@ public sealed class AlertIngestService(IGrainFactory grains, RecentAnswers answe
         }, CancellationToken.None);
         try
         {
-            await foreach (var request in requests.ReadAllAsync(failed.Token))
+            while (true)
             {
+                var next = requests.MoveNext(failed.Token);
+                if (!next.IsCompleted) idle?.Invoke();
+                if (!await next) break;
                 // Wait for room before starting the work, so that no more than the window is ever in flight.
-                await inFlight.Writer.WaitToWriteAsync(failed.Token);
-                inFlight.Writer.TryWrite(work(request));
+                var room = inFlight.Writer.WaitToWriteAsync(failed.Token);
+                if (!room.IsCompleted) idle?.Invoke();
+                await room;
+                inFlight.Writer.TryWrite(work(requests.Current));
             }
         }
         catch (OperationCanceledException) when (failed.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
@@ -117,6 +133,7 @@ public sealed class AlertIngestService(IGrainFactory grains, RecentAnswers answe
         }
         finally
         {
+            idle?.Invoke(); // nothing gathered is left unsent: every answer in the window completes
             inFlight.Writer.TryComplete();
         }
         try
