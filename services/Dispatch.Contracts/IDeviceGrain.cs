@@ -23,7 +23,10 @@ public interface IDeviceGrain : IGrainWithStringKey
     [Alias("Receive")]
     Task<AlertAck> ReceiveAsync(Alert alert);
 
-    /// <summary>Takes in alerts, decided in their order, and answers each (in the same order) once all are durable: one call and one write for many.</summary>
+    /// <summary>
+    /// Takes in alerts and answers each, in the same order, once all are durable: one call and one write for many.
+    /// Alerts with one dedup key are decided in their order, as with <see cref="ReceiveAsync"/>.
+    /// </summary>
     [Alias("ReceiveAll")]
     Task<IReadOnlyList<AlertAck>> ReceiveAllAsync(IReadOnlyList<Alert> alerts);
 

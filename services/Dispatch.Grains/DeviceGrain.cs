@@ -169,9 +169,10 @@ public sealed class DeviceGrain(
             await GrainFactory.GetGrain<IIncidentGrain>(resolved)
                 .ExecuteAsync(new ResolveIncident($"heartbeat/{device.Id}/{resolved}", Actor.System, $"device {device.Id} is beating again"));
         }
-        Change(r => r with { LastHeartbeat = now, MaintenanceIncident = null });
         // A heartbeat is written when it changes something or when the stored one grows old; the rest stay in memory.
-        if (resolved is not null || _heartbeatWritten is null || now - _heartbeatWritten > HeartbeatInterval / 3)
+        var store = resolved is not null || _heartbeatWritten is null || now - _heartbeatWritten > HeartbeatInterval / 3;
+        Change(r => r with { LastHeartbeat = now, MaintenanceIncident = null }, store);
+        if (store)
         {
             await DurableAsync();
             _heartbeatWritten = now;
@@ -265,7 +266,10 @@ public sealed class DeviceGrain(
         _unstored |= store;
     }
 
-    /// <summary>Returns once every change made so far is in storage, sharing one write with the calls that came meanwhile.</summary>
+    /// <summary>
+    /// Returns once every alert decided so far is recorded and every change so far that must be stored is in storage,
+    /// sharing one write with the calls that came meanwhile.
+    /// </summary>
     private async Task DurableAsync()
     {
         ThrowIfBroken();

@@ -19,7 +19,7 @@ public sealed class IngestOptions
     /// How many first answers this process remembers (times two: the current and the previous generation), so that
     /// a retried alert id is answered at once, without a call into the cluster; 0 turns that off.
     /// </summary>
-    public int RememberedAnswers { get; set; } = 100_000;
+    public int RememberedAnswers { get; set; } = 50_000;
 
     /// <summary>The bearer token of administrators (device registry). Empty: the registry refuses every call.</summary>
     public string AdminToken { get; set; } = "";

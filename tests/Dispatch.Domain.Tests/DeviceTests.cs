@@ -28,6 +28,9 @@ public class AlertRulesTests
         { "observed_at", a => a with { ObservedAt = Now.AddDays(-2) }, false },
         { "severity", a => a with { Severity = 9 }, false },
         { "detection.confidence", a => a with { Detection = a.Detection! with { Confidence = 1.5 } }, false },
+        { "detection.confidence", a => a with { Detection = a.Detection! with { Confidence = double.NaN } }, false },
+        { "detection.boxes", a => a with { Detection = a.Detection! with { Boxes = [new Box(0.2, double.PositiveInfinity, 0.1, 0.1)] } }, false },
+        { "detection.boxes", a => a with { Detection = a.Detection! with { Boxes = [new Box(0.2, 0.3, 1.4, 0.1)] } }, false },
     };
 
     [Theory]

@@ -30,6 +30,14 @@ public class RecentAnswersTests
     }
 
     [Fact]
+    public void A_replay_is_not_remembered_in_place_of_a_first_answer()
+    {
+        var answers = Answers(10);
+        answers.Remember("gw-1", "cam-1", new AlertAck("a-1", Disposition.DuplicateReplay, "PT-20261128-000001", "alert a-1 was answered before: Attached PT-20261128-000001"));
+        Assert.Null(answers.Find("gw-1", "cam-1", "a-1"));
+    }
+
+    [Fact]
     public void Memory_is_bounded_to_two_generations_and_forgets_the_oldest_first()
     {
         var answers = Answers(3);

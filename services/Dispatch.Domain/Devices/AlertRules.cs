@@ -27,7 +27,12 @@ public static class AlertRules
         if (alert.ObservedAt < now - policy.AlertMaxAge.Length(TimeSpan.Zero))
             return No("observed_at", $"{alert.ObservedAt:O} is older than {policy.AlertMaxAge}");
         if (alert.Severity is < 1 or > 5) return No("severity", "must lie between 1 and 5");
-        if (alert.Detection is { Confidence: < 0 or > 1 }) return No("detection.confidence", "must lie between 0 and 1");
+        if (alert.Detection is { } detection)
+        {
+            if (!(detection.Confidence is >= 0 and <= 1)) return No("detection.confidence", "must lie between 0 and 1");
+            if (detection.Boxes.Any(b => !(b.X is >= 0 and <= 1 && b.Y is >= 0 and <= 1 && b.Width is >= 0 and <= 1 && b.Height is >= 0 and <= 1)))
+                return No("detection.boxes", "each box's x, y, width and height must lie between 0 and 1 (normalised image coordinates)");
+        }
         return null;
     }
 }

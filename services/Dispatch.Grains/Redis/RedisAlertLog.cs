@@ -9,9 +9,10 @@ namespace Dispatch.Grains;
 
 /// <summary>
 /// The alert record in Redis, written by group commit: the alerts that devices hand in while one write is in flight
-/// all go into the next, one pipelined batch, and each device is answered when the batch holding its alerts is
-/// stored. A batch adds, per alert, an entry to the alert record (<see cref="RedisKeys.Alerts"/>) and the answer to
-/// the device's capped answer stream (<see cref="RedisKeys.DeviceAcks"/>), and per device its count.
+/// all go into the next, one pipelined batch, and each device is answered when its own part of the batch is stored
+/// (one device's failure is not another's). A batch adds, per alert, an entry to the alert record
+/// (<see cref="RedisKeys.Alerts"/>) and the answer to the device's capped answer stream
+/// (<see cref="RedisKeys.DeviceAcks"/>), and per device its count.
 /// </summary>
 public sealed class RedisAlertLog : IAlertLog, IAsyncDisposable
 {
@@ -53,7 +54,6 @@ public sealed class RedisAlertLog : IAlertLog, IAsyncDisposable
             try
             {
                 await WriteAsync(batch);
-                foreach (var p in batch) p.Stored.TrySetResult();
             }
             catch (Exception e)
             {
@@ -63,31 +63,56 @@ public sealed class RedisAlertLog : IAlertLog, IAsyncDisposable
         }
     }
 
-    private Task WriteAsync(List<Pending> pending)
+    private async Task WriteAsync(List<Pending> pending)
     {
         var batch = _redis.GetDatabase().CreateBatch();
-        var writes = new List<Task>();
-        foreach (var (device, alerts, _) in pending)
+        var devices = new List<Task>(pending.Count);
+        foreach (var p in pending)
         {
-            foreach (var (alert, ack) in alerts)
+            string[] documents;
+            try
             {
+                documents = [.. p.Alerts.Select(a => JsonSerializer.Serialize(a.Alert, DispatchSerialization.Json))];
+            }
+            catch (Exception e)
+            {
+                p.Stored.TrySetException(e); // before any of its commands joined the batch
+                continue;
+            }
+            var writes = new List<Task>(p.Alerts.Count * 2 + 1);
+            for (var i = 0; i < p.Alerts.Count; i++)
+            {
+                var (alert, ack) = p.Alerts[i];
                 var incident = ack.IncidentNumber ?? "";
                 var disposition = ack.Disposition.ToString();
                 writes.Add(batch.StreamAddAsync(_keys.Alerts,
                 [
-                    new("alert_id", alert.AlertId), new("device", device), new("gateway", alert.GatewayId),
-                    new("disposition", disposition), new("incident", incident),
-                    new("alert", JsonSerializer.Serialize(alert, DispatchSerialization.Json)),
+                    new("alert_id", alert.AlertId), new("device", p.Device), new("gateway", alert.GatewayId),
+                    new("disposition", disposition), new("incident", incident), new("alert", documents[i]),
                 ]));
                 // Trimmed approximately (by whole nodes), so at least the last KeptAcks are there.
-                writes.Add(batch.StreamAddAsync(_keys.DeviceAcks(device),
+                writes.Add(batch.StreamAddAsync(_keys.DeviceAcks(p.Device),
                     [new("alert_id", alert.AlertId), new("disposition", disposition), new("incident", incident)],
                     maxLength: IAlertLog.KeptAcks, useApproximateMaxLength: true));
             }
-            writes.Add(batch.HashIncrementAsync(_keys.AlertCounts, device, alerts.Count));
+            writes.Add(batch.HashIncrementAsync(_keys.AlertCounts, p.Device, p.Alerts.Count));
+            devices.Add(AnswerAsync(p, writes));
         }
         batch.Execute();
-        return Task.WhenAll(writes);
+        await Task.WhenAll(devices);
+    }
+
+    private static async Task AnswerAsync(Pending pending, List<Task> writes)
+    {
+        try
+        {
+            await Task.WhenAll(writes);
+            pending.Stored.TrySetResult();
+        }
+        catch (Exception e)
+        {
+            pending.Stored.TrySetException(e);
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -33,6 +33,8 @@ public sealed class DeviceBatches(Func<string, IReadOnlyList<Domain.Alert>, Task
         try
         {
             var acks = await send(device, batch.Alerts);
+            if (acks.Count != batch.Answers.Count)
+                throw new InvalidOperationException($"device {device} gave {acks.Count} answers to {batch.Answers.Count} alerts");
             for (var i = 0; i < acks.Count; i++) batch.Answers[i].SetResult(acks[i]);
         }
         catch (Exception e)
