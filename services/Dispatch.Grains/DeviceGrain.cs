@@ -37,7 +37,6 @@ public sealed class DeviceGrain(
     private DeviceRecord _stored = new();
     private Task? _writing;
     private bool _broken;
-    private DateTimeOffset? _heartbeatWritten;
 
     private Catalog Catalog => lifecycle.Catalog;
     private TimeSpan HeartbeatInterval => Catalog.Devices.HeartbeatInterval.Length(TimeSpan.Zero);
@@ -45,7 +44,6 @@ public sealed class DeviceGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _stored = record.State;
-        _heartbeatWritten = record.State.LastHeartbeat;
         if (record.State.Device is not null)
             foreach (var ack in await alertLog.RecentAcksAsync(this.GetPrimaryKeyString(), IAlertLog.KeptAcks)) Remember(ack, 0);
     }
@@ -170,13 +168,9 @@ public sealed class DeviceGrain(
                 .ExecuteAsync(new ResolveIncident($"heartbeat/{device.Id}/{resolved}", Actor.System, $"device {device.Id} is beating again"));
         }
         // A heartbeat is written when it changes something or when the stored one grows old; the rest stay in memory.
-        var store = resolved is not null || _heartbeatWritten is null || now - _heartbeatWritten > HeartbeatInterval / 3;
+        var store = resolved is not null || _stored.LastHeartbeat is not { } stored || now - stored > HeartbeatInterval / 3;
         Change(r => r with { LastHeartbeat = now, MaintenanceIncident = null }, store);
-        if (store)
-        {
-            await DurableAsync();
-            _heartbeatWritten = now;
-        }
+        if (store) await DurableAsync();
         return new HeartbeatResult(true, null, resolved);
     }
 
