@@ -1,8 +1,8 @@
 using Dispatch.ServiceDefaults;
 using Dispatch.Api.Auth;
 using Dispatch.Api.Open311;
-using Dispatch.Api.ReadModel;
-using Dispatch.Api.Records;
+using Dispatch.Infrastructure.ReadModel;
+using Dispatch.Infrastructure;
 using Dispatch.Api.Services;
 using Dispatch.Domain;
 using Microsoft.AspNetCore.Authentication.JwtBearer;

@@ -1,4 +1,5 @@
 using Dispatch.Api;
+using Dispatch.Infrastructure;
 using Dispatch.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);

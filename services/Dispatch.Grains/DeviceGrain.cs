@@ -1,4 +1,4 @@
-using Dispatch.Contracts;
+using Dispatch.Abstractions;
 using Dispatch.Domain;
 using Microsoft.Extensions.Logging;
 using System.Collections.Immutable;

@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using Dispatch.Contracts;
+using Dispatch.Abstractions;
 
 namespace Dispatch.Grains;
 

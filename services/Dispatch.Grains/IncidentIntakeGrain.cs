@@ -1,4 +1,4 @@
-using Dispatch.Contracts;
+using Dispatch.Abstractions;
 using Dispatch.Domain;
 using Orleans.Concurrency;
 

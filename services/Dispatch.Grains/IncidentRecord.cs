@@ -1,5 +1,5 @@
 using System.Collections.Immutable;
-using Dispatch.Contracts;
+using Dispatch.Abstractions;
 using Dispatch.Domain;
 
 namespace Dispatch.Grains;

@@ -1,5 +1,5 @@
+using Dispatch.Infrastructure;
 using Dispatch.ServiceDefaults;
-using Dispatch.Grains;
 using Dispatch.Ingest.Auth;
 using Dispatch.Ingest.Services;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -23,7 +23,7 @@ public static class IngestHosting
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<RecentAnswers>();
         builder.Services.AddSingleton<INonces>(sp => sp.GetService<IConnectionMultiplexer>() is { } redis
-            ? new RedisNonces(redis, sp.GetRequiredService<RedisKeys>())
+            ? new RedisNonces(redis, sp.GetRequiredService<KeySpace>())
             : new InMemoryNonces(sp.GetRequiredService<TimeProvider>()));
         // Options per service, not global: in the embedded all-in-one the API's services share this server.
         void Ingest(Grpc.AspNetCore.Server.GrpcServiceOptions grpc)

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Dispatch.Api;
 using Dispatch.Ingest;
 using Dispatch.ServiceDefaults;
+using Dispatch.Silo;
 using Dispatch.Simulator;
 
 // The embedded default: silo, ingest, the case/field/audit API and a simulated city in one process, on this

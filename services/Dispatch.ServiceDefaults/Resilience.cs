@@ -3,14 +3,14 @@ using Polly;
 using Polly.CircuitBreaker;
 using Polly.Retry;
 using Polly.Timeout;
-using StackExchange.Redis;
 
 namespace Dispatch.ServiceDefaults;
 
 /// <summary>
 /// The named Polly pipelines of Dispatch, in one place. Every operation has a timeout; only idempotent ones are
 /// retried (with exponential backoff and jitter); writes to the read model pass a circuit breaker, so that a
-/// sick Redis is left alone for a moment instead of being hammered by every projection batch.
+/// sick store is left alone for a moment instead of being hammered by every projection batch. What is transient
+/// is what the host's <see cref="IOutageClassifier"/>s call an outage.
 /// </summary>
 public static class Resilience
 {
@@ -20,30 +20,42 @@ public static class Resilience
     /// <summary>Writes of the read model's projection: timeout and circuit breaker (the consumer group retries the batch).</summary>
     public const string ReadModelWrite = "dispatch-read-model-write";
 
-    private static bool IsTransient(Exception e) => e is RedisConnectionException or RedisTimeoutException or TimeoutRejectedException;
-
     public static IServiceCollection AddDispatchResilience(this IServiceCollection services)
     {
-        services.AddResiliencePipeline(Read, pipeline => pipeline
-            .AddRetry(new RetryStrategyOptions
-            {
-                ShouldHandle = new PredicateBuilder().Handle<Exception>(IsTransient),
-                MaxRetryAttempts = 3,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = TimeSpan.FromMilliseconds(100),
-            })
-            .AddTimeout(TimeSpan.FromSeconds(3)));
-        services.AddResiliencePipeline(ReadModelWrite, pipeline => pipeline
-            .AddCircuitBreaker(new CircuitBreakerStrategyOptions
-            {
-                ShouldHandle = new PredicateBuilder().Handle<Exception>(IsTransient),
-                FailureRatio = 0.5,
-                MinimumThroughput = 4,
-                SamplingDuration = TimeSpan.FromSeconds(10),
-                BreakDuration = TimeSpan.FromSeconds(5),
-            })
-            .AddTimeout(TimeSpan.FromSeconds(5)));
+        services.AddResiliencePipeline(Read, (pipeline, context) =>
+        {
+            var transient = Transient(context.ServiceProvider);
+            pipeline
+                .AddRetry(new RetryStrategyOptions
+                {
+                    ShouldHandle = new PredicateBuilder().Handle(transient),
+                    MaxRetryAttempts = 3,
+                    BackoffType = DelayBackoffType.Exponential,
+                    UseJitter = true,
+                    Delay = TimeSpan.FromMilliseconds(100),
+                })
+                .AddTimeout(TimeSpan.FromSeconds(3));
+        });
+        services.AddResiliencePipeline(ReadModelWrite, (pipeline, context) =>
+        {
+            var transient = Transient(context.ServiceProvider);
+            pipeline
+                .AddCircuitBreaker(new CircuitBreakerStrategyOptions
+                {
+                    ShouldHandle = new PredicateBuilder().Handle(transient),
+                    FailureRatio = 0.5,
+                    MinimumThroughput = 4,
+                    SamplingDuration = TimeSpan.FromSeconds(10),
+                    BreakDuration = TimeSpan.FromSeconds(5),
+                })
+                .AddTimeout(TimeSpan.FromSeconds(5));
+        });
         return services;
+    }
+
+    private static Func<Exception, bool> Transient(IServiceProvider services)
+    {
+        var classifiers = services.GetServices<IOutageClassifier>().ToList();
+        return e => e is TimeoutRejectedException || classifiers.Any(c => c.IsOutage(e));
     }
 }

@@ -7,20 +7,19 @@ using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
-using StackExchange.Redis;
 
 namespace Dispatch.ServiceDefaults;
 
 /// <summary>
 /// OpenTelemetry for every Dispatch service, in one place: traces through gRPC, HTTP, grain calls (Orleans'
-/// activity sources, propagated by <c>AddActivityPropagation</c>) and Redis; the Orleans meter and Dispatch's
+/// activity sources, propagated by <c>AddActivityPropagation</c>) and the store (added by the store's wiring); the Orleans meter and Dispatch's
 /// own; logs that carry the trace id. OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set, otherwise a
 /// Prometheus scraping endpoint at <c>/metrics</c>.
 /// </summary>
 public static class Telemetry
 {
     /// <summary>Dispatch's own activity sources and meters, and Orleans'.</summary>
-    public static readonly string[] Sources = ["Dispatch.Ingest", "Dispatch.Grains", "Dispatch.Api", "Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application"];
+    public static readonly string[] Sources = ["Dispatch.Ingest", "Dispatch.Grains", "Dispatch.Api", "Dispatch.ReadModel", "Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application"];
     public static readonly string[] Meters = ["Dispatch.Ingest", "Dispatch.Grains", "Dispatch.Api", "Microsoft.Orleans"];
 
     public static bool UsesOtlp => !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"));
@@ -31,14 +30,10 @@ public static class Telemetry
         builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
         builder.Services.Configure<Microsoft.Extensions.Logging.Console.SimpleConsoleFormatterOptions>(o => o.IncludeScopes = true);
         builder.Logging.AddOpenTelemetry(o => (o.IncludeScopes, o.IncludeFormattedMessage) = (true, true));
-        var withRedis = builder.Services.Any(s => s.ServiceType == typeof(IConnectionMultiplexer));
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(service, serviceInstanceId: Environment.MachineName))
             .WithTracing(tracing =>
-            {
-                tracing.AddSource(Sources).AddAspNetCoreInstrumentation().AddGrpcClientInstrumentation().AddHttpClientInstrumentation();
-                if (withRedis) tracing.AddRedisInstrumentation();
-            })
+                tracing.AddSource(Sources).AddAspNetCoreInstrumentation().AddGrpcClientInstrumentation().AddHttpClientInstrumentation())
             .WithMetrics(metrics =>
             {
                 metrics.AddMeter(Meters).AddAspNetCoreInstrumentation().AddHttpClientInstrumentation().AddRuntimeInstrumentation();

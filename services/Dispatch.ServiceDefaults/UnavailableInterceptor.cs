@@ -3,16 +3,26 @@ using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using StackExchange.Redis;
 
 namespace Dispatch.ServiceDefaults;
 
 /// <summary>
-/// Turns a failure of the store or the cluster (Redis unreachable or timing out, no silo answering, a storage
-/// conflict) into UNAVAILABLE with a message that says to retry, instead of UNKNOWN: callers of every service
-/// learn quickly and clearly that the call may be sent again, and that nothing of it was acknowledged.
+/// Tells an outage (the store or the cluster a service stands on failed) from a failure of the call itself. Each
+/// host registers the classifiers of what it stands on; the interceptor asks them all.
 /// </summary>
-public sealed class UnavailableInterceptor(ILogger<UnavailableInterceptor> logger) : Interceptor
+public interface IOutageClassifier
+{
+    /// <summary>Whether <paramref name="exception"/> (not its inner exceptions: the caller walks those) is an outage.</summary>
+    bool IsOutage(Exception exception);
+}
+
+/// <summary>
+/// Turns an outage (see <see cref="IOutageClassifier"/>) into UNAVAILABLE with a message that says to retry,
+/// instead of UNKNOWN: callers of every service learn quickly and clearly that the call may be sent again, and that
+/// nothing of it was acknowledged.
+/// </summary>
+public sealed class UnavailableInterceptor(IEnumerable<IOutageClassifier> classifiers, ILogger<UnavailableInterceptor> logger)
+    : Interceptor
 {
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
@@ -28,7 +38,8 @@ public sealed class UnavailableInterceptor(ILogger<UnavailableInterceptor> logge
     }
 
     public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
-        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
+        ServerStreamingServerMethod<TRequest, TResponse> continuation)
     {
         try
         {
@@ -54,28 +65,13 @@ public sealed class UnavailableInterceptor(ILogger<UnavailableInterceptor> logge
         }
     }
 
-    /// <summary>A failure of what the service stands on, rather than of the call itself.</summary>
-    public static bool IsOutage(Exception e) => e switch
+    /// <summary>A failure of what the service stands on, rather than of the call itself, anywhere in the chain.</summary>
+    public bool IsOutage(Exception e) => e switch
     {
-        RedisConnectionException or RedisTimeoutException or TimeoutException or Orleans.Storage.InconsistentStateException => true,
-        RedisServerException server => IsTransient(server),
-        Polly.Timeout.TimeoutRejectedException or Polly.CircuitBreaker.BrokenCircuitException => true,
-        // Orleans' own failures (no silo, a call that timed out, a store outage a silo reported) are; its others not.
-        Orleans.Runtime.SiloUnavailableException or Orleans.Runtime.OrleansMessageRejectionException => true,
-        Orleans.Runtime.OrleansException o => o.Message.StartsWith(StoreOutageCallFilter.Prefix, StringComparison.Ordinal)
-            || o.Message.StartsWith("Error from storage provider", StringComparison.Ordinal)
-            || (o.InnerException is { } inner && IsOutage(inner)),
-        // A silo's exception whose type the client cannot rebuild (a Redis exception, say) arrives as this.
-        Orleans.Serialization.UnavailableExceptionFallbackException f =>
-            f.ExceptionType is { } type && (type.Contains("Redis", StringComparison.Ordinal) || type.Contains("Timeout", StringComparison.Ordinal)),
+        TimeoutException or Polly.Timeout.TimeoutRejectedException or Polly.CircuitBreaker.BrokenCircuitException => true,
         AggregateException { InnerExceptions: var inner } => inner.Any(IsOutage),
-        _ => e.InnerException is { } inner && IsOutage(inner),
+        _ => classifiers.Any(c => c.IsOutage(e)) || (e.InnerException is { } inner && IsOutage(inner)),
     };
-
-    /// <summary>A Redis reply that means "not now" rather than "wrong": loading its data, or a replica that cannot write yet.</summary>
-    public static bool IsTransient(RedisServerException e) =>
-        e.Message.StartsWith("LOADING", StringComparison.Ordinal) || e.Message.StartsWith("READONLY", StringComparison.Ordinal)
-        || e.Message.StartsWith("MASTERDOWN", StringComparison.Ordinal) || e.Message.StartsWith("TRYAGAIN", StringComparison.Ordinal);
 
     private RpcException Unavailable(Exception e, ServerCallContext context)
     {

@@ -1,4 +1,5 @@
 using Dispatch.ServiceDefaults;
+using Dispatch.Silo;
 
 // A silo of the cluster, with health and metrics on an HTTP port of its own (Silo:HttpPort).
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });

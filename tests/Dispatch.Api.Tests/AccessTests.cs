@@ -5,7 +5,7 @@ using static Dispatch.Api.Tests.Office;
 namespace Dispatch.Api.Tests;
 
 /// <summary>The role × action matrix over real HTTP/2, and the object-level rules: scope, sameness of "not yours" and "not found", masking, the read log.</summary>
-[Collection(RedisCollection.Name)]
+[Collection(RedisFixture.Collection)]
 public class AccessTests(RedisFixture redis)
 {
     private Task<ApiServer> Api() => SharedApi.StartAsync(redis);

@@ -1,6 +1,7 @@
+using Dispatch.Infrastructure;
 using System.Net.Http.Headers;
 using Dispatch.Api;
-using Dispatch.Api.ReadModel;
+using Dispatch.Infrastructure.ReadModel;
 using Dispatch.Protos.V1;
 using Dispatch.ServiceDefaults;
 using Grpc.Core;

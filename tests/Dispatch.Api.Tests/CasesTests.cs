@@ -1,4 +1,4 @@
-using Dispatch.Contracts;
+using Dispatch.Abstractions;
 using Dispatch.Domain;
 using Dispatch.Protos.V1;
 using Microsoft.Extensions.DependencyInjection;
@@ -7,7 +7,7 @@ using static Dispatch.Api.Tests.Office;
 namespace Dispatch.Api.Tests;
 
 /// <summary>What the dispatcher's desk shows beyond the lifecycle: the alerts behind an incident, and whom to dispatch to.</summary>
-[Collection(RedisCollection.Name)]
+[Collection(RedisFixture.Collection)]
 public class CasesTests(RedisFixture redis)
 {
     [Fact]

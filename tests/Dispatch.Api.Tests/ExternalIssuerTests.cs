@@ -1,3 +1,4 @@
+using Dispatch.Infrastructure;
 using System.Security.Cryptography;
 using Dispatch.Protos.V1;
 using Dispatch.ServiceDefaults;
@@ -11,7 +12,7 @@ using Microsoft.IdentityModel.Tokens;
 namespace Dispatch.Api.Tests;
 
 /// <summary>With Identity:Authority set, tokens come from an external OIDC issuer (here a small one on loopback) and sign-in is refused.</summary>
-[Collection(RedisCollection.Name)]
+[Collection(RedisFixture.Collection)]
 public class ExternalIssuerTests(RedisFixture redis)
 {
     [Fact]

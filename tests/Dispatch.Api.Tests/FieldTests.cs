@@ -1,5 +1,5 @@
 using System.Net;
-using Dispatch.Contracts;
+using Dispatch.Abstractions;
 using Dispatch.Domain;
 using Dispatch.Protos.V1;
 using Google.Protobuf;
@@ -10,7 +10,7 @@ using static Dispatch.Api.Tests.Office;
 namespace Dispatch.Api.Tests;
 
 /// <summary>Field work: photo evidence, offline replay, and the unit's worker choice.</summary>
-[Collection(RedisCollection.Name)]
+[Collection(RedisFixture.Collection)]
 public class FieldTests(RedisFixture redis)
 {
     private Task<ApiServer> Api() => SharedApi.StartAsync(redis);

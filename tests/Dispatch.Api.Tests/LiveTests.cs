@@ -6,7 +6,7 @@ using static Dispatch.Api.Tests.Office;
 namespace Dispatch.Api.Tests;
 
 /// <summary>The live stream of changes, over real HTTP/2.</summary>
-[Collection(RedisCollection.Name)]
+[Collection(RedisFixture.Collection)]
 public class LiveTests(RedisFixture redis)
 {
     [Fact]

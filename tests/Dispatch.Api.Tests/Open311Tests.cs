@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace Dispatch.Api.Tests;
 
 /// <summary>Open311 GeoReport v2, as a citizen app written for that standard would call it.</summary>
-[Collection(RedisCollection.Name)]
+[Collection(RedisFixture.Collection)]
 public class Open311Tests(RedisFixture redis)
 {
     private static FormUrlEncodedContent Form(params (string Key, string Value)[] fields) =>

@@ -1,5 +1,6 @@
+using Dispatch.Infrastructure;
 using System.Text.Json;
-using Dispatch.Contracts;
+using Dispatch.Abstractions;
 using Dispatch.Domain;
 using Dispatch.Grains;
 using Dispatch.Protos.V1;
@@ -14,7 +15,7 @@ namespace Dispatch.Api.Tests;
 /// and daily counters agree with a recomputation from the event log, and a restarted or replayed projection
 /// loses and doubles nothing. Each test has a cluster of its own, so its read model holds only its incidents.
 /// </summary>
-[Collection(RedisCollection.Name)]
+[Collection(RedisFixture.Collection)]
 public class ReadModelTests(RedisFixture redis) : IAsyncLifetime
 {
     private static readonly Lifecycle Lifecycle = new(CatalogLoader.Load(CatalogLoader.DefaultDirectory()));
@@ -34,7 +35,7 @@ public class ReadModelTests(RedisFixture redis) : IAsyncLifetime
         await cluster.DisposeAsync();
     }
 
-    private RedisKeys Keys => new(cluster.ServiceId);
+    private string Events => RedisIncidentEventLog.Stream(new KeySpace(cluster.ServiceId));
 
     [Fact]
     public async Task After_random_commands_the_lists_agree_with_the_grains()
@@ -95,14 +96,14 @@ public class ReadModelTests(RedisFixture redis) : IAsyncLifetime
         await AssertAgreesWithEventLogAsync();
 
         // Deliver the whole stream to the projection again, as a crash before every acknowledgement would.
-        await redis.Connection.GetDatabase().ExecuteAsync("XGROUP", "SETID", Keys.Events, "read-model", "0");
+        await redis.Connection.GetDatabase().ExecuteAsync("XGROUP", "SETID", Events, "read-model", "0");
         await api.CaughtUpAsync();
         await AssertAgreesWithEventLogAsync();
     }
 
     private async Task AssertAgreesWithEventLogAsync()
     {
-        var log = await redis.Connection.GetDatabase().StreamRangeAsync(Keys.Events);
+        var log = await redis.Connection.GetDatabase().StreamRangeAsync(Events);
         var events = log.Select(e => (Number: (string)e["incident"]!, Event: JsonSerializer.Deserialize<IncidentEvent>((string)e["event"]!, DispatchSerialization.Json)!)).ToList();
         var facts = events.GroupBy(e => e.Number).Select(g => IncidentFactsFold.From(g.Select(e => e.Event).OrderBy(e => e.Seq), Lifecycle)).ToList();
         var zone = Lifecycle.Catalog.Calendar.TimeZone;

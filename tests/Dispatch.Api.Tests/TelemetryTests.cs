@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Dispatch.Ingest.Tests;
 using Dispatch.Protos.V1;
 using Grpc.Core;
 using OpenTelemetry;
@@ -8,7 +7,7 @@ using OpenTelemetry.Trace;
 namespace Dispatch.Api.Tests;
 
 /// <summary>One trace from a gateway's call to the console's live update, read from an in-memory exporter.</summary>
-[Collection(RedisCollection.Name)]
+[Collection(RedisFixture.Collection)]
 public class TelemetryTests(RedisFixture redis)
 {
     private static readonly ActivitySource Gateway = new("Test.Gateway");

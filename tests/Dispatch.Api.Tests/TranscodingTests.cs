@@ -11,7 +11,7 @@ namespace Dispatch.Api.Tests;
 /// The browser's transport: the same services as JSON over HTTP/1.1 (gRPC JSON transcoding), and sign-in with
 /// the development identity provider.
 /// </summary>
-[Collection(RedisCollection.Name)]
+[Collection(RedisFixture.Collection)]
 public class TranscodingTests(RedisFixture redis)
 {
     [Fact]

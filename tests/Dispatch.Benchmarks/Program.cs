@@ -1,3 +1,4 @@
+using Dispatch.Infrastructure;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
@@ -6,6 +7,7 @@ using Dispatch.Ingest;
 using Dispatch.Protos;
 using Dispatch.Protos.V1;
 using Dispatch.ServiceDefaults;
+using Dispatch.Silo;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Grpc.Net.Client;

@@ -1,3 +1,4 @@
+using Dispatch.Infrastructure;
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Dispatch.Protos;
@@ -15,7 +16,7 @@ namespace Dispatch.Cluster.Tests;
 /// redis-server. One silo is killed with SIGKILL under load; the other takes over, and nothing acknowledged is
 /// lost, nothing is created twice, and every deadline fires once.
 /// </summary>
-[Collection(RedisCollection.Name)]
+[Collection(RedisFixture.Collection)]
 public class ClusterTests(RedisFixture redis, Xunit.Abstractions.ITestOutputHelper output)
 {
     private const string AdminToken = "cluster-admin";

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Dispatch.Api;
 using Dispatch.Api.Auth;
 using Dispatch.Ingest;
-using Dispatch.ServiceDefaults;
+using Dispatch.Infrastructure;
 using YamlDotNet.RepresentationModel;
 
 namespace Dispatch.Deployment.Tests;

@@ -1,3 +1,4 @@
+using Dispatch.Infrastructure;
 using Dispatch.ServiceDefaults;
 using Microsoft.Extensions.DependencyInjection;
 using Polly.CircuitBreaker;
@@ -10,7 +11,7 @@ namespace Dispatch.Deployment.Tests;
 public class ResilienceTests
 {
     private static readonly ResiliencePipelineProvider<string> Pipelines =
-        new ServiceCollection().AddDispatchResilience().BuildServiceProvider().GetRequiredService<ResiliencePipelineProvider<string>>();
+        new ServiceCollection().AddOutageClassifier().AddDispatchResilience().BuildServiceProvider().GetRequiredService<ResiliencePipelineProvider<string>>();
 
     private static RedisConnectionException Outage() => new(ConnectionFailureType.SocketFailure, CommandFlags.None, "gone", null!, CommandStatus.Unknown);
 

@@ -1,14 +1,16 @@
+using Dispatch.Abstractions;
+using Dispatch.Infrastructure;
 using Dispatch.Domain;
 using StackExchange.Redis;
 
 namespace Dispatch.Grains.Tests;
 
-[Collection(RedisCollection.Name)]
+[Collection(RedisFixture.Collection)]
 public class AlertLogTests(RedisFixture redis)
 {
     public static TheoryData<string> Logs => ["redis", "memory"];
 
-    private readonly RedisKeys _keys = new($"alerts-{Guid.NewGuid():N}");
+    private readonly KeySpace _keys = new($"alerts-{Guid.NewGuid():N}");
 
     private IAlertLog Log(string kind) => kind == "redis" ? new RedisAlertLog(redis.Connection, _keys) : new InMemoryAlertLog();
 
@@ -42,7 +44,7 @@ public class AlertLogTests(RedisFixture redis)
 
         await Assert.ThrowsAnyAsync<Exception>(() => writes[20]);
         await Task.WhenAll(writes.Where((_, i) => i != 20));
-        var recorded = await redis.Connection.GetDatabase().StreamRangeAsync(_keys.Alerts);
+        var recorded = await redis.Connection.GetDatabase().StreamRangeAsync(RedisAlertLog.Record(_keys));
         Assert.Equal(Enumerable.Range(0, 40).Where(i => i != 20).Select(i => $"a{i}").Order(), recorded.Select(e => (string)e["alert_id"]!).Order());
         Assert.Equal(0, await log.CountAsync("cam-20"));
     }

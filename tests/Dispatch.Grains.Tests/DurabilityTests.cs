@@ -1,11 +1,11 @@
 using System.Text.Json.Nodes;
-using Dispatch.Contracts;
+using Dispatch.Abstractions;
 using Dispatch.Domain;
 using StackExchange.Redis;
 
 namespace Dispatch.Grains.Tests;
 
-[Collection(RedisCollection.Name)]
+[Collection(RedisFixture.Collection)]
 public class DurabilityTests(RedisFixture redis)
 {
     [Fact]

@@ -1,13 +1,15 @@
+using Dispatch.Abstractions;
+using Dispatch.Infrastructure;
 using Dispatch.Domain;
 
 namespace Dispatch.Grains.Tests;
 
-[Collection(RedisCollection.Name)]
+[Collection(RedisFixture.Collection)]
 public class EventLogTests(RedisFixture redis)
 {
     public static TheoryData<string> Logs => ["redis", "memory"];
 
-    private readonly RedisKeys _keys = new($"log-{Guid.NewGuid():N}");
+    private readonly KeySpace _keys = new($"log-{Guid.NewGuid():N}");
 
     private IIncidentEventLog Log(string kind) =>
         kind == "redis" ? new RedisIncidentEventLog(redis.Connection, _keys) : new InMemoryIncidentEventLog();

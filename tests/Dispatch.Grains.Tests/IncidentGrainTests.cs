@@ -1,9 +1,9 @@
-using Dispatch.Contracts;
+using Dispatch.Abstractions;
 using Dispatch.Domain;
 
 namespace Dispatch.Grains.Tests;
 
-[Collection(RedisCollection.Name)]
+[Collection(RedisFixture.Collection)]
 public class IncidentGrainTests(RedisFixture redis)
 {
     public static TheoryData<string, string> OneTypePerScenario => new()

@@ -1,4 +1,5 @@
-using Dispatch.Contracts;
+using Dispatch.Infrastructure;
+using Dispatch.Abstractions;
 using Dispatch.Domain;
 using Dispatch.ServiceDefaults;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,3 +1,4 @@
+using Dispatch.Infrastructure;
 using Dispatch.Protos.V1;
 using Dispatch.ServiceDefaults;
 using Grpc.Net.Client;
@@ -5,7 +6,7 @@ using Grpc.Net.Client;
 namespace Dispatch.Ingest.Tests;
 
 /// <summary>Ingest deployed as it runs in production: its own process, an Orleans client of a silo process, both on one Redis.</summary>
-[Collection(RedisCollection.Name)]
+[Collection(RedisFixture.Collection)]
 public class IngestProcessTests(RedisFixture redis)
 {
     [Fact]

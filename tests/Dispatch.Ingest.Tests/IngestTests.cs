@@ -1,4 +1,5 @@
-using Dispatch.Contracts;
+using Dispatch.Infrastructure;
+using Dispatch.Abstractions;
 using Dispatch.Domain;
 using Dispatch.Ingest.Services;
 using Dispatch.Protos.V1;
@@ -14,7 +15,7 @@ using GeoPoint = Dispatch.Protos.V1.GeoPoint;
 
 namespace Dispatch.Ingest.Tests;
 
-[Collection(RedisCollection.Name)]
+[Collection(RedisFixture.Collection)]
 public class IngestTests(RedisFixture redis) : IAsyncLifetime
 {
     private TestCluster cluster = null!;
@@ -73,7 +74,7 @@ public class IngestTests(RedisFixture redis) : IAsyncLifetime
         Assert.Equal(("type", ""), (acks[4].Field, acks[4].IncidentNumber));
         Assert.Matches(@"^PT-\d{8}-\d{6}$", acks[0].IncidentNumber);
 
-        var recorded = await redis.Connection.GetDatabase().StreamRangeAsync(new Grains.RedisKeys(cluster.ServiceId).Alerts);
+        var recorded = await redis.Connection.GetDatabase().StreamRangeAsync(RedisAlertLog.Record(new KeySpace(cluster.ServiceId)));
         Assert.Equal(
             new[] { (acks[0].AlertId, "NewIncident"), (acks[1].AlertId, "Attached"), (acks[3].AlertId, "Suppressed") }.Order(),
             recorded.Select(e => ((string)e["alert_id"]!, (string)e["disposition"]!)).Order()); // devices record independently
@@ -100,7 +101,7 @@ public class IngestTests(RedisFixture redis) : IAsyncLifetime
             [Domain.Disposition.NewIncident, Domain.Disposition.Attached, Domain.Disposition.DuplicateReplay, Domain.Disposition.Rejected],
             acks.Select(a => a.Disposition));
         Assert.Equal((acks[0].IncidentNumber, acks[0].IncidentNumber), (acks[1].IncidentNumber, acks[2].IncidentNumber));
-        var recorded = await redis.Connection.GetDatabase().StreamRangeAsync(new Grains.RedisKeys(cluster.ServiceId).Alerts);
+        var recorded = await redis.Connection.GetDatabase().StreamRangeAsync(RedisAlertLog.Record(new KeySpace(cluster.ServiceId)));
         Assert.Equal([first.AlertId, repeat.AlertId], recorded.Where(e => e["device"] == cam).Select(e => (string)e["alert_id"]!));
     }
 
@@ -125,7 +126,7 @@ public class IngestTests(RedisFixture redis) : IAsyncLifetime
             var replay = await sameGateway.ReportAsync(replayed);
             Assert.Equal((Disposition.DuplicateReplay, first.IncidentNumber), (replay.Disposition, replay.IncidentNumber));
         }
-        var recorded = await redis.Connection.GetDatabase().StreamRangeAsync(new Grains.RedisKeys(cluster.ServiceId).Alerts);
+        var recorded = await redis.Connection.GetDatabase().StreamRangeAsync(RedisAlertLog.Record(new KeySpace(cluster.ServiceId)));
         Assert.Equal([alert.AlertId, repeat.AlertId], recorded.Select(e => (string)e["alert_id"]!));
         var device = await again.Registry.GetDeviceAsync(new GetDeviceRequest { DeviceId = cam }, IngestServer.Admin);
         Assert.Equal((2L, 1L), (device.Alerts, device.IncidentsOpened));
@@ -195,7 +196,7 @@ public class IngestTests(RedisFixture redis) : IAsyncLifetime
             Assert.StartsWith(field + ":", ack.Reason);
         }
         Assert.Equal(Disposition.NewIncident, acks[^1].Disposition);
-        var recorded = await redis.Connection.GetDatabase().StreamRangeAsync(new Grains.RedisKeys(cluster.ServiceId).Alerts);
+        var recorded = await redis.Connection.GetDatabase().StreamRangeAsync(RedisAlertLog.Record(new KeySpace(cluster.ServiceId)));
         Assert.Equal([good.AlertId], recorded.Select(e => (string)e["alert_id"]!));
 
         var unary = await Assert.ThrowsAsync<RpcException>(() => gateway.ReportAsync(City.Alert(cam, "CREEK_LITTERING", new GeoPoint { Lat = 0, Lon = 0 })));
@@ -309,7 +310,7 @@ public class IngestTests(RedisFixture redis) : IAsyncLifetime
     }
 }
 
-[Collection(RedisCollection.Name)]
+[Collection(RedisFixture.Collection)]
 public class BackpressureTests(RedisFixture redis)
 {
     [Fact]

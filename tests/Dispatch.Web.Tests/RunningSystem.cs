@@ -1,3 +1,4 @@
+using Dispatch.Infrastructure;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Dispatch.ServiceDefaults;

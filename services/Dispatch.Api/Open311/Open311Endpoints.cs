@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Serialization;
-using Dispatch.Api.ReadModel;
-using Dispatch.Contracts;
+using Dispatch.Infrastructure.ReadModel;
+using Dispatch.Abstractions;
 using Dispatch.Domain;
 using Microsoft.Extensions.Options;
 

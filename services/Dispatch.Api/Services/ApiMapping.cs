@@ -1,6 +1,6 @@
 using System.Reflection;
 using System.Text.Json;
-using Dispatch.Contracts;
+using Dispatch.Abstractions;
 using Dispatch.Domain;
 using Google.Protobuf.WellKnownTypes;
 using StackExchange.Redis;

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Reflection;
 using System.Text;
-using Dispatch.Api.ReadModel;
-using Dispatch.Api.Records;
+using Dispatch.Infrastructure.ReadModel;
+using Dispatch.Infrastructure;
 using Dispatch.Domain;
 using Google.Api;
 using Google.Protobuf;

@@ -1,5 +1,5 @@
-using Dispatch.Api.ReadModel;
-using Dispatch.Contracts;
+using Dispatch.Infrastructure.ReadModel;
+using Dispatch.Abstractions;
 using Dispatch.Domain;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;

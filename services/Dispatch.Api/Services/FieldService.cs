@@ -1,5 +1,5 @@
-using Dispatch.Api.ReadModel;
-using Dispatch.Api.Records;
+using Dispatch.Infrastructure.ReadModel;
+using Dispatch.Infrastructure;
 using Dispatch.Domain;
 using Grpc.Core;
 using Microsoft.Extensions.Options;

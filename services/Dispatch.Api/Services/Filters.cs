@@ -1,4 +1,4 @@
-using Dispatch.Api.ReadModel;
+using Dispatch.Infrastructure.ReadModel;
 using Dispatch.Domain;
 using V1 = Dispatch.Protos.V1;
 

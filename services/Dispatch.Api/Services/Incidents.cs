@@ -1,6 +1,6 @@
-using Dispatch.Api.ReadModel;
-using Dispatch.Api.Records;
-using Dispatch.Contracts;
+using Dispatch.Infrastructure.ReadModel;
+using Dispatch.Infrastructure;
+using Dispatch.Abstractions;
 using Dispatch.Domain;
 using Grpc.Core;
 using V1 = Dispatch.Protos.V1;
@@ -92,7 +92,7 @@ public sealed class Incidents(IGrainFactory grains, Catalog catalog, ReadModelSt
         var skip = string.IsNullOrEmpty(pageToken) ? 0
             : int.TryParse(pageToken, out var offset) && offset >= 0 ? offset : throw Invalid("page_token: is not a token this service gave");
         Func<Incident, bool>? match = string.IsNullOrWhiteSpace(text) ? null : i => Matches(who, i, text.Trim());
-        var (items, total) = await store.ListAsync(query, ReadModel.Indexes.ScopeOf(who), skip, take, match);
+        var (items, total) = await store.ListAsync(query, Indexes.ScopeOf(who), skip, take, match);
         if (items.Count > 0) await reads.RecordAsync(who, [.. items.Select(i => i.Number)], "list");
         var page = new V1.IncidentPage { Total = total, NextPageToken = skip + items.Count < total ? (skip + items.Count).ToString() : "" };
         page.Items.AddRange(items.Select(i => Summary(who, i)));

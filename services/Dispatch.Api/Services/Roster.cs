@@ -1,5 +1,5 @@
 using Dispatch.Api.Auth;
-using Dispatch.Api.ReadModel;
+using Dispatch.Infrastructure.ReadModel;
 using Dispatch.Domain;
 using Microsoft.Extensions.Options;
 using V1 = Dispatch.Protos.V1;

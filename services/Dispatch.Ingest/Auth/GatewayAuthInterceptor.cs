@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using Dispatch.Contracts;
+using Dispatch.Abstractions;
+using Dispatch.Infrastructure;
 using Dispatch.Protos;
 using Dispatch.Protos.V1;
 using Grpc.Core;

@@ -1,5 +1,5 @@
 using System.Threading.Channels;
-using Dispatch.Contracts;
+using Dispatch.Abstractions;
 using Dispatch.Ingest.Auth;
 using Dispatch.Protos.V1;
 using Google.Protobuf;

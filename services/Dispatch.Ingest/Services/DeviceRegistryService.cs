@@ -1,4 +1,4 @@
-using Dispatch.Contracts;
+using Dispatch.Abstractions;
 using Dispatch.Protos.V1;
 using DeviceStatus = Dispatch.Protos.V1.DeviceStatus;
 using Grpc.Core;

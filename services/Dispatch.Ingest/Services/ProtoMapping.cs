@@ -1,4 +1,4 @@
-using Dispatch.Contracts;
+using Dispatch.Abstractions;
 using Google.Protobuf.WellKnownTypes;
 using Domain = Dispatch.Domain;
 using V1 = Dispatch.Protos.V1;

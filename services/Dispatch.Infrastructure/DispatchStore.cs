@@ -1,0 +1,86 @@
+using Microsoft.Extensions.Configuration;
+using StackExchange.Redis;
+
+namespace Dispatch.Infrastructure;
+
+/// <summary>
+/// Where Dispatch keeps its state, chosen once at start: an external Redis (<c>Redis:ConnectionString</c>), a
+/// redis-server the host starts itself (the embedded default, when the binary is installed), or, failing both,
+/// memory only. Owns the one Redis connection that Orleans' providers and Dispatch's own code share.
+/// </summary>
+public sealed class DispatchStore : IAsyncDisposable
+{
+    private DispatchStore(string description, ConfigurationOptions? options, IConnectionMultiplexer? redis, RedisServer? embedded)
+    {
+        Description = description;
+        Options = options;
+        Redis = redis;
+        Embedded = embedded;
+    }
+
+    /// <summary>A line for the start-up banner saying where state lives.</summary>
+    public string Description { get; }
+    public ConfigurationOptions? Options { get; }
+    public IConnectionMultiplexer? Redis { get; }
+    public RedisServer? Embedded { get; }
+    public bool IsDurable => Redis is not null;
+
+    public static DispatchStore InMemory() =>
+        new("memory only: no redis-server found, so nothing survives a restart (install redis-server or set Redis:ConnectionString)", null, null, null);
+
+    /// <summary>
+    /// Redis settings that fail fast: no connect abort at start (Redis may come later), short timeouts, and no
+    /// backlog while disconnected, so an outage turns into a quick error instead of a queue that grows and hangs.
+    /// </summary>
+    public static ConfigurationOptions FailFast(string connectionString, string clientName)
+    {
+        var options = ConfigurationOptions.Parse(connectionString);
+        options.AbortOnConnectFail = false;
+        options.ConnectTimeout = 2000;
+        options.SyncTimeout = 2000;
+        options.AsyncTimeout = 2000;
+        options.BacklogPolicy = BacklogPolicy.FailFast;
+        options.ClientName ??= clientName;
+        return options;
+    }
+
+    public static async Task<DispatchStore> OpenAsync(IConfiguration configuration, string clientName, CancellationToken cancellationToken = default)
+    {
+        var section = configuration.GetSection("Redis");
+        if (section["ConnectionString"] is { Length: > 0 } external)
+            return await ConnectAsync($"Redis {external} (external)", external, clientName, null);
+
+        if (!section.GetValue("Embedded", true)) return InMemory();
+        if (RedisServer.FindBinary(section["ServerPath"]) is not { } binary) return InMemory();
+
+        var port = section.GetValue("EmbeddedPort", 6380);
+        var data = section["DataDirectory"] is { Length: > 0 } dir ? dir : Path.Combine(RepositoryRoot(), ".data", "redis");
+        if (await RedisServer.AnswersAsync($"127.0.0.1:{port}"))
+            return await ConnectAsync($"Redis 127.0.0.1:{port} (a redis-server already running on the embedded port)", $"127.0.0.1:{port}", clientName, null);
+        var server = await RedisServer.StartAsync(binary, data, port, cancellationToken);
+        return await ConnectAsync($"Redis {server.ConnectionString} (embedded redis-server, AOF on, data in {Path.GetFullPath(data)})",
+            server.ConnectionString, clientName, server);
+    }
+
+    private static async Task<DispatchStore> ConnectAsync(string description, string connectionString, string clientName, RedisServer? embedded)
+    {
+        var options = FailFast(connectionString, clientName);
+        var redis = await ConnectionMultiplexer.ConnectAsync(options);
+        return new DispatchStore(description, options, redis, embedded);
+    }
+
+    /// <summary>The repository's root (where Dispatch.sln is) above <paramref name="from"/> (the working directory), else that folder.</summary>
+    public static string RepositoryRoot(string? from = null)
+    {
+        var start = from ?? Directory.GetCurrentDirectory();
+        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Dispatch.sln"))) return dir.FullName;
+        return start;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Redis is not null) await Redis.DisposeAsync();
+        if (Embedded is not null) await Embedded.DisposeAsync();
+    }
+}

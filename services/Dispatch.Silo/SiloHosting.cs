@@ -1,0 +1,153 @@
+using System.Net;
+using Dispatch.Abstractions;
+using Dispatch.Domain;
+using Dispatch.Grains;
+using Dispatch.Infrastructure;
+using Dispatch.ServiceDefaults;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Orleans.Runtime;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+using StackExchange.Redis;
+
+namespace Dispatch.Silo;
+
+/// <summary>
+/// Everything a Dispatch silo needs, read from configuration: the catalog, the store (Redis or memory), Orleans
+/// clustering, grain storage and reminders on that store, and the grains' own services. The silo host and
+/// the tests build silos through this one method.
+/// </summary>
+public static class SiloHosting
+{
+    public static async Task<DispatchStore> AddDispatchSiloAsync(this IHostApplicationBuilder builder, CancellationToken cancellationToken = default)
+    {
+        var configuration = builder.Configuration;
+        var catalog = CatalogLoader.Load(configuration["Catalog:Path"] is { Length: > 0 } path ? path : CatalogLoader.DefaultDirectory());
+        var store = await DispatchStore.OpenAsync(configuration, "dispatch-silo", cancellationToken);
+        var cluster = configuration.GetSection("Orleans");
+        var (clusterId, serviceId) = ClusterIdentity.Read(configuration);
+        var siloPort = cluster.GetValue("SiloPort", 11111);
+        var gatewayPort = cluster.GetValue("GatewayPort", 30000);
+        var advertised = AdvertisedAddress(cluster["AdvertisedIPAddress"]);
+
+        var services = builder.Services;
+        services.AddSingleton(store);
+        services.AddHostedService(_ => new StoreShutdown(store)); // registered before Orleans, so it stops after the silo
+        services.AddSingleton(catalog);
+        services.AddSingleton(new Lifecycle(catalog));
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<IncidentIntake>();
+        services.Configure<DeadlineOptions>(configuration.GetSection("Deadlines"));
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = cluster.GetValue("ShutdownTimeout", TimeSpan.FromSeconds(15)));
+        services.AddHostedService(sp => new StartupBanner(
+            sp.GetRequiredService<IHostApplicationLifetime>(), sp.GetRequiredService<ILogger<StartupBanner>>(),
+            $"Dispatch silo up: cluster {clusterId}/{serviceId}, silo {advertised}:{siloPort}, gateway {advertised}:{gatewayPort}, "
+            + $"catalog {catalog.Version} ({catalog.Scenarios.Count()} scenarios, {catalog.Types.Count()} incident types); state: {store.Description}",
+            store.IsDurable));
+
+        services.AddHealthChecks().AddCheck<SiloHealth>("silo", tags: [Health.ReadyTag]);
+        services.AddOutageClassifier();
+        if (store.Redis is { } redis)
+        {
+            services.AddDispatchStores(redis, serviceId);
+            services.AddSingleton<IIncidentEventLog, RedisIncidentEventLog>();
+            services.AddSingleton<IIncidentNumbers, RedisIncidentNumbers>();
+            services.AddSingleton<IAlertLog, RedisAlertLog>();
+        }
+        else
+        {
+            services.AddSingleton<IIncidentEventLog, InMemoryIncidentEventLog>();
+            services.AddSingleton<IIncidentNumbers, InMemoryIncidentNumbers>();
+            services.AddSingleton<IAlertLog, InMemoryAlertLog>();
+        }
+
+        builder.UseOrleans(silo =>
+        {
+            silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (clusterId, serviceId));
+            silo.AddActivityPropagation();
+            silo.AddIncomingGrainCallFilter<StoreOutageCallFilter>();
+            // The dashboard profiles every grain call, so it is on only where an administrator asked for it.
+            if (Dashboard.AdminToken(configuration) is not null) Orleans.Dashboard.ServiceCollectionExtensions.AddDashboard(silo);
+            // How fast a dead silo is noticed (probe timeout, missed probes, votes): Orleans' defaults unless set.
+            silo.Services.Configure<ClusterMembershipOptions>(cluster.GetSection("Membership"));
+            // On Kubernetes, Orleans watches the pods: a silo whose pod is gone is declared dead at once.
+            if (cluster.GetValue("Kubernetes", false)) silo.UseKubernetesHosting();
+            silo.Configure<ReminderOptions>(o => (o.MinimumReminderPeriod, o.RefreshReminderListPeriod) = (
+                cluster.GetValue("MinimumReminderPeriod", o.MinimumReminderPeriod),
+                cluster.GetValue("RefreshReminderListPeriod", o.RefreshReminderListPeriod)));
+            silo.Services.AddDispatchSerialization();
+            var serializer = new JsonGrainStorageSerializer(DispatchSerialization.Json);
+            if (store.Redis is { } shared && store.Options is { } options)
+            {
+                Task<(IConnectionMultiplexer, bool)> Shared<T>(T _) => Task.FromResult<(IConnectionMultiplexer, bool)>((shared, true));
+                silo.ConfigureEndpoints(advertised, siloPort, gatewayPort, listenOnAnyHostAddress: cluster.GetValue("ListenOnAnyHostAddress", false));
+                silo.UseRedisClustering(o => (o.ConfigurationOptions, o.CreateMultiplexer) = (options, Shared));
+                silo.AddRedisGrainStorage(DispatchStorage.Name, o =>
+                    (o.ConfigurationOptions, o.CreateMultiplexer, o.GrainStorageSerializer) = (options, Shared, serializer));
+                silo.UseRedisReminderService(o => (o.ConfigurationOptions, o.CreateMultiplexer) = (options, Shared));
+            }
+            else
+            {
+                silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: serviceId, clusterId: clusterId);
+                silo.AddMemoryGrainStorage(DispatchStorage.Name, o => o.GrainStorageSerializer = serializer);
+                silo.UseInMemoryReminderService();
+            }
+        });
+        return store;
+    }
+
+    /// <summary>The address other silos and clients reach this one at: as configured, or with <c>auto</c> this host's first IPv4 address.</summary>
+    private static IPAddress AdvertisedAddress(string? configured) =>
+        configured is null or "" ? IPAddress.Loopback
+        : configured == "auto" ? Dns.GetHostAddresses(Dns.GetHostName()).FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && !IPAddress.IsLoopback(a)) ?? IPAddress.Loopback
+        : IPAddress.Parse(configured);
+}
+
+/// <summary>Closes the Redis connection and stops the embedded redis-server once everything else has stopped.</summary>
+internal sealed class StoreShutdown(DispatchStore store) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async Task StopAsync(CancellationToken cancellationToken) => await store.DisposeAsync();
+}
+
+/// <summary>Says, once the silo is up, where it listens and where its state lives; warns loudly when that is memory.</summary>
+internal sealed class StartupBanner(IHostApplicationLifetime lifetime, ILogger<StartupBanner> logger, string banner, bool durable) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        lifetime.ApplicationStarted.Register(() =>
+        {
+            if (durable)
+            {
+                logger.LogInformation("{Banner}", banner);
+                return;
+            }
+            logger.LogWarning("""
+
+                ************************************************************************
+                  IN-MEMORY MODE: incidents, reminders and numbers live in this process
+                  only and will NOT survive a restart. Install redis-server (the run
+                  script does so as root) or set Redis:ConnectionString.
+                ************************************************************************
+                {Banner}
+                """, banner);
+        });
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>Readiness of a silo: it is active in the cluster.</summary>
+internal sealed class SiloHealth(ISiloStatusOracle oracle) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(oracle.CurrentStatus == SiloStatus.Active
+            ? HealthCheckResult.Healthy("this silo is active in the cluster")
+            : HealthCheckResult.Unhealthy($"this silo is {oracle.CurrentStatus}"));
+}

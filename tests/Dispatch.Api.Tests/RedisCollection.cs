@@ -1,0 +1,5 @@
+namespace Dispatch.Api.Tests;
+
+/// <summary>The tests of this assembly that share the run's redis-server (see <see cref="RedisFixture"/>).</summary>
+[CollectionDefinition(RedisFixture.Collection)]
+public sealed class RedisCollection : ICollectionFixture<RedisFixture>;
