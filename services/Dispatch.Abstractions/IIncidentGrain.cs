@@ -33,6 +33,13 @@ public interface IIncidentGrain : IGrainWithStringKey
     [Alias("GetResult"), AlwaysInterleave]
     Task<CommandResult?> GetResultAsync(string commandId);
 
+    /// <summary>
+    /// Escalates every running deadline that has passed a threshold (督办), each threshold once; called by the
+    /// partition's <see cref="IDeadlineSweeperGrain"/> when the incident's next threshold is due.
+    /// </summary>
+    [Alias("CheckDeadlines")]
+    Task CheckDeadlinesAsync();
+
     /// <summary>The timeline: every event from <paramref name="afterSeq"/> + 1 on, in order.</summary>
     [Alias("GetTimeline"), AlwaysInterleave]
     Task<IReadOnlyList<IncidentEvent>> GetTimelineAsync(long afterSeq = 0);

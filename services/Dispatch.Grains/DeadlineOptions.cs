@@ -1,11 +1,14 @@
 namespace Dispatch.Grains;
 
-/// <summary>How deadline reminders are registered.</summary>
+/// <summary>How deadlines are watched (section <c>Deadlines</c>).</summary>
 public sealed class DeadlineOptions
 {
+    /// <summary>How often each partition's sweeper looks for due thresholds: the most a warning can come late.</summary>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>
-    /// The period of a deadline reminder. A reminder fires at the next threshold and is then moved to the one
-    /// after; the period only matters if a tick is missed. It may not be below Orleans' minimum reminder period.
+    /// The period of the one reminder per partition that brings its sweeper back after a deactivation or a silo's
+    /// death. It may not be below Orleans' minimum reminder period.
     /// </summary>
     public TimeSpan ReminderPeriod { get; set; } = TimeSpan.FromMinutes(1);
 }

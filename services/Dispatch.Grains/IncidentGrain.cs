@@ -1,112 +1,145 @@
+using System.Diagnostics;
 using Dispatch.Abstractions;
 using Dispatch.Domain;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace Dispatch.Grains;
 
 /// <summary>
-/// One incident. Commands are decided by the domain's <see cref="Lifecycle"/>; an accepted one is written to
-/// grain storage before it is answered, then its events go to the event stream and the deadline reminders are
-/// brought in line with the running clocks, and a merge is recorded on its target. Whatever of that after-work
-/// fails is retried by a timer and on the next activation, because the timeline in storage is the outbox.
+/// One incident. Commands are decided by the domain's <see cref="Lifecycle"/>; an accepted one is committed to the
+/// store (record, events and deadline entry at once) before it is answered. Reads see only what is stored: a
+/// command's effect becomes visible when its commit has succeeded, never while it is in flight. What follows a
+/// commit in other grains (a merge recorded on its target, a false alarm counted on the device) is settled after
+/// it, idempotently, and retried by a timer and on the next activation until it holds.
 /// </summary>
-public sealed class IncidentGrain(
-    [PersistentState("incident", DispatchStorage.Name)] IPersistentState<IncidentRecord> record,
-    Lifecycle lifecycle,
-    IIncidentEventLog eventLog,
-    TimeProvider time,
-    IOptions<DeadlineOptions> deadlines,
-    ILogger<IncidentGrain> logger) : Grain, IIncidentGrain, IRemindable
+public sealed class IncidentGrain(IIncidentStore store, Lifecycle lifecycle, TimeProvider time, ILogger<IncidentGrain> logger)
+    : Grain, IIncidentGrain
 {
-    private const string DeadlinePrefix = "deadline:";
-
-    private long? _published;
+    /// <summary>What the store holds, as far as this activation knows; null until it was read.</summary>
+    private IncidentRecord? _stored;
+    /// <summary>The next deadline threshold in the store's index, when this activation knows it.</summary>
+    private (bool Known, DateTimeOffset? At) _deadline;
+    private Task? _loading;
     private bool _mergeRecorded;
     private bool _falseAlarmRecorded;
-    private Dictionary<string, DateTimeOffset?>? _reminders;
     private IGrainTimer? _retry;
 
     private string Number => this.GetPrimaryKeyString();
     private WorkingCalendar Calendar => lifecycle.Catalog.Calendar;
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
-    {
-        if (!record.RecordExists)
-        {
-            // A new incident: nothing of it is in the event stream and it has no reminders, so there is nothing to ask Redis.
-            (_published, _reminders) = (0, []);
-            return;
-        }
-        await SettleOrRetryAsync();
-    }
+    public async Task<Incident?> GetAsync() => (await StoredAsync()).Incident;
 
-    public Task<Incident?> GetAsync() => Task.FromResult(record.State.Incident);
+    public async Task<bool> IsOpenAsync() => (await StoredAsync()).Incident is { IsOpen: true };
 
-    public Task<bool> IsOpenAsync() =>
-        Task.FromResult(record.State.Incident is { IsOpen: true });
+    public async Task<CommandResult?> GetResultAsync(string commandId) =>
+        (await StoredAsync()).Results.TryGetValue(commandId, out var result) ? result : null;
 
-    public Task<CommandResult?> GetResultAsync(string commandId) =>
-        Task.FromResult(record.State.Results.TryGetValue(commandId, out var result) ? result : null);
-
-    public Task<IReadOnlyList<IncidentEvent>> GetTimelineAsync(long afterSeq = 0) =>
-        Task.FromResult<IReadOnlyList<IncidentEvent>>([.. record.State.Timeline.Where(e => e.Seq > afterSeq)]);
+    public async Task<IReadOnlyList<IncidentEvent>> GetTimelineAsync(long afterSeq = 0) =>
+        [.. (await StoredAsync()).Timeline.Where(e => e.Seq > afterSeq)];
 
     public async Task<CommandResult> ExecuteAsync(IncidentCommand command)
     {
-        if (command.CommandId is { } id && record.State.Results.TryGetValue(id, out var first))
+        // A new incident's first command is its report: it is taken not to exist yet, and the commit checks that.
+        if (_stored is null && _loading is null && command is ReportIncident) _stored = new IncidentRecord();
+        for (var attempt = 1; ; attempt++)
         {
+            var stored = await StoredAsync();
+            if (command.CommandId is { } id && stored.Results.TryGetValue(id, out var first))
+            {
+                await SettleOrRetryAsync();
+                return first;
+            }
+            var outcome = lifecycle.Execute(Number, stored.Incident, command, time.GetUtcNow());
+            if (outcome.Refusal is { } refusal) return CommandResult.Refused(Number, command.CommandId ?? "", refusal);
+            if (outcome.Events.Count == 0) return new CommandResult(Number, command.CommandId, 0, 0, outcome.Incident!.State, null);
+            if (command is MergeIncident merge && await MergeTargetRefusalAsync(merge) is { } mergeRefused)
+                return CommandResult.Refused(Number, command.CommandId, mergeRefused);
+
+            var incident = outcome.Incident!;
+            var result = new CommandResult(Number, command.CommandId, outcome.Events[0].Seq, outcome.Events[^1].Seq, incident.State, null);
+            var next = stored with
+            {
+                Incident = incident,
+                Timeline = stored.Timeline.AddRange(outcome.Events),
+                Results = stored.Results.SetItem(command.CommandId, result),
+            };
+            var deadline = NextThreshold(incident);
+            try
+            {
+                await store.CommitAsync(Number, stored.Version, next, outcome.Events, deadline,
+                    deadlineUnchanged: _deadline.Known && _deadline.At == deadline, Activity.Current?.Id);
+            }
+            catch (IncidentConflictException conflict) when (attempt < 3)
+            {
+                // Someone else wrote it (another activation during a failover, or a report that existed after all).
+                logger.LogInformation("Incident {Incident}: {Conflict}; reading it again", Number, conflict.Message);
+                Forget();
+                continue;
+            }
+            catch
+            {
+                // Whether the write landed is unknown: read the store again before the next command.
+                Forget();
+                throw;
+            }
+            _stored = next;
+            _deadline = (true, deadline);
+            GrainMetrics.Applied(stored.Incident, incident, outcome.Events);
+            if (command is ReportIncident && lifecycle.Catalog.FindType(incident.Type) is { } type)
+                logger.LogInformation("Incident {Incident} {State}: {TypeZh} / {TypeEn} in {Street}, from {Channel}",
+                    Number, incident.State, type.Zh, type.En, lifecycle.Catalog.FindStreet(incident.Street)?.Zh, incident.Channel);
             await SettleOrRetryAsync();
-            return first;
+            return result;
         }
-        var outcome = lifecycle.Execute(Number, record.State.Incident, command, time.GetUtcNow());
-        if (outcome.Refusal is { } refusal) return CommandResult.Refused(Number, command.CommandId ?? "", refusal);
-        if (outcome.Events.Count == 0) return new CommandResult(Number, command.CommandId, 0, 0, outcome.Incident!.State, null);
-
-        if (command is MergeIncident merge && await MergeTargetRefusalAsync(merge) is { } mergeRefused)
-            return CommandResult.Refused(Number, command.CommandId, mergeRefused);
-
-        var result = new CommandResult(Number, command.CommandId, outcome.Events[0].Seq, outcome.Events[^1].Seq, outcome.Incident!.State, null);
-        var before = record.State;
-        record.State = before with
-        {
-            Incident = outcome.Incident,
-            Timeline = before.Timeline.AddRange(outcome.Events),
-            Results = before.Results.SetItem(command.CommandId, result),
-        };
-        try
-        {
-            await record.WriteStateAsync();
-        }
-        catch (Exception e)
-        {
-            // Whatever storage now holds (a conflict means another activation wrote), this activation no longer
-            // knows it: drop the change, and let the next call load the truth. The caller retries the same command id.
-            logger.LogWarning(e, "Writing incident {Incident} failed on {Command}; deactivating to reload", Number, command.Name);
-            record.State = before;
-            DeactivateOnIdle();
-            throw;
-        }
-        GrainMetrics.Applied(before.Incident, outcome.Incident, outcome.Events);
-        if (command is ReportIncident && outcome.Incident is { } reported && lifecycle.Catalog.FindType(reported.Type) is { } type)
-            logger.LogInformation("Incident {Incident} {State}: {TypeZh} / {TypeEn} in {Street}, from {Channel}",
-                Number, reported.State, type.Zh, type.En, lifecycle.Catalog.FindStreet(reported.Street)?.Zh, reported.Channel);
-        await SettleOrRetryAsync();
-        return result;
     }
 
-    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    public async Task CheckDeadlinesAsync()
     {
-        var fired = reminderName.StartsWith(DeadlinePrefix, StringComparison.Ordinal)
-            ? await ExecuteAsync(new CheckDeadlines($"{reminderName}:{time.GetUtcNow().UtcTicks}", Actor.System))
-            : null;
-        if (fired is { FirstSeq: 0 })
+        var now = time.GetUtcNow();
+        var result = await ExecuteAsync(new CheckDeadlines($"deadlines:{now.UtcTicks}", Actor.System));
+        if (result.FirstSeq == 0 && (await StoredAsync()).Incident is var incident)
         {
-            // Nothing was due yet (a tick a little early): aim the reminder at the threshold again rather than
-            // waiting a whole period.
-            _reminders?.Remove(reminderName);
-            await SettleOrRetryAsync();
+            // Nothing was due (the sweep came early, or the clocks moved): put the index entry where it belongs now.
+            var deadline = incident is null ? null : NextThreshold(incident);
+            await store.SetDeadlineAsync(Number, deadline);
+            _deadline = (true, deadline);
         }
+    }
+
+    /// <summary>The earliest threshold of the running clocks, or null when none is left.</summary>
+    private DateTimeOffset? NextThreshold(Incident incident) =>
+        incident.Clocks.Select(c => c.NextThreshold(Calendar)?.At).Where(at => at is not null).Min();
+
+    private async Task<IncidentRecord> StoredAsync()
+    {
+        if (_stored is { } known) return known;
+        await (_loading ??= LoadAsync());
+        return _stored ?? new IncidentRecord();
+    }
+
+    private async Task LoadAsync()
+    {
+        try
+        {
+            var loaded = await store.LoadAsync(Number) ?? new IncidentRecord();
+            // A command may have committed meanwhile (reads interleave): never step back to an older version.
+            if (_stored is null || loaded.Version > _stored.Version)
+            {
+                _stored = loaded;
+                _deadline = default;
+            }
+            if (_stored.Incident is not null) await SettleOrRetryAsync();
+        }
+        finally
+        {
+            _loading = null;
+        }
+    }
+
+    private void Forget()
+    {
+        _stored = null;
+        _deadline = default;
     }
 
     /// <summary>An incident is merged only into one that exists and is still open.</summary>
@@ -132,19 +165,16 @@ public sealed class IncidentGrain(
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            _published = null; // read it again: the stream may hold more, or (after losing its last second) less
-            logger.LogWarning(e, "Publishing events or setting reminders of incident {Incident} failed; retrying", Number);
+            logger.LogWarning(e, "Settling what follows incident {Incident}'s last command failed; retrying", Number);
             _retry ??= this.RegisterGrainTimer(async _ => await SettleOrRetryAsync(), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5));
         }
     }
 
-    /// <summary>Brings the event stream, the merge target, the source device's false alarms and the reminders in line with what storage holds.</summary>
+    /// <summary>Brings the merge target and the source device's false alarms in line with what the store holds.</summary>
     private async Task SettleAsync()
     {
-        var timeline = record.State.Timeline;
-        _published ??= await eventLog.PublishedUpToAsync(Number);
-        if (timeline.Count > 0 && timeline[^1].Seq > _published)
-            _published = await eventLog.AppendAsync(Number, [.. timeline.Where(e => e.Seq > _published)]);
+        if (_stored is not { } stored) return;
+        var timeline = stored.Timeline;
         if (!_mergeRecorded && timeline.OfType<IncidentMerged>().LastOrDefault() is { } merged)
         {
             // Idempotent by its derived command id, so telling the target again after a crash records nothing twice.
@@ -153,40 +183,11 @@ public sealed class IncidentGrain(
             _mergeRecorded = true;
         }
         if (!_falseAlarmRecorded && timeline.OfType<IncidentDismissed>().LastOrDefault() is { Ground: DismissalGround.FalseAlarm }
-            && record.State.Incident is { State: IncidentState.Dismissed } dismissed && AlertSource.DeviceOf(dismissed.SourceRef) is { } device)
+            && stored.Incident is { State: IncidentState.Dismissed } dismissed && AlertSource.DeviceOf(dismissed.SourceRef) is { } device)
         {
             // The device's false-alarm rate counts this once, however often it is told.
             await GrainFactory.GetGrain<IDeviceGrain>(device).RecordFalseAlarmAsync(Number);
             _falseAlarmRecorded = true;
-        }
-        await SyncRemindersAsync();
-    }
-
-    private async Task SyncRemindersAsync()
-    {
-        var now = time.GetUtcNow();
-        var wanted = (record.State.Incident?.Clocks ?? [])
-            .Select(c => (Name: DeadlinePrefix + c.Stage, Next: c.NextThreshold(Calendar)))
-            .Where(c => c.Next is not null)
-            .ToDictionary(c => c.Name, c => c.Next!.Value.At);
-        if (_reminders is null)
-        {
-            _reminders = [];
-            foreach (var existing in await this.GetReminders())
-                if (existing.ReminderName.StartsWith(DeadlinePrefix, StringComparison.Ordinal))
-                    _reminders[existing.ReminderName] = null;
-        }
-        foreach (var name in _reminders.Keys.Except(wanted.Keys).ToList())
-        {
-            if (await this.GetReminder(name) is { } stale) await this.UnregisterReminder(stale);
-            _reminders.Remove(name);
-        }
-        foreach (var (name, at) in wanted)
-        {
-            if (_reminders.TryGetValue(name, out var registered) && registered == at) continue;
-            var due = at > now ? at - now : TimeSpan.Zero;
-            await this.RegisterOrUpdateReminder(name, due, deadlines.Value.ReminderPeriod);
-            _reminders[name] = at;
         }
     }
 }

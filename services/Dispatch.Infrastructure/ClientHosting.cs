@@ -24,7 +24,7 @@ public static class ClientHosting
         if (redisConnection is { Length: > 0 })
         {
             redis = ConnectionMultiplexer.Connect(DispatchStore.FailFast(redisConnection, "dispatch-client"));
-            builder.Services.AddDispatchStores(redis, serviceId);
+            builder.Services.AddDispatchStores(redis, configuration);
         }
         builder.Services.AddClusterHealth();
         builder.UseOrleansClient(client =>

@@ -4,13 +4,14 @@ using StackExchange.Redis;
 namespace Dispatch.Infrastructure;
 
 /// <summary>
-/// Where Dispatch keeps its state, chosen once at start: an external Redis (<c>Redis:ConnectionString</c>), a
-/// redis-server the host starts itself (the embedded default, when the binary is installed), or, failing both,
-/// memory only. Owns the one Redis connection that Orleans' providers and Dispatch's own code share.
+/// Where Dispatch keeps its state, chosen once at start: an external Redis (<c>Redis:ConnectionString</c>: one
+/// server, or the nodes of a Redis Cluster), or a redis-server the host starts itself (the embedded default). There
+/// is no memory-only mode: without a Redis nothing could be kept, so the host refuses to start and says why. Owns
+/// the one Redis connection that Orleans' providers and Dispatch's own stores share.
 /// </summary>
 public sealed class DispatchStore : IAsyncDisposable
 {
-    private DispatchStore(string description, ConfigurationOptions? options, IConnectionMultiplexer? redis, RedisServer? embedded)
+    private DispatchStore(string description, ConfigurationOptions options, IConnectionMultiplexer redis, RedisServer? embedded)
     {
         Description = description;
         Options = options;
@@ -20,13 +21,9 @@ public sealed class DispatchStore : IAsyncDisposable
 
     /// <summary>A line for the start-up banner saying where state lives.</summary>
     public string Description { get; }
-    public ConfigurationOptions? Options { get; }
-    public IConnectionMultiplexer? Redis { get; }
+    public ConfigurationOptions Options { get; }
+    public IConnectionMultiplexer Redis { get; }
     public RedisServer? Embedded { get; }
-    public bool IsDurable => Redis is not null;
-
-    public static DispatchStore InMemory() =>
-        new("memory only: no redis-server found, so nothing survives a restart (install redis-server or set Redis:ConnectionString)", null, null, null);
 
     /// <summary>
     /// Redis settings that fail fast: no connect abort at start (Redis may come later), short timeouts, and no
@@ -50,8 +47,11 @@ public sealed class DispatchStore : IAsyncDisposable
         if (section["ConnectionString"] is { Length: > 0 } external)
             return await ConnectAsync($"Redis {external} (external)", external, clientName, null);
 
-        if (!section.GetValue("Embedded", true)) return InMemory();
-        if (RedisServer.FindBinary(section["ServerPath"]) is not { } binary) return InMemory();
+        if (!section.GetValue("Embedded", true))
+            throw new InvalidOperationException("Redis:ConnectionString is empty and Redis:Embedded is false: Dispatch keeps its state in Redis; set one of them");
+        if (RedisServer.FindBinary(section["ServerPath"]) is not { } binary)
+            throw new InvalidOperationException(
+                "redis-server is not installed: Dispatch keeps its state in Redis. Install it (./run.sh does so as root: apt-get install redis-server) or set Redis:ConnectionString");
 
         var port = section.GetValue("EmbeddedPort", 6380);
         var data = section["DataDirectory"] is { Length: > 0 } dir ? dir : Path.Combine(RepositoryRoot(), ".data", "redis");
@@ -80,7 +80,7 @@ public sealed class DispatchStore : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (Redis is not null) await Redis.DisposeAsync();
+        await Redis.DisposeAsync();
         if (Embedded is not null) await Embedded.DisposeAsync();
     }
 }

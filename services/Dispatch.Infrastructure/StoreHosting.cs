@@ -1,4 +1,5 @@
 using Dispatch.ServiceDefaults;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -10,14 +11,28 @@ namespace Dispatch.Infrastructure;
 
 /// <summary>
 /// The store as every host that uses Redis registers it: the one shared connection, the key space of the
-/// deployment, the outage classifier, a readiness check and the Redis spans in the traces.
+/// deployment, its partitions and replica acknowledgements (section <c>Store</c>), the stores, the outage classifier,
+/// a readiness check and the Redis spans in the traces.
 /// </summary>
 public static class StoreHosting
 {
-    public static IServiceCollection AddDispatchStores(this IServiceCollection services, IConnectionMultiplexer redis, string serviceId)
+    public static IServiceCollection AddDispatchStores(this IServiceCollection services, IConnectionMultiplexer redis, IConfiguration configuration)
     {
+        var (_, serviceId) = ClusterIdentity.Read(configuration);
+        var store = configuration.GetSection("Store");
+        var partitions = new Partitions(store.GetValue("Partitions", Partitions.Default));
+        var keys = new KeySpace(serviceId);
         services.AddSingleton(redis);
-        services.AddSingleton(new KeySpace(serviceId));
+        services.AddSingleton(keys);
+        services.AddSingleton(partitions);
+        services.AddSingleton(new ReplicaAcknowledgement(redis, store.GetValue("WaitForReplicas", 0), store.GetValue("ReplicaTimeout", TimeSpan.FromMilliseconds(500))));
+        services.AddSingleton<IIncidentStore, RedisIncidentStore>();
+        services.AddSingleton<IncidentEventStream>();
+        services.AddSingleton<RedisAlertJournal>();
+        services.AddSingleton<IAlertJournal>(sp => sp.GetRequiredService<RedisAlertJournal>());
+        services.AddSingleton<IAlertRecordStream>(sp => sp.GetRequiredService<RedisAlertJournal>());
+        services.AddSingleton<IIncidentNumbers, RedisIncidentNumbers>();
+        services.AddHostedService(_ => new PartitionGuard(redis, keys, partitions));
         services.AddOutageClassifier();
         services.AddHealthChecks().AddCheck<RedisHealth>("redis", tags: [Health.ReadyTag]);
         services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddRedisInstrumentation());
@@ -37,6 +52,25 @@ public static class StoreHosting
         services.AddOutageClassifier();
         services.AddHealthChecks().AddCheck<ClusterHealth>("cluster", tags: [Health.ReadyTag]);
         return services;
+    }
+
+    /// <summary>
+    /// Records the partition count the deployment's data was written with, and refuses to run with another: an
+    /// incident's partition comes from its number and the count, so a changed count would lose sight of every incident.
+    /// </summary>
+    private sealed class PartitionGuard(IConnectionMultiplexer redis, KeySpace keys, Partitions partitions) : IHostedService
+    {
+        public async Task StartAsync(CancellationToken cancellationToken)
+        {
+            var key = keys.Shared("partitions");
+            var db = redis.GetDatabase();
+            var stored = await db.StringSetAndGetAsync(key, partitions.Count, when: When.NotExists);
+            if (!stored.IsNull && (int)stored != partitions.Count)
+                throw new InvalidOperationException(
+                    $"Store:Partitions is {partitions.Count}, but the data in this Redis was written with {(int)stored} partitions; set Store:Partitions={(int)stored}");
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     private sealed class RedisHealth(IConnectionMultiplexer redis) : IHealthCheck

@@ -12,17 +12,21 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
+using Orleans.Storage;
 using StackExchange.Redis;
 
 namespace Dispatch.Silo;
 
 /// <summary>
-/// Everything a Dispatch silo needs, read from configuration: the catalog, the store (Redis or memory), Orleans
-/// clustering, grain storage and reminders on that store, and the grains' own services. The silo host and
-/// the tests build silos through this one method.
+/// Everything a Dispatch silo needs, read from configuration: the catalog, the store (Redis: external, or the
+/// embedded redis-server), Orleans clustering, grain storage and reminders on that store, the grains' own services,
+/// and the deadline sweepers of every partition. The silo host, the embedded default and the tests build silos
+/// through this one method.
 /// </summary>
 public static class SiloHosting
 {
+    private const string RedisGrainStorage = "dispatch-redis";
+
     public static async Task<DispatchStore> AddDispatchSiloAsync(this IHostApplicationBuilder builder, CancellationToken cancellationToken = default)
     {
         var configuration = builder.Configuration;
@@ -46,24 +50,11 @@ public static class SiloHosting
         services.AddHostedService(sp => new StartupBanner(
             sp.GetRequiredService<IHostApplicationLifetime>(), sp.GetRequiredService<ILogger<StartupBanner>>(),
             $"Dispatch silo up: cluster {clusterId}/{serviceId}, silo {advertised}:{siloPort}, gateway {advertised}:{gatewayPort}, "
-            + $"catalog {catalog.Version} ({catalog.Scenarios.Count()} scenarios, {catalog.Types.Count()} incident types); state: {store.Description}",
-            store.IsDurable));
+            + $"catalog {catalog.Version} ({catalog.Scenarios.Count()} scenarios, {catalog.Types.Count()} incident types); state: {store.Description}"));
 
         services.AddHealthChecks().AddCheck<SiloHealth>("silo", tags: [Health.ReadyTag]);
         services.AddOutageClassifier();
-        if (store.Redis is { } redis)
-        {
-            services.AddDispatchStores(redis, serviceId);
-            services.AddSingleton<IIncidentEventLog, RedisIncidentEventLog>();
-            services.AddSingleton<IIncidentNumbers, RedisIncidentNumbers>();
-            services.AddSingleton<IAlertLog, RedisAlertLog>();
-        }
-        else
-        {
-            services.AddSingleton<IIncidentEventLog, InMemoryIncidentEventLog>();
-            services.AddSingleton<IIncidentNumbers, InMemoryIncidentNumbers>();
-            services.AddSingleton<IAlertLog, InMemoryAlertLog>();
-        }
+        services.AddDispatchStores(store.Redis, configuration);
 
         builder.UseOrleans(silo =>
         {
@@ -81,21 +72,22 @@ public static class SiloHosting
                 cluster.GetValue("RefreshReminderListPeriod", o.RefreshReminderListPeriod)));
             silo.Services.AddDispatchSerialization();
             var serializer = new JsonGrainStorageSerializer(DispatchSerialization.Json);
-            if (store.Redis is { } shared && store.Options is { } options)
+            var options = store.Options;
+            Task<(IConnectionMultiplexer, bool)> Shared<T>(T _) => Task.FromResult<(IConnectionMultiplexer, bool)>((store.Redis, true));
+            silo.ConfigureEndpoints(advertised, siloPort, gatewayPort, listenOnAnyHostAddress: cluster.GetValue("ListenOnAnyHostAddress", false));
+            silo.UseRedisClustering(o => (o.ConfigurationOptions, o.CreateMultiplexer) = (options, Shared));
+            // Orleans' Redis storage under a name of its own, and the grains' storage a wrapper that tells outages as such.
+            silo.AddRedisGrainStorage(RedisGrainStorage, o =>
+                (o.ConfigurationOptions, o.CreateMultiplexer, o.GrainStorageSerializer) = (options, Shared, serializer));
+            silo.Services.AddKeyedSingleton<IGrainStorage>(DispatchStorage.Name, (sp, _) =>
+                new OutageAwareGrainStorage(sp.GetRequiredKeyedService<IGrainStorage>(RedisGrainStorage)));
+            silo.UseRedisReminderService(o => (o.ConfigurationOptions, o.CreateMultiplexer) = (options, Shared));
+            // Every silo makes sure each partition's deadline sweeper runs; the sweepers' reminders keep them running.
+            silo.AddStartupTask(async (services, _) =>
             {
-                Task<(IConnectionMultiplexer, bool)> Shared<T>(T _) => Task.FromResult<(IConnectionMultiplexer, bool)>((shared, true));
-                silo.ConfigureEndpoints(advertised, siloPort, gatewayPort, listenOnAnyHostAddress: cluster.GetValue("ListenOnAnyHostAddress", false));
-                silo.UseRedisClustering(o => (o.ConfigurationOptions, o.CreateMultiplexer) = (options, Shared));
-                silo.AddRedisGrainStorage(DispatchStorage.Name, o =>
-                    (o.ConfigurationOptions, o.CreateMultiplexer, o.GrainStorageSerializer) = (options, Shared, serializer));
-                silo.UseRedisReminderService(o => (o.ConfigurationOptions, o.CreateMultiplexer) = (options, Shared));
-            }
-            else
-            {
-                silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: serviceId, clusterId: clusterId);
-                silo.AddMemoryGrainStorage(DispatchStorage.Name, o => o.GrainStorageSerializer = serializer);
-                silo.UseInMemoryReminderService();
-            }
+                var grains = services.GetRequiredService<IGrainFactory>();
+                await Task.WhenAll(services.GetRequiredService<Partitions>().All.Select(p => grains.GetGrain<IDeadlineSweeperGrain>(p).StartAsync()));
+            });
         });
         return store;
     }
@@ -115,28 +107,12 @@ internal sealed class StoreShutdown(DispatchStore store) : IHostedService
     public async Task StopAsync(CancellationToken cancellationToken) => await store.DisposeAsync();
 }
 
-/// <summary>Says, once the silo is up, where it listens and where its state lives; warns loudly when that is memory.</summary>
-internal sealed class StartupBanner(IHostApplicationLifetime lifetime, ILogger<StartupBanner> logger, string banner, bool durable) : IHostedService
+/// <summary>Says, once the silo is up, where it listens and where its state lives.</summary>
+internal sealed class StartupBanner(IHostApplicationLifetime lifetime, ILogger<StartupBanner> logger, string banner) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        lifetime.ApplicationStarted.Register(() =>
-        {
-            if (durable)
-            {
-                logger.LogInformation("{Banner}", banner);
-                return;
-            }
-            logger.LogWarning("""
-
-                ************************************************************************
-                  IN-MEMORY MODE: incidents, reminders and numbers live in this process
-                  only and will NOT survive a restart. Install redis-server (the run
-                  script does so as root) or set Redis:ConnectionString.
-                ************************************************************************
-                {Banner}
-                """, banner);
-        });
+        lifetime.ApplicationStarted.Register(() => logger.LogInformation("{Banner}", banner));
         return Task.CompletedTask;
     }
 

@@ -18,7 +18,7 @@ public sealed class StoreOutageCallFilter(ILogger<StoreOutageCallFilter> logger)
         {
             await context.Invoke();
         }
-        catch (Exception e) when (e is not StoreUnavailableException && StoreOutage.Find(e) is { } outage)
+        catch (Exception e) when (e is not StoreUnavailableException && Outage(e) is { } outage)
         {
             logger.LogWarning(e, "{Method} failed: the store is unavailable", context.MethodName);
             throw new StoreUnavailableException($"the store is unavailable: {outage.GetType().Name}: {outage.Message}");
@@ -29,4 +29,17 @@ public sealed class StoreOutageCallFilter(ILogger<StoreOutageCallFilter> logger)
             throw new InvalidOperationException($"Redis refused the operation: {e.GetType().Name}: {e.Message}");
         }
     }
+
+    /// <summary>
+    /// The outage in <paramref name="e"/>: a store outage anywhere in it, or a failure of Orleans' grain storage on
+    /// Redis (its exception type exists only on silos, so a client could not even read it).
+    /// </summary>
+    internal static Exception? Outage(Exception? e) => e switch
+    {
+        null => null,
+        Orleans.Persistence.Redis.RedisStorageException storage => StoreOutage.Find(storage.InnerException) ?? storage,
+        _ when StoreOutage.Is(e) => e,
+        AggregateException { InnerExceptions: var inner } => inner.Select(Outage).FirstOrDefault(x => x is not null),
+        _ => Outage(e.InnerException),
+    };
 }

@@ -97,22 +97,10 @@ public sealed class ApiServer : IAsyncDisposable
         var alerts = Services.GetRequiredService<AlertIndex>();
         for (var i = 0; i < 300; i++)
         {
-            if (await projection.IsCaughtUpAsync() && await SafeCaughtUp(alerts)) return;
+            if (await projection.IsCaughtUpAsync() && await alerts.IsCaughtUpAsync()) return;
             await Task.Delay(50);
         }
         throw new TimeoutException("the read model did not catch up with the event stream in 15 s");
-    }
-
-    private static async Task<bool> SafeCaughtUp(StreamConsumer consumer)
-    {
-        try
-        {
-            return await consumer.IsCaughtUpAsync();
-        }
-        catch (StackExchange.Redis.RedisServerException)
-        {
-            return true; // no alert was ever recorded: nothing to catch up with
-        }
     }
 
     public async ValueTask DisposeAsync()

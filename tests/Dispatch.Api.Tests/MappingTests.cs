@@ -47,8 +47,7 @@ public class MappingTests
     {
         var alert = new Alert("a1", "d1", "g1", "RENTAL_RED", DateTimeOffset.UnixEpoch, new GeoPoint(31.2412345, 121.4412345), 3,
             new Detection("m", "1", 0.9, [], "frames/flat-502.jpg"));
-        var entry = new StackExchange.Redis.StreamEntry("1-0",
-            [new("disposition", "NewIncident"), new("alert", System.Text.Json.JsonSerializer.Serialize(alert, Dispatch.Abstractions.DispatchSerialization.Json))]);
+        var entry = new Dispatch.Infrastructure.RecordedAlert(alert, Disposition.NewIncident, "PT-20261201-000001");
 
         var masked = ApiMapping.ToAlert(entry, masked: true)!;
         var shown = ApiMapping.ToAlert(entry, masked: false)!;

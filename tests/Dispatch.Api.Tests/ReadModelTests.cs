@@ -35,7 +35,7 @@ public class ReadModelTests(RedisFixture redis) : IAsyncLifetime
         await cluster.DisposeAsync();
     }
 
-    private string Events => RedisIncidentEventLog.Stream(new KeySpace(cluster.ServiceId));
+    private IncidentEventStream Events => new(new KeySpace(cluster.ServiceId), new Partitions(Partitions.Default));
 
     [Fact]
     public async Task After_random_commands_the_lists_agree_with_the_grains()
@@ -96,15 +96,18 @@ public class ReadModelTests(RedisFixture redis) : IAsyncLifetime
         await AssertAgreesWithEventLogAsync();
 
         // Deliver the whole stream to the projection again, as a crash before every acknowledgement would.
-        await redis.Connection.GetDatabase().ExecuteAsync("XGROUP", "SETID", Events, "read-model", "0");
+        foreach (var partition in Events.Partitions.All)
+            await redis.Connection.GetDatabase().ExecuteAsync("XGROUP", "SETID", Events.Key(partition), "read-model", "0");
         await api.CaughtUpAsync();
         await AssertAgreesWithEventLogAsync();
     }
 
     private async Task AssertAgreesWithEventLogAsync()
     {
-        var log = await redis.Connection.GetDatabase().StreamRangeAsync(Events);
-        var events = log.Select(e => (Number: (string)e["incident"]!, Event: JsonSerializer.Deserialize<IncidentEvent>((string)e["event"]!, DispatchSerialization.Json)!)).ToList();
+        var events = new List<(string Number, IncidentEvent Event)>();
+        foreach (var partition in Events.Partitions.All)
+            foreach (var entry in await redis.Connection.GetDatabase().StreamRangeAsync(Events.Key(partition)))
+                events.AddRange(Events.Read(entry) is var read ? read.Events.Select(e => (read.Number, e)) : []);
         var facts = events.GroupBy(e => e.Number).Select(g => IncidentFactsFold.From(g.Select(e => e.Event).OrderBy(e => e.Seq), Lifecycle)).ToList();
         var zone = Lifecycle.Catalog.Calendar.TimeZone;
         var auditor = await api.UserAsync("auditor");

@@ -1,3 +1,9 @@
+using Dispatch.Abstractions;
+using Dispatch.Domain;
+using Alert = Dispatch.Protos.V1.Alert;
+using AlertAck = Dispatch.Protos.V1.AlertAck;
+using DeviceRegistration = Dispatch.Protos.V1.DeviceRegistration;
+using Disposition = Dispatch.Protos.V1.Disposition;
 using Dispatch.Infrastructure;
 using System.Collections.Concurrent;
 using System.Text.Json;
@@ -94,10 +100,11 @@ public class ClusterTests(RedisFixture redis, Xunit.Abstractions.ITestOutputHelp
 
         // Every acknowledged alert is in the alert record, and no incident was reported twice.
         var db = redis.Connection.GetDatabase();
-        var recorded = (await db.StreamRangeAsync($"{{{serviceId}}}:alerts")).Select(e => (string)e["alert_id"]!).ToHashSet();
+        var recorded = (await Ops.RecordedAlertsAsync(redis.Connection, serviceId)).Select(e => e.Alert.AlertId).ToHashSet();
         Assert.True(acks.Count > 24, $"only {acks.Count} alerts were acknowledged");
         Assert.All(acks.Keys, id => Assert.Contains(id, recorded));
-        var events = (await db.StreamRangeAsync($"{{{serviceId}}}:events")).Select(e => (Incident: (string)e["incident"]!, Seq: (long)e["seq"], Kind: (string)e["kind"]!)).ToList();
+        var events = (await Ops.CommittedEventsAsync(redis.Connection, serviceId))
+            .Select(e => (e.Incident, e.Event.Seq, Kind: DispatchSerialization.KindOf(e.Event))).ToList();
         Assert.All(events.GroupBy(e => e.Incident), g => Assert.Equal(g.Count(), g.Select(e => e.Seq).Distinct().Count()));
         var reported = events.Where(e => e.Kind == "reported").Select(e => e.Incident).ToList();
         Assert.Equal(reported.Count, reported.Distinct().Count());
@@ -110,9 +117,9 @@ public class ClusterTests(RedisFixture redis, Xunit.Abstractions.ITestOutputHelp
         do
         {
             await Task.Delay(500);
-            escalations = [.. (await db.StreamRangeAsync($"{{{serviceId}}}:events"))
-                .Where(e => (string?)e["kind"] == "escalated" && timed.Contains((string)e["incident"]!))
-                .Select(e => ((string)e["incident"]!, JsonDocument.Parse((string)e["event"]!).RootElement.GetProperty("level").GetString()!))];
+            escalations = [.. (await Ops.CommittedEventsAsync(redis.Connection, serviceId))
+                .Where(e => e.Event is DeadlineEscalated && timed.Contains(e.Incident))
+                .Select(e => (e.Incident, ((DeadlineEscalated)e.Event).Level.ToString()))];
         } while (escalations.Count < timed.Count * 3 && DateTime.UtcNow < until);
         foreach (var number in timed)
             Assert.Equal(["Warned", "Overdue", "ListedForSupervision"], escalations.Where(e => e.Incident == number).Select(e => e.Level));
@@ -180,7 +187,7 @@ public class ClusterTests(RedisFixture redis, Xunit.Abstractions.ITestOutputHelp
         Assert.Contains(acks.Values, a => a.At > back.AddSeconds(2));
         await using (var connection = await ConnectionMultiplexer.ConnectAsync(store.ConnectionString))
         {
-            var recorded = (await connection.GetDatabase().StreamRangeAsync($"{{{serviceId}}}:alerts")).Select(e => (string)e["alert_id"]!).ToHashSet();
+            var recorded = (await Ops.RecordedAlertsAsync(connection, serviceId)).Select(e => e.Alert.AlertId).ToHashSet();
             Assert.All(acks.Keys, id => Assert.Contains(id, recorded));
         }
 

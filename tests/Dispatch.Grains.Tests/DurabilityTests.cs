@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using Dispatch.Abstractions;
 using Dispatch.Domain;
+using Dispatch.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
 
 namespace Dispatch.Grains.Tests;
@@ -29,23 +31,27 @@ public class DurabilityTests(RedisFixture redis)
     }
 
     [Fact]
-    public async Task A_storage_conflict_fails_the_command_and_the_retry_applies_it_once()
+    public async Task A_command_that_meets_another_writers_commit_is_decided_again_on_what_is_stored()
     {
         await using var cluster = await TestCluster.StartAsync(redis.ConnectionString);
         var number = await cluster.Grains.ReportAsync(Ops.Report("SHOP_SMALL_BAG", "CSL"));
         var incident = cluster.Grains.Incident(number);
-        var key = redis.Connection.GetServer(redis.ConnectionString).Keys(pattern: $"{cluster.ServiceId}/state/*{number}*").Single();
-        // Another writer (a second activation during a membership change) got there first: the ETag moved on.
-        await redis.Connection.GetDatabase().HashSetAsync(key, "etag", "written-by-someone-else");
+        Assert.NotNull(await incident.GetAsync());
+        // Another writer (a second activation during a membership change) stored a note meanwhile.
+        var store = cluster.Silos[0].Services.GetRequiredService<IIncidentStore>();
+        var stored = (await store.LoadAsync(number))!;
+        var note = new NoteAdded("written elsewhere") { Seq = 2, At = DateTimeOffset.UtcNow, CommandId = "elsewhere", Actor = Ops.Dispatcher };
+        await store.CommitAsync(number, 1, stored with
+        {
+            Incident = stored.Incident! with { Version = 2 }, Timeline = stored.Timeline.Add(note),
+        }, [note], null, deadlineUnchanged: true, traceParent: null);
 
         var file = new FileIncident(Ops.Id(), Ops.Dispatcher);
-        await Assert.ThrowsAnyAsync<Exception>(() => incident.ExecuteAsync(file));
-        var retried = await Ops.EventuallyAsync(() => incident.ExecuteAsync(file), r => r.IsAccepted, TimeSpan.FromSeconds(10), "the retry to succeed");
-        Assert.Equal(IncidentState.Filed, retried.State);
-        Assert.Equal(retried, await incident.ExecuteAsync(file));
-        var timeline = await incident.GetTimelineAsync();
-        Assert.Equal([1L, 2L], timeline.Select(e => e.Seq));
-        Assert.Equal([(1L, "reported"), (2L, "filed")], await Ops.StreamedAsync(redis.Connection, cluster.ServiceId, number));
+        var filed = await incident.MustAsync(file);
+        Assert.Equal((IncidentState.Filed, 3L, 3L), (filed.State, filed.FirstSeq, filed.LastSeq));
+        Assert.Equal(filed, await incident.ExecuteAsync(file));
+        Assert.Equal([1L, 2L, 3L], (await incident.GetTimelineAsync()).Select(e => e.Seq));
+        Assert.Equal([(1L, "reported"), (2L, "noteAdded"), (3L, "filed")], await Ops.StreamedAsync(redis.Connection, cluster.ServiceId, number));
     }
 
     [Fact]
@@ -63,38 +69,55 @@ public class DurabilityTests(RedisFixture redis)
         var after = restarted.Grains.Incident(number);
         var listed = await Ops.EventuallyAsync(after.GetAsync, i => i!.Escalation == EscalationLevel.ListedForSupervision,
             TimeSpan.FromSeconds(30), "listed supervision at 200 %");
-        // Once the stage has no reminder left, nothing can fire again: the timeline is final.
-        await Ops.EventuallyAsync(() => Reminders(restarted.ServiceId, number), r => r.Count == 0, TimeSpan.FromSeconds(10), "the reminder to be removed");
+        // Once the incident has left the deadline index, nothing can fire again: the timeline is final.
+        await Ops.EventuallyAsync(() => IndexedDeadline(restarted, number), d => d is null, TimeSpan.FromSeconds(10), "the index entry to go");
         var escalations = (await after.GetTimelineAsync()).OfType<DeadlineEscalated>().Select(e => (e.Stage, e.Level)).ToList();
         Assert.Equal([(Stage.Accepting, EscalationLevel.Warned), (Stage.Accepting, EscalationLevel.Overdue), (Stage.Accepting, EscalationLevel.ListedForSupervision)], escalations);
         Assert.Null(listed!.Clock(Stage.Accepting)!.NextThreshold(restarted.Catalog.Calendar));
     }
 
     [Fact]
-    public async Task A_finished_stage_removes_its_reminder_and_the_next_stage_gets_one()
+    public async Task The_deadline_index_holds_each_incidents_next_threshold_and_reminders_do_not_grow_with_incidents()
     {
         using var catalog = ShortDeadlines(accepting: "1h");
         await using var cluster = await TestCluster.StartAsync(redis.ConnectionString, catalogPath: catalog.Path);
+        var reminders = await Ops.EventuallyAsync(() => ReminderCount(cluster.ServiceId), n => n == Partitions.Default, TimeSpan.FromSeconds(30),
+            "one sweeper reminder per partition");
         var number = await cluster.Grains.ReportAsync(Ops.Report("SITE_DUST", "CSL"));
         var incident = cluster.Grains.Incident(number);
-        Assert.Equal(["deadline:Filing"], await Reminders(cluster.ServiceId, number));
+        var calendar = cluster.Catalog.Calendar;
+        async Task<DateTimeOffset?> Expected() =>
+            (await incident.GetAsync())!.Clocks.Select(c => c.NextThreshold(calendar)?.At).Where(a => a is not null).Min() is { } at
+                ? DateTimeOffset.FromUnixTimeMilliseconds(at.ToUnixTimeMilliseconds())
+                : null;
+
+        Assert.Equal(await Expected(), await IndexedDeadline(cluster, number));
         await incident.MustAsync(new FileIncident(Ops.Id(), Ops.Dispatcher));
         await incident.MustAsync(new DispatchIncident(Ops.Id(), Ops.Dispatcher, "CONS"));
-        Assert.Equal(["deadline:Accepting"], await Reminders(cluster.ServiceId, number));
+        Assert.Equal(await Expected(), await IndexedDeadline(cluster, number));
         await incident.MustAsync(new AcceptAssignment(Ops.Id(), Ops.StaffOf("CONS"), "CONS"));
-        Assert.Equal(["deadline:Arriving", "deadline:Handling"], await Reminders(cluster.ServiceId, number));
+        Assert.Equal(await Expected(), await IndexedDeadline(cluster, number));
         await incident.MustAsync(new DeferIncident(Ops.Id(), Ops.Dispatcher, "waiting for the permit office"));
-        Assert.Empty(await Reminders(cluster.ServiceId, number));
+        Assert.Null(await IndexedDeadline(cluster, number));
         await incident.MustAsync(new ResumeIncident(Ops.Id(), Ops.Dispatcher, "permit checked"));
-        Assert.Equal(["deadline:Arriving", "deadline:Handling"], await Reminders(cluster.ServiceId, number));
+        Assert.Equal(await Expected(), await IndexedDeadline(cluster, number));
+
+        await Task.WhenAll(Enumerable.Range(0, 40).Select(_ => cluster.Grains.ReportAsync(Ops.Report("SITE_DUST", "CSL"))));
+        Assert.Equal(reminders, await ReminderCount(cluster.ServiceId));
     }
 
-    /// <summary>The deadline reminders registered for an incident, read from the Redis reminder table.</summary>
-    private async Task<List<string>> Reminders(string serviceId, string number)
+    /// <summary>When the deadline index says the incident's next threshold falls (to the millisecond), or null.</summary>
+    private async Task<DateTimeOffset?> IndexedDeadline(TestCluster cluster, string number)
     {
-        var entries = await redis.Connection.GetDatabase().SortedSetRangeByRankAsync($"{serviceId}/reminders");
-        return [.. entries.Select(e => e.ToString()).Where(e => e.Contains(number)).Select(e => System.Text.RegularExpressions.Regex.Match(e, "deadline:[A-Za-z]+").Value).Order()];
+        var key = $"{{{cluster.ServiceId}:p{new Partitions(Partitions.Default).Of(number)}}}:deadlines";
+        return await redis.Connection.GetDatabase().SortedSetScoreAsync(key, number) is { } ms
+            ? DateTimeOffset.FromUnixTimeMilliseconds((long)ms)
+            : null;
     }
+
+    /// <summary>How many reminders the Redis reminder table holds for the service.</summary>
+    private async Task<long> ReminderCount(string serviceId) =>
+        await redis.Connection.GetDatabase().SortedSetLengthAsync($"{serviceId}/reminders");
 
     /// <summary>A copy of the shipped catalog where SITE_DUST must be accepted within <paramref name="accepting"/>.</summary>
     private static CatalogCopy ShortDeadlines(string accepting)

@@ -7,7 +7,7 @@ using StackExchange.Redis;
 
 namespace Dispatch.Grains.Tests;
 
-/// <summary>The silo host as a process: the embedded default, the in-memory fallback, a bounded shutdown, health and the dashboard.</summary>
+/// <summary>The silo host as a process: the embedded default, no start without a Redis, a bounded shutdown, health and the dashboard.</summary>
 public class SiloHostTests
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
@@ -34,23 +34,21 @@ public class SiloHostTests
         await using var redis = await ConnectionMultiplexer.ConnectAsync(reopened.ConnectionString);
         var keys = redis.GetServer(reopened.ConnectionString).Keys(pattern: "*").Select(k => k.ToString()).ToList();
         Assert.Contains("dispatch/members/dispatch", keys);
-        Assert.Contains(keys, k => k.StartsWith("dispatch/state/") && k.Contains(number));
-        Assert.Equal(number, (string?)(await redis.GetDatabase().StreamRangeAsync("{dispatch}:events"))[0]["incident"]);
+        var partition = new Partitions(Partitions.Default).Of(number);
+        Assert.Contains($"{{dispatch:p{partition}}}:incident:{number}", keys);
+        Assert.Equal(number, (string?)(await redis.GetDatabase().StreamRangeAsync($"{{dispatch:p{partition}}}:events"))[0]["incident"]);
         Directory.Delete(data, recursive: true);
     }
 
     [Fact]
-    public async Task Without_redis_the_silo_runs_in_memory_and_says_so()
+    public async Task Without_a_redis_the_silo_refuses_to_start_and_says_why()
     {
-        var dir = Directory.CreateTempSubdirectory("dispatch-memory-").FullName;
+        var dir = Directory.CreateTempSubdirectory("dispatch-no-redis-").FullName;
         await using var silo = ServiceProcess.StartSilo(dir, "--Redis:Embedded=false");
-        await silo.WaitForLineAsync("Dispatch silo up", StartTimeout);
-        Assert.Contains("IN-MEMORY MODE", silo.Output);
-        using var client = await silo.ClientAsync();
-        var grains = client.Services.GetRequiredService<IClusterClient>();
-        var number = await grains.ReportAsync(Ops.Report("CREEK_PERSON_IN_WATER", "CYXC", Channel.AiCamera, 0.99));
-        Assert.Equal(IncidentState.Dispatched, (await grains.Incident(number).GetAsync())!.State);
-        await client.StopAsync();
+        await Ops.EventuallyAsync(() => Task.FromResult(silo.HasExited), exited => exited, StartTimeout, "the silo to refuse");
+        Assert.NotEqual(0, silo.ExitCode);
+        await Ops.EventuallyAsync(() => Task.FromResult(silo.Output), o => o.Contains("Dispatch keeps its state in Redis"),
+            TimeSpan.FromSeconds(10), "the reason in the output");
         Directory.Delete(dir, recursive: true);
     }
 
@@ -73,7 +71,8 @@ public class SiloHostTests
     public async Task The_silo_reports_its_health_and_shows_the_dashboard_only_to_an_administrator()
     {
         var dir = Directory.CreateTempSubdirectory("dispatch-health-").FullName;
-        await using var silo = ServiceProcess.StartSilo(dir, "--Redis:Embedded=false", "--Dashboard:AdminToken=let-me-in");
+        await using var redis = await RedisServer.StartAsync(RedisServer.FindBinary()!, dir);
+        await using var silo = ServiceProcess.StartSilo(dir, $"--Redis:ConnectionString={redis.ConnectionString}", "--Dashboard:AdminToken=let-me-in");
         await silo.WaitForLineAsync("Dispatch silo up", StartTimeout);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{silo.HttpPort}") };
 

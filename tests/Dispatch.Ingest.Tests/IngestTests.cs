@@ -74,10 +74,10 @@ public class IngestTests(RedisFixture redis) : IAsyncLifetime
         Assert.Equal(("type", ""), (acks[4].Field, acks[4].IncidentNumber));
         Assert.Matches(@"^PT-\d{8}-\d{6}$", acks[0].IncidentNumber);
 
-        var recorded = await redis.Connection.GetDatabase().StreamRangeAsync(RedisAlertLog.Record(new KeySpace(cluster.ServiceId)));
+        var recorded = await Ops.RecordedAlertsAsync(redis.Connection, cluster.ServiceId);
         Assert.Equal(
             new[] { (acks[0].AlertId, "NewIncident"), (acks[1].AlertId, "Attached"), (acks[3].AlertId, "Suppressed") }.Order(),
-            recorded.Select(e => ((string)e["alert_id"]!, (string)e["disposition"]!)).Order()); // devices record independently
+            recorded.Select(e => (e.Alert.AlertId, e.Disposition.ToString())).Order()); // devices record independently
         var incident = (await cluster.Grains.Incident(acks[0].IncidentNumber).GetAsync())!;
         Assert.Equal((Channel.AiCamera, "CREEK_LITTERING", IncidentState.Filed), (incident.Channel, incident.Type, incident.State));
         var device = await ingest.Registry.GetDeviceAsync(new GetDeviceRequest { DeviceId = cam }, IngestServer.Admin);
@@ -101,8 +101,8 @@ public class IngestTests(RedisFixture redis) : IAsyncLifetime
             [Domain.Disposition.NewIncident, Domain.Disposition.Attached, Domain.Disposition.DuplicateReplay, Domain.Disposition.Rejected],
             acks.Select(a => a.Disposition));
         Assert.Equal((acks[0].IncidentNumber, acks[0].IncidentNumber), (acks[1].IncidentNumber, acks[2].IncidentNumber));
-        var recorded = await redis.Connection.GetDatabase().StreamRangeAsync(RedisAlertLog.Record(new KeySpace(cluster.ServiceId)));
-        Assert.Equal([first.AlertId, repeat.AlertId], recorded.Where(e => e["device"] == cam).Select(e => (string)e["alert_id"]!));
+        var recorded = await Ops.RecordedAlertsAsync(redis.Connection, cluster.ServiceId);
+        Assert.Equal([first.AlertId, repeat.AlertId], recorded.Where(e => e.Alert.DeviceId == cam).Select(e => e.Alert.AlertId));
     }
 
     [Fact]
@@ -126,8 +126,8 @@ public class IngestTests(RedisFixture redis) : IAsyncLifetime
             var replay = await sameGateway.ReportAsync(replayed);
             Assert.Equal((Disposition.DuplicateReplay, first.IncidentNumber), (replay.Disposition, replay.IncidentNumber));
         }
-        var recorded = await redis.Connection.GetDatabase().StreamRangeAsync(RedisAlertLog.Record(new KeySpace(cluster.ServiceId)));
-        Assert.Equal([alert.AlertId, repeat.AlertId], recorded.Select(e => (string)e["alert_id"]!));
+        var recorded = await Ops.RecordedAlertsAsync(redis.Connection, cluster.ServiceId);
+        Assert.Equal([alert.AlertId, repeat.AlertId], recorded.Select(e => e.Alert.AlertId));
         var device = await again.Registry.GetDeviceAsync(new GetDeviceRequest { DeviceId = cam }, IngestServer.Admin);
         Assert.Equal((2L, 1L), (device.Alerts, device.IncidentsOpened));
         Assert.Single((await restarted.Grains.Incident(first.IncidentNumber).GetTimelineAsync()).OfType<IncidentReported>());
@@ -196,8 +196,8 @@ public class IngestTests(RedisFixture redis) : IAsyncLifetime
             Assert.StartsWith(field + ":", ack.Reason);
         }
         Assert.Equal(Disposition.NewIncident, acks[^1].Disposition);
-        var recorded = await redis.Connection.GetDatabase().StreamRangeAsync(RedisAlertLog.Record(new KeySpace(cluster.ServiceId)));
-        Assert.Equal([good.AlertId], recorded.Select(e => (string)e["alert_id"]!));
+        var recorded = await Ops.RecordedAlertsAsync(redis.Connection, cluster.ServiceId);
+        Assert.Equal([good.AlertId], recorded.Select(e => e.Alert.AlertId));
 
         var unary = await Assert.ThrowsAsync<RpcException>(() => gateway.ReportAsync(City.Alert(cam, "CREEK_LITTERING", new GeoPoint { Lat = 0, Lon = 0 })));
         Assert.Equal(StatusCode.InvalidArgument, unary.StatusCode);

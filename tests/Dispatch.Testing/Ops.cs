@@ -36,13 +36,49 @@ public static class Ops
         return result;
     }
 
-    /// <summary>Every event of one incident in the Redis event stream, as (seq, kind).</summary>
-    public static async Task<List<(long Seq, string Kind)>> StreamedAsync(IConnectionMultiplexer redis, string serviceId, string number)
+    /// <summary>Every event of one incident in its partition's event stream, as (seq, kind).</summary>
+    public static async Task<List<(long Seq, string Kind)>> StreamedAsync(
+        IConnectionMultiplexer redis, string serviceId, string number, int partitions = Partitions.Default)
     {
-        var entries = await redis.GetDatabase().StreamRangeAsync(RedisIncidentEventLog.Stream(new KeySpace(serviceId)));
+        var stream = new IncidentEventStream(new KeySpace(serviceId), new Partitions(partitions));
+        var entries = await redis.GetDatabase().StreamRangeAsync(stream.Key(stream.Partitions.Of(number)));
         return [.. entries
-            .Where(e => e["incident"] == number)
-            .Select(e => ((long)e["seq"], (string)e["kind"]!))];
+            .Select(stream.Read)
+            .Where(e => e.Number == number)
+            .SelectMany(e => e.Events)
+            .Select(e => (e.Seq, DispatchSerialization.KindOf(e)))];
+    }
+
+    /// <summary>Every event in the event streams, all partitions, as (incident, event), each incident's in order.</summary>
+    public static async Task<List<(string Incident, IncidentEvent Event)>> CommittedEventsAsync(
+        IConnectionMultiplexer redis, string serviceId, int partitions = Partitions.Default)
+    {
+        var stream = new IncidentEventStream(new KeySpace(serviceId), new Partitions(partitions));
+        var found = new List<(string, IncidentEvent)>();
+        foreach (var partition in stream.Partitions.All)
+            foreach (var entry in await redis.GetDatabase().StreamRangeAsync(stream.Key(partition)))
+            {
+                var read = stream.Read(entry);
+                found.AddRange(read.Events.Select(e => (read.Number, e)));
+            }
+        return found;
+    }
+
+    /// <summary>Every alert in the alert record, all partitions.</summary>
+    public static async Task<List<RecordedAlert>> RecordedAlertsAsync(IConnectionMultiplexer redis, string serviceId, int partitions = Partitions.Default)
+    {
+        var keys = new KeySpace(serviceId);
+        var parts = new Partitions(partitions);
+        var found = new List<RecordedAlert>();
+        foreach (var partition in parts.All)
+        {
+            foreach (var entry in await redis.GetDatabase().StreamRangeAsync(RedisAlertJournal.Record(keys, partition)))
+                found.Add(new RecordedAlert(
+                    JsonSerializer.Deserialize<Alert>((string)entry["alert"]!, DispatchSerialization.Json)!,
+                    Enum.Parse<Disposition>(entry["disposition"]!),
+                    entry["incident"] is { IsNullOrEmpty: false } incident ? (string?)incident : null));
+        }
+        return found;
     }
 
     public static string Json(object? value) => JsonSerializer.Serialize(value, DispatchSerialization.Json);

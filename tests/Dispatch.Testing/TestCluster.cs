@@ -40,6 +40,7 @@ public sealed class TestCluster : IAsyncDisposable
             ["Orleans:RefreshReminderListPeriod"] = "00:00:01",
             ["Orleans:ShutdownTimeout"] = "00:00:10",
             ["Deadlines:ReminderPeriod"] = "00:00:01",
+            ["Deadlines:SweepInterval"] = "00:00:00.200",
             ["Catalog:Path"] = catalogPath,
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string?>()) settings[key] = value;

@@ -3,7 +3,7 @@ using System.Text.Json;
 using Dispatch.Abstractions;
 using Dispatch.Domain;
 using Google.Protobuf.WellKnownTypes;
-using StackExchange.Redis;
+using Dispatch.Infrastructure;
 using V1 = Dispatch.Protos.V1;
 
 namespace Dispatch.Api.Services;
@@ -41,7 +41,7 @@ public static class ApiMapping
     }
 
     public static V1.IncidentDetail ToDetail(
-        this Incident i, IReadOnlyList<IncidentEvent> timeline, IReadOnlyList<StreamEntry> alerts, Catalog catalog, bool masked)
+        this Incident i, IReadOnlyList<IncidentEvent> timeline, IReadOnlyList<RecordedAlert> alerts, Catalog catalog, bool masked)
     {
         var detail = new V1.IncidentDetail
         {
@@ -64,7 +64,7 @@ public static class ApiMapping
             DueAt = c.DueAt(catalog.Calendar) is { } at ? Timestamp.FromDateTimeOffset(at) : null,
         }));
         detail.Timeline.AddRange(timeline.Select(ToEntry));
-        detail.Alerts.AddRange(alerts.Select(a => ToAlert(a, masked)).OfType<V1.AlertRecord>());
+        detail.Alerts.AddRange(alerts.Select(a => ToAlert(a, masked)));
         detail.Evidence.AddRange(timeline.OfType<ResultSubmitted>().SelectMany(s => s.Photos).Distinct());
         detail.MergedFrom.AddRange(i.MergedFrom);
         return detail;
@@ -77,17 +77,13 @@ public static class ApiMapping
         DetailsJson = JsonSerializer.Serialize(e, DispatchSerialization.Json),
     };
 
-    /// <summary>
-    /// An entry of the alert record; null when its alert cannot be read (then the detail shows the others).
-    /// Masked, its position is coarsened and its image withheld, like the incident it belongs to.
-    /// </summary>
-    public static V1.AlertRecord? ToAlert(StreamEntry entry, bool masked)
+    /// <summary>An alert behind an incident; masked, its position is coarsened and its image withheld, like its incident.</summary>
+    public static V1.AlertRecord ToAlert(RecordedAlert recorded, bool masked)
     {
-        if (entry["alert"] is not { IsNullOrEmpty: false } json
-            || JsonSerializer.Deserialize<Alert>((string)json!, DispatchSerialization.Json) is not { } alert) return null;
+        var alert = recorded.Alert;
         var record = new V1.AlertRecord
         {
-            AlertId = alert.AlertId, DeviceId = alert.DeviceId, GatewayId = alert.GatewayId, Disposition = (string?)entry["disposition"] ?? "",
+            AlertId = alert.AlertId, DeviceId = alert.DeviceId, GatewayId = alert.GatewayId, Disposition = recorded.Disposition.ToString(),
             Type = alert.Type, ObservedAt = Timestamp.FromDateTimeOffset(alert.ObservedAt), Severity = alert.Severity,
             Location = (masked ? Masking.Coarse(alert.Location)!.Value : alert.Location).ToProto(),
         };

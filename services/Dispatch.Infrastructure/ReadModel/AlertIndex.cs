@@ -1,38 +1,37 @@
-using Dispatch.Infrastructure;
+using System.Text.Json;
 using StackExchange.Redis;
 
 namespace Dispatch.Infrastructure.ReadModel;
 
 /// <summary>
-/// Indexes the alert record by incident, so an incident's detail shows the alerts behind it without scanning
-/// the record. Adding a stream id to a sorted set twice changes nothing, so a replay is harmless.
+/// Indexes the alert record by incident, so an incident's detail shows the alerts behind it without scanning the
+/// record, however long ago it was trimmed: each incident keeps its first <see cref="MaxPerIncident"/> alerts, in the
+/// order they were observed. A replayed entry adds the same member again, which changes nothing.
 /// </summary>
-public sealed class AlertIndex(IConnectionMultiplexer redis, KeySpace keys, ILogger<AlertIndex> logger) : StreamConsumer(redis, logger)
+public sealed class AlertIndex(IConnectionMultiplexer redis, KeySpace keys, IAlertRecordStream stream, ILogger<AlertIndex> logger)
+    : PartitionedStreamConsumer<RecordedAlert>(redis, stream, logger)
 {
     /// <summary>The alerts kept per incident: the first ones, which discovered it, and enough after them.</summary>
     public const int MaxPerIncident = 200;
 
-    protected override string Stream => RedisAlertLog.Record(keys);
+    private readonly ReadModelKeys _rm = new(keys);
+
     protected override string Group => "alert-index";
 
-    protected override async Task<IReadOnlyCollection<RedisValue>> ApplyAsync(IReadOnlyList<StreamEntry> entries, CancellationToken cancellationToken)
+    protected override async Task<IReadOnlyCollection<int>> ApplyAsync(int partition, IReadOnlyList<RecordedAlert> entries, CancellationToken cancellationToken)
     {
         var batch = Redis.GetDatabase().CreateBatch();
         var writes = new List<Task>();
-        foreach (var entry in entries)
+        foreach (var recorded in entries)
         {
-            if (entry["incident"] is { IsNullOrEmpty: false } incident)
-            {
-                var key = new ReadModelKeys(keys).Alerts((string)incident!);
-                writes.Add(batch.SortedSetAddAsync(key, entry.Id, Score(entry.Id)));
-                writes.Add(batch.SortedSetRemoveRangeByRankAsync(key, MaxPerIncident, -1));
-            }
+            if (recorded.Incident is not { } incident) continue;
+            var key = _rm.Alerts(incident);
+            writes.Add(batch.SortedSetAddAsync(key, JsonSerializer.Serialize(recorded, DispatchSerialization.Json),
+                recorded.Alert.ObservedAt.ToUnixTimeMilliseconds()));
+            writes.Add(batch.SortedSetRemoveRangeByRankAsync(key, MaxPerIncident, -1));
         }
         batch.Execute();
         await Task.WhenAll(writes);
         return [];
     }
-
-    /// <summary>The stream id's time part (ms), so the set keeps the alerts in the order they were recorded.</summary>
-    private static double Score(RedisValue id) => double.Parse(((string)id!).Split('-')[0]);
 }

@@ -18,24 +18,21 @@ namespace Dispatch.Infrastructure.ReadModel;
 /// consumers) is filled from the incident's own timeline.
 /// </summary>
 public sealed class IncidentProjection(
-    IConnectionMultiplexer redis, KeySpace keys, Lifecycle lifecycle, IGrainFactory grains, ResiliencePipelineProvider<string> pipelines,
-    ILogger<IncidentProjection> logger)
-    : StreamConsumer(redis, logger)
+    IConnectionMultiplexer redis, KeySpace keys, IncidentEventStream stream, Lifecycle lifecycle, IGrainFactory grains,
+    ResiliencePipelineProvider<string> pipelines, ILogger<IncidentProjection> logger)
+    : PartitionedStreamConsumer<CommittedEvents>(redis, stream, logger)
 {
     private readonly ReadModelKeys _rm = new(keys);
 
-    protected override string Stream => RedisIncidentEventLog.Stream(keys);
     protected override string Group => "read-model";
 
     private WorkingCalendar Calendar => lifecycle.Catalog.Calendar;
 
-    protected override async Task<IReadOnlyCollection<RedisValue>> ApplyAsync(IReadOnlyList<StreamEntry> entries, CancellationToken cancellationToken)
+    protected override async Task<IReadOnlyCollection<int>> ApplyAsync(
+        int partition, IReadOnlyList<CommittedEvents> entries, CancellationToken cancellationToken)
     {
-        var byIncident = entries
-            .Select(e => (Number: (string)e["incident"]!, Event: JsonSerializer.Deserialize<IncidentEvent>((string)e["event"]!, DispatchSerialization.Json)!,
-                Trace: (string?)e["traceparent"]))
-            .GroupBy(e => e.Number);
-        var failed = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var byIncident = entries.Select((entry, index) => (Entry: entry, Index: index)).GroupBy(e => e.Entry.Number);
+        var failed = new System.Collections.Concurrent.ConcurrentBag<int>();
         await Parallel.ForEachAsync(byIncident, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken },
             async (incident, _) =>
             {
@@ -43,19 +40,20 @@ public sealed class IncidentProjection(
                 {
                     // The projection joins the trace of the call that caused the events (the last one, when several did).
                     using var activity = ReadModelTelemetry.Source.StartActivity("project incident", ActivityKind.Consumer,
-                        ActivityContext.TryParse(incident.Last().Trace, null, out var parent) ? parent : default);
+                        ActivityContext.TryParse(incident.Last().Entry.TraceParent, null, out var parent) ? parent : default);
                     activity?.SetTag("dispatch.incident", incident.Key);
-                    IncidentEvent[] events = [.. incident.Select(e => e.Event).OrderBy(e => e.Seq)];
-                    await pipelines.GetPipeline(Resilience.ReadModelWrite).ExecuteAsync(async _ => await ProjectAsync(incident.Key, events), cancellationToken);
+                    IncidentEvent[] events = [.. incident.SelectMany(e => e.Entry.Events).OrderBy(e => e.Seq)];
+                    await pipelines.GetPipeline(Resilience.ReadModelWrite)
+                        .ExecuteAsync(async _ => await ProjectAsync(incident.Key, events), cancellationToken);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
                     // One incident that cannot be projected now must not hold up the others: its entries stay pending.
                     Logger.LogWarning(e, "Projecting incident {Incident} failed; its events stay pending", incident.Key);
-                    failed.Add(incident.Key);
+                    foreach (var entry in incident) failed.Add(entry.Index);
                 }
             });
-        return failed.IsEmpty ? [] : [.. entries.Where(e => failed.Contains((string)e["incident"]!)).Select(e => e.Id)];
+        return failed.IsEmpty ? [] : [.. failed];
     }
 
     private async Task ProjectAsync(string number, IReadOnlyList<IncidentEvent> events)

@@ -160,15 +160,10 @@ public sealed class ReadModelStore(IConnectionMultiplexer redis, KeySpace keys, 
         return [.. (await Task.WhenAll(reads)).Select(e => (IReadOnlyDictionary<string, long>)e.ToDictionary(x => (string)x.Name!, x => (long)x.Value))];
     }
 
-    /// <summary>The alert record entries behind an incident, oldest first.</summary>
-    public async Task<IReadOnlyList<StreamEntry>> AlertsAsync(string number)
-    {
-        var ids = await Db.SortedSetRangeByRankAsync(_rm.Alerts(number));
-        var batch = Db.CreateBatch();
-        var reads = ids.Select(id => batch.StreamRangeAsync(RedisAlertLog.Record(keys), id, id, 1)).ToList();
-        batch.Execute();
-        return [.. (await Task.WhenAll(reads)).SelectMany(e => e)];
-    }
+    /// <summary>The alerts behind an incident, in the order they were observed.</summary>
+    public async Task<IReadOnlyList<RecordedAlert>> AlertsAsync(string number) =>
+        [.. (await Db.SortedSetRangeByRankAsync(_rm.Alerts(number)))
+            .Select(member => JsonSerializer.Deserialize<RecordedAlert>((string)member!, DispatchSerialization.Json)!)];
 
     private static Incident Parse(RedisValue json) => JsonSerializer.Deserialize<Incident>((string)json!, DispatchSerialization.Json)!;
 }
