@@ -44,6 +44,29 @@ public class AlertRulesTests
         Assert.StartsWith(field + ":", ack.Reason);
     }
 
+    public static TheoryData<string, Func<DeviceRegistration, DeviceRegistration>> BadRegistrations => new()
+    {
+        { "device_id", r => r with { DeviceId = "" } },
+        { "gateway_id", r => r with { GatewayId = " " } },
+        { "scenario", r => r with { Scenario = "moon" } },
+        { "kind", r => r with { Kind = "" } },
+        { "location", r => r with { Location = new GeoPoint(39.9, 116.4) } },
+        { "street", r => r with { Street = "ATLANTIS" } },
+        { "owner_unit", r => r with { OwnerUnit = "NOBODY" } },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadRegistrations))]
+    public void A_bad_registration_names_the_field_as_data(string field, Func<DeviceRegistration, DeviceRegistration> spoil)
+    {
+        var good = new DeviceRegistration("cam-1", "gw-1", "creek", "camera", new GeoPoint(31.245, 121.41), "CYXC", "OPS");
+        Assert.NotNull(good.Check(Catalog).Device);
+        var (device, problem) = spoil(good).Check(Catalog);
+        Assert.Null(device);
+        Assert.Equal(field, problem!.Field);
+        Assert.StartsWith(field + ": ", problem.Message);
+    }
+
     [Fact]
     public void The_dedup_key_is_device_and_type_unless_the_gateway_sets_one()
     {

@@ -369,6 +369,16 @@ public class LifecycleTests
     }
 
     [Fact]
+    public void Refusals_other_than_a_bad_field_name_no_field()
+    {
+        var desk = new Desk();
+        desk.To(IncidentState.Closed);
+        var refused = desk.Try(new FileIncident(desk.Id(), Desk.Dispatcher));
+        Assert.Equal((RefusalKind.IllegalTransition, (string?)null), (refused.Refusal!.Kind, refused.Refusal.Field));
+        Assert.Null(new Desk().Try(new FileIncident("x", Desk.Dispatcher)).Refusal!.Field);
+    }
+
+    [Fact]
     public void A_command_on_an_incident_that_does_not_exist_is_not_found()
     {
         var outcome = new Desk().Try(new FileIncident("x", Desk.Dispatcher));
@@ -403,6 +413,7 @@ public class LifecycleTests
         var before = desk.To(state);
         var outcome = desk.Try(command(desk));
         Assert.Equal(RefusalKind.InvalidArgument, outcome.Refusal!.Kind);
+        Assert.Equal(field, outcome.Refusal.Field);
         Assert.StartsWith(field + ":", outcome.Refusal.Message);
         Assert.Same(before, desk.Incident);
     }
@@ -413,7 +424,8 @@ public class LifecycleTests
     public void A_report_with_an_unknown_type_or_street_is_refused_naming_the_field(string field, string type, string street)
     {
         var outcome = new Desk().Try(new ReportIncident("r", Desk.Dispatcher, type, Channel.Hotline, street, "x"));
-        Assert.StartsWith(field + ":", outcome.Refusal!.Message);
+        Assert.Equal(field, outcome.Refusal!.Field);
+        Assert.StartsWith(field + ":", outcome.Refusal.Message);
     }
 
     [Fact]

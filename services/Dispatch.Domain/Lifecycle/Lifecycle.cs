@@ -62,9 +62,10 @@ public sealed class Lifecycle(Catalog catalog)
     public Outcome Execute(string number, Incident? incident, IncidentCommand command, DateTimeOffset now)
     {
         if (string.IsNullOrWhiteSpace(command.CommandId))
-            return Outcome.Refused(RefusalKind.InvalidArgument, "commandId: is required (a client-chosen id that makes retries safe)");
+            return Outcome.Refused(
+                Refusal.Invalid("commandId", "is required (a client-chosen id that makes retries safe)"));
         if (command.Actor is null || string.IsNullOrWhiteSpace(command.Actor.UserId))
-            return Outcome.Refused(RefusalKind.InvalidArgument, "actor.userId: is required");
+            return Outcome.Refused(Refusal.Invalid("actor.userId", "is required"));
 
         Decision decision;
         if (command is ReportIncident report)
@@ -242,8 +243,8 @@ public sealed class Lifecycle(Catalog catalog)
         : text.Length > MaxText ? Invalid(field, $"is longer than {MaxText} characters")
         : null;
 
-    private static Decision Invalid(string field, string problem) => new(new Refusal(RefusalKind.InvalidArgument, $"{field}: {problem}"));
-    private static Decision Illegal(string message) => new(new Refusal(RefusalKind.IllegalTransition, message));
+    private static Decision Invalid(string field, string problem) => new(Refusal.Invalid(field, problem));
+    private static Decision Illegal(string message) => new(Refusal.Illegal(message));
 
     /// <summary>
     /// Folds one event into the incident. Deterministic: the same timeline always gives the same incident, because
