@@ -71,7 +71,7 @@ public class AlertRulesTests
     public void The_dedup_key_is_device_and_type_unless_the_gateway_sets_one()
     {
         Assert.Equal("cam-1/CREEK_LITTERING", Good.EffectiveDedupKey);
-        Assert.Equal("bank-7", (Good with { DedupKey = "bank-7" }).EffectiveDedupKey);
+        Assert.Equal("gw:gw-1/bank-7", (Good with { DedupKey = "bank-7" }).EffectiveDedupKey);
     }
 
     [Fact]

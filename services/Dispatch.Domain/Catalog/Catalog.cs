@@ -16,7 +16,8 @@ public sealed record Bounds(double South, double North, double West, double East
 /// <summary>
 /// How alerts become incidents: an alert with the same dedup key as an open incident's within
 /// <see cref="DedupWindow"/> attaches to it; an alert of the same scenario in the same grid cell within
-/// <see cref="CellWindow"/> of an open incident attaches to it too (three cameras, one person in the water).
+/// <see cref="CellWindow"/> of an open incident attaches to it too (three cameras, one person in the water), in both
+/// cases only when the types are compatible (<see cref="Scenario.Compatible"/>); see <see cref="AlertDecider"/>.
 /// </summary>
 public sealed record CorrelationWindows(Allowance DedupWindow, Allowance CellWindow);
 
@@ -85,10 +86,25 @@ public sealed record IncidentType(
     string Code, string Scenario, string Zh, string En, Priority Priority,
     IReadOnlyDictionary<Stage, Allowance> Deadlines, Route Route, FilingRule Filing, ClosingConditions Closing);
 
-/// <summary>One of the ten integrated scenarios (高效处置一件事).</summary>
+/// <summary>
+/// One of the ten integrated scenarios (高效处置一件事). <see cref="Families"/> are the groups of its incident types that
+/// may be one incident (a smoke alarm, low hydrant pressure and a confirmed fire in one place are one fire); a type
+/// is always compatible with itself.
+/// </summary>
 public sealed record Scenario(
     string Id, string Zh, string En, string LeadUnit, IReadOnlyList<string> CoUnits, bool PersonalData,
-    IReadOnlyList<IncidentType> Types, IReadOnlyList<RouteRule> Routing, CorrelationWindows Correlation);
+    IReadOnlyList<IncidentType> Types, IReadOnlyList<RouteRule> Routing, CorrelationWindows Correlation,
+    IReadOnlyList<IReadOnlyList<string>>? Families = null)
+{
+    /// <summary>
+    /// Whether incidents of types <paramref name="a"/> and <paramref name="b"/> may be one incident: the same type, or
+    /// two types of this scenario that a family names together.
+    /// </summary>
+    public bool Compatible(string a, string b) =>
+        a == b
+            ? Types.Any(t => t.Code == a)
+            : (Families ?? []).Any(f => f.Contains(a) && f.Contains(b));
+}
 
 /// <summary>A priority class with its default deadlines.</summary>
 public sealed record PriorityClass(Priority Priority, string Zh, string En, IReadOnlyDictionary<Stage, Allowance> Deadlines);
@@ -142,6 +158,14 @@ public sealed class Catalog
     public Unit? FindUnit(string? code) => code is not null && _units.TryGetValue(code, out var u) ? u : null;
     public Street? FindStreet(string? code) => code is not null && _streets.TryGetValue(code, out var s) ? s : null;
     public Scenario? FindScenario(string? id) => id is not null && _scenarios.TryGetValue(id, out var s) ? s : null;
+
+    /// <summary>
+    /// Whether incidents of types <paramref name="a"/> and <paramref name="b"/> may be one incident: both of one
+    /// scenario and compatible in it (see <see cref="Scenario.Compatible"/>). Types of different scenarios never are.
+    /// </summary>
+    public bool Compatible(string a, string b) =>
+        FindType(a) is { } ta && FindType(b) is { } tb && ta.Scenario == tb.Scenario
+        && (a == b || FindScenario(ta.Scenario) is { } s && s.Compatible(a, b));
 
     /// <summary>Routing as data: (scenario, type, street) → lead unit and co-units, with <c>$street</c> resolved.</summary>
     public Route Route(string typeCode, string streetCode)

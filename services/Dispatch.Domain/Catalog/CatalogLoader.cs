@@ -259,7 +259,9 @@ public static class CatalogLoader
             foreach (var co in dto.CoUnits ?? []) Unit(file, "coUnits", co);
             var types = (dto.Types ?? []).Select(t => Type(file, dto.Id, dto.Lead ?? "", t)).OfType<IncidentType>().ToList();
             if (types.Count == 0) Fail<object>(file, $"scenario {dto.Id}", "has no incident types");
-            var correlation = Correlation(file, "correlation", dto.Correlation, correlationDefaults);
+            var correlation = Correlation(file, "correlation",
+                dto.Correlation is { } c ? new CorrelationDto(c.DedupWindow, c.CellWindow) : null, correlationDefaults);
+            var families = Families(file, types, dto.Correlation?.Families);
 
             var rules = new List<RouteRule>();
             foreach (var (r, i) in (dto.Routing ?? []).Select((r, i) => (r, i)))
@@ -270,8 +272,29 @@ public static class CatalogLoader
                 if (r.Route is null) Fail<object>(file, entry, "has no route");
                 else rules.Add(new RouteRule(r.Types ?? [], r.Streets ?? [], RouteOf(file, $"{entry}.route", r.Route, dto.Lead ?? "")));
             }
-            return new Scenario(dto.Id, dto.Zh ?? dto.Id, dto.En ?? dto.Id, dto.Lead ?? "", dto.CoUnits ?? [], dto.PersonalData ?? false,
-                types, rules, correlation ?? new CorrelationWindows(default, default));
+            return new Scenario(dto.Id, dto.Zh ?? dto.Id, dto.En ?? dto.Id, dto.Lead ?? "", dto.CoUnits ?? [],
+                dto.PersonalData ?? false, types, rules, correlation ?? new CorrelationWindows(default, default), families);
+        }
+
+        /// <summary>Type families: each names at least two types of this scenario, each once.</summary>
+        private List<IReadOnlyList<string>> Families(string file, List<IncidentType> types, List<List<string>>? dtos)
+        {
+            var families = new List<IReadOnlyList<string>>();
+            foreach (var (family, i) in (dtos ?? []).Select((f, i) => (f ?? [], i)))
+            {
+                var entry = $"correlation.families[{i}]";
+                var known = true;
+                foreach (var code in family.Where(code => !types.Any(t => t.Code == code)))
+                {
+                    Fail<object>(file, entry, $"unknown type '{code}' (not in this scenario)");
+                    known = false;
+                }
+                if (family.Distinct().Count() != family.Count) Fail<object>(file, entry, "names a type twice");
+                else if (family.Count < 2)
+                    Fail<object>(file, entry, "needs at least two types (a type is always compatible with itself)");
+                else if (known) families.Add([.. family]);
+            }
+            return families;
         }
 
         public DevicePolicy? Devices(DevicesDto? dto)
@@ -302,8 +325,9 @@ public static class CatalogLoader
     private sealed record UnitsDto(List<Unit>? Units);
     private sealed record StreetsDto(List<Street>? Streets);
     private sealed record ScenarioDto(
-        string? Id, string? Zh, string? En, string? Lead, List<string>? CoUnits, bool? PersonalData, List<TypeDto>? Types, List<RuleDto>? Routing,
-        CorrelationDto? Correlation);
+        string? Id, string? Zh, string? En, string? Lead, List<string>? CoUnits, bool? PersonalData, List<TypeDto>? Types,
+        List<RuleDto>? Routing, ScenarioCorrelationDto? Correlation);
+    private sealed record ScenarioCorrelationDto(string? DedupWindow, string? CellWindow, List<List<string>>? Families);
     private sealed record TypeDto(string? Code, string? Zh, string? En, string? Priority, Dictionary<string, string>? Deadlines, RouteDto? Route, FilingDto? Filing, ClosingDto? Closing);
     private sealed record RouteDto(string? Lead, List<string>? CoUnits);
     private sealed record FilingDto(string? Auto, double? MinConfidence, bool? AutoDispatch);

@@ -8,10 +8,21 @@ namespace Dispatch.Domain;
 /// </summary>
 public sealed record Alert(
     string AlertId, string DeviceId, string GatewayId, string Type, DateTimeOffset ObservedAt, GeoPoint Location,
-    int Severity, Detection? Detection = null, IReadOnlyDictionary<string, string>? Attributes = null, string? DedupKey = null)
+    int Severity, Detection? Detection = null, IReadOnlyDictionary<string, string>? Attributes = null,
+    string? DedupKey = null)
 {
-    /// <summary>The key that repeats of one problem share: the gateway's, or device and type.</summary>
-    public string EffectiveDedupKey => string.IsNullOrWhiteSpace(DedupKey) ? $"{DeviceId}/{Type}" : DedupKey;
+    /// <summary>The prefix of a gateway-scoped dedup key.</summary>
+    public const string GatewayKeyPrefix = "gw:";
+
+    /// <summary>
+    /// The key that repeats of one problem share. A key the gateway sets is scoped to the gateway and shared by all
+    /// of its devices: <c>gw:{gateway}/{key}</c>. Without one, it is the device's own: <c>{device}/{type}</c>.
+    /// </summary>
+    public string EffectiveDedupKey =>
+        string.IsNullOrWhiteSpace(DedupKey) ? $"{DeviceId}/{Type}" : $"{GatewayKeyPrefix}{GatewayId}/{DedupKey}";
+
+    /// <summary>Whether <see cref="EffectiveDedupKey"/> is shared by the gateway's devices rather than the device's own.</summary>
+    public bool HasGatewayKey => !string.IsNullOrWhiteSpace(DedupKey);
 }
 
 /// <summary>What an AI camera's model saw: which model, how sure, where in the image.</summary>
