@@ -389,6 +389,13 @@ public class LifecycleTests
     {
         { "reason", IncidentState.Reported, d => new DismissIncident(d.Id(), Desk.Dispatcher, DismissalGround.FalseAlarm, " ") },
         { "reason", IncidentState.Dispatched, d => new ReturnAssignment(d.Id(), Desk.StaffOf("GREEN"), "GREEN", "") },
+        { "type", IncidentState.Filed, d => new ReclassifyIncident(d.Id(), Desk.Dispatcher, "NO_SUCH", null, "why") },
+        { "type", IncidentState.Filed, d => new ReclassifyIncident(d.Id(), Desk.Dispatcher, "FIRE_CONFIRMED", null, "fire") },
+        { "type", IncidentState.Accepted,
+            d => new ReclassifyIncident(d.Id(), Desk.Dispatcher, "SHOP_BIN_OVERFLOW", Priority.P3, "same") },
+        { "reason", IncidentState.Filed, d => new ReclassifyIncident(d.Id(), Desk.Dispatcher, "SHOP_SMALL_BAG", null, " ") },
+        { "confidence", IncidentState.Reported,
+            d => new ReclassifyIncident(d.Id(), Desk.Dispatcher, "SHOP_SMALL_BAG", null, "bags", 1.2) },
         { "reason", IncidentState.UnderReview, d => new RequestRework(d.Id(), Desk.Reviewer, "") },
         { "reason", IncidentState.Filed, d => new DeferIncident(d.Id(), Desk.Dispatcher, "") },
         { "reason", IncidentState.InProgress, d => new ApproveExtension(d.Id(), Desk.Dispatcher, Allowance.Parse("1wd"), "") },
@@ -457,6 +464,7 @@ public class LifecycleTests
         nameof(DeferIncident) => new DeferIncident(d.Id(), Desk.Dispatcher, "later"),
         nameof(ResumeIncident) => new ResumeIncident(d.Id(), Desk.Dispatcher, "now"),
         nameof(ResolveIncident) => new ResolveIncident(d.Id(), Actor.System, "cleared"),
+        nameof(ReclassifyIncident) => new ReclassifyIncident(d.Id(), Desk.Dispatcher, "SHOP_SMALL_BAG", null, "small bags"),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "no sample"),
     };
 }

@@ -183,6 +183,11 @@ public sealed class Catalog
     }
 
     /// <summary>The time each stage of an incident of this type is allotted, converted into its measure.</summary>
-    public IReadOnlyDictionary<Stage, TimeAllotment> Allotments(IncidentType type) =>
-        type.Deadlines.ToDictionary(d => d.Key, d => new TimeAllotment(d.Value.Kind, d.Value.Length(Calendar.WorkingDay)));
+    public IReadOnlyDictionary<Stage, TimeAllotment> Allotments(IncidentType type) => Allotments(type.Deadlines);
+
+    /// <summary>The default time each stage of an incident of this priority is allotted, converted into its measure.</summary>
+    public IReadOnlyDictionary<Stage, TimeAllotment> Allotments(Priority priority) => Allotments(Priorities[priority].Deadlines);
+
+    private Dictionary<Stage, TimeAllotment> Allotments(IReadOnlyDictionary<Stage, Allowance> deadlines) =>
+        deadlines.ToDictionary(d => d.Key, d => new TimeAllotment(d.Value.Kind, d.Value.Length(Calendar.WorkingDay)));
 }

@@ -63,12 +63,12 @@ public sealed record AttachAlert(
 }
 
 /// <summary>
-/// The alert joins open incident <see cref="Incident"/> of a lesser priority, which is reclassified from
-/// <see cref="FromType"/> to the alert's type and priority (<see cref="Type"/>, <see cref="Priority"/>).
+/// The alert joins open incident <see cref="Incident"/> of a lesser priority, which <see cref="Command"/> reclassifies
+/// from <see cref="FromType"/> to the alert's type and priority (<see cref="Type"/>, <see cref="Priority"/>).
 /// </summary>
 public sealed record AttachAndReclassify(
     string AlertId, string Incident, AttachBasis By, string FromType, Priority FromPriority, string Type,
-    Priority Priority, string Reason)
+    Priority Priority, string Reason, ReclassifyIncident Command)
     : AlertDecision(AlertId, Reason)
 {
     public override AlertAck Answer(string? openedIncident = null) =>
@@ -226,7 +226,11 @@ public sealed class AlertDecider(Catalog catalog)
                 alert.AlertId, incident, by, incidentType, incidentPriority, $"joined {incident} ({how})");
         var reason = $"joined {incident} ({how}) and reclassified it from {incidentType} ({incidentPriority}) "
             + $"to {type.Code} ({type.Priority})";
+        // The command id is the alert's, so that a retried alert cannot reclassify twice.
+        var command = new ReclassifyIncident(
+            $"alert/{alert.AlertId}/reclassify", new Actor(alert.GatewayId, Role.Gateway), type.Code, null,
+            $"alert {alert.AlertId} of {type.Code} ({type.Priority}) joined the incident", alert.Detection?.Confidence);
         return new AttachAndReclassify(
-            alert.AlertId, incident, by, incidentType, incidentPriority, type.Code, type.Priority, reason);
+            alert.AlertId, incident, by, incidentType, incidentPriority, type.Code, type.Priority, reason, command);
     }
 }

@@ -40,6 +40,8 @@ public sealed record Incident
     public int Returns { get; init; }
     public int Reworks { get; init; }
     public int Reopens { get; init; }
+    /// <summary>How often it was reclassified (改类) to another type or priority.</summary>
+    public int Reclassifications { get; init; }
 
     public Assignment? Lead => Assignments.FirstOrDefault(a => a.IsLead);
 

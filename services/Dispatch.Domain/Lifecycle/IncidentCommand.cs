@@ -26,6 +26,7 @@ namespace Dispatch.Domain;
 [JsonDerivedType(typeof(CheckDeadlines), "checkDeadlines")]
 [JsonDerivedType(typeof(AddNote), "addNote")]
 [JsonDerivedType(typeof(ResolveIncident), "resolve")]
+[JsonDerivedType(typeof(ReclassifyIncident), "reclassify")]
 public abstract record IncidentCommand(string CommandId, Actor Actor)
 {
     /// <summary>The command's name as people read it in an error.</summary>
@@ -89,3 +90,12 @@ public sealed record AddNote(string CommandId, Actor Actor, string Text) : Incid
 
 /// <summary>The cause cleared by itself (a device beats again): a self-resolving incident closes without review.</summary>
 public sealed record ResolveIncident(string CommandId, Actor Actor, string Reason) : IncidentCommand(CommandId, Actor);
+
+/// <summary>
+/// 改类: the incident becomes of <see cref="Type"/> (of its own scenario), with <see cref="Priority"/> when given, else
+/// the type's own. By a dispatcher, or by an alert of a higher priority that joined the incident. <see cref="Confidence"/>
+/// is the confidence of the AI detection behind an alert's reclassification, for the new type's filing rule.
+/// </summary>
+public sealed record ReclassifyIncident(
+    string CommandId, Actor Actor, string Type, Priority? Priority, string Reason, double? Confidence = null)
+    : IncidentCommand(CommandId, Actor);

@@ -27,6 +27,7 @@ namespace Dispatch.Domain;
 [JsonDerivedType(typeof(DeadlineEscalated), "escalated")]
 [JsonDerivedType(typeof(NoteAdded), "noteAdded")]
 [JsonDerivedType(typeof(IncidentResolved), "resolved")]
+[JsonDerivedType(typeof(IncidentReclassified), "reclassified")]
 public abstract record IncidentEvent
 {
     public long Seq { get; init; }
@@ -101,3 +102,12 @@ public sealed record NoteAdded(string Text) : IncidentEvent;
 
 /// <summary>Closed because its cause cleared by itself (only for self-resolving types).</summary>
 public sealed record IncidentResolved : IncidentEvent;
+
+/// <summary>
+/// 改类: the incident became of another type or priority. It carries the allotments and closing conditions it has
+/// from now on (settled when it was decided, like <see cref="IncidentReported"/>'s); the running clocks restarted
+/// under them.
+/// </summary>
+public sealed record IncidentReclassified(
+    string FromType, Priority FromPriority, string ToType, Priority ToPriority,
+    IReadOnlyDictionary<Stage, TimeAllotment> Allotments, ClosingConditions Closing) : IncidentEvent;

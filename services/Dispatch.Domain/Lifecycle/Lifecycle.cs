@@ -5,7 +5,7 @@ using System.Diagnostics;
 namespace Dispatch.Domain;
 
 /// <summary>
-/// The incident lifecycle of DOMAIN.md as one state machine: <see cref="Execute"/> decides whether a command is
+/// The incident lifecycle of the closed loop as one state machine: <see cref="Execute"/> decides whether a command is
 /// allowed and which events it produces; <see cref="Evolve"/> folds an event into the incident. Pure: time comes in
 /// as an argument, and nothing here knows about grains, storage or transport.
 /// </summary>
@@ -20,11 +20,26 @@ public sealed class Lifecycle(Catalog catalog)
     ];
 
     /// <summary>States in which units hold assignments they can accept, return, start and finish.</summary>
-    private static readonly IncidentState[] Assigned = [IncidentState.Dispatched, IncidentState.Accepted, IncidentState.InProgress];
+    private static readonly IncidentState[] Assigned =
+        [IncidentState.Dispatched, IncidentState.Accepted, IncidentState.InProgress];
 
     /// <summary>States in which a case can be put on the register of deferred cases (挂账) and taken off it.</summary>
     private static readonly IncidentState[] Deferrable =
-        [IncidentState.Filed, IncidentState.Dispatched, IncidentState.Returned, IncidentState.Accepted, IncidentState.InProgress];
+    [
+        IncidentState.Filed, IncidentState.Dispatched, IncidentState.Returned, IncidentState.Accepted,
+        IncidentState.InProgress,
+    ];
+
+    /// <summary>
+    /// States in which an incident can be reclassified: open and not yet handled. A result under review (核查) is
+    /// checked against the type it was handled as; a reviewer who finds it was something else sends it back (返工),
+    /// and it can be reclassified then.
+    /// </summary>
+    private static readonly IncidentState[] Reclassifiable =
+    [
+        IncidentState.Reported, IncidentState.Filed, IncidentState.Dispatched, IncidentState.Returned,
+        IncidentState.Accepted, IncidentState.InProgress,
+    ];
 
     /// <summary>The states in which each command is allowed: the transition table in one place.</summary>
     public static readonly FrozenDictionary<Type, IncidentState[]> AllowedIn = new Dictionary<Type, IncidentState[]>
@@ -47,7 +62,16 @@ public sealed class Lifecycle(Catalog catalog)
         [typeof(CheckDeadlines)] = Enum.GetValues<IncidentState>(),
         [typeof(AddNote)] = Enum.GetValues<IncidentState>(),
         [typeof(ResolveIncident)] = Open,
+        [typeof(ReclassifyIncident)] = Reclassifiable,
     }.ToFrozenDictionary();
+
+    /// <summary>
+    /// The commands still allowed while an incident is deferred (挂账). A reclassification is among them: an urgent
+    /// alert must not wait on the register, so it takes the incident off it.
+    /// </summary>
+    private static bool AllowedWhileDeferred(IncidentCommand command) =>
+        command is ResumeIncident or AddNote or CheckDeadlines or AbsorbIncident or ResolveIncident
+            or ReclassifyIncident;
 
     public Catalog Catalog => catalog;
 
@@ -71,7 +95,8 @@ public sealed class Lifecycle(Catalog catalog)
         if (command is ReportIncident report)
         {
             if (incident is not null)
-                return Outcome.Refused(RefusalKind.IllegalTransition, $"{command.Name} is not allowed: incident {number} already exists in state {incident.State}");
+                return Outcome.Refused(RefusalKind.IllegalTransition,
+                    $"{command.Name} is not allowed: incident {number} already exists in state {incident.State}");
             decision = Report(number, report, now);
         }
         else if (incident is null)
@@ -83,30 +108,39 @@ public sealed class Lifecycle(Catalog catalog)
             var allowed = AllowedIn[command.GetType()];
             if (!allowed.Contains(incident.State))
                 return Outcome.Refused(RefusalKind.IllegalTransition,
-                    $"{command.Name} is not allowed in state {incident.State} (incident {number}; allowed in {string.Join(", ", allowed)})");
-            if (incident.Deferred && command is not (ResumeIncident or AddNote or CheckDeadlines or AbsorbIncident or ResolveIncident))
+                    $"{command.Name} is not allowed in state {incident.State} "
+                    + $"(incident {number}; allowed in {string.Join(", ", allowed)})");
+            if (incident.Deferred && !AllowedWhileDeferred(command))
                 return Outcome.Refused(RefusalKind.IllegalTransition,
-                    $"{command.Name} is not allowed while incident {number} is deferred (挂账, state {incident.State}); resume it first");
+                    $"{command.Name} is not allowed while incident {number} is deferred "
+                    + $"(挂账, state {incident.State}); resume it first");
             decision = Decide(incident, command, now);
         }
-        if (decision.Refusal is { } refusal) return new Outcome(null, [], refusal);
+        if (decision.Refusal is { } refusal) return Outcome.Refused(refusal);
 
         var reason = command switch
         {
             DismissIncident c => c.Reason, ReturnAssignment c => c.Reason, RequestRework c => c.Reason,
             ReopenIncident c => c.Reason, MergeIncident c => c.Reason, ApproveExtension c => c.Reason,
             DeferIncident c => c.Reason, ResumeIncident c => c.Reason, ResolveIncident c => c.Reason,
+            ReclassifyIncident c => c.Reason,
             _ => null,
         };
         var seq = incident?.Version ?? 0;
         var stamped = decision.Events
-            .Select(e => e with { Seq = ++seq, At = now, CommandId = command.CommandId, Actor = command.Actor, Reason = reason })
+            .Select(e => e with
+            {
+                Seq = ++seq, At = now, CommandId = command.CommandId, Actor = command.Actor, Reason = reason,
+            })
             .ToList();
         var after = stamped.Aggregate(incident, Evolve)!;
         if (after.State == IncidentState.Handled)
         {
             // Handled goes to review by itself (核查): the last result in, or the last open co-unit part returned.
-            var review = new ReviewStarted { Seq = ++seq, At = now, CommandId = command.CommandId, Actor = Actor.System };
+            var review = new ReviewStarted
+            {
+                Seq = ++seq, At = now, CommandId = command.CommandId, Actor = Actor.System,
+            };
             stamped.Add(review);
             after = Evolve(after, review);
         }
@@ -115,43 +149,65 @@ public sealed class Lifecycle(Catalog catalog)
 
     private Decision Report(string number, ReportIncident c, DateTimeOffset now)
     {
-        if (catalog.FindType(c.Type) is not { } type) return Invalid("type", $"'{c.Type}' is not an incident type of the catalog");
-        if (catalog.FindStreet(c.Street) is null) return Invalid("street", $"'{c.Street}' is not a street of {catalog.District.En}");
+        if (catalog.FindType(c.Type) is not { } type)
+            return Invalid("type", $"'{c.Type}' is not an incident type of the catalog");
+        if (catalog.FindStreet(c.Street) is null)
+            return Invalid("street", $"'{c.Street}' is not a street of {catalog.District.En}");
         if (!Enum.IsDefined(c.Channel)) return Invalid("channel", $"'{c.Channel}' is not a discovery channel");
         if (Text(c.Description, "description") is { } bad) return bad;
         if (Position(c.Location) is { } badLocation) return badLocation;
         if (c.Confidence is < 0 or > 1) return Invalid("confidence", "must lie between 0 and 1");
         if (c.ObservedAt > now.AddMinutes(5)) return Invalid("observedAt", $"{c.ObservedAt:O} lies in the future");
-        if (c.Reporter is { } r && string.IsNullOrWhiteSpace(r.Name)) return Invalid("reporter.name", "is required when a reporter is given");
+        if (c.Reporter is { } r && string.IsNullOrWhiteSpace(r.Name))
+            return Invalid("reporter.name", "is required when a reporter is given");
 
         var events = new List<IncidentEvent>
         {
-            new IncidentReported(number, type.Scenario, type.Code, type.Priority, c.Channel, c.Street, c.Location, c.Description.Trim(),
-                c.Reporter, c.ObservedAt ?? now, c.Confidence, c.SourceRef, catalog.Allotments(type), type.Closing),
+            new IncidentReported(number, type.Scenario, type.Code, type.Priority, c.Channel, c.Street, c.Location,
+                c.Description.Trim(), c.Reporter, c.ObservedAt ?? now, c.Confidence, c.SourceRef,
+                catalog.Allotments(type), type.Closing),
         };
-        if (type.Filing.FilesItself(c.Confidence))
-        {
-            events.Add(new IncidentFiled(Automatic: true));
-            if (type.Filing.AutoDispatch)
-            {
-                var route = catalog.Route(type.Code, c.Street);
-                events.Add(new IncidentDispatched(route.Lead, route.CoUnits, Automatic: true));
-            }
-        }
+        events.AddRange(FilingRules(type, IncidentState.Reported, c.Street, c.Confidence));
         return new Decision([.. events]);
+    }
+
+    /// <summary>
+    /// The type's own filing and dispatch rules for an incident in <paramref name="state"/>: a reported incident whose
+    /// type files itself is filed (立案); one that is then, or already was, waiting for dispatch is dispatched by the
+    /// machine (机器派单) along the catalog's route when its type dispatches itself.
+    /// </summary>
+    private IEnumerable<IncidentEvent> FilingRules(
+        IncidentType type, IncidentState state, string street, double? confidence)
+    {
+        if (state == IncidentState.Reported)
+        {
+            if (!type.Filing.FilesItself(confidence)) yield break;
+            yield return new IncidentFiled(Automatic: true);
+            state = IncidentState.Filed;
+        }
+        if (type.Filing.AutoDispatch && state is IncidentState.Filed or IncidentState.Returned)
+        {
+            var route = catalog.Route(type.Code, street);
+            yield return new IncidentDispatched(route.Lead, route.CoUnits, Automatic: true);
+        }
     }
 
     private Decision Decide(Incident incident, IncidentCommand command, DateTimeOffset now) => command switch
     {
         FileIncident => new(new IncidentFiled(Automatic: false)),
-        DismissIncident c => !Enum.IsDefined(c.Ground) ? Invalid("ground", $"'{c.Ground}' is not a ground for dismissal")
+        DismissIncident c => !Enum.IsDefined(c.Ground)
+            ? Invalid("ground", $"'{c.Ground}' is not a ground for dismissal")
             : Reason(c.Reason) ?? new(new IncidentDismissed(c.Ground)),
         DispatchIncident c => Dispatch(incident, c),
-        AcceptAssignment c => Assignment(incident, c, c.Unit, AssignmentState.Dispatched) ?? new(new AssignmentAccepted(c.Unit, c.Worker)),
-        ReturnAssignment c => Reason(c.Reason) ?? Assignment(incident, c, c.Unit, AssignmentState.Dispatched) ?? new(new AssignmentReturned(c.Unit)),
-        ArriveOnSite c => Position(c.Location) ?? Assignment(incident, c, c.Unit, AssignmentState.Accepted) ?? new(new ArrivedOnSite(c.Unit, c.Location)),
+        AcceptAssignment c => Assignment(incident, c, c.Unit, AssignmentState.Dispatched)
+            ?? new(new AssignmentAccepted(c.Unit, c.Worker)),
+        ReturnAssignment c => Reason(c.Reason) ?? Assignment(incident, c, c.Unit, AssignmentState.Dispatched)
+            ?? new(new AssignmentReturned(c.Unit)),
+        ArriveOnSite c => Position(c.Location) ?? Assignment(incident, c, c.Unit, AssignmentState.Accepted)
+            ?? new(new ArrivedOnSite(c.Unit, c.Location)),
         SubmitResult c => Submit(incident, c),
-        ApproveReview c => c.Evaluation is not { Rating: >= 1 and <= 5 } ? Invalid("evaluation.rating", "must be a whole number from 1 to 5")
+        ApproveReview c => c.Evaluation is not { Rating: >= 1 and <= 5 }
+            ? Invalid("evaluation.rating", "must be a whole number from 1 to 5")
             : new(new IncidentClosed(c.Evaluation)),
         RequestRework c => Reason(c.Reason) ?? new(new ReworkRequested()),
         ReopenIncident c => Reason(c.Reason) ?? Reopen(incident, c, now),
@@ -159,18 +215,23 @@ public sealed class Lifecycle(Catalog catalog)
             ?? (string.IsNullOrWhiteSpace(c.Into) ? Invalid("into", "names no incident")
             : c.Into == incident.Number ? Invalid("into", "an incident cannot be merged into itself")
             : new(new IncidentMerged(c.Into))),
-        AbsorbIncident c => string.IsNullOrWhiteSpace(c.From) || c.From == incident.Number ? Invalid("from", "names no other incident")
+        AbsorbIncident c => string.IsNullOrWhiteSpace(c.From) || c.From == incident.Number
+            ? Invalid("from", "names no other incident")
             : new(new IncidentAbsorbed(c.From)),
         ApproveExtension c => Reason(c.Reason) ?? Extend(incident, c, now),
-        DeferIncident c => Reason(c.Reason) ?? new(new IncidentDeferred(incident.Clocks.ToDictionary(k => k.Stage, k => k.Elapsed(now, Calendar)))),
+        DeferIncident c => Reason(c.Reason) ?? new(new IncidentDeferred(
+            incident.Clocks.ToDictionary(k => k.Stage, k => k.Elapsed(now, Calendar)))),
         ResumeIncident c => Reason(c.Reason)
-            ?? (incident.Deferred ? new(new IncidentResumed()) : Illegal($"{c.Name} is not allowed: incident {incident.Number} is not deferred")),
-        CheckDeadlines => new([.. incident.Clocks.SelectMany(clock =>
-            clock.ThresholdsPassed(now, Calendar).Select(level => (IncidentEvent)new DeadlineEscalated(clock.Stage, level)))]),
+            ?? (incident.Deferred ? new(new IncidentResumed())
+            : Illegal($"{c.Name} is not allowed: incident {incident.Number} is not deferred")),
+        CheckDeadlines => new([.. incident.Clocks.SelectMany(clock => clock.ThresholdsPassed(now, Calendar)
+            .Select(level => (IncidentEvent)new DeadlineEscalated(clock.Stage, level)))]),
         AddNote c => Text(c.Text, "text") ?? new(new NoteAdded(c.Text.Trim())),
         ResolveIncident c => Reason(c.Reason)
             ?? (incident.Closing.SelfResolving ? new(new IncidentResolved())
-            : Illegal($"{c.Name} is not allowed: {incident.Type} does not resolve by itself (incident {incident.Number}, state {incident.State})")),
+            : Illegal($"{c.Name} is not allowed: {incident.Type} does not resolve by itself "
+                + $"(incident {incident.Number}, state {incident.State})")),
+        ReclassifyIncident c => Reason(c.Reason) ?? Reclassify(incident, c),
         _ => throw new UnreachableException($"{command.Name} is in the transition table but has no decision"),
     };
 
@@ -180,10 +241,12 @@ public sealed class Lifecycle(Catalog catalog)
         var lead = c.LeadUnit ?? route.Lead;
         IReadOnlyList<string> coUnits = c.CoUnits ?? (c.LeadUnit is null ? route.CoUnits : []);
         if (catalog.FindUnit(lead) is null) return Invalid("leadUnit", $"'{lead}' is not a unit of the catalog");
-        if (coUnits.FirstOrDefault(u => catalog.FindUnit(u) is null) is { } unknown) return Invalid("coUnits", $"'{unknown}' is not a unit of the catalog");
+        if (coUnits.FirstOrDefault(u => catalog.FindUnit(u) is null) is { } unknown)
+            return Invalid("coUnits", $"'{unknown}' is not a unit of the catalog");
         if (coUnits.Contains(lead)) return Invalid("coUnits", $"names the lead unit '{lead}' again");
         if (coUnits.Distinct().Count() != coUnits.Count) return Invalid("coUnits", "names a unit twice");
-        if (c.Worker is { } worker && string.IsNullOrWhiteSpace(worker)) return Invalid("worker", "is empty; leave it out to let the unit choose");
+        if (c.Worker is { } worker && string.IsNullOrWhiteSpace(worker))
+            return Invalid("worker", "is empty; leave it out to let the unit choose");
         return new(new IncidentDispatched(lead, [.. coUnits], Automatic: false, c.Worker));
     }
 
@@ -191,12 +254,46 @@ public sealed class Lifecycle(Catalog catalog)
     {
         var photos = c.Photos ?? [];
         if (Assignment(incident, c, c.Unit, AssignmentState.InProgress) is { } refused) return refused;
-        if (incident.Closing.PhotoRequired && photos.Count == 0) return Invalid("photos", $"photo evidence is required for {incident.Type}");
+        if (incident.Closing.PhotoRequired && photos.Count == 0)
+            return Invalid("photos", $"photo evidence is required for {incident.Type}");
         if (photos.Any(string.IsNullOrWhiteSpace)) return Invalid("photos", "contains an empty photo reference");
-        if (incident.Closing.NoteRequired && string.IsNullOrWhiteSpace(c.Note)) return Invalid("note", $"a note is required for {incident.Type}");
+        if (incident.Closing.NoteRequired && string.IsNullOrWhiteSpace(c.Note))
+            return Invalid("note", $"a note is required for {incident.Type}");
         if (c.Note is { Length: > MaxText }) return Invalid("note", $"is longer than {MaxText} characters");
-        if (incident.Closing.LocationRequired && c.Location is null) return Invalid("location", $"the position is required for {incident.Type}");
+        if (incident.Closing.LocationRequired && c.Location is null)
+            return Invalid("location", $"the position is required for {incident.Type}");
         return Position(c.Location) ?? new(new ResultSubmitted(c.Unit, c.Note?.Trim(), [.. photos], c.Location));
+    }
+
+    /// <summary>
+    /// 改类: a new type (and so new deadlines, closing conditions and rules), or a new priority, or both. The running
+    /// clocks restart under the new allotments; then the new type's filing and auto-dispatch rules run as they would
+    /// have on a report. An explicit priority other than the type's own gives the priority class's default deadlines,
+    /// since the type's own deadlines were written for its own priority. A deferred incident is taken off the
+    /// register first.
+    /// </summary>
+    private Decision Reclassify(Incident incident, ReclassifyIncident c)
+    {
+        if (string.IsNullOrWhiteSpace(c.Type)) return Invalid("type", "is required");
+        if (catalog.FindType(c.Type) is not { } type)
+            return Invalid("type", $"'{c.Type}' is not an incident type of the catalog");
+        if (type.Scenario != incident.Scenario)
+            return Invalid("type",
+                $"'{c.Type}' belongs to scenario {type.Scenario}, not to the incident's scenario {incident.Scenario}");
+        if (c.Priority is { } p && !Enum.IsDefined(p)) return Invalid("priority", $"'{p}' is not a priority (P1–P4)");
+        if (c.Confidence is < 0 or > 1) return Invalid("confidence", "must lie between 0 and 1");
+        var priority = c.Priority ?? type.Priority;
+        if (type.Code == incident.Type && priority == incident.Priority)
+            return Invalid("type",
+                $"the incident is {incident.Type} ({incident.Priority}) already: nothing would change");
+
+        var allotments = priority == type.Priority ? catalog.Allotments(type) : catalog.Allotments(priority);
+        var events = new List<IncidentEvent>();
+        if (incident.Deferred) events.Add(new IncidentResumed());
+        events.Add(new IncidentReclassified(
+            incident.Type, incident.Priority, type.Code, priority, allotments, type.Closing));
+        events.AddRange(FilingRules(type, incident.State, incident.Street, c.Confidence));
+        return new([.. events]);
     }
 
     private Decision Reopen(Incident incident, ReopenIncident c, DateTimeOffset now)
@@ -205,7 +302,8 @@ public sealed class Lifecycle(Catalog catalog)
         var window = catalog.ReopenWindow;
         var closesAt = Calendar.Advance(ended, window.Kind, window.Length(Calendar.WorkingDay));
         return now > closesAt
-            ? Illegal($"{c.Name} is not allowed: the reopen window of {window} after {ended:yyyy-MM-dd HH:mm} has passed (incident {incident.Number}, state {incident.State})")
+            ? Illegal($"{c.Name} is not allowed: the reopen window of {window} after {ended:yyyy-MM-dd HH:mm} "
+                + $"has passed (incident {incident.Number}, state {incident.State})")
             : new(new IncidentReopened());
     }
 
@@ -213,13 +311,18 @@ public sealed class Lifecycle(Catalog catalog)
     {
         if (c.Extra.Amount <= 0) return Invalid("extra", "must be a positive allowance such as 2h or 3wd");
         if (c.Stage is { } s && !Enum.IsDefined(s)) return Invalid("stage", $"'{s}' is not a stage");
-        var clock = c.Stage is { } stage ? incident.Clock(stage) : incident.Clock(Stage.Handling) ?? incident.Clocks.LastOrDefault();
+        var clock = c.Stage is { } stage
+            ? incident.Clock(stage)
+            : incident.Clock(Stage.Handling) ?? incident.Clocks.LastOrDefault();
         if (clock is null)
-            return Illegal($"{c.Name} is not allowed: no deadline of {(c.Stage?.ToString() ?? "any stage")} is running on incident {incident.Number} (state {incident.State})");
+            return Illegal($"{c.Name} is not allowed: no deadline of {c.Stage?.ToString() ?? "any stage"} is running "
+                + $"on incident {incident.Number} (state {incident.State})");
         if (clock.Kind != c.Extra.Kind)
             return Invalid("extra", clock.Kind == ClockKind.Working
-                ? $"the {clock.Stage} deadline runs in working time: extend it in working hours or days (e.g. 4wh, 2wd), not {c.Extra}"
-                : $"the {clock.Stage} deadline runs on the wall clock: extend it in minutes, hours or days (e.g. 30m, 2h), not {c.Extra}");
+                ? $"the {clock.Stage} deadline runs in working time: extend it in working hours or days "
+                    + $"(e.g. 4wh, 2wd), not {c.Extra}"
+                : $"the {clock.Stage} deadline runs on the wall clock: extend it in minutes, hours or days "
+                    + $"(e.g. 30m, 2h), not {c.Extra}");
         var added = c.Extra.Length(Calendar.WorkingDay);
         return new(new DeadlineExtended(clock.Stage, c.Extra, added, clock.ReachedIfExtended(added, now, Calendar)));
     }
@@ -228,15 +331,20 @@ public sealed class Lifecycle(Catalog catalog)
     {
         if (string.IsNullOrWhiteSpace(unit)) return Invalid("unit", "is required");
         var assignment = incident.AssignmentOf(unit);
-        if (assignment is null) return Illegal($"{c.Name} is not allowed: unit {unit} has no assignment on incident {incident.Number} (state {incident.State})");
+        if (assignment is null)
+            return Illegal($"{c.Name} is not allowed: unit {unit} has no assignment on incident {incident.Number} "
+                + $"(state {incident.State})");
         return assignment.State == required ? null
-            : Illegal($"{c.Name} is not allowed: the assignment of unit {unit} is {assignment.State}, not {required} (incident {incident.Number}, state {incident.State})");
+            : Illegal($"{c.Name} is not allowed: the assignment of unit {unit} is {assignment.State}, not {required} "
+                + $"(incident {incident.Number}, state {incident.State})");
     }
 
     private static Decision? Reason(string? reason) => Text(reason, "reason");
 
     private static Decision? Position(GeoPoint? location) =>
-        location is { IsValid: false } ? Invalid("location", "is not a WGS-84 position (latitude −90…90, longitude −180…180)") : null;
+        location is { IsValid: false }
+            ? Invalid("location", "is not a WGS-84 position (latitude −90…90, longitude −180…180)")
+            : null;
 
     private static Decision? Text(string? text, string field) =>
         string.IsNullOrWhiteSpace(text) ? Invalid(field, "is required")
@@ -255,30 +363,37 @@ public sealed class Lifecycle(Catalog catalog)
         if (e is IncidentReported r)
             return new Incident
             {
-                Number = r.Number, Version = e.Seq, State = IncidentState.Reported, Scenario = r.Scenario, Type = r.Type,
-                Priority = r.Priority, Channel = r.Channel, Street = r.Street, Location = r.Location, Description = r.Description,
-                Reporter = r.Reporter, ReportedAt = e.At, ObservedAt = r.ObservedAt, SourceRef = r.SourceRef,
-                Allotments = r.Allotments.ToImmutableDictionary(), Closing = r.Closing,
+                Number = r.Number, Version = e.Seq, State = IncidentState.Reported, Scenario = r.Scenario,
+                Type = r.Type, Priority = r.Priority, Channel = r.Channel, Street = r.Street, Location = r.Location,
+                Description = r.Description, Reporter = r.Reporter, ReportedAt = e.At, ObservedAt = r.ObservedAt,
+                SourceRef = r.SourceRef, Allotments = r.Allotments.ToImmutableDictionary(), Closing = r.Closing,
             }.StartClock(Stage.Filing, e.At);
 
-        var i = (incident ?? throw new InvalidOperationException($"event {e.Seq} ({e.GetType().Name}) comes before the incident was reported")) with { Version = e.Seq };
+        var i = (incident ?? throw new InvalidOperationException(
+            $"event {e.Seq} ({e.GetType().Name}) comes before the incident was reported")) with { Version = e.Seq };
         return e switch
         {
             IncidentFiled => i.InState(IncidentState.Filed).StopClock(Stage.Filing).StartClock(Stage.Dispatching, e.At),
             IncidentDismissed => i.InState(IncidentState.Dismissed) with { Clocks = [], EndedAt = e.At },
             IncidentDispatched d => (i.InState(IncidentState.Dispatched) with
             {
-                Assignments = [new Assignment(d.LeadUnit, true, AssignmentState.Dispatched, d.Worker), .. d.CoUnits.Select(u => new Assignment(u, false, AssignmentState.Dispatched))],
+                Assignments =
+                [
+                    new Assignment(d.LeadUnit, true, AssignmentState.Dispatched, d.Worker),
+                    .. d.CoUnits.Select(u => new Assignment(u, false, AssignmentState.Dispatched)),
+                ],
             }).StopClock(Stage.Dispatching).StartClock(Stage.Accepting, e.At),
             AssignmentAccepted a => i.AssignmentOf(a.Unit)!.IsLead
                 ? i.SetAssignment(a.Unit, AssignmentState.Accepted, a.Worker).InState(IncidentState.Accepted)
                     .StopClock(Stage.Accepting).StartClock(Stage.Arriving, e.At).StartClock(Stage.Handling, e.At)
                 : i.SetAssignment(a.Unit, AssignmentState.Accepted, a.Worker),
             AssignmentReturned a => i.AssignmentOf(a.Unit)!.IsLead
-                ? (i.InState(IncidentState.Returned) with { Assignments = [], Clocks = [], Returns = i.Returns + 1 }).StartClock(Stage.Dispatching, e.At)
+                ? (i.InState(IncidentState.Returned) with { Assignments = [], Clocks = [], Returns = i.Returns + 1 })
+                    .StartClock(Stage.Dispatching, e.At)
                 : (i with { Assignments = i.Assignments.RemoveAll(x => x.Unit == a.Unit) }).HandledWhenAllAre(),
             ArrivedOnSite a => i.AssignmentOf(a.Unit)!.IsLead
-                ? i.SetAssignment(a.Unit, AssignmentState.InProgress).InState(IncidentState.InProgress).StopClock(Stage.Arriving)
+                ? i.SetAssignment(a.Unit, AssignmentState.InProgress).InState(IncidentState.InProgress)
+                    .StopClock(Stage.Arriving)
                 : i.SetAssignment(a.Unit, AssignmentState.InProgress),
             ResultSubmitted s => i.SetAssignment(s.Unit, AssignmentState.Handled).HandledWhenAllAre(),
             ReviewStarted => i.InState(IncidentState.UnderReview).StartClock(Stage.Reviewing, e.At),
@@ -287,22 +402,39 @@ public sealed class Lifecycle(Catalog catalog)
                 Assignments = [.. i.Assignments.Select(x => x with { State = AssignmentState.InProgress })],
                 Reworks = i.Reworks + 1,
             }).StopClock(Stage.Reviewing).StartClock(Stage.Handling, e.At),
-            IncidentClosed c => i.InState(IncidentState.Closed) with { Clocks = [], Evaluation = c.Evaluation, EndedAt = e.At },
+            IncidentClosed c => i.InState(IncidentState.Closed) with
+            {
+                Clocks = [], Evaluation = c.Evaluation, EndedAt = e.At,
+            },
             // A dismissed incident needs the filing decision again; a closed one was a case and goes back to dispatch.
             IncidentReopened => i.State == IncidentState.Dismissed
-                ? (i.InState(IncidentState.Reported) with { EndedAt = null, Reopens = i.Reopens + 1 }).StartClock(Stage.Filing, e.At)
+                ? (i.InState(IncidentState.Reported) with { EndedAt = null, Reopens = i.Reopens + 1 })
+                    .StartClock(Stage.Filing, e.At)
                 : (i.InState(IncidentState.Filed) with
                 {
                     Assignments = [], Clocks = [], Evaluation = null, EndedAt = null, Reopens = i.Reopens + 1,
                 }).StartClock(Stage.Dispatching, e.At),
-            IncidentMerged m => i.InState(IncidentState.Merged) with { Clocks = [], MergedInto = m.Into, EndedAt = e.At },
+            IncidentMerged m => i.InState(IncidentState.Merged) with
+            {
+                Clocks = [], MergedInto = m.Into, EndedAt = e.At,
+            },
             IncidentAbsorbed a => i with { MergedFrom = i.MergedFrom.Add(a.From) },
             DeadlineExtended x => i.MapClock(x.Stage, c => c.Extend(x.Added, x.Reached)),
-            IncidentDeferred d => i with { Deferred = true, Clocks = [.. i.Clocks.Select(c => c.Pause(d.Elapsed.GetValueOrDefault(c.Stage, c.ElapsedBefore)))] },
+            IncidentDeferred d => i with
+            {
+                Deferred = true,
+                Clocks = [.. i.Clocks.Select(c => c.Pause(d.Elapsed.GetValueOrDefault(c.Stage, c.ElapsedBefore)))],
+            },
             IncidentResumed => i with { Deferred = false, Clocks = [.. i.Clocks.Select(c => c.Resume(e.At))] },
-            DeadlineEscalated x => i.MapClock(x.Stage, c => c with { Reached = Max(c.Reached, x.Level) }) with { Escalation = Max(i.Escalation, x.Level) },
+            DeadlineEscalated x => i.MapClock(x.Stage, c => c with { Reached = Max(c.Reached, x.Level) })
+                with { Escalation = Max(i.Escalation, x.Level) },
             NoteAdded => i,
             IncidentResolved => i.InState(IncidentState.Closed) with { Clocks = [], Deferred = false, EndedAt = e.At },
+            IncidentReclassified x => (i with
+            {
+                Type = x.ToType, Priority = x.ToPriority, Allotments = x.Allotments.ToImmutableDictionary(),
+                Closing = x.Closing, Reclassifications = i.Reclassifications + 1,
+            }).RestartClocks(e.At),
             _ => throw new InvalidOperationException($"event {e.Seq} has unknown kind {e.GetType().Name}"),
         };
     }
@@ -317,7 +449,6 @@ public sealed class Lifecycle(Catalog catalog)
         public Decision(params IncidentEvent[] events) : this(events, null) { }
         public Decision(Refusal refusal) : this([], refusal) { }
     }
-
 }
 
 internal static class IncidentTransitions
@@ -326,18 +457,47 @@ internal static class IncidentTransitions
 
     /// <summary>Handled only when the lead unit and every co-unit assignment are handled (协同处置).</summary>
     public static Incident HandledWhenAllAre(this Incident i) =>
-        i.AllAssignmentsHandled ? i.InState(IncidentState.Handled).StopClock(Stage.Arriving).StopClock(Stage.Handling) : i;
+        i.AllAssignmentsHandled
+            ? i.InState(IncidentState.Handled).StopClock(Stage.Arriving).StopClock(Stage.Handling)
+            : i;
 
     public static Incident StartClock(this Incident i, Stage stage, DateTimeOffset at) =>
         i.Allotments.TryGetValue(stage, out var allotment)
             ? i with { Clocks = i.Clocks.RemoveAll(c => c.Stage == stage).Add(StageClock.Start(stage, allotment, at)) }
             : i;
 
-    public static Incident StopClock(this Incident i, Stage stage) => i with { Clocks = i.Clocks.RemoveAll(c => c.Stage == stage) };
+    public static Incident StopClock(this Incident i, Stage stage) =>
+        i with { Clocks = i.Clocks.RemoveAll(c => c.Stage == stage) };
+
+    /// <summary>
+    /// Starts afresh, under the incident's allotments, the clocks of the stages its state has under way: a stage the
+    /// old allotments lacked (an arrival deadline for a more urgent type) starts, one the new allotments lack stops.
+    /// </summary>
+    public static Incident RestartClocks(this Incident i, DateTimeOffset at) =>
+        UnderWay(i.State).Aggregate(i with { Clocks = [] }, (x, stage) => x.StartClock(stage, at));
+
+    /// <summary>The stages whose clocks run in each state (as <see cref="Lifecycle.Evolve"/> starts them).</summary>
+    private static Stage[] UnderWay(IncidentState state) => state switch
+    {
+        IncidentState.Reported => [Stage.Filing],
+        IncidentState.Filed or IncidentState.Returned => [Stage.Dispatching],
+        IncidentState.Dispatched => [Stage.Accepting],
+        IncidentState.Accepted => [Stage.Arriving, Stage.Handling],
+        IncidentState.InProgress => [Stage.Handling],
+        IncidentState.UnderReview => [Stage.Reviewing],
+        _ => [],
+    };
 
     public static Incident MapClock(this Incident i, Stage stage, Func<StageClock, StageClock> change) =>
         i with { Clocks = [.. i.Clocks.Select(c => c.Stage == stage ? change(c) : c)] };
 
     public static Incident SetAssignment(this Incident i, string unit, AssignmentState state, string? worker = null) =>
-        i with { Assignments = [.. i.Assignments.Select(a => a.Unit == unit ? a with { State = state, Worker = worker ?? a.Worker } : a)] };
+        i with
+        {
+            Assignments =
+            [
+                .. i.Assignments.Select(a =>
+                    a.Unit == unit ? a with { State = state, Worker = worker ?? a.Worker } : a),
+            ],
+        };
 }

@@ -5,7 +5,8 @@ namespace Dispatch.Domain;
 
 /// <summary>
 /// What evaluation (一网评效) needs to know about one incident, folded from its timeline by
-/// <see cref="IncidentFactsFold"/>: where it belongs (scenario, type, priority, channel, street, lead unit), when each
+/// <see cref="IncidentFactsFold"/>: where it belongs (scenario, type, priority, channel, street, lead unit; the type
+/// and priority are the current ones, after any reclassification, 改类), when each
 /// step of the closed loop first or last happened, and whether each stage met its deadline. Every figure of
 /// <see cref="Scorecard"/> is computed from these facts alone, so every figure can be recomputed from the event log.
 /// </summary>
@@ -66,6 +67,8 @@ public sealed record IncidentFacts
     public int Deferrals { get; init; }
     /// <summary>How often it was reopened after closing or dismissal.</summary>
     public int Reopens { get; init; }
+    /// <summary>How often it was reclassified (改类) to another type or priority.</summary>
+    public int Reclassifications { get; init; }
     /// <summary>The highest escalation level (督办) any of its deadlines reached.</summary>
     public EscalationLevel Escalation { get; init; }
 

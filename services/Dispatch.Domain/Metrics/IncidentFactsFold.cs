@@ -60,6 +60,11 @@ public static class IncidentFactsFold
             DeadlineExtended => f with { Extensions = f.Extensions + 1 },
             IncidentDeferred => f with { Deferrals = f.Deferrals + 1 },
             DeadlineEscalated x => Escalated(f, x),
+            // Figures are by the current type and priority; what was counted under the old ones stays counted.
+            IncidentReclassified x => f with
+            {
+                Type = x.ToType, Priority = x.ToPriority, Reclassifications = f.Reclassifications + 1,
+            },
             _ => f,
         };
         // Handled is reached by a result or by the last open co-unit returning its part; the handling clock stops there.
