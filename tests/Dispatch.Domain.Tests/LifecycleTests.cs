@@ -315,6 +315,10 @@ public class LifecycleTests
                 d.Accept(co);
                 d.Arrive(co);
                 return new SubmitResult(d.Id(), Desk.StaffOf(co), co, "done", ["p.jpg"]);
+            case nameof(RecallAssignment):
+                return new RecallAssignment(d.Id(), Desk.Dispatcher, co, "not needed after all");
+            case nameof(RedirectAssignment):
+                return new RedirectAssignment(d.Id(), Desk.Dispatcher, co, "ENFORCE", "enforce.w1", "theirs");
             case nameof(ResumeIncident):
                 d.Do(new DeferIncident(d.Id(), Desk.Dispatcher, "later"));
                 return new ResumeIncident(d.Id(), Desk.Dispatcher, "now");
@@ -465,6 +469,9 @@ public class LifecycleTests
         nameof(ResumeIncident) => new ResumeIncident(d.Id(), Desk.Dispatcher, "now"),
         nameof(ResolveIncident) => new ResolveIncident(d.Id(), Actor.System, "cleared"),
         nameof(ReclassifyIncident) => new ReclassifyIncident(d.Id(), Desk.Dispatcher, "SHOP_SMALL_BAG", null, "small bags"),
+        nameof(RecallAssignment) => new RecallAssignment(d.Id(), Desk.Dispatcher, "GREEN", "sent by mistake"),
+        nameof(RedirectAssignment) => new RedirectAssignment(d.Id(), Desk.Dispatcher, "GREEN", "ENFORCE", null, "theirs"),
+        nameof(UrgeIncident) => new UrgeIncident(d.Id(), Desk.Dispatcher, null, "please hurry"),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "no sample"),
     };
 }

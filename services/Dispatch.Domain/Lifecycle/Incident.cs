@@ -42,6 +42,8 @@ public sealed record Incident
     public int Reopens { get; init; }
     /// <summary>How often it was reclassified (改类) to another type or priority.</summary>
     public int Reclassifications { get; init; }
+    /// <summary>How often a dispatcher withdrew an assignment (撤回), or moved it elsewhere (改派).</summary>
+    public int Recalls { get; init; }
 
     public Assignment? Lead => Assignments.FirstOrDefault(a => a.IsLead);
 

@@ -27,6 +27,9 @@ namespace Dispatch.Domain;
 [JsonDerivedType(typeof(AddNote), "addNote")]
 [JsonDerivedType(typeof(ResolveIncident), "resolve")]
 [JsonDerivedType(typeof(ReclassifyIncident), "reclassify")]
+[JsonDerivedType(typeof(RecallAssignment), "recall")]
+[JsonDerivedType(typeof(RedirectAssignment), "redirect")]
+[JsonDerivedType(typeof(UrgeIncident), "urge")]
 public abstract record IncidentCommand(string CommandId, Actor Actor)
 {
     /// <summary>The command's name as people read it in an error.</summary>
@@ -98,4 +101,28 @@ public sealed record ResolveIncident(string CommandId, Actor Actor, string Reaso
 /// </summary>
 public sealed record ReclassifyIncident(
     string CommandId, Actor Actor, string Type, Priority? Priority, string Reason, double? Confidence = null)
+    : IncidentCommand(CommandId, Actor);
+
+/// <summary>
+/// 撤回: a dispatcher withdraws the assignment of <see cref="Unit"/> while it is dispatched or accepted. Withdrawing
+/// the lead unit's withdraws the whole dispatch (the incident waits for dispatch again); a co-unit's, only that part.
+/// Not a return (退单): the unit did not refuse it.
+/// </summary>
+public sealed record RecallAssignment(string CommandId, Actor Actor, string Unit, string Reason)
+    : IncidentCommand(CommandId, Actor);
+
+/// <summary>
+/// 改派: a dispatcher moves the assignment of <see cref="Unit"/> (dispatched or accepted) to <see cref="ToUnit"/>, or
+/// to another <see cref="Worker"/> of the same unit, in one step: a recall and a new dispatch of that part, which the
+/// new holder has to accept.
+/// </summary>
+public sealed record RedirectAssignment(
+    string CommandId, Actor Actor, string Unit, string ToUnit, string? Worker, string Reason)
+    : IncidentCommand(CommandId, Actor);
+
+/// <summary>
+/// 催办: a dispatcher presses the units working on the incident (<see cref="Unit"/>'s only, when given). Recorded on
+/// the timeline and told to the people concerned; it changes no state.
+/// </summary>
+public sealed record UrgeIncident(string CommandId, Actor Actor, string? Unit, string Text)
     : IncidentCommand(CommandId, Actor);

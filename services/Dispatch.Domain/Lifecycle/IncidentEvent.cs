@@ -28,6 +28,9 @@ namespace Dispatch.Domain;
 [JsonDerivedType(typeof(NoteAdded), "noteAdded")]
 [JsonDerivedType(typeof(IncidentResolved), "resolved")]
 [JsonDerivedType(typeof(IncidentReclassified), "reclassified")]
+[JsonDerivedType(typeof(AssignmentRecalled), "recalled")]
+[JsonDerivedType(typeof(AssignmentRedirected), "redirected")]
+[JsonDerivedType(typeof(IncidentUrged), "urged")]
 public abstract record IncidentEvent
 {
     public long Seq { get; init; }
@@ -111,3 +114,18 @@ public sealed record IncidentResolved : IncidentEvent;
 public sealed record IncidentReclassified(
     string FromType, Priority FromPriority, string ToType, Priority ToPriority,
     IReadOnlyDictionary<Stage, TimeAllotment> Allotments, ClosingConditions Closing) : IncidentEvent;
+
+/// <summary>
+/// 撤回: the assignment of <see cref="Unit"/>, held by <see cref="Worker"/> when one was named, was withdrawn. The
+/// lead unit's withdraws the whole dispatch.
+/// </summary>
+public sealed record AssignmentRecalled(string Unit, string? Worker) : IncidentEvent;
+
+/// <summary>
+/// 改派: the assignment of <see cref="Unit"/> (held by <see cref="FromWorker"/>) moved to <see cref="ToUnit"/> and
+/// <see cref="Worker"/>, dispatched afresh.
+/// </summary>
+public sealed record AssignmentRedirected(string Unit, string? FromWorker, string ToUnit, string? Worker) : IncidentEvent;
+
+/// <summary>催办: the units working on it (or <see cref="Unit"/>) were pressed; changes no state.</summary>
+public sealed record IncidentUrged(string? Unit, string Text) : IncidentEvent;

@@ -41,6 +41,12 @@ public sealed class Lifecycle(Catalog catalog)
         IncidentState.Accepted, IncidentState.InProgress,
     ];
 
+    /// <summary>States in which a dispatcher can press the people working on an incident (催办).</summary>
+    private static readonly IncidentState[] Urgeable =
+    [
+        IncidentState.Dispatched, IncidentState.Accepted, IncidentState.InProgress, IncidentState.UnderReview,
+    ];
+
     /// <summary>The states in which each command is allowed: the transition table in one place.</summary>
     public static readonly FrozenDictionary<Type, IncidentState[]> AllowedIn = new Dictionary<Type, IncidentState[]>
     {
@@ -63,6 +69,9 @@ public sealed class Lifecycle(Catalog catalog)
         [typeof(AddNote)] = Enum.GetValues<IncidentState>(),
         [typeof(ResolveIncident)] = Open,
         [typeof(ReclassifyIncident)] = Reclassifiable,
+        [typeof(RecallAssignment)] = Assigned,
+        [typeof(RedirectAssignment)] = Assigned,
+        [typeof(UrgeIncident)] = Urgeable,
     }.ToFrozenDictionary();
 
     /// <summary>
@@ -123,7 +132,7 @@ public sealed class Lifecycle(Catalog catalog)
             DismissIncident c => c.Reason, ReturnAssignment c => c.Reason, RequestRework c => c.Reason,
             ReopenIncident c => c.Reason, MergeIncident c => c.Reason, ApproveExtension c => c.Reason,
             DeferIncident c => c.Reason, ResumeIncident c => c.Reason, ResolveIncident c => c.Reason,
-            ReclassifyIncident c => c.Reason,
+            ReclassifyIncident c => c.Reason, RecallAssignment c => c.Reason, RedirectAssignment c => c.Reason,
             _ => null,
         };
         var seq = incident?.Version ?? 0;
@@ -232,6 +241,10 @@ public sealed class Lifecycle(Catalog catalog)
             : Illegal($"{c.Name} is not allowed: {incident.Type} does not resolve by itself "
                 + $"(incident {incident.Number}, state {incident.State})")),
         ReclassifyIncident c => Reason(c.Reason) ?? Reclassify(incident, c),
+        RecallAssignment c => Reason(c.Reason) ?? Withdrawable(incident, c, c.Unit)
+            ?? new(new AssignmentRecalled(c.Unit, incident.AssignmentOf(c.Unit)!.Worker)),
+        RedirectAssignment c => Reason(c.Reason) ?? Redirect(incident, c),
+        UrgeIncident c => Text(c.Text, "text") ?? Urge(incident, c),
         _ => throw new UnreachableException($"{command.Name} is in the transition table but has no decision"),
     };
 
@@ -296,6 +309,29 @@ public sealed class Lifecycle(Catalog catalog)
         return new([.. events]);
     }
 
+    private Decision Redirect(Incident incident, RedirectAssignment c)
+    {
+        if (Withdrawable(incident, c, c.Unit) is { } refused) return refused;
+        if (string.IsNullOrWhiteSpace(c.ToUnit)) return Invalid("toUnit", "is required");
+        if (catalog.FindUnit(c.ToUnit) is null) return Invalid("toUnit", $"'{c.ToUnit}' is not a unit of the catalog");
+        if (c.Worker is { } w && string.IsNullOrWhiteSpace(w))
+            return Invalid("worker", "is empty; leave it out to let the unit choose");
+        var from = incident.AssignmentOf(c.Unit)!;
+        if (c.ToUnit != c.Unit && incident.AssignmentOf(c.ToUnit) is not null)
+            return Invalid("toUnit", $"unit {c.ToUnit} holds an assignment on incident {incident.Number} already");
+        if (c.ToUnit == c.Unit && (c.Worker is null || c.Worker == from.Worker))
+            return Invalid("worker", $"names no other worker of unit {c.Unit}: nothing would change");
+        return new(new AssignmentRedirected(c.Unit, from.Worker, c.ToUnit, c.Worker));
+    }
+
+    private static Decision Urge(Incident incident, UrgeIncident c) =>
+        c.Unit is null ? new(new IncidentUrged(null, c.Text.Trim()))
+        : string.IsNullOrWhiteSpace(c.Unit) ? Invalid("unit", "is empty; leave it out to urge every unit")
+        : incident.AssignmentOf(c.Unit) is null
+            ? Illegal($"{c.Name} is not allowed: unit {c.Unit} has no assignment on incident {incident.Number} "
+                + $"(state {incident.State})")
+        : new(new IncidentUrged(c.Unit, c.Text.Trim()));
+
     private Decision Reopen(Incident incident, ReopenIncident c, DateTimeOffset now)
     {
         var ended = incident.EndedAt ?? incident.ReportedAt;
@@ -336,6 +372,20 @@ public sealed class Lifecycle(Catalog catalog)
                 + $"(state {incident.State})");
         return assignment.State == required ? null
             : Illegal($"{c.Name} is not allowed: the assignment of unit {unit} is {assignment.State}, not {required} "
+                + $"(incident {incident.Number}, state {incident.State})");
+    }
+
+    /// <summary>Only an assignment not yet started can be withdrawn or moved: dispatched or accepted.</summary>
+    private static Decision? Withdrawable(Incident incident, IncidentCommand c, string unit)
+    {
+        if (string.IsNullOrWhiteSpace(unit)) return Invalid("unit", "is required");
+        var assignment = incident.AssignmentOf(unit);
+        if (assignment is null)
+            return Illegal($"{c.Name} is not allowed: unit {unit} has no assignment on incident {incident.Number} "
+                + $"(state {incident.State})");
+        return assignment.State is AssignmentState.Dispatched or AssignmentState.Accepted ? null
+            : Illegal($"{c.Name} is not allowed: the assignment of unit {unit} is {assignment.State}; only a "
+                + "Dispatched or Accepted assignment can be withdrawn "
                 + $"(incident {incident.Number}, state {incident.State})");
     }
 
@@ -430,6 +480,19 @@ public sealed class Lifecycle(Catalog catalog)
                 with { Escalation = Max(i.Escalation, x.Level) },
             NoteAdded => i,
             IncidentResolved => i.InState(IncidentState.Closed) with { Clocks = [], Deferred = false, EndedAt = e.At },
+            // Withdrawing the lead's part withdraws the dispatch; a co-unit's leaves the rest, maybe all handled.
+            AssignmentRecalled a => i.AssignmentOf(a.Unit)!.IsLead
+                ? (i.InState(IncidentState.Filed) with { Assignments = [], Clocks = [], Recalls = i.Recalls + 1 })
+                    .StartClock(Stage.Dispatching, e.At)
+                : (i with { Assignments = i.Assignments.RemoveAll(x => x.Unit == a.Unit), Recalls = i.Recalls + 1 })
+                    .HandledWhenAllAre(),
+            AssignmentRedirected x => i.AssignmentOf(x.Unit)!.IsLead
+                ? (i.Replace(x.Unit, new Assignment(x.ToUnit, true, AssignmentState.Dispatched, x.Worker))
+                    .InState(IncidentState.Dispatched) with { Recalls = i.Recalls + 1 })
+                    .StopClock(Stage.Arriving).StopClock(Stage.Handling).StartClock(Stage.Accepting, e.At)
+                : i.Replace(x.Unit, new Assignment(x.ToUnit, false, AssignmentState.Dispatched, x.Worker))
+                    with { Recalls = i.Recalls + 1 },
+            IncidentUrged => i,
             IncidentReclassified x => (i with
             {
                 Type = x.ToType, Priority = x.ToPriority, Allotments = x.Allotments.ToImmutableDictionary(),
@@ -487,6 +550,10 @@ internal static class IncidentTransitions
         IncidentState.UnderReview => [Stage.Reviewing],
         _ => [],
     };
+
+    /// <summary>Puts <paramref name="assignment"/> where the assignment of <paramref name="unit"/> was.</summary>
+    public static Incident Replace(this Incident i, string unit, Assignment assignment) =>
+        i with { Assignments = [.. i.Assignments.Select(a => a.Unit == unit ? assignment : a)] };
 
     public static Incident MapClock(this Incident i, Stage stage, Func<StageClock, StageClock> change) =>
         i with { Clocks = [.. i.Clocks.Select(c => c.Stage == stage ? change(c) : c)] };

@@ -52,7 +52,10 @@ public sealed record IncidentFacts
     /// <summary>When a deadline of it first escalated to overdue (逾期) or worse.</summary>
     public DateTimeOffset? OverdueAt { get; init; }
 
-    /// <summary>The lead unit of every dispatch, in order (a re-dispatch after a return or a reopen adds one).</summary>
+    /// <summary>
+    /// The lead unit of every dispatch, in order (a re-dispatch after a return, a recall or a reopen adds one, and so
+    /// does moving the lead's assignment to another unit).
+    /// </summary>
     public UnitList DispatchedTo { get; init; } = UnitList.Empty;
     /// <summary>The lead units that returned it (退单), in order; returns by co-units are not counted.</summary>
     public UnitList ReturnedBy { get; init; } = UnitList.Empty;
@@ -69,6 +72,13 @@ public sealed record IncidentFacts
     public int Reopens { get; init; }
     /// <summary>How often it was reclassified (改类) to another type or priority.</summary>
     public int Reclassifications { get; init; }
+    /// <summary>
+    /// How often a dispatcher withdrew an assignment (撤回) or moved it (改派). Not returns: they do not count against
+    /// dispatch accuracy.
+    /// </summary>
+    public int Recalls { get; init; }
+    /// <summary>How often a dispatcher urged it (催办).</summary>
+    public int Urges { get; init; }
     /// <summary>The highest escalation level (督办) any of its deadlines reached.</summary>
     public EscalationLevel Escalation { get; init; }
 

@@ -60,6 +60,13 @@ public static class IncidentFactsFold
             DeadlineExtended => f with { Extensions = f.Extensions + 1 },
             IncidentDeferred => f with { Deferrals = f.Deferrals + 1 },
             DeadlineEscalated x => Escalated(f, x),
+            AssignmentRecalled => f with { Recalls = f.Recalls + 1 },
+            AssignmentRedirected x => f with
+            {
+                Recalls = f.Recalls + 1,
+                DispatchedTo = IsLead(x.Unit) && x.ToUnit != x.Unit ? f.DispatchedTo.Add(x.ToUnit) : f.DispatchedTo,
+            },
+            IncidentUrged => f with { Urges = f.Urges + 1 },
             // Figures are by the current type and priority; what was counted under the old ones stays counted.
             IncidentReclassified x => f with
             {
