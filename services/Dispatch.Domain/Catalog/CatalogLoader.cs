@@ -4,11 +4,24 @@ using System.Text.Json.Serialization;
 
 namespace Dispatch.Domain;
 
-/// <summary>The catalog files are inconsistent; the message names each file and entry at fault.</summary>
-public sealed class CatalogException(IReadOnlyList<string> problems)
-    : Exception("The catalog is inconsistent:" + string.Concat(problems.Select(p => Environment.NewLine + "  - " + p)))
+/// <summary>One problem of a catalog file: the file, the entry at fault (null for the file as a whole), and what.</summary>
+public sealed record CatalogProblem(string File, string? Entry, string Problem)
 {
-    public IReadOnlyList<string> Problems { get; } = problems;
+    /// <summary>For people: "file: entry: problem".</summary>
+    public string Message => Entry is null ? $"{File}: {Problem}" : $"{File}: {Entry}: {Problem}";
+
+    public override string ToString() => Message;
+}
+
+/// <summary>The catalog files are inconsistent; the message names each file and entry at fault.</summary>
+public sealed class CatalogException(IReadOnlyList<CatalogProblem> issues)
+    : Exception("The catalog is inconsistent:" + string.Concat(issues.Select(p => Environment.NewLine + "  - " + p.Message)))
+{
+    /// <summary>Each problem, with its file and entry as data.</summary>
+    public IReadOnlyList<CatalogProblem> Issues { get; } = issues;
+
+    /// <summary>Each problem as people read it: "file: entry: problem".</summary>
+    public IReadOnlyList<string> Problems { get; } = [.. issues.Select(p => p.Message)];
 }
 
 /// <summary>
@@ -23,7 +36,7 @@ public static class CatalogLoader
     public const string StreetsFile = "streets.json";
     public const string ScenariosFolder = "scenarios";
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         ReadCommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
@@ -43,14 +56,14 @@ public static class CatalogLoader
 
     public static Catalog Load(string directory)
     {
-        var problems = new List<string>();
+        var problems = new List<CatalogProblem>();
         var manifest = Read<ManifestDto>(directory, ManifestFile, problems);
         var units = Read<UnitsDto>(directory, UnitsFile, problems);
         var streets = Read<StreetsDto>(directory, StreetsFile, problems);
         var scenarioFiles = Directory.Exists(Path.Combine(directory, ScenariosFolder))
             ? Directory.GetFiles(Path.Combine(directory, ScenariosFolder), "*.json").Order(StringComparer.Ordinal).ToList()
             : [];
-        if (scenarioFiles.Count == 0) problems.Add($"{ScenariosFolder}/: no scenario files");
+        if (scenarioFiles.Count == 0) problems.Add(new($"{ScenariosFolder}/", null, "no scenario files"));
         var scenarios = scenarioFiles
             .Select(f => (File: $"{ScenariosFolder}/{Path.GetFileName(f)}", Dto: Read<ScenarioDto>(directory, $"{ScenariosFolder}/{Path.GetFileName(f)}", problems)))
             .Where(s => s.Dto is not null)
@@ -75,32 +88,33 @@ public static class CatalogLoader
         return new Catalog(version!, district!, calendar!, reopen, priorities.Values, unitList, streetList, scenarioList, devices!);
     }
 
-    private static T? Read<T>(string directory, string file, List<string> problems) where T : class
+    /// <summary>Reads one file of the catalog folder; a missing, empty or malformed file is a problem of that file.</summary>
+    internal static T? Read<T>(string directory, string file, List<CatalogProblem> problems) where T : class
     {
         var path = Path.Combine(directory, file);
         if (!File.Exists(path))
         {
-            problems.Add($"{file}: file not found in {directory}");
+            problems.Add(new(file, null, $"file not found in {directory}"));
             return null;
         }
         try
         {
             var value = JsonSerializer.Deserialize<T>(File.ReadAllText(path), Json);
-            if (value is null) problems.Add($"{file}: is empty");
+            if (value is null) problems.Add(new(file, null, "is empty"));
             return value;
         }
         catch (JsonException e)
         {
-            problems.Add($"{file}: line {e.LineNumber + 1}: {e.Message}");
+            problems.Add(new(file, $"line {e.LineNumber + 1}", e.Message));
             return null;
         }
     }
 
-    private sealed class Validator(List<string> problems)
+    private sealed class Validator(List<CatalogProblem> problems)
     {
         public T? Fail<T>(string file, string entry, string problem)
         {
-            problems.Add($"{file}: {entry}: {problem}");
+            problems.Add(new(file, entry, problem));
             return default;
         }
 

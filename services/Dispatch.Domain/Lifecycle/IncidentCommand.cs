@@ -47,10 +47,14 @@ public sealed record FileIncident(string CommandId, Actor Actor) : IncidentComma
 public sealed record DismissIncident(string CommandId, Actor Actor, DismissalGround Ground, string Reason) : IncidentCommand(CommandId, Actor);
 
 /// <summary>
-/// Dispatch (or re-dispatch after a return). Without a lead unit, the catalog's routing decides. <see cref="Worker"/>,
-/// when given, is the lead unit's worker the task goes to (the unit can still name another on accepting).
+/// Dispatch (or re-dispatch after a return or recall). Without a lead unit, the catalog's routing decides.
+/// <see cref="Worker"/> is the lead unit's worker the task goes to; <see cref="Workers"/> names a worker per unit, lead
+/// or co-unit (unit → user id). A unit without a named worker gets the person machine dispatch chose for it (see
+/// <see cref="DutyBoard"/>). The unit can still name another worker on accepting.
 /// </summary>
-public sealed record DispatchIncident(string CommandId, Actor Actor, string? LeadUnit = null, IReadOnlyList<string>? CoUnits = null, string? Worker = null)
+public sealed record DispatchIncident(
+    string CommandId, Actor Actor, string? LeadUnit = null, IReadOnlyList<string>? CoUnits = null,
+    string? Worker = null, IReadOnlyDictionary<string, string>? Workers = null)
     : IncidentCommand(CommandId, Actor);
 
 public sealed record AcceptAssignment(string CommandId, Actor Actor, string Unit, string? Worker = null) : IncidentCommand(CommandId, Actor);

@@ -52,8 +52,14 @@ public sealed record IncidentFiled(bool Automatic) : IncidentEvent;
 /// <summary>不予立案.</summary>
 public sealed record IncidentDismissed(DismissalGround Ground) : IncidentEvent;
 
-/// <summary>派遣 to a lead unit and co-units, by a dispatcher or by the machine (机器派单), optionally to a named worker of the lead unit.</summary>
-public sealed record IncidentDispatched(string LeadUnit, IReadOnlyList<string> CoUnits, bool Automatic, string? Worker = null) : IncidentEvent;
+/// <summary>
+/// 派遣 to a lead unit and co-units, by a dispatcher or by the machine (机器派单): <see cref="Worker"/> is the lead
+/// unit's person, <see cref="CoUnitWorkers"/> each co-unit's (unit → user id). Timelines written before every
+/// assignment named a person may lack them.
+/// </summary>
+public sealed record IncidentDispatched(
+    string LeadUnit, IReadOnlyList<string> CoUnits, bool Automatic, string? Worker = null,
+    IReadOnlyDictionary<string, string>? CoUnitWorkers = null) : IncidentEvent;
 
 /// <summary>签收 by a unit, optionally naming the worker who takes it.</summary>
 public sealed record AssignmentAccepted(string Unit, string? Worker) : IncidentEvent;

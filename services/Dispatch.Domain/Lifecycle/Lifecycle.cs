@@ -92,8 +92,16 @@ public sealed class Lifecycle(Catalog catalog)
     /// <paramref name="now"/>. Accepted: the events, numbered after the incident's version and stamped with the
     /// command's id, actor, time and reason, and the incident after them. Refused: why, and nothing else.
     /// </summary>
-    public Outcome Execute(string number, Incident? incident, IncidentCommand command, DateTimeOffset now)
+    /// <param name="duty">
+    /// The people machine dispatch chose for the units that <see cref="UnitsNeedingPeople"/> names: every assignment
+    /// the command creates without a named worker goes to its unit's person here. The grains always pass one, so that
+    /// every assignment names a person; without one (tests of the state machine alone, old callers) such an assignment
+    /// names nobody, and a unit missing from the board likewise.
+    /// </param>
+    public Outcome Execute(
+        string number, Incident? incident, IncidentCommand command, DateTimeOffset now, DutyBoard? duty = null)
     {
+        duty ??= DutyBoard.Empty;
         if (string.IsNullOrWhiteSpace(command.CommandId))
             return Outcome.Refused(
                 Refusal.Invalid("commandId", "is required (a client-chosen id that makes retries safe)"));
@@ -106,7 +114,7 @@ public sealed class Lifecycle(Catalog catalog)
             if (incident is not null)
                 return Outcome.Refused(RefusalKind.IllegalTransition,
                     $"{command.Name} is not allowed: incident {number} already exists in state {incident.State}");
-            decision = Report(number, report, now);
+            decision = Report(number, report, now, duty);
         }
         else if (incident is null)
         {
@@ -123,7 +131,7 @@ public sealed class Lifecycle(Catalog catalog)
                 return Outcome.Refused(RefusalKind.IllegalTransition,
                     $"{command.Name} is not allowed while incident {number} is deferred "
                     + $"(挂账, state {incident.State}); resume it first");
-            decision = Decide(incident, command, now);
+            decision = Decide(incident, command, now, duty);
         }
         if (decision.Refusal is { } refusal) return Outcome.Refused(refusal);
 
@@ -156,7 +164,7 @@ public sealed class Lifecycle(Catalog catalog)
         return new Outcome(after, stamped, null);
     }
 
-    private Decision Report(string number, ReportIncident c, DateTimeOffset now)
+    private Decision Report(string number, ReportIncident c, DateTimeOffset now, DutyBoard duty)
     {
         if (catalog.FindType(c.Type) is not { } type)
             return Invalid("type", $"'{c.Type}' is not an incident type of the catalog");
@@ -176,7 +184,7 @@ public sealed class Lifecycle(Catalog catalog)
                 c.Description.Trim(), c.Reporter, c.ObservedAt ?? now, c.Confidence, c.SourceRef,
                 catalog.Allotments(type), type.Closing),
         };
-        events.AddRange(FilingRules(type, IncidentState.Reported, c.Street, c.Confidence));
+        events.AddRange(FilingRules(type, IncidentState.Reported, c.Street, c.Confidence, duty));
         return new Decision([.. events]);
     }
 
@@ -186,7 +194,7 @@ public sealed class Lifecycle(Catalog catalog)
     /// machine (机器派单) along the catalog's route when its type dispatches itself.
     /// </summary>
     private IEnumerable<IncidentEvent> FilingRules(
-        IncidentType type, IncidentState state, string street, double? confidence)
+        IncidentType type, IncidentState state, string street, double? confidence, DutyBoard duty)
     {
         if (state == IncidentState.Reported)
         {
@@ -194,20 +202,89 @@ public sealed class Lifecycle(Catalog catalog)
             yield return new IncidentFiled(Automatic: true);
             state = IncidentState.Filed;
         }
-        if (type.Filing.AutoDispatch && state is IncidentState.Filed or IncidentState.Returned)
+        if (WaitsForMachineDispatch(type, state, confidence))
         {
             var route = catalog.Route(type.Code, street);
-            yield return new IncidentDispatched(route.Lead, route.CoUnits, Automatic: true);
+            yield return Dispatched(route.Lead, route.CoUnits, automatic: true, duty, null);
         }
     }
 
-    private Decision Decide(Incident incident, IncidentCommand command, DateTimeOffset now) => command switch
+    /// <summary>
+    /// Whether the filing rules of <paramref name="type"/> end in machine dispatch for an incident in
+    /// <paramref name="state"/>: the type dispatches itself, and the incident waits for dispatch, or is reported and
+    /// files itself.
+    /// </summary>
+    private static bool WaitsForMachineDispatch(IncidentType type, IncidentState state, double? confidence) =>
+        type.Filing.AutoDispatch
+        && (state is IncidentState.Filed or IncidentState.Returned
+            || (state == IncidentState.Reported && type.Filing.FilesItself(confidence)));
+
+    /// <summary>A dispatch whose every assignment names a person: the one named, else the duty board's.</summary>
+    private static IncidentDispatched Dispatched(
+        string lead, IReadOnlyList<string> coUnits, bool automatic, DutyBoard duty,
+        Func<string, string?>? named)
+    {
+        string? PersonOf(string unit) => named?.Invoke(unit) ?? duty.PersonFor(unit);
+        var coWorkers = coUnits
+            .Select(u => (Unit: u, Worker: PersonOf(u)))
+            .Where(x => x.Worker is not null)
+            .ToDictionary(x => x.Unit, x => x.Worker!);
+        return new IncidentDispatched(
+            lead, [.. coUnits], automatic, PersonOf(lead), coWorkers.Count > 0 ? coWorkers : null);
+    }
+
+    /// <summary>
+    /// The units that <paramref name="command"/> would give an assignment without naming its person, for which the
+    /// caller asks machine dispatch (<see cref="DutyPicker"/>) before executing it: a report or reclassification whose
+    /// type dispatches itself (the route's units), a dispatch (its units that no worker is named for), a redirect
+    /// that names no worker (the new unit). Empty for every other command. Unknown units are left out: the command
+    /// will be refused for them.
+    /// </summary>
+    public IReadOnlyList<string> UnitsNeedingPeople(Incident? incident, IncidentCommand command)
+    {
+        IEnumerable<string> units = command switch
+        {
+            ReportIncident r when catalog.FindType(r.Type) is { } type && catalog.FindStreet(r.Street) is not null
+                && WaitsForMachineDispatch(type, IncidentState.Reported, r.Confidence)
+                => RouteUnits(type.Code, r.Street),
+            ReclassifyIncident r when incident is not null && catalog.FindType(r.Type) is { } type
+                && type.Scenario == incident.Scenario && WaitsForMachineDispatch(type, incident.State, r.Confidence)
+                => RouteUnits(type.Code, incident.Street),
+            DispatchIncident d when incident is not null => UnnamedUnits(incident, d),
+            RedirectAssignment r when r.Worker is null && !string.IsNullOrWhiteSpace(r.ToUnit) => [r.ToUnit],
+            _ => [],
+        };
+        return [.. units.Where(u => catalog.FindUnit(u) is not null).Distinct()];
+    }
+
+    private IEnumerable<string> RouteUnits(string type, string street)
+    {
+        var route = catalog.Route(type, street);
+        return [route.Lead, .. route.CoUnits];
+    }
+
+    /// <summary>The lead unit and co-units of a dispatch: those it names, else the catalog's route.</summary>
+    private (string Lead, IReadOnlyList<string> CoUnits) Route(Incident incident, DispatchIncident c)
+    {
+        var route = catalog.Route(incident.Type, incident.Street);
+        return (c.LeadUnit ?? route.Lead, c.CoUnits ?? (c.LeadUnit is null ? route.CoUnits : []));
+    }
+
+    /// <summary>The units of a dispatch that it names no worker for.</summary>
+    private IEnumerable<string> UnnamedUnits(Incident incident, DispatchIncident c)
+    {
+        var (lead, coUnits) = Route(incident, c);
+        return (c.Worker is null ? [lead, .. coUnits] : coUnits).Where(u => c.Workers?.ContainsKey(u) != true);
+    }
+
+    private Decision Decide(Incident incident, IncidentCommand command, DateTimeOffset now, DutyBoard duty) =>
+        command switch
     {
         FileIncident => new(new IncidentFiled(Automatic: false)),
         DismissIncident c => !Enum.IsDefined(c.Ground)
             ? Invalid("ground", $"'{c.Ground}' is not a ground for dismissal")
             : Reason(c.Reason) ?? new(new IncidentDismissed(c.Ground)),
-        DispatchIncident c => Dispatch(incident, c),
+        DispatchIncident c => Dispatch(incident, c, duty),
         AcceptAssignment c => Assignment(incident, c, c.Unit, AssignmentState.Dispatched)
             ?? new(new AssignmentAccepted(c.Unit, c.Worker)),
         ReturnAssignment c => Reason(c.Reason) ?? Assignment(incident, c, c.Unit, AssignmentState.Dispatched)
@@ -240,19 +317,17 @@ public sealed class Lifecycle(Catalog catalog)
             ?? (incident.Closing.SelfResolving ? new(new IncidentResolved())
             : Illegal($"{c.Name} is not allowed: {incident.Type} does not resolve by itself "
                 + $"(incident {incident.Number}, state {incident.State})")),
-        ReclassifyIncident c => Reason(c.Reason) ?? Reclassify(incident, c),
+        ReclassifyIncident c => Reason(c.Reason) ?? Reclassify(incident, c, duty),
         RecallAssignment c => Reason(c.Reason) ?? Withdrawable(incident, c, c.Unit)
             ?? new(new AssignmentRecalled(c.Unit, incident.AssignmentOf(c.Unit)!.Worker)),
-        RedirectAssignment c => Reason(c.Reason) ?? Redirect(incident, c),
+        RedirectAssignment c => Reason(c.Reason) ?? Redirect(incident, c, duty),
         UrgeIncident c => Text(c.Text, "text") ?? Urge(incident, c),
         _ => throw new UnreachableException($"{command.Name} is in the transition table but has no decision"),
     };
 
-    private Decision Dispatch(Incident incident, DispatchIncident c)
+    private Decision Dispatch(Incident incident, DispatchIncident c, DutyBoard duty)
     {
-        var route = catalog.Route(incident.Type, incident.Street);
-        var lead = c.LeadUnit ?? route.Lead;
-        IReadOnlyList<string> coUnits = c.CoUnits ?? (c.LeadUnit is null ? route.CoUnits : []);
+        var (lead, coUnits) = Route(incident, c);
         if (catalog.FindUnit(lead) is null) return Invalid("leadUnit", $"'{lead}' is not a unit of the catalog");
         if (coUnits.FirstOrDefault(u => catalog.FindUnit(u) is null) is { } unknown)
             return Invalid("coUnits", $"'{unknown}' is not a unit of the catalog");
@@ -260,7 +335,15 @@ public sealed class Lifecycle(Catalog catalog)
         if (coUnits.Distinct().Count() != coUnits.Count) return Invalid("coUnits", "names a unit twice");
         if (c.Worker is { } worker && string.IsNullOrWhiteSpace(worker))
             return Invalid("worker", "is empty; leave it out to let the unit choose");
-        return new(new IncidentDispatched(lead, [.. coUnits], Automatic: false, c.Worker));
+        var workers = c.Workers ?? new Dictionary<string, string>();
+        if (workers.Keys.FirstOrDefault(u => u != lead && !coUnits.Contains(u)) is { } stranger)
+            return Invalid("workers", $"names a worker for unit '{stranger}', which this dispatch does not reach");
+        if (workers.FirstOrDefault(w => string.IsNullOrWhiteSpace(w.Value)) is { Key: { } empty })
+            return Invalid("workers", $"names an empty worker for unit '{empty}'; leave it out to let the unit choose");
+        if (c.Worker is not null && workers.TryGetValue(lead, out var other) && other != c.Worker)
+            return Invalid("workers", $"names {other} for the lead unit {lead}, but worker names {c.Worker}");
+        return new(Dispatched(lead, coUnits, automatic: false, duty,
+            unit => unit == lead && c.Worker is not null ? c.Worker : workers.GetValueOrDefault(unit)));
     }
 
     private Decision Submit(Incident incident, SubmitResult c)
@@ -285,7 +368,7 @@ public sealed class Lifecycle(Catalog catalog)
     /// since the type's own deadlines were written for its own priority. A deferred incident is taken off the
     /// register first.
     /// </summary>
-    private Decision Reclassify(Incident incident, ReclassifyIncident c)
+    private Decision Reclassify(Incident incident, ReclassifyIncident c, DutyBoard duty)
     {
         if (string.IsNullOrWhiteSpace(c.Type)) return Invalid("type", "is required");
         if (catalog.FindType(c.Type) is not { } type)
@@ -305,11 +388,11 @@ public sealed class Lifecycle(Catalog catalog)
         if (incident.Deferred) events.Add(new IncidentResumed());
         events.Add(new IncidentReclassified(
             incident.Type, incident.Priority, type.Code, priority, allotments, type.Closing));
-        events.AddRange(FilingRules(type, incident.State, incident.Street, c.Confidence));
+        events.AddRange(FilingRules(type, incident.State, incident.Street, c.Confidence, duty));
         return new([.. events]);
     }
 
-    private Decision Redirect(Incident incident, RedirectAssignment c)
+    private Decision Redirect(Incident incident, RedirectAssignment c, DutyBoard duty)
     {
         if (Withdrawable(incident, c, c.Unit) is { } refused) return refused;
         if (string.IsNullOrWhiteSpace(c.ToUnit)) return Invalid("toUnit", "is required");
@@ -321,7 +404,7 @@ public sealed class Lifecycle(Catalog catalog)
             return Invalid("toUnit", $"unit {c.ToUnit} holds an assignment on incident {incident.Number} already");
         if (c.ToUnit == c.Unit && (c.Worker is null || c.Worker == from.Worker))
             return Invalid("worker", $"names no other worker of unit {c.Unit}: nothing would change");
-        return new(new AssignmentRedirected(c.Unit, from.Worker, c.ToUnit, c.Worker));
+        return new(new AssignmentRedirected(c.Unit, from.Worker, c.ToUnit, c.Worker ?? duty.PersonFor(c.ToUnit)));
     }
 
     private static Decision Urge(Incident incident, UrgeIncident c) =>
@@ -430,7 +513,8 @@ public sealed class Lifecycle(Catalog catalog)
                 Assignments =
                 [
                     new Assignment(d.LeadUnit, true, AssignmentState.Dispatched, d.Worker),
-                    .. d.CoUnits.Select(u => new Assignment(u, false, AssignmentState.Dispatched)),
+                    .. d.CoUnits.Select(u =>
+                        new Assignment(u, false, AssignmentState.Dispatched, d.CoUnitWorkers?.GetValueOrDefault(u))),
                 ],
             }).StopClock(Stage.Dispatching).StartClock(Stage.Accepting, e.At),
             AssignmentAccepted a => i.AssignmentOf(a.Unit)!.IsLead
