@@ -91,7 +91,7 @@ public class AccessTests
         desk.Do(new AddNote(desk.Id(), Desk.Dispatcher, "called 13912345678"));
         desk.Do(new DismissIncident(desk.Id(), Desk.Dispatcher, DismissalGround.Duplicate, "same as the case of 13912345678"));
 
-        var masked = desk.Timeline.Select(Masking.Mask).ToList();
+        var masked = Masking.Mask(desk.Timeline);
 
         Assert.Equal("张*", ((IncidentReported)masked[0]).Reporter!.Name);
         Assert.Equal("called 139******78", ((NoteAdded)masked[1]).Text);
