@@ -19,7 +19,7 @@ public static partial class Masking
     public static bool Applies(Principal who, Incident incident, Catalog catalog) =>
         !Access.SeesPersonalData(who) && catalog.FindScenario(incident.Scenario) is { PersonalData: true };
 
-    /// <summary>The incident as one without the need to know sees it; its reporter is masked in its texts too.</summary>
+    /// <summary>The incident as one without the need to know sees it; its reporter masked in its texts too.</summary>
     public static Incident Mask(Incident incident) => incident with
     {
         Reporter = Mask(incident.Reporter),

@@ -74,13 +74,36 @@ public sealed class Lifecycle(Catalog catalog)
         [typeof(UrgeIncident)] = Urgeable,
     }.ToFrozenDictionary();
 
+
+    /// <summary>
+    /// Whether the transition table lets a command of type <paramref name="command"/> act on
+    /// <paramref name="incident"/> in its state, and on a deferred one (挂账). The rules of the command's own fields
+    /// and of the assignments it names come on top, when it is executed.
+    /// </summary>
+    public static bool Allows(Type command, Incident incident) =>
+        AllowedIn.TryGetValue(command, out var states) && states.Contains(incident.State)
+        && (!incident.Deferred || AllowedWhileDeferred.Contains(command));
+
     /// <summary>
     /// The commands still allowed while an incident is deferred (挂账). A reclassification is among them: an urgent
     /// alert must not wait on the register, so it takes the incident off it.
     /// </summary>
-    private static bool AllowedWhileDeferred(IncidentCommand command) =>
-        command is ResumeIncident or AddNote or CheckDeadlines or AbsorbIncident or ResolveIncident
-            or ReclassifyIncident;
+    private static readonly FrozenSet<Type> AllowedWhileDeferred = FrozenSet.ToFrozenSet(
+    [
+        typeof(ResumeIncident), typeof(AddNote), typeof(CheckDeadlines), typeof(AbsorbIncident),
+        typeof(ResolveIncident), typeof(ReclassifyIncident),
+    ]);
+
+    /// <summary>Whether <paramref name="incident"/>, closed or dismissed, can still be reopened.</summary>
+    public bool MayReopen(Incident incident, DateTimeOffset now) =>
+        AllowedIn[typeof(ReopenIncident)].Contains(incident.State) && now <= ReopenClosesAt(incident);
+
+    private DateTimeOffset ReopenClosesAt(Incident incident)
+    {
+        var window = catalog.ReopenWindow;
+        return Calendar.Advance(
+            incident.EndedAt ?? incident.ReportedAt, window.Kind, window.Length(Calendar.WorkingDay));
+    }
 
     public Catalog Catalog => catalog;
 
@@ -127,7 +150,7 @@ public sealed class Lifecycle(Catalog catalog)
                 return Outcome.Refused(RefusalKind.IllegalTransition,
                     $"{command.Name} is not allowed in state {incident.State} "
                     + $"(incident {number}; allowed in {string.Join(", ", allowed)})");
-            if (incident.Deferred && !AllowedWhileDeferred(command))
+            if (!Allows(command.GetType(), incident))
                 return Outcome.Refused(RefusalKind.IllegalTransition,
                     $"{command.Name} is not allowed while incident {number} is deferred "
                     + $"(挂账, state {incident.State}); resume it first");
@@ -418,11 +441,9 @@ public sealed class Lifecycle(Catalog catalog)
     private Decision Reopen(Incident incident, ReopenIncident c, DateTimeOffset now)
     {
         var ended = incident.EndedAt ?? incident.ReportedAt;
-        var window = catalog.ReopenWindow;
-        var closesAt = Calendar.Advance(ended, window.Kind, window.Length(Calendar.WorkingDay));
-        return now > closesAt
-            ? Illegal($"{c.Name} is not allowed: the reopen window of {window} after {ended:yyyy-MM-dd HH:mm} "
-                + $"has passed (incident {incident.Number}, state {incident.State})")
+        return now > ReopenClosesAt(incident)
+            ? Illegal($"{c.Name} is not allowed: the reopen window of {catalog.ReopenWindow} after "
+                + $"{ended:yyyy-MM-dd HH:mm} has passed (incident {incident.Number}, state {incident.State})")
             : new(new IncidentReopened());
     }
 
