@@ -519,7 +519,9 @@ public class MetricsTests
 
 internal static class DeskExtensions
 {
-    /// <summary>Runs <paramref name="act"/> on the desk and returns it, to build an incident inside an expression.</summary>
+    /// <summary>
+    /// Runs <paramref name="act"/> on the desk and returns it, to build an incident inside an expression.
+    /// </summary>
     public static Desk Also(this Desk desk, Action<Desk> act)
     {
         act(desk);

@@ -1,14 +1,18 @@
 using System.Collections.Frozen;
+using System.Text.Json.Serialization;
 
 namespace Dispatch.Domain;
 
-/// <summary>The district this deployment serves; its code prefixes incident numbers, and alerts must lie within its bounds.</summary>
+/// <summary>
+/// The district this deployment serves; its code prefixes incident numbers, and alerts must lie within its bounds.
+/// </summary>
 public sealed record District(string Code, string Zh, string En, Bounds Bounds);
 
 /// <summary>A latitude/longitude box (WGS-84).</summary>
 public sealed record Bounds(double South, double North, double West, double East)
 {
-    public bool IsValid => South < North && West < East && new GeoPoint(South, West).IsValid && new GeoPoint(North, East).IsValid;
+    public bool IsValid =>
+        South < North && West < East && new GeoPoint(South, West).IsValid && new GeoPoint(North, East).IsValid;
 
     public bool Contains(GeoPoint p) => p.Lat >= South && p.Lat <= North && p.Lon >= West && p.Lon <= East;
 }
@@ -27,13 +31,15 @@ public sealed record CorrelationWindows(Allowance DedupWindow, Allowance CellWin
 /// longer ago than <see cref="AlertMaxAge"/> nor later than <see cref="AlertMaxAhead"/> from now, and grid cells
 /// of <see cref="GridCellMeters"/> for correlation.
 /// </summary>
-public sealed record DevicePolicy(Allowance HeartbeatInterval, int GridCellMeters, Allowance AlertMaxAge, Allowance AlertMaxAhead, IncidentType OfflineType)
+public sealed record DevicePolicy(
+    Allowance HeartbeatInterval, int GridCellMeters, Allowance AlertMaxAge, Allowance AlertMaxAhead,
+    IncidentType OfflineType)
 {
     /// <summary>The scenario id of maintenance incidents, which belong to no scenario of the ten.</summary>
     public const string MaintenanceScenario = "maintenance";
 }
 
-[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<UnitKind>))]
+[JsonConverter(typeof(JsonStringEnumConverter<UnitKind>))]
 public enum UnitKind { Hub, Department, StreetOffice }
 
 /// <summary>A responsible unit (责任单位): a district department, the operations hub, or a street office.</summary>
@@ -58,10 +64,13 @@ public sealed record RouteRule(IReadOnlyList<string> Types, IReadOnlyList<string
     public int Specificity => (Types.Count > 0 ? 2 : 0) + (Streets.Count > 0 ? 1 : 0);
 }
 
-[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<AutoFiling>))]
+[JsonConverter(typeof(JsonStringEnumConverter<AutoFiling>))]
 public enum AutoFiling { Never, Always, WhenConfident }
 
-/// <summary>How an incident of a type is filed: by a dispatcher, always by itself, or by itself when an AI detection is confident enough; and whether it then dispatches itself (机器派单).</summary>
+/// <summary>
+/// How an incident of a type is filed: by a dispatcher, always by itself, or by itself when an AI detection is
+/// confident enough; and whether it then dispatches itself (机器派单).
+/// </summary>
 public sealed record FilingRule(AutoFiling Auto, double MinConfidence, bool AutoDispatch)
 {
     public bool FilesItself(double? confidence) => Auto switch
@@ -76,7 +85,8 @@ public sealed record FilingRule(AutoFiling Auto, double MinConfidence, bool Auto
 /// What a result must carry before the incident can be handled; and whether the incident closes by itself when
 /// its cause clears (a device offline closes when it beats again).
 /// </summary>
-public sealed record ClosingConditions(bool PhotoRequired, bool NoteRequired, bool LocationRequired, bool SelfResolving = false)
+public sealed record ClosingConditions(
+    bool PhotoRequired, bool NoteRequired, bool LocationRequired, bool SelfResolving = false)
 {
     public static readonly ClosingConditions None = new(false, false, false);
 }
@@ -107,7 +117,8 @@ public sealed record Scenario(
 }
 
 /// <summary>A priority class with its default deadlines.</summary>
-public sealed record PriorityClass(Priority Priority, string Zh, string En, IReadOnlyDictionary<Stage, Allowance> Deadlines);
+public sealed record PriorityClass(
+    Priority Priority, string Zh, string En, IReadOnlyDictionary<Stage, Allowance> Deadlines);
 
 /// <summary>
 /// The catalog: scenarios, incident types, units, streets, priorities, routing and the working calendar.
@@ -126,8 +137,8 @@ public sealed class Catalog
 
     public Catalog(
         string version, District district, WorkingCalendar calendar, Allowance reopenWindow,
-        IEnumerable<PriorityClass> priorities, IEnumerable<Unit> units, IEnumerable<Street> streets, IEnumerable<Scenario> scenarios,
-        DevicePolicy devices)
+        IEnumerable<PriorityClass> priorities, IEnumerable<Unit> units, IEnumerable<Street> streets,
+        IEnumerable<Scenario> scenarios, DevicePolicy devices)
     {
         Devices = devices;
         Version = version;
@@ -167,11 +178,15 @@ public sealed class Catalog
         FindType(a) is { } ta && FindType(b) is { } tb && ta.Scenario == tb.Scenario
         && (a == b || FindScenario(ta.Scenario) is { } s && s.Compatible(a, b));
 
-    /// <summary>Routing as data: (scenario, type, street) → lead unit and co-units, with <c>$street</c> resolved.</summary>
+    /// <summary>
+    /// Routing as data: (scenario, type, street) → lead unit and co-units, with <c>$street</c> resolved.
+    /// </summary>
     public Route Route(string typeCode, string streetCode)
     {
-        var type = FindType(typeCode) ?? throw new ArgumentException($"unknown incident type '{typeCode}'", nameof(typeCode));
-        var street = FindStreet(streetCode) ?? throw new ArgumentException($"unknown street '{streetCode}'", nameof(streetCode));
+        var type = FindType(typeCode)
+            ?? throw new ArgumentException($"unknown incident type '{typeCode}'", nameof(typeCode));
+        var street = FindStreet(streetCode)
+            ?? throw new ArgumentException($"unknown street '{streetCode}'", nameof(streetCode));
         var route = (FindScenario(type.Scenario)?.Routing ?? [])
             .Where(r => r.Matches(type.Code, street.Code))
             .OrderByDescending(r => r.Specificity)
@@ -185,8 +200,11 @@ public sealed class Catalog
     /// <summary>The time each stage of an incident of this type is allotted, converted into its measure.</summary>
     public IReadOnlyDictionary<Stage, TimeAllotment> Allotments(IncidentType type) => Allotments(type.Deadlines);
 
-    /// <summary>The default time each stage of an incident of this priority is allotted, converted into its measure.</summary>
-    public IReadOnlyDictionary<Stage, TimeAllotment> Allotments(Priority priority) => Allotments(Priorities[priority].Deadlines);
+    /// <summary>
+    /// The default time each stage of an incident of this priority is allotted, converted into its measure.
+    /// </summary>
+    public IReadOnlyDictionary<Stage, TimeAllotment> Allotments(Priority priority) =>
+        Allotments(Priorities[priority].Deadlines);
 
     private Dictionary<Stage, TimeAllotment> Allotments(IReadOnlyDictionary<Stage, Allowance> deadlines) =>
         deadlines.ToDictionary(d => d.Key, d => new TimeAllotment(d.Value.Kind, d.Value.Length(Calendar.WorkingDay)));

@@ -21,12 +21,15 @@ public sealed record Alert(
     public string EffectiveDedupKey =>
         string.IsNullOrWhiteSpace(DedupKey) ? $"{DeviceId}/{Type}" : $"{GatewayKeyPrefix}{GatewayId}/{DedupKey}";
 
-    /// <summary>Whether <see cref="EffectiveDedupKey"/> is shared by the gateway's devices rather than the device's own.</summary>
+    /// <summary>
+    /// Whether <see cref="EffectiveDedupKey"/> is shared by the gateway's devices rather than the device's own.
+    /// </summary>
     public bool HasGatewayKey => !string.IsNullOrWhiteSpace(DedupKey);
 }
 
 /// <summary>What an AI camera's model saw: which model, how sure, where in the image.</summary>
-public sealed record Detection(string Model, string ModelVersion, double Confidence, IReadOnlyList<Box> Boxes, string? ImageRef = null);
+public sealed record Detection(
+    string Model, string ModelVersion, double Confidence, IReadOnlyList<Box> Boxes, string? ImageRef = null);
 
 /// <summary>A bounding box in image coordinates normalised to 0…1.</summary>
 public readonly record struct Box(double X, double Y, double Width, double Height, string? Label = null);
@@ -37,7 +40,9 @@ public enum Disposition
 {
     /// <summary>It opened a new incident.</summary>
     NewIncident,
-    /// <summary>It joined an open incident (same dedup key, or same scenario and grid cell, within the window).</summary>
+    /// <summary>
+    /// It joined an open incident (same dedup key, or same scenario and grid cell, within the window).
+    /// </summary>
     Attached,
     /// <summary>Its alert id was seen before: the first answer again, nothing changed.</summary>
     DuplicateReplay,
@@ -60,16 +65,21 @@ public sealed record AlertAck(
     };
 }
 
-/// <summary>A registered sensing device (感知设备): where it is, what it watches, which gateway speaks for it, who maintains it.</summary>
+/// <summary>
+/// A registered sensing device (感知设备): where it is, what it watches, which gateway speaks for it, who maintains it.
+/// </summary>
 public sealed record Device(
-    string Id, string GatewayId, string Scenario, string Kind, GeoPoint Location, string Street, string OwnerUnit, string Cell);
+    string Id, string GatewayId, string Scenario, string Kind, GeoPoint Location, string Street, string OwnerUnit,
+    string Cell);
 
 /// <summary>How an incident opened by an alert names its source: <c>device/{deviceId}/alert/{alertId}</c>.</summary>
 public static class AlertSource
 {
     public static string Of(string deviceId, string alertId) => $"device/{deviceId}/alert/{alertId}";
 
-    /// <summary>The device behind a source reference, or null when the incident did not come from a device's alert.</summary>
+    /// <summary>
+    /// The device behind a source reference, or null when the incident did not come from a device's alert.
+    /// </summary>
     public static string? DeviceOf(string? sourceRef) =>
         sourceRef?.Split('/') is ["device", var device, "alert", ..] ? device : null;
 }

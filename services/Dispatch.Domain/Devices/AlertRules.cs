@@ -5,10 +5,13 @@ public static class AlertRules
 {
     public const int MaxIdLength = 128;
 
-    /// <summary>The first problem of the alert as a rejection naming the field, or null when it can be taken in.</summary>
+    /// <summary>
+    /// The first problem of the alert as a rejection naming the field, or null when it can be taken in.
+    /// </summary>
     public static AlertAck? Reject(Alert alert, Device? device, Catalog catalog, DateTimeOffset now) =>
         Problem(alert, device, catalog, now) is { } p
-            ? new AlertAck(alert.AlertId, Disposition.Rejected, null, p.Problem.Message, p.Problem.Field, p.NotPermitted)
+            ? new AlertAck(
+                alert.AlertId, Disposition.Rejected, null, p.Problem.Message, p.Problem.Field, p.NotPermitted)
             : null;
 
     /// <summary>
@@ -87,11 +90,13 @@ public sealed record DeviceRegistration(
         if (string.IsNullOrWhiteSpace(DeviceId) || DeviceId.Length > AlertRules.MaxIdLength)
             return No("device_id", $"is required, at most {AlertRules.MaxIdLength} characters");
         if (string.IsNullOrWhiteSpace(GatewayId)) return No("gateway_id", "is required");
-        if (catalog.FindScenario(Scenario) is null) return No("scenario", $"'{Scenario}' is not a scenario of the catalog");
+        if (catalog.FindScenario(Scenario) is null)
+            return No("scenario", $"'{Scenario}' is not a scenario of the catalog");
         if (string.IsNullOrWhiteSpace(Kind)) return No("kind", "is required");
         if (!Location.IsValid || !catalog.District.Bounds.Contains(Location))
             return No("location", $"must lie inside {catalog.District.En}");
-        if (catalog.FindStreet(Street) is null) return No("street", $"'{Street}' is not a street of {catalog.District.En}");
+        if (catalog.FindStreet(Street) is null)
+            return No("street", $"'{Street}' is not a street of {catalog.District.En}");
         if (catalog.FindUnit(OwnerUnit) is null) return No("owner_unit", $"'{OwnerUnit}' is not a unit of the catalog");
         return (new Device(DeviceId, GatewayId, Scenario, Kind, Location, Street, OwnerUnit,
             GridCell.Of(Location, catalog)), null);

@@ -40,10 +40,13 @@ public abstract record IncidentEvent
     public string? Reason { get; init; }
 }
 
-/// <summary>上报: the incident came in, with the rules of its type at that moment (so later catalog changes do not rewrite it).</summary>
+/// <summary>
+/// 上报: the incident came in, with the rules of its type at that moment (so later catalog changes do not rewrite it).
+/// </summary>
 public sealed record IncidentReported(
     string Number, string Scenario, string Type, Priority Priority, Channel Channel, string Street,
-    GeoPoint? Location, string Description, Reporter? Reporter, DateTimeOffset ObservedAt, double? Confidence, string? SourceRef,
+    GeoPoint? Location, string Description, Reporter? Reporter, DateTimeOffset ObservedAt, double? Confidence,
+    string? SourceRef,
     IReadOnlyDictionary<Stage, TimeAllotment> Allotments, ClosingConditions Closing) : IncidentEvent;
 
 /// <summary>立案, by a dispatcher or automatically by the type's filing rule.</summary>
@@ -71,7 +74,8 @@ public sealed record AssignmentReturned(string Unit) : IncidentEvent;
 public sealed record ArrivedOnSite(string Unit, GeoPoint? Location) : IncidentEvent;
 
 /// <summary>处置反馈: a unit's result, with note, photo evidence and position.</summary>
-public sealed record ResultSubmitted(string Unit, string? Note, IReadOnlyList<string> Photos, GeoPoint? Location) : IncidentEvent;
+public sealed record ResultSubmitted(string Unit, string? Note, IReadOnlyList<string> Photos, GeoPoint? Location)
+    : IncidentEvent;
 
 /// <summary>Every assignment is handled; the result goes to review (核查) automatically.</summary>
 public sealed record ReviewStarted : IncidentEvent;
@@ -95,9 +99,12 @@ public sealed record IncidentAbsorbed(string From) : IncidentEvent;
 /// 延期 approved: a stage's deadline moves by <see cref="Extra"/>, which is <see cref="Added"/> in the stage's measure;
 /// <see cref="Reached"/> is the threshold the moved deadline has already passed.
 /// </summary>
-public sealed record DeadlineExtended(Stage Stage, Allowance Extra, TimeSpan Added, EscalationLevel Reached) : IncidentEvent;
+public sealed record DeadlineExtended(Stage Stage, Allowance Extra, TimeSpan Added, EscalationLevel Reached)
+    : IncidentEvent;
 
-/// <summary>挂账: the incident cannot be fixed now; its clocks pause, each having used <see cref="Elapsed"/> of its allotment.</summary>
+/// <summary>
+/// 挂账: the incident cannot be fixed now; its clocks pause, each having used <see cref="Elapsed"/> of its allotment.
+/// </summary>
 public sealed record IncidentDeferred(IReadOnlyDictionary<Stage, TimeSpan> Elapsed) : IncidentEvent;
 
 /// <summary>The deferred incident is taken up again; its clocks run on.</summary>
@@ -131,7 +138,8 @@ public sealed record AssignmentRecalled(string Unit, string? Worker) : IncidentE
 /// 改派: the assignment of <see cref="Unit"/> (held by <see cref="FromWorker"/>) moved to <see cref="ToUnit"/> and
 /// <see cref="Worker"/>, dispatched afresh.
 /// </summary>
-public sealed record AssignmentRedirected(string Unit, string? FromWorker, string ToUnit, string? Worker) : IncidentEvent;
+public sealed record AssignmentRedirected(string Unit, string? FromWorker, string ToUnit, string? Worker)
+    : IncidentEvent;
 
 /// <summary>催办: the units working on it (or <see cref="Unit"/>) were pressed; changes no state.</summary>
 public sealed record IncidentUrged(string? Unit, string Text) : IncidentEvent;

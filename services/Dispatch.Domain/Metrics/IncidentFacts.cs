@@ -94,7 +94,9 @@ public sealed record IncidentFacts
     /// </summary>
     public bool ClosedOnTime => ClosedAt is not null && Stages.All(s => OnTime(s) is not false);
 
-    /// <summary>Whether <paramref name="stage"/> met its deadline; see the remarks on <see cref="IncidentFacts"/>.</summary>
+    /// <summary>
+    /// Whether <paramref name="stage"/> met its deadline; see the remarks on <see cref="IncidentFacts"/>.
+    /// </summary>
     public bool? OnTime(Stage stage) => stage switch
     {
         Stage.Filing => FilingOnTime,
@@ -106,7 +108,9 @@ public sealed record IncidentFacts
         _ => throw new ArgumentOutOfRangeException(nameof(stage), stage, "unknown stage"),
     };
 
-    /// <summary>The same facts with the punctuality of <paramref name="stage"/> set to <paramref name="onTime"/>.</summary>
+    /// <summary>
+    /// The same facts with the punctuality of <paramref name="stage"/> set to <paramref name="onTime"/>.
+    /// </summary>
     internal IncidentFacts WithOnTime(Stage stage, bool? onTime) => stage switch
     {
         Stage.Filing => this with { FilingOnTime = onTime },
@@ -165,7 +169,8 @@ internal sealed class UnitListJsonConverter : JsonConverter<UnitList>
 
     public override UnitList Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
         reader.TokenType == JsonTokenType.Null ? UnitList.Empty
-        : reader.TokenType != JsonTokenType.StartArray ? throw new JsonException("a unit list is an array of unit codes")
+        : reader.TokenType != JsonTokenType.StartArray
+            ? throw new JsonException("a unit list is an array of unit codes")
         : new UnitList(JsonSerializer.Deserialize<string?[]>(ref reader, options)!
             .Select(u => u ?? throw new JsonException("a unit list holds unit codes, not null")));
 
