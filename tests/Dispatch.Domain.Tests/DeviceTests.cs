@@ -6,10 +6,12 @@ public class AlertRulesTests
 {
     private static readonly Catalog Catalog = Desk.Catalog;
     private static readonly DateTimeOffset Now = new(2026, 11, 30, 10, 0, 0, TimeSpan.FromHours(8));
-    private static readonly Device Camera = new("cam-1", "gw-1", "creek", "camera", new GeoPoint(31.245, 121.41), "CYXC", "OPS",
+    private static readonly Device Camera = new(
+        "cam-1", "gw-1", "creek", "camera", new GeoPoint(31.245, 121.41), "CYXC", "OPS",
         GridCell.Of(new GeoPoint(31.245, 121.41), Catalog));
 
-    private static Alert Good => new("a-1", "cam-1", "gw-1", "CREEK_LITTERING", Now.AddSeconds(-3), new GeoPoint(31.245, 121.41), 2,
+    private static Alert Good => new(
+        "a-1", "cam-1", "gw-1", "CREEK_LITTERING", Now.AddSeconds(-3), new GeoPoint(31.245, 121.41), 2,
         new Detection("litter-yolo", "8.1", 0.93, [new Box(0.1, 0.2, 0.3, 0.4, "bag")], "oss://frames/1.jpg"));
 
     [Fact]
@@ -29,9 +31,12 @@ public class AlertRulesTests
         { "severity", a => a with { Severity = 9 }, false },
         { "detection.confidence", a => a with { Detection = a.Detection! with { Confidence = 1.5 } }, false },
         { "detection.confidence", a => a with { Detection = a.Detection! with { Confidence = double.NaN } }, false },
-        { "detection.boxes", a => a with { Detection = a.Detection! with { Boxes = [new Box(0.2, double.PositiveInfinity, 0.1, 0.1)] } }, false },
-        { "detection.boxes", a => a with { Detection = a.Detection! with { Boxes = [new Box(0.2, 0.3, 1.4, 0.1)] } }, false },
+        { "detection.boxes", a => WithBox(a, new Box(0.2, double.PositiveInfinity, 0.1, 0.1)), false },
+        { "detection.boxes", a => WithBox(a, new Box(0.2, 0.3, 1.4, 0.1)), false },
     };
+
+    private static Alert WithBox(Alert alert, Box box) =>
+        alert with { Detection = alert.Detection! with { Boxes = [box] } };
 
     [Theory]
     [MemberData(nameof(BadAlerts))]
@@ -57,9 +62,11 @@ public class AlertRulesTests
 
     [Theory]
     [MemberData(nameof(BadRegistrations))]
-    public void A_bad_registration_names_the_field_as_data(string field, Func<DeviceRegistration, DeviceRegistration> spoil)
+    public void A_bad_registration_names_the_field_as_data(
+        string field, Func<DeviceRegistration, DeviceRegistration> spoil)
     {
-        var good = new DeviceRegistration("cam-1", "gw-1", "creek", "camera", new GeoPoint(31.245, 121.41), "CYXC", "OPS");
+        var good = new DeviceRegistration(
+            "cam-1", "gw-1", "creek", "camera", new GeoPoint(31.245, 121.41), "CYXC", "OPS");
         Assert.NotNull(good.Check(Catalog).Device);
         var (device, problem) = spoil(good).Check(Catalog);
         Assert.Null(device);
