@@ -54,12 +54,14 @@ public static class DutyPicker
 
     public static DutyPick Pick(
         DutyRoster roster, string unit, GeoPoint? near, DateTimeOffset now,
-        IReadOnlyDictionary<string, WorkerState>? live = null, TimeSpan? staleAfter = null) =>
-        Rank(roster, unit, near, now, live, staleAfter).FirstOrDefault() is { } best
-            ? new DutyPick(unit, best.Person.UserId, PickBasis.OnDutyWorker)
-            : new DutyPick(unit, (roster.UnitOf(unit) ?? throw new ArgumentException(
-                $"unit '{unit}' has no roster, so nobody can answer for it", nameof(unit))).DutyOfficer,
-                PickBasis.DutyOfficer);
+        IReadOnlyDictionary<string, WorkerState>? live = null, TimeSpan? staleAfter = null)
+    {
+        if (Rank(roster, unit, near, now, live, staleAfter).FirstOrDefault() is { } best)
+            return new DutyPick(unit, best.Person.UserId, PickBasis.OnDutyWorker);
+        var officer = roster.UnitOf(unit)?.DutyOfficer
+            ?? throw new ArgumentException($"unit '{unit}' has no roster, so nobody can answer for it", nameof(unit));
+        return new DutyPick(unit, officer, PickBasis.DutyOfficer);
+    }
 
     /// <summary>The unit's workers on duty, best first, with what ranked them (for a recommendation to show).</summary>
     public static IReadOnlyList<Candidate> Rank(

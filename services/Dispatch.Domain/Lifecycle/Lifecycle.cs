@@ -74,7 +74,6 @@ public sealed class Lifecycle(Catalog catalog)
         [typeof(UrgeIncident)] = Urgeable,
     }.ToFrozenDictionary();
 
-
     /// <summary>
     /// Whether the transition table lets a command of type <paramref name="command"/> act on
     /// <paramref name="incident"/> in its state, and on a deferred one (挂账). The rules of the command's own fields
