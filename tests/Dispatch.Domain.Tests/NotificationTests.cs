@@ -96,6 +96,34 @@ public class NotificationTests
     }
 
     [Fact]
+    public void A_p1_redirect_tells_the_new_unit_s_duty_officer_too()
+    {
+        var desk = new Desk("BLDG_ELEVATOR_ENTRAPMENT", "CSL");
+        desk.Report(Channel.IotSensor); // P1: dispatched by the machine to FIRE, MARKET and OPS
+        var notices = After(desk,
+            new RedirectAssignment(desk.Id(), Desk.Dispatcher, "MARKET", "POLICE", "police.w1", "closer"));
+        Assert.Equal(
+        [
+            (NoticeTopic.Recalled, NoticeRecipient.Assignee("MARKET", null)),
+            (NoticeTopic.Redirected, Assignee("POLICE", "police.w1")),
+            (NoticeTopic.Redirected, NoticeRecipient.DutyOfficer("POLICE")),
+        ], Told(notices));
+    }
+
+    [Theory]
+    [InlineData(null, 1)]
+    [InlineData(Priority.P1, 2)]
+    public void A_reclassification_tells_the_assignees_and_for_a_p1_the_dispatchers(Priority? priority, int told)
+    {
+        var desk = Filed();
+        desk.Do(Dispatch(desk, "GREEN"));
+        var notices = After(desk, new ReclassifyIncident(desk.Id(), Desk.Dispatcher, "SHOP_SMALL_BAG", priority, "x"));
+        Assert.Equal((NoticeTopic.Reclassified, Assignee("GREEN")), Told(notices)[0]);
+        Assert.Equal(told, notices.Count);
+        Assert.Equal(priority is null ? NoticeUrgency.Normal : NoticeUrgency.Critical, notices[0].Urgency);
+    }
+
+    [Fact]
     public void Rework_tells_every_assignee()
     {
         var desk = new Desk();
