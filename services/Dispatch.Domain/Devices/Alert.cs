@@ -22,7 +22,8 @@ public sealed record Alert(
         string.IsNullOrWhiteSpace(DedupKey) ? $"{DeviceId}/{Type}" : $"{GatewayKeyPrefix}{GatewayId}/{DedupKey}";
 
     /// <summary>
-    /// Whether <see cref="EffectiveDedupKey"/> is shared by the gateway's devices rather than the device's own.
+    /// Whether <see cref="EffectiveDedupKey"/> is shared by the gateway's devices rather than the device's own: its
+    /// dedup window must then be kept where every device of the gateway finds it, not with one device.
     /// </summary>
     public bool HasGatewayKey => !string.IsNullOrWhiteSpace(DedupKey);
 }
