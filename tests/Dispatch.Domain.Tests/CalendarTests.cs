@@ -5,7 +5,8 @@ namespace Dispatch.Domain.Tests;
 public class CalendarTests
 {
     private static readonly WorkingCalendar Calendar = Desk.Catalog.Calendar;
-    private static DateTimeOffset Shanghai(int y, int mo, int d, int h, int mi = 0) => new(y, mo, d, h, mi, 0, TimeSpan.FromHours(8));
+    private static DateTimeOffset Shanghai(int y, int mo, int d, int h, int mi = 0) =>
+        new(y, mo, d, h, mi, 0, TimeSpan.FromHours(8));
 
     [Fact]
     public void Working_hours_run_on_to_the_next_morning_across_the_night()
@@ -29,7 +30,8 @@ public class CalendarTests
     [Fact]
     public void Holidays_are_skipped_and_make_up_working_days_count()
     {
-        // Wednesday 30 September 2026, 17:00 + 1 working hour: National Day holidays 1–7 October; Saturday 10 October is a make-up day.
+        // Wednesday 30 September 2026, 17:00 + 1 working hour: National Day holidays 1–7 October; Saturday
+        // 10 October is a make-up day.
         Assert.Equal(Shanghai(2026, 10, 8, 9, 30), Calendar.Add(Shanghai(2026, 9, 30, 17), TimeSpan.FromHours(1)));
         Assert.False(Calendar.IsWorkingDay(new DateOnly(2026, 10, 5)));
         Assert.True(Calendar.IsWorkingDay(new DateOnly(2026, 10, 10)));
@@ -39,7 +41,8 @@ public class CalendarTests
     [Fact]
     public void Working_time_between_two_instants_skips_nights_weekends_and_holidays()
     {
-        Assert.Equal(TimeSpan.FromHours(2), Calendar.Between(Shanghai(2026, 11, 27, 16, 30), Shanghai(2026, 11, 30, 10)));
+        Assert.Equal(TimeSpan.FromHours(2),
+            Calendar.Between(Shanghai(2026, 11, 27, 16, 30), Shanghai(2026, 11, 30, 10)));
         Assert.Equal(TimeSpan.FromHours(8.5) * 4, Calendar.Between(Shanghai(2026, 9, 28, 0), Shanghai(2026, 10, 9, 0)));
         Assert.Equal(TimeSpan.Zero, Calendar.Between(Shanghai(2026, 11, 28, 9), Shanghai(2026, 11, 28, 17)));
     }
@@ -64,11 +67,14 @@ public class StageClockTests
     [Fact]
     public void Wall_clock_thresholds_fall_at_80_100_and_200_percent()
     {
-        var clock = StageClock.Start(Stage.Handling, new TimeAllotment(ClockKind.Wall, TimeSpan.FromHours(2)), Monday10);
+        var clock = StageClock.Start(
+            Stage.Handling, new TimeAllotment(ClockKind.Wall, TimeSpan.FromHours(2)), Monday10);
         Assert.Equal((Monday10.AddMinutes(96), EscalationLevel.Warned), clock.NextThreshold(Calendar));
         Assert.Equal(Monday10.AddHours(2), clock.DueAt(Calendar));
-        Assert.Equal([EscalationLevel.Warned, EscalationLevel.Overdue], clock.ThresholdsPassed(Monday10.AddHours(3), Calendar));
-        Assert.Equal([EscalationLevel.Warned, EscalationLevel.Overdue, EscalationLevel.ListedForSupervision], clock.ThresholdsPassed(Monday10.AddHours(4), Calendar));
+        Assert.Equal([EscalationLevel.Warned, EscalationLevel.Overdue],
+            clock.ThresholdsPassed(Monday10.AddHours(3), Calendar));
+        Assert.Equal([EscalationLevel.Warned, EscalationLevel.Overdue, EscalationLevel.ListedForSupervision],
+            clock.ThresholdsPassed(Monday10.AddHours(4), Calendar));
         var warned = clock with { Reached = EscalationLevel.Warned };
         Assert.Equal((Monday10.AddHours(2), EscalationLevel.Overdue), warned.NextThreshold(Calendar));
         Assert.Null((clock with { Reached = EscalationLevel.ListedForSupervision }).NextThreshold(Calendar));
@@ -77,14 +83,16 @@ public class StageClockTests
     [Fact]
     public void Working_time_clock_runs_only_in_working_hours()
     {
-        var clock = StageClock.Start(Stage.Handling, new TimeAllotment(ClockKind.Working, Calendar.WorkingDay), new DateTimeOffset(2026, 11, 27, 15, 0, 0, TimeSpan.FromHours(8)));
+        var clock = StageClock.Start(Stage.Handling, new TimeAllotment(ClockKind.Working, Calendar.WorkingDay),
+            new DateTimeOffset(2026, 11, 27, 15, 0, 0, TimeSpan.FromHours(8)));
         Assert.Equal(new DateTimeOffset(2026, 11, 30, 15, 0, 0, TimeSpan.FromHours(8)), clock.DueAt(Calendar));
     }
 
     [Fact]
     public void Deferral_pauses_the_clock_and_resuming_shifts_the_deadline_by_the_pause()
     {
-        var clock = StageClock.Start(Stage.Handling, new TimeAllotment(ClockKind.Wall, TimeSpan.FromHours(4)), Monday10);
+        var clock = StageClock.Start(
+            Stage.Handling, new TimeAllotment(ClockKind.Wall, TimeSpan.FromHours(4)), Monday10);
         var paused = clock.Pause(clock.Elapsed(Monday10.AddHours(1), Calendar));
         Assert.True(paused.IsPaused);
         Assert.Null(paused.DueAt(Calendar));
@@ -98,7 +106,8 @@ public class StageClockTests
     public void Working_clock_paused_over_a_weekend_keeps_its_remaining_working_time()
     {
         var friday = new DateTimeOffset(2026, 11, 27, 16, 30, 0, TimeSpan.FromHours(8));
-        var clock = StageClock.Start(Stage.Handling, new TimeAllotment(ClockKind.Working, TimeSpan.FromHours(3)), friday);
+        var clock = StageClock.Start(
+            Stage.Handling, new TimeAllotment(ClockKind.Working, TimeSpan.FromHours(3)), friday);
         var paused = clock.Pause(clock.Elapsed(friday.AddHours(1), Calendar)); // 1 working hour used
         var resumed = paused.Resume(new DateTimeOffset(2026, 12, 1, 9, 0, 0, TimeSpan.FromHours(8)));
         Assert.Equal(new DateTimeOffset(2026, 12, 1, 11, 0, 0, TimeSpan.FromHours(8)), resumed.DueAt(Calendar));
@@ -107,14 +116,16 @@ public class StageClockTests
     [Fact]
     public void Extension_moves_the_deadline()
     {
-        var clock = StageClock.Start(Stage.Handling, new TimeAllotment(ClockKind.Wall, TimeSpan.FromHours(2)), Monday10);
+        var clock = StageClock.Start(
+            Stage.Handling, new TimeAllotment(ClockKind.Wall, TimeSpan.FromHours(2)), Monday10);
         Assert.Equal(Monday10.AddHours(5), clock.Extend(TimeSpan.FromHours(3), EscalationLevel.None).DueAt(Calendar));
     }
 
     [Fact]
     public void An_extension_after_the_deadline_lets_the_moved_deadline_fall_overdue_again()
     {
-        var clock = StageClock.Start(Stage.Handling, new TimeAllotment(ClockKind.Wall, TimeSpan.FromHours(2)), Monday10) with { Reached = EscalationLevel.Overdue };
+        var clock = StageClock.Start(Stage.Handling, new TimeAllotment(ClockKind.Wall, TimeSpan.FromHours(2)), Monday10)
+            with { Reached = EscalationLevel.Overdue };
         var at = Monday10.AddHours(2.5);
         Assert.Equal(EscalationLevel.None, clock.ReachedIfExtended(TimeSpan.FromHours(2), at, Calendar));
         Assert.Equal(EscalationLevel.Warned, clock.ReachedIfExtended(TimeSpan.FromMinutes(40), at, Calendar));

@@ -12,7 +12,8 @@ public sealed class Desk(Lifecycle lifecycle, string type = "SHOP_BIN_OVERFLOW",
 
     private int _next;
 
-    public Desk(string type = "SHOP_BIN_OVERFLOW", string street = "CSL") : this(new Lifecycle(Catalog), type, street) { }
+    public Desk(string type = "SHOP_BIN_OVERFLOW", string street = "CSL")
+        : this(new Lifecycle(Catalog), type, street) { }
 
     public const string CoUnit = "CSL";
     public string Number { get; } = "PT-20261130-000001";
@@ -42,7 +43,8 @@ public sealed class Desk(Lifecycle lifecycle, string type = "SHOP_BIN_OVERFLOW",
     }
 
     public Incident Report(Channel channel = Channel.Hotline, double? confidence = null) =>
-        Do(new ReportIncident(Id(), Dispatcher, type, channel, street, "bin overflowing at the corner", new GeoPoint(31.24, 121.44),
+        Do(new ReportIncident(
+            Id(), Dispatcher, type, channel, street, "bin overflowing at the corner", new GeoPoint(31.24, 121.44),
             new Reporter("张三", "13800000000"), Now, confidence));
 
     public Incident File() => Do(new FileIncident(Id(), Dispatcher));
@@ -50,7 +52,8 @@ public sealed class Desk(Lifecycle lifecycle, string type = "SHOP_BIN_OVERFLOW",
         Do(new DispatchIncident(Id(), Dispatcher, lead, lead is null ? null : coUnits));
     public Incident Accept(string unit) => Do(new AcceptAssignment(Id(), StaffOf(unit), unit, $"worker.{unit}"));
     public Incident Arrive(string unit) => Do(new ArriveOnSite(Id(), StaffOf(unit), unit, new GeoPoint(31.24, 121.44)));
-    public Incident Submit(string unit) => Do(new SubmitResult(Id(), StaffOf(unit), unit, "cleared", ["photo://1.jpg"], new GeoPoint(31.24, 121.44)));
+    public Incident Submit(string unit) =>
+        Do(new SubmitResult(Id(), StaffOf(unit), unit, "cleared", ["photo://1.jpg"], new GeoPoint(31.24, 121.44)));
     public Incident Approve(int rating = 5) => Do(new ApproveReview(Id(), Reviewer, new Evaluation(rating, "good")));
     public Incident Rework() => Do(new RequestRework(Id(), Reviewer, "photo does not show the bin"));
 
@@ -59,8 +62,10 @@ public sealed class Desk(Lifecycle lifecycle, string type = "SHOP_BIN_OVERFLOW",
     {
         Report();
         if (state == IncidentState.Reported) return Incident!;
-        if (state == IncidentState.Dismissed) return Do(new DismissIncident(Id(), Dispatcher, DismissalGround.FalseAlarm, "camera glare"));
-        if (state == IncidentState.Merged) return Do(new MergeIncident(Id(), Dispatcher, "PT-20261130-000002", "same bin"));
+        if (state == IncidentState.Dismissed)
+            return Do(new DismissIncident(Id(), Dispatcher, DismissalGround.FalseAlarm, "camera glare"));
+        if (state == IncidentState.Merged)
+            return Do(new MergeIncident(Id(), Dispatcher, "PT-20261130-000002", "same bin"));
         File();
         if (state == IncidentState.Filed) return Incident!;
         // The lead unit GREEN moves the incident on; the co-unit CSL stays dispatched until the review needs it.

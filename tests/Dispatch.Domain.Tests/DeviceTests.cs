@@ -6,10 +6,12 @@ public class AlertRulesTests
 {
     private static readonly Catalog Catalog = Desk.Catalog;
     private static readonly DateTimeOffset Now = new(2026, 11, 30, 10, 0, 0, TimeSpan.FromHours(8));
-    private static readonly Device Camera = new("cam-1", "gw-1", "creek", "camera", new GeoPoint(31.245, 121.41), "CYXC", "OPS",
+    private static readonly Device Camera = new(
+        "cam-1", "gw-1", "creek", "camera", new GeoPoint(31.245, 121.41), "CYXC", "OPS",
         GridCell.Of(new GeoPoint(31.245, 121.41), Catalog));
 
-    private static Alert Good => new("a-1", "cam-1", "gw-1", "CREEK_LITTERING", Now.AddSeconds(-3), new GeoPoint(31.245, 121.41), 2,
+    private static Alert Good => new(
+        "a-1", "cam-1", "gw-1", "CREEK_LITTERING", Now.AddSeconds(-3), new GeoPoint(31.245, 121.41), 2,
         new Detection("litter-yolo", "8.1", 0.93, [new Box(0.1, 0.2, 0.3, 0.4, "bag")], "oss://frames/1.jpg"));
 
     [Fact]
@@ -29,9 +31,12 @@ public class AlertRulesTests
         { "severity", a => a with { Severity = 9 }, false },
         { "detection.confidence", a => a with { Detection = a.Detection! with { Confidence = 1.5 } }, false },
         { "detection.confidence", a => a with { Detection = a.Detection! with { Confidence = double.NaN } }, false },
-        { "detection.boxes", a => a with { Detection = a.Detection! with { Boxes = [new Box(0.2, double.PositiveInfinity, 0.1, 0.1)] } }, false },
-        { "detection.boxes", a => a with { Detection = a.Detection! with { Boxes = [new Box(0.2, 0.3, 1.4, 0.1)] } }, false },
+        { "detection.boxes", a => WithBox(a, new Box(0.2, double.PositiveInfinity, 0.1, 0.1)), false },
+        { "detection.boxes", a => WithBox(a, new Box(0.2, 0.3, 1.4, 0.1)), false },
     };
+
+    private static Alert WithBox(Alert alert, Box box) =>
+        alert with { Detection = alert.Detection! with { Boxes = [box] } };
 
     [Theory]
     [MemberData(nameof(BadAlerts))]
@@ -44,11 +49,36 @@ public class AlertRulesTests
         Assert.StartsWith(field + ":", ack.Reason);
     }
 
+    public static TheoryData<string, Func<DeviceRegistration, DeviceRegistration>> BadRegistrations => new()
+    {
+        { "device_id", r => r with { DeviceId = "" } },
+        { "gateway_id", r => r with { GatewayId = " " } },
+        { "scenario", r => r with { Scenario = "moon" } },
+        { "kind", r => r with { Kind = "" } },
+        { "location", r => r with { Location = new GeoPoint(39.9, 116.4) } },
+        { "street", r => r with { Street = "ATLANTIS" } },
+        { "owner_unit", r => r with { OwnerUnit = "NOBODY" } },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadRegistrations))]
+    public void A_bad_registration_names_the_field_as_data(
+        string field, Func<DeviceRegistration, DeviceRegistration> spoil)
+    {
+        var good = new DeviceRegistration(
+            "cam-1", "gw-1", "creek", "camera", new GeoPoint(31.245, 121.41), "CYXC", "OPS");
+        Assert.NotNull(good.Check(Catalog).Device);
+        var (device, problem) = spoil(good).Check(Catalog);
+        Assert.Null(device);
+        Assert.Equal(field, problem!.Field);
+        Assert.StartsWith(field + ": ", problem.Message);
+    }
+
     [Fact]
     public void The_dedup_key_is_device_and_type_unless_the_gateway_sets_one()
     {
         Assert.Equal("cam-1/CREEK_LITTERING", Good.EffectiveDedupKey);
-        Assert.Equal("bank-7", (Good with { DedupKey = "bank-7" }).EffectiveDedupKey);
+        Assert.Equal("gw:gw-1/bank-7", (Good with { DedupKey = "bank-7" }).EffectiveDedupKey);
     }
 
     [Fact]

@@ -37,7 +37,8 @@ public class LifecycleTests
     {
         var desk = new Desk();
         desk.To(IncidentState.Dispatched);
-        var returned = desk.Try(new ReturnAssignment("ret-1", Desk.StaffOf("GREEN"), "GREEN", "not ours: private land"));
+        var returned = desk.Try(
+            new ReturnAssignment("ret-1", Desk.StaffOf("GREEN"), "GREEN", "not ours: private land"));
         var e = Assert.IsType<AssignmentReturned>(Assert.Single(returned.Events));
         Assert.Equal(("ret-1", "staff.GREEN", Role.UnitStaff, "GREEN", "not ours: private land", desk.Now),
             (e.CommandId, e.Actor.UserId, e.Actor.Role, e.Actor.Unit, e.Reason, e.At));
@@ -117,7 +118,8 @@ public class LifecycleTests
     [InlineData(0.95, IncidentState.Filed)]
     [InlineData(0.5, IncidentState.Reported)]
     [InlineData(null, IncidentState.Reported)]
-    public void A_confident_ai_detection_files_itself_and_a_doubtful_one_waits_for_a_dispatcher(double? confidence, IncidentState expected)
+    public void A_confident_ai_detection_files_itself_and_a_doubtful_one_waits_for_a_dispatcher(
+        double? confidence, IncidentState expected)
     {
         Assert.Equal(expected, new Desk("SITE_DUST").Report(Channel.AiCamera, confidence).State);
     }
@@ -176,7 +178,8 @@ public class LifecycleTests
         Assert.Equal("PT-20261130-000002", merged.MergedInto);
         var target = new Desk();
         target.To(IncidentState.InProgress);
-        Assert.Equal(["PT-20261130-000001x"], target.Do(new AbsorbIncident(target.Id(), Desk.Dispatcher, "PT-20261130-000001x")).MergedFrom);
+        var absorbed = target.Do(new AbsorbIncident(target.Id(), Desk.Dispatcher, "PT-20261130-000001x"));
+        Assert.Equal(["PT-20261130-000001x"], absorbed.MergedFrom);
     }
 
     [Fact]
@@ -185,7 +188,8 @@ public class LifecycleTests
         var desk = new Desk();
         var before = desk.To(IncidentState.InProgress).Clock(Stage.Handling)!.DueAt(Desk.Catalog.Calendar);
         var after = desk.Do(new ApproveExtension(desk.Id(), Desk.Dispatcher, Allowance.Parse("2wd"), "parts on order"));
-        Assert.Equal(Desk.Catalog.Calendar.Add(before!.Value, TimeSpan.FromHours(17)), after.Clock(Stage.Handling)!.DueAt(Desk.Catalog.Calendar));
+        Assert.Equal(Desk.Catalog.Calendar.Add(before!.Value, TimeSpan.FromHours(17)),
+            after.Clock(Stage.Handling)!.DueAt(Desk.Catalog.Calendar));
         Assert.Equal(Stage.Handling, Assert.IsType<DeadlineExtended>(desk.Timeline[^1]).Stage);
     }
 
@@ -219,11 +223,14 @@ public class LifecycleTests
         Assert.Empty(desk.Try(new CheckDeadlines(desk.Id(), Actor.System)).Events);
         desk.Now = desk.Now.AddMinutes(40);
         var late = desk.Try(new CheckDeadlines(desk.Id(), Actor.System));
-        Assert.Equal([(Stage.Accepting, EscalationLevel.Overdue), (Stage.Accepting, EscalationLevel.ListedForSupervision)], late.Events.Select(Single));
+        Assert.Equal(
+            [(Stage.Accepting, EscalationLevel.Overdue), (Stage.Accepting, EscalationLevel.ListedForSupervision)],
+            late.Events.Select(Single));
         Assert.Equal(EscalationLevel.ListedForSupervision, desk.Incident!.Escalation);
         Assert.Null(desk.Incident.Clock(Stage.Accepting)!.NextThreshold(Desk.Catalog.Calendar));
 
-        static (Stage, EscalationLevel) Single(IncidentEvent e) => e is DeadlineEscalated x ? (x.Stage, x.Level) : throw new Xunit.Sdk.XunitException($"{e} is no escalation");
+        static (Stage, EscalationLevel) Single(IncidentEvent e) =>
+            e is DeadlineEscalated x ? (x.Stage, x.Level) : throw new Xunit.Sdk.XunitException($"{e} is no escalation");
     }
 
     [Fact]
@@ -246,7 +253,8 @@ public class LifecycleTests
         desk.Rework();
         desk.Do(new AddNote(desk.Id(), Desk.Dispatcher, "called the shop owner"));
         var rebuilt = new Lifecycle(Desk.Catalog).Replay(desk.Timeline)!;
-        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(desk.Incident), System.Text.Json.JsonSerializer.Serialize(rebuilt));
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(desk.Incident),
+            System.Text.Json.JsonSerializer.Serialize(rebuilt));
     }
 
     public static TheoryData<IncidentState, string> IllegalCommands()
@@ -254,8 +262,9 @@ public class LifecycleTests
         var data = new TheoryData<IncidentState, string>();
         IncidentState[] resting =
         [
-            IncidentState.Reported, IncidentState.Filed, IncidentState.Dismissed, IncidentState.Dispatched, IncidentState.Returned,
-            IncidentState.Accepted, IncidentState.InProgress, IncidentState.UnderReview, IncidentState.Closed, IncidentState.Merged,
+            IncidentState.Reported, IncidentState.Filed, IncidentState.Dismissed, IncidentState.Dispatched,
+            IncidentState.Returned, IncidentState.Accepted, IncidentState.InProgress, IncidentState.UnderReview,
+            IncidentState.Closed, IncidentState.Merged,
         ];
         foreach (var (command, allowed) in Lifecycle.AllowedIn)
             foreach (var state in resting.Except(allowed))
@@ -265,7 +274,8 @@ public class LifecycleTests
 
     [Theory]
     [MemberData(nameof(IllegalCommands))]
-    public void An_illegal_command_is_refused_naming_the_command_and_the_state_and_changes_nothing(IncidentState state, string commandName)
+    public void An_illegal_command_is_refused_naming_the_command_and_the_state_and_changes_nothing(
+        IncidentState state, string commandName)
     {
         var desk = new Desk();
         var before = desk.To(state);
@@ -315,6 +325,10 @@ public class LifecycleTests
                 d.Accept(co);
                 d.Arrive(co);
                 return new SubmitResult(d.Id(), Desk.StaffOf(co), co, "done", ["p.jpg"]);
+            case nameof(RecallAssignment):
+                return new RecallAssignment(d.Id(), Desk.Dispatcher, co, "not needed after all");
+            case nameof(RedirectAssignment):
+                return new RedirectAssignment(d.Id(), Desk.Dispatcher, co, "ENFORCE", "enforce.w1", "theirs");
             case nameof(ResumeIncident):
                 d.Do(new DeferIncident(d.Id(), Desk.Dispatcher, "later"));
                 return new ResumeIncident(d.Id(), Desk.Dispatcher, "now");
@@ -331,7 +345,8 @@ public class LifecycleTests
     public void A_device_offline_incident_files_itself_and_closes_when_the_device_is_back()
     {
         var desk = new Desk("DEVICE_OFFLINE", "WL");
-        Assert.Equal((IncidentState.Filed, "maintenance"), (desk.Report(Channel.System).State, desk.Incident!.Scenario));
+        Assert.Equal((IncidentState.Filed, "maintenance"),
+            (desk.Report(Channel.System).State, desk.Incident!.Scenario));
         desk.Dispatch("GREEN");
         desk.Accept("GREEN");
         var resolved = desk.Do(new ResolveIncident(desk.Id(), Actor.System, "heartbeat received"));
@@ -355,7 +370,8 @@ public class LifecycleTests
     {
         var commands = typeof(IncidentCommand).Assembly.GetTypes()
             .Where(t => t.IsSubclassOf(typeof(IncidentCommand)) && t != typeof(ReportIncident));
-        Assert.All(commands, c => Assert.True(Lifecycle.AllowedIn.ContainsKey(c), $"{c.Name} is missing from the table"));
+        Assert.All(commands,
+            c => Assert.True(Lifecycle.AllowedIn.ContainsKey(c), $"{c.Name} is missing from the table"));
     }
 
     [Fact]
@@ -363,9 +379,20 @@ public class LifecycleTests
     {
         var desk = new Desk();
         desk.Report();
-        var outcome = desk.Try(new ReportIncident(desk.Id(), Desk.Dispatcher, "SHOP_SMALL_BAG", Channel.Hotline, "CSL", "again"));
+        var outcome = desk.Try(
+            new ReportIncident(desk.Id(), Desk.Dispatcher, "SHOP_SMALL_BAG", Channel.Hotline, "CSL", "again"));
         Assert.Contains("ReportIncident is not allowed", outcome.Refusal!.Message);
         Assert.Contains("state Reported", outcome.Refusal.Message);
+    }
+
+    [Fact]
+    public void Refusals_other_than_a_bad_field_name_no_field()
+    {
+        var desk = new Desk();
+        desk.To(IncidentState.Closed);
+        var refused = desk.Try(new FileIncident(desk.Id(), Desk.Dispatcher));
+        Assert.Equal((RefusalKind.IllegalTransition, (string?)null), (refused.Refusal!.Kind, refused.Refusal.Field));
+        Assert.Null(new Desk().Try(new FileIncident("x", Desk.Dispatcher)).Refusal!.Field);
     }
 
     [Fact]
@@ -377,32 +404,49 @@ public class LifecycleTests
 
     public static TheoryData<string, IncidentState, Func<Desk, IncidentCommand>> InvalidCommands => new()
     {
-        { "reason", IncidentState.Reported, d => new DismissIncident(d.Id(), Desk.Dispatcher, DismissalGround.FalseAlarm, " ") },
+        { "reason", IncidentState.Reported,
+            d => new DismissIncident(d.Id(), Desk.Dispatcher, DismissalGround.FalseAlarm, " ") },
         { "reason", IncidentState.Dispatched, d => new ReturnAssignment(d.Id(), Desk.StaffOf("GREEN"), "GREEN", "") },
+        { "type", IncidentState.Filed, d => new ReclassifyIncident(d.Id(), Desk.Dispatcher, "NO_SUCH", null, "why") },
+        { "type", IncidentState.Filed,
+            d => new ReclassifyIncident(d.Id(), Desk.Dispatcher, "FIRE_CONFIRMED", null, "fire") },
+        { "type", IncidentState.Accepted,
+            d => new ReclassifyIncident(d.Id(), Desk.Dispatcher, "SHOP_BIN_OVERFLOW", Priority.P3, "same") },
+        { "reason", IncidentState.Filed,
+            d => new ReclassifyIncident(d.Id(), Desk.Dispatcher, "SHOP_SMALL_BAG", null, " ") },
+        { "confidence", IncidentState.Reported,
+            d => new ReclassifyIncident(d.Id(), Desk.Dispatcher, "SHOP_SMALL_BAG", null, "bags", 1.2) },
         { "reason", IncidentState.UnderReview, d => new RequestRework(d.Id(), Desk.Reviewer, "") },
         { "reason", IncidentState.Filed, d => new DeferIncident(d.Id(), Desk.Dispatcher, "") },
-        { "reason", IncidentState.InProgress, d => new ApproveExtension(d.Id(), Desk.Dispatcher, Allowance.Parse("1wd"), "") },
+        { "reason", IncidentState.InProgress,
+            d => new ApproveExtension(d.Id(), Desk.Dispatcher, Allowance.Parse("1wd"), "") },
         { "leadUnit", IncidentState.Filed, d => new DispatchIncident(d.Id(), Desk.Dispatcher, "NOBODY") },
         { "coUnits", IncidentState.Filed, d => new DispatchIncident(d.Id(), Desk.Dispatcher, "GREEN", ["GREEN"]) },
         { "coUnits", IncidentState.Filed, d => new DispatchIncident(d.Id(), Desk.Dispatcher, "GREEN", ["GHOST"]) },
-        { "photos", IncidentState.InProgress, d => new SubmitResult(d.Id(), Desk.StaffOf("GREEN"), "GREEN", "done", []) },
-        { "evaluation.rating", IncidentState.UnderReview, d => new ApproveReview(d.Id(), Desk.Reviewer, new Evaluation(0)) },
+        { "photos", IncidentState.InProgress,
+            d => new SubmitResult(d.Id(), Desk.StaffOf("GREEN"), "GREEN", "done", []) },
+        { "evaluation.rating", IncidentState.UnderReview,
+            d => new ApproveReview(d.Id(), Desk.Reviewer, new Evaluation(0)) },
         { "into", IncidentState.Filed, d => new MergeIncident(d.Id(), Desk.Dispatcher, d.Number, "same") },
         { "commandId", IncidentState.Reported, d => new FileIncident("", Desk.Dispatcher) },
         { "actor.userId", IncidentState.Reported, d => new FileIncident(d.Id(), new Actor("", Role.Dispatcher)) },
         { "text", IncidentState.Reported, d => new AddNote(d.Id(), Desk.Dispatcher, "") },
-        { "extra", IncidentState.InProgress, d => new ApproveExtension(d.Id(), Desk.Dispatcher, Allowance.Parse("3h"), "wall hours on a working-day deadline") },
-        { "location", IncidentState.Accepted, d => new ArriveOnSite(d.Id(), Desk.StaffOf("GREEN"), "GREEN", new GeoPoint(123, 0)) },
+        { "extra", IncidentState.InProgress, d => new ApproveExtension(
+            d.Id(), Desk.Dispatcher, Allowance.Parse("3h"), "wall hours on a working-day deadline") },
+        { "location", IncidentState.Accepted,
+            d => new ArriveOnSite(d.Id(), Desk.StaffOf("GREEN"), "GREEN", new GeoPoint(123, 0)) },
     };
 
     [Theory]
     [MemberData(nameof(InvalidCommands))]
-    public void A_command_with_a_bad_field_is_refused_naming_the_field(string field, IncidentState state, Func<Desk, IncidentCommand> command)
+    public void A_command_with_a_bad_field_is_refused_naming_the_field(
+        string field, IncidentState state, Func<Desk, IncidentCommand> command)
     {
         var desk = new Desk();
         var before = desk.To(state);
         var outcome = desk.Try(command(desk));
         Assert.Equal(RefusalKind.InvalidArgument, outcome.Refusal!.Kind);
+        Assert.Equal(field, outcome.Refusal.Field);
         Assert.StartsWith(field + ":", outcome.Refusal.Message);
         Assert.Same(before, desk.Incident);
     }
@@ -410,10 +454,12 @@ public class LifecycleTests
     [Theory]
     [InlineData("type", "NO_SUCH_TYPE", "CSL")]
     [InlineData("street", "SHOP_BIN_OVERFLOW", "ATLANTIS")]
-    public void A_report_with_an_unknown_type_or_street_is_refused_naming_the_field(string field, string type, string street)
+    public void A_report_with_an_unknown_type_or_street_is_refused_naming_the_field(
+        string field, string type, string street)
     {
         var outcome = new Desk().Try(new ReportIncident("r", Desk.Dispatcher, type, Channel.Hotline, street, "x"));
-        Assert.StartsWith(field + ":", outcome.Refusal!.Message);
+        Assert.Equal(field, outcome.Refusal!.Field);
+        Assert.StartsWith(field + ":", outcome.Refusal.Message);
     }
 
     [Fact]
@@ -441,10 +487,18 @@ public class LifecycleTests
         nameof(MergeIncident) => new MergeIncident(d.Id(), Desk.Dispatcher, "PT-20261130-000009", "same"),
         nameof(AbsorbIncident) => new AbsorbIncident(d.Id(), Desk.Dispatcher, "PT-20261130-000009"),
         nameof(ApproveExtension) => new ApproveExtension(d.Id(), Desk.Dispatcher,
-            Allowance.Parse((d.Incident?.Clock(Stage.Handling) ?? d.Incident?.Clocks.LastOrDefault())?.Kind == ClockKind.Working ? "1wh" : "1h"), "more time"),
+            Allowance.Parse((d.Incident?.Clock(Stage.Handling) ?? d.Incident?.Clocks.LastOrDefault())?.Kind
+                == ClockKind.Working ? "1wh" : "1h"),
+            "more time"),
         nameof(DeferIncident) => new DeferIncident(d.Id(), Desk.Dispatcher, "later"),
         nameof(ResumeIncident) => new ResumeIncident(d.Id(), Desk.Dispatcher, "now"),
         nameof(ResolveIncident) => new ResolveIncident(d.Id(), Actor.System, "cleared"),
+        nameof(ReclassifyIncident) =>
+            new ReclassifyIncident(d.Id(), Desk.Dispatcher, "SHOP_SMALL_BAG", null, "small bags"),
+        nameof(RecallAssignment) => new RecallAssignment(d.Id(), Desk.Dispatcher, "GREEN", "sent by mistake"),
+        nameof(RedirectAssignment) =>
+            new RedirectAssignment(d.Id(), Desk.Dispatcher, "GREEN", "ENFORCE", null, "theirs"),
+        nameof(UrgeIncident) => new UrgeIncident(d.Id(), Desk.Dispatcher, null, "please hurry"),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "no sample"),
     };
 }

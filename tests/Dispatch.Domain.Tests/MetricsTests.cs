@@ -10,7 +10,8 @@ public class MetricsTests
     private static readonly TimeZoneInfo Shanghai = Desk.Catalog.Calendar.TimeZone;
 
     /// <summary>A time in Shanghai in 2026; 30 November is a Monday.</summary>
-    private static DateTimeOffset At(int month, int day, int hour, int minute = 0) => new(2026, month, day, hour, minute, 0, TimeSpan.FromHours(8));
+    private static DateTimeOffset At(int month, int day, int hour, int minute = 0) =>
+        new(2026, month, day, hour, minute, 0, TimeSpan.FromHours(8));
 
     private static IncidentFacts Facts(Desk desk) => IncidentFactsFold.From(desk.Timeline, Lifecycle);
 
@@ -56,14 +57,17 @@ public class MetricsTests
         dismissed.To(IncidentState.Dismissed);
 
         var late = Facts(lateHandling);
-        Assert.Equal((true, true, (bool?)null, false, true), (late.DispatchingOnTime, late.AcceptingOnTime, late.ArrivingOnTime, late.HandlingOnTime, late.ReviewingOnTime));
+        Assert.Equal((true, true, (bool?)null, false, true),
+            (late.DispatchingOnTime, late.AcceptingOnTime, late.ArrivingOnTime, late.HandlingOnTime,
+                late.ReviewingOnTime));
         Assert.False(late.ClosedOnTime);
         Assert.True(Facts(onTime).ClosedOnTime);
         Assert.Equal(EscalationLevel.ListedForSupervision, Facts(stuck).Escalation);
         Assert.False(Facts(stuck).AcceptingOnTime);
 
         var figures = Scorecard.Compute([Facts(onTime), late, Facts(stuck), Facts(dismissed)]);
-        Assert.Equal((4, 3, 1, 2, 1), (figures.Reported, figures.Filed, figures.Dismissed, figures.Closed, figures.ClosedOnTime));
+        Assert.Equal((4, 3, 1, 2, 1),
+            (figures.Reported, figures.Filed, figures.Dismissed, figures.Closed, figures.ClosedOnTime));
         Assert.Equal(0.75, figures.FilingRate);
         Assert.Equal(2.0 / 3, figures.ClosureRate);
         Assert.Equal(0.5, figures.OnTimeClosureRate);
@@ -137,8 +141,12 @@ public class MetricsTests
             desk.Now += used;
             var before = desk.Do(new DeferIncident(desk.Id(), Desk.Dispatcher, "the street is closed"));
             Assert.True(before.Clock(Stage.Dispatching)!.IsPaused);
-            var dispatched = new IncidentDispatched("GREEN", [], Automatic: false) { Seq = before.Version + 1, At = At(12, 9, 10) };
-            var facts = IncidentFactsFold.Apply(Facts(desk), before, Lifecycle.Evolve(before, dispatched), dispatched, Desk.Catalog.Calendar);
+            var dispatched = new IncidentDispatched("GREEN", [], Automatic: false)
+            {
+                Seq = before.Version + 1, At = At(12, 9, 10),
+            };
+            var facts = IncidentFactsFold.Apply(
+                Facts(desk), before, Lifecycle.Evolve(before, dispatched), dispatched, Desk.Catalog.Calendar);
             return facts.DispatchingOnTime;
         }
 
@@ -157,7 +165,8 @@ public class MetricsTests
             desk.Arrive(Desk.CoUnit);
             return desk;
         }
-        void Extend(Desk desk) => desk.Do(new ApproveExtension(desk.Id(), Desk.Dispatcher, Allowance.Parse("2wd"), "parts on order", Stage.Handling));
+        void Extend(Desk desk) => desk.Do(new ApproveExtension(
+            desk.Id(), Desk.Dispatcher, Allowance.Parse("2wd"), "parts on order", Stage.Handling));
         void Finish(Desk desk) { desk.Submit("GREEN"); desk.Submit(Desk.CoUnit); }
 
         var extendedInTime = Accepted();
@@ -193,12 +202,14 @@ public class MetricsTests
         returned.Report();
         returned.File();
         returned.Dispatch("ENFORCE");
-        returned.Do(new ReturnAssignment(returned.Id(), Desk.StaffOf("ENFORCE"), "ENFORCE", "not ours: a green-space bin"));
+        returned.Do(new ReturnAssignment(
+            returned.Id(), Desk.StaffOf("ENFORCE"), "ENFORCE", "not ours: a green-space bin"));
         returned.Dispatch("GREEN");
 
         var coUnitReturned = new Desk();
         coUnitReturned.To(IncidentState.Dispatched);
-        coUnitReturned.Do(new ReturnAssignment(coUnitReturned.Id(), Desk.StaffOf(Desk.CoUnit), Desk.CoUnit, "not our area"));
+        coUnitReturned.Do(new ReturnAssignment(
+            coUnitReturned.Id(), Desk.StaffOf(Desk.CoUnit), Desk.CoUnit, "not our area"));
 
         var facts = Facts(returned);
         Assert.Equal("GREEN", facts.LeadUnit);
@@ -213,8 +224,9 @@ public class MetricsTests
 
         var byUnit = Scorecard.By(incidents, Dimension.Unit).ToDictionary(g => g.Key, g => g.Figures);
         Assert.Equal(["ENFORCE", "GREEN"], byUnit.Keys);
-        Assert.Equal((0, 1, 1, (double?)0.0), (byUnit["ENFORCE"].Reported, byUnit["ENFORCE"].Dispatches, byUnit["ENFORCE"].Returned, byUnit["ENFORCE"].DispatchAccuracy));
-        Assert.Equal((2, 2, 0, (double?)1.0), (byUnit["GREEN"].Reported, byUnit["GREEN"].Dispatches, byUnit["GREEN"].Returned, byUnit["GREEN"].DispatchAccuracy));
+        (int, int, int, double?) Counts(Figures f) => (f.Reported, f.Dispatches, f.Returned, f.DispatchAccuracy);
+        Assert.Equal((0, 1, 1, (double?)0.0), Counts(byUnit["ENFORCE"]));
+        Assert.Equal((2, 2, 0, (double?)1.0), Counts(byUnit["GREEN"]));
     }
 
     [Fact]
@@ -254,7 +266,8 @@ public class MetricsTests
         var elsewhere = Reported(At(12, 10, 9), street: "CYXC");
         var tooLate = Reported(At(12, 31, 10, 1));
         var falseAlarm = Reported(At(12, 5, 9));
-        falseAlarm.Do(new DismissIncident(falseAlarm.Id(), Desk.Dispatcher, DismissalGround.FalseAlarm, "nothing there"));
+        falseAlarm.Do(new DismissIncident(
+            falseAlarm.Id(), Desk.Dispatcher, DismissalGround.FalseAlarm, "nothing there"));
         var incidents = new[] { first, again, elsewhere, tooLate, falseAlarm }.Select(Facts).ToList();
 
         Assert.Equal(1, Scorecard.Compute(incidents).Recurrences);
@@ -312,7 +325,11 @@ public class MetricsTests
         neverAccepted.Now = At(11, 30, 13);
         Check(neverAccepted);
 
-        var ranking = Scorecard.Rank([Facts(Closed("GREEN")), Facts(Closed("GREEN")), Facts(Closed("ECO")), Facts(lateHandling), Facts(neverAccepted)]);
+        var ranking = Scorecard.Rank(
+        [
+            Facts(Closed("GREEN")), Facts(Closed("GREEN")), Facts(Closed("ECO")), Facts(lateHandling),
+            Facts(neverAccepted),
+        ]);
 
         Assert.Equal(
             [(1, "ECO", Grade.Green), (1, "GREEN", Grade.Green), (3, "ENFORCE", Grade.Yellow), (4, "CONS", Grade.Red)],
@@ -416,7 +433,8 @@ public class MetricsTests
 
         var utc = Scorecard.Trend(incidents, new DateOnly(2026, 11, 29), new DateOnly(2026, 11, 29), TimeZoneInfo.Utc);
         Assert.Equal(new TrendPoint(new DateOnly(2026, 11, 29), 1, 1, 0, 1, 1, 0), Assert.Single(utc));
-        Assert.Throws<ArgumentException>(() => Scorecard.Trend(incidents, new DateOnly(2026, 12, 3), new DateOnly(2026, 12, 1), Shanghai));
+        Assert.Throws<ArgumentException>(
+            () => Scorecard.Trend(incidents, new DateOnly(2026, 12, 3), new DateOnly(2026, 12, 1), Shanghai));
     }
 
     [Fact]
@@ -445,9 +463,14 @@ public class MetricsTests
         Step(d => d.Do(new ReturnAssignment(d.Id(), Desk.StaffOf("ENFORCE"), "ENFORCE", "not ours")));
         Step(d => d.Dispatch("GREEN", Desk.CoUnit));
         Step(d => d.Accept("GREEN"));
-        Step(d => { d.Now = At(11, 30, 11); d.Do(new DeferIncident(d.Id(), Desk.Dispatcher, "waiting for the owner")); });
+        Step(d =>
+        {
+            d.Now = At(11, 30, 11);
+            d.Do(new DeferIncident(d.Id(), Desk.Dispatcher, "waiting for the owner"));
+        });
         Step(d => { d.Now = At(12, 2, 10); d.Do(new ResumeIncident(d.Id(), Desk.Dispatcher, "owner is back")); });
-        Step(d => d.Do(new ApproveExtension(d.Id(), Desk.Dispatcher, Allowance.Parse("1wd"), "more bins than reported", Stage.Handling)));
+        Step(d => d.Do(new ApproveExtension(
+            d.Id(), Desk.Dispatcher, Allowance.Parse("1wd"), "more bins than reported", Stage.Handling)));
         Step(d => { d.Arrive("GREEN"); d.Accept(Desk.CoUnit); d.Arrive(Desk.CoUnit); });
         Step(d => { d.Now = At(12, 3, 17); Check(d); });
         Step(d => { d.Submit("GREEN"); d.Submit(Desk.CoUnit); });
@@ -509,7 +532,8 @@ public class MetricsTests
         hotline.Report(Channel.Hotline);
         hotline.Do(new DismissIncident(hotline.Id(), Desk.Dispatcher, DismissalGround.FalseAlarm, "prank call"));
 
-        var figures = Scorecard.Compute([.. new[] { falseAlarm, real, hotline }.Select(d => IncidentFactsFold.From(d.Timeline, lifecycle))]);
+        var figures = Scorecard.Compute(
+            [.. new[] { falseAlarm, real, hotline }.Select(d => IncidentFactsFold.From(d.Timeline, lifecycle))]);
 
         Assert.Equal(2, figures.DeviceReported);
         Assert.Equal(1, figures.FalseAlarms);
@@ -519,7 +543,9 @@ public class MetricsTests
 
 internal static class DeskExtensions
 {
-    /// <summary>Runs <paramref name="act"/> on the desk and returns it, to build an incident inside an expression.</summary>
+    /// <summary>
+    /// Runs <paramref name="act"/> on the desk and returns it, to build an incident inside an expression.
+    /// </summary>
     public static Desk Also(this Desk desk, Action<Desk> act)
     {
         act(desk);

@@ -39,6 +39,10 @@ public enum Permission
     ReadFigures,
     /// <summary>The access log of incident reads, for spot checks.</summary>
     ReadAccessLog,
+    /// <summary>催办: urge the units working on an incident.</summary>
+    Urge,
+    /// <summary>Change a unit's duty roster: staff, shifts, duty officer (one's own; administrators any).</summary>
+    ManageRoster,
 }
 
 /// <summary>
@@ -47,18 +51,20 @@ public enum Permission
 /// </summary>
 public static class Access
 {
-    private static readonly FrozenDictionary<Role, FrozenSet<Permission>> Grants = new Dictionary<Role, FrozenSet<Permission>>
+    private static readonly FrozenDictionary<Role, FrozenSet<Permission>> Grants =
+        new Dictionary<Role, FrozenSet<Permission>>
     {
         [Role.Dispatcher] = Set(Permission.ReadIncidents, Permission.Report, Permission.Triage, Permission.Dispatch,
-            Permission.ApproveDeadlines, Permission.Note, Permission.ReadFigures),
+            Permission.ApproveDeadlines, Permission.Note, Permission.ReadFigures, Permission.Urge),
         [Role.Reviewer] = Set(Permission.ReadIncidents, Permission.Review, Permission.Note, Permission.ReadFigures),
-        [Role.UnitStaff] = Set(Permission.ReadIncidents, Permission.Handle, Permission.Note),
+        [Role.UnitStaff] = Set(Permission.ReadIncidents, Permission.Handle, Permission.Note, Permission.ManageRoster),
         [Role.Worker] = Set(Permission.ReadIncidents, Permission.Handle, Permission.Note),
         [Role.Auditor] = Set(Permission.ReadIncidents, Permission.ReadFigures, Permission.ReadAccessLog),
-        [Role.Administrator] = Set(Permission.ReadIncidents, Permission.ReadFigures, Permission.ReadAccessLog),
+        [Role.Administrator] = Set(Permission.ReadIncidents, Permission.ReadFigures, Permission.ReadAccessLog,
+            Permission.ManageRoster),
     }.ToFrozenDictionary();
 
-    /// <summary>The roles that handle cases and so see the personal data in them; everyone else sees it masked.</summary>
+    /// <summary>The roles that handle cases and so see the personal data in them; all others see it masked.</summary>
     private static readonly FrozenSet<Role> HandlesPersonalData =
         FrozenSet.ToFrozenSet([Role.Dispatcher, Role.Reviewer, Role.UnitStaff, Role.Worker]);
 
@@ -68,7 +74,7 @@ public static class Access
     public static bool May(Principal who, Permission permission) =>
         Grants.TryGetValue(who.Role, out var granted) && granted.Contains(permission);
 
-    /// <summary>The district-wide roles see every incident; the others only their own (see <see cref="CanSee"/>).</summary>
+    /// <summary>The district-wide roles see every incident; the others their own (see <see cref="CanSee"/>).</summary>
     public static bool SeesWholeDistrict(Principal who) =>
         who.Role is Role.Dispatcher or Role.Reviewer or Role.Auditor or Role.Administrator;
 
@@ -80,7 +86,8 @@ public static class Access
         SeesWholeDistrict(who) || who.Role switch
         {
             Role.Worker => incident.Assignments.Any(a => a.Worker == who.UserId),
-            Role.UnitStaff => (who.Unit is { } unit && incident.AssignmentOf(unit) is not null) || who.Area.Contains(incident.Street),
+            Role.UnitStaff => (who.Unit is { } unit && incident.AssignmentOf(unit) is not null)
+                || who.Area.Contains(incident.Street),
             _ => false,
         };
 
@@ -89,13 +96,18 @@ public static class Access
     /// worker only when the assignment is given to them.
     /// </summary>
     public static bool MayHandle(Principal who, Incident incident, string unit) =>
-        May(who, Permission.Handle) && who.Unit == unit && incident.AssignmentOf(unit) is { } assignment && who.Role switch
+        May(who, Permission.Handle) && who.Unit == unit && incident.AssignmentOf(unit) is { } assignment
+        && who.Role switch
         {
             Role.UnitStaff => true,
             Role.Worker => assignment.Worker == who.UserId,
             _ => false,
         };
 
-    /// <summary>Whether personal data (names, phones, ID numbers, exact addresses) is shown to this person unmasked.</summary>
+    /// <summary>Whether this person may change the unit's roster: unit staff their own, administrators any.</summary>
+    public static bool MayManageRoster(Principal who, string unit) =>
+        May(who, Permission.ManageRoster) && (who.Role == Role.Administrator || who.Unit == unit);
+
+    /// <summary>Whether personal data (names, phones, ID numbers, exact addresses) is shown to them unmasked.</summary>
     public static bool SeesPersonalData(Principal who) => HandlesPersonalData.Contains(who.Role);
 }

@@ -1,14 +1,18 @@
 using System.Collections.Frozen;
+using System.Text.Json.Serialization;
 
 namespace Dispatch.Domain;
 
-/// <summary>The district this deployment serves; its code prefixes incident numbers, and alerts must lie within its bounds.</summary>
+/// <summary>
+/// The district this deployment serves; its code prefixes incident numbers, and alerts must lie within its bounds.
+/// </summary>
 public sealed record District(string Code, string Zh, string En, Bounds Bounds);
 
 /// <summary>A latitude/longitude box (WGS-84).</summary>
 public sealed record Bounds(double South, double North, double West, double East)
 {
-    public bool IsValid => South < North && West < East && new GeoPoint(South, West).IsValid && new GeoPoint(North, East).IsValid;
+    public bool IsValid =>
+        South < North && West < East && new GeoPoint(South, West).IsValid && new GeoPoint(North, East).IsValid;
 
     public bool Contains(GeoPoint p) => p.Lat >= South && p.Lat <= North && p.Lon >= West && p.Lon <= East;
 }
@@ -16,7 +20,8 @@ public sealed record Bounds(double South, double North, double West, double East
 /// <summary>
 /// How alerts become incidents: an alert with the same dedup key as an open incident's within
 /// <see cref="DedupWindow"/> attaches to it; an alert of the same scenario in the same grid cell within
-/// <see cref="CellWindow"/> of an open incident attaches to it too (three cameras, one person in the water).
+/// <see cref="CellWindow"/> of an open incident attaches to it too (three cameras, one person in the water), in both
+/// cases only when the types are compatible (<see cref="Scenario.Compatible"/>); see <see cref="AlertDecider"/>.
 /// </summary>
 public sealed record CorrelationWindows(Allowance DedupWindow, Allowance CellWindow);
 
@@ -26,13 +31,15 @@ public sealed record CorrelationWindows(Allowance DedupWindow, Allowance CellWin
 /// longer ago than <see cref="AlertMaxAge"/> nor later than <see cref="AlertMaxAhead"/> from now, and grid cells
 /// of <see cref="GridCellMeters"/> for correlation.
 /// </summary>
-public sealed record DevicePolicy(Allowance HeartbeatInterval, int GridCellMeters, Allowance AlertMaxAge, Allowance AlertMaxAhead, IncidentType OfflineType)
+public sealed record DevicePolicy(
+    Allowance HeartbeatInterval, int GridCellMeters, Allowance AlertMaxAge, Allowance AlertMaxAhead,
+    IncidentType OfflineType)
 {
     /// <summary>The scenario id of maintenance incidents, which belong to no scenario of the ten.</summary>
     public const string MaintenanceScenario = "maintenance";
 }
 
-[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<UnitKind>))]
+[JsonConverter(typeof(JsonStringEnumConverter<UnitKind>))]
 public enum UnitKind { Hub, Department, StreetOffice }
 
 /// <summary>A responsible unit (责任单位): a district department, the operations hub, or a street office.</summary>
@@ -57,10 +64,13 @@ public sealed record RouteRule(IReadOnlyList<string> Types, IReadOnlyList<string
     public int Specificity => (Types.Count > 0 ? 2 : 0) + (Streets.Count > 0 ? 1 : 0);
 }
 
-[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<AutoFiling>))]
+[JsonConverter(typeof(JsonStringEnumConverter<AutoFiling>))]
 public enum AutoFiling { Never, Always, WhenConfident }
 
-/// <summary>How an incident of a type is filed: by a dispatcher, always by itself, or by itself when an AI detection is confident enough; and whether it then dispatches itself (机器派单).</summary>
+/// <summary>
+/// How an incident of a type is filed: by a dispatcher, always by itself, or by itself when an AI detection is
+/// confident enough; and whether it then dispatches itself (机器派单).
+/// </summary>
 public sealed record FilingRule(AutoFiling Auto, double MinConfidence, bool AutoDispatch)
 {
     public bool FilesItself(double? confidence) => Auto switch
@@ -75,7 +85,8 @@ public sealed record FilingRule(AutoFiling Auto, double MinConfidence, bool Auto
 /// What a result must carry before the incident can be handled; and whether the incident closes by itself when
 /// its cause clears (a device offline closes when it beats again).
 /// </summary>
-public sealed record ClosingConditions(bool PhotoRequired, bool NoteRequired, bool LocationRequired, bool SelfResolving = false)
+public sealed record ClosingConditions(
+    bool PhotoRequired, bool NoteRequired, bool LocationRequired, bool SelfResolving = false)
 {
     public static readonly ClosingConditions None = new(false, false, false);
 }
@@ -85,13 +96,29 @@ public sealed record IncidentType(
     string Code, string Scenario, string Zh, string En, Priority Priority,
     IReadOnlyDictionary<Stage, Allowance> Deadlines, Route Route, FilingRule Filing, ClosingConditions Closing);
 
-/// <summary>One of the ten integrated scenarios (高效处置一件事).</summary>
+/// <summary>
+/// One of the ten integrated scenarios (高效处置一件事). <see cref="Families"/> are the groups of its incident types that
+/// may be one incident (a smoke alarm, low hydrant pressure and a confirmed fire in one place are one fire); a type
+/// is always compatible with itself.
+/// </summary>
 public sealed record Scenario(
     string Id, string Zh, string En, string LeadUnit, IReadOnlyList<string> CoUnits, bool PersonalData,
-    IReadOnlyList<IncidentType> Types, IReadOnlyList<RouteRule> Routing, CorrelationWindows Correlation);
+    IReadOnlyList<IncidentType> Types, IReadOnlyList<RouteRule> Routing, CorrelationWindows Correlation,
+    IReadOnlyList<IReadOnlyList<string>>? Families = null)
+{
+    /// <summary>
+    /// Whether incidents of types <paramref name="a"/> and <paramref name="b"/> may be one incident: the same type, or
+    /// two types of this scenario that a family names together.
+    /// </summary>
+    public bool Compatible(string a, string b) =>
+        a == b
+            ? Types.Any(t => t.Code == a)
+            : (Families ?? []).Any(f => f.Contains(a) && f.Contains(b));
+}
 
 /// <summary>A priority class with its default deadlines.</summary>
-public sealed record PriorityClass(Priority Priority, string Zh, string En, IReadOnlyDictionary<Stage, Allowance> Deadlines);
+public sealed record PriorityClass(
+    Priority Priority, string Zh, string En, IReadOnlyDictionary<Stage, Allowance> Deadlines);
 
 /// <summary>
 /// The catalog: scenarios, incident types, units, streets, priorities, routing and the working calendar.
@@ -110,8 +137,8 @@ public sealed class Catalog
 
     public Catalog(
         string version, District district, WorkingCalendar calendar, Allowance reopenWindow,
-        IEnumerable<PriorityClass> priorities, IEnumerable<Unit> units, IEnumerable<Street> streets, IEnumerable<Scenario> scenarios,
-        DevicePolicy devices)
+        IEnumerable<PriorityClass> priorities, IEnumerable<Unit> units, IEnumerable<Street> streets,
+        IEnumerable<Scenario> scenarios, DevicePolicy devices)
     {
         Devices = devices;
         Version = version;
@@ -143,11 +170,23 @@ public sealed class Catalog
     public Street? FindStreet(string? code) => code is not null && _streets.TryGetValue(code, out var s) ? s : null;
     public Scenario? FindScenario(string? id) => id is not null && _scenarios.TryGetValue(id, out var s) ? s : null;
 
-    /// <summary>Routing as data: (scenario, type, street) → lead unit and co-units, with <c>$street</c> resolved.</summary>
+    /// <summary>
+    /// Whether incidents of types <paramref name="a"/> and <paramref name="b"/> may be one incident: both of one
+    /// scenario and compatible in it (see <see cref="Scenario.Compatible"/>). Types of different scenarios never are.
+    /// </summary>
+    public bool Compatible(string a, string b) =>
+        FindType(a) is { } ta && FindType(b) is { } tb && ta.Scenario == tb.Scenario
+        && (a == b || FindScenario(ta.Scenario) is { } s && s.Compatible(a, b));
+
+    /// <summary>
+    /// Routing as data: (scenario, type, street) → lead unit and co-units, with <c>$street</c> resolved.
+    /// </summary>
     public Route Route(string typeCode, string streetCode)
     {
-        var type = FindType(typeCode) ?? throw new ArgumentException($"unknown incident type '{typeCode}'", nameof(typeCode));
-        var street = FindStreet(streetCode) ?? throw new ArgumentException($"unknown street '{streetCode}'", nameof(streetCode));
+        var type = FindType(typeCode)
+            ?? throw new ArgumentException($"unknown incident type '{typeCode}'", nameof(typeCode));
+        var street = FindStreet(streetCode)
+            ?? throw new ArgumentException($"unknown street '{streetCode}'", nameof(streetCode));
         var route = (FindScenario(type.Scenario)?.Routing ?? [])
             .Where(r => r.Matches(type.Code, street.Code))
             .OrderByDescending(r => r.Specificity)
@@ -159,6 +198,14 @@ public sealed class Catalog
     }
 
     /// <summary>The time each stage of an incident of this type is allotted, converted into its measure.</summary>
-    public IReadOnlyDictionary<Stage, TimeAllotment> Allotments(IncidentType type) =>
-        type.Deadlines.ToDictionary(d => d.Key, d => new TimeAllotment(d.Value.Kind, d.Value.Length(Calendar.WorkingDay)));
+    public IReadOnlyDictionary<Stage, TimeAllotment> Allotments(IncidentType type) => Allotments(type.Deadlines);
+
+    /// <summary>
+    /// The default time each stage of an incident of this priority is allotted, converted into its measure.
+    /// </summary>
+    public IReadOnlyDictionary<Stage, TimeAllotment> Allotments(Priority priority) =>
+        Allotments(Priorities[priority].Deadlines);
+
+    private Dictionary<Stage, TimeAllotment> Allotments(IReadOnlyDictionary<Stage, Allowance> deadlines) =>
+        deadlines.ToDictionary(d => d.Key, d => new TimeAllotment(d.Value.Kind, d.Value.Length(Calendar.WorkingDay)));
 }

@@ -8,14 +8,29 @@ namespace Dispatch.Domain;
 /// </summary>
 public sealed record Alert(
     string AlertId, string DeviceId, string GatewayId, string Type, DateTimeOffset ObservedAt, GeoPoint Location,
-    int Severity, Detection? Detection = null, IReadOnlyDictionary<string, string>? Attributes = null, string? DedupKey = null)
+    int Severity, Detection? Detection = null, IReadOnlyDictionary<string, string>? Attributes = null,
+    string? DedupKey = null)
 {
-    /// <summary>The key that repeats of one problem share: the gateway's, or device and type.</summary>
-    public string EffectiveDedupKey => string.IsNullOrWhiteSpace(DedupKey) ? $"{DeviceId}/{Type}" : DedupKey;
+    /// <summary>The prefix of a gateway-scoped dedup key.</summary>
+    public const string GatewayKeyPrefix = "gw:";
+
+    /// <summary>
+    /// The key that repeats of one problem share. A key the gateway sets is scoped to the gateway and shared by all
+    /// of its devices: <c>gw:{gateway}/{key}</c>. Without one, it is the device's own: <c>{device}/{type}</c>.
+    /// </summary>
+    public string EffectiveDedupKey =>
+        string.IsNullOrWhiteSpace(DedupKey) ? $"{DeviceId}/{Type}" : $"{GatewayKeyPrefix}{GatewayId}/{DedupKey}";
+
+    /// <summary>
+    /// Whether <see cref="EffectiveDedupKey"/> is shared by the gateway's devices rather than the device's own: its
+    /// dedup window must then be kept where every device of the gateway finds it, not with one device.
+    /// </summary>
+    public bool HasGatewayKey => !string.IsNullOrWhiteSpace(DedupKey);
 }
 
 /// <summary>What an AI camera's model saw: which model, how sure, where in the image.</summary>
-public sealed record Detection(string Model, string ModelVersion, double Confidence, IReadOnlyList<Box> Boxes, string? ImageRef = null);
+public sealed record Detection(
+    string Model, string ModelVersion, double Confidence, IReadOnlyList<Box> Boxes, string? ImageRef = null);
 
 /// <summary>A bounding box in image coordinates normalised to 0…1.</summary>
 public readonly record struct Box(double X, double Y, double Width, double Height, string? Label = null);
@@ -26,7 +41,9 @@ public enum Disposition
 {
     /// <summary>It opened a new incident.</summary>
     NewIncident,
-    /// <summary>It joined an open incident (same dedup key, or same scenario and grid cell, within the window).</summary>
+    /// <summary>
+    /// It joined an open incident (same dedup key, or same scenario and grid cell, within the window).
+    /// </summary>
     Attached,
     /// <summary>Its alert id was seen before: the first answer again, nothing changed.</summary>
     DuplicateReplay,
@@ -49,16 +66,21 @@ public sealed record AlertAck(
     };
 }
 
-/// <summary>A registered sensing device (感知设备): where it is, what it watches, which gateway speaks for it, who maintains it.</summary>
+/// <summary>
+/// A registered sensing device (感知设备): where it is, what it watches, which gateway speaks for it, who maintains it.
+/// </summary>
 public sealed record Device(
-    string Id, string GatewayId, string Scenario, string Kind, GeoPoint Location, string Street, string OwnerUnit, string Cell);
+    string Id, string GatewayId, string Scenario, string Kind, GeoPoint Location, string Street, string OwnerUnit,
+    string Cell);
 
 /// <summary>How an incident opened by an alert names its source: <c>device/{deviceId}/alert/{alertId}</c>.</summary>
 public static class AlertSource
 {
     public static string Of(string deviceId, string alertId) => $"device/{deviceId}/alert/{alertId}";
 
-    /// <summary>The device behind a source reference, or null when the incident did not come from a device's alert.</summary>
+    /// <summary>
+    /// The device behind a source reference, or null when the incident did not come from a device's alert.
+    /// </summary>
     public static string? DeviceOf(string? sourceRef) =>
         sourceRef?.Split('/') is ["device", var device, "alert", ..] ? device : null;
 }

@@ -24,7 +24,8 @@ public sealed record Incident
     public DateTimeOffset ObservedAt { get; init; }
     public string? SourceRef { get; init; }
     /// <summary>The time each stage is allotted, fixed when the incident was reported.</summary>
-    public ImmutableDictionary<Stage, TimeAllotment> Allotments { get; init; } = ImmutableDictionary<Stage, TimeAllotment>.Empty;
+    public ImmutableDictionary<Stage, TimeAllotment> Allotments { get; init; } =
+        ImmutableDictionary<Stage, TimeAllotment>.Empty;
     public ClosingConditions Closing { get; init; } = ClosingConditions.None;
     public ImmutableList<Assignment> Assignments { get; init; } = [];
     /// <summary>The deadline clocks of the stages now under way.</summary>
@@ -40,6 +41,10 @@ public sealed record Incident
     public int Returns { get; init; }
     public int Reworks { get; init; }
     public int Reopens { get; init; }
+    /// <summary>How often it was reclassified (改类) to another type or priority.</summary>
+    public int Reclassifications { get; init; }
+    /// <summary>How often a dispatcher withdrew an assignment (撤回), or moved it elsewhere (改派).</summary>
+    public int Recalls { get; init; }
 
     public Assignment? Lead => Assignments.FirstOrDefault(a => a.IsLead);
 
@@ -51,5 +56,6 @@ public sealed record Incident
     public StageClock? Clock(Stage stage) => Clocks.FirstOrDefault(c => c.Stage == stage);
 
     /// <summary>Handled means the lead unit and every co-unit assignment are handled (协同处置).</summary>
-    public bool AllAssignmentsHandled => Assignments.Count > 0 && Assignments.All(a => a.State == AssignmentState.Handled);
+    public bool AllAssignmentsHandled =>
+        Assignments.Count > 0 && Assignments.All(a => a.State == AssignmentState.Handled);
 }

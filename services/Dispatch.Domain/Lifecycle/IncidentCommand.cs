@@ -26,6 +26,10 @@ namespace Dispatch.Domain;
 [JsonDerivedType(typeof(CheckDeadlines), "checkDeadlines")]
 [JsonDerivedType(typeof(AddNote), "addNote")]
 [JsonDerivedType(typeof(ResolveIncident), "resolve")]
+[JsonDerivedType(typeof(ReclassifyIncident), "reclassify")]
+[JsonDerivedType(typeof(RecallAssignment), "recall")]
+[JsonDerivedType(typeof(RedirectAssignment), "redirect")]
+[JsonDerivedType(typeof(UrgeIncident), "urge")]
 public abstract record IncidentCommand(string CommandId, Actor Actor)
 {
     /// <summary>The command's name as people read it in an error.</summary>
@@ -40,27 +44,37 @@ public sealed record ReportIncident(
 
 public sealed record FileIncident(string CommandId, Actor Actor) : IncidentCommand(CommandId, Actor);
 
-public sealed record DismissIncident(string CommandId, Actor Actor, DismissalGround Ground, string Reason) : IncidentCommand(CommandId, Actor);
-
-/// <summary>
-/// Dispatch (or re-dispatch after a return). Without a lead unit, the catalog's routing decides. <see cref="Worker"/>,
-/// when given, is the lead unit's worker the task goes to (the unit can still name another on accepting).
-/// </summary>
-public sealed record DispatchIncident(string CommandId, Actor Actor, string? LeadUnit = null, IReadOnlyList<string>? CoUnits = null, string? Worker = null)
+public sealed record DismissIncident(string CommandId, Actor Actor, DismissalGround Ground, string Reason)
     : IncidentCommand(CommandId, Actor);
 
-public sealed record AcceptAssignment(string CommandId, Actor Actor, string Unit, string? Worker = null) : IncidentCommand(CommandId, Actor);
+/// <summary>
+/// Dispatch (or re-dispatch after a return or recall). Without a lead unit, the catalog's routing decides.
+/// <see cref="Worker"/> is the lead unit's worker the task goes to; <see cref="Workers"/> names a worker per unit, lead
+/// or co-unit (unit → user id). A unit without a named worker gets the person machine dispatch chose for it (see
+/// <see cref="DutyBoard"/>). The unit can still name another worker on accepting.
+/// </summary>
+public sealed record DispatchIncident(
+    string CommandId, Actor Actor, string? LeadUnit = null, IReadOnlyList<string>? CoUnits = null,
+    string? Worker = null, IReadOnlyDictionary<string, string>? Workers = null)
+    : IncidentCommand(CommandId, Actor);
 
-public sealed record ReturnAssignment(string CommandId, Actor Actor, string Unit, string Reason) : IncidentCommand(CommandId, Actor);
+public sealed record AcceptAssignment(string CommandId, Actor Actor, string Unit, string? Worker = null)
+    : IncidentCommand(CommandId, Actor);
 
-public sealed record ArriveOnSite(string CommandId, Actor Actor, string Unit, GeoPoint? Location = null) : IncidentCommand(CommandId, Actor);
+public sealed record ReturnAssignment(string CommandId, Actor Actor, string Unit, string Reason)
+    : IncidentCommand(CommandId, Actor);
+
+public sealed record ArriveOnSite(string CommandId, Actor Actor, string Unit, GeoPoint? Location = null)
+    : IncidentCommand(CommandId, Actor);
 
 public sealed record SubmitResult(
-    string CommandId, Actor Actor, string Unit, string? Note, IReadOnlyList<string>? Photos = null, GeoPoint? Location = null)
+    string CommandId, Actor Actor, string Unit, string? Note, IReadOnlyList<string>? Photos = null,
+    GeoPoint? Location = null)
     : IncidentCommand(CommandId, Actor);
 
 /// <summary>The reviewer approves the result; the incident closes with its evaluation.</summary>
-public sealed record ApproveReview(string CommandId, Actor Actor, Evaluation Evaluation) : IncidentCommand(CommandId, Actor);
+public sealed record ApproveReview(string CommandId, Actor Actor, Evaluation Evaluation)
+    : IncidentCommand(CommandId, Actor);
 
 /// <summary>The reviewer sends the result back (返工).</summary>
 public sealed record RequestRework(string CommandId, Actor Actor, string Reason) : IncidentCommand(CommandId, Actor);
@@ -68,13 +82,15 @@ public sealed record RequestRework(string CommandId, Actor Actor, string Reason)
 public sealed record ReopenIncident(string CommandId, Actor Actor, string Reason) : IncidentCommand(CommandId, Actor);
 
 /// <summary>Merge this incident into <see cref="Into"/>, which must be open.</summary>
-public sealed record MergeIncident(string CommandId, Actor Actor, string Into, string Reason) : IncidentCommand(CommandId, Actor);
+public sealed record MergeIncident(string CommandId, Actor Actor, string Into, string Reason)
+    : IncidentCommand(CommandId, Actor);
 
 /// <summary>The other side of a merge: this incident takes in <see cref="From"/>.</summary>
 public sealed record AbsorbIncident(string CommandId, Actor Actor, string From) : IncidentCommand(CommandId, Actor);
 
 /// <summary>延期: moves the deadline of a stage (by default the handling stage, else the running one).</summary>
-public sealed record ApproveExtension(string CommandId, Actor Actor, Allowance Extra, string Reason, Stage? Stage = null)
+public sealed record ApproveExtension(
+    string CommandId, Actor Actor, Allowance Extra, string Reason, Stage? Stage = null)
     : IncidentCommand(CommandId, Actor);
 
 /// <summary>挂账: the clocks pause until the incident is resumed.</summary>
@@ -87,5 +103,41 @@ public sealed record CheckDeadlines(string CommandId, Actor Actor) : IncidentCom
 
 public sealed record AddNote(string CommandId, Actor Actor, string Text) : IncidentCommand(CommandId, Actor);
 
-/// <summary>The cause cleared by itself (a device beats again): a self-resolving incident closes without review.</summary>
+/// <summary>
+/// The cause cleared by itself (a device beats again): a self-resolving incident closes without review.
+/// </summary>
 public sealed record ResolveIncident(string CommandId, Actor Actor, string Reason) : IncidentCommand(CommandId, Actor);
+
+/// <summary>
+/// 改类: the incident becomes of <see cref="Type"/> (of its own scenario), with <see cref="Priority"/> when given, else
+/// the type's own. By a dispatcher, or by an alert of a higher priority that joined the incident.
+/// <see cref="Confidence"/> is the confidence of the AI detection behind an alert's reclassification, for the new
+/// type's filing rule.
+/// </summary>
+public sealed record ReclassifyIncident(
+    string CommandId, Actor Actor, string Type, Priority? Priority, string Reason, double? Confidence = null)
+    : IncidentCommand(CommandId, Actor);
+
+/// <summary>
+/// 撤回: a dispatcher withdraws the assignment of <see cref="Unit"/> while it is dispatched or accepted. Withdrawing
+/// the lead unit's withdraws the whole dispatch (the incident waits for dispatch again); a co-unit's, only that part.
+/// Not a return (退单): the unit did not refuse it.
+/// </summary>
+public sealed record RecallAssignment(string CommandId, Actor Actor, string Unit, string Reason)
+    : IncidentCommand(CommandId, Actor);
+
+/// <summary>
+/// 改派: a dispatcher moves the assignment of <see cref="Unit"/> (dispatched or accepted) to <see cref="ToUnit"/>, or
+/// to another <see cref="Worker"/> of the same unit, in one step: a recall and a new dispatch of that part, which the
+/// new holder has to accept.
+/// </summary>
+public sealed record RedirectAssignment(
+    string CommandId, Actor Actor, string Unit, string ToUnit, string? Worker, string Reason)
+    : IncidentCommand(CommandId, Actor);
+
+/// <summary>
+/// 催办: a dispatcher presses the units working on the incident (<see cref="Unit"/>'s only, when given). Recorded on
+/// the timeline and told to the people concerned; it changes no state.
+/// </summary>
+public sealed record UrgeIncident(string CommandId, Actor Actor, string? Unit, string Text)
+    : IncidentCommand(CommandId, Actor);

@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 
 namespace Dispatch.Domain;
 
-/// <summary>The states of an incident (案件), as in DOMAIN.md.</summary>
+/// <summary>The states of an incident (案件) in the closed loop, from report to close.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<IncidentState>))]
 public enum IncidentState
 {
@@ -66,7 +66,8 @@ public readonly record struct GeoPoint(double Lat, double Lon)
 {
     private const double EarthRadiusMetres = 6_371_000;
 
-    public bool IsValid => Lat is >= -90 and <= 90 && Lon is >= -180 and <= 180 && !double.IsNaN(Lat) && !double.IsNaN(Lon);
+    public bool IsValid =>
+        Lat is >= -90 and <= 90 && Lon is >= -180 and <= 180 && !double.IsNaN(Lat) && !double.IsNaN(Lon);
 
     /// <summary>Great-circle distance (haversine), in metres.</summary>
     public double MetresTo(GeoPoint other)
@@ -78,7 +79,9 @@ public readonly record struct GeoPoint(double Lat, double Lon)
     }
 }
 
-/// <summary>The person who reported by hotline, patrol or app; personal data, masked for roles that do not need it.</summary>
+/// <summary>
+/// The person who reported by hotline, patrol or app; personal data, masked for roles that do not need it.
+/// </summary>
 public sealed record Reporter(string Name, string? Phone = null);
 
 /// <summary>The evaluation (问效) recorded when an incident is closed: a rating from 1 to 5 and a comment.</summary>

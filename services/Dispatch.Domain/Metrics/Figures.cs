@@ -1,8 +1,8 @@
 namespace Dispatch.Domain;
 
 /// <summary>
-/// The evaluation figures (一网评效) of a set of incidents, as DOMAIN.md lists them: counts, rates and times of the
-/// closed loop, and a composite score. Rates are fractions from 0 to 1, and null where their denominator is zero
+/// The evaluation figures (一网评效) of a set of incidents: counts, rates and times of the closed loop, and a
+/// composite score. Rates are fractions from 0 to 1, and null where their denominator is zero
 /// (nothing to rate); times are wall-clock seconds from the report, null where no incident got that far.
 /// </summary>
 public sealed record Figures
@@ -33,7 +33,9 @@ public sealed record Figures
     public double? OnTimeDispatchRate { get; init; }
     /// <summary>按时签收率: incidents on time for accepting / incidents whose accepting was measured.</summary>
     public double? OnTimeAcceptanceRate { get; init; }
-    /// <summary>按时到场率: incidents on time for arriving / incidents whose arriving was measured (types with an arrival deadline).</summary>
+    /// <summary>
+    /// 按时到场率: incidents on time for arriving / incidents whose arriving was measured (types with an arrival deadline).
+    /// </summary>
     public double? OnTimeArrivalRate { get; init; }
     /// <summary>按期处置率: incidents on time for handling / incidents whose handling was measured.</summary>
     public double? OnTimeHandlingRate { get; init; }
@@ -96,6 +98,8 @@ public sealed record Figures
     /// <summary>Seconds from report to the first close: 90th percentile.</summary>
     public double? SecondsToCloseP90 { get; init; }
 
-    /// <summary>The composite score from 0 to 100 (see <see cref="Scorecard.ScoreOf"/>); null when no component can be rated.</summary>
+    /// <summary>
+    /// The composite score from 0 to 100 (see <see cref="Scorecard.ScoreOf"/>); null when no component can be rated.
+    /// </summary>
     public double? Score { get; init; }
 }

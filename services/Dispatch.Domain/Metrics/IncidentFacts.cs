@@ -5,7 +5,8 @@ namespace Dispatch.Domain;
 
 /// <summary>
 /// What evaluation (一网评效) needs to know about one incident, folded from its timeline by
-/// <see cref="IncidentFactsFold"/>: where it belongs (scenario, type, priority, channel, street, lead unit), when each
+/// <see cref="IncidentFactsFold"/>: where it belongs (scenario, type, priority, channel, street, lead unit; the type
+/// and priority are the current ones, after any reclassification, 改类), when each
 /// step of the closed loop first or last happened, and whether each stage met its deadline. Every figure of
 /// <see cref="Scorecard"/> is computed from these facts alone, so every figure can be recomputed from the event log.
 /// </summary>
@@ -51,7 +52,10 @@ public sealed record IncidentFacts
     /// <summary>When a deadline of it first escalated to overdue (逾期) or worse.</summary>
     public DateTimeOffset? OverdueAt { get; init; }
 
-    /// <summary>The lead unit of every dispatch, in order (a re-dispatch after a return or a reopen adds one).</summary>
+    /// <summary>
+    /// The lead unit of every dispatch, in order (a re-dispatch after a return, a recall or a reopen adds one, and so
+    /// does moving the lead's assignment to another unit).
+    /// </summary>
     public UnitList DispatchedTo { get; init; } = UnitList.Empty;
     /// <summary>The lead units that returned it (退单), in order; returns by co-units are not counted.</summary>
     public UnitList ReturnedBy { get; init; } = UnitList.Empty;
@@ -66,6 +70,15 @@ public sealed record IncidentFacts
     public int Deferrals { get; init; }
     /// <summary>How often it was reopened after closing or dismissal.</summary>
     public int Reopens { get; init; }
+    /// <summary>How often it was reclassified (改类) to another type or priority.</summary>
+    public int Reclassifications { get; init; }
+    /// <summary>
+    /// How often a dispatcher withdrew an assignment (撤回) or moved it (改派). Not returns: they do not count against
+    /// dispatch accuracy.
+    /// </summary>
+    public int Recalls { get; init; }
+    /// <summary>How often a dispatcher urged it (催办).</summary>
+    public int Urges { get; init; }
     /// <summary>The highest escalation level (督办) any of its deadlines reached.</summary>
     public EscalationLevel Escalation { get; init; }
 
@@ -81,7 +94,9 @@ public sealed record IncidentFacts
     /// </summary>
     public bool ClosedOnTime => ClosedAt is not null && Stages.All(s => OnTime(s) is not false);
 
-    /// <summary>Whether <paramref name="stage"/> met its deadline; see the remarks on <see cref="IncidentFacts"/>.</summary>
+    /// <summary>
+    /// Whether <paramref name="stage"/> met its deadline; see the remarks on <see cref="IncidentFacts"/>.
+    /// </summary>
     public bool? OnTime(Stage stage) => stage switch
     {
         Stage.Filing => FilingOnTime,
@@ -93,7 +108,9 @@ public sealed record IncidentFacts
         _ => throw new ArgumentOutOfRangeException(nameof(stage), stage, "unknown stage"),
     };
 
-    /// <summary>The same facts with the punctuality of <paramref name="stage"/> set to <paramref name="onTime"/>.</summary>
+    /// <summary>
+    /// The same facts with the punctuality of <paramref name="stage"/> set to <paramref name="onTime"/>.
+    /// </summary>
     internal IncidentFacts WithOnTime(Stage stage, bool? onTime) => stage switch
     {
         Stage.Filing => this with { FilingOnTime = onTime },
@@ -152,7 +169,8 @@ internal sealed class UnitListJsonConverter : JsonConverter<UnitList>
 
     public override UnitList Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
         reader.TokenType == JsonTokenType.Null ? UnitList.Empty
-        : reader.TokenType != JsonTokenType.StartArray ? throw new JsonException("a unit list is an array of unit codes")
+        : reader.TokenType != JsonTokenType.StartArray
+            ? throw new JsonException("a unit list is an array of unit codes")
         : new UnitList(JsonSerializer.Deserialize<string?[]>(ref reader, options)!
             .Select(u => u ?? throw new JsonException("a unit list holds unit codes, not null")));
 

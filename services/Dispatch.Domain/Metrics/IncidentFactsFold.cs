@@ -19,11 +19,12 @@ namespace Dispatch.Domain;
 public static class IncidentFactsFold
 {
     /// <summary>
-    /// Folds <paramref name="e"/> into <paramref name="facts"/> (null before the first event). <paramref name="before"/>
-    /// is the incident before the event (null for the first), <paramref name="after"/> the incident after it, as
-    /// <see cref="Lifecycle.Evolve"/> gives it. Pure.
+    /// Folds <paramref name="e"/> into <paramref name="facts"/> (null before the first event).
+    /// <paramref name="before"/> is the incident before the event (null for the first), <paramref name="after"/> the
+    /// incident after it, as <see cref="Lifecycle.Evolve"/> gives it. Pure.
     /// </summary>
-    public static IncidentFacts Apply(IncidentFacts? facts, Incident? before, Incident after, IncidentEvent e, WorkingCalendar calendar)
+    public static IncidentFacts Apply(
+        IncidentFacts? facts, Incident? before, Incident after, IncidentEvent e, WorkingCalendar calendar)
     {
         if (e is IncidentReported)
         {
@@ -34,7 +35,8 @@ public static class IncidentFactsFold
             };
         }
         if (facts is null || before is null)
-            throw new InvalidOperationException($"event {e.Seq} ({e.GetType().Name}) comes before the incident was reported");
+            throw new InvalidOperationException(
+                $"event {e.Seq} ({e.GetType().Name}) comes before the incident was reported");
 
         var f = facts with { State = after.State };
         bool IsLead(string unit) => before.AssignmentOf(unit)?.IsLead == true;
@@ -43,10 +45,14 @@ public static class IncidentFactsFold
             IncidentFiled => Complete(f with { FiledAt = f.FiledAt ?? e.At }, Stage.Filing, before, e.At, calendar),
             IncidentDismissed d => f with { DismissedAt = e.At, FalseAlarm = d.Ground == DismissalGround.FalseAlarm },
             IncidentDispatched d => Complete(
-                f with { FirstDispatchedAt = f.FirstDispatchedAt ?? e.At, DispatchedTo = f.DispatchedTo.Add(d.LeadUnit) },
+                f with
+                {
+                    FirstDispatchedAt = f.FirstDispatchedAt ?? e.At, DispatchedTo = f.DispatchedTo.Add(d.LeadUnit),
+                },
                 Stage.Dispatching, before, e.At, calendar),
             AssignmentAccepted a when IsLead(a.Unit) =>
-                Complete(f with { FirstAcceptedAt = f.FirstAcceptedAt ?? e.At }, Stage.Accepting, before, e.At, calendar),
+                Complete(f with { FirstAcceptedAt = f.FirstAcceptedAt ?? e.At }, Stage.Accepting, before, e.At,
+                    calendar),
             AssignmentReturned a when IsLead(a.Unit) => f with { ReturnedBy = f.ReturnedBy.Add(a.Unit) },
             ArrivedOnSite a when IsLead(a.Unit) =>
                 Complete(f with { FirstArrivedAt = f.FirstArrivedAt ?? e.At }, Stage.Arriving, before, e.At, calendar),
@@ -60,9 +66,22 @@ public static class IncidentFactsFold
             DeadlineExtended => f with { Extensions = f.Extensions + 1 },
             IncidentDeferred => f with { Deferrals = f.Deferrals + 1 },
             DeadlineEscalated x => Escalated(f, x),
+            AssignmentRecalled => f with { Recalls = f.Recalls + 1 },
+            AssignmentRedirected x => f with
+            {
+                Recalls = f.Recalls + 1,
+                DispatchedTo = IsLead(x.Unit) && x.ToUnit != x.Unit ? f.DispatchedTo.Add(x.ToUnit) : f.DispatchedTo,
+            },
+            IncidentUrged => f with { Urges = f.Urges + 1 },
+            // Figures are by the current type and priority; what was counted under the old ones stays counted.
+            IncidentReclassified x => f with
+            {
+                Type = x.ToType, Priority = x.ToPriority, Reclassifications = f.Reclassifications + 1,
+            },
             _ => f,
         };
-        // Handled is reached by a result or by the last open co-unit returning its part; the handling clock stops there.
+        // Handled is reached by a result, or by the last open co-unit returning (or being recalled from) its part;
+        // the handling clock stops there.
         if (before.State != IncidentState.Handled && after.State == IncidentState.Handled)
             f = Complete(f, Stage.Handling, before, e.At, calendar);
         return f;
@@ -79,7 +98,8 @@ public static class IncidentFactsFold
             facts = Apply(facts, incident, after, e, lifecycle.Catalog.Calendar);
             incident = after;
         }
-        return facts ?? throw new ArgumentException("the timeline is empty: there is no incident to evaluate", nameof(timeline));
+        return facts
+            ?? throw new ArgumentException("the timeline is empty: there is no incident to evaluate", nameof(timeline));
     }
 
     private static IncidentFacts Closed(IncidentFacts f, DateTimeOffset at) =>
@@ -93,8 +113,11 @@ public static class IncidentFactsFold
             : f;
     }
 
-    /// <summary>Records that <paramref name="stage"/> was completed at <paramref name="at"/>, on time or late.</summary>
-    private static IncidentFacts Complete(IncidentFacts f, Stage stage, Incident before, DateTimeOffset at, WorkingCalendar calendar)
+    /// <summary>
+    /// Records that <paramref name="stage"/> was completed at <paramref name="at"/>, on time or late.
+    /// </summary>
+    private static IncidentFacts Complete(
+        IncidentFacts f, Stage stage, Incident before, DateTimeOffset at, WorkingCalendar calendar)
     {
         if (before.Clock(stage) is not { } clock) return f;
         var onTime = clock.DueAt(calendar) is { } due ? at <= due : clock.Elapsed(at, calendar) <= clock.Allotted;

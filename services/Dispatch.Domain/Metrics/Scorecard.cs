@@ -21,25 +21,32 @@ public enum Grade
 /// <summary>A unit's place in the ranking (排名): rank 1 is best; units with equal scores share a rank.</summary>
 public sealed record UnitRank(int Rank, string Unit, double Score, Grade Grade, Figures Figures);
 
-/// <summary>What happened on one day (in the district's time zone): reports, filing decisions, closures, overdue deadlines.</summary>
-public sealed record TrendPoint(DateOnly Day, int Reported, int Filed, int Dismissed, int Closed, int ClosedOnTime, int Overdue);
+/// <summary>
+/// What happened on one day (in the district's time zone): reports, filing decisions, closures, overdue deadlines.
+/// </summary>
+public sealed record TrendPoint(
+    DateOnly Day, int Reported, int Filed, int Dismissed, int Closed, int ClosedOnTime, int Overdue);
 
 /// <summary>
-/// Evaluation on one network (一网评效): the figures of DOMAIN.md over a set of <see cref="IncidentFacts"/>, broken
-/// down by dimension, a ranking of units with a green/yellow/red grade, and a daily trend. Pure: the caller chooses
-/// the cohort (normally the incidents reported in the period) and passes their facts.
+/// Evaluation on one network (一网评效): the figures of the closed loop over a set of <see cref="IncidentFacts"/>,
+/// broken down by dimension, a ranking of units with a green/yellow/red grade, and a daily trend. Pure: the caller
+/// chooses the cohort (normally the incidents reported in the period) and passes their facts.
 /// </summary>
 /// <remarks>
 /// <para>The composite score (综合评分, 0–100) weighs five rates:
 /// on-time handling (按期处置率) 30, closure (结案率) 25, dispatch accuracy (派遣准确率) 15, on-time acceptance
 /// (按时签收率) 15 and 1 − rework rate (返工率) 15. A rate that cannot be computed (no incident to rate) is left out
 /// and the remaining weights are scaled up to 100; with none left there is no score.</para>
-/// <para>Grades: <see cref="Grade.Green"/> from 85, <see cref="Grade.Yellow"/> from 70, else <see cref="Grade.Red"/>.</para>
-/// <para>Percentiles are nearest-rank: the p-th percentile is the smallest time that at least p of the times do not exceed.</para>
+/// <para>Grades: <see cref="Grade.Green"/> from 85, <see cref="Grade.Yellow"/> from 70, else
+/// <see cref="Grade.Red"/>.</para>
+/// <para>Percentiles are nearest-rank: the p-th percentile is the smallest time that at least p of the times do not
+/// exceed.</para>
 /// </remarks>
 public static class Scorecard
 {
-    /// <summary>How long after a closure a report of the same type in the same street counts as a recurrence (复发).</summary>
+    /// <summary>
+    /// How long after a closure a report of the same type in the same street counts as a recurrence (复发).
+    /// </summary>
     public static readonly TimeSpan RecurrenceWindow = TimeSpan.FromDays(30);
 
     /// <summary>The lowest score graded <see cref="Grade.Green"/>.</summary>
@@ -68,8 +75,8 @@ public static class Scorecard
     /// <summary>
     /// The figures of each group of <paramref name="incidents"/> by <paramref name="dimension"/>, ordered by key
     /// (ordinal). Keys are unit, street and scenario codes, channel names and priorities (<c>P1</c>…<c>P4</c>).
-    /// Recurrences are looked for across all of <paramref name="incidents"/>, then counted in the group of the recurring
-    /// incident.
+    /// Recurrences are looked for across all of <paramref name="incidents"/>, then counted in the group of the
+    /// recurring incident.
     /// </summary>
     /// <remarks>
     /// By <see cref="Dimension.Unit"/> an incident belongs to the lead unit of its latest dispatch; incidents never
@@ -79,7 +86,8 @@ public static class Scorecard
     /// and a unit an incident reached after a return elsewhere does not. A unit that returned everything sent to it has
     /// a group with no incidents but those counts.
     /// </remarks>
-    public static IReadOnlyList<(string Key, Figures Figures)> By(IEnumerable<IncidentFacts> incidents, Dimension dimension)
+    public static IReadOnlyList<(string Key, Figures Figures)> By(
+        IEnumerable<IncidentFacts> incidents, Dimension dimension)
     {
         var all = incidents.ToList();
         var recurrent = Recurrent(all);
@@ -135,9 +143,12 @@ public static class Scorecard
     /// <see cref="IncidentFacts.DismissedAt"/>, closed (and closed on time) on <see cref="IncidentFacts.ClosedAt"/>,
     /// overdue on <see cref="IncidentFacts.OverdueAt"/>. Days with nothing are there with zeros.
     /// </summary>
-    public static IReadOnlyList<TrendPoint> Trend(IEnumerable<IncidentFacts> incidents, DateOnly from, DateOnly to, TimeZoneInfo zone)
+    public static IReadOnlyList<TrendPoint> Trend(
+        IEnumerable<IncidentFacts> incidents, DateOnly from, DateOnly to, TimeZoneInfo zone)
     {
-        if (to < from) throw new ArgumentException($"the trend ends ({to:yyyy-MM-dd}) before it starts ({from:yyyy-MM-dd})", nameof(to));
+        if (to < from)
+            throw new ArgumentException(
+                $"the trend ends ({to:yyyy-MM-dd}) before it starts ({from:yyyy-MM-dd})", nameof(to));
         var days = to.DayNumber - from.DayNumber + 1;
         var counts = new int[days, 6];
         void Count(DateTimeOffset? at, int column)
@@ -159,7 +170,9 @@ public static class Scorecard
             from.AddDays(d), counts[d, 0], counts[d, 1], counts[d, 2], counts[d, 3], counts[d, 4], counts[d, 5]))];
     }
 
-    /// <summary>The composite score of <paramref name="figures"/> (weights in the remarks on <see cref="Scorecard"/>).</summary>
+    /// <summary>
+    /// The composite score of <paramref name="figures"/> (weights in the remarks on <see cref="Scorecard"/>).
+    /// </summary>
     public static double? ScoreOf(Figures figures)
     {
         double weighted = 0, weights = 0;
@@ -173,9 +186,11 @@ public static class Scorecard
     }
 
     /// <summary>The grade of a composite score: green from 85, yellow from 70, else red.</summary>
-    public static Grade GradeOf(double score) => score >= GreenFrom ? Grade.Green : score >= YellowFrom ? Grade.Yellow : Grade.Red;
+    public static Grade GradeOf(double score) =>
+        score >= GreenFrom ? Grade.Green : score >= YellowFrom ? Grade.Yellow : Grade.Red;
 
-    private static Figures Tally(IReadOnlyList<(IncidentFacts Facts, bool Recurrent)> members, int dispatches, int returned)
+    private static Figures Tally(
+        IReadOnlyList<(IncidentFacts Facts, bool Recurrent)> members, int dispatches, int returned)
     {
         var f = members.Select(m => m.Facts).ToList();
         int Count(Func<IncidentFacts, bool> test) => f.Count(test);
@@ -186,7 +201,8 @@ public static class Scorecard
         }
         double? Percentile(Func<IncidentFacts, DateTimeOffset?> at, double p)
         {
-            var seconds = f.Where(x => at(x) is not null).Select(x => (at(x)!.Value - x.ReportedAt).TotalSeconds).Order().ToList();
+            var seconds = f.Where(x => at(x) is not null)
+                .Select(x => (at(x)!.Value - x.ReportedAt).TotalSeconds).Order().ToList();
             return seconds.Count == 0 ? null : seconds[Math.Max(0, (int)Math.Ceiling(p * seconds.Count) - 1)];
         }
 
@@ -263,7 +279,8 @@ public static class Scorecard
             var f = all[i];
             if (f.DismissedAt is not null || f.State == IncidentState.Merged) continue;
             if (!closures.TryGetValue((f.Type, f.Street), out var closed)) continue;
-            recurrent[i] = closed.Any(c => c.Index != i && c.At <= f.ReportedAt && f.ReportedAt - c.At <= RecurrenceWindow);
+            recurrent[i] = closed.Any(c =>
+                c.Index != i && c.At <= f.ReportedAt && f.ReportedAt - c.At <= RecurrenceWindow);
         }
         return recurrent;
     }

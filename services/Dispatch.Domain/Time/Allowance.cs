@@ -20,12 +20,17 @@ public readonly record struct Allowance(int Amount, AllowanceUnit Unit)
     private static readonly (string Suffix, AllowanceUnit Unit)[] Suffixes =
     [
         ("wh", AllowanceUnit.WorkingHours), ("wd", AllowanceUnit.WorkingDays),
-        ("s", AllowanceUnit.Seconds), ("m", AllowanceUnit.Minutes), ("h", AllowanceUnit.Hours), ("d", AllowanceUnit.Days),
+        ("s", AllowanceUnit.Seconds), ("m", AllowanceUnit.Minutes), ("h", AllowanceUnit.Hours),
+        ("d", AllowanceUnit.Days),
     ];
 
-    public ClockKind Kind => Unit is AllowanceUnit.WorkingHours or AllowanceUnit.WorkingDays ? ClockKind.Working : ClockKind.Wall;
+    public ClockKind Kind =>
+        Unit is AllowanceUnit.WorkingHours or AllowanceUnit.WorkingDays ? ClockKind.Working : ClockKind.Wall;
 
-    /// <summary>The length in the allowance's own measure: wall time, or working time where a working day lasts <paramref name="workingDay"/>.</summary>
+    /// <summary>
+    /// The length in the allowance's own measure: wall time, or working time where a working day lasts
+    /// <paramref name="workingDay"/>.
+    /// </summary>
     public TimeSpan Length(TimeSpan workingDay) => Unit switch
     {
         AllowanceUnit.Seconds => TimeSpan.FromSeconds(Amount),
@@ -44,7 +49,8 @@ public readonly record struct Allowance(int Amount, AllowanceUnit Unit)
         foreach (var (suffix, unit) in Suffixes)
         {
             if (!trimmed.EndsWith(suffix, StringComparison.Ordinal)) continue;
-            if (!int.TryParse(trimmed[..^suffix.Length], NumberStyles.None, CultureInfo.InvariantCulture, out var amount) || amount <= 0)
+            var number = trimmed[..^suffix.Length];
+            if (!int.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out var amount) || amount <= 0)
                 return false;
             allowance = new Allowance(amount, unit);
             return true;
@@ -55,7 +61,8 @@ public readonly record struct Allowance(int Amount, AllowanceUnit Unit)
     public static Allowance Parse(string text) =>
         TryParse(text, out var allowance)
             ? allowance
-            : throw new FormatException($"'{text}' is not an allowance; write a positive whole number and a unit: s, m, h, d, wh or wd (e.g. 15m, 2wh, 1wd)");
+            : throw new FormatException($"'{text}' is not an allowance; write a positive whole number and a unit: "
+                + "s, m, h, d, wh or wd (e.g. 15m, 2wh, 1wd)");
 
     public override string ToString()
     {

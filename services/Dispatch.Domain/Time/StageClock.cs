@@ -26,7 +26,9 @@ public sealed record StageClock(
 
     public bool IsPaused => RunningSince is null;
 
-    /// <summary>The instant the stage reaches <paramref name="fraction"/> of its allotment, or null while paused.</summary>
+    /// <summary>
+    /// The instant the stage reaches <paramref name="fraction"/> of its allotment, or null while paused.
+    /// </summary>
     public DateTimeOffset? At(double fraction, WorkingCalendar calendar)
     {
         if (RunningSince is not { } since) return null;
@@ -36,7 +38,9 @@ public sealed record StageClock(
 
     public DateTimeOffset? DueAt(WorkingCalendar calendar) => At(1.0, calendar);
 
-    /// <summary>The next threshold not yet passed and when it falls, or null when none is left or the clock is paused.</summary>
+    /// <summary>
+    /// The next threshold not yet passed and when it falls, or null when none is left or the clock is paused.
+    /// </summary>
     public (DateTimeOffset At, EscalationLevel Level)? NextThreshold(WorkingCalendar calendar)
     {
         foreach (var (fraction, level) in Thresholds)
@@ -66,8 +70,12 @@ public sealed record StageClock(
 
     public StageClock Resume(DateTimeOffset now) => IsPaused ? this with { RunningSince = now } : this;
 
-    /// <summary>Grows the allotment; <paramref name="reached"/> is what the grown clock has passed (see <see cref="ReachedIfExtended"/>).</summary>
-    public StageClock Extend(TimeSpan extra, EscalationLevel reached) => this with { Allotted = Allotted + extra, Reached = reached };
+    /// <summary>
+    /// Grows the allotment; <paramref name="reached"/> is what the grown clock has passed (see
+    /// <see cref="ReachedIfExtended"/>).
+    /// </summary>
+    public StageClock Extend(TimeSpan extra, EscalationLevel reached) =>
+        this with { Allotted = Allotted + extra, Reached = reached };
 
     /// <summary>
     /// The highest threshold an extended clock has passed at <paramref name="now"/>: thresholds that the extension

@@ -15,7 +15,8 @@ public sealed class WorkingCalendar
         IEnumerable<DayOfWeek> weekend, IEnumerable<DateOnly> holidays, IEnumerable<DateOnly> workingWeekendDays)
     {
         if (workdayEnd <= workdayStart)
-            throw new ArgumentException($"the working day must end after it starts ({workdayStart}–{workdayEnd})", nameof(workdayEnd));
+            throw new ArgumentException(
+                $"the working day must end after it starts ({workdayStart}–{workdayEnd})", nameof(workdayEnd));
         TimeZone = timeZone;
         WorkdayStart = workdayStart;
         WorkdayEnd = workdayEnd;
@@ -53,17 +54,21 @@ public sealed class WorkingCalendar
     private DateTimeOffset FromLocal(DateTime local) =>
         new(local, TimeZone.GetUtcOffset(DateTime.SpecifyKind(local, DateTimeKind.Unspecified)));
 
-    /// <summary>The instant when <paramref name="workingTime"/> of working time has passed after <paramref name="start"/>.</summary>
+    /// <summary>
+    /// The instant when <paramref name="workingTime"/> of working time has passed after <paramref name="start"/>.
+    /// </summary>
     public DateTimeOffset Add(DateTimeOffset start, TimeSpan workingTime)
     {
-        if (workingTime < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(workingTime), "working time cannot be negative");
+        if (workingTime < TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(workingTime), "working time cannot be negative");
         if (workingTime == TimeSpan.Zero) return start;
         var cursor = ToLocal(start);
         var left = workingTime;
         for (var days = 0; ; days++)
         {
             if (days > SearchDays)
-                throw new InvalidOperationException($"no {workingTime} of working time in the {SearchDays} days after {start:O}: the calendar has no working days");
+                throw new InvalidOperationException($"no {workingTime} of working time in the {SearchDays} days "
+                    + $"after {start:O}: the calendar has no working days");
             var day = DateOnly.FromDateTime(cursor);
             if (IsWorkingDay(day))
             {
@@ -80,7 +85,10 @@ public sealed class WorkingCalendar
         }
     }
 
-    /// <summary>The working time that lies between two instants (zero when <paramref name="to"/> is not after <paramref name="from"/>).</summary>
+    /// <summary>
+    /// The working time that lies between two instants (zero when <paramref name="to"/> is not after
+    /// <paramref name="from"/>).
+    /// </summary>
     public TimeSpan Between(DateTimeOffset from, DateTimeOffset to)
     {
         if (to <= from) return TimeSpan.Zero;
@@ -105,7 +113,8 @@ public sealed class WorkingCalendar
     public TimeSpan Measure(DateTimeOffset from, DateTimeOffset to, ClockKind kind) =>
         kind == ClockKind.Wall ? (to > from ? to - from : TimeSpan.Zero) : Between(from, to);
 
-    private (DateTime Open, DateTime Close) Window(DateOnly day) => (day.ToDateTime(WorkdayStart), day.ToDateTime(WorkdayEnd));
+    private (DateTime Open, DateTime Close) Window(DateOnly day) =>
+        (day.ToDateTime(WorkdayStart), day.ToDateTime(WorkdayEnd));
     private static DateTime Min(DateTime a, DateTime b) => a < b ? a : b;
     private static DateTime Max(DateTime a, DateTime b) => a > b ? a : b;
 }
