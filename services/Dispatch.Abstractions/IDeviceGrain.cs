@@ -11,9 +11,9 @@ namespace Dispatch.Abstractions;
 [Alias("Dispatch.IDeviceGrain")]
 public interface IDeviceGrain : IGrainWithStringKey
 {
-    /// <summary>Registers or updates the device; the refusal names the field.</summary>
+    /// <summary>Registers or updates the device; a refused registration names the field and changes nothing.</summary>
     [Alias("Register")]
-    Task<DeviceStatus> RegisterAsync(DeviceRegistration registration);
+    Task<DeviceRegistered> RegisterAsync(DeviceRegistration registration);
 
     /// <summary>The device's registration and health, or null when it is not registered.</summary>
     [Alias("Get"), AlwaysInterleave]
@@ -57,5 +57,11 @@ public sealed record DeviceStatus(
     public double FalseAlarmRate => IncidentsOpened == 0 ? 0 : (double)FalseAlarms / IncidentsOpened;
 }
 
+/// <summary>A heartbeat taken (with the maintenance incident it closed, if any), or refused with the field at fault.</summary>
 [GenerateSerializer, Immutable, Alias("Dispatch.HeartbeatResult")]
-public sealed record HeartbeatResult([property: Id(0)] bool Accepted, [property: Id(1)] string? Problem, [property: Id(2)] string? ResolvedIncident);
+public sealed record HeartbeatResult(
+    [property: Id(0)] bool Accepted, [property: Id(1)] FieldProblem? Problem, [property: Id(2)] string? ResolvedIncident);
+
+/// <summary>The device as registered, or the problem that refused the registration (naming the field).</summary>
+[GenerateSerializer, Immutable, Alias("Dispatch.DeviceRegistered")]
+public sealed record DeviceRegistered([property: Id(0)] DeviceStatus? Status, [property: Id(1)] FieldProblem? Problem);

@@ -45,13 +45,13 @@ public sealed class DeviceGrain(
 
     // ---- Registry and health ----
 
-    public async Task<DeviceStatus> RegisterAsync(DeviceRegistration registration)
+    public async Task<DeviceRegistered> RegisterAsync(DeviceRegistration registration)
     {
         var (device, problem) = (registration with { DeviceId = this.GetPrimaryKeyString() }).Check(Catalog);
-        if (device is null) throw new ArgumentException(problem);
+        if (device is null) return new DeviceRegistered(null, problem);
         await SaveAsync(r => r with { Device = device, RegisteredAt = r.Device is null ? time.GetUtcNow() : r.RegisteredAt });
         await this.RegisterOrUpdateReminder(HeartbeatWatch, HeartbeatInterval, HeartbeatInterval);
-        return (await StatusAsync())!;
+        return new DeviceRegistered(await StatusAsync(), null);
     }
 
     public Task<DeviceStatus?> GetAsync() => StatusAsync();
@@ -60,9 +60,9 @@ public sealed class DeviceGrain(
     {
         ThrowIfBroken();
         if (record.State.Device is not { } device)
-            return new HeartbeatResult(false, $"device_id: device '{this.GetPrimaryKeyString()}' is not registered", null);
+            return new HeartbeatResult(false, new FieldProblem("device_id", $"device '{this.GetPrimaryKeyString()}' is not registered"), null);
         if (device.GatewayId != gatewayId)
-            return new HeartbeatResult(false, $"device_id: device '{device.Id}' is not registered to gateway '{gatewayId}'", null);
+            return new HeartbeatResult(false, new FieldProblem("device_id", $"device '{device.Id}' is not registered to gateway '{gatewayId}'"), null);
         var now = time.GetUtcNow();
         var resolved = record.State.MaintenanceIncident;
         if (resolved is not null)

@@ -41,7 +41,7 @@ public sealed class Incidents(IGrainFactory grains, Catalog catalog, ReadModelSt
         var alerts = await store.AlertsAsync(incident.Number);
         var masked = Masking.Applies(who, incident, catalog);
         return masked
-            ? Masking.Mask(incident).ToDetail([.. timeline.Select(Masking.Mask)], alerts, catalog, masked)
+            ? Masking.Mask(incident).ToDetail(Masking.Mask(timeline), alerts, catalog, masked)
             : incident.ToDetail(timeline, alerts, catalog, masked);
     }
 

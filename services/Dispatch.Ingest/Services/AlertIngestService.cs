@@ -1,3 +1,4 @@
+using Dispatch.ServiceDefaults;
 using System.Threading.Channels;
 using Dispatch.Abstractions;
 using Dispatch.Ingest.Auth;
@@ -30,7 +31,9 @@ public sealed class AlertIngestService(IGrainFactory grains, RecentAnswers answe
     {
         var ack = await IngestAsync(request, GatewayAuthInterceptor.GatewayOf(context), alert => grains.GetGrain<IDeviceGrain>(alert.DeviceId).ReceiveAsync(alert));
         if (ack.Disposition == Domain.Disposition.Rejected)
-            throw new RpcException(new Status(ack.NotPermitted ? StatusCode.PermissionDenied : StatusCode.InvalidArgument, ack.Reason ?? ""));
+            throw ack.NotPermitted
+                ? Problems.Refused(StatusCode.PermissionDenied, Problems.Reasons.PermissionDenied, ack.Reason ?? "", ack.Field)
+                : Problems.Refused(StatusCode.InvalidArgument, Problems.Reasons.InvalidArgument, ack.Reason ?? "", ack.Field);
         return ack.ToProto();
     }
 
@@ -45,7 +48,7 @@ public sealed class AlertIngestService(IGrainFactory grains, RecentAnswers answe
             var result = await grains.GetGrain<IDeviceGrain>(beat.DeviceId).HeartbeatAsync(gateway);
             return new HeartbeatAck
             {
-                DeviceId = beat.DeviceId, Accepted = result.Accepted, Reason = result.Problem ?? "", ResolvedIncident = result.ResolvedIncident ?? "",
+                DeviceId = beat.DeviceId, Accepted = result.Accepted, Reason = result.Problem?.Message ?? "", ResolvedIncident = result.ResolvedIncident ?? "",
             };
         }, context.CancellationToken);
     }

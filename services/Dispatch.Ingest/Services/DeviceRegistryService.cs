@@ -1,3 +1,4 @@
+using Dispatch.ServiceDefaults;
 using Dispatch.Abstractions;
 using Dispatch.Protos.V1;
 using DeviceStatus = Dispatch.Protos.V1.DeviceStatus;
@@ -21,31 +22,25 @@ public sealed class DeviceRegistryService(IGrainFactory grains) : DeviceRegistry
     {
         if (string.IsNullOrWhiteSpace(request.DeviceId)) throw Invalid("device_id", "is required");
         if (string.IsNullOrWhiteSpace(request.GatewayId) || await grains.GetGrain<IGatewayGrain>(request.GatewayId).GetSecretAsync() is null)
-            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"gateway_id: gateway '{request.GatewayId}' is not registered; register it first"));
-        try
-        {
-            var status = await grains.GetGrain<IDeviceGrain>(request.DeviceId).RegisterAsync(new Domain.DeviceRegistration(
-                request.DeviceId, request.GatewayId, request.Scenario, request.Kind, request.Location.ToDomain(), request.Street, request.OwnerUnit));
-            return status.ToProto();
-        }
-        catch (ArgumentException e)
-        {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));
-        }
+            throw Problems.Refused(StatusCode.FailedPrecondition, Problems.Reasons.FailedPrecondition,
+                $"gateway_id: gateway '{request.GatewayId}' is not registered; register it first", "gateway_id");
+        var registered = await grains.GetGrain<IDeviceGrain>(request.DeviceId).RegisterAsync(new Domain.DeviceRegistration(
+            request.DeviceId, request.GatewayId, request.Scenario, request.Kind, request.Location.ToDomain(), request.Street, request.OwnerUnit));
+        return registered.Problem is { } problem ? throw Invalid(problem.Field, problem.Problem) : registered.Status!.ToProto();
     }
 
     public override async Task<DeviceStatus> GetDevice(GetDeviceRequest request, ServerCallContext context) =>
         (await grains.GetGrain<IDeviceGrain>(request.DeviceId).GetAsync())?.ToProto()
-        ?? throw new RpcException(new Status(StatusCode.NotFound, $"device_id: device '{request.DeviceId}' is not registered"));
+        ?? throw Problems.Refused(StatusCode.NotFound, Problems.Reasons.NotFound, $"device_id: device '{request.DeviceId}' is not registered", "device_id");
 
     public override async Task<DeviceStatus> SetSilenced(SetSilencedRequest request, ServerCallContext context)
     {
         if (request.Silenced && string.IsNullOrWhiteSpace(request.Reason)) throw Invalid("reason", "is required to silence a device");
         var device = grains.GetGrain<IDeviceGrain>(request.DeviceId);
         if (await device.GetAsync() is null)
-            throw new RpcException(new Status(StatusCode.NotFound, $"device_id: device '{request.DeviceId}' is not registered"));
+            throw Problems.Refused(StatusCode.NotFound, Problems.Reasons.NotFound, $"device_id: device '{request.DeviceId}' is not registered", "device_id");
         return (await device.SetSilencedAsync(request.Silenced, request.Reason)).ToProto();
     }
 
-    private static RpcException Invalid(string field, string problem) => new(new Status(StatusCode.InvalidArgument, $"{field}: {problem}"));
+    private static RpcException Invalid(string field, string problem) => Problems.Invalid(field, problem);
 }
