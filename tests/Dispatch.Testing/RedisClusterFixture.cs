@@ -95,8 +95,7 @@ public sealed class RedisClusterFixture : IAsyncLifetime
     {
         var written = new Dictionary<RedisClusterNode, long>();
         foreach (var primary in Primaries)
-            written[ReplicaOf(primary)] =
-                long.Parse(await ReplicationAsync(primary, "master_repl_offset"));
+            written[ReplicaOf(primary)] = long.Parse(await ReplicationAsync(primary, "master_repl_offset"));
         await UntilAsync("the replicas to catch up with their primaries", async () =>
         {
             foreach (var (replica, offset) in written)
