@@ -7,12 +7,37 @@ namespace Dispatch.Deployment.Tests;
 /// <summary>
 /// docker-compose.yml and the Dockerfiles, checked statically (no Docker engine runs here): every service is
 /// built from a multi-stage, non-root Dockerfile, has a health check, sets only keys its code reads, and its
-/// ports agree across the configuration, the health check, the Dockerfile and the published ports.
+/// ports agree across the configuration, the health check, the Dockerfile and the published ports. Redis is a
+/// cluster of six nodes formed by a one-shot init that waits for them all, and every service lists every node;
+/// docker-compose.single.yml swaps the cluster for one redis-server.
 /// </summary>
 public partial class ComposeTests
 {
     private static readonly YamlMappingNode Compose = Documents("docker-compose.yml").Single();
     private static YamlMappingNode Services => (YamlMappingNode)Compose.At("services")!;
+    private static readonly YamlMappingNode Single = Documents("docker-compose.single.yml").Single();
+    private const string ClusterInit = "redis-cluster-init";
+
+    /// <summary>The services that run a Redis Cluster node: <c>--cluster-enabled yes</c> on redis-server.</summary>
+    private static List<string> RedisNodes =>
+        [.. Services.Children.Where(s => Flag(Arguments(s.Value, "command"), "--cluster-enabled") == "yes")
+            .Select(s => ((YamlScalarNode)s.Key).Value!)];
+
+    private static List<string> Arguments(YamlNode node, params string[] path) =>
+        [.. node.Items(path).Select(i => ((YamlScalarNode)i).Value!)];
+
+    /// <summary>The value after <paramref name="flag"/> in a command line, or null when it is not there.</summary>
+    private static string? Flag(List<string> command, string flag) =>
+        command.IndexOf(flag) is var at and >= 0 && at + 1 < command.Count ? command[at + 1] : null;
+
+    /// <summary>Where clients reach a node: its service name and the port redis-server listens on.</summary>
+    private static string Endpoint(string node) =>
+        $"{node}:{Flag(Arguments(Services.At(node)!, "command"), "--port") ?? "6379"}";
+
+    private static Dictionary<string, string?> DependsOn(YamlNode service) =>
+        service.At("depends_on") is YamlMappingNode dependencies
+            ? dependencies.Children.ToDictionary(d => ((YamlScalarNode)d.Key).Value!, d => d.Value.Text("condition"))
+            : [];
 
     private static readonly Dictionary<string, string> ProjectOf = new()
     {
@@ -36,21 +61,31 @@ public partial class ComposeTests
     }
 
     [Fact]
-    public void The_cluster_has_redis_two_silos_ingest_api_the_simulator_and_a_telemetry_dashboard()
+    public void The_system_has_six_redis_nodes_their_init_two_silos_ingest_api_the_simulator_and_a_telemetry_dashboard()
     {
         var names = Services.Children.Keys.Select(k => ((YamlScalarNode)k).Value).ToList();
-        Assert.Equal(["redis", "silo1", "silo2", "ingest", "api", "simulator", "dashboard"], names);
-        Assert.Contains("--appendonly", Services.At("redis")!.Items("command").Select(i => ((YamlScalarNode)i).Value));
+        Assert.Equal(
+            ["redis-0", "redis-1", "redis-2", "redis-3", "redis-4", "redis-5", ClusterInit,
+                "silo1", "silo2", "ingest", "api", "simulator", "dashboard"],
+            names);
+        Assert.Equal(names.Take(6), RedisNodes);
         Assert.All(ProjectOf.Keys.Where(s => s != "simulator"), s =>
             Assert.Equal("http://dashboard:18889", MergedEnvironment(Services.At(s)!)["OTEL_EXPORTER_OTLP_ENDPOINT"]));
     }
 
     [Fact]
-    public void Every_service_has_a_health_check_and_every_built_one_a_dockerfile_that_exists()
+    public void Every_long_running_service_has_a_health_check_and_every_built_one_a_dockerfile_that_exists()
     {
         foreach (var (key, service) in Services.Children)
         {
             var name = ((YamlScalarNode)key).Value!;
+            if (service.Text("restart") == "no")
+            {
+                // A one-shot is done when it exits: whoever needs it waits for it to complete, not to be healthy.
+                Assert.Contains(Services.Children.Values,
+                    s => DependsOn(s).GetValueOrDefault(name) == "service_completed_successfully");
+                continue;
+            }
             Assert.True(service.At("healthcheck", "test") is not null, $"{name} has no health check");
             if (service.At("build") is null) continue;
             var dockerfile = service.Text("build", "dockerfile")!;
@@ -112,6 +147,82 @@ public partial class ComposeTests
         Assert.Contains($"\"Dispatch.{project}.dll\"", text);
         Assert.Contains("HEALTHCHECK", text);
         Assert.Contains($"dotnet publish services/Dispatch.{project} ", text);
+    }
+
+    [Fact]
+    public void Every_redis_node_runs_in_cluster_mode_with_an_append_only_file_on_a_volume_of_its_own()
+    {
+        var volumes = new List<string>();
+        foreach (var node in RedisNodes)
+        {
+            var service = Services.At(node)!;
+            var command = Arguments(service, "command");
+            Assert.Equal("redis-server", command[0]);
+            Assert.Equal(("yes", "everysec"), (Flag(command, "--appendonly"), Flag(command, "--appendfsync")));
+            var mount = Assert.Single(Arguments(service, "volumes"));
+            volumes.Add(mount.Split(':')[0]);
+            var data = mount.Split(':')[1];
+            Assert.Equal(data, Flag(command, "--dir"));
+            // The node's view of the cluster must outlive the container, or a recreated node would be a stranger.
+            Assert.StartsWith($"{data}/", Flag(command, "--cluster-config-file"));
+            Assert.NotNull(Flag(command, "--cluster-node-timeout"));
+            Assert.Contains("ping", string.Join(' ', Arguments(service, "healthcheck", "test")));
+            Assert.NotNull(Compose.At("volumes", volumes[^1]));
+        }
+        Assert.Equal(volumes.Distinct(), volumes);
+    }
+
+    [Fact]
+    public void Every_service_lists_every_redis_node_in_its_connection_string()
+    {
+        var nodes = RedisNodes.Select(Endpoint).Order().ToList();
+        Assert.Equal(6, nodes.Count);
+        foreach (var service in ProjectOf.Keys.Where(s => s != "simulator"))
+            Assert.Equal(nodes, MergedEnvironment(Services.At(service)!)["Redis__ConnectionString"].Split(',').Order());
+    }
+
+    [Fact]
+    public void The_cluster_init_waits_for_every_healthy_node_gives_each_primary_a_replica_and_the_silos_wait_for_it()
+    {
+        var init = Services.At(ClusterInit)!;
+        var nodes = RedisNodes;
+        Assert.Equal(nodes.ToDictionary(n => n, _ => (string?)"service_healthy"), DependsOn(init));
+        Assert.Equal(nodes.Select(Endpoint), Environment(init)["NODES"].Split(' '));
+        var script = Assert.Single(Arguments(init, "command"));
+        Assert.Contains("redis-cli --cluster create $$NODES --cluster-replicas 1 --cluster-yes", script);
+        Assert.Contains("cluster meet", script); // run again, it re-introduces the nodes instead
+        // Compose reads "$NAME" in the file as its own variables: every "$" meant for the shell is doubled.
+        Assert.DoesNotContain("$", script.Replace("$$", ""));
+        foreach (var silo in new[] { "silo1", "silo2" })
+            Assert.Equal("service_completed_successfully", DependsOn(Services.At(silo)!)[ClusterInit]);
+    }
+
+    [Fact]
+    public void The_single_redis_override_swaps_the_cluster_for_one_redis_server()
+    {
+        var overrides = (YamlMappingNode)Single.At("services")!;
+        var redis = overrides.At("redis")!;
+        var command = Arguments(redis, "command");
+        Assert.Equal(
+            ("redis-server", "yes", null),
+            (command[0], Flag(command, "--appendonly"), Flag(command, "--cluster-enabled")));
+        Assert.NotNull(redis.At("healthcheck", "test"));
+        Assert.NotNull(Single.At("volumes", Arguments(redis, "volumes").Single().Split(':')[0]));
+        var cluster = RedisNodes.Append(ClusterInit).ToList();
+        foreach (var name in cluster)
+            Assert.NotEmpty(overrides.At(name)!.Items("profiles"));
+        foreach (var (key, service) in Services.Children)
+        {
+            var name = ((YamlScalarNode)key).Value!;
+            if (MergedEnvironment(service).ContainsKey("Redis__ConnectionString"))
+                Assert.Equal("redis:6379", Environment(overrides.At(name)!)["Redis__ConnectionString"]);
+            if (!DependsOn(service).Keys.Intersect(cluster).Any() || cluster.Contains(name)) continue;
+            // Compose merges depends_on of an override into the base: only !override drops the wait for the cluster.
+            var dependsOn = overrides.At(name, "depends_on")!;
+            Assert.Equal("!override", dependsOn.Tag.Value);
+            Assert.Equal(
+                new Dictionary<string, string?> { ["redis"] = "service_healthy" }, DependsOn(overrides.At(name)!));
+        }
     }
 
     public static IReadOnlyList<string> ExposedPorts(string project) =>

@@ -3,7 +3,11 @@ using static Dispatch.Deployment.Tests.Repository;
 
 namespace Dispatch.Deployment.Tests;
 
-/// <summary>The manifests under k8s/, checked statically against the code: keys, ports, probe paths, and what the issue asks of each.</summary>
+/// <summary>
+/// The manifests under k8s/, checked statically against the code: keys, ports, probe paths, and what the issue asks
+/// of each. Redis is a cluster of six pods behind a headless Service, formed by a Job that waits for every pod, and
+/// every service lists every pod.
+/// </summary>
 public class KubernetesTests
 {
     private static readonly string[] Files = [.. Directory.GetFiles(PathOf("k8s"), "*.yaml").Select(Path.GetFileName).OfType<string>().Order()];
@@ -28,7 +32,8 @@ public class KubernetesTests
             new Dictionary<string, int>
             {
                 ["Namespace"] = 1, ["ConfigMap"] = 1, ["Service"] = 3, ["StatefulSet"] = 1, ["ServiceAccount"] = 1, ["Role"] = 1, ["RoleBinding"] = 1,
-                ["Deployment"] = 3, ["PodDisruptionBudget"] = 3, ["HorizontalPodAutoscaler"] = 2, ["NetworkPolicy"] = 2,
+                ["Deployment"] = 3, ["PodDisruptionBudget"] = 4, ["HorizontalPodAutoscaler"] = 2, ["NetworkPolicy"] = 2,
+                ["Job"] = 1,
             }.OrderBy(k => k.Key),
             kinds.OrderBy(k => k.Key));
     }
@@ -80,13 +85,72 @@ public class KubernetesTests
         Assert.Superset(new HashSet<string?> { "get", "list", "watch", "delete" }, verbs.ToHashSet());
     }
 
-    [Fact]
-    public void Redis_keeps_an_append_only_file_on_a_persistent_volume()
+    private static YamlMappingNode RedisContainer =>
+        (YamlMappingNode)Named("StatefulSet", "redis").Items("spec", "template", "spec", "containers").Single();
+
+    /// <summary>Every pod of the Redis StatefulSet, named under the headless Service, with the client port.</summary>
+    private static List<string> RedisNodes()
     {
         var redis = Named("StatefulSet", "redis");
-        var args = redis.At("spec", "template", "spec", "containers")!.Items().Single().Items("args").Select(a => ((YamlScalarNode)a).Value).ToList();
-        Assert.Equal("yes", args[args.IndexOf("--appendonly") + 1]);
+        var port = RedisContainer.Items("ports").Single(p => p.Text("name") == "redis").Text("containerPort");
+        var service = redis.Text("spec", "serviceName");
+        var pods = int.Parse(redis.Text("spec", "replicas")!);
+        return [.. Enumerable.Range(0, pods).Select(i => $"{redis.Text("metadata", "name")}-{i}.{service}:{port}")];
+    }
+
+    private static string? Flag(IReadOnlyList<string?> args, string flag) =>
+        args.ToList().IndexOf(flag) is var at and >= 0 && at + 1 < args.Count ? args[at + 1] : null;
+
+    [Fact]
+    public void Redis_is_a_cluster_of_six_nodes_each_keeping_an_append_only_file_and_its_cluster_state_on_a_volume()
+    {
+        var redis = Named("StatefulSet", "redis");
+        Assert.Equal(6, RedisNodes().Count);
+        var args = RedisContainer.Items("args").Select(a => ((YamlScalarNode)a).Value).ToList();
+        Assert.Equal(
+            ("yes", "yes", "everysec"),
+            (Flag(args, "--cluster-enabled"), Flag(args, "--appendonly"), Flag(args, "--appendfsync")));
+        var data = RedisContainer.Items("volumeMounts").Single().Text("mountPath");
+        Assert.Equal(data, Flag(args, "--dir"));
+        Assert.StartsWith($"{data}/", Flag(args, "--cluster-config-file"));
         Assert.NotEmpty(redis.Items("spec", "volumeClaimTemplates"));
+        foreach (var probe in new[] { "startupProbe", "readinessProbe", "livenessProbe" })
+            Assert.True(RedisContainer.At(probe, "exec", "command") is not null, $"redis has no {probe}");
+        var readiness = RedisContainer.Items("readinessProbe", "exec", "command").Cast<YamlScalarNode>();
+        Assert.Contains("cluster_state:ok", string.Join(' ', readiness.Select(c => c.Value)));
+        var service = Named("Service", redis.Text("spec", "serviceName")!);
+        Assert.Equal(
+            ("None", "true"), (service.Text("spec", "clusterIP"), service.Text("spec", "publishNotReadyAddresses")));
+        Assert.Equal(
+            RedisContainer.Items("ports").Select(p => p.Text("containerPort")).Order(),
+            service.Items("spec", "ports").Select(p => p.Text("targetPort")).Order());
+        var budget = OfKind("PodDisruptionBudget")
+            .Single(p => p.Text("spec", "selector", "matchLabels", "app") == "redis");
+        Assert.Equal("1", budget.Text("spec", "maxUnavailable"));
+    }
+
+    [Theory]
+    [InlineData("dispatch-silo")]
+    [InlineData("dispatch-ingest")]
+    [InlineData("dispatch-api")]
+    public void Every_service_lists_every_redis_node_in_its_connection_string(string deployment)
+    {
+        var connection = Env(Container(deployment))["Redis__ConnectionString"].Text("value")!;
+        Assert.Equal(RedisNodes(), connection.Split(','));
+    }
+
+    [Fact]
+    public void The_cluster_init_job_waits_for_every_node_and_gives_each_primary_a_replica()
+    {
+        var job = Named("Job", "redis-cluster-init");
+        var container = (YamlMappingNode)job.Items("spec", "template", "spec", "containers").Single();
+        Assert.Equal(RedisNodes(), Env(container)["NODES"].Text("value")!.Split(' '));
+        var script = string.Join('\n', container.Items("args").Select(a => ((YamlScalarNode)a).Value));
+        Assert.Contains("for node in $NODES; do until", script);
+        Assert.Contains("redis-cli --cluster create $NODES --cluster-replicas 1 --cluster-yes", script);
+        Assert.Contains("cluster meet", script); // run again, it re-introduces the nodes instead
+        Assert.Contains(job.Text("spec", "template", "spec", "restartPolicy"), new[] { "OnFailure", "Never" });
+        Assert.Equal("redis-cluster-init", job.Text("spec", "template", "metadata", "labels", "app"));
     }
 
     [Fact]
@@ -122,13 +186,20 @@ public class KubernetesTests
     }
 
     [Fact]
-    public void Only_ingest_and_api_reach_the_silos_and_only_the_services_reach_redis()
+    public void Only_ingest_and_api_reach_the_silos_and_only_the_services_the_init_job_and_the_nodes_reach_redis()
     {
-        static HashSet<string?> From(YamlMappingNode policy) =>
-            [.. policy.Items("spec", "ingress").SelectMany(r => r.Items("from")).Select(f => f.Text("podSelector", "matchLabels", "app"))];
+        static HashSet<string?> From(YamlMappingNode policy, string? port = null) =>
+            [.. policy.Items("spec", "ingress")
+                .Where(r => port is null || r.Items("ports").Any(p => p.Text("port") == port))
+                .SelectMany(r => r.Items("from")).Select(f => f.Text("podSelector", "matchLabels", "app"))];
         var silo = OfKind("NetworkPolicy").Single(p => p.Text("spec", "podSelector", "matchLabels", "app") == "dispatch-silo");
         Assert.Equal(new HashSet<string?> { "dispatch-silo", "dispatch-ingest", "dispatch-api" }, From(silo));
         var redis = OfKind("NetworkPolicy").Single(p => p.Text("spec", "podSelector", "matchLabels", "app") == "redis");
-        Assert.Equal(new HashSet<string?> { "dispatch-silo", "dispatch-ingest", "dispatch-api" }, From(redis));
+        Assert.Equal(
+            new HashSet<string?> { "dispatch-silo", "dispatch-ingest", "dispatch-api", "redis-cluster-init", "redis" },
+            From(redis, "6379"));
+        // The cluster bus (gossip, failure detection, failover votes) is the nodes' own business.
+        Assert.Equal(new HashSet<string?> { "redis" }, From(redis, "16379"));
+        Assert.Equal(From(redis), From(redis, "6379"));
     }
 }
