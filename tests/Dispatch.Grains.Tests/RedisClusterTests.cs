@@ -17,6 +17,8 @@ public sealed class RedisClusterCollection : ICollectionFixture<RedisClusterFixt
 [Collection(RedisClusterFixture.Collection)]
 public class RedisClusterTests(RedisClusterFixture redis)
 {
+    private static readonly Partitions Partitioning = new(Partitions.Default);
+
     [Fact]
     public async Task Membership_grain_state_reminders_and_incidents_are_kept_on_the_cluster_across_its_primaries()
     {
@@ -33,12 +35,11 @@ public class RedisClusterTests(RedisClusterFixture redis)
         {
             Membership(serviceId),
             $"{serviceId}/reminders",
-            RedisIncidentEventLog.Stream(new KeySpace(serviceId)),
+            RedisIncidentStore.Events(new KeySpace(serviceId), Partitioning.Of(number)),
         };
         foreach (var key in expected)
             Assert.Contains(key, stored[(await redis.PrimaryOfAsync(key)).Port]);
-        var state = Assert.Single(
-            stored.Values.SelectMany(keys => keys), k => k.StartsWith($"{serviceId}/state/") && k.Contains(number));
+        var state = Assert.Single(stored.Values.SelectMany(keys => keys), k => k.EndsWith($":incident:{number}", StringComparison.Ordinal));
         Assert.Contains(state, stored[(await redis.PrimaryOfAsync(state)).Port]);
         Assert.True(stored.Count(p => p.Value.Count > 0) >= 2, $"every key on one primary: {Ops.Json(stored)}");
         Assert.Equal([(1L, "reported")], await Ops.StreamedAsync(redis.Connection, serviceId, number));
@@ -55,8 +56,8 @@ public class RedisClusterTests(RedisClusterFixture redis)
         // What was written has reached the replicas: this test is about failover; an ack that outruns replication
         // is what a commit's WAIT guards against.
         await redis.WaitForReplicationAsync();
-        // The primary of Dispatch's own keys (numbers, the event stream): no incident can be reported without it.
-        var stream = RedisIncidentEventLog.Stream(new KeySpace(serviceId));
+        // The primary of the earlier incident's partition: its record, events and deadline entry live there.
+        var stream = RedisIncidentStore.Events(new KeySpace(serviceId), Partitioning.Of(before));
         var victim = await redis.PrimaryOfAsync(stream);
         var replica = redis.ReplicaOf(victim);
         try
