@@ -72,6 +72,9 @@ async function baseStyle(cfg) {
 function addDistrictLayers(map, offline, streets, roads, water) {
   const nameField = ['get', zh() ? 'zh' : 'en'];
   map.addSource('streets', { type: 'geojson', data: streets, attribution: t('map.approximate') });
+  // One label per area at its own point: labels of the polygons themselves repeat across tile borders.
+  map.addSource('street-labels', { type: 'geojson', data: { type: 'FeatureCollection', features: streets.features.map((f) =>
+    point(...(f.properties.label ?? f.geometry.coordinates[0][0]), f.properties)) } });
   map.addSource('roads', { type: 'geojson', data: roads });
   map.addSource('water', { type: 'geojson', data: water });
   if (offline) {
@@ -96,7 +99,7 @@ function addDistrictLayers(map, offline, streets, roads, water) {
   }
   map.addLayer({ id: 'street-line', type: 'line', source: 'streets',
     paint: { 'line-color': offline ? '#5b7fa8' : '#1d4f91', 'line-width': 1.5, 'line-dasharray': [3, 2] } });
-  map.addLayer({ id: 'street-name', type: 'symbol', source: 'streets', layout: {
+  map.addLayer({ id: 'street-name', type: 'symbol', source: 'street-labels', layout: {
     'text-field': nameField, 'text-font': FONTS, 'text-size': ['interpolate', ['linear'], ['zoom'], 11, 12, 15, 18],
     'text-max-width': 8,
   }, paint: { 'text-color': offline ? '#c9d6e6' : '#0b2a52', 'text-halo-color': offline ? '#0b1524' : '#ffffff', 'text-halo-width': 1.5 } });
