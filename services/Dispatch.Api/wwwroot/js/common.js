@@ -23,7 +23,7 @@ const texts = {
     'all.states': '全部状态', 'all.scenarios': '全部场景', 'all.streets': '全部街镇', 'all.priorities': '全部等级',
     'all.units': '全部单位', 'overdue.only': '仅超期', 'filter.state': '状态', 'filter.scenario': '场景',
     'filter.street': '街镇', 'filter.priority': '等级', 'filter.unit': '单位', 'new.arrivals': '条新案件，按 N 查看',
-    'keys.hint': '↑↓ 选择 · Enter 打开 · F 立案 · D 派遣 · N 查看新案件',
+    'keys.hint': '↑↓ 选择 · 回车键打开 · F 立案 · D 派遣 · N 查看新案件',
     'map': '区域地图', 'heat': '热力', 'heat.off': '不显示热力', 'heat.kind': '热力类别', 'heat.period': '时段',
     'period.open': '当前未结', 'period.1d': '近 24 小时', 'period.7d': '近 7 天', 'period.30d': '近 30 天',
     'heat.legend': '案件密度', 'heat.low': '少', 'heat.high': '多', 'map.unavailable': '此浏览器无法显示地图（需要 WebGL）。',
@@ -34,7 +34,7 @@ const texts = {
     'file': '立案', 'dismiss': '不予立案', 'merge': '合并', 'dispatch': '派遣', 'extend': '延期', 'defer': '挂账', 'resume': '恢复',
     'approve': '审核通过（结案）', 'rework': '退回返工', 'reopen': '重新打开', 'note': '备注', 'done': '已完成',
     'lead.unit': '主办单位', 'co.units': '协办单位', 'worker': '处置人员', 'reason': '原因', 'confirm': '确定', 'cancel': '取消',
-    'rating': '评价（1–5）', 'comment': '评语', 'into': '合并到案件编号', 'extra': '延长时间（如 2h、1wd）', 'ground': '理由类别',
+    'rating': '评价（1–5）', 'comment': '评语', 'into': '合并到案件编号', 'extra': '延长多少', 'extra.unit': '单位', 'extra.m': '分钟', 'extra.h': '小时', 'extra.wh': '工作小时', 'extra.wd': '工作日', 'ground': '理由类别',
     'recommended': '推荐', 'open.tasks': '在办', 'away': '距离', 'deferred': '挂账中', 'confidence': '置信度',
     // field
     'field.title': '我的任务', 'accept': '签收', 'return': '退单', 'arrive': '到达现场', 'submit': '提交处置结果',
@@ -84,7 +84,7 @@ const texts = {
     'file': 'File', 'dismiss': 'Dismiss', 'merge': 'Merge', 'dispatch': 'Dispatch', 'extend': 'Extend', 'defer': 'Defer', 'resume': 'Resume',
     'approve': 'Approve (close)', 'rework': 'Send back', 'reopen': 'Reopen', 'note': 'Note', 'done': 'Done',
     'lead.unit': 'Lead unit', 'co.units': 'Co-units', 'worker': 'Worker', 'reason': 'Reason', 'confirm': 'OK', 'cancel': 'Cancel',
-    'rating': 'Rating (1–5)', 'comment': 'Comment', 'into': 'Merge into incident', 'extra': 'Extra time (e.g. 2h, 1wd)', 'ground': 'Ground',
+    'rating': 'Rating (1–5)', 'comment': 'Comment', 'into': 'Merge into incident', 'extra': 'Extra time', 'extra.unit': 'Unit', 'extra.m': 'minutes', 'extra.h': 'hours', 'extra.wh': 'working hours', 'extra.wd': 'working days', 'ground': 'Ground',
     'recommended': 'recommended', 'open.tasks': 'open tasks', 'away': 'away', 'deferred': 'deferred', 'confidence': 'confidence',
     'field.title': 'My tasks', 'accept': 'Accept', 'return': 'Return', 'arrive': 'Arrived', 'submit': 'Submit result',
     'photo': 'Photo', 'photo.required': 'Photo required', 'photo.optional': 'Photo (optional)', 'photo.take': 'Take or choose a photo',
@@ -142,7 +142,7 @@ export function languageSwitch(onChange) {
   if (!button) return;
   const label = () => {
     button.textContent = t('language');
-    button.setAttribute('aria-label', t('language.label'));
+    button.title = t('language.label');
     button.lang = zh() ? 'en' : 'zh-CN';
   };
   label();

@@ -387,8 +387,12 @@ async function act(action, d) {
         break;
       }
       case 'extend':
-        input = await ask(t('extend'), [{ label: t('extra'), html: text('extra') }, { label: t('reason'), html: text('reason') }]);
-        if (input) await call('POST', path('extend'), { commandId: id(), extra: input.extra, reason: input.reason });
+        input = await ask(t('extend'), [
+          { label: t('extra'), html: '<input name="amount" type="number" min="1" max="999" value="2" required>' },
+          { label: t('extra.unit'), html: `<select name="unit">${['m', 'h', 'wh', 'wd'].map((u) => `<option value="${u}" ${u === 'h' ? 'selected' : ''}>${t(`extra.${u}`)}</option>`).join('')}</select>` },
+          { label: t('reason'), html: text('reason') }]);
+        // The API takes the allowance in its own notation: "30m", "2h" on the wall clock, "4wh", "2wd" in working time.
+        if (input) await call('POST', path('extend'), { commandId: id(), extra: `${Number(input.amount)}${input.unit}`, reason: input.reason });
         break;
       case 'defer': case 'resume':
         input = await ask(t(action), [{ label: t('reason'), html: text('reason') }]);
@@ -483,6 +487,16 @@ async function loadHeat() {
 boot(async (signedIn) => {
   user = signedIn;
   $('#who').textContent = userLine(user);
+  languageSwitch(async () => {
+    $('#who').textContent = userLine(user);
+    if (!reference) return; // the rest is drawn in the new language when it arrives
+    fillFilters();
+    renderQueue(true);
+    showTotal();
+    if (detail) showDetail(detail);
+    await map?.relabel();
+    loadHeat();
+  });
   try {
     reference = await call('GET', '/api/v1/reference');
   } catch (error) {
@@ -492,15 +506,6 @@ boot(async (signedIn) => {
   fillFilters();
   fromUrl();
   translate();
-  languageSwitch(async () => {
-    $('#who').textContent = userLine(user);
-    fillFilters();
-    renderQueue(true);
-    showTotal();
-    if (detail) showDetail(detail);
-    await map?.relabel();
-    loadHeat();
-  });
   for (const sel of ['#f-state', '#f-scenario', '#f-street', '#f-priority', '#f-unit', '#f-overdue']) $(sel).addEventListener('change', load);
   $('#filters').addEventListener('submit', (event) => { event.preventDefault(); load(); });
   $('#heat').addEventListener('change', loadHeat);
