@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using Microsoft.Playwright;
 
 namespace Dispatch.Web.Tests;
@@ -8,7 +9,8 @@ namespace Dispatch.Web.Tests;
 /// dispatcher's console live and is dispatched; the worker on a phone handles it across an offline spell and a
 /// reload; the reviewer closes it; the auditor sees the figures move and downloads them.
 /// </summary>
-public class PagesTests(RunningSystem system) : IClassFixture<RunningSystem>
+[Collection(SystemCollection.Name)]
+public class PagesTests(RunningSystem system)
 {
     private static readonly TimeSpan Live = TimeSpan.FromSeconds(120);
 
@@ -41,8 +43,8 @@ public class PagesTests(RunningSystem system) : IClassFixture<RunningSystem>
         Assert.False(string.IsNullOrEmpty(await console.InputValueAsync("#dispatch-unit")), "the recommended unit is preselected");
         var worker = await console.InputValueAsync("#dispatch-worker");
         Assert.False(string.IsNullOrEmpty(worker), "a worker is recommended and preselected");
-        // The lead unit alone, so that its result goes to review without waiting for co-units.
-        await console.FillAsync("#dialog [name=coUnits]", "");
+        // The lead unit alone, so that its result goes to review without waiting for co-units (named units to tick).
+        await console.EvalOnSelectorAllAsync("#dialog input[name=coUnits]", "boxes => boxes.forEach(b => { b.checked = false; })");
         await console.ClickAsync("#dialog-ok");
         await console.WaitForSelectorAsync("#d-state:text('派遣')");
         await system.ScreenshotAsync(console, "console");
@@ -54,13 +56,22 @@ public class PagesTests(RunningSystem system) : IClassFixture<RunningSystem>
         await phone.ClickAsync($".task[data-number='{number}']");
         await phone.ClickAsync("[data-kind=accept]");
         await phone.WaitForSelectorAsync("#waiting", new PageWaitForSelectorOptions { State = WaitForSelectorState.Detached });
-        await phone.ClickAsync($".task[data-number='{number}']");
+        // The page stays on the task after the action: the next step is there without going back to the list.
         await phone.WaitForSelectorAsync("[data-kind=arrive]");
+        Assert.Equal(0, await phone.Locator(".task").CountAsync());
+        Assert.Empty(await PageChecks.SmallTouchTargetsAsync(phone));
 
+        // Offline, and the phone has no position fix (no permission): it says so and sends none.
         await phone.Context.SetOfflineAsync(true);
         await phone.ClickAsync("[data-kind=arrive]");
+        await phone.WaitForSelectorAsync("#toast:text('未能获取手机定位')");
+        await phone.WaitForSelectorAsync("#result .required:text('照片必填')");
         await phone.SetInputFilesAsync("input[name=photo]", new FilePayload { Name = "bin.jpg", MimeType = "image/jpeg", Buffer = await PhotoAsync(phone) });
+        await phone.WaitForSelectorAsync("#preview[src^='data:image/jpeg']");
         await phone.FillAsync("textarea[name=note]", "已清理，垃圾桶已复位");
+        // With a fix, the result carries the phone's own position.
+        await phone.Context.GrantPermissionsAsync(["geolocation"]);
+        await phone.Context.SetGeolocationAsync(new Geolocation { Latitude = 31.2412f, Longitude = 121.4433f, Accuracy = 12 });
         await phone.ClickAsync("#submit");
         await phone.WaitForSelectorAsync("#waiting-count:text-is('2')");
         await phone.ReloadAsync();
@@ -69,6 +80,7 @@ public class PagesTests(RunningSystem system) : IClassFixture<RunningSystem>
         await system.ScreenshotAsync(phone, "field-offline");
         await phone.Context.SetOfflineAsync(false);
         await phone.WaitForSelectorAsync("#waiting", new PageWaitForSelectorOptions { State = WaitForSelectorState.Detached, Timeout = 60_000 });
+        await phone.WaitForSelectorAsync("#submitted:text('已提交，等待核查')");
         await system.ScreenshotAsync(phone, "field");
 
         var handled = await system.IncidentAsync(number);
@@ -77,6 +89,11 @@ public class PagesTests(RunningSystem system) : IClassFixture<RunningSystem>
         Assert.Single(kinds, k => k == "arrived");
         Assert.Equal("UnderReview", handled.GetProperty("summary").GetProperty("state").GetString());
         Assert.Single(handled.GetProperty("evidence").EnumerateArray());
+        Assert.False(Details(handled, "arrived").TryGetProperty("location", out var arrivedAt) && arrivedAt.ValueKind == JsonValueKind.Object,
+            "with no fix the phone sent a position (the incident's, not its own)");
+        var submittedAt = Details(handled, "resultSubmitted").GetProperty("location");
+        Assert.Equal(31.2412, submittedAt.GetProperty("lat").GetDouble(), 3);
+        Assert.Equal(121.4433, submittedAt.GetProperty("lon").GetDouble(), 3);
 
         // The reviewer closes it from the console.
         var review = await system.PageAsync();
@@ -124,6 +141,11 @@ public class PagesTests(RunningSystem system) : IClassFixture<RunningSystem>
         var bad = await console.EvaluateAsync<string>("import('/js/common.js').then(m => m.call('GET', '/api/v1/incidents/PT-20991231-000001').then(() => '', e => e.advice))");
         Assert.Equal("案件不存在或不在您的范围内。", bad);
     }
+
+    /// <summary>The event of this kind on the incident's timeline, as the event log recorded it.</summary>
+    private static JsonElement Details(JsonElement incident, string kind) =>
+        JsonDocument.Parse(incident.GetProperty("timeline").EnumerateArray()
+            .Single(e => e.GetProperty("kind").GetString() == kind).GetProperty("detailsJson").GetString()!).RootElement;
 
     /// <summary>A real JPEG, drawn by the browser itself.</summary>
     private static async Task<byte[]> PhotoAsync(IPage page)

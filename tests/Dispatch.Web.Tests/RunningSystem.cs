@@ -6,6 +6,13 @@ using Microsoft.Playwright;
 
 namespace Dispatch.Web.Tests;
 
+/// <summary>The browser test classes share one running system (starting it takes a while).</summary>
+[CollectionDefinition(Name)]
+public sealed class SystemCollection : ICollectionFixture<RunningSystem>
+{
+    public const string Name = "running system";
+}
+
 /// <summary>
 /// The system as ./run.sh starts it (the embedded default: its own redis-server, silo, ingest, API and the
 /// simulated city), on free ports and a data folder of its own, and a headless Chromium to look at it.
@@ -46,16 +53,19 @@ public sealed class RunningSystem : IAsyncLifetime
     }
 
     /// <summary>A browser window of its own: a desktop console, or a phone.</summary>
-    public async Task<IPage> PageAsync(bool phone = false)
+    public Task<IPage> PageAsync(bool phone = false) => phone ? PageAsync(390, 844, touch: true) : PageAsync(1600, 1000);
+
+    /// <summary>A browser window of this size; a touch screen is a phone.</summary>
+    public async Task<IPage> PageAsync(int width, int height, bool touch = false)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = BaseUrl,
             Locale = "zh-CN",
             TimezoneId = "Asia/Shanghai",
-            ViewportSize = phone ? new ViewportSize { Width = 390, Height = 844 } : new ViewportSize { Width = 1600, Height = 1000 },
-            IsMobile = phone,
-            HasTouch = phone,
+            ViewportSize = new ViewportSize { Width = width, Height = height },
+            IsMobile = touch,
+            HasTouch = touch,
             AcceptDownloads = true,
         });
         context.SetDefaultTimeout(30_000);

@@ -1,15 +1,28 @@
-import { boot, call, t, languageSwitch, toast, report, escape, countdown, stateName, id, connection, lang, ApiError, session } from './common.js';
+import {
+  boot, call, t, languageSwitch, toast, report, escape, countdown, stateName, id, connection, zh, ApiError, session,
+  badge, named, distance, metresBetween, labelled,
+} from './common.js';
 
 // Every action goes through one queue kept in localStorage: it survives a reload and a dead battery's restart,
 // and is replayed (ReplayQueued, each command at most once by its id) whenever the network is there.
 // Kept per user, so that someone else signing in on the same phone neither sees nor sends them.
 const QUEUE = () => `dispatch.field.queue.${session.user?.userId}`;
 const TASKS = () => `dispatch.field.tasks.${session.user?.userId}`;
+const RULES = () => `dispatch.field.rules.${session.user?.userId}`;
+const REFERENCE = 'dispatch.field.reference';
 const $ = (selector) => document.querySelector(selector);
 const queue = () => JSON.parse(localStorage.getItem(QUEUE()) || '[]');
 const saveQueue = (items) => { localStorage.setItem(QUEUE(), JSON.stringify(items)); showPending(); };
 let tasks = [];
+let reference = JSON.parse(localStorage.getItem(REFERENCE) || 'null');
 let flushing = false;
+let here = null;
+let photo = null;
+
+/** What each task's type asks of the result (photo, note), read from the task's own reported event. */
+const rules = () => JSON.parse(localStorage.getItem(RULES()) || '{}');
+const streetOf = (code) => reference?.streets?.find((s) => s.code === code);
+const current = () => new URLSearchParams(location.hash.slice(1)).get('task');
 
 function showPending() {
   const items = queue();
@@ -28,70 +41,140 @@ async function loadTasks() {
   } catch (error) {
     if (error.status !== 0) report(error);
   }
-  showList();
+  show();
 }
 
+/** The view the address asks for: one task (#task=number), or the list. Actions never leave the task. */
+function show() {
+  const number = current();
+  if (number && tasks.some((x) => x.number === number)) showTask(number); else showList();
+}
+
+const typeName = (task) => (zh() ? task.typeZh : task.typeEn) || task.typeZh || '';
+
 function showList() {
-  $('#view').innerHTML = tasks.length === 0 ? `<p class="muted">${t('none')}</p>` : tasks.map((task) => `
-    <div class="card task" data-number="${task.number}">
-      <h3><span class="badge ${task.priority}">${task.priority}</span> ${escape(lang() === 'zh-CN' ? task.typeZh : task.typeEn)}</h3>
-      <div>${escape(stateName(task.state))} · <span class="${task.escalation >= 2 ? 'overdue' : 'muted'}">${countdown(task.dueAt)}</span></div>
-      <div class="muted">${escape(task.number)} · ${escape(task.description)}</div>
-    </div>`).join('');
-  for (const card of document.querySelectorAll('.task')) card.onclick = () => showTask(card.dataset.number);
+  $('#view').innerHTML = tasks.length === 0 ? `<p class="muted">${t('none')}</p>` : `<ul class="plain">${tasks.map((task) => `
+    <li class="card"><a class="task task-link" href="#task=${encodeURIComponent(task.number)}" data-number="${escape(task.number)}">
+      <h2>${badge(task.priority)} ${escape(typeName(task))}</h2>
+      <div>${escape(stateName(task.state))} · <span class="due level-${Math.min(3, task.escalation ?? 0)}">${countdown(task.dueAt)}</span></div>
+      <div class="muted">${escape(named(streetOf(task.street)))} · ${escape(task.description)}</div>
+    </a></li>`).join('')}</ul>`;
+}
+
+/** The state as the phone knows it: what the server said, moved on by actions still waiting to be sent. */
+function stateOf(task) {
+  const waiting = queue().filter((i) => i.number === task.number).map((i) => i.kind);
+  const state = waiting.includes('submit') ? 'UnderReview' : waiting.includes('arrive') ? 'InProgress' : waiting.includes('accept') ? 'Accepted' : task.state;
+  return { state, waiting };
+}
+
+/** Links that open the phone's navigation app at the task (WGS-84 coordinates, said so to each app). */
+function navigation(task) {
+  const at = task.location;
+  if (!at) return '';
+  const name = encodeURIComponent(`${named(streetOf(task.street))} ${task.description ?? ''}`.trim().slice(0, 40));
+  return `<div class="actions" role="group" aria-label="${t('navigate')}">
+    <a class="button" href="geo:${at.lat},${at.lon}?q=${at.lat},${at.lon}">${t('navigate')} · ${t('nav.geo')}</a>
+    <a class="button" href="https://uri.amap.com/marker?position=${at.lon},${at.lat}&name=${name}&coordinate=wgs84&callnative=1">${t('nav.amap')}</a>
+    <a class="button" href="baidumap://map/marker?location=${at.lat},${at.lon}&title=${name}&coord_type=wgs84&src=dispatch">${t('nav.baidu')}</a>
+  </div>`;
 }
 
 function showTask(number) {
   const task = tasks.find((x) => x.number === number);
   if (!task) return showList();
-  const waiting = queue().filter((i) => i.number === number).map((i) => i.kind);
-  const state = waiting.includes('submit') ? 'UnderReview' : waiting.includes('arrive') ? 'InProgress' : waiting.includes('accept') ? 'Accepted' : task.state;
+  const { state, waiting } = stateOf(task);
+  const rule = rules()[number] ?? {};
+  const away = here && task.location ? metresBetween(here, task.location) : -1;
+  const submitted = state === 'UnderReview' || state === 'Handled';
   $('#view').innerHTML = `
-    <div class="card">
-      <button class="secondary" id="back">← ${t('back')}</button>
-      <h3><span class="badge ${task.priority}">${task.priority}</span> ${escape(lang() === 'zh-CN' ? task.typeZh : task.typeEn)}</h3>
+    <article class="card" aria-labelledby="task-title">
+      <a class="button" href="#" id="back">← ${t('back')}</a>
+      <h2 id="task-title">${badge(task.priority)} ${escape(typeName(task))}</h2>
       <div id="task-state">${escape(stateName(state))}${waiting.length ? ` (${t('waiting')})` : ''}</div>
-      <p>${escape(task.description)}</p>
-      <div class="muted">${escape(task.number)} · ${countdown(task.dueAt)}</div>
+      ${submitted ? `<p class="submitted" id="submitted">${t('submitted')}</p>` : ''}
+      <dl class="facts">
+        <dt>${t('address')}</dt><dd>${escape(named(streetOf(task.street)))} · ${escape(task.description)}</dd>
+        ${away >= 0 ? `<dt>${t('distance')}</dt><dd id="distance">${distance(away)}</dd>` : ''}
+        <dt>${t('deadline')}</dt><dd class="due level-${Math.min(3, task.escalation ?? 0)}">${countdown(task.dueAt) || '—'}</dd>
+        <dt>${t('number')}</dt><dd>${escape(task.number)}</dd>
+      </dl>
+      ${navigation(task)}
       <div class="actions">
-        ${state === 'Dispatched' ? `<button data-kind="accept">${t('accept')}</button><button class="secondary" data-kind="return">${t('return')}</button>` : ''}
-        ${state === 'Accepted' ? `<button data-kind="arrive">${t('arrive')}</button>` : ''}
+        ${state === 'Dispatched' ? `<button type="button" data-kind="accept">${t('accept')}</button><button type="button" class="secondary" data-kind="return">${t('return')}</button>` : ''}
+        ${state === 'Accepted' ? `<button type="button" data-kind="arrive">${t('arrive')}</button>` : ''}
       </div>
+      <form id="return-form" hidden>
+        <label>${t('return.reason')}<textarea name="reason" rows="2" required></textarea></label>
+        <div class="actions"><button>${t('return')}</button><button type="button" class="secondary" id="return-cancel">${t('cancel')}</button></div>
+      </form>
       ${state === 'InProgress' ? `<form id="result">
-        <label>${t('photo')}<br><input type="file" name="photo" accept="image/*" capture="environment"></label><br>
-        <label>${t('comment')}<br><textarea name="note" rows="3" style="width:100%"></textarea></label><br>
+        <label>${rule.photoRequired ? `<span class="required">${t('photo.required')}</span>` : t('photo.optional')}
+          <input type="file" name="photo" accept="image/*" capture="environment" ${rule.photoRequired ? 'required' : ''} aria-describedby="photo-hint"></label>
+        <span id="photo-hint" class="muted">${t('photo.take')}</span>
+        <img id="preview" class="preview" alt="${t('photo')}" hidden>
+        <label>${t('result.note')}${rule.noteRequired ? ` <span class="required">*</span>` : ''}<textarea name="note" rows="3" ${rule.noteRequired ? 'required' : ''}></textarea></label>
+        <p class="position muted" id="position" role="status"></p>
         <button id="submit">${t('submit')}</button></form>` : ''}
-    </div>`;
-  $('#back').onclick = showList;
-  for (const button of document.querySelectorAll('[data-kind]')) button.onclick = () => act(task, button.dataset.kind);
+    </article>`;
+  $('#back').addEventListener('click', (event) => { event.preventDefault(); history.pushState(null, '', location.pathname); showList(); });
+  for (const button of document.querySelectorAll('[data-kind]')) button.addEventListener('click', () => act(task, button.dataset.kind));
+  const returning = $('#return-form');
+  returning.addEventListener('submit', (event) => {
+    event.preventDefault();
+    enqueue({ kind: 'return', number: task.number, reason: new FormData(returning).get('reason') });
+    showTask(task.number);
+  });
+  $('#return-cancel').addEventListener('click', () => { returning.hidden = true; });
   const form = $('#result');
-  if (form) form.onsubmit = async (event) => {
+  if (!form) return;
+  const input = form.querySelector('[name=photo]');
+  input.addEventListener('change', async () => {
+    const file = input.files[0];
+    photo = file && file.size > 0 ? await shrink(file) : null;
+    $('#preview').hidden = !photo;
+    if (photo) $('#preview').src = photo;
+  });
+  form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const data = new FormData(form);
-    const file = data.get('photo');
-    const photo = file && file.size > 0 ? await shrink(file) : null;
-    enqueue({ kind: 'submit', number: task.number, note: data.get('note'), photo, location: task.location ?? null });
+    const location = await position();
+    enqueue({ kind: 'submit', number: task.number, note: data.get('note'), photo, location });
+    photo = null;
     showTask(task.number);
-  };
+  });
 }
 
 async function act(task, kind) {
-  const item = { kind, number: task.number };
   if (kind === 'return') {
-    const reason = prompt(t('reason'));
-    if (!reason) return;
-    item.reason = reason;
+    $('#return-form').hidden = false;
+    $('#return-form textarea').focus();
+    return;
   }
-  if (kind === 'arrive') item.location = await position(task);
+  const item = { kind, number: task.number };
+  if (kind === 'arrive') item.location = await position();
   enqueue(item);
   showTask(task.number);
 }
 
-/** The phone's position, or the incident's when the phone will not say. */
-function position(task) {
+/**
+ * The phone's own position, or null when it has none: then the page says so and sends none. Never the incident's
+ * position, which would record the worker where the case is rather than where they are.
+ */
+function position() {
+  const say = (text) => { const box = $('#position'); if (box) box.textContent = text; };
   return new Promise((resolve) => {
-    if (!navigator.geolocation) return resolve(task.location ?? null);
-    navigator.geolocation.getCurrentPosition((p) => resolve({ lat: p.coords.latitude, lon: p.coords.longitude }), () => resolve(task.location ?? null), { timeout: 3000 });
+    if (!navigator.geolocation) { toast(t('no.fix')); resolve(null); return; }
+    say(t('fix.pending'));
+    navigator.geolocation.getCurrentPosition(
+      (p) => {
+        here = { lat: p.coords.latitude, lon: p.coords.longitude };
+        say(t('fix.ok'));
+        resolve({ ...here, accuracy: p.coords.accuracy });
+      },
+      () => { toast(t('no.fix')); say(t('no.fix')); resolve(null); },
+      { timeout: 8000, maximumAge: 30000, enableHighAccuracy: true },
+    );
   });
 }
 
@@ -111,11 +194,14 @@ function enqueue(item) {
     saveQueue([...queue(), { ...item, commandId: id() }]);
   } catch {
     // The phone's storage is full (photos are large): say so rather than lose the action without a word.
-    toast(lang() === 'zh-CN' ? '手机存储已满，操作未能保存，请联网后重试。' : 'The phone\'s storage is full; the action was not saved. Try again online.', 'error');
+    toast(t('storage.full'), 'error');
     return;
   }
   flush();
 }
+
+/** The position as the API takes it (GeoPoint: lat and lon; the accuracy waits for the duty roster's field). */
+const geoPoint = (at) => (at ? { lat: at.lat, lon: at.lon } : undefined);
 
 /** Sends what waits: photos first (the same photo gets the same id), then every command in one replay. */
 async function flush() {
@@ -141,8 +227,8 @@ async function flush() {
     const commands = items.map((i) => ({
       accept: { number: i.number, commandId: i.commandId },
       return: { number: i.number, commandId: i.commandId, reason: i.reason },
-      arrive: { number: i.number, commandId: i.commandId, location: i.location ?? undefined },
-      submit: { number: i.number, commandId: i.commandId, note: i.note, evidence: i.photoId ? [i.photoId] : [], location: i.location ?? undefined },
+      arrive: { number: i.number, commandId: i.commandId, location: geoPoint(i.location) },
+      submit: { number: i.number, commandId: i.commandId, note: i.note, evidence: i.photoId ? [i.photoId] : [], location: geoPoint(i.location) },
     }[i.kind]));
     const reply = await call('POST', '/api/v1/tasks:replay', { commands: commands.map((c, k) => ({ [items[k].kind]: c })) });
     const refused = (reply.results ?? []).filter((r) => !r.ok);
@@ -154,7 +240,7 @@ async function flush() {
     const answered = new Set((reply.results ?? []).map((r) => r.commandId));
     saveQueue(queue().filter((i) => !answered.has(i.commandId)));
     connection('ok');
-    if (refused.length) toast(`${t('sync.failed')}: ${refused.map((r) => r.error).join('; ')}`, 'error');
+    if (refused.length) toast(`${t('sync.failed')}: ${refused.map((r) => labelled('number', r.number.slice(-6))).join(zh() ? '；' : '; ')}`, 'error');
     else toast(t('synced'));
     await loadTasks();
   } catch (error) {
@@ -168,15 +254,44 @@ async function flush() {
   }
 }
 
+/** The phone's position for the distance shown on a task, quietly: no fix, no distance. */
+function locate() {
+  navigator.geolocation?.getCurrentPosition((p) => {
+    here = { lat: p.coords.latitude, lon: p.coords.longitude };
+    if (current() && !$('#result')?.contains(document.activeElement)) show();
+  }, () => {}, { timeout: 8000, maximumAge: 60000 });
+}
+
+/** Learns what the task's type asks of the result, once per task, from its reported event. */
+async function learnRules(number) {
+  if (!number || rules()[number]) return;
+  try {
+    const detail = await call('GET', `/api/v1/tasks/${encodeURIComponent(number)}`);
+    const reported = (detail.timeline ?? []).find((e) => e.kind === 'reported');
+    const closing = JSON.parse(reported?.detailsJson || '{}').closing ?? {};
+    localStorage.setItem(RULES(), JSON.stringify({ ...rules(), [number]: { photoRequired: !!closing.photoRequired, noteRequired: !!closing.noteRequired } }));
+    if (current() === number) show();
+  } catch {
+    // Offline, or no longer this worker's: the form shows without the hint.
+  }
+}
+
 boot(async () => {
   tasks = JSON.parse(localStorage.getItem(TASKS()) || '[]');
-  languageSwitch(() => showList());
+  languageSwitch(() => show());
   if ('serviceWorker' in navigator) navigator.serviceWorker.register('/field/sw.js').catch(() => {});
   window.addEventListener('online', () => { connection('ok'); flush(); });
   window.addEventListener('offline', () => connection('offline'));
+  window.addEventListener('hashchange', () => { show(); learnRules(current()); if (current()) locate(); });
   connection(navigator.onLine ? 'ok' : 'offline');
   showPending();
-  showList();
+  show();
+  if (!reference) {
+    reference = await call('GET', '/api/v1/reference').catch(() => null);
+    if (reference) localStorage.setItem(REFERENCE, JSON.stringify({ streets: reference.streets }));
+  }
   await loadTasks();
+  learnRules(current());
+  if (current()) locate();
   await flush();
 });

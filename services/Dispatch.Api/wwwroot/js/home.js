@@ -1,0 +1,5 @@
+// The start page: links to the four pages, in the chosen language.
+import { translate, languageSwitch } from './common.js';
+
+translate();
+languageSwitch();
