@@ -7,7 +7,6 @@ using Dispatch.Api.Services;
 using Dispatch.Domain;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.FileProviders;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Dispatch.Api;
@@ -111,9 +110,7 @@ public static class ApiHosting
 
     public static WebApplication MapDispatchApi(this WebApplication app)
     {
-        var pages = new PhysicalFileProvider(WebRoot(app.Configuration));
-        app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = pages });
-        app.UseStaticFiles(new StaticFileOptions { FileProvider = pages });
+        app.MapDispatchPages(WebRoot(app.Configuration));
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapGrpcService<IdentityService>();
@@ -122,12 +119,8 @@ public static class ApiHosting
         app.MapGrpcService<AuditService>().RequireAuthorization();
         app.MapEvidenceDownload();
         app.MapOpen311();
-        app.MapGet("/data/streets.geojson", () => Results.File(Path.Combine(CatalogFolder(app.Configuration), "streets.geojson"), "application/geo+json"));
         return app;
     }
-
-    private static string CatalogFolder(IConfiguration configuration) =>
-        configuration["Catalog:Path"] is { Length: > 0 } path ? path : CatalogLoader.DefaultDirectory();
 
     /// <summary>
     /// The pages: <c>Api:WebRoot</c>, else a <c>wwwroot</c> next to the program (a container), else this project's
