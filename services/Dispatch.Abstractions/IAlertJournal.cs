@@ -27,8 +27,7 @@ public interface IAlertJournal
 
 /// <summary>
 /// One alert as the journal keeps it: the alert (in the record only), its answer, and what the answer depends on —
-/// the dedup window of its key after it (<see cref="Key"/> until <see cref="WindowUntil"/>, on
-/// <see cref="AlertAck.IncidentNumber"/>) and the number of incidents the device had opened after it.
+/// the dedup window of the device's own key after it (null for a gateway-set key, whose window its key's grain keeps)
+/// and the number of incidents the device had opened after it.
 /// </summary>
-public sealed record JournalEntry(
-    Alert? Alert, string DeviceId, AlertAck Ack, string? Key, DateTimeOffset? WindowUntil, long Opened);
+public sealed record JournalEntry(Alert? Alert, string DeviceId, AlertAck Ack, DedupEntry? Window, long Opened);

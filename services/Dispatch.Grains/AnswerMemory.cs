@@ -20,7 +20,7 @@ public sealed class AnswerMemory
 {
     private readonly Dictionary<string, (AlertAck Ack, Task Stored)> _answers = [];
     private readonly Queue<string> _order = new();
-    private readonly Dictionary<string, DedupWindow> _windows = [];
+    private readonly Dictionary<string, DedupEntry> _windows = [];
 
     /// <summary>How many incidents the device's alerts opened.</summary>
     public long Opened { get; private set; }
@@ -31,7 +31,7 @@ public sealed class AnswerMemory
         foreach (var entry in journal)
         {
             Remember(entry.Ack, Task.CompletedTask);
-            if (entry is { Key: { } key, WindowUntil: { } until, Ack.IncidentNumber: { } incident }) _windows[key] = new DedupWindow(incident, until);
+            if (entry.Window is { } window) _windows[window.Key] = window;
             Opened = entry.Opened;
         }
     }
@@ -45,25 +45,27 @@ public sealed class AnswerMemory
     }
 
     /// <summary>The open dedup window of <paramref name="key"/> at <paramref name="now"/>, if any.</summary>
-    public DedupWindow? Window(string key, DateTimeOffset now) =>
+    public DedupEntry? Window(string key, DateTimeOffset now) =>
         _windows.TryGetValue(key, out var window) && window.Until > now ? window : null;
 
+    /// <summary>Forgets a window whose incident is no longer open.</summary>
+    public void Close(string key) => _windows.Remove(key);
+
     /// <summary>
-    /// Records an answer given now: what it opened or joined begins or stretches the key's window. Returns the
-    /// journal entry that must be stored before the answer is sent.
+    /// Records an answer given now, and the window of the device's own key after it (null for none, or for a
+    /// gateway-set key, whose window its key's grain keeps). Returns the journal entry that must be stored before the
+    /// answer is sent.
     /// </summary>
-    public JournalEntry Answer(Alert alert, AlertAck ack, string key, TimeSpan window, DateTimeOffset now)
+    public JournalEntry Answer(Alert alert, AlertAck ack, DedupEntry? window, DateTimeOffset now)
     {
-        DateTimeOffset? until = null;
-        if (ack.IncidentNumber is { } incident && ack.Disposition is Disposition.NewIncident or Disposition.Attached)
+        if (window is not null)
         {
-            until = now + window;
-            _windows[key] = new DedupWindow(incident, until.Value);
+            _windows[window.Key] = window;
             if (_windows.Count > IAlertJournal.Kept)
                 foreach (var ended in _windows.Where(w => w.Value.Until <= now).Select(w => w.Key).ToList()) _windows.Remove(ended);
         }
         if (ack.Disposition == Disposition.NewIncident) Opened++;
-        return new JournalEntry(alert, alert.DeviceId, ack, until is null ? null : key, until, Opened);
+        return new JournalEntry(alert, alert.DeviceId, ack, window, Opened);
     }
 
     /// <summary>Keeps the first answer to an alert id, forgetting the oldest beyond <see cref="IAlertJournal.Kept"/>.</summary>
@@ -74,6 +76,3 @@ public sealed class AnswerMemory
         if (_order.Count > IAlertJournal.Kept) _answers.Remove(_order.Dequeue());
     }
 }
-
-/// <summary>Until when alerts with one dedup key join <see cref="Incident"/>.</summary>
-public sealed record DedupWindow(string Incident, DateTimeOffset Until);

@@ -19,6 +19,7 @@ public sealed class DeviceGrain(
     [PersistentState("device", DispatchStorage.Name)] IPersistentState<DeviceRecord> record,
     Lifecycle lifecycle,
     IncidentIntake intake,
+    Correlation correlation,
     IAlertJournal journal,
     TimeProvider time,
     ILogger<DeviceGrain> logger) : Grain, IDeviceGrain, IRemindable
@@ -188,10 +189,11 @@ public sealed class DeviceGrain(
                 await racedStored;
                 return raced.AsReplay();
             }
-            ack = await DecideAsync(alert, device, key, now);
+            var answer = await DecideAsync(alert, device, key, now);
+            ack = answer.Ack;
             if (ack.Disposition is Disposition.Rejected) return ack;
-            var window = Catalog.FindScenario(device.Scenario)!.Correlation.DedupWindow.Length(TimeSpan.Zero);
-            var entry = _memory.Answer(alert, ack, key, window, time.GetUtcNow());
+            // The device keeps the windows of its own keys; a gateway-set key's window is its key grain's.
+            var entry = _memory.Answer(alert, ack, alert.HasGatewayKey ? null : answer.Window, time.GetUtcNow());
             stored = journal.AppendAsync(entry);
             _memory.Remember(ack, stored);
         }
@@ -217,17 +219,29 @@ public sealed class DeviceGrain(
     public async Task<IReadOnlyList<AlertAck>> ReceiveAllAsync(IReadOnlyList<Alert> alerts) =>
         await Task.WhenAll(alerts.Select(ReceiveAsync)); // each takes its place in its dedup key's order before its first await
 
-    /// <summary>What becomes of an alert: suppressed, joined to its key's open incident, or correlated in its grid cell.</summary>
-    private async Task<AlertAck> DecideAsync(Alert alert, Device device, string key, DateTimeOffset now)
+    /// <summary>
+    /// What becomes of an alert (see <see cref="AlertDecider"/>): suppressed, joined to its key's open incident of a
+    /// compatible type (reclassifying it when the alert is more urgent), or correlated in its grid cell. A gateway-set
+    /// key's window is shared by the gateway's devices, so its key grain decides.
+    /// </summary>
+    private async Task<Correlated> DecideAsync(Alert alert, Device device, string key, DateTimeOffset now)
     {
         if (record.State.Silenced)
-            return new AlertAck(alert.AlertId, Disposition.Suppressed, null, $"device {device.Id} is silenced: {record.State.SilenceReason}");
-        if (_memory.Window(key, now) is { } window && await IsOpenAsync(window.Incident))
-            return new AlertAck(alert.AlertId, Disposition.Attached, window.Incident, $"joined {window.Incident} (same dedup key)");
-        var ack = await GrainFactory.GetGrain<ICellGrain>(CellGrain.KeyOf(device.Scenario, GridCell.Of(alert.Location, Catalog)))
-            .CorrelateAsync(alert, device);
-        if (ack.IncidentNumber is { } joined) Checked(joined, true, now); // the cell just opened it or found it open
-        return ack;
+            return new Correlated(new AlertAck(alert.AlertId, Disposition.Suppressed, null, $"device {device.Id} is silenced: {record.State.SilenceReason}"), null);
+        if (alert.HasGatewayKey) return await GrainFactory.GetGrain<IDedupKeyGrain>(key).CorrelateAsync(alert, device);
+        var window = _memory.Window(key, now);
+        if (window is not null && !await IsOpenAsync(window.Incident))
+        {
+            _memory.Close(key);
+            window = null;
+        }
+        var decision = correlation.Decider.BeforeCell(alert, device, null, window is null ? [] : [window], now);
+        var answer = decision is null
+            ? await GrainFactory.GetGrain<ICellGrain>(CellGrain.KeyOf(device.Scenario, GridCell.Of(alert.Location, Catalog)))
+                .CorrelateAsync(alert, device)
+            : await correlation.ActAsync(decision, alert, device);
+        if (answer.Ack.IncidentNumber is { } joined) Checked(joined, true, now); // it was just opened, found open or joined
+        return answer;
     }
 
     /// <summary>

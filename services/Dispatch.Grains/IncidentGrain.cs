@@ -22,6 +22,8 @@ public sealed class IncidentGrain(IIncidentStore store, Lifecycle lifecycle, Tim
     private Task? _loading;
     private bool _mergeRecorded;
     private bool _falseAlarmRecorded;
+    /// <summary>What each (unit, person) was last told about holding this incident as an open task.</summary>
+    private readonly Dictionary<(string Unit, string Person), bool> _tasksTold = [];
     private IGrainTimer? _retry;
 
     private string Number => this.GetPrimaryKeyString();
@@ -49,7 +51,7 @@ public sealed class IncidentGrain(IIncidentStore store, Lifecycle lifecycle, Tim
                 await SettleOrRetryAsync();
                 return first;
             }
-            var outcome = lifecycle.Execute(Number, stored.Incident, command, time.GetUtcNow());
+            var outcome = lifecycle.Execute(Number, stored.Incident, command, time.GetUtcNow(), await DutyBoardAsync(stored.Incident, command));
             if (outcome.Refusal is { } refusal) return CommandResult.Refused(Number, command.CommandId ?? "", refusal);
             if (outcome.Events.Count == 0) return new CommandResult(Number, command.CommandId, 0, 0, outcome.Incident!.State, null);
             if (command is MergeIncident merge && await MergeTargetRefusalAsync(merge) is { } mergeRefused)
@@ -104,6 +106,18 @@ public sealed class IncidentGrain(IIncidentStore store, Lifecycle lifecycle, Tim
             await store.SetDeadlineAsync(Number, deadline);
             _deadline = (true, deadline);
         }
+    }
+
+    /// <summary>
+    /// Machine dispatch's people for the units the command assigns without a named person: each unit's grain picks an
+    /// on-duty worker (or, with nobody on duty, its duty officer), so that every assignment names someone.
+    /// </summary>
+    private async Task<DutyBoard> DutyBoardAsync(Incident? incident, IncidentCommand command)
+    {
+        var units = lifecycle.UnitsNeedingPeople(incident, command);
+        if (units.Count == 0) return DutyBoard.Empty;
+        var near = incident?.Location ?? (command as ReportIncident)?.Location;
+        return DutyBoard.Of(await Task.WhenAll(units.Select(u => GrainFactory.GetGrain<IUnitGrain>(u).PickAsync(near))));
     }
 
     /// <summary>The earliest threshold of the running clocks, or null when none is left.</summary>
@@ -170,7 +184,10 @@ public sealed class IncidentGrain(IIncidentStore store, Lifecycle lifecycle, Tim
         }
     }
 
-    /// <summary>Brings the merge target and the source device's false alarms in line with what the store holds.</summary>
+    /// <summary>
+    /// Brings the merge target, the source device's false alarms and the units' counts of open tasks in line with
+    /// what the store holds.
+    /// </summary>
     private async Task SettleAsync()
     {
         if (_stored is not { } stored) return;
@@ -189,5 +206,30 @@ public sealed class IncidentGrain(IIncidentStore store, Lifecycle lifecycle, Tim
             await GrainFactory.GetGrain<IDeviceGrain>(device).RecordFalseAlarmAsync(Number);
             _falseAlarmRecorded = true;
         }
+        foreach (var ((unit, person), open) in Tasks(stored))
+        {
+            if (_tasksTold.TryGetValue((unit, person), out var told) && told == open) continue;
+            await GrainFactory.GetGrain<IUnitGrain>(unit).SetTaskAsync(person, Number, open);
+            _tasksTold[(unit, person)] = open;
+        }
+    }
+
+    /// <summary>
+    /// Everyone who ever held one of the incident's assignments, and whether it is an open task of theirs now: the
+    /// incident is open and their assignment is not yet handled.
+    /// </summary>
+    private IEnumerable<((string Unit, string Person) Holder, bool Open)> Tasks(IncidentRecord stored)
+    {
+        var holders = new HashSet<(string, string)>();
+        Incident? replayed = null;
+        foreach (var e in stored.Timeline)
+        {
+            replayed = lifecycle.Evolve(replayed, e);
+            foreach (var a in replayed.Assignments)
+                if (a.Worker is { Length: > 0 } worker) holders.Add((a.Unit, worker));
+        }
+        var now = stored.Incident;
+        return holders.Select(h => (h, now is { IsOpen: true }
+            && now.Assignments.Any(a => a.Unit == h.Item1 && a.Worker == h.Item2 && a.State != AssignmentState.Handled)));
     }
 }

@@ -30,7 +30,9 @@ public static class SiloHosting
     public static async Task<DispatchStore> AddDispatchSiloAsync(this IHostApplicationBuilder builder, CancellationToken cancellationToken = default)
     {
         var configuration = builder.Configuration;
-        var catalog = CatalogLoader.Load(configuration["Catalog:Path"] is { Length: > 0 } path ? path : CatalogLoader.DefaultDirectory());
+        var catalogFolder = configuration["Catalog:Path"] is { Length: > 0 } path ? path : CatalogLoader.DefaultDirectory();
+        var catalog = CatalogLoader.Load(catalogFolder);
+        var roster = RosterLoader.Load(catalogFolder, catalog);
         var store = await DispatchStore.OpenAsync(configuration, "dispatch-silo", cancellationToken);
         var cluster = configuration.GetSection("Orleans");
         var (clusterId, serviceId) = ClusterIdentity.Read(configuration);
@@ -43,8 +45,11 @@ public static class SiloHosting
         services.AddHostedService(_ => new StoreShutdown(store)); // registered before Orleans, so it stops after the silo
         services.AddSingleton(catalog);
         services.AddSingleton(new Lifecycle(catalog));
+        services.AddSingleton(new AlertDecider(catalog));
+        services.AddSingleton(roster);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IncidentIntake>();
+        services.AddSingleton<Correlation>();
         services.Configure<DeadlineOptions>(configuration.GetSection("Deadlines"));
         services.Configure<HostOptions>(o => o.ShutdownTimeout = cluster.GetValue("ShutdownTimeout", TimeSpan.FromSeconds(15)));
         services.AddHostedService(sp => new StartupBanner(

@@ -16,7 +16,8 @@ public class AlertJournalTests(RedisFixture redis)
     private static JournalEntry Taken(string device, string id, Disposition disposition = Disposition.Attached, double confidence = 0.9,
         string? key = null, DateTimeOffset? until = null, long opened = 1) =>
         new(new Alert(id, device, "gw", "CREEK_LITTERING", DateTimeOffset.UnixEpoch, new GeoPoint(31.25, 121.41), 2,
-            new Detection("m", "1", confidence, [])), device, new AlertAck(id, disposition, "PT-20261128-000001"), key, until, opened);
+            new Detection("m", "1", confidence, [])), device, new AlertAck(id, disposition, "PT-20261128-000001"),
+            key is null ? null : new DedupEntry(key, "PT-20261128-000001", "CREEK_LITTERING", Priority.P3, until!.Value), opened);
 
     [Fact]
     public async Task A_device_gets_back_its_answers_windows_and_counts_in_order()
@@ -31,7 +32,8 @@ public class AlertJournalTests(RedisFixture redis)
         var recent = await journal.RecentAsync("cam-1");
         Assert.Equal(["a1", "a2", "a3"], recent.Select(e => e.Ack.AlertId));
         Assert.Equal([Disposition.NewIncident, Disposition.Attached, Disposition.Attached], recent.Select(e => e.Ack.Disposition));
-        Assert.Equal(("cam-1/CREEK_LITTERING", until), (recent[0].Key, recent[0].WindowUntil));
+        Assert.Equal(new DedupEntry("cam-1/CREEK_LITTERING", "PT-20261128-000001", "CREEK_LITTERING", Priority.P3, until), recent[0].Window);
+        Assert.Null(recent[1].Window);
         Assert.Equal(7, recent[^1].Opened);
         Assert.All(recent, e => Assert.Equal("PT-20261128-000001", e.Ack.IncidentNumber));
         Assert.Equal((3L, 1L, 0L), (await journal.CountAsync("cam-1"), await journal.CountAsync("cam-2"), await journal.CountAsync("cam-3")));

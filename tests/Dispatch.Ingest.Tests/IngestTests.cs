@@ -344,7 +344,7 @@ public class BackpressureTests(RedisFixture redis)
 
         var acks = await calm.SendOneByOneAsync(
             City.Alert(cam, "CREEK_LITTERING", new GeoPoint { Lat = 31.2700, Lon = 121.4130 }, 0.9),
-            City.Alert(cam, "CREEK_SHARED_BIKE", new GeoPoint { Lat = 31.2700, Lon = 121.4130 }, 0.9));
+            City.Alert(cam, "CREEK_FLOATING_WASTE", new GeoPoint { Lat = 31.2700, Lon = 121.4130 }, 0.9));
         Assert.Equal([Disposition.NewIncident, Disposition.Attached], acks.Select(a => a.Disposition));
     }
 }

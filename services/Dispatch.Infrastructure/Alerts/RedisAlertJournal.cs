@@ -17,17 +17,21 @@ public sealed record RecordedAlert(Alert Alert, Disposition Disposition, string?
 /// </summary>
 public sealed class RedisAlertJournal : IAlertJournal, IAlertRecordStream, IAsyncDisposable
 {
-    private const int FieldsPerAlert = 9;
+    private const int FieldsPerAlert = 11;
 
-    /// <summary>KEYS[1]: the partition's record; KEYS[1 + i]: the journal of alert i's device. ARGV: 9 fields per alert.</summary>
+    /// <summary>
+    /// KEYS[1]: the partition's record; KEYS[1 + i]: the journal of alert i's device. ARGV, 11 per alert: alert id,
+    /// device, gateway, disposition, incident, alert JSON; the window's key, end (Unix ms), incident type and
+    /// priority; the count of incidents opened.
+    /// </summary>
     private const string Append =
         """
         for i = 1, #KEYS - 1 do
-          local b = (i - 1) * 9
+          local b = (i - 1) * 11
           redis.call('XADD', KEYS[1], '*', 'alert_id', ARGV[b + 1], 'device', ARGV[b + 2], 'gateway', ARGV[b + 3],
             'disposition', ARGV[b + 4], 'incident', ARGV[b + 5], 'alert', ARGV[b + 6])
           redis.call('XADD', KEYS[1 + i], 'MAXLEN', '~', '1024', '*', 'a', ARGV[b + 1], 'd', ARGV[b + 4],
-            'i', ARGV[b + 5], 'k', ARGV[b + 7], 'u', ARGV[b + 8], 'o', ARGV[b + 9])
+            'i', ARGV[b + 5], 'k', ARGV[b + 7], 'u', ARGV[b + 8], 't', ARGV[b + 9], 'p', ARGV[b + 10], 'o', ARGV[b + 11])
         end
         return #KEYS - 1
         """;
@@ -62,12 +66,14 @@ public sealed class RedisAlertJournal : IAlertJournal, IAlertRecordStream, IAsyn
     public async Task<IReadOnlyList<JournalEntry>> RecentAsync(string deviceId)
     {
         var entries = await _redis.GetDatabase().StreamRangeAsync(Journal(deviceId), count: IAlertJournal.Kept, messageOrder: Order.Descending);
-        return [.. entries.Reverse().Select(e => new JournalEntry(
-            null, deviceId,
-            new AlertAck(e["a"]!, Enum.Parse<Disposition>(e["d"]!), e["i"] is { IsNullOrEmpty: false } incident ? (string?)incident : null),
-            e["k"] is { IsNullOrEmpty: false } key ? (string?)key : null,
-            e["u"] is { IsNullOrEmpty: false } until ? DateTimeOffset.FromUnixTimeMilliseconds((long)until) : null,
-            (long)e["o"]))];
+        return [.. entries.Reverse().Select(e =>
+        {
+            var incident = e["i"] is { IsNullOrEmpty: false } i ? (string?)i : null;
+            var window = e["k"] is { IsNullOrEmpty: false } key && incident is not null
+                ? new DedupEntry(key!, incident, e["t"]!, Enum.Parse<Priority>(e["p"]!), DateTimeOffset.FromUnixTimeMilliseconds((long)e["u"]))
+                : null;
+            return new JournalEntry(null, deviceId, new AlertAck(e["a"]!, Enum.Parse<Disposition>(e["d"]!), incident), window, (long)e["o"]);
+        })];
     }
 
     public async Task<long> CountAsync(string deviceId)
@@ -98,9 +104,11 @@ public sealed class RedisAlertJournal : IAlertJournal, IAlertRecordStream, IAsyn
             values[at + 3] = e.Ack.Disposition.ToString();
             values[at + 4] = e.Ack.IncidentNumber ?? "";
             values[at + 5] = alert;
-            values[at + 6] = e.Key ?? "";
-            values[at + 7] = e.WindowUntil is { } until ? until.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture) : "";
-            values[at + 8] = e.Opened;
+            values[at + 6] = e.Window?.Key ?? "";
+            values[at + 7] = e.Window is { } w ? w.Until.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture) : "";
+            values[at + 8] = e.Window?.Type ?? "";
+            values[at + 9] = e.Window?.Priority.ToString() ?? "";
+            values[at + 10] = e.Opened;
         }
         await _redis.GetDatabase().ScriptEvaluateAsync(Append, keys, values);
         await _replicas.WaitAsync(keys[0]);
