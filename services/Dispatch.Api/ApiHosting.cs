@@ -67,7 +67,9 @@ public static class ApiHosting
         AddIdentity(builder);
         services.AddDispatchGrpc()
             .AddServiceOptions<FieldService>(grpc => grpc.MaxReceiveMessageSize = options.MaxEvidenceBytes + 64 * 1024)
-            .AddJsonTranscoding();
+            // The rich error details travel to the pages too: the JSON error carries ErrorInfo and BadRequest.
+            .AddJsonTranscoding(o => o.TypeRegistry = Google.Protobuf.Reflection.TypeRegistry.FromMessages(
+                Google.Rpc.ErrorInfo.Descriptor, Google.Rpc.BadRequest.Descriptor));
         return builder;
     }
 
@@ -105,7 +107,7 @@ public static class ApiHosting
                 jwt.RequireHttpsMetadata = identity.Authority.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
             }
         });
-        builder.Services.AddAuthorization();
+        builder.Services.AddDispatchPermissions();
     }
 
     public static WebApplication MapDispatchApi(this WebApplication app)

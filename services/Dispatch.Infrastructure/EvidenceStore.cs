@@ -7,8 +7,12 @@ namespace Dispatch.Infrastructure;
 /// <summary>A stored photo's description.</summary>
 public sealed record EvidenceMeta(string Id, string Number, string ContentType, long Size, string Sha256, string UploadedBy, string FileName);
 
-/// <summary>Why an upload was refused, naming the field.</summary>
-public sealed class EvidenceRefused(string message) : Exception(message);
+/// <summary>Why an upload was refused: the field at fault and what is wrong with it.</summary>
+public sealed class EvidenceRefused(string field, string problem) : Exception($"{field}: {problem}")
+{
+    public string Field { get; } = field;
+    public string Problem { get; } = problem;
+}
 
 /// <summary>
 /// Photo evidence, stored durably in Redis (under AOF) before it is acknowledged, and linked to its incident.
@@ -24,11 +28,11 @@ public sealed class EvidenceStore(IConnectionMultiplexer redis, KeySpace keys)
 
     public async Task<EvidenceMeta> SaveAsync(string number, string declaredType, ReadOnlyMemory<byte> content, string fileName, string uploadedBy, int maxBytes)
     {
-        if (content.Length == 0) throw new EvidenceRefused("content: is empty");
-        if (content.Length > maxBytes) throw new EvidenceRefused($"content: {content.Length} bytes is more than the {maxBytes} bytes allowed");
-        var sniffed = Sniff(content.Span) ?? throw new EvidenceRefused($"content: is not a photo (accepted: {string.Join(", ", Accepted)})");
+        if (content.Length == 0) throw new EvidenceRefused("content", "is empty");
+        if (content.Length > maxBytes) throw new EvidenceRefused("content", $"{content.Length} bytes is more than the {maxBytes} bytes allowed");
+        var sniffed = Sniff(content.Span) ?? throw new EvidenceRefused("content", $"is not a photo (accepted: {string.Join(", ", Accepted)})");
         if (declaredType is { Length: > 0 } && !string.Equals(declaredType, sniffed, StringComparison.OrdinalIgnoreCase))
-            throw new EvidenceRefused($"content_type: says {declaredType} but the content is {sniffed}");
+            throw new EvidenceRefused("content_type", $"says {declaredType} but the content is {sniffed}");
         var sha = Convert.ToHexStringLower(SHA256.HashData(content.Span));
         var id = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{number}\n{sha}")))[..32];
         var meta = new EvidenceMeta(id, number, sniffed, content.Length, sha, uploadedBy, Path.GetFileName(fileName ?? ""));

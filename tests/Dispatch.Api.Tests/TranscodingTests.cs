@@ -49,7 +49,13 @@ public class TranscodingTests(RedisFixture redis)
         badFilter.Content = JsonContent.Create(new { filter = new { states = new[] { "Sleeping" } } });
         var bad = await api.Http.SendAsync(badFilter);
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
-        Assert.Contains("filter.states", await bad.Content.ReadAsStringAsync());
+        // The field and the reason travel as data (google.rpc.BadRequest and ErrorInfo), not only in the message.
+        using var error = System.Text.Json.JsonDocument.Parse(await bad.Content.ReadAsStringAsync());
+        var details = error.RootElement.GetProperty("details").EnumerateArray().ToList();
+        Assert.Contains(details, d => d.GetProperty("@type").GetString() == "type.googleapis.com/google.rpc.BadRequest"
+            && d.GetProperty("fieldViolations")[0].GetProperty("field").GetString() == "filter.states");
+        Assert.Contains(details, d => d.GetProperty("@type").GetString() == "type.googleapis.com/google.rpc.ErrorInfo"
+            && d.GetProperty("reason").GetString() == "INVALID_ARGUMENT");
 
         var missing = await api.Http.SendAsync(api.Request(HttpMethod.Get, "/api/v1/incidents/PT-20991231-000001", token));
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
@@ -59,7 +65,11 @@ public class TranscodingTests(RedisFixture redis)
 
         var auditorFiles = api.Request(HttpMethod.Post, "/api/v1/incidents/PT-20991231-000001:file", await api.TokenAsync("auditor"));
         auditorFiles.Content = JsonContent.Create(new { commandId = "x" });
-        Assert.Equal(HttpStatusCode.Forbidden, (await api.Http.SendAsync(auditorFiles)).StatusCode);
+        var forbidden = await api.Http.SendAsync(auditorFiles);
+        Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
+        using var refusal = System.Text.Json.JsonDocument.Parse(await forbidden.Content.ReadAsStringAsync());
+        Assert.Contains("may not Triage", refusal.RootElement.GetProperty("message").GetString());
+        Assert.Equal("PERMISSION_DENIED", refusal.RootElement.GetProperty("details")[0].GetProperty("reason").GetString());
     }
 
     [Fact]

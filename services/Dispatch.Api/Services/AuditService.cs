@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authorization;
 using System.Globalization;
 using System.Reflection;
 using System.Text;
@@ -21,9 +22,10 @@ public sealed class AuditService(ReadModelStore store, ReadLog reads, Catalog ca
     private const int DefaultDays = 30;
     private const int MaxDays = 366;
 
+    [Authorize(Policy = nameof(Permission.ReadFigures))]
     public override async Task<V1.FiguresReply> GetFigures(V1.FiguresRequest request, ServerCallContext context)
     {
-        Caller.With(context, Permission.ReadFigures);
+        Caller.Of(context);
         var (from, to) = Period(request.From, request.To);
         var by = Dimension(request.By);
         var facts = await FactsAsync(from, to);
@@ -36,9 +38,10 @@ public sealed class AuditService(ReadModelStore store, ReadLog reads, Catalog ca
         return reply;
     }
 
+    [Authorize(Policy = nameof(Permission.ReadFigures))]
     public override async Task<V1.RankingReply> GetRanking(V1.PeriodRequest request, ServerCallContext context)
     {
-        Caller.With(context, Permission.ReadFigures);
+        Caller.Of(context);
         var (from, to) = Period(request.From, request.To);
         var reply = new V1.RankingReply { From = Day(from), To = Day(to) };
         reply.Units.AddRange(Scorecard.Rank(await FactsAsync(from, to)).Select(r => new V1.UnitRank
@@ -49,9 +52,10 @@ public sealed class AuditService(ReadModelStore store, ReadLog reads, Catalog ca
         return reply;
     }
 
+    [Authorize(Policy = nameof(Permission.ReadFigures))]
     public override async Task<V1.TrendReply> GetTrend(V1.PeriodRequest request, ServerCallContext context)
     {
-        Caller.With(context, Permission.ReadFigures);
+        Caller.Of(context);
         var (from, to) = Period(request.From, request.To);
         var reply = new V1.TrendReply { From = Day(from), To = Day(to) };
         var trend = Scorecard.Trend(await FactsAsync(from, to), from, to, catalog.Calendar.TimeZone);
@@ -77,10 +81,11 @@ public sealed class AuditService(ReadModelStore store, ReadLog reads, Catalog ca
         return new HttpBody { ContentType = "text/csv; charset=utf-8", Data = ByteString.CopyFrom(Encoding.UTF8.GetPreamble().Concat(Encoding.UTF8.GetBytes(csv)).ToArray()) };
     }
 
+    [Authorize(Policy = nameof(Permission.ReadAccessLog))]
     public override async Task<V1.ListReadsReply> ListReads(V1.ListReadsRequest request, ServerCallContext context)
     {
-        Caller.With(context, Permission.ReadAccessLog);
-        var limit = request.Limit switch { 0 => 100, < 0 or > 1000 => throw Incidents.Invalid("limit: must lie between 1 and 1000"), _ => request.Limit };
+        Caller.Of(context);
+        var limit = request.Limit switch { 0 => 100, < 0 or > 1000 => throw Incidents.Invalid("limit", "must lie between 1 and 1000"), _ => request.Limit };
         var reply = new V1.ListReadsReply();
         reply.Reads.AddRange((await reads.ListAsync(Blank(request.Number), Blank(request.UserId), limit)).Select(r => new V1.ReadRecord
         {
@@ -108,19 +113,19 @@ public sealed class AuditService(ReadModelStore store, ReadLog reads, Catalog ca
         var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(time.GetUtcNow(), catalog.Calendar.TimeZone).DateTime);
         var end = string.IsNullOrWhiteSpace(to) ? today : ParseDay(to, "to");
         var start = string.IsNullOrWhiteSpace(from) ? end.AddDays(-(DefaultDays - 1)) : ParseDay(from, "from");
-        if (end < start) throw Incidents.Invalid("to: comes before from");
-        if (end.DayNumber - start.DayNumber >= MaxDays) throw Incidents.Invalid($"to: the period may span at most {MaxDays} days");
+        if (end < start) throw Incidents.Invalid("to", "comes before from");
+        if (end.DayNumber - start.DayNumber >= MaxDays) throw Incidents.Invalid("to", $"the period may span at most {MaxDays} days");
         return (start, end);
     }
 
     private static DateOnly ParseDay(string text, string field) =>
         DateOnly.TryParseExact(text.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day) ? day
-        : throw Incidents.Invalid($"{field}: '{text}' is not a date yyyy-MM-dd");
+        : throw Incidents.Invalid(field, $"'{text}' is not a date yyyy-MM-dd");
 
     private static Dimension? Dimension(string by) =>
         string.IsNullOrWhiteSpace(by) ? null
         : System.Enum.TryParse<Dimension>(by, ignoreCase: true, out var d) && System.Enum.IsDefined(d) ? d
-        : throw Incidents.Invalid($"by: '{by}' is not one of {string.Join(", ", System.Enum.GetNames<Dimension>())}");
+        : throw Incidents.Invalid("by", $"'{by}' is not one of {string.Join(", ", System.Enum.GetNames<Dimension>())}");
 
     private string NameOf(Dimension dimension, string key) => dimension switch
     {

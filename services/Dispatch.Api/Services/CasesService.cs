@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authorization;
 using Dispatch.Infrastructure.ReadModel;
 using Dispatch.Abstractions;
 using Dispatch.Domain;
@@ -15,18 +16,21 @@ public sealed class CasesService(Incidents incidents, Roster roster, ChangeFeed 
     /// <summary>The channels a person reports through; devices report through ingest.</summary>
     private static readonly Channel[] PersonChannels = [Channel.Hotline, Channel.GridPatrol, Channel.CitizenApp, Channel.ThirdParty, Channel.HigherLevel];
 
+    [Authorize(Policy = nameof(Permission.ReadIncidents))]
     public override async Task<V1.IncidentPage> ListIncidents(V1.ListIncidentsRequest request, ServerCallContext context)
     {
-        var who = Caller.With(context, Permission.ReadIncidents);
+        var who = Caller.Of(context);
         return await incidents.PageAsync(who, Filters.Read(request.Filter, Catalog), request.Filter?.Query, request.PageSize, request.PageToken);
     }
 
+    [Authorize(Policy = nameof(Permission.ReadIncidents))]
     public override async Task<V1.IncidentDetail> GetIncident(V1.GetIncidentRequest request, ServerCallContext context) =>
-        await incidents.DetailAsync(Caller.With(context, Permission.ReadIncidents), request.Number, "detail");
+        await incidents.DetailAsync(Caller.Of(context), request.Number, "detail");
 
+    [Authorize(Policy = nameof(Permission.ReadIncidents))]
     public override async Task WatchIncidents(V1.WatchIncidentsRequest request, IServerStreamWriter<V1.IncidentChange> responseStream, ServerCallContext context)
     {
-        var who = Caller.With(context, Permission.ReadIncidents);
+        var who = Caller.Of(context);
         var matches = Filters.Matcher(Filters.Read(request.Filter, Catalog));
         // Subscribed before the headers go out, so a client that has the headers misses no change after them.
         using var subscription = changes.Subscribe();
@@ -67,11 +71,12 @@ public sealed class CasesService(Incidents incidents, Roster roster, ChangeFeed 
         return Task.FromResult(data);
     }
 
+    [Authorize(Policy = nameof(Permission.Report))]
     public override async Task<V1.CommandReply> ReportIncident(V1.ReportIncidentRequest request, ServerCallContext context)
     {
-        var who = Caller.With(context, Permission.Report);
+        var who = Caller.Of(context);
         if (!System.Enum.TryParse<Channel>(request.Channel, out var channel) || !PersonChannels.Contains(channel))
-            throw Incidents.Invalid($"channel: '{request.Channel}' is not one of {string.Join(", ", PersonChannels)}");
+            throw Incidents.Invalid("channel", $"'{request.Channel}' is not one of {string.Join(", ", PersonChannels)}");
         var reporter = string.IsNullOrWhiteSpace(request.ReporterName) ? null
             : new Reporter(request.ReporterName.Trim(), string.IsNullOrWhiteSpace(request.ReporterPhone) ? null : request.ReporterPhone.Trim());
         var result = await grains.GetGrain<IIncidentIntakeGrain>(0).ReportAsync(new ReportIncident(
@@ -80,86 +85,96 @@ public sealed class CasesService(Incidents incidents, Roster roster, ChangeFeed 
         return Incidents.Answer(result);
     }
 
+    [Authorize(Policy = nameof(Permission.Triage))]
     public override async Task<V1.CommandReply> FileIncident(V1.IncidentCommandRequest request, ServerCallContext context)
     {
-        var who = Caller.With(context, Permission.Triage);
+        var who = Caller.Of(context);
         return await incidents.ExecuteAsync(who, request.Number, new FileIncident(request.CommandId, who.Actor));
     }
 
+    [Authorize(Policy = nameof(Permission.Triage))]
     public override async Task<V1.CommandReply> DismissIncident(V1.DismissIncidentRequest request, ServerCallContext context)
     {
-        var who = Caller.With(context, Permission.Triage);
+        var who = Caller.Of(context);
         if (!System.Enum.TryParse<DismissalGround>(request.Ground, out var ground) || !System.Enum.IsDefined(ground))
-            throw Incidents.Invalid($"ground: '{request.Ground}' is not one of {string.Join(", ", System.Enum.GetNames<DismissalGround>())}");
+            throw Incidents.Invalid("ground", $"'{request.Ground}' is not one of {string.Join(", ", System.Enum.GetNames<DismissalGround>())}");
         return await incidents.ExecuteAsync(who, request.Number, new DismissIncident(request.CommandId, who.Actor, ground, request.Reason));
     }
 
+    [Authorize(Policy = nameof(Permission.Triage))]
     public override async Task<V1.CommandReply> MergeIncident(V1.MergeIncidentRequest request, ServerCallContext context)
     {
-        var who = Caller.With(context, Permission.Triage);
+        var who = Caller.Of(context);
         return await incidents.ExecuteAsync(who, request.Number, new MergeIncident(request.CommandId, who.Actor, request.Into, request.Reason));
     }
 
+    [Authorize(Policy = nameof(Permission.Dispatch))]
     public override async Task<V1.DispatchRecommendation> RecommendDispatch(V1.GetIncidentRequest request, ServerCallContext context)
     {
-        var who = Caller.With(context, Permission.Dispatch);
+        var who = Caller.Of(context);
         return await roster.RecommendAsync(await incidents.VisibleAsync(who, request.Number));
     }
 
+    [Authorize(Policy = nameof(Permission.Dispatch))]
     public override async Task<V1.CommandReply> DispatchIncident(V1.DispatchIncidentRequest request, ServerCallContext context)
     {
-        var who = Caller.With(context, Permission.Dispatch);
+        var who = Caller.Of(context);
         var lead = string.IsNullOrWhiteSpace(request.LeadUnit) ? null : request.LeadUnit.Trim();
         var worker = string.IsNullOrWhiteSpace(request.Worker) ? null : request.Worker.Trim();
-        if (lead is null && request.CoUnits.Count > 0) throw Incidents.Invalid("co_units: name the lead unit too, or leave both to the catalog's routing");
+        if (lead is null && request.CoUnits.Count > 0) throw Incidents.Invalid("co_units", "name the lead unit too, or leave both to the catalog's routing");
         var command = new DispatchIncident(request.CommandId, who.Actor, lead, lead is null ? null : [.. request.CoUnits], worker);
         return await incidents.ExecuteAsync(who, request.Number, command, incident =>
         {
             var unit = lead ?? Catalog.Route(incident.Type, incident.Street).Lead;
             return worker is null || roster.IsWorkerOf(worker, unit) ? null
-                : throw Incidents.Invalid($"worker: '{worker}' is not a worker of unit {unit}");
+                : throw Incidents.Invalid("worker", $"'{worker}' is not a worker of unit {unit}");
         });
     }
 
+    [Authorize(Policy = nameof(Permission.ApproveDeadlines))]
     public override async Task<V1.CommandReply> ApproveExtension(V1.ApproveExtensionRequest request, ServerCallContext context)
     {
-        var who = Caller.With(context, Permission.ApproveDeadlines);
+        var who = Caller.Of(context);
         if (!Allowance.TryParse(request.Extra, out var extra))
-            throw Incidents.Invalid($"extra: '{request.Extra}' is not an allowance such as 30m, 2h, 4wh or 2wd");
+            throw Incidents.Invalid("extra", $"'{request.Extra}' is not an allowance such as 30m, 2h, 4wh or 2wd");
         Stage? stage = null;
         if (request.Stage is { Length: > 0 })
             stage = System.Enum.TryParse<Stage>(request.Stage, out var s) && System.Enum.IsDefined(s) ? s
-                : throw Incidents.Invalid($"stage: '{request.Stage}' is not one of {string.Join(", ", System.Enum.GetNames<Stage>())}");
+                : throw Incidents.Invalid("stage", $"'{request.Stage}' is not one of {string.Join(", ", System.Enum.GetNames<Stage>())}");
         return await incidents.ExecuteAsync(who, request.Number, new ApproveExtension(request.CommandId, who.Actor, extra, request.Reason, stage));
     }
 
+    [Authorize(Policy = nameof(Permission.ApproveDeadlines))]
     public override async Task<V1.CommandReply> Defer(V1.DeferRequest request, ServerCallContext context)
     {
-        var who = Caller.With(context, Permission.ApproveDeadlines);
+        var who = Caller.Of(context);
         IncidentCommand command = request.Resume
             ? new ResumeIncident(request.CommandId, who.Actor, request.Reason)
             : new DeferIncident(request.CommandId, who.Actor, request.Reason);
         return await incidents.ExecuteAsync(who, request.Number, command);
     }
 
+    [Authorize(Policy = nameof(Permission.Review))]
     public override async Task<V1.CommandReply> Review(V1.ReviewRequest request, ServerCallContext context)
     {
-        var who = Caller.With(context, Permission.Review);
+        var who = Caller.Of(context);
         IncidentCommand command = request.Approve
             ? new ApproveReview(request.CommandId, who.Actor, new Evaluation(request.Rating, string.IsNullOrWhiteSpace(request.Comment) ? null : request.Comment.Trim()))
             : new RequestRework(request.CommandId, who.Actor, request.Comment);
         return await incidents.ExecuteAsync(who, request.Number, command);
     }
 
+    [Authorize(Policy = nameof(Permission.Triage))]
     public override async Task<V1.CommandReply> ReopenIncident(V1.ReasonedCommandRequest request, ServerCallContext context)
     {
-        var who = Caller.With(context, Permission.Triage);
+        var who = Caller.Of(context);
         return await incidents.ExecuteAsync(who, request.Number, new ReopenIncident(request.CommandId, who.Actor, request.Reason));
     }
 
+    [Authorize(Policy = nameof(Permission.Note))]
     public override async Task<V1.CommandReply> AddNote(V1.AddNoteRequest request, ServerCallContext context)
     {
-        var who = Caller.With(context, Permission.Note);
+        var who = Caller.Of(context);
         return await incidents.ExecuteAsync(who, request.Number, new AddNote(request.CommandId, who.Actor, request.Text));
     }
 }

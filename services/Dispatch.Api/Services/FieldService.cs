@@ -1,3 +1,5 @@
+using Dispatch.ServiceDefaults;
+using Microsoft.AspNetCore.Authorization;
 using Dispatch.Infrastructure.ReadModel;
 using Dispatch.Infrastructure;
 using Dispatch.Domain;
@@ -10,35 +12,42 @@ namespace Dispatch.Api.Services;
 /// <summary>Field work for workers and unit staff (see field.proto). They always act for their own unit.</summary>
 public sealed class FieldService(Incidents incidents, Roster roster, EvidenceStore evidence, IOptions<ApiOptions> options) : V1.Field.FieldBase
 {
+    [Authorize(Policy = nameof(Permission.Handle))]
     public override async Task<V1.IncidentPage> ListMyTasks(V1.MyTasksRequest request, ServerCallContext context)
     {
-        var who = Caller.With(context, Permission.Handle);
+        var who = Caller.Of(context);
         var query = who.Role == Role.Worker
             ? new IncidentQuery { Workers = [who.UserId], OpenOnly = !request.IncludeDone }
             : new IncidentQuery { Units = [UnitOf(who)], OpenOnly = !request.IncludeDone };
         return await incidents.PageAsync(who, query, null, request.PageSize, request.PageToken);
     }
 
+    [Authorize(Policy = nameof(Permission.Handle))]
     public override async Task<V1.IncidentDetail> GetTask(V1.GetIncidentRequest request, ServerCallContext context) =>
-        await incidents.DetailAsync(Caller.With(context, Permission.Handle), request.Number, "task");
+        await incidents.DetailAsync(Caller.Of(context), request.Number, "task");
 
+    [Authorize(Policy = nameof(Permission.Handle))]
     public override async Task<V1.CommandReply> Accept(V1.AcceptRequest request, ServerCallContext context) =>
-        await AcceptAsync(Caller.With(context, Permission.Handle), request);
+        await AcceptAsync(Caller.Of(context), request);
 
+    [Authorize(Policy = nameof(Permission.Handle))]
     public override async Task<V1.CommandReply> Return(V1.ReturnRequest request, ServerCallContext context) =>
-        await ReturnAsync(Caller.With(context, Permission.Handle), request);
+        await ReturnAsync(Caller.Of(context), request);
 
+    [Authorize(Policy = nameof(Permission.Handle))]
     public override async Task<V1.CommandReply> Arrive(V1.ArriveRequest request, ServerCallContext context) =>
-        await ArriveAsync(Caller.With(context, Permission.Handle), request);
+        await ArriveAsync(Caller.Of(context), request);
 
+    [Authorize(Policy = nameof(Permission.Handle))]
     public override async Task<V1.CommandReply> SubmitResult(V1.SubmitResultRequest request, ServerCallContext context) =>
-        await SubmitAsync(Caller.With(context, Permission.Handle), request);
+        await SubmitAsync(Caller.Of(context), request);
 
+    [Authorize(Policy = nameof(Permission.Handle))]
     public override async Task<V1.EvidenceInfo> UploadEvidence(V1.UploadEvidenceRequest request, ServerCallContext context)
     {
-        var who = Caller.With(context, Permission.Handle);
+        var who = Caller.Of(context);
         var incident = await incidents.VisibleAsync(who, request.Number);
-        if (MayHandle(who, incident) is { } denied) throw new RpcException(new Status(StatusCode.PermissionDenied, denied));
+        if (MayHandle(who, incident) is { } denied) throw Problems.Refused(StatusCode.PermissionDenied, Problems.Reasons.PermissionDenied, denied);
         try
         {
             var saved = await evidence.SaveAsync(incident.Number, request.ContentType, request.Content.Memory, request.FileName, who.UserId, options.Value.MaxEvidenceBytes);
@@ -46,13 +55,14 @@ public sealed class FieldService(Incidents incidents, Roster roster, EvidenceSto
         }
         catch (EvidenceRefused e)
         {
-            throw Incidents.Invalid(e.Message);
+            throw Incidents.Invalid(e.Field, e.Problem);
         }
     }
 
+    [Authorize(Policy = nameof(Permission.Handle))]
     public override async Task<V1.ReplayReply> ReplayQueued(V1.ReplayRequest request, ServerCallContext context)
     {
-        var who = Caller.With(context, Permission.Handle);
+        var who = Caller.Of(context);
         var reply = new V1.ReplayReply();
         foreach (var queued in request.Commands)
         {
@@ -62,7 +72,7 @@ public sealed class FieldService(Incidents incidents, Roster roster, EvidenceSto
                 V1.QueuedCommand.CommandOneofCase.Return => (queued.Return.Number, queued.Return.CommandId, () => ReturnAsync(who, queued.Return)),
                 V1.QueuedCommand.CommandOneofCase.Arrive => (queued.Arrive.Number, queued.Arrive.CommandId, () => ArriveAsync(who, queued.Arrive)),
                 V1.QueuedCommand.CommandOneofCase.Submit => (queued.Submit.Number, queued.Submit.CommandId, () => SubmitAsync(who, queued.Submit)),
-                _ => ("", "", (Func<Task<V1.CommandReply>>)(() => throw Incidents.Invalid("commands: an entry holds no command"))),
+                _ => ("", "", (Func<Task<V1.CommandReply>>)(() => throw Incidents.Invalid("commands", "an entry holds no command"))),
             };
             var result = new V1.QueuedResult { Number = number, CommandId = commandId };
             try
@@ -84,7 +94,7 @@ public sealed class FieldService(Incidents incidents, Roster roster, EvidenceSto
         var unit = UnitOf(who);
         var worker = who.Role == Role.Worker ? who.UserId : string.IsNullOrWhiteSpace(r.Worker) ? null : r.Worker.Trim();
         if (who.Role == Role.UnitStaff && worker is not null && !roster.IsWorkerOf(worker, unit))
-            throw Incidents.Invalid($"worker: '{worker}' is not a worker of unit {unit}");
+            throw Incidents.Invalid("worker", $"'{worker}' is not a worker of unit {unit}");
         return incidents.ExecuteAsync(who, r.Number, new AcceptAssignment(r.CommandId, who.Actor, unit, worker), i => MayHandle(who, i));
     }
 
@@ -99,13 +109,14 @@ public sealed class FieldService(Incidents incidents, Roster roster, EvidenceSto
         var number = Incidents.RequireNumber(r.Number);
         foreach (var id in r.Evidence)
             if (await evidence.FindAsync(id) is not { } found || found.Number != number)
-                throw Incidents.Invalid($"evidence: '{id}' is not evidence uploaded for incident {number}");
+                throw Incidents.Invalid("evidence", $"'{id}' is not evidence uploaded for incident {number}");
         var command = new SubmitResult(r.CommandId, who.Actor, UnitOf(who), string.IsNullOrWhiteSpace(r.Note) ? null : r.Note, [.. r.Evidence], r.Location.ToDomain());
         return await incidents.ExecuteAsync(who, number, command, i => MayHandle(who, i));
     }
 
     private static string UnitOf(Principal who) =>
-        who.Unit ?? throw new RpcException(new Status(StatusCode.PermissionDenied, $"user {who.UserId} belongs to no unit and so holds no assignment"));
+        who.Unit ?? throw Problems.Refused(StatusCode.PermissionDenied, Problems.Reasons.PermissionDenied,
+            $"user {who.UserId} belongs to no unit and so holds no assignment");
 
     private static string? MayHandle(Principal who, Incident incident) =>
         Access.MayHandle(who, incident, UnitOf(who)) ? null

@@ -12,7 +12,7 @@ public static class Filters
         if (filter is null) return new IncidentQuery();
         var from = filter.ReportedFrom?.ToDateTimeOffset();
         var to = filter.ReportedTo?.ToDateTimeOffset();
-        if (from is not null && to is not null && to <= from) throw Incidents.Invalid("filter.reported_to: must come after filter.reported_from");
+        if (from is not null && to is not null && to <= from) throw Incidents.Invalid("filter.reported_to", "must come after filter.reported_from");
         return new IncidentQuery
         {
             States = Names<IncidentState>(filter.States, "filter.states"),
@@ -41,8 +41,8 @@ public static class Filters
 
     private static List<string> Names<T>(IEnumerable<string> values, string field) where T : struct, Enum =>
         [.. values.Select(v => Enum.TryParse<T>(v, out var parsed) && Enum.IsDefined(parsed) ? parsed.ToString()
-            : throw Incidents.Invalid($"{field}: '{v}' is not one of {string.Join(", ", Enum.GetNames<T>())}"))];
+            : throw Incidents.Invalid(field, $"'{v}' is not one of {string.Join(", ", Enum.GetNames<T>())}"))];
 
     private static List<string> Codes(IEnumerable<string> values, string field, Func<string, bool> known) =>
-        [.. values.Select(v => known(v) ? v : throw Incidents.Invalid($"{field}: '{v}' is not in the catalog"))];
+        [.. values.Select(v => known(v) ? v : throw Incidents.Invalid(field, $"'{v}' is not in the catalog"))];
 }

@@ -1,3 +1,4 @@
+using Dispatch.ServiceDefaults;
 using Dispatch.Api.Auth;
 using Dispatch.Domain;
 using Google.Protobuf.WellKnownTypes;
@@ -15,10 +16,11 @@ public sealed class IdentityService(IOptions<IdentityOptions> options, Developme
     public override Task<V1.SignInReply> SignIn(V1.SignInRequest request, ServerCallContext context)
     {
         if (development is null)
-            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"sign in at {options.Value.Authority}; this service only checks its tokens"));
-        if (string.IsNullOrWhiteSpace(request.UserId)) throw new RpcException(new Status(StatusCode.InvalidArgument, "user_id: is required"));
+            throw Problems.Refused(StatusCode.FailedPrecondition, Problems.Reasons.FailedPrecondition,
+                $"sign in at {options.Value.Authority}; this service only checks its tokens");
+        if (string.IsNullOrWhiteSpace(request.UserId)) throw Problems.Invalid("user_id", "is required");
         var user = development.Check(request.UserId.Trim(), request.Password)
-            ?? throw new RpcException(new Status(StatusCode.Unauthenticated, "user_id or password: wrong"));
+            ?? throw Problems.Refused(StatusCode.Unauthenticated, Problems.Reasons.Unauthenticated, "user_id or password: wrong");
         var (token, expires) = development.Issue(user);
         var principal = new Principal(user.Id, System.Enum.Parse<Role>(user.Role, ignoreCase: true), user.Unit, user.Streets);
         return Task.FromResult(new V1.SignInReply { Token = token, ExpiresAt = Timestamp.FromDateTimeOffset(expires), User = Info(principal, user.Name) });

@@ -2,6 +2,7 @@ using Dispatch.Infrastructure.ReadModel;
 using Dispatch.Infrastructure;
 using Dispatch.Abstractions;
 using Dispatch.Domain;
+using Dispatch.ServiceDefaults;
 using Grpc.Core;
 using V1 = Dispatch.Protos.V1;
 
@@ -17,11 +18,12 @@ public sealed class Incidents(IGrainFactory grains, Catalog catalog, ReadModelSt
     public Catalog Catalog => catalog;
 
     public static string RequireNumber(string? number) =>
-        string.IsNullOrWhiteSpace(number) ? throw Invalid("number: is required") : number.Trim();
+        string.IsNullOrWhiteSpace(number) ? throw Invalid("number", "is required") : number.Trim();
 
-    public static RpcException Invalid(string message) => new(new Status(StatusCode.InvalidArgument, message));
+    public static RpcException Invalid(string field, string problem) => Problems.Invalid(field, problem);
 
-    private static RpcException NotFound(string number) => new(new Status(StatusCode.NotFound, $"incident {number} not found"));
+    private static RpcException NotFound(string number) =>
+        Problems.Refused(StatusCode.NotFound, Problems.Reasons.NotFound, $"incident {number} not found", "number");
 
     /// <summary>The incident, if it exists and the caller may see it.</summary>
     public async Task<Incident> VisibleAsync(Principal who, string number)
@@ -61,14 +63,14 @@ public sealed class Incidents(IGrainFactory grains, Catalog catalog, ReadModelSt
     public async Task<V1.CommandReply> ExecuteAsync(Principal who, string number, IncidentCommand command, Func<Incident, string?>? mayAct = null)
     {
         number = RequireNumber(number);
-        if (string.IsNullOrWhiteSpace(command.CommandId)) throw Invalid("command_id: is required (a client-chosen id that makes retries safe)");
+        if (string.IsNullOrWhiteSpace(command.CommandId)) throw Invalid("command_id", "is required (a client-chosen id that makes retries safe)");
         var clientId = command.CommandId;
         var own = command with { CommandId = $"{who.UserId}/{clientId}" };
         var grain = grains.GetGrain<IIncidentGrain>(number);
         if (await grain.GetResultAsync(own.CommandId) is not { } first)
         {
             var incident = await VisibleAsync(who, number);
-            if (mayAct?.Invoke(incident) is { } denied) throw new RpcException(new Status(StatusCode.PermissionDenied, denied));
+            if (mayAct?.Invoke(incident) is { } denied) throw Problems.Refused(StatusCode.PermissionDenied, Problems.Reasons.PermissionDenied, denied);
             first = await grain.ExecuteAsync(own);
         }
         var reply = Answer(first);
@@ -76,21 +78,25 @@ public sealed class Incidents(IGrainFactory grains, Catalog catalog, ReadModelSt
         return reply;
     }
 
-    /// <summary>A command result, or the refusal as a status: INVALID_ARGUMENT names the field, FAILED_PRECONDITION the state.</summary>
+    /// <summary>
+    /// A command result, or the refusal as a rich status: INVALID_ARGUMENT naming the field, NOT_FOUND, or
+    /// FAILED_PRECONDITION (reason ILLEGAL_TRANSITION) naming the state.
+    /// </summary>
     public static V1.CommandReply Answer(CommandResult result) => result.Refusal switch
     {
         null => result.ToReply(),
-        { Kind: RefusalKind.InvalidArgument } r => throw new RpcException(new Status(StatusCode.InvalidArgument, r.Message)),
-        { Kind: RefusalKind.NotFound } r => throw new RpcException(new Status(StatusCode.NotFound, r.Message)),
-        { } r => throw new RpcException(new Status(StatusCode.FailedPrecondition, r.Message)),
+        { Kind: RefusalKind.InvalidArgument } r =>
+            throw Problems.Refused(StatusCode.InvalidArgument, Problems.Reasons.InvalidArgument, r.Message, r.Field),
+        { Kind: RefusalKind.NotFound } r => throw Problems.Refused(StatusCode.NotFound, Problems.Reasons.NotFound, r.Message, "number"),
+        { } r => throw Problems.Refused(StatusCode.FailedPrecondition, Problems.Reasons.IllegalTransition, r.Message),
     };
 
     /// <summary>A page of the read model as the caller may see it.</summary>
     public async Task<V1.IncidentPage> PageAsync(Principal who, IncidentQuery query, string? text, int pageSize, string? pageToken)
     {
-        var take = pageSize switch { 0 => 50, < 0 or > 200 => throw Invalid("page_size: must lie between 1 and 200"), _ => pageSize };
+        var take = pageSize switch { 0 => 50, < 0 or > 200 => throw Invalid("page_size", "must lie between 1 and 200"), _ => pageSize };
         var skip = string.IsNullOrEmpty(pageToken) ? 0
-            : int.TryParse(pageToken, out var offset) && offset >= 0 ? offset : throw Invalid("page_token: is not a token this service gave");
+            : int.TryParse(pageToken, out var offset) && offset >= 0 ? offset : throw Invalid("page_token", "is not a token this service gave");
         Func<Incident, bool>? match = string.IsNullOrWhiteSpace(text) ? null : i => Matches(who, i, text.Trim());
         var (items, total) = await store.ListAsync(query, Indexes.ScopeOf(who), skip, take, match);
         if (items.Count > 0) await reads.RecordAsync(who, [.. items.Select(i => i.Number)], "list");

@@ -1,0 +1,43 @@
+using Dispatch.ServiceDefaults;
+using Google.Protobuf;
+using Google.Protobuf.Reflection;
+using Google.Rpc;
+using Grpc.Core;
+
+namespace Dispatch.Api.Auth;
+
+/// <summary>
+/// A refusal written by middleware, before any service runs (authorization, rate limits): as a gRPC trailers-only
+/// answer with the rich status (<c>grpc-status-details-bin</c>) for gRPC callers, else as the JSON error the
+/// transcoded routes use (<c>{"code", "message", "details"}</c> with the HTTP status of the code).
+/// </summary>
+public static class Refusals
+{
+    private static readonly JsonFormatter Json =
+        new(JsonFormatter.Settings.Default.WithTypeRegistry(TypeRegistry.FromMessages(ErrorInfo.Descriptor, BadRequest.Descriptor)));
+
+    public static async Task WriteAsync(HttpContext context, StatusCode code, string reason, string message, IReadOnlyDictionary<string, string>? headers = null)
+    {
+        var status = Problems.Refused(code, reason, message).GetRpcStatus()!;
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>()) context.Response.Headers[name] = value;
+        if (context.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true)
+        {
+            context.Response.StatusCode = StatusCodes.Status200OK;
+            context.Response.ContentType = "application/grpc";
+            context.Response.Headers["grpc-status"] = ((int)code).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            context.Response.Headers["grpc-message"] = Uri.EscapeDataString(message);
+            context.Response.Headers["grpc-status-details-bin"] = Convert.ToBase64String(status.ToByteArray());
+            return;
+        }
+        context.Response.StatusCode = code switch
+        {
+            StatusCode.PermissionDenied => StatusCodes.Status403Forbidden,
+            StatusCode.Unauthenticated => StatusCodes.Status401Unauthorized,
+            StatusCode.ResourceExhausted => StatusCodes.Status429TooManyRequests,
+            StatusCode.InvalidArgument => StatusCodes.Status400BadRequest,
+            _ => StatusCodes.Status500InternalServerError,
+        };
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(Json.Format(status));
+    }
+}
