@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Dispatch.Infrastructure;
 using StackExchange.Redis;
 
@@ -16,18 +15,4 @@ public sealed class RedisNonces(IConnectionMultiplexer redis, KeySpace keys) : I
 {
     public Task<bool> TryUseAsync(string gatewayId, string nonce, TimeSpan window) =>
         redis.GetDatabase().StringSetAsync(keys.Shared($"nonces:{gatewayId.Length}:{gatewayId}:{nonce}"), 1, window, When.NotExists);
-}
-
-/// <summary>Nonces in this process, for the in-memory mode (one ingest process).</summary>
-public sealed class InMemoryNonces(TimeProvider time) : INonces
-{
-    private readonly ConcurrentDictionary<(string, string), DateTimeOffset> _used = new();
-
-    public Task<bool> TryUseAsync(string gatewayId, string nonce, TimeSpan window)
-    {
-        var now = time.GetUtcNow();
-        if (_used.Count > 100_000)
-            foreach (var expired in _used.Where(u => u.Value < now).Select(u => u.Key).ToList()) _used.TryRemove(expired, out _);
-        return Task.FromResult(_used.TryAdd((gatewayId, nonce), now + window));
-    }
 }

@@ -32,6 +32,7 @@ public static class StoreHosting
         services.AddSingleton<IAlertJournal>(sp => sp.GetRequiredService<RedisAlertJournal>());
         services.AddSingleton<IAlertRecordStream>(sp => sp.GetRequiredService<RedisAlertJournal>());
         services.AddSingleton<IIncidentNumbers, RedisIncidentNumbers>();
+        services.AddSingleton<GatewayRegistry>();
         services.AddHostedService(_ => new PartitionGuard(redis, keys, partitions));
         services.AddOutageClassifier();
         services.AddHealthChecks().AddCheck<RedisHealth>("redis", tags: [Health.ReadyTag]);

@@ -3,7 +3,6 @@ using Dispatch.ServiceDefaults;
 using Dispatch.Ingest.Auth;
 using Dispatch.Ingest.Services;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using StackExchange.Redis;
 
 namespace Dispatch.Ingest;
 
@@ -22,17 +21,13 @@ public static class IngestHosting
         });
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<RecentAnswers>();
-        builder.Services.AddSingleton<INonces>(sp => sp.GetService<IConnectionMultiplexer>() is { } redis
-            ? new RedisNonces(redis, sp.GetRequiredService<KeySpace>())
-            : new InMemoryNonces(sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton<INonces, RedisNonces>();
+        builder.Services.AddGatewayAuthentication();
         // Options per service, not global: in the embedded all-in-one the API's services share this server.
         void Ingest(Grpc.AspNetCore.Server.GrpcServiceOptions grpc)
         {
             // Our own limit (IngestOptions.MaxAlertBytes) rejects one alert by name; this one only guards the server.
             grpc.MaxReceiveMessageSize = Math.Max(options.MaxAlertBytes * 4, 1024 * 1024);
-            // Outermost, so that an outage met while checking a signature's nonce is UNAVAILABLE too.
-            grpc.Interceptors.Add<UnavailableInterceptor>();
-            grpc.Interceptors.Add<GatewayAuthInterceptor>();
             grpc.EnableDetailedErrors = builder.Environment.IsDevelopment();
         }
         builder.Services.AddDispatchGrpc()

@@ -1,3 +1,4 @@
+using Dispatch.Infrastructure;
 using Dispatch.Abstractions;
 using Dispatch.Domain;
 using Dispatch.Protos.V1;
@@ -16,7 +17,7 @@ public class CasesTests(RedisFixture redis)
         var api = await SharedApi.StartAsync(redis);
         var grains = api.Services.GetRequiredService<IGrainFactory>();
         var tag = Id()[..8];
-        await grains.GetGrain<IGatewayGrain>($"gw-{tag}").RegisterAsync("bank cameras");
+        await api.Services.GetRequiredService<GatewayRegistry>().RegisterAsync($"gw-{tag}", "bank cameras");
         var camera = grains.GetGrain<IDeviceGrain>($"cam-{tag}");
         var bank = new Domain.GeoPoint(31.2452, 121.4105);
         await camera.RegisterAsync(new Domain.DeviceRegistration($"cam-{tag}", $"gw-{tag}", "creek", "camera", bank, "CYXC", "OPS"));

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authorization;
 using Dispatch.ServiceDefaults;
 using System.Threading.Channels;
 using Dispatch.Abstractions;
@@ -16,12 +17,13 @@ namespace Dispatch.Ingest.Services;
 /// the stream is not read, so HTTP/2 flow control slows that gateway and no other. The alerts a stream has ready are
 /// gathered per device and each device's go as one call (<see cref="DeviceBatches"/>).
 /// </summary>
+[Authorize(Policy = GatewayAuthentication.GatewayPolicy)]
 public sealed class AlertIngestService(IGrainFactory grains, RecentAnswers answers, IOptions<IngestOptions> options, ILogger<AlertIngestService> logger)
     : AlertIngest.AlertIngestBase
 {
     public override async Task StreamAlerts(IAsyncStreamReader<Alert> requestStream, IServerStreamWriter<AlertAck> responseStream, ServerCallContext context)
     {
-        var gateway = GatewayAuthInterceptor.GatewayOf(context);
+        var gateway = GatewayAuthentication.GatewayOf(context);
         using var open = IngestMetrics.StreamOpened("alerts");
         var batches = new DeviceBatches((device, alerts) => grains.GetGrain<IDeviceGrain>(device).ReceiveAllAsync(alerts));
         await Pipeline(requestStream, responseStream, async alert => (await IngestAsync(alert, gateway, batches.Add)).ToProto(), context.CancellationToken, batches.Send);
@@ -29,7 +31,7 @@ public sealed class AlertIngestService(IGrainFactory grains, RecentAnswers answe
 
     public override async Task<AlertAck> ReportAlert(Alert request, ServerCallContext context)
     {
-        var ack = await IngestAsync(request, GatewayAuthInterceptor.GatewayOf(context), alert => grains.GetGrain<IDeviceGrain>(alert.DeviceId).ReceiveAsync(alert));
+        var ack = await IngestAsync(request, GatewayAuthentication.GatewayOf(context), alert => grains.GetGrain<IDeviceGrain>(alert.DeviceId).ReceiveAsync(alert));
         if (ack.Disposition == Domain.Disposition.Rejected)
             throw ack.NotPermitted
                 ? Problems.Refused(StatusCode.PermissionDenied, Problems.Reasons.PermissionDenied, ack.Reason ?? "", ack.Field)
@@ -39,7 +41,7 @@ public sealed class AlertIngestService(IGrainFactory grains, RecentAnswers answe
 
     public override async Task StreamHeartbeats(IAsyncStreamReader<Heartbeat> requestStream, IServerStreamWriter<HeartbeatAck> responseStream, ServerCallContext context)
     {
-        var gateway = GatewayAuthInterceptor.GatewayOf(context);
+        var gateway = GatewayAuthentication.GatewayOf(context);
         using var open = IngestMetrics.StreamOpened("heartbeats");
         await Pipeline(requestStream, responseStream, async beat =>
         {

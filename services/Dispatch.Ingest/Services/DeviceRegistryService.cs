@@ -1,3 +1,6 @@
+using Dispatch.Infrastructure;
+using Dispatch.Ingest.Auth;
+using Microsoft.AspNetCore.Authorization;
 using Dispatch.ServiceDefaults;
 using Dispatch.Abstractions;
 using Dispatch.Protos.V1;
@@ -8,20 +11,21 @@ using Domain = Dispatch.Domain;
 namespace Dispatch.Ingest.Services;
 
 /// <summary>Registration and lookup of gateways and devices, for administrators.</summary>
-public sealed class DeviceRegistryService(IGrainFactory grains) : DeviceRegistry.DeviceRegistryBase
+[Authorize(Policy = GatewayAuthentication.AdministratorPolicy)]
+public sealed class DeviceRegistryService(IGrainFactory grains, GatewayRegistry gateways) : DeviceRegistry.DeviceRegistryBase
 {
     public override async Task<GatewayCredentials> RegisterGateway(RegisterGatewayRequest request, ServerCallContext context)
     {
         if (string.IsNullOrWhiteSpace(request.GatewayId) || request.GatewayId.Length > Domain.AlertRules.MaxIdLength)
             throw Invalid("gateway_id", $"is required, at most {Domain.AlertRules.MaxIdLength} characters");
-        var registration = await grains.GetGrain<IGatewayGrain>(request.GatewayId).RegisterAsync(request.Name);
+        var registration = await gateways.RegisterAsync(request.GatewayId, request.Name);
         return new GatewayCredentials { GatewayId = registration.GatewayId, Secret = registration.Secret };
     }
 
     public override async Task<DeviceStatus> RegisterDevice(DeviceRegistration request, ServerCallContext context)
     {
         if (string.IsNullOrWhiteSpace(request.DeviceId)) throw Invalid("device_id", "is required");
-        if (string.IsNullOrWhiteSpace(request.GatewayId) || await grains.GetGrain<IGatewayGrain>(request.GatewayId).GetSecretAsync() is null)
+        if (string.IsNullOrWhiteSpace(request.GatewayId) || !await gateways.ExistsAsync(request.GatewayId))
             throw Problems.Refused(StatusCode.FailedPrecondition, Problems.Reasons.FailedPrecondition,
                 $"gateway_id: gateway '{request.GatewayId}' is not registered; register it first", "gateway_id");
         var registered = await grains.GetGrain<IDeviceGrain>(request.DeviceId).RegisterAsync(new Domain.DeviceRegistration(

@@ -1,10 +1,10 @@
-using Dispatch.ServiceDefaults;
 using Google.Protobuf;
+using Microsoft.AspNetCore.Http;
 using Google.Protobuf.Reflection;
 using Google.Rpc;
 using Grpc.Core;
 
-namespace Dispatch.Api.Auth;
+namespace Dispatch.ServiceDefaults;
 
 /// <summary>
 /// A refusal written by middleware, before any service runs (authorization, rate limits): as a gRPC trailers-only
@@ -16,9 +16,11 @@ public static class Refusals
     private static readonly JsonFormatter Json =
         new(JsonFormatter.Settings.Default.WithTypeRegistry(TypeRegistry.FromMessages(ErrorInfo.Descriptor, BadRequest.Descriptor)));
 
-    public static async Task WriteAsync(HttpContext context, StatusCode code, string reason, string message, IReadOnlyDictionary<string, string>? headers = null)
+    public static async Task WriteAsync(
+        HttpContext context, StatusCode code, string reason, string message, string? field = null,
+        IReadOnlyDictionary<string, string>? headers = null)
     {
-        var status = Problems.Refused(code, reason, message).GetRpcStatus()!;
+        var status = Problems.Refused(code, reason, message, field).GetRpcStatus()!;
         foreach (var (name, value) in headers ?? new Dictionary<string, string>()) context.Response.Headers[name] = value;
         if (context.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true)
         {
@@ -35,6 +37,7 @@ public static class Refusals
             StatusCode.Unauthenticated => StatusCodes.Status401Unauthorized,
             StatusCode.ResourceExhausted => StatusCodes.Status429TooManyRequests,
             StatusCode.InvalidArgument => StatusCodes.Status400BadRequest,
+            StatusCode.Unavailable => StatusCodes.Status503ServiceUnavailable,
             _ => StatusCodes.Status500InternalServerError,
         };
         context.Response.ContentType = "application/json";
