@@ -13,7 +13,7 @@ namespace Dispatch.Api.Services;
 /// yours" and "does not exist"), its detail masked and logged, and commands sent to its grain with the domain's
 /// refusals turned into gRPC statuses.
 /// </summary>
-public sealed class Incidents(IGrainFactory grains, Catalog catalog, ReadModelStore store, ReadLog reads)
+public sealed class Incidents(IGrainFactory grains, IIncidentStore incidents, Catalog catalog, ReadModelStore store, ReadLog reads)
 {
     public Catalog Catalog => catalog;
 
@@ -25,10 +25,14 @@ public sealed class Incidents(IGrainFactory grains, Catalog catalog, ReadModelSt
     private static RpcException NotFound(string number) =>
         Problems.Refused(StatusCode.NotFound, Problems.Reasons.NotFound, $"incident {number} not found", "number");
 
-    /// <summary>The incident, if it exists and the caller may see it.</summary>
+    /// <summary>
+    /// The incident, if it exists and the caller may see it. Whether it exists is asked of the store first, so a
+    /// made-up number activates no grain.
+    /// </summary>
     public async Task<Incident> VisibleAsync(Principal who, string number)
     {
         number = RequireNumber(number);
+        if (!await incidents.ExistsAsync(number)) throw NotFound(number);
         var incident = await grains.GetGrain<IIncidentGrain>(number).GetAsync();
         return incident is not null && Access.CanSee(who, incident) ? incident : throw NotFound(number);
     }
@@ -66,6 +70,7 @@ public sealed class Incidents(IGrainFactory grains, Catalog catalog, ReadModelSt
         if (string.IsNullOrWhiteSpace(command.CommandId)) throw Invalid("command_id", "is required (a client-chosen id that makes retries safe)");
         var clientId = command.CommandId;
         var own = command with { CommandId = $"{who.UserId}/{clientId}" };
+        if (!await incidents.ExistsAsync(number)) throw NotFound(number);
         var grain = grains.GetGrain<IIncidentGrain>(number);
         if (await grain.GetResultAsync(own.CommandId) is not { } first)
         {
