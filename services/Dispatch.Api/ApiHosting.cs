@@ -7,6 +7,7 @@ using Dispatch.Api.Services;
 using Dispatch.Domain;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Dispatch.Api;
@@ -46,9 +47,11 @@ public static class ApiHosting
 
         if (!services.Any(s => s.ServiceType == typeof(Catalog)))
         {
-            var catalog = CatalogLoader.Load(configuration["Catalog:Path"] is { Length: > 0 } path ? path : CatalogLoader.DefaultDirectory());
+            var folder = configuration["Catalog:Path"] is { Length: > 0 } path ? path : CatalogLoader.DefaultDirectory();
+            var catalog = CatalogLoader.Load(folder);
             services.AddSingleton(catalog);
             services.AddSingleton(new Lifecycle(catalog));
+            services.AddSingleton(RosterLoader.Load(folder, catalog));
         }
         services.AddSingleton(TimeProvider.System);
         services.AddDispatchResilience();
@@ -57,6 +60,7 @@ public static class ApiHosting
         services.AddSingleton<EvidenceStore>();
         services.AddSingleton<Incidents>();
         services.AddSingleton<Roster>();
+        services.AddSingleton<People>();
         services.AddSingleton<IncidentProjection>();
         services.AddHostedService(sp => sp.GetRequiredService<IncidentProjection>());
         services.AddSingleton<AlertIndex>();
@@ -79,7 +83,8 @@ public static class ApiHosting
         if (builder.Configuration.GetValue("Identity:DemoUsers", false))
             builder.Configuration.AddJsonFile(Path.Combine(AppContext.BaseDirectory, DemoUsersFile), optional: false);
         var identity = builder.Configuration.GetSection("Identity").Get<IdentityOptions>() ?? new IdentityOptions();
-        builder.Services.Configure<IdentityOptions>(builder.Configuration.GetSection("Identity"));
+        if (builder.Configuration.GetValue("Identity:DemoUsers", false)) identity.Users.AddRange(RosterDemoUsers(builder.Configuration, identity));
+        builder.Services.AddSingleton(Options.Create(identity));
         DevelopmentIdentity? development = null;
         if (identity.Authority is not { Length: > 0 })
         {
@@ -110,6 +115,23 @@ public static class ApiHosting
         builder.Services.AddDispatchPermissions();
     }
 
+    /// <summary>
+    /// The roster's people as demo users (password as the other demo users'), so that whoever machine dispatch picks
+    /// can sign in: workers as workers, duty officers and heads as their unit's staff. A demo user of the same id wins.
+    /// </summary>
+    private static IEnumerable<DirectoryUser> RosterDemoUsers(IConfiguration configuration, IdentityOptions identity)
+    {
+        var folder = configuration["Catalog:Path"] is { Length: > 0 } path ? path : CatalogLoader.DefaultDirectory();
+        var roster = RosterLoader.Load(folder, CatalogLoader.Load(folder));
+        var password = identity.Users.FirstOrDefault()?.Password ?? "dispatch";
+        var known = identity.Users.Select(u => u.Id).ToHashSet();
+        return roster.People.Where(p => !known.Contains(p.UserId)).Select(p => new DirectoryUser
+        {
+            Id = p.UserId, Name = p.Name, Password = password, Unit = p.Unit,
+            Role = p.Role == StaffRole.Worker ? nameof(Role.Worker) : nameof(Role.UnitStaff),
+        });
+    }
+
     public static WebApplication MapDispatchApi(this WebApplication app)
     {
         app.MapDispatchPages(WebRoot(app.Configuration));
@@ -119,6 +141,7 @@ public static class ApiHosting
         app.MapGrpcService<CasesService>().RequireAuthorization();
         app.MapGrpcService<FieldService>().RequireAuthorization();
         app.MapGrpcService<AuditService>().RequireAuthorization();
+        app.MapGrpcService<RosterService>().RequireAuthorization();
         app.MapEvidenceDownload();
         app.MapOpen311();
         return app;

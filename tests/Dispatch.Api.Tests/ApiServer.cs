@@ -84,7 +84,8 @@ public sealed class ApiServer : IAsyncDisposable
             metadata.Add("authorization", $"Bearer {token}");
             return metadata;
         });
-        return new User(user, token, new Cases.CasesClient(invoker), new Field.FieldClient(invoker), new Audit.AuditClient(invoker));
+        return new User(user, token, new Cases.CasesClient(invoker), new Field.FieldClient(invoker), new Audit.AuditClient(invoker),
+            new Protos.V1.Roster.RosterClient(invoker));
     }
 
     public HttpRequestMessage Request(HttpMethod method, string path, string token) =>
@@ -113,4 +114,5 @@ public sealed class ApiServer : IAsyncDisposable
 }
 
 /// <summary>A signed-in demo user's clients.</summary>
-public sealed record User(string Id, string Token, Cases.CasesClient Cases, Field.FieldClient Field, Audit.AuditClient Audit);
+public sealed record User(
+    string Id, string Token, Cases.CasesClient Cases, Field.FieldClient Field, Audit.AuditClient Audit, Protos.V1.Roster.RosterClient Roster);

@@ -39,34 +39,4 @@ public class CasesTests(RedisFixture redis)
         Assert.Equal("person", Assert.Single(evidence.Boxes).Label);
         Assert.Equal(0.91, detail.Confidence, 6);
     }
-
-    [Fact]
-    public async Task The_recommendation_follows_the_route_then_workload_then_distance()
-    {
-        var api = await SharedApi.StartAsync(redis);
-        var office = new Office(api);
-        var dispatcher = await api.UserAsync("dispatcher");
-        var number = await office.InStateAsync("Filed", street: "CSL");
-        await api.CaughtUpAsync();
-
-        var before = await dispatcher.Cases.RecommendDispatchAsync(new GetIncidentRequest { Number = number });
-        Assert.Equal("GREEN", before.LeadUnit);
-        Assert.Equal(["CSL"], before.CoUnits);
-        Assert.Equal(["green.w1", "green.w2"], before.Workers.Select(w => w.UserId).Order());
-        Assert.All(before.Workers, w => Assert.True(w.DistanceM >= 0));
-        var ranked = before.Workers.ToList();
-        Assert.Equal(ranked.OrderBy(w => w.OpenTasks).ThenBy(w => w.DistanceM).Select(w => w.UserId), ranked.Select(w => w.UserId));
-
-        // Give the first choice three more open tasks: the other worker comes first.
-        var busy = ranked[0].UserId;
-        for (var i = 0; i < ranked[1].OpenTasks - ranked[0].OpenTasks + 3; i++)
-        {
-            var other = await office.InStateAsync("Filed");
-            await dispatcher.Cases.DispatchIncidentAsync(new DispatchIncidentRequest { Number = other, CommandId = Id(), LeadUnit = LeadUnit, Worker = busy });
-        }
-        await api.CaughtUpAsync();
-        var after = await dispatcher.Cases.RecommendDispatchAsync(new GetIncidentRequest { Number = number });
-        Assert.NotEqual(busy, after.Workers[0].UserId);
-        Assert.True(after.Workers.Single(w => w.UserId == busy).OpenTasks >= before.Workers.Single(w => w.UserId == busy).OpenTasks + 3);
-    }
 }

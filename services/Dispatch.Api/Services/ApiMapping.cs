@@ -13,7 +13,7 @@ public static class ApiMapping
 {
     private const int ShortDescription = 140;
 
-    public static V1.IncidentSummary ToSummary(this Incident i, Catalog catalog, bool masked)
+    public static V1.IncidentSummary ToSummary(this Incident i, Catalog catalog, bool masked, IEnumerable<string>? actions = null)
     {
         var type = catalog.FindType(i.Type);
         var due = i.Clocks
@@ -32,6 +32,7 @@ public static class ApiMapping
         };
         summary.CoUnits.AddRange(i.Assignments.Where(a => !a.IsLead).Select(a => a.Unit));
         summary.Workers.AddRange(i.Assignments.Select(a => a.Worker).OfType<string>().Distinct());
+        summary.Actions.AddRange(actions ?? []);
         if (due.At is { } at)
         {
             summary.DueAt = Timestamp.FromDateTimeOffset(at);
@@ -41,11 +42,12 @@ public static class ApiMapping
     }
 
     public static V1.IncidentDetail ToDetail(
-        this Incident i, IReadOnlyList<IncidentEvent> timeline, IReadOnlyList<RecordedAlert> alerts, Catalog catalog, bool masked)
+        this Incident i, IReadOnlyList<IncidentEvent> timeline, IReadOnlyList<RecordedAlert> alerts, Catalog catalog, bool masked,
+        IEnumerable<string> actions, Func<string, string> nameOf)
     {
         var detail = new V1.IncidentDetail
         {
-            Summary = i.ToSummary(catalog, masked),
+            Summary = i.ToSummary(catalog, masked, actions),
             Description = i.Description,
             Reporter = i.Reporter is { } r ? new V1.ReporterInfo { Name = r.Name, Phone = r.Phone ?? "" } : null,
             MergedInto = i.MergedInto ?? "",
@@ -57,23 +59,25 @@ public static class ApiMapping
         detail.Assignments.AddRange(i.Assignments.Select(a => new V1.Assignment
         {
             Unit = a.Unit, Lead = a.IsLead, State = a.State.ToString(), Worker = a.Worker ?? "",
+            WorkerName = a.Worker is { } worker ? nameOf(worker) : "",
         }));
         detail.Deadlines.AddRange(i.Clocks.Select(c => new V1.StageDeadline
         {
             Stage = c.Stage.ToString(), Kind = c.Kind.ToString(), Reached = (int)c.Reached,
             DueAt = c.DueAt(catalog.Calendar) is { } at ? Timestamp.FromDateTimeOffset(at) : null,
         }));
-        detail.Timeline.AddRange(timeline.Select(ToEntry));
+        detail.Timeline.AddRange(timeline.Select(e => ToEntry(e, nameOf)));
         detail.Alerts.AddRange(alerts.Select(a => ToAlert(a, masked)));
         detail.Evidence.AddRange(timeline.OfType<ResultSubmitted>().SelectMany(s => s.Photos).Distinct());
         detail.MergedFrom.AddRange(i.MergedFrom);
         return detail;
     }
 
-    public static V1.TimelineEntry ToEntry(IncidentEvent e) => new()
+    public static V1.TimelineEntry ToEntry(IncidentEvent e, Func<string, string> nameOf) => new()
     {
         Seq = e.Seq, At = Timestamp.FromDateTimeOffset(e.At), Kind = DispatchSerialization.KindOf(e),
-        Actor = e.Actor.UserId, ActorRole = e.Actor.Role.ToString(), ActorUnit = e.Actor.Unit ?? "", Reason = e.Reason ?? "",
+        Actor = e.Actor.UserId, ActorName = nameOf(e.Actor.UserId), ActorRole = e.Actor.Role.ToString(), ActorUnit = e.Actor.Unit ?? "",
+        Reason = e.Reason ?? "",
         DetailsJson = JsonSerializer.Serialize(e, DispatchSerialization.Json),
     };
 

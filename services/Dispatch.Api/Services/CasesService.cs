@@ -60,7 +60,11 @@ public sealed class CasesService(Incidents incidents, Roster roster, ChangeFeed 
         data.Scenarios.AddRange(Catalog.Scenarios.Select(s =>
         {
             var scenario = new V1.ScenarioInfo { Id = s.Id, Zh = s.Zh, En = s.En, LeadUnit = s.LeadUnit, PersonalData = s.PersonalData };
-            scenario.Types_.AddRange(s.Types.Select(t => new V1.TypeInfo { Code = t.Code, Zh = t.Zh, En = t.En, Priority = t.Priority.ToString() }));
+            scenario.Types_.AddRange(s.Types.Select(t => new V1.TypeInfo
+            {
+                Code = t.Code, Zh = t.Zh, En = t.En, Priority = t.Priority.ToString(),
+                PhotoRequired = t.Closing.PhotoRequired, NoteRequired = t.Closing.NoteRequired, LocationRequired = t.Closing.LocationRequired,
+            }));
             return scenario;
         }));
         data.Streets.AddRange(Catalog.Streets.OrderBy(s => s.Code).Select(s => new V1.StreetInfo
@@ -68,6 +72,12 @@ public sealed class CasesService(Incidents incidents, Roster roster, ChangeFeed 
             Code = s.Code, Zh = s.Zh, En = s.En, Office = s.Office, Centre = s.Centre.ToProto(),
         }));
         data.Units.AddRange(Catalog.Units.OrderBy(u => u.Code).Select(u => new V1.UnitInfo { Code = u.Code, Zh = u.Zh, En = u.En, Kind = u.Kind.ToString() }));
+        foreach (var (name, words) in Labels.Vocabularies)
+        {
+            var vocabulary = new V1.Vocabulary();
+            foreach (var (code, label) in words) vocabulary.Words[code] = new V1.LabelText { Zh = label.Zh, En = label.En };
+            data.Labels[name] = vocabulary;
+        }
         return Task.FromResult(data);
     }
 
@@ -122,13 +132,63 @@ public sealed class CasesService(Incidents incidents, Roster roster, ChangeFeed 
         var lead = string.IsNullOrWhiteSpace(request.LeadUnit) ? null : request.LeadUnit.Trim();
         var worker = string.IsNullOrWhiteSpace(request.Worker) ? null : request.Worker.Trim();
         if (lead is null && request.CoUnits.Count > 0) throw Incidents.Invalid("co_units", "name the lead unit too, or leave both to the catalog's routing");
-        var command = new DispatchIncident(request.CommandId, who.Actor, lead, lead is null ? null : [.. request.CoUnits], worker);
-        return await incidents.ExecuteAsync(who, request.Number, command, incident =>
+        var workers = request.Workers.Where(w => !string.IsNullOrWhiteSpace(w.Value)).ToDictionary(w => w.Key.Trim(), w => w.Value.Trim());
+        var command = new DispatchIncident(request.CommandId, who.Actor, lead, lead is null ? null : [.. request.CoUnits], worker, workers);
+        return await incidents.ExecuteAsync(who, request.Number, command, async incident =>
         {
-            var unit = lead ?? Catalog.Route(incident.Type, incident.Street).Lead;
-            return worker is null || roster.IsWorkerOf(worker, unit) ? null
-                : throw Incidents.Invalid("worker", $"'{worker}' is not a worker of unit {unit}");
+            var route = Catalog.Route(incident.Type, incident.Street);
+            var unit = lead ?? route.Lead;
+            if (worker is not null && !await roster.IsPersonOfAsync(worker, unit))
+                throw Incidents.Invalid("worker", $"'{worker}' is not on the roster of unit {unit}");
+            var units = lead is null ? route.CoUnits.Prepend(route.Lead) : request.CoUnits.Prepend(lead);
+            foreach (var (named, person) in workers)
+            {
+                if (!units.Contains(named)) throw Incidents.Invalid("workers", $"unit {named} gets no assignment in this dispatch");
+                if (!await roster.IsPersonOfAsync(person, named))
+                    throw Incidents.Invalid("workers", $"'{person}' is not on the roster of unit {named}");
+            }
+            return null;
         });
+    }
+
+    [Authorize(Policy = nameof(Permission.Triage))]
+    public override async Task<V1.CommandReply> ReclassifyIncident(V1.ReclassifyIncidentRequest request, ServerCallContext context)
+    {
+        var who = Caller.Of(context);
+        Priority? priority = null;
+        if (request.Priority is { Length: > 0 })
+            priority = System.Enum.TryParse<Priority>(request.Priority, out var p) && System.Enum.IsDefined(p) ? p
+                : throw Incidents.Invalid("priority", $"'{request.Priority}' is not one of P1, P2, P3, P4");
+        return await incidents.ExecuteAsync(who, request.Number,
+            new ReclassifyIncident(request.CommandId, who.Actor, request.Type?.Trim() ?? "", priority, request.Reason));
+    }
+
+    [Authorize(Policy = nameof(Permission.Dispatch))]
+    public override async Task<V1.CommandReply> RecallAssignment(V1.RecallAssignmentRequest request, ServerCallContext context)
+    {
+        var who = Caller.Of(context);
+        return await incidents.ExecuteAsync(who, request.Number, new RecallAssignment(request.CommandId, who.Actor, request.Unit?.Trim() ?? "", request.Reason));
+    }
+
+    [Authorize(Policy = nameof(Permission.Dispatch))]
+    public override async Task<V1.CommandReply> RedirectAssignment(V1.RedirectAssignmentRequest request, ServerCallContext context)
+    {
+        var who = Caller.Of(context);
+        var toUnit = request.ToUnit?.Trim() ?? "";
+        var worker = string.IsNullOrWhiteSpace(request.Worker) ? null : request.Worker.Trim();
+        return await incidents.ExecuteAsync(who, request.Number,
+            new RedirectAssignment(request.CommandId, who.Actor, request.Unit?.Trim() ?? "", toUnit, worker, request.Reason),
+            async _ => worker is not null && Catalog.FindUnit(toUnit) is not null && !await roster.IsPersonOfAsync(worker, toUnit)
+                ? throw Incidents.Invalid("worker", $"'{worker}' is not on the roster of unit {toUnit}")
+                : null);
+    }
+
+    [Authorize(Policy = nameof(Permission.Urge))]
+    public override async Task<V1.CommandReply> UrgeIncident(V1.UrgeIncidentRequest request, ServerCallContext context)
+    {
+        var who = Caller.Of(context);
+        var unit = string.IsNullOrWhiteSpace(request.Unit) ? null : request.Unit.Trim();
+        return await incidents.ExecuteAsync(who, request.Number, new UrgeIncident(request.CommandId, who.Actor, unit, request.Text));
     }
 
     [Authorize(Policy = nameof(Permission.ApproveDeadlines))]

@@ -89,20 +89,35 @@ public sealed class FieldService(Incidents incidents, Roster roster, EvidenceSto
         return reply;
     }
 
-    private Task<V1.CommandReply> AcceptAsync(Principal who, V1.AcceptRequest r)
+    private async Task<V1.CommandReply> AcceptAsync(Principal who, V1.AcceptRequest r)
     {
         var unit = UnitOf(who);
         var worker = who.Role == Role.Worker ? who.UserId : string.IsNullOrWhiteSpace(r.Worker) ? null : r.Worker.Trim();
-        if (who.Role == Role.UnitStaff && worker is not null && !roster.IsWorkerOf(worker, unit))
-            throw Incidents.Invalid("worker", $"'{worker}' is not a worker of unit {unit}");
-        return incidents.ExecuteAsync(who, r.Number, new AcceptAssignment(r.CommandId, who.Actor, unit, worker), i => MayHandle(who, i));
+        if (who.Role == Role.UnitStaff && worker is not null && !await roster.IsPersonOfAsync(worker, unit))
+            throw Incidents.Invalid("worker", $"'{worker}' is not on the roster of unit {unit}");
+        return await incidents.ExecuteAsync(who, r.Number, new AcceptAssignment(r.CommandId, who.Actor, unit, worker), i => Task.FromResult(MayHandle(who, i)));
+    }
+
+    /// <summary>Unit staff give their unit's task to another person of the unit (the assignment moves to them).</summary>
+    [Authorize(Policy = nameof(Permission.Handle))]
+    public override async Task<V1.CommandReply> HandOver(V1.HandOverRequest request, ServerCallContext context)
+    {
+        var who = Caller.Of(context);
+        var unit = UnitOf(who);
+        if (who.Role != Role.UnitStaff)
+            throw Problems.Refused(StatusCode.PermissionDenied, Problems.Reasons.PermissionDenied, "only the unit's staff hand its tasks over");
+        var worker = string.IsNullOrWhiteSpace(request.Worker) ? throw Incidents.Invalid("worker", "is required") : request.Worker.Trim();
+        if (!await roster.IsPersonOfAsync(worker, unit)) throw Incidents.Invalid("worker", $"'{worker}' is not on the roster of unit {unit}");
+        return await incidents.ExecuteAsync(who, request.Number,
+            new RedirectAssignment(request.CommandId, who.Actor, unit, unit, worker, string.IsNullOrWhiteSpace(request.Reason) ? "handed over by the unit" : request.Reason),
+            i => Task.FromResult(MayHandle(who, i)));
     }
 
     private Task<V1.CommandReply> ReturnAsync(Principal who, V1.ReturnRequest r) =>
-        incidents.ExecuteAsync(who, r.Number, new ReturnAssignment(r.CommandId, who.Actor, UnitOf(who), r.Reason), i => MayHandle(who, i));
+        incidents.ExecuteAsync(who, r.Number, new ReturnAssignment(r.CommandId, who.Actor, UnitOf(who), r.Reason), i => Task.FromResult(MayHandle(who, i)));
 
     private Task<V1.CommandReply> ArriveAsync(Principal who, V1.ArriveRequest r) =>
-        incidents.ExecuteAsync(who, r.Number, new ArriveOnSite(r.CommandId, who.Actor, UnitOf(who), r.Location.ToDomain()), i => MayHandle(who, i));
+        incidents.ExecuteAsync(who, r.Number, new ArriveOnSite(r.CommandId, who.Actor, UnitOf(who), r.Location.ToDomain()), i => Task.FromResult(MayHandle(who, i)));
 
     private async Task<V1.CommandReply> SubmitAsync(Principal who, V1.SubmitResultRequest r)
     {
@@ -111,7 +126,7 @@ public sealed class FieldService(Incidents incidents, Roster roster, EvidenceSto
             if (await evidence.FindAsync(id) is not { } found || found.Number != number)
                 throw Incidents.Invalid("evidence", $"'{id}' is not evidence uploaded for incident {number}");
         var command = new SubmitResult(r.CommandId, who.Actor, UnitOf(who), string.IsNullOrWhiteSpace(r.Note) ? null : r.Note, [.. r.Evidence], r.Location.ToDomain());
-        return await incidents.ExecuteAsync(who, number, command, i => MayHandle(who, i));
+        return await incidents.ExecuteAsync(who, number, command, i => Task.FromResult(MayHandle(who, i)));
     }
 
     private static string UnitOf(Principal who) =>

@@ -13,9 +13,16 @@ namespace Dispatch.Api.Services;
 /// yours" and "does not exist"), its detail masked and logged, and commands sent to its grain with the domain's
 /// refusals turned into gRPC statuses.
 /// </summary>
-public sealed class Incidents(IGrainFactory grains, IIncidentStore incidents, Catalog catalog, ReadModelStore store, ReadLog reads)
+public sealed class Incidents(
+    IGrainFactory grains, IIncidentStore incidents, Lifecycle lifecycle, ReadModelStore store, ReadLog reads, People people, TimeProvider time)
 {
-    public Catalog Catalog => catalog;
+    public Catalog Catalog => lifecycle.Catalog;
+
+    public People People => people;
+
+    /// <summary>What <paramref name="who"/> may do on <paramref name="incident"/> now, as action codes.</summary>
+    public IEnumerable<string> ActionsOf(Principal who, Incident incident) =>
+        IncidentActions.For(who, incident, lifecycle, time.GetUtcNow()).Select(a => a.Code).Distinct();
 
     public static string RequireNumber(string? number) =>
         string.IsNullOrWhiteSpace(number) ? throw Invalid("number", "is required") : number.Trim();
@@ -45,16 +52,17 @@ public sealed class Incidents(IGrainFactory grains, IIncidentStore incidents, Ca
         var grain = grains.GetGrain<IIncidentGrain>(incident.Number);
         var timeline = await grain.GetTimelineAsync();
         var alerts = await store.AlertsAsync(incident.Number);
-        var masked = Masking.Applies(who, incident, catalog);
+        var masked = Masking.Applies(who, incident, Catalog);
+        var actions = ActionsOf(who, incident);
         return masked
-            ? Masking.Mask(incident).ToDetail(Masking.Mask(timeline), alerts, catalog, masked)
-            : incident.ToDetail(timeline, alerts, catalog, masked);
+            ? Masking.Mask(incident).ToDetail(Masking.Mask(timeline), alerts, Catalog, masked, actions, people.NameOf)
+            : incident.ToDetail(timeline, alerts, Catalog, masked, actions, people.NameOf);
     }
 
     public V1.IncidentSummary Summary(Principal who, Incident incident)
     {
-        var masked = Masking.Applies(who, incident, catalog);
-        return (masked ? Masking.Mask(incident) : incident).ToSummary(catalog, masked);
+        var masked = Masking.Applies(who, incident, Catalog);
+        return (masked ? Masking.Mask(incident) : incident).ToSummary(Catalog, masked, ActionsOf(who, incident));
     }
 
     /// <summary>
@@ -64,7 +72,8 @@ public sealed class Incidents(IGrainFactory grains, IIncidentStore incidents, Ca
     /// otherwise the incident must be visible, and <paramref name="mayAct"/> (an object-level rule beyond sight)
     /// must hold.
     /// </summary>
-    public async Task<V1.CommandReply> ExecuteAsync(Principal who, string number, IncidentCommand command, Func<Incident, string?>? mayAct = null)
+    public async Task<V1.CommandReply> ExecuteAsync(
+        Principal who, string number, IncidentCommand command, Func<Incident, Task<string?>>? mayAct = null)
     {
         number = RequireNumber(number);
         if (string.IsNullOrWhiteSpace(command.CommandId)) throw Invalid("command_id", "is required (a client-chosen id that makes retries safe)");
@@ -75,7 +84,7 @@ public sealed class Incidents(IGrainFactory grains, IIncidentStore incidents, Ca
         if (await grain.GetResultAsync(own.CommandId) is not { } first)
         {
             var incident = await VisibleAsync(who, number);
-            if (mayAct?.Invoke(incident) is { } denied) throw Problems.Refused(StatusCode.PermissionDenied, Problems.Reasons.PermissionDenied, denied);
+            if (mayAct is not null && await mayAct(incident) is { } denied) throw Problems.Refused(StatusCode.PermissionDenied, Problems.Reasons.PermissionDenied, denied);
             first = await grain.ExecuteAsync(own);
         }
         var reply = Answer(first);
@@ -113,9 +122,9 @@ public sealed class Incidents(IGrainFactory grains, IIncidentStore incidents, Ca
     /// <summary>Free text in the number, the description (as the caller sees it), the type or the street.</summary>
     private bool Matches(Principal who, Incident i, string text)
     {
-        var seen = Masking.Applies(who, i, catalog) ? Masking.Mask(i) : i;
-        var type = catalog.FindType(i.Type);
-        var street = catalog.FindStreet(i.Street);
+        var seen = Masking.Applies(who, i, Catalog) ? Masking.Mask(i) : i;
+        var type = Catalog.FindType(i.Type);
+        var street = Catalog.FindStreet(i.Street);
         return new[] { seen.Number, seen.Description, i.Type, type?.Zh, type?.En, street?.Zh, street?.En }
             .Any(field => field?.Contains(text, StringComparison.OrdinalIgnoreCase) == true);
     }

@@ -1,43 +1,39 @@
-using Dispatch.Api.Auth;
-using Dispatch.Infrastructure.ReadModel;
+using Dispatch.Abstractions;
 using Dispatch.Domain;
-using Microsoft.Extensions.Options;
 using V1 = Dispatch.Protos.V1;
 
 namespace Dispatch.Api.Services;
 
 /// <summary>
-/// The workers known to dispatch (the directory's users with the worker role), and the recommendation for an
-/// incident: the catalog's route gives the units (scope); the lead unit's workers are ranked by open workload,
-/// then by distance from their last known position (or their street's centre) to the incident.
+/// Who can take a unit's assignment, and the recommendation for an incident: the catalog's route gives the units; each
+/// unit's grain ranks its people on duty (free before busy, fewer open tasks, nearer by their phone's own fix) and
+/// names the person machine dispatch would choose (its duty officer when nobody is on duty).
 /// </summary>
-public sealed class Roster(IOptions<IdentityOptions> identity, Catalog catalog, ReadModelStore store)
+public sealed class Roster(IGrainFactory grains, Catalog catalog, People people)
 {
-    public IEnumerable<DirectoryUser> WorkersOf(string unit) =>
-        identity.Value.Users.Where(u => string.Equals(u.Role, nameof(Role.Worker), StringComparison.OrdinalIgnoreCase) && u.Unit == unit);
-
-    public bool IsWorkerOf(string worker, string unit) => WorkersOf(unit).Any(u => u.Id == worker);
+    /// <summary>Whether <paramref name="userId"/> is on the roster of <paramref name="unit"/>.</summary>
+    public async Task<bool> IsPersonOfAsync(string userId, string unit) =>
+        (await grains.GetGrain<IUnitGrain>(unit).GetRosterAsync())?.Find(userId) is not null;
 
     public async Task<V1.DispatchRecommendation> RecommendAsync(Incident incident)
     {
         var route = catalog.Route(incident.Type, incident.Street);
-        var candidates = new List<V1.WorkerCandidate>();
-        foreach (var worker in WorkersOf(route.Lead))
-        {
-            var from = await store.PositionAsync(worker.Id)
-                ?? worker.Streets.Select(catalog.FindStreet).OfType<Street>().Select(s => (GeoPoint?)s.Centre).FirstOrDefault();
-            candidates.Add(new V1.WorkerCandidate
-            {
-                UserId = worker.Id, Name = worker.Name, OpenTasks = await store.OpenTasksAsync(worker.Id),
-                DistanceM = from is { } a && incident.Location is { } b ? Math.Round(a.MetresTo(b)) : -1,
-            });
-        }
         var recommendation = new V1.DispatchRecommendation { LeadUnit = route.Lead };
         recommendation.CoUnits.AddRange(route.CoUnits);
-        recommendation.Workers.AddRange(candidates
-            .OrderBy(c => c.OpenTasks)
-            .ThenBy(c => c.DistanceM < 0 ? double.MaxValue : c.DistanceM)
-            .ThenBy(c => c.UserId, StringComparer.Ordinal));
+        foreach (var (unit, lead) in route.CoUnits.Select(u => (u, false)).Prepend((route.Lead, true)))
+        {
+            var grain = grains.GetGrain<IUnitGrain>(unit);
+            var ranked = await grain.RankAsync(incident.Location);
+            var pick = await grain.PickAsync(incident.Location);
+            var candidates = new V1.UnitCandidates { Unit = unit, Lead = lead, Pick = pick.UserId, PickBasis = pick.Basis.ToString() };
+            candidates.Workers.AddRange(ranked.Select(c => new V1.WorkerCandidate
+            {
+                UserId = c.Person.UserId, Name = people.NameOf(c.Person.UserId), OpenTasks = c.OpenTasks,
+                DistanceM = c.Metres is { } metres ? Math.Round(metres) : -1, Status = c.Status.ToString(),
+            }));
+            recommendation.Units.Add(candidates);
+            if (lead) recommendation.Workers.AddRange(candidates.Workers);
+        }
         return recommendation;
     }
 }

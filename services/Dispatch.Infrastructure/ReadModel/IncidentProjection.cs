@@ -105,21 +105,11 @@ public sealed class IncidentProjection(
         foreach (var day in applied.GroupBy(e => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(e.At, Calendar.TimeZone).DateTime)))
             foreach (var kind in day.GroupBy(DispatchSerialization.KindOf))
                 _ = tx.HashIncrementAsync(_rm.Daily(day.Key), kind.Key, kind.Count());
-        if (applied.LastOrDefault(e => e.Actor.Role == Domain.Role.Worker && WorkerPosition(e) is not null) is { } seen
-            && WorkerPosition(seen) is { } position)
-            _ = tx.HashSetAsync(_rm.Positions, seen.Actor.UserId, $"{position.Lat},{position.Lon}");
         // One notice per event, each with the incident as that event left it, so a subscriber sees every step.
         foreach (var change in changes)
             _ = tx.PublishAsync(RedisChannel.Literal(_rm.Changes), JsonSerializer.Serialize(change, DispatchSerialization.Json));
         return await tx.ExecuteAsync();
     }
-
-    private static GeoPoint? WorkerPosition(IncidentEvent e) => e switch
-    {
-        ArrivedOnSite a => a.Location,
-        ResultSubmitted s => s.Location,
-        _ => null,
-    };
 }
 
 /// <summary>

@@ -24,9 +24,6 @@ public sealed class ReadModelKeys(KeySpace keys)
     /// <summary>Sorted set: the alert record's stream ids of the alerts behind an incident.</summary>
     public string Alerts(string number) => keys.Shared($"rm:alerts:{number}");
 
-    /// <summary>Hash: worker → last position they reported (lat,lon), for dispatch by distance.</summary>
-    public string Positions => keys.Shared("rm:positions");
-
     /// <summary>A scratch key for combining indexes in one query.</summary>
     public string Scratch(string id) => keys.Shared($"rm:scratch:{id}");
 

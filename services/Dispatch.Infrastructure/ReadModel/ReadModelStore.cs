@@ -140,17 +140,6 @@ public sealed class ReadModelStore(IConnectionMultiplexer redis, KeySpace keys, 
         return facts;
     });
 
-    /// <summary>Open incidents given to a worker now.</summary>
-    public async Task<int> OpenTasksAsync(string worker) =>
-        (int)await Db.SortedSetIntersectionLengthAsync([_rm.Index(Indexes.Worker(worker)), _rm.Index(Indexes.Open)]);
-
-    /// <summary>Where a worker last reported a position (arriving, submitting).</summary>
-    public async Task<GeoPoint?> PositionAsync(string worker) =>
-        await Db.HashGetAsync(_rm.Positions, worker) is { IsNull: false } value
-        && ((string)value!).Split(',') is [var lat, var lon]
-            ? new GeoPoint(double.Parse(lat, System.Globalization.CultureInfo.InvariantCulture), double.Parse(lon, System.Globalization.CultureInfo.InvariantCulture))
-            : null;
-
     /// <summary>The events of each kind projected on each of these days (district time), in one round trip.</summary>
     public async Task<IReadOnlyList<IReadOnlyDictionary<string, long>>> DailyAsync(IReadOnlyList<DateOnly> days)
     {
