@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Dispatch.Domain;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
@@ -17,12 +18,24 @@ namespace Dispatch.Abstractions;
 /// </summary>
 public static class DispatchSerialization
 {
+    /// <summary>
+    /// The JSON options of storage, streams and the domain's JSON codec: the compile-time contracts of
+    /// <see cref="DispatchJsonContext"/> first, reflection only for a type none of them covers.
+    /// </summary>
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        TypeInfoResolver = JsonTypeInfoResolver.Combine(DispatchJsonContext.Default, new DefaultJsonTypeInfoResolver()),
     };
 
     public static bool IsDomainType(Type type) => type.Assembly == typeof(Incident).Assembly;
+
+    /// <summary>The domain types on the alert path, which cross grain boundaries by Orleans surrogates (see Surrogates.cs).</summary>
+    private static readonly HashSet<Type> BySurrogate =
+        [typeof(GeoPoint), typeof(Box), typeof(Detection), typeof(Alert), typeof(AlertAck), typeof(Device), typeof(DedupEntry)];
+
+    /// <summary>Domain types that cross grain boundaries as JSON: all but those with a surrogate.</summary>
+    public static bool TravelsAsJson(Type type) => IsDomainType(type) && !BySurrogate.Contains(type) && !type.IsEnum;
 
     private static readonly FrozenDictionary<Type, string> EventKinds = typeof(IncidentEvent)
         .GetCustomAttributes<JsonDerivedTypeAttribute>()
@@ -39,7 +52,7 @@ public static class DispatchSerialization
         services
             .AddSingleton<IGeneralizedCopier, ImmutableDomainCopier>()
             .AddSerializer(serializer => serializer
-                .AddJsonSerializer(isSerializable: IsDomainType, isCopyable: _ => false,
+                .AddJsonSerializer(isSerializable: TravelsAsJson, isCopyable: _ => false,
                     configureOptions: options => options.Configure(o => o.SerializerOptions = Json))
                 // Commands and events travel as their abstract base types; the JSON carries the concrete kind.
                 .Configure(manifest => manifest.AddAllowedAssembly(typeof(Incident).Assembly)));

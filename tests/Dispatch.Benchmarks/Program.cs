@@ -132,6 +132,16 @@ var fresh = Enumerable.Repeat(unique, 4).SelectMany(round => round.Select(a => n
 
 var baseline = await Measure("echo", echoChannel, echoed, null);
 var results = new List<Result> { baseline, await Measure("grain-floor", floorChannel, fresh, null) };
+var only = settings["only"];
+if (only == "unique")
+{
+    Console.WriteLine($"profile me: pid {Environment.ProcessId}; starting in 10 s");
+    await Task.Delay(10_000);
+    var many = Unique(warmupCount, deviceCount);
+    results.Add(await Measure("unique", channel, many, redis));
+    Console.WriteLine($"unique {results[^1].PerSecond:F0}/s");
+    return;
+}
 results.Add(await Measure("unique", channel, unique, redis));
 results.Add(await Measure("duplicate-heavy", channel, attached, redis));
 results.Add(await Measure("duplicate-burst", channel, Bursts(unique, warmupCount), redis));

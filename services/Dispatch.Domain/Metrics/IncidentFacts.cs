@@ -163,7 +163,7 @@ public sealed class UnitList : IReadOnlyList<string>, IEquatable<UnitList>
     public override string ToString() => $"[{string.Join(", ", _units)}]";
 }
 
-internal sealed class UnitListJsonConverter : JsonConverter<UnitList>
+public sealed class UnitListJsonConverter : JsonConverter<UnitList>
 {
     public override bool HandleNull => true;
 

@@ -71,7 +71,7 @@ public readonly record struct Allowance(int Amount, AllowanceUnit Unit)
     }
 }
 
-internal sealed class AllowanceJsonConverter : JsonConverter<Allowance>
+public sealed class AllowanceJsonConverter : JsonConverter<Allowance>
 {
     public override Allowance Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
