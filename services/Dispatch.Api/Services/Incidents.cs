@@ -1,3 +1,4 @@
+using Dispatch.Infrastructure.Archive;
 using Dispatch.Infrastructure.ReadModel;
 using Dispatch.Infrastructure;
 using Dispatch.Abstractions;
@@ -12,7 +13,7 @@ namespace Dispatch.Api.Services;
 /// yours" and "does not exist"), its detail masked and logged, and commands sent to its grain with the domain's
 /// refusals turned into gRPC statuses.
 /// </summary>
-public sealed class Incidents(IGrainFactory grains, Catalog catalog, ReadModelStore store, ReadLog reads)
+public sealed class Incidents(IGrainFactory grains, Catalog catalog, ReadModelStore store, ReadLog reads, IArchive archive)
 {
     public Catalog Catalog => catalog;
 
@@ -27,7 +28,8 @@ public sealed class Incidents(IGrainFactory grains, Catalog catalog, ReadModelSt
     public async Task<Incident> VisibleAsync(Principal who, string number)
     {
         number = RequireNumber(number);
-        var incident = await grains.GetGrain<IIncidentGrain>(number).GetAsync();
+        var incident = await grains.GetGrain<IIncidentGrain>(number).GetAsync()
+            ?? (await archive.IncidentAsync(number))?.Incident; // it left Redis: the archive serves it, read-only
         return incident is not null && Access.CanSee(who, incident) ? incident : throw NotFound(number);
     }
 
@@ -39,6 +41,8 @@ public sealed class Incidents(IGrainFactory grains, Catalog catalog, ReadModelSt
         var grain = grains.GetGrain<IIncidentGrain>(incident.Number);
         var timeline = await grain.GetTimelineAsync();
         var alerts = await store.AlertsAsync(incident.Number);
+        if (timeline.Count == 0 && await archive.IncidentAsync(incident.Number) is { } archived)
+            (timeline, alerts) = (archived.Timeline, archived.Alerts);
         var masked = Masking.Applies(who, incident, catalog);
         return masked
             ? Masking.Mask(incident).ToDetail(Masking.Mask(timeline), alerts, catalog, masked)
