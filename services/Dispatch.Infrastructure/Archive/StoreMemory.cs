@@ -36,6 +36,7 @@ public sealed class StoreMemory : BackgroundService
     /// <summary>From this share on, Redis is taken to be at its limit: a write that failed failed for memory.</summary>
     public const double FullRatio = 0.95;
 
+    private const string MemoryInfo = "#!lua flags=no-writes\nreturn redis.call('INFO', 'memory')";
     private static readonly Meter Meter = new(MeterName);
     private readonly IConnectionMultiplexer _redis;
     private readonly ILogger<StoreMemory> _logger;
@@ -63,7 +64,10 @@ public sealed class StoreMemory : BackgroundService
         StoreMemoryReading? fullest = null;
         foreach (var server in _redis.GetServers().Where(s => s.IsConnected && !s.IsReplica))
         {
-            var info = (await server.InfoAsync("memory")).SelectMany(g => g).ToDictionary(kv => kv.Key, kv => kv.Value);
+            // INFO is an admin command to the client; a read-only script may ask it without admin rights.
+            var text = (string?)await server.ExecuteAsync("EVAL", MemoryInfo, 0) ?? "";
+            var info = text.Split('\n', StringSplitOptions.TrimEntries).Select(line => line.Split(':', 2))
+                .Where(pair => pair.Length == 2).ToDictionary(pair => pair[0], pair => pair[1]);
             var reading = new StoreMemoryReading(server.EndPoint.ToString() ?? "", Number(info, "used_memory"), Number(info, "maxmemory"));
             if (fullest is null || (reading.Ratio ?? 0, reading.UsedBytes).CompareTo((fullest.Ratio ?? 0, fullest.UsedBytes)) > 0)
                 fullest = reading;
