@@ -25,7 +25,8 @@ public sealed record RetentionPass(bool Ran, long EntriesTrimmed, int IncidentsA
 /// </summary>
 public sealed class ArchiveRetention(
     IConnectionMultiplexer redis, KeySpace keys, Partitions partitions, IIncidentStore incidents, ReadModelStore readModel, Lifecycle lifecycle,
-    ArchiveSources sources, IBlobStore blobs, ArchiveOptions options, TimeProvider time, ILogger<ArchiveRetention> logger)
+    ArchiveSources sources, IBlobStore blobs, ArchiveOptions options, TimeProvider time, ILogger<ArchiveRetention> logger,
+    IGrainFactory? grains = null)
     : BackgroundService
 {
     private const int Batch = 200;
@@ -215,7 +216,11 @@ public sealed class ArchiveRetention(
                 version = document.Version.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 number = document.Number,
             });
-            if (deleted >= 0 && await DeleteReadModelAsync(db, document.Number, document.Version, incident)) moved++;
+            if (deleted < 0) continue;
+            // An activation of the incident may still hold the record it read: let it go, so that reads go to the archive.
+            if (grains is not null)
+                await grains.GetGrain<IIncidentGrain>(document.Number).Cast<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
+            if (await DeleteReadModelAsync(db, document.Number, document.Version, incident)) moved++;
         }
         foreach (var (number, version) in finishing)
         {
