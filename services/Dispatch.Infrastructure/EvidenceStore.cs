@@ -15,7 +15,8 @@ public sealed class EvidenceRefused(string message) : Exception(message);
 /// <summary>
 /// Photo evidence: the photo in the blob store by its content (<c>evidence/sha256/…</c>, so the same photo is stored
 /// once however often it is uploaded), and what each upload was (incident, type, size, who, file name) both in the
-/// blob store (<c>evidence/meta/&lt;id&gt;.json</c>, for good) and in Redis (a small hash, for as long as incidents stay
+/// blob store (<c>evidence/meta/&lt;id&gt;.json</c>, for good) and in Redis (a small hash, for as long as incidents
+/// stay
 /// hot: <see cref="ArchiveOptions.ClosedIncidentDays"/>). Everything is durable before the upload is acknowledged.
 /// A photo is recognised by its content (JPEG, PNG or WebP signatures), not by what the client says it is; its id is
 /// derived from the incident and the content, so uploading the same photo again changes nothing.
@@ -24,7 +25,9 @@ public sealed class EvidenceStore(IConnectionMultiplexer redis, KeySpace keys, I
 {
     public static readonly IReadOnlyList<string> Accepted = ["image/jpeg", "image/png", "image/webp"];
 
-    /// <summary>What an upload was, as a hash (and, before photos moved to the blob store, the photo in its field <c>data</c>).</summary>
+    /// <summary>
+    /// What an upload was, as a hash (and, before photos moved to the blob store, the photo in its field <c>data</c>).
+    /// </summary>
     private string Key(string id) => keys.Shared($"evidence:{id}");
 
     /// <summary>The pattern of every evidence key, for the migration of photos kept in Redis.</summary>
@@ -46,7 +49,10 @@ public sealed class EvidenceStore(IConnectionMultiplexer redis, KeySpace keys, I
         return meta;
     }
 
-    /// <summary>The photo into the blob store (unless it is there already), then what the upload was, in the blob store and in Redis.</summary>
+    /// <summary>
+    /// The photo into the blob store (unless it is there already), then what the upload was, in the blob store and in
+    /// Redis.
+    /// </summary>
     internal async Task StoreAsync(EvidenceMeta meta, ReadOnlyMemory<byte> content)
     {
         var name = ArchiveLayout.EvidenceContent(meta.Sha256);

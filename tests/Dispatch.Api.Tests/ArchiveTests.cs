@@ -221,7 +221,9 @@ public sealed class ArchiveTests(RedisFixture redis) : IAsyncLifetime
         return (figures, ranking, trend, await csv.Content.ReadAsStringAsync());
     }
 
-    /// <summary>Runs the retention until <paramref name="expected"/> incidents have left Redis (their window must pass first).</summary>
+    /// <summary>
+    /// Runs the retention until <paramref name="expected"/> incidents have left Redis (their window must pass first).
+    /// </summary>
     private async Task<int> RetainUntilAsync(int expected)
     {
         var retention = _api.Services.GetRequiredService<ArchiveRetention>();
@@ -234,7 +236,9 @@ public sealed class ArchiveTests(RedisFixture redis) : IAsyncLifetime
         return moved;
     }
 
-    /// <summary>An incident opened by a camera's alert (and a second alert attached to it), reported, not filed.</summary>
+    /// <summary>
+    /// An incident opened by a camera's alert (and a second alert attached to it), reported, not filed.
+    /// </summary>
     private async Task<string> CameraIncidentAsync()
     {
         var grains = _api.Services.GetRequiredService<IGrainFactory>();

@@ -137,7 +137,9 @@ public sealed class ArchiveStreamTests(RedisFixture redis, BlobS3Server s3) : ID
         Assert.Equal(before.Count, (await StreamsAsync()).Count);
     }
 
-    /// <summary>Incidents (one note each, in the event streams), alerts in the alert record, and reads in the read log.</summary>
+    /// <summary>
+    /// Incidents (one note each, in the event streams), alerts in the alert record, and reads in the read log.
+    /// </summary>
     private async Task WriteAsync(int incidents, int alerts, int reads)
     {
         var store = IncidentStore();
@@ -187,7 +189,9 @@ public sealed class ArchiveStreamTests(RedisFixture redis, BlobS3Server s3) : ID
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
-    /// <summary>A blob store whose writer dies right after each write, before anything else it would have done.</summary>
+    /// <summary>
+    /// A blob store whose writer dies right after each write, before anything else it would have done.
+    /// </summary>
     private sealed class DiesAfterWriting(IBlobStore inner) : IBlobStore
     {
         private int _written;

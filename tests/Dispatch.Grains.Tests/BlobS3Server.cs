@@ -23,7 +23,9 @@ public sealed class BlobS3Server : IAsyncLifetime
         ForcePathStyle = true, UnchunkedUploads = true,
     };
 
-    /// <summary>A store under a prefix of its own, so that tests sharing the server do not see each other's objects.</summary>
+    /// <summary>
+    /// A store under a prefix of its own, so that tests sharing the server do not see each other's objects.
+    /// </summary>
     public S3BlobStore Store(string? prefix = null) => new(Options, prefix ?? $"t{Guid.NewGuid():N}");
 
     public async Task InitializeAsync()

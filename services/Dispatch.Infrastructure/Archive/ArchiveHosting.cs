@@ -10,7 +10,8 @@ using OpenTelemetry.Metrics;
 namespace Dispatch.Infrastructure.Archive;
 
 /// <summary>
-/// The archive as a host registers it (section <c>Archive</c>, see <see cref="ArchiveOptions"/>; the blob store, section
+/// The archive as a host registers it (section <c>Archive</c>, see <see cref="ArchiveOptions"/>; the blob store,
+/// section
 /// <c>Blobs</c>): the lookups (<see cref="IArchive"/>, <see cref="AuditFacts"/>), the evidence store on the blob store
 /// and its one-time migration, the archiver and the retention (when <c>Archive:Enabled</c>), and the memory alarm.
 /// The API process runs it; it needs the store (<see cref="StoreHosting.AddDispatchStores"/>), the catalog, the

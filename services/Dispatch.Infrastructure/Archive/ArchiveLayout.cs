@@ -9,7 +9,8 @@ namespace Dispatch.Infrastructure.Archive;
 /// <list type="bullet">
 /// <item><c>{kind}/{yyyy-MM-dd}/{label}.{first id}.{last id}.part.ndjson.gz</c>: a part of a day's segment, written
 /// once by the archiver (the stream ids of its first and last entry name it);</item>
-/// <item><c>{kind}/{yyyy-MM-dd}/{label}.ndjson.gz</c>: the day's segment, once the day's parts are compacted into it;</item>
+/// <item><c>{kind}/{yyyy-MM-dd}/{label}.ndjson.gz</c>: the day's segment, once the day's parts are compacted into
+/// it;</item>
 /// <item><c>facts/{yyyy-MM-dd}/facts.{hash}.part.ndjson.gz</c> and <c>facts/{yyyy-MM-dd}/facts.ndjson.gz</c>: the
 /// evaluation facts of the incidents reported that day that have left Redis;</item>
 /// <item><c>incidents/{yyyy-MM-dd}/{number}.json.gz</c>: one incident that left Redis, whole;</item>
@@ -34,7 +35,9 @@ public static class ArchiveLayout
     public static string Part(string kind, DateOnly day, string label, StreamId first, StreamId last) =>
         $"{DayFolder(kind, day)}{label}.{first}.{last}{PartSuffix}";
 
-    /// <summary>A facts part, named by the numbers it holds, so writing the same batch again writes the same object.</summary>
+    /// <summary>
+    /// A facts part, named by the numbers it holds, so writing the same batch again writes the same object.
+    /// </summary>
     public static string FactsPart(DateOnly day, IEnumerable<string> numbers) =>
         $"{DayFolder(ArchiveSources.Facts, day)}{ArchiveSources.Facts}."
         + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', numbers.Order(StringComparer.Ordinal)))))[..16]

@@ -25,7 +25,9 @@ public sealed record ArchiveOptions
     /// <summary>At most this many entries go into one segment part.</summary>
     public int PartEntries { get; init; } = 20_000;
 
-    /// <summary>How long entries read by the archiver wait for more before their part is written (and they are acknowledged).</summary>
+    /// <summary>
+    /// How long entries read by the archiver wait for more before their part is written (and they are acknowledged).
+    /// </summary>
     public TimeSpan FlushInterval { get; init; } = TimeSpan.FromMinutes(1);
 
     /// <summary>How often the retention runs: trims the streams, moves old incidents out, compacts past days.</summary>
@@ -38,7 +40,9 @@ public sealed record ArchiveOptions
     public TimeSpan ClosedIncidents => TimeSpan.FromDays(ClosedIncidentDays);
     public TimeSpan ReadLog => TimeSpan.FromDays(ReadLogDays);
 
-    /// <summary>Entries pending longer than this at an archiver are taken over by another (it has died): well past a flush.</summary>
+    /// <summary>
+    /// Entries pending longer than this at an archiver are taken over by another (it has died): well past a flush.
+    /// </summary>
     public TimeSpan ClaimAfter => FlushInterval * 2 + TimeSpan.FromSeconds(30);
 
     /// <summary>The first invalid setting, named, or null.</summary>

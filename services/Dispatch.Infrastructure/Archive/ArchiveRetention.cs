@@ -13,9 +13,11 @@ public sealed record RetentionPass(bool Ran, long EntriesTrimmed, int IncidentsA
 /// Keeps Redis to its hot windows, every <see cref="ArchiveOptions.RetentionInterval"/>, one instance at a time:
 /// <list type="number">
 /// <item>trims each archived stream to its window, but never past what the archiver has acknowledged, nor past what
-/// any other consumer group of the stream has yet to read or acknowledge (one script per stream decides and trims);</item>
+/// any other consumer group of the stream has yet to read or acknowledge (one script per stream decides and
+/// trims);</item>
 /// <item>moves each closed, dismissed or merged incident whose last event is older than
-/// <see cref="ArchiveOptions.ClosedIncidentDays"/> out of Redis: first its whole document and its facts into the archive,
+/// <see cref="ArchiveOptions.ClosedIncidentDays"/> out of Redis: first its whole document and its facts into the
+/// archive,
 /// then its record (only if no command came in the meantime), then its read-model entries, index memberships and facts
 /// (only if the projection holds that same version);</item>
 /// <item>compacts the parts of past days into one segment per stream and day.</item>
@@ -33,7 +35,8 @@ public sealed class ArchiveRetention(
     private static readonly IncidentState[] Ended = [IncidentState.Closed, IncidentState.Dismissed, IncidentState.Merged];
 
     /// <summary>
-    /// KEYS[1]: a stream. ARGV[1]: the archiver's group; ARGV[2]: the window's edge (Unix ms). Trims to the lowest of the
+    /// KEYS[1]: a stream. ARGV[1]: the archiver's group; ARGV[2]: the window's edge (Unix ms). Trims to the lowest of
+    /// the
     /// edge and, for every group, its oldest pending entry or the entry after the last it was given. Nothing without
     /// the archiver's group. Returns the count trimmed and the id trimmed to.
     /// </summary>
@@ -64,7 +67,10 @@ public sealed class ArchiveRetention(
         return {redis.call('XTRIM', @stream, 'MINID', cut), cut}
         """);
 
-    /// <summary>KEYS: the record, the deadline index. ARGV: the version archived, the number. Deletes the record only at that version.</summary>
+    /// <summary>
+    /// KEYS: the record, the deadline index. ARGV: the version archived, the number. Deletes the record only at that
+    /// version.
+    /// </summary>
     private static readonly LuaScript DeleteRecord = LuaScript.Prepare(
         """
         local head = redis.call('GETRANGE', @record, 0, 24)
@@ -139,7 +145,9 @@ public sealed class ArchiveRetention(
         return (long)result[0];
     }
 
-    /// <summary>Moves incidents that ended before <paramref name="cutoff"/> (and were not touched since) to the archive.</summary>
+    /// <summary>
+    /// Moves incidents that ended before <paramref name="cutoff"/> (and were not touched since) to the archive.
+    /// </summary>
     private async Task<(int Count, int FactDays)> ArchiveEndedIncidentsAsync(DateTimeOffset cutoff, CancellationToken cancellationToken)
     {
         var count = 0;
@@ -232,7 +240,10 @@ public sealed class ArchiveRetention(
         return moved;
     }
 
-    /// <summary>Removes an incident's read model (JSON, version, facts, alerts, index memberships) if it is still at <paramref name="version"/>.</summary>
+    /// <summary>
+    /// Removes an incident's read model (JSON, version, facts, alerts, index memberships) if it is still at <paramref
+    /// name="version"/>.
+    /// </summary>
     private async Task<bool> DeleteReadModelAsync(IDatabase db, string number, long version, Incident? incident)
     {
         var tx = db.CreateTransaction();
@@ -244,7 +255,10 @@ public sealed class ArchiveRetention(
         return await tx.ExecuteAsync();
     }
 
-    /// <summary>Merges the parts of past days (up to <see cref="ArchiveOptions.CompactDays"/> back) into one segment per stream and day.</summary>
+    /// <summary>
+    /// Merges the parts of past days (up to <see cref="ArchiveOptions.CompactDays"/> back) into one segment per stream
+    /// and day.
+    /// </summary>
     private async Task<int> CompactAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         var today = sources.DayOf(now);
@@ -277,7 +291,10 @@ public sealed class ArchiveRetention(
             cancellationToken);
     }
 
-    /// <summary>Writes the lines of <paramref name="names"/>, each entry once, as <paramref name="segment"/>; then deletes the parts merged.</summary>
+    /// <summary>
+    /// Writes the lines of <paramref name="names"/>, each entry once, as <paramref name="segment"/>; then deletes the
+    /// parts merged.
+    /// </summary>
     private async Task MergeAsync(
         string segment, IReadOnlyList<string> names, Func<IReadOnlyList<string>, IEnumerable<string>> distinct,
         CancellationToken cancellationToken)

@@ -11,7 +11,8 @@ public sealed record ArchiveSource(string Kind, string Label, string Key, IReadO
 
 /// <summary>
 /// The streams the archive keeps: every partition of the event streams and of the alert record, and the read log.
-/// Their keys are those their stores write (<see cref="RedisIncidentStore.Events"/>, <see cref="RedisAlertJournal.Record"/>,
+/// Their keys are those their stores write (<see cref="RedisIncidentStore.Events"/>, <see
+/// cref="RedisAlertJournal.Record"/>,
 /// and the read log's <c>{svc}:reads</c>). Also when days begin: in the district's time zone.
 /// </summary>
 public sealed class ArchiveSources
@@ -19,7 +20,9 @@ public sealed class ArchiveSources
     public const string Events = "events";
     public const string Alerts = "alerts";
     public const string Reads = "reads";
-    /// <summary>The kind of the segments of evaluation facts, by report day (written as incidents leave Redis).</summary>
+    /// <summary>
+    /// The kind of the segments of evaluation facts, by report day (written as incidents leave Redis).
+    /// </summary>
     public const string Facts = "facts";
 
     public ArchiveSources(KeySpace keys, Partitions partitions, ArchiveOptions options, TimeZoneInfo zone)

@@ -13,7 +13,10 @@ public sealed record ArchivedEntry(string Label, StreamId Id, IReadOnlyList<KeyV
 {
     public string? this[string field] => Fields.FirstOrDefault(f => f.Key == field).Value;
 
-    /// <summary>The entry as Redis gave it, for the readers that read the live stream (<see cref="IPartitionedStream{TEntry}.Read"/>).</summary>
+    /// <summary>
+    /// The entry as Redis gave it, for the readers that read the live stream (<see
+    /// cref="IPartitionedStream{TEntry}.Read"/>).
+    /// </summary>
     public StreamEntry ToStreamEntry() => new(Id.ToString(), [.. Fields.Select(f => new NameValueEntry(f.Key, f.Value))]);
 
     public static string ToLine(ArchiveSource source, StreamEntry entry)

@@ -2,16 +2,26 @@ using Dispatch.Domain;
 
 namespace Dispatch.Infrastructure.Archive;
 
-/// <summary>An incident that has left Redis, as the archive serves it (read-only): its state folded from its timeline, and its alerts.</summary>
+/// <summary>
+/// An incident that has left Redis, as the archive serves it (read-only): its state folded from its timeline, and its
+/// alerts.
+/// </summary>
 public sealed record ArchivedIncident(Incident Incident, IReadOnlyList<IncidentEvent> Timeline, IReadOnlyList<RecordedAlert> Alerts);
 
-/// <summary>What the archive answers: incidents that have left Redis, and the evaluation facts of those reported in a period.</summary>
+/// <summary>
+/// What the archive answers: incidents that have left Redis, and the evaluation facts of those reported in a period.
+/// </summary>
 public interface IArchive
 {
-    /// <summary>The archived incident of that number, or null when the archive has none (then it does not exist).</summary>
+    /// <summary>
+    /// The archived incident of that number, or null when the archive has none (then it does not exist).
+    /// </summary>
     Task<ArchivedIncident?> IncidentAsync(string number, CancellationToken cancellationToken = default);
 
-    /// <summary>The facts of the archived incidents reported in [<paramref name="from"/>, <paramref name="to"/>), one per incident.</summary>
+    /// <summary>
+    /// The facts of the archived incidents reported in [<paramref name="from"/>, <paramref name="to"/>), one per
+    /// incident.
+    /// </summary>
     Task<IReadOnlyList<IncidentFacts>> FactsReportedAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default);
 }
 

@@ -40,7 +40,10 @@ public sealed class IncidentArchive(IBlobStore blobs, ArchiveSources sources, Li
         return [.. facts.Values.OrderBy(f => f.ReportedAt).ThenBy(f => f.Number, StringComparer.Ordinal)];
     }
 
-    /// <summary>The archived entries of a kind (events, alerts, reads) on the days <paramref name="from"/> to <paramref name="to"/>, each once, by stream and id.</summary>
+    /// <summary>
+    /// The archived entries of a kind (events, alerts, reads) on the days <paramref name="from"/> to <paramref
+    /// name="to"/>, each once, by stream and id.
+    /// </summary>
     public async Task<IReadOnlyList<ArchivedEntry>> EntriesAsync(string kind, DateOnly from, DateOnly to, CancellationToken cancellationToken = default)
     {
         var entries = new Dictionary<(string, StreamId), ArchivedEntry>();
@@ -56,7 +59,10 @@ public sealed class IncidentArchive(IBlobStore blobs, ArchiveSources sources, Li
         return [.. entries.Values.OrderBy(e => e.Label, StringComparer.Ordinal).ThenBy(e => e.Id)];
     }
 
-    /// <summary>The parts and segments of a kind on the days from <paramref name="from"/> to <paramref name="to"/>: one listing per month.</summary>
+    /// <summary>
+    /// The parts and segments of a kind on the days from <paramref name="from"/> to <paramref name="to"/>: one listing
+    /// per month.
+    /// </summary>
     private async Task<IReadOnlyList<string>> NamesAsync(string kind, DateOnly from, DateOnly to, CancellationToken cancellationToken)
     {
         var names = new List<string>();

@@ -112,7 +112,9 @@ public sealed class StoreMemory : BackgroundService
     }
 }
 
-/// <summary>Readiness: degraded from <see cref="StoreMemory.AlarmRatio"/> of Redis' maxmemory on (still serving, but an alarm).</summary>
+/// <summary>
+/// Readiness: degraded from <see cref="StoreMemory.AlarmRatio"/> of Redis' maxmemory on (still serving, but an alarm).
+/// </summary>
 public sealed class StoreMemoryHealth(StoreMemory memory) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
@@ -137,7 +139,8 @@ public sealed class StoreMemoryHealth(StoreMemory memory) : IHealthCheck
 }
 
 /// <summary>
-/// Says why a call failed when Redis is at its memory limit: an outage (UNAVAILABLE) then gets the reading as its reason,
+/// Says why a call failed when Redis is at its memory limit: an outage (UNAVAILABLE) then gets the reading as its
+/// reason,
 /// so callers and operators see that the store is full, not down. Other failures pass as they are.
 /// </summary>
 public sealed class StoreMemoryInterceptor(StoreMemory memory, IEnumerable<IOutageClassifier> classifiers) : Interceptor

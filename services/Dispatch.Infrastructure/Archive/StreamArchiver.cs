@@ -4,7 +4,8 @@ using StackExchange.Redis;
 namespace Dispatch.Infrastructure.Archive;
 
 /// <summary>
-/// Copies every entry of the archived streams (<see cref="ArchiveSources"/>) into the blob store, in a consumer group of
+/// Copies every entry of the archived streams (<see cref="ArchiveSources"/>) into the blob store, in a consumer group
+/// of
 /// its own (<see cref="Group"/>) on each stream. Entries read are gathered per stream until
 /// <see cref="ArchiveOptions.PartEntries"/> of them are there or <see cref="ArchiveOptions.FlushInterval"/> has passed;
 /// they are then written as one part per day (gzip NDJSON) and acknowledged only after that write returned, so an

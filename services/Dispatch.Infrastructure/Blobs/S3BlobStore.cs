@@ -10,13 +10,17 @@ public sealed record S3BlobOptions
 {
     /// <summary>The bucket; it must exist.</summary>
     public string Bucket { get; init; } = "";
-    /// <summary>An S3-compatible endpoint (MinIO, Ceph, a cloud's object storage); empty: AWS itself, by <see cref="Region"/>.</summary>
+    /// <summary>
+    /// An S3-compatible endpoint (MinIO, Ceph, a cloud's object storage); empty: AWS itself, by <see cref="Region"/>.
+    /// </summary>
     public string ServiceUrl { get; init; } = "";
     public string Region { get; init; } = "us-east-1";
     /// <summary>Keys of the account; empty: the SDK's own chain (environment, profile, instance role).</summary>
     public string AccessKey { get; init; } = "";
     public string SecretKey { get; init; } = "";
-    /// <summary>Bucket in the path (<c>host/bucket/key</c>) rather than in the host name: what most compatible servers want.</summary>
+    /// <summary>
+    /// Bucket in the path (<c>host/bucket/key</c>) rather than in the host name: what most compatible servers want.
+    /// </summary>
     public bool ForcePathStyle { get; init; } = true;
     /// <summary>
     /// Send payloads in one piece with their checksum in a header rather than as signed chunks; compatible servers that
@@ -27,7 +31,8 @@ public sealed record S3BlobOptions
 
 /// <summary>
 /// Blobs as objects in an S3-compatible bucket, through the AWS SDK. A PUT is atomic and durable when S3 answers it,
-/// which is what <see cref="IBlobStore"/> promises. Every name is put under <c>prefix</c> (the deployment's service id),
+/// which is what <see cref="IBlobStore"/> promises. Every name is put under <c>prefix</c> (the deployment's service
+/// id),
 /// so deployments can share a bucket.
 /// </summary>
 public sealed class S3BlobStore : IBlobStore, IDisposable
