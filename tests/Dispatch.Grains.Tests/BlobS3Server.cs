@@ -35,11 +35,14 @@ public sealed class BlobS3Server : IAsyncLifetime
         if (!File.Exists(server)) await RunAsync("npm", folder, "ci", "--no-audit", "--no-fund", "--ignore-scripts");
         var start = new ProcessStartInfo("node")
         {
-            WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+            WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true,
+                UseShellExecute = false,
         };
-        foreach (var arg in new[] { server, "-d", _data, "-a", "127.0.0.1", "-p", Port.ToString(), "--silent", "--configure-bucket", Bucket })
+        foreach (var arg in new[] { server, "-d", _data, "-a", "127.0.0.1", "-p", Port.ToString(), "--silent",
+            "--configure-bucket", Bucket })
             start.ArgumentList.Add(arg);
-        _process = Process.Start(start) ?? throw new InvalidOperationException("could not start node (npm is installed by scripts/prerequisites.sh)");
+        _process = Process.Start(start)
+            ?? throw new InvalidOperationException("could not start node (npm is installed by scripts/prerequisites.sh)");
         _process.OutputDataReceived += (_, _) => { };
         _process.ErrorDataReceived += (_, _) => { };
         _process.BeginOutputReadLine();
@@ -75,7 +78,8 @@ public sealed class BlobS3Server : IAsyncLifetime
 
     private static async Task RunAsync(string program, string folder, params string[] args)
     {
-        var start = new ProcessStartInfo(program) { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo(program) { WorkingDirectory = folder, RedirectStandardOutput = true,
+            RedirectStandardError = true };
         foreach (var arg in args) start.ArgumentList.Add(arg);
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {program}");
         var output = process.StandardOutput.ReadToEndAsync();

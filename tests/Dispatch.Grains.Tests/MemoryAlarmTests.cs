@@ -28,7 +28,8 @@ public sealed class MemoryAlarmTests : IAsyncLifetime
     public async Task The_embedded_server_runs_with_its_limit_and_without_eviction()
     {
         await using var admin = await ConnectionMultiplexer.ConnectAsync($"{_server.ConnectionString},allowAdmin=true");
-        var config = (await admin.GetServer(_server.ConnectionString).ConfigGetAsync("maxmemory*")).ToDictionary(kv => kv.Key, kv => kv.Value);
+        var config = (await admin.GetServer(_server.ConnectionString).ConfigGetAsync("maxmemory*")).ToDictionary(kv
+            => kv.Key, kv => kv.Value);
         Assert.Equal((24L * 1024 * 1024).ToString(), config["maxmemory"]);
         Assert.Equal("noeviction", config["maxmemory-policy"]);
     }
@@ -46,7 +47,8 @@ public sealed class MemoryAlarmTests : IAsyncLifetime
 
         var filler = new byte[512 * 1024];
         var n = 0;
-        while ((await memory.ReadAsync())!.Ratio < StoreMemory.AlarmRatio) await db.StringSetAsync($"filler:{n++}", filler);
+        while ((await memory.ReadAsync())!.Ratio < StoreMemory.AlarmRatio) await db.StringSetAsync($"filler:{n++}",
+            filler);
         var alarm = await health.CheckHealthAsync(new HealthCheckContext());
         Assert.Equal(HealthStatus.Degraded, alarm.Status);
         Assert.Contains("maxmemory", alarm.Description);
@@ -77,7 +79,8 @@ public sealed class MemoryAlarmTests : IAsyncLifetime
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == StoreMemory.MeterName && instrument.Name == "dispatch.store.memory.used_ratio") l.EnableMeasurementEvents(instrument);
+            if (instrument.Meter.Name == StoreMemory.MeterName
+                && instrument.Name == "dispatch.store.memory.used_ratio") l.EnableMeasurementEvents(instrument);
         };
         listener.SetMeasurementEventCallback<double>((_, value, _, _) => seen = Math.Max(seen ?? 0, value));
         listener.Start();
@@ -101,7 +104,8 @@ public sealed class MemoryAlarmTests : IAsyncLifetime
 
         public bool IsEnabled(LogLevel logLevel) => true;
 
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState,
+            Exception?, string> formatter)
         {
             lock (Entries) Entries.Add((logLevel, formatter(state, exception)));
         }

@@ -33,17 +33,22 @@ var days = window.TotalDays.ToString("R", CultureInfo.InvariantCulture);
 
 var data = Directory.CreateTempSubdirectory("dispatch-soak-").FullName;
 await using var redisServer = await RedisServer.StartAsync(
-    RedisServer.FindBinary() ?? throw new InvalidOperationException("install redis-server"), Path.Combine(data, "redis"));
+    RedisServer.FindBinary() ?? throw new InvalidOperationException("install redis-server"), Path.Combine(data,
+        "redis"));
 await using var admin = await ConnectionMultiplexer.ConnectAsync($"{redisServer.ConnectionString},allowAdmin=true");
 var (grpcPort, httpPort) = (RedisServer.FreePort(), RedisServer.FreePort());
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
 builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
 {
-    ["Logging:LogLevel:Default"] = "Warning", ["Logging:LogLevel:Dispatch.Infrastructure.Archive.StoreMemory"] = "Warning",
-    ["Redis:ConnectionString"] = redisServer.ConnectionString, ["Orleans:ServiceId"] = "soak", ["Orleans:ClusterId"] = "soak",
-    ["Orleans:SiloPort"] = RedisServer.FreePort().ToString(), ["Orleans:GatewayPort"] = RedisServer.FreePort().ToString(),
-    ["Api:GrpcPort"] = grpcPort.ToString(), ["Api:HttpPort"] = httpPort.ToString(), ["Api:MaxEvidenceBytes"] = "1048576",
+    ["Logging:LogLevel:Default"] = "Warning",
+        ["Logging:LogLevel:Dispatch.Infrastructure.Archive.StoreMemory"] = "Warning",
+    ["Redis:ConnectionString"] = redisServer.ConnectionString, ["Orleans:ServiceId"] = "soak",
+        ["Orleans:ClusterId"] = "soak",
+    ["Orleans:SiloPort"] = RedisServer.FreePort().ToString(),
+        ["Orleans:GatewayPort"] = RedisServer.FreePort().ToString(),
+    ["Api:GrpcPort"] = grpcPort.ToString(), ["Api:HttpPort"] = httpPort.ToString(),
+        ["Api:MaxEvidenceBytes"] = "1048576",
     ["Identity:DemoUsers"] = "true", ["Identity:SigningKey"] = "a-soak-signing-key-of-at-least-32-bytes!",
     ["Blobs:Directory"] = Path.Combine(data, "archive"),
     ["Archive:ClosedIncidentDays"] = days, ["Archive:AlertRecordDays"] = days, ["Archive:ReadLogDays"] = days,
@@ -70,15 +75,18 @@ for (var i = 0; i < deviceCount; i++)
 {
     var at = new GeoPoint(bounds.South + 0.004 + i / 20 * 0.004, bounds.West + 0.004 + i % 20 * 0.004);
     var street = catalog.Streets.MinBy(s => Math.Pow(s.Centre.Lat - at.Lat, 2) + Math.Pow(s.Centre.Lon - at.Lon, 2))!;
-    await grains.GetGrain<IDeviceGrain>($"soak-cam-{i}").RegisterAsync(new DeviceRegistration($"soak-cam-{i}", "soak-gw", "shop", "camera", at, street.Code, "GREEN"));
+    await grains.GetGrain<IDeviceGrain>($"soak-cam-{i}").RegisterAsync(new DeviceRegistration($"soak-cam-{i}",
+        "soak-gw", "shop", "camera", at, street.Code, "GREEN"));
     devices.Add(($"soak-cam-{i}", at));
 }
 
 using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
 var identity = new V1.Identity.IdentityClient(channel);
 async Task<Metadata> SignIn(string user) =>
-    new() { { "authorization", $"Bearer {(await identity.SignInAsync(new V1.SignInRequest { UserId = user, Password = "dispatch" })).Token}" } };
-var (asDispatcher, asWorker, asReviewer) = (await SignIn("dispatcher"), await SignIn("green.w1"), await SignIn("reviewer"));
+    new() { { "authorization",
+        $"Bearer {(await identity.SignInAsync(new V1.SignInRequest { UserId = user, Password = "dispatch" })).Token}" } };
+var (asDispatcher, asWorker, asReviewer) = (await SignIn("dispatcher"), await SignIn("green.w1"),
+    await SignIn("reviewer"));
 var cases = new V1.Cases.CasesClient(channel);
 var field = new V1.Field.FieldClient(channel);
 
@@ -90,7 +98,8 @@ var ended = 0L;
 var closedWithPhoto = 0L;
 var deskRefused = 0L;
 var numbers = new HashSet<string>();
-var samples = new List<(double At, long Used, long Alerts, long Incidents, long Ended, long StreamEntries, long Keys)>();
+var samples = new List<(double At, long Used, long Alerts, long Incidents, long Ended, long StreamEntries,
+    long Keys)>();
 using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
 
 var storm = Task.Run(async () =>
@@ -105,8 +114,10 @@ var storm = Task.Run(async () =>
         await Task.WhenAll(Enumerable.Range(0, perTick).Select(async _ =>
         {
             var (id, at) = active[Interlocked.Increment(ref next) % active.Count];
-            var ack = await grains.GetGrain<IDeviceGrain>(id).ReceiveAsync(new Alert(Guid.NewGuid().ToString("N"), id, "soak-gw", Type,
-                DateTimeOffset.UtcNow, at, 2, new Detection("bin-watch", "1", 0.5, [new Box(0.1, 0.1, 0.2, 0.2, "bin")])));
+            var ack = await grains.GetGrain<IDeviceGrain>(id).ReceiveAsync(new Alert(Guid.NewGuid().ToString("N"), id,
+                "soak-gw", Type,
+                DateTimeOffset.UtcNow, at, 2, new Detection("bin-watch", "1", 0.5, [new Box(0.1, 0.1, 0.2, 0.2,
+                    "bin")])));
             Interlocked.Increment(ref alerts);
             if (ack.IncidentNumber is { } number) lock (numbers) numbers.Add(number);
         }));
@@ -116,7 +127,8 @@ var storm = Task.Run(async () =>
 
 var desk = Task.Run(async () =>
 {
-    var photo = ByteString.CopyFrom([0xFF, 0xD8, 0xFF, 0xE0, .. Enumerable.Range(0, 20_000).Select(i => (byte)(i * 7))]);
+    var photo = ByteString.CopyFrom([0xFF, 0xD8, 0xFF, 0xE0, .. Enumerable.Range(0,
+        20_000).Select(i => (byte)(i * 7))]);
     var seen = new HashSet<string>();
     while (!stop.IsCancellationRequested)
     {
@@ -146,16 +158,22 @@ var desk = Task.Run(async () =>
     {
         if (Interlocked.Increment(ref ended) % 10 != 0)
         {
-            await cases.DismissIncidentAsync(new V1.DismissIncidentRequest { Number = number, CommandId = Id(), Ground = "FalseAlarm", Reason = "glare" }, asDispatcher);
+            await cases.DismissIncidentAsync(new V1.DismissIncidentRequest { Number = number, CommandId = Id(),
+                Ground = "FalseAlarm", Reason = "glare" }, asDispatcher);
             return;
         }
-        await cases.FileIncidentAsync(new V1.IncidentCommandRequest { Number = number, CommandId = Id() }, asDispatcher);
-        await cases.DispatchIncidentAsync(new V1.DispatchIncidentRequest { Number = number, CommandId = Id(), LeadUnit = "GREEN", Worker = "green.w1" }, asDispatcher);
+        await cases.FileIncidentAsync(new V1.IncidentCommandRequest { Number = number, CommandId = Id() },
+            asDispatcher);
+        await cases.DispatchIncidentAsync(new V1.DispatchIncidentRequest { Number = number, CommandId = Id(),
+            LeadUnit = "GREEN", Worker = "green.w1" }, asDispatcher);
         await field.AcceptAsync(new V1.AcceptRequest { Number = number, CommandId = Id() }, asWorker);
         await field.ArriveAsync(new V1.ArriveRequest { Number = number, CommandId = Id() }, asWorker);
-        var evidence = await field.UploadEvidenceAsync(new V1.UploadEvidenceRequest { Number = number, ContentType = "image/jpeg", Content = photo, FileName = "bin.jpg" }, asWorker);
-        await field.SubmitResultAsync(new V1.SubmitResultRequest { Number = number, CommandId = Id(), Note = "cleared", Evidence = { evidence.Id } }, asWorker);
-        await cases.ReviewAsync(new V1.ReviewRequest { Number = number, CommandId = Id(), Approve = true, Rating = 4 }, asReviewer);
+        var evidence = await field.UploadEvidenceAsync(new V1.UploadEvidenceRequest { Number = number,
+            ContentType = "image/jpeg", Content = photo, FileName = "bin.jpg" }, asWorker);
+        await field.SubmitResultAsync(new V1.SubmitResultRequest { Number = number, CommandId = Id(), Note = "cleared",
+            Evidence = { evidence.Id } }, asWorker);
+        await cases.ReviewAsync(new V1.ReviewRequest { Number = number, CommandId = Id(), Approve = true, Rating = 4 },
+            asReviewer);
         Interlocked.Increment(ref closedWithPhoto);
     }
 });
@@ -163,17 +181,20 @@ var desk = Task.Run(async () =>
 while (!stop.IsCancellationRequested)
 {
     await Task.Delay(sampleEvery).ContinueWith(_ => { }, TaskScheduler.Default);
-    var sample = (clock.Elapsed.TotalSeconds, await UsedMemory(), Interlocked.Read(ref alerts), Count(), Interlocked.Read(ref ended), await StreamEntries(), await Keys());
+    var sample = (clock.Elapsed.TotalSeconds, await UsedMemory(), Interlocked.Read(ref alerts), Count(),
+        Interlocked.Read(ref ended), await StreamEntries(), await Keys());
     samples.Add(sample);
     Console.WriteLine($"  {sample.Item1,5:F0} s  redis {Mb(sample.Item2),8}  alerts {sample.Item3,7}  incidents {sample.Item4,6} ({sample.Item5} ended)  stream entries {sample.Item6,7}  keys {sample.Item7,6}");
 }
 await Task.WhenAll(storm, desk).ContinueWith(_ => { }, TaskScheduler.Default);
-if ((storm.Exception ?? desk.Exception) is { } failed) Console.WriteLine($"the storm or the desk failed: {failed.GetBaseException().Message}");
+if ((storm.Exception
+    ?? desk.Exception) is { } failed) Console.WriteLine($"the storm or the desk failed: {failed.GetBaseException().Message}");
 
 // Where the bytes are: the hot part in Redis, by kind of key, and the archive by kind of object.
 for (var i = 0; i < 300 && !await archiver.IsCaughtUpAsync(); i++) await Task.Delay(100);
 var redisByKind = await RedisByKind();
-var archiveByKind = (await blobs.ListAsync("")).GroupBy(b => b.Name.Split('/')[0]).ToDictionary(g => g.Key, g => (Bytes: g.Sum(b => b.Size), Objects: g.Count()));
+var archiveByKind = (await blobs.ListAsync("")).GroupBy(b => b.Name.Split('/')[0]).ToDictionary(g => g.Key,
+    g => (Bytes: g.Sum(b => b.Size), Objects: g.Count()));
 var archive = app.Services.GetRequiredService<IncidentArchive>();
 var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, catalog.Calendar.TimeZone).DateTime);
 var archivedAlerts = (await archive.EntriesAsync(ArchiveSources.Alerts, today.AddDays(-1), today)).Count;
@@ -205,7 +226,8 @@ long BytesOf(string kind) => redisByKind.GetValueOrDefault(kind).Bytes;
 var perAlertRedis = hotAlerts == 0 ? 0 : BytesOf("alert record") / (double)hotAlerts;
 var perIncidentRedis = hotIncidents == 0 ? 0
     : (BytesOf("incident records") + BytesOf("read model incidents") + BytesOf("alert index") + BytesOf("event streams")) / (double)hotIncidents;
-var perAlertArchive = archivedAlerts == 0 ? 0 : archiveByKind.GetValueOrDefault("alerts").Bytes / (double)archivedAlerts;
+var perAlertArchive = archivedAlerts == 0
+    ? 0 : archiveByKind.GetValueOrDefault("alerts").Bytes / (double)archivedAlerts;
 var perIncidentArchive = archivedIncidents == 0 ? 0
     : (archiveByKind.GetValueOrDefault("incidents").Bytes + archiveByKind.GetValueOrDefault("events").Bytes + archiveByKind.GetValueOrDefault("facts").Bytes) / (double)archivedIncidents;
 Console.WriteLine($"bytes per alert: redis {perAlertRedis:F0} (its alert record entry), archive {perAlertArchive:F0} (gzip NDJSON)");
@@ -213,10 +235,12 @@ Console.WriteLine($"bytes per incident: redis {perIncidentRedis:F0} (record, rea
 Console.WriteLine(JsonSerializer.Serialize(new
 {
     alerts = Interlocked.Read(ref alerts), incidents = Count(), seconds = Math.Round(clock.Elapsed.TotalSeconds),
-    window_s = window.TotalSeconds, steady_low_mb = steady.Count > 0 ? Math.Round(steady.Min(s => s.Used) / 1048576.0, 1) : 0,
+    window_s = window.TotalSeconds, steady_low_mb = steady.Count > 0 ? Math.Round(steady.Min(s => s.Used) / 1048576.0,
+        1) : 0,
     steady_high_mb = steady.Count > 0 ? Math.Round(steady.Max(s => s.Used) / 1048576.0, 1) : 0,
     bytes_per_alert_redis = Math.Round(perAlertRedis), bytes_per_alert_archive = Math.Round(perAlertArchive),
-    bytes_per_incident_redis = Math.Round(perIncidentRedis), bytes_per_incident_archive = Math.Round(perIncidentArchive),
+    bytes_per_incident_redis = Math.Round(perIncidentRedis),
+        bytes_per_incident_archive = Math.Round(perIncidentArchive),
 }));
 await app.StopAsync();
 Directory.Delete(data, recursive: true);
@@ -226,7 +250,8 @@ static string Mb(long bytes) => $"{bytes / 1048576.0:F1} MB";
 long Count() { lock (numbers) return numbers.Count; }
 
 async Task<long> UsedMemory() =>
-    long.Parse((await admin.GetServer(redisServer.ConnectionString).InfoAsync("memory")).SelectMany(g => g).First(kv => kv.Key == "used_memory").Value, CultureInfo.InvariantCulture);
+    long.Parse((await admin.GetServer(redisServer.ConnectionString).InfoAsync("memory")).SelectMany(g => g).First(kv
+        => kv.Key == "used_memory").Value, CultureInfo.InvariantCulture);
 
 async Task<long> StreamEntries()
 {
@@ -248,10 +273,12 @@ async Task<Dictionary<string, (long Bytes, long Items)>> RedisByKind()
         var name = (string)key!;
         var kind = name switch
         {
-            _ when name.EndsWith(":alerts", StringComparison.Ordinal) && name.StartsWith("{soak:a", StringComparison.Ordinal) => "alert record",
+            _ when name.EndsWith(":alerts", StringComparison.Ordinal) && name.StartsWith("{soak:a",
+                StringComparison.Ordinal) => "alert record",
             _ when name.Contains(":journal:", StringComparison.Ordinal) => "device journals",
             _ when name.EndsWith(":events", StringComparison.Ordinal) => "event streams",
-            _ when name.Contains(":incident:", StringComparison.Ordinal) && name.StartsWith("{soak:p", StringComparison.Ordinal) => "incident records",
+            _ when name.Contains(":incident:", StringComparison.Ordinal) && name.StartsWith("{soak:p",
+                StringComparison.Ordinal) => "incident records",
             _ when name.Contains(":rm:incident:", StringComparison.Ordinal) => "read model incidents",
             _ when name.Contains(":rm:alerts:", StringComparison.Ordinal) => "alert index",
             _ when name.Contains(":rm:", StringComparison.Ordinal) => "read model indexes",

@@ -26,7 +26,8 @@ public static class ArchiveHosting
         services.AddSingleton(options);
         services.AddDispatchBlobs(configuration);
         services.AddSingleton(sp => ArchiveSources.For(
-            sp.GetRequiredService<KeySpace>(), sp.GetRequiredService<Partitions>(), options, sp.GetRequiredService<Catalog>()));
+            sp.GetRequiredService<KeySpace>(), sp.GetRequiredService<Partitions>(), options,
+                sp.GetRequiredService<Catalog>()));
         services.AddSingleton<IncidentArchive>();
         services.AddSingleton<IArchive>(sp => sp.GetRequiredService<IncidentArchive>());
         services.AddSingleton<AuditFacts>();
@@ -52,13 +53,15 @@ public static class ArchiveHosting
         if (services.Any(s => s.ServiceType == typeof(StoreMemory))) return services;
         var interval = configuration.GetValue("Redis:MemoryCheckInterval", TimeSpan.FromSeconds(15));
         services.AddSingleton(sp => new StoreMemory(
-            sp.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>(), interval, sp.GetRequiredService<ILogger<StoreMemory>>()));
+            sp.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>(), interval,
+                sp.GetRequiredService<ILogger<StoreMemory>>()));
         services.AddHostedService(sp => sp.GetRequiredService<StoreMemory>());
         services.AddHealthChecks().AddCheck<StoreMemoryHealth>("store-memory", tags: [Health.ReadyTag]);
         services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(StoreMemory.MeterName));
         services.Configure<GrpcServiceOptions>(o =>
         {
-            if (!o.Interceptors.Any(i => i.Type == typeof(StoreMemoryInterceptor))) o.Interceptors.Add<StoreMemoryInterceptor>();
+            if (!o.Interceptors.Any(i
+                => i.Type == typeof(StoreMemoryInterceptor))) o.Interceptors.Add<StoreMemoryInterceptor>();
         });
         return services;
     }

@@ -30,7 +30,8 @@ public static class ArchiveLayout
     public static string DayFolder(string kind, DateOnly day) => $"{kind}/{Day(day)}/";
 
     /// <summary>The prefix of a kind's month (<c>facts/2026-11-</c>): one listing for a month's days.</summary>
-    public static string MonthPrefix(string kind, DateOnly day) => $"{kind}/{day.ToString("yyyy-MM", CultureInfo.InvariantCulture)}-";
+    public static string MonthPrefix(string kind,
+        DateOnly day) => $"{kind}/{day.ToString("yyyy-MM", CultureInfo.InvariantCulture)}-";
 
     public static string Part(string kind, DateOnly day, string label, StreamId first, StreamId last) =>
         $"{DayFolder(kind, day)}{label}.{first}.{last}{PartSuffix}";
@@ -40,7 +41,8 @@ public static class ArchiveLayout
     /// </summary>
     public static string FactsPart(DateOnly day, IEnumerable<string> numbers) =>
         $"{DayFolder(ArchiveSources.Facts, day)}{ArchiveSources.Facts}."
-        + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', numbers.Order(StringComparer.Ordinal)))))[..16]
+        + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n',
+            numbers.Order(StringComparer.Ordinal)))))[..16]
         + PartSuffix;
 
     public static string Segment(string kind, DateOnly day, string label) => $"{DayFolder(kind, day)}{label}{Suffix}";
@@ -56,7 +58,8 @@ public static class ArchiveLayout
 
     /// <summary>The day of the folder a part or segment lies in.</summary>
     public static DateOnly? DayOf(string name) =>
-        name.Split('/') is [_, var day, ..] && DateOnly.TryParseExact(day, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)
+        name.Split('/') is [_, var day, ..] && DateOnly.TryParseExact(day, "yyyy-MM-dd", CultureInfo.InvariantCulture,
+            DateTimeStyles.None, out var d)
             ? d : null;
 
     /// <summary>

@@ -26,13 +26,16 @@ public sealed record RetentionPass(bool Ran, long EntriesTrimmed, int IncidentsA
 /// take each entry and each incident's facts once.
 /// </summary>
 public sealed class ArchiveRetention(
-    IConnectionMultiplexer redis, KeySpace keys, Partitions partitions, IIncidentStore incidents, ReadModelStore readModel, Lifecycle lifecycle,
-    ArchiveSources sources, IBlobStore blobs, ArchiveOptions options, TimeProvider time, ILogger<ArchiveRetention> logger,
+    IConnectionMultiplexer redis, KeySpace keys, Partitions partitions, IIncidentStore incidents,
+        ReadModelStore readModel, Lifecycle lifecycle,
+    ArchiveSources sources, IBlobStore blobs, ArchiveOptions options, TimeProvider time,
+        ILogger<ArchiveRetention> logger,
     IGrainFactory? grains = null)
     : BackgroundService
 {
     private const int Batch = 200;
-    private static readonly IncidentState[] Ended = [IncidentState.Closed, IncidentState.Dismissed, IncidentState.Merged];
+    private static readonly IncidentState[] Ended = [IncidentState.Closed, IncidentState.Dismissed,
+        IncidentState.Merged];
 
     /// <summary>
     /// KEYS[1]: a stream. ARGV[1]: the archiver's group; ARGV[2]: the window's edge (Unix ms). Trims to the lowest of
@@ -89,8 +92,9 @@ public sealed class ArchiveRetention(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (options.ClosedIncidents < TimeSpan.FromDays(30))
-            logger.LogWarning("Archive:ClosedIncidentDays is {Days}: incidents leave Redis before the reopen window ends and can then no longer be reopened",
-                options.ClosedIncidentDays);
+            logger.LogWarning(
+                "Archive:ClosedIncidentDays is {Days}: incidents leave Redis before the reopen window ends "
+                + "and can then no longer be reopened", options.ClosedIncidentDays);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -98,7 +102,9 @@ public sealed class ArchiveRetention(
                 await Task.Delay(options.RetentionInterval, time, stoppingToken);
                 var pass = await RunAsync(stoppingToken);
                 if (pass.EntriesTrimmed + pass.IncidentsArchived + pass.SegmentsCompacted > 0)
-                    logger.LogInformation("Retention: {Entries} stream entries trimmed, {Incidents} incidents moved to the archive, {Segments} day segments compacted",
+                    logger.LogInformation(
+                        "Retention: {Entries} stream entries trimmed, {Incidents} incidents moved to the archive, "
+                        + "{Segments} day segments compacted",
                         pass.EntriesTrimmed, pass.IncidentsArchived, pass.SegmentsCompacted);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -117,7 +123,8 @@ public sealed class ArchiveRetention(
     {
         var lease = keys.Shared("archive:retention");
         var token = Guid.NewGuid().ToString("N");
-        if (!await Db.StringSetAsync(lease, token, options.RetentionInterval * 2 + TimeSpan.FromMinutes(10), When.NotExists))
+        if (!await Db.StringSetAsync(lease, token, options.RetentionInterval * 2 + TimeSpan.FromMinutes(10),
+            When.NotExists))
             return new RetentionPass(false, 0, 0, 0);
         try
         {
@@ -131,7 +138,8 @@ public sealed class ArchiveRetention(
         finally
         {
             await Db.ScriptEvaluateAsync(
-                "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", [lease], [token]);
+                "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", [lease],
+                    [token]);
         }
     }
 
@@ -148,7 +156,8 @@ public sealed class ArchiveRetention(
     /// <summary>
     /// Moves incidents that ended before <paramref name="cutoff"/> (and were not touched since) to the archive.
     /// </summary>
-    private async Task<(int Count, int FactDays)> ArchiveEndedIncidentsAsync(DateTimeOffset cutoff, CancellationToken cancellationToken)
+    private async Task<(int Count, int FactDays)> ArchiveEndedIncidentsAsync(DateTimeOffset cutoff,
+        CancellationToken cancellationToken)
     {
         var count = 0;
         var factDays = new HashSet<DateOnly>();
@@ -159,7 +168,8 @@ public sealed class ArchiveRetention(
             while (!cancellationToken.IsCancellationRequested)
             {
                 // An incident that ended before the cutoff was reported before it: the index is scored by report time.
-                var numbers = (await Db.SortedSetRangeByScoreAsync(index, double.NegativeInfinity, cutoff.ToUnixTimeMilliseconds(),
+                var numbers = (await Db.SortedSetRangeByScoreAsync(index, double.NegativeInfinity,
+                    cutoff.ToUnixTimeMilliseconds(),
                     skip: skip, take: Batch)).Select(n => (string)n!).ToList();
                 if (numbers.Count == 0) break;
                 var moved = await ArchiveAsync(numbers, cutoff, factDays, cancellationToken);
@@ -172,7 +182,8 @@ public sealed class ArchiveRetention(
         return (count, factDays.Count);
     }
 
-    private async Task<int> ArchiveAsync(IReadOnlyList<string> numbers, DateTimeOffset cutoff, HashSet<DateOnly> factDays, CancellationToken cancellationToken)
+    private async Task<int> ArchiveAsync(IReadOnlyList<string> numbers, DateTimeOffset cutoff,
+        HashSet<DateOnly> factDays, CancellationToken cancellationToken)
     {
         var db = Db;
         var projected = await db.HashGetAsync(_rm.Versions, [.. numbers.Select(n => (RedisValue)n)]);
@@ -190,14 +201,16 @@ public sealed class ArchiveRetention(
                     finishing.Add((number, (long)projected[i]));
                 continue;
             }
-            if (record.Incident is not { IsOpen: false } incident || record.Timeline.IsEmpty || record.Timeline[^1].At > cutoff
+            if (record.Incident is not { IsOpen: false } incident || record.Timeline.IsEmpty
+                || record.Timeline[^1].At > cutoff
                 || (long)projected[i] != record.Version)
                 continue;
             var alerts = await readModel.AlertsAsync(number);
             var facts = await db.HashGetAsync(_rm.Facts, number) is { IsNull: false } json
                 ? JsonSerializer.Deserialize<IncidentFacts>((string)json!, DispatchSerialization.Json)!
                 : IncidentFactsFold.From(record.Timeline, lifecycle);
-            leaving.Add((new IncidentDocument(number, record.Version, time.GetUtcNow(), record.Timeline, alerts, facts), incident));
+            leaving.Add((new IncidentDocument(number, record.Version, time.GetUtcNow(), record.Timeline, alerts, facts),
+                incident));
         }
         if (leaving.Count == 0 && finishing.Count == 0) return 0;
 
@@ -208,7 +221,8 @@ public sealed class ArchiveRetention(
         foreach (var day in leaving.Select(l => l.Document.Facts).GroupBy(f => sources.DayOf(f.ReportedAt)))
         {
             await blobs.PutAsync(ArchiveLayout.FactsPart(day.Key, day.Select(f => f.Number)),
-                Ndjson.Write(day.Select(f => JsonSerializer.Serialize(f, DispatchSerialization.Json))), cancellationToken);
+                Ndjson.Write(day.Select(f => JsonSerializer.Serialize(f, DispatchSerialization.Json))),
+                    cancellationToken);
             factDays.Add(day.Key);
         }
 
@@ -225,9 +239,10 @@ public sealed class ArchiveRetention(
                 number = document.Number,
             });
             if (deleted < 0) continue;
-            // An activation of the incident may still hold the record it read: let it go, so that reads go to the archive.
+            // An activation of the incident may still hold the record it read: let it go, so reads go to the archive.
             if (grains is not null)
-                await grains.GetGrain<IIncidentGrain>(document.Number).Cast<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
+                await grains.GetGrain<IIncidentGrain>(document.Number)
+                    .Cast<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
             if (await DeleteReadModelAsync(db, document.Number, document.Version, incident)) moved++;
         }
         foreach (var (number, version) in finishing)
@@ -267,7 +282,8 @@ public sealed class ArchiveRetention(
             for (var day = today.AddDays(-options.CompactDays); day < today; day = day.AddDays(1))
             {
                 var names = await blobs.ListAsync(ArchiveLayout.DayFolder(kind, day), cancellationToken);
-                foreach (var label in names.GroupBy(n => ArchiveLayout.LabelOf(n.Name)).Where(g => g.Any(n => ArchiveLayout.IsPart(n.Name))))
+                foreach (var label in names.GroupBy(n => ArchiveLayout.LabelOf(n.Name)).Where(g => g.Any(n
+                    => ArchiveLayout.IsPart(n.Name))))
                 {
                     await MergeAsync(ArchiveLayout.Segment(kind, day, label.Key), [.. label.Select(n => n.Name)],
                         lines => lines.Select(l => (Entry: ArchivedEntry.FromLine(l), Line: l))
@@ -283,8 +299,10 @@ public sealed class ArchiveRetention(
     {
         var names = await blobs.ListAsync(ArchiveLayout.DayFolder(ArchiveSources.Facts, day), cancellationToken);
         if (names.Count(n => ArchiveLayout.IsPart(n.Name)) == 0) return;
-        await MergeAsync(ArchiveLayout.Segment(ArchiveSources.Facts, day, ArchiveSources.Facts), [.. names.Select(n => n.Name)],
-            lines => lines.Select(l => (Facts: JsonSerializer.Deserialize<IncidentFacts>(l, DispatchSerialization.Json)!, Line: l))
+        await MergeAsync(ArchiveLayout.Segment(ArchiveSources.Facts, day, ArchiveSources.Facts),
+            [.. names.Select(n => n.Name)],
+            lines => lines.Select(l => (Facts: JsonSerializer.Deserialize<IncidentFacts>(l,
+                DispatchSerialization.Json)!, Line: l))
                 .GroupBy(f => f.Facts.Number).Select(g => g.Last())
                 .OrderBy(f => f.Facts.ReportedAt).ThenBy(f => f.Facts.Number, StringComparer.Ordinal)
                 .Select(f => f.Line),

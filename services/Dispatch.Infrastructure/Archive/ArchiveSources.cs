@@ -7,7 +7,8 @@ namespace Dispatch.Infrastructure.Archive;
 /// folders), its label within the kind (the partition, <c>p03</c>, <c>a11</c>, or <c>reads</c>), its key, the fields
 /// that hold JSON (written into the segment as JSON, not as a string, so that jq reads them), and its hot window.
 /// </summary>
-public sealed record ArchiveSource(string Kind, string Label, string Key, IReadOnlySet<string> JsonFields, TimeSpan Window);
+public sealed record ArchiveSource(string Kind, string Label, string Key, IReadOnlySet<string> JsonFields,
+    TimeSpan Window);
 
 /// <summary>
 /// The streams the archive keeps: every partition of the event streams and of the alert record, and the read log.

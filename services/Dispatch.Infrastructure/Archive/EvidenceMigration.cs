@@ -8,7 +8,8 @@ namespace Dispatch.Infrastructure.Archive;
 /// then is the field removed. Cut off halfway, the next start goes on where it stopped; a photo already moved has no
 /// field <c>data</c> left and is passed over.
 /// </summary>
-public sealed class EvidenceMigration(IConnectionMultiplexer redis, EvidenceStore evidence, ILogger<EvidenceMigration> logger) : BackgroundService
+public sealed class EvidenceMigration(IConnectionMultiplexer redis, EvidenceStore evidence,
+    ILogger<EvidenceMigration> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -30,14 +31,16 @@ public sealed class EvidenceMigration(IConnectionMultiplexer redis, EvidenceStor
         var moved = 0;
         // KEYS/SCAN see one node: on a cluster, every primary is asked.
         foreach (var server in redis.GetServers().Where(s => s.IsConnected && !s.IsReplica))
-            await foreach (var key in server.KeysAsync(pattern: evidence.KeyPattern, pageSize: 500).WithCancellation(cancellationToken))
+            await foreach (var key in server.KeysAsync(pattern: evidence.KeyPattern,
+                pageSize: 500).WithCancellation(cancellationToken))
             {
                 if (await db.KeyTypeAsync(key) != RedisType.Hash) continue;
                 var fields = await db.HashGetAsync(key, ["incident", "type", "by", "name", "data"]);
                 if (fields[4].IsNull || fields[0].IsNull) continue;
                 var content = (byte[])fields[4]!;
                 var meta = new EvidenceMeta(evidence.IdOf(key!), fields[0]!, fields[1]!, content.Length,
-                    Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content)), fields[2]!, fields[3]!);
+                    Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content)), fields[2]!,
+                        fields[3]!);
                 await evidence.StoreAsync(meta, content);
                 moved++;
             }

@@ -6,7 +6,8 @@ namespace Dispatch.Infrastructure.Archive;
 /// An incident that has left Redis, as the archive serves it (read-only): its state folded from its timeline, and its
 /// alerts.
 /// </summary>
-public sealed record ArchivedIncident(Incident Incident, IReadOnlyList<IncidentEvent> Timeline, IReadOnlyList<RecordedAlert> Alerts);
+public sealed record ArchivedIncident(Incident Incident, IReadOnlyList<IncidentEvent> Timeline,
+    IReadOnlyList<RecordedAlert> Alerts);
 
 /// <summary>
 /// What the archive answers: incidents that have left Redis, and the evaluation facts of those reported in a period.
@@ -22,7 +23,8 @@ public interface IArchive
     /// The facts of the archived incidents reported in [<paramref name="from"/>, <paramref name="to"/>), one per
     /// incident.
     /// </summary>
-    Task<IReadOnlyList<IncidentFacts>> FactsReportedAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<IncidentFacts>> FactsReportedAsync(DateTimeOffset from, DateTimeOffset to,
+        CancellationToken cancellationToken = default);
 }
 
 /// <summary>

@@ -20,15 +20,18 @@ public sealed class IncidentArchive(IBlobStore blobs, ArchiveSources sources, Li
 
     /// <summary>The archived document of an incident, or null.</summary>
     public async Task<IncidentDocument?> DocumentAsync(string number, CancellationToken cancellationToken = default) =>
-        ArchiveLayout.Incident(number?.Trim() ?? "") is { } name && await blobs.GetAsync(name, cancellationToken) is { } content
+        ArchiveLayout.Incident(number?.Trim() ?? "") is { } name && await blobs.GetAsync(name,
+            cancellationToken) is { } content
             ? JsonSerializer.Deserialize<IncidentDocument>(Ndjson.Decompress(content), DispatchSerialization.Json)
             : null;
 
-    public async Task<IReadOnlyList<IncidentFacts>> FactsReportedAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<IncidentFacts>> FactsReportedAsync(DateTimeOffset from, DateTimeOffset to,
+        CancellationToken cancellationToken = default)
     {
         if (to <= from) return [];
         var facts = new Dictionary<string, IncidentFacts>();
-        foreach (var name in await NamesAsync(ArchiveSources.Facts, sources.DayOf(from), sources.DayOf(to.AddTicks(-1)), cancellationToken))
+        foreach (var name in await NamesAsync(ArchiveSources.Facts, sources.DayOf(from), sources.DayOf(to.AddTicks(-1)),
+            cancellationToken))
         {
             if (await blobs.GetAsync(name, cancellationToken) is not { } content) continue;
             foreach (var line in Ndjson.Read(content))
@@ -44,7 +47,8 @@ public sealed class IncidentArchive(IBlobStore blobs, ArchiveSources sources, Li
     /// The archived entries of a kind (events, alerts, reads) on the days <paramref name="from"/> to <paramref
     /// name="to"/>, each once, by stream and id.
     /// </summary>
-    public async Task<IReadOnlyList<ArchivedEntry>> EntriesAsync(string kind, DateOnly from, DateOnly to, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<ArchivedEntry>> EntriesAsync(string kind, DateOnly from, DateOnly to,
+        CancellationToken cancellationToken = default)
     {
         var entries = new Dictionary<(string, StreamId), ArchivedEntry>();
         foreach (var name in await NamesAsync(kind, from, to, cancellationToken))
@@ -63,7 +67,8 @@ public sealed class IncidentArchive(IBlobStore blobs, ArchiveSources sources, Li
     /// The parts and segments of a kind on the days from <paramref name="from"/> to <paramref name="to"/>: one listing
     /// per month.
     /// </summary>
-    private async Task<IReadOnlyList<string>> NamesAsync(string kind, DateOnly from, DateOnly to, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<string>> NamesAsync(string kind, DateOnly from, DateOnly to,
+        CancellationToken cancellationToken)
     {
         var names = new List<string>();
         for (var month = new DateOnly(from.Year, from.Month, 1); month <= to; month = month.AddMonths(1))

@@ -15,7 +15,8 @@ public sealed record StoreMemoryReading(string Server, long UsedBytes, long Limi
     public double? Ratio => LimitBytes > 0 ? (double)UsedBytes / LimitBytes : null;
 
     public override string ToString() => Ratio is { } ratio
-        ? $"Redis {Server} uses {Mb(UsedBytes)} of its {Mb(LimitBytes)} maxmemory ({ratio.ToString("P0", CultureInfo.InvariantCulture)})"
+        ? $"Redis {Server} uses {Mb(UsedBytes)} of its {Mb(LimitBytes)} maxmemory "
+            + $"({ratio.ToString("P0", CultureInfo.InvariantCulture)})"
         : $"Redis {Server} uses {Mb(UsedBytes)} and has no maxmemory";
 
     private static string Mb(long bytes) => $"{(bytes / 1048576.0).ToString("0.0", CultureInfo.InvariantCulture)} MB";
@@ -25,7 +26,8 @@ public sealed record StoreMemoryReading(string Server, long UsedBytes, long Limi
 /// Watches Redis memory: Redis runs with a <c>maxmemory</c> and <c>noeviction</c>, so at the limit it refuses writes
 /// (OOM, an outage to every caller) rather than dropping data. Before that, at <see cref="AlarmRatio"/>, readiness
 /// degrades and a warning is logged; the reading is exported as <c>dispatch.store.memory.used_ratio</c> (and
-/// <c>…used_bytes</c>, <c>…limit_bytes</c>) on the meter <c>Dispatch.Store</c>. Every <c>Redis:MemoryCheckInterval</c>
+/// <c>…used_bytes</c>, <c>…limit_bytes</c>) on the meter <c>Dispatch.Store</c>. Every
+/// <c>Redis:MemoryCheckInterval</c>
 /// (default 15 s), and whenever readiness is asked.
 /// </summary>
 public sealed class StoreMemory : BackgroundService
@@ -47,11 +49,15 @@ public sealed class StoreMemory : BackgroundService
     public StoreMemory(IConnectionMultiplexer redis, TimeSpan interval, ILogger<StoreMemory> logger)
     {
         (_redis, _interval, _logger) = (redis, interval, logger);
-        Meter.CreateObservableGauge("dispatch.store.memory.used_ratio", () => Latest?.Ratio is { } r ? [new Measurement<double>(r)] : Array.Empty<Measurement<double>>(),
+        Meter.CreateObservableGauge("dispatch.store.memory.used_ratio",
+            () => Latest?.Ratio is { } r ? [new Measurement<double>(r)] : Array.Empty<Measurement<double>>(),
             description: "Redis used memory as a share of its maxmemory (the fullest primary)");
-        Meter.CreateObservableGauge("dispatch.store.memory.used_bytes", () => Latest is { } m ? [new Measurement<long>(m.UsedBytes)] : Array.Empty<Measurement<long>>(),
+        Meter.CreateObservableGauge("dispatch.store.memory.used_bytes",
+            () => Latest is { } m ? [new Measurement<long>(m.UsedBytes)] : Array.Empty<Measurement<long>>(),
             unit: "By", description: "Redis used memory (the fullest primary)");
-        Meter.CreateObservableGauge("dispatch.store.memory.limit_bytes", () => Latest is { LimitBytes: > 0 } m ? [new Measurement<long>(m.LimitBytes)] : Array.Empty<Measurement<long>>(),
+        Meter.CreateObservableGauge("dispatch.store.memory.limit_bytes",
+            () => Latest is { LimitBytes: > 0 } m
+                ? [new Measurement<long>(m.LimitBytes)] : Array.Empty<Measurement<long>>(),
             unit: "By", description: "Redis maxmemory (the fullest primary)");
     }
 
@@ -68,8 +74,10 @@ public sealed class StoreMemory : BackgroundService
             var text = (string?)await server.ExecuteAsync("EVAL", MemoryInfo, 0) ?? "";
             var info = text.Split('\n', StringSplitOptions.TrimEntries).Select(line => line.Split(':', 2))
                 .Where(pair => pair.Length == 2).ToDictionary(pair => pair[0], pair => pair[1]);
-            var reading = new StoreMemoryReading(server.EndPoint.ToString() ?? "", Number(info, "used_memory"), Number(info, "maxmemory"));
-            if (fullest is null || (reading.Ratio ?? 0, reading.UsedBytes).CompareTo((fullest.Ratio ?? 0, fullest.UsedBytes)) > 0)
+            var reading = new StoreMemoryReading(server.EndPoint.ToString() ?? "", Number(info, "used_memory"),
+                Number(info, "maxmemory"));
+            var (ratio, fullestRatio) = (reading.Ratio ?? 0, fullest?.Ratio ?? 0);
+            if (fullest is null || (ratio, reading.UsedBytes).CompareTo((fullestRatio, fullest.UsedBytes)) > 0)
                 fullest = reading;
         }
         if (fullest is not null) Observe(fullest);
@@ -77,7 +85,8 @@ public sealed class StoreMemory : BackgroundService
     }
 
     private static long Number(Dictionary<string, string> info, string field) =>
-        info.TryGetValue(field, out var text) && long.TryParse(text, CultureInfo.InvariantCulture, out var value) ? value : 0;
+        info.TryGetValue(field, out var text) && long.TryParse(text, CultureInfo.InvariantCulture, out var value)
+            ? value : 0;
 
     /// <summary>Keeps the reading, and logs when memory crosses into or out of the alarm or the limit.</summary>
     private void Observe(StoreMemoryReading reading)
@@ -86,8 +95,12 @@ public sealed class StoreMemory : BackgroundService
         int was;
         lock (_lock) (was, _level, Latest) = (_level, level, reading);
         if (level == was) return;
-        if (level == 2) _logger.LogError("{Reading}: at its limit Redis refuses writes, and callers get UNAVAILABLE; free memory or raise maxmemory", reading);
-        else if (level == 1) _logger.LogWarning("{Reading}: memory is over {Alarm:P0} of the limit; Redis refuses writes at the limit", reading, AlarmRatio);
+        if (level == 2)
+            _logger.LogError("{Reading}: at the limit Redis refuses writes (UNAVAILABLE); free memory or raise it",
+                reading);
+        else if (level == 1)
+            _logger.LogWarning("{Reading}: memory is over {Alarm:P0} of the limit; Redis refuses writes at the limit",
+                reading, AlarmRatio);
         else _logger.LogInformation("{Reading}: memory is back under {Alarm:P0} of the limit", reading, AlarmRatio);
     }
 
@@ -117,7 +130,8 @@ public sealed class StoreMemory : BackgroundService
 /// </summary>
 public sealed class StoreMemoryHealth(StoreMemory memory) : IHealthCheck
 {
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context,
+        CancellationToken cancellationToken = default)
     {
         try
         {
@@ -126,7 +140,8 @@ public sealed class StoreMemoryHealth(StoreMemory memory) : IHealthCheck
             {
                 null => HealthCheckResult.Healthy(reading?.ToString() ?? "no Redis primary connected"),
                 >= StoreMemory.FullRatio => HealthCheckResult.Degraded($"{reading}: at the limit, writes are refused"),
-                >= StoreMemory.AlarmRatio => HealthCheckResult.Degraded($"{reading}: writes will be refused at the limit"),
+                >= StoreMemory.AlarmRatio
+                    => HealthCheckResult.Degraded($"{reading}: writes will be refused at the limit"),
                 _ => HealthCheckResult.Healthy(reading.ToString()),
             };
         }

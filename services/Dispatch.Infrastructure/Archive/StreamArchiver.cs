@@ -15,7 +15,8 @@ namespace Dispatch.Infrastructure.Archive;
 /// entries out. The retention trims a stream only below what this group has acknowledged.
 /// </summary>
 public sealed class StreamArchiver(
-    IConnectionMultiplexer redis, ArchiveSources sources, IBlobStore blobs, ArchiveOptions options, ILogger<StreamArchiver> logger)
+    IConnectionMultiplexer redis, ArchiveSources sources, IBlobStore blobs, ArchiveOptions options,
+        ILogger<StreamArchiver> logger)
     : BackgroundService
 {
     /// <summary>The archiver's consumer group on every archived stream.</summary>
@@ -75,7 +76,8 @@ public sealed class StreamArchiver(
                     read += Add(buffer, entries);
                 }
                 if (read > 0 && oldest == DateTimeOffset.MaxValue) oldest = DateTimeOffset.UtcNow;
-                if (buffer.Count > 0 && (buffer.Count >= options.PartEntries || DateTimeOffset.UtcNow - oldest >= options.FlushInterval))
+                if (buffer.Count > 0
+                    && (buffer.Count >= options.PartEntries || DateTimeOffset.UtcNow - oldest >= options.FlushInterval))
                 {
                     await FlushAsync(db, source, buffer, stoppingToken);
                     oldest = DateTimeOffset.MaxValue;
@@ -94,9 +96,11 @@ public sealed class StreamArchiver(
             }
             catch (Exception e)
             {
-                if (e is RedisServerException { Message: var message } && message.StartsWith("NOGROUP", StringComparison.Ordinal))
+                if (e is RedisServerException { Message: var message } && message.StartsWith("NOGROUP",
+                    StringComparison.Ordinal))
                     groupReady = false;
-                logger.LogWarning(e, "Archiving {Stream} failed; its entries stay pending and are tried again", source.Key);
+                logger.LogWarning(e, "Archiving {Stream} failed; its entries stay pending and are tried again",
+                    source.Key);
                 await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
             }
         }
@@ -110,7 +114,8 @@ public sealed class StreamArchiver(
             }
             catch (Exception e)
             {
-                logger.LogWarning(e, "Archiving {Stream} at stop failed; {Count} entries stay pending", source.Key, buffer.Count);
+                logger.LogWarning(e, "Archiving {Stream} at stop failed; {Count} entries stay pending", source.Key,
+                    buffer.Count);
             }
         }
     }
@@ -128,12 +133,14 @@ public sealed class StreamArchiver(
     }
 
     /// <summary>Writes the gathered entries as one part per day, then acknowledges them all.</summary>
-    private async Task FlushAsync(IDatabase db, ArchiveSource source, SortedDictionary<StreamId, StreamEntry> buffer, CancellationToken cancellationToken)
+    private async Task FlushAsync(IDatabase db, ArchiveSource source, SortedDictionary<StreamId, StreamEntry> buffer,
+        CancellationToken cancellationToken)
     {
         foreach (var day in buffer.GroupBy(e => sources.DayOf(e.Key.Time)))
         {
             var name = ArchiveLayout.Part(source.Kind, day.Key, source.Label, day.First().Key, day.Last().Key);
-            await blobs.PutAsync(name, Ndjson.Write(day.Select(e => ArchivedEntry.ToLine(source, e.Value))), cancellationToken);
+            await blobs.PutAsync(name, Ndjson.Write(day.Select(e => ArchivedEntry.ToLine(source, e.Value))),
+                cancellationToken);
         }
         RedisValue[] ids = [.. buffer.Values.Select(e => e.Id)];
         foreach (var chunk in ids.Chunk(ReadBatch)) await db.StreamAcknowledgeAsync(source.Key, Group, chunk);

@@ -27,7 +27,8 @@ public static class BlobHosting
         return kind switch
         {
             "directory" => new DirectoryBlobStore(Path.Combine(
-                section["Directory"] is { Length: > 0 } folder ? folder : Path.Combine(DispatchStore.RepositoryRoot(), ".data", "archive"),
+                section["Directory"] is { Length: > 0 } folder ? folder : Path.Combine(DispatchStore.RepositoryRoot(),
+                    ".data", "archive"),
                 BlobName.Check(serviceId))),
             "s3" => new S3BlobStore(section.GetSection("S3").Get<S3BlobOptions>() ?? new S3BlobOptions(), serviceId),
             _ => throw new InvalidOperationException($"Blobs:Store: '{kind}' is not one of directory, s3"),

@@ -43,18 +43,22 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
 
     public S3BlobStore(S3BlobOptions options, string prefix)
     {
-        if (string.IsNullOrWhiteSpace(options.Bucket)) throw new InvalidOperationException("Blobs:S3:Bucket: is required for the S3 blob store");
+        if (string.IsNullOrWhiteSpace(options.Bucket))
+            throw new InvalidOperationException("Blobs:S3:Bucket: is required for the S3 blob store");
         _options = options;
         _prefix = prefix.Length == 0 ? "" : BlobName.Check(prefix) + "/";
         var config = new AmazonS3Config { ForcePathStyle = options.ForcePathStyle };
-        if (options.ServiceUrl is { Length: > 0 } url) (config.ServiceURL, config.AuthenticationRegion) = (url, options.Region);
+        if (options.ServiceUrl is { Length: > 0 } url) (config.ServiceURL, config.AuthenticationRegion) = (url,
+            options.Region);
         else config.RegionEndpoint = Amazon.RegionEndpoint.GetBySystemName(options.Region);
         _s3 = options.AccessKey is { Length: > 0 }
             ? new AmazonS3Client(new BasicAWSCredentials(options.AccessKey, options.SecretKey), config)
             : new AmazonS3Client(config);
     }
 
-    public string Description => $"S3 bucket {_options.Bucket}{(_options.ServiceUrl is { Length: > 0 } url ? $" at {url}" : "")}, prefix {_prefix}";
+    public string Description
+        => $"S3 bucket {_options.Bucket}{(_options.ServiceUrl is { Length: > 0 } url ? $" at {url}" : "")}, "
+            + $"prefix {_prefix}";
 
     private string Key(string name) => _prefix + BlobName.Check(name);
 
@@ -99,7 +103,8 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
 
     public async Task<IReadOnlyList<BlobInfo>> ListAsync(string prefix, CancellationToken cancellationToken = default)
     {
-        if (!BlobName.IsValidPrefix(prefix)) throw new ArgumentException($"'{prefix}' is not a blob name prefix", nameof(prefix));
+        if (!BlobName.IsValidPrefix(prefix)) throw new ArgumentException($"'{prefix}' is not a blob name prefix",
+            nameof(prefix));
         var found = new List<BlobInfo>();
         var request = new ListObjectsV2Request { BucketName = _options.Bucket, Prefix = _prefix + prefix };
         do
