@@ -1,6 +1,7 @@
 using Dispatch.ServiceDefaults;
 using Dispatch.Api.Auth;
 using Dispatch.Api.Open311;
+using Dispatch.Infrastructure.Archive;
 using Dispatch.Infrastructure.ReadModel;
 using Dispatch.Infrastructure;
 using Dispatch.Api.Services;
@@ -67,6 +68,7 @@ public static class ApiHosting
         services.AddHostedService(sp => sp.GetRequiredService<AlertIndex>());
         services.AddSingleton<ChangeFeed>();
         services.AddHostedService(sp => sp.GetRequiredService<ChangeFeed>());
+        services.AddDispatchArchive(configuration);
 
         AddIdentity(builder);
         services.AddDispatchGrpc()

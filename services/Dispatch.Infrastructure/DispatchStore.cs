@@ -57,7 +57,7 @@ public sealed class DispatchStore : IAsyncDisposable
         var data = section["DataDirectory"] is { Length: > 0 } dir ? dir : Path.Combine(RepositoryRoot(), ".data", "redis");
         if (await RedisServer.AnswersAsync($"127.0.0.1:{port}"))
             return await ConnectAsync($"Redis 127.0.0.1:{port} (a redis-server already running on the embedded port)", $"127.0.0.1:{port}", clientName, null);
-        var server = await RedisServer.StartAsync(binary, data, port, cancellationToken);
+        var server = await RedisServer.StartAsync(binary, data, port, cancellationToken, section["MaxMemory"]);
         return await ConnectAsync($"Redis {server.ConnectionString} (embedded redis-server, AOF on, data in {Path.GetFullPath(data)})",
             server.ConnectionString, clientName, server);
     }

@@ -1,11 +1,14 @@
 using System.Security.Cryptography;
-using Dispatch.Infrastructure;
+using System.Text.Json;
+using Dispatch.Infrastructure.Archive;
+using Dispatch.Infrastructure.Blobs;
 using StackExchange.Redis;
 
 namespace Dispatch.Infrastructure;
 
 /// <summary>A stored photo's description.</summary>
-public sealed record EvidenceMeta(string Id, string Number, string ContentType, long Size, string Sha256, string UploadedBy, string FileName);
+public sealed record EvidenceMeta(string Id, string Number, string ContentType, long Size, string Sha256,
+    string UploadedBy, string FileName);
 
 /// <summary>Why an upload was refused: the field at fault and what is wrong with it.</summary>
 public sealed class EvidenceRefused(string field, string problem) : Exception($"{field}: {problem}")
@@ -15,43 +18,84 @@ public sealed class EvidenceRefused(string field, string problem) : Exception($"
 }
 
 /// <summary>
-/// Photo evidence, stored durably in Redis (under AOF) before it is acknowledged, and linked to its incident.
-/// A photo is recognised by its content (JPEG, PNG or WebP signatures), not by what the client says it is; its id
-/// is derived from the incident and the content, so uploading the same photo again changes nothing.
+/// Photo evidence: the photo in the blob store by its content (<c>evidence/sha256/…</c>, so the same photo is stored
+/// once however often it is uploaded), and what each upload was (incident, type, size, who, file name) both in the
+/// blob store (<c>evidence/meta/&lt;id&gt;.json</c>, for good) and in Redis (a small hash, for as long as incidents
+/// stay
+/// hot: <see cref="ArchiveOptions.ClosedIncidentDays"/>). Everything is durable before the upload is acknowledged.
+/// A photo is recognised by its content (JPEG, PNG or WebP signatures), not by what the client says it is; its id is
+/// derived from the incident and the content, so uploading the same photo again changes nothing.
 /// </summary>
-public sealed class EvidenceStore(IConnectionMultiplexer redis, KeySpace keys)
+public sealed class EvidenceStore(IConnectionMultiplexer redis, KeySpace keys, IBlobStore blobs, ArchiveOptions options)
 {
     public static readonly IReadOnlyList<string> Accepted = ["image/jpeg", "image/png", "image/webp"];
 
-    /// <summary>Evidence (a photo) and what it belongs to, as a hash.</summary>
+    /// <summary>
+    /// What an upload was, as a hash (and, before photos moved to the blob store, the photo in its field <c>data</c>).
+    /// </summary>
     private string Key(string id) => keys.Shared($"evidence:{id}");
 
-    public async Task<EvidenceMeta> SaveAsync(string number, string declaredType, ReadOnlyMemory<byte> content, string fileName, string uploadedBy, int maxBytes)
+    /// <summary>The pattern of every evidence key, for the migration of photos kept in Redis.</summary>
+    internal string KeyPattern => keys.Shared("evidence:*");
+
+    internal string IdOf(string key) => key[(keys.Shared("evidence:").Length)..];
+
+    public async Task<EvidenceMeta> SaveAsync(string number, string declaredType, ReadOnlyMemory<byte> content,
+        string fileName, string uploadedBy, int maxBytes)
     {
         if (content.Length == 0) throw new EvidenceRefused("content", "is empty");
-        if (content.Length > maxBytes) throw new EvidenceRefused("content", $"{content.Length} bytes is more than the {maxBytes} bytes allowed");
-        var sniffed = Sniff(content.Span) ?? throw new EvidenceRefused("content", $"is not a photo (accepted: {string.Join(", ", Accepted)})");
+        if (content.Length > maxBytes)
+            throw new EvidenceRefused("content", $"{content.Length} bytes is more than the {maxBytes} bytes allowed");
+        var sniffed = Sniff(content.Span)
+            ?? throw new EvidenceRefused("content", $"is not a photo (accepted: {string.Join(", ", Accepted)})");
         if (declaredType is { Length: > 0 } && !string.Equals(declaredType, sniffed, StringComparison.OrdinalIgnoreCase))
             throw new EvidenceRefused("content_type", $"says {declaredType} but the content is {sniffed}");
         var sha = Convert.ToHexStringLower(SHA256.HashData(content.Span));
-        var id = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{number}\n{sha}")))[..32];
-        var meta = new EvidenceMeta(id, number, sniffed, content.Length, sha, uploadedBy, Path.GetFileName(fileName ?? ""));
-        await redis.GetDatabase().HashSetAsync(Key(id),
-        [
-            new("incident", number), new("type", sniffed), new("size", content.Length), new("sha256", sha),
-            new("by", uploadedBy), new("name", meta.FileName), new("data", content),
-        ]);
+        var id = Convert.ToHexStringLower(
+            SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{number}\n{sha}")))[..32];
+        var meta = new EvidenceMeta(id, number, sniffed, content.Length, sha, uploadedBy,
+            Path.GetFileName(fileName ?? ""));
+        await StoreAsync(meta, content);
         return meta;
+    }
+
+    /// <summary>
+    /// The photo into the blob store (unless it is there already), then what the upload was, in the blob store and in
+    /// Redis.
+    /// </summary>
+    internal async Task StoreAsync(EvidenceMeta meta, ReadOnlyMemory<byte> content)
+    {
+        var name = ArchiveLayout.EvidenceContent(meta.Sha256);
+        if (!await blobs.ExistsAsync(name)) await blobs.PutAsync(name, content);
+        await blobs.PutAsync(ArchiveLayout.EvidenceMeta(meta.Id), JsonSerializer.SerializeToUtf8Bytes(meta,
+            DispatchSerialization.Json));
+        var db = redis.GetDatabase();
+        var tx = db.CreateTransaction();
+        _ = tx.HashSetAsync(Key(meta.Id),
+        [
+            new("incident", meta.Number), new("type", meta.ContentType), new("size", meta.Size), new("sha256",
+                meta.Sha256),
+            new("by", meta.UploadedBy), new("name", meta.FileName),
+        ]);
+        _ = tx.HashDeleteAsync(Key(meta.Id), "data");
+        _ = tx.KeyExpireAsync(Key(meta.Id), options.ClosedIncidents);
+        await tx.ExecuteAsync();
     }
 
     public async Task<EvidenceMeta?> FindAsync(string id)
     {
-        var fields = await redis.GetDatabase().HashGetAsync(Key(id), ["incident", "type", "size", "sha256", "by", "name"]);
-        return fields[0].IsNull ? null
-            : new EvidenceMeta(id, fields[0]!, fields[1]!, (long)fields[2], fields[3]!, fields[4]!, fields[5]!);
+        var fields = await redis.GetDatabase().HashGetAsync(Key(id), ["incident", "type", "size", "sha256", "by",
+            "name"]);
+        if (!fields[0].IsNull) return new EvidenceMeta(id, fields[0]!, fields[1]!, (long)fields[2], fields[3]!,
+            fields[4]!, fields[5]!);
+        // Gone from Redis (its hot time is over): the blob store keeps it for good.
+        return BlobName.IsValid(id) && await blobs.GetAsync(ArchiveLayout.EvidenceMeta(id)) is { } json
+            ? JsonSerializer.Deserialize<EvidenceMeta>(json, DispatchSerialization.Json)
+            : null;
     }
 
-    public async Task<byte[]?> ContentAsync(string id) => (byte[]?)await redis.GetDatabase().HashGetAsync(Key(id), "data");
+    public async Task<byte[]?> ContentAsync(string id) =>
+        await FindAsync(id) is { } meta ? await blobs.GetAsync(ArchiveLayout.EvidenceContent(meta.Sha256)) : null;
 
     /// <summary>The content type a photo's first bytes show, or null when they show none accepted.</summary>
     public static string? Sniff(ReadOnlySpan<byte> b) =>

@@ -9,11 +9,10 @@ public sealed record ReadEntry(DateTimeOffset At, string UserId, string Role, st
 
 /// <summary>
 /// The access log for spot checks (访问抽查): every read of an incident or of a list of them, written to a Redis
-/// Stream before it is shown, capped at about <see cref="Capacity"/> entries.
+/// Stream before it is shown; the archive keeps it, and its retention trims it by age (<c>Archive:ReadLogDays</c>).
 /// </summary>
 public sealed class ReadLog(IConnectionMultiplexer redis, KeySpace keys, TimeProvider time)
 {
-    public const int Capacity = 1_000_000;
     /// <summary>How far back a filtered listing looks.</summary>
     private const int ScanDepth = 20_000;
 
@@ -27,7 +26,7 @@ public sealed class ReadLog(IConnectionMultiplexer redis, KeySpace keys, TimePro
         [
             new("at", time.GetUtcNow().ToUnixTimeMilliseconds()), new("user", who.UserId), new("role", who.Role.ToString()),
             new("unit", who.Unit ?? ""), new("incident", string.Join(',', numbers)), new("what", what),
-        ], maxLength: Capacity, useApproximateMaxLength: true);
+        ]);
 
     /// <summary>The newest reads, optionally only of one incident or by one user.</summary>
     public async Task<IReadOnlyList<ReadEntry>> ListAsync(string? number, string? userId, int limit)

@@ -8,7 +8,8 @@ namespace Dispatch.Infrastructure;
 /// <summary>
 /// A <c>redis-server</c> child process on a loopback port: the embedded default's store, and the real Redis
 /// that tests run against. AOF is on (<c>appendfsync everysec</c>: at most about a second of writes is lost
-/// if the machine itself dies; a crash of the process alone loses nothing that Redis acknowledged).
+/// if the machine itself dies; a crash of the process alone loses nothing that Redis acknowledged). Memory is bounded:
+/// <c>maxmemory</c> with <c>noeviction</c>, so at the limit Redis refuses writes (OOM) instead of dropping keys.
 /// </summary>
 public sealed class RedisServer : IAsyncDisposable
 {
@@ -24,6 +25,9 @@ public sealed class RedisServer : IAsyncDisposable
     public int Port { get; }
     public string DataDirectory { get; }
     public string ConnectionString => $"127.0.0.1:{Port}";
+
+    /// <summary>The memory limit of the embedded redis-server unless <c>Redis:MaxMemory</c> says otherwise.</summary>
+    public const string DefaultMaxMemory = "1gb";
 
     /// <summary>The redis-server binary on the PATH, or null when it is not installed.</summary>
     public static string? FindBinary(string? configured = null)
@@ -43,8 +47,12 @@ public sealed class RedisServer : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    /// <summary>Starts redis-server with AOF on <paramref name="port"/> (0: a free one), keeping its files in <paramref name="dataDirectory"/>.</summary>
-    public static async Task<RedisServer> StartAsync(string binary, string dataDirectory, int port = 0, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Starts redis-server with AOF on <paramref name="port"/> (0: a free one), keeping its files in
+    /// <paramref name="dataDirectory"/>, with at most <paramref name="maxMemory"/> (Redis units: 1gb, 512mb) of data.
+    /// </summary>
+    public static async Task<RedisServer> StartAsync(
+        string binary, string dataDirectory, int port = 0, CancellationToken cancellationToken = default, string? maxMemory = null)
     {
         Directory.CreateDirectory(dataDirectory);
         if (port == 0) port = FreePort();
@@ -59,6 +67,7 @@ public sealed class RedisServer : IAsyncDisposable
             "--port", port.ToString(), "--bind", "127.0.0.1", "--dir", Path.GetFullPath(dataDirectory),
             "--appendonly", "yes", "--appendfsync", "everysec", "--save", "", "--daemonize", "no",
             "--protected-mode", "yes", "--logfile", "redis.log",
+            "--maxmemory", string.IsNullOrWhiteSpace(maxMemory) ? DefaultMaxMemory : maxMemory.Trim(), "--maxmemory-policy", "noeviction",
         })
             start.ArgumentList.Add(arg);
         var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {binary}");

@@ -44,6 +44,7 @@ public sealed class ApiServer : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Redis:ConnectionString"] = redis,
+            ["Blobs:Directory"] = Path.Combine(Path.GetTempPath(), "dispatch-test-blobs"),
             ["Orleans:ServiceId"] = cluster.ServiceId,
             ["Orleans:ClusterId"] = "test",
             ["Api:GrpcPort"] = grpcPort.ToString(),

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authorization;
 using System.Globalization;
 using System.Reflection;
 using System.Text;
+using Dispatch.Infrastructure.Archive;
 using Dispatch.Infrastructure.ReadModel;
 using Dispatch.Infrastructure;
 using Dispatch.Domain;
@@ -14,10 +15,10 @@ using V1 = Dispatch.Protos.V1;
 namespace Dispatch.Api.Services;
 
 /// <summary>
-/// The evaluation (see audit.proto): the domain's <see cref="Scorecard"/> over the facts the read model keeps
-/// for the incidents reported in the period.
+/// The evaluation (see audit.proto): the domain's <see cref="Scorecard"/> over the facts of the incidents reported in
+/// the period, from the read model and the archive.
 /// </summary>
-public sealed class AuditService(ReadModelStore store, ReadLog reads, Catalog catalog, TimeProvider time) : V1.Audit.AuditBase
+public sealed class AuditService(ReadModelStore store, AuditFacts facts, ReadLog reads, Catalog catalog, TimeProvider time) : V1.Audit.AuditBase
 {
     private const int DefaultDays = 30;
     private const int MaxDays = 366;
@@ -104,7 +105,7 @@ public sealed class AuditService(ReadModelStore store, ReadLog reads, Catalog ca
             var local = day.ToDateTime(TimeOnly.MinValue);
             return new DateTimeOffset(local, zone.GetUtcOffset(local));
         }
-        return await store.FactsReportedAsync(Start(from), Start(to.AddDays(1)));
+        return await facts.ReportedAsync(Start(from), Start(to.AddDays(1)));
     }
 
     /// <summary>The period asked for, in the district's dates; the last 30 days when none is given.</summary>

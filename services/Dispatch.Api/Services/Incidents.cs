@@ -1,3 +1,4 @@
+using Dispatch.Infrastructure.Archive;
 using Dispatch.Infrastructure.ReadModel;
 using Dispatch.Infrastructure;
 using Dispatch.Abstractions;
@@ -14,7 +15,8 @@ namespace Dispatch.Api.Services;
 /// refusals turned into gRPC statuses.
 /// </summary>
 public sealed class Incidents(
-    IGrainFactory grains, IIncidentStore incidents, Lifecycle lifecycle, ReadModelStore store, ReadLog reads, People people, TimeProvider time)
+    IGrainFactory grains, IIncidentStore incidents, Lifecycle lifecycle, ReadModelStore store, ReadLog reads, People people,
+    IArchive archive, TimeProvider time)
 {
     public Catalog Catalog => lifecycle.Catalog;
 
@@ -39,8 +41,9 @@ public sealed class Incidents(
     public async Task<Incident> VisibleAsync(Principal who, string number)
     {
         number = RequireNumber(number);
-        if (!await incidents.ExistsAsync(number)) throw NotFound(number);
-        var incident = await grains.GetGrain<IIncidentGrain>(number).GetAsync();
+        var incident = await incidents.ExistsAsync(number)
+            ? await grains.GetGrain<IIncidentGrain>(number).GetAsync()
+            : (await archive.IncidentAsync(number))?.Incident; // it left Redis: the archive serves it, read-only
         return incident is not null && Access.CanSee(who, incident) ? incident : throw NotFound(number);
     }
 
@@ -52,6 +55,8 @@ public sealed class Incidents(
         var grain = grains.GetGrain<IIncidentGrain>(incident.Number);
         var timeline = await grain.GetTimelineAsync();
         var alerts = await store.AlertsAsync(incident.Number);
+        if (timeline.Count == 0 && await archive.IncidentAsync(incident.Number) is { } archived)
+            (timeline, alerts) = (archived.Timeline, archived.Alerts);
         var masked = Masking.Applies(who, incident, Catalog);
         var actions = ActionsOf(who, incident);
         return masked
