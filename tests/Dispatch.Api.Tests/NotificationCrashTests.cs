@@ -29,6 +29,7 @@ public class NotificationCrashTests(RedisFixture redis)
         await rig.StopApiAsync(first);
         rig.Receiver.Release();
         await rig.RewindNotifierAsync(redis.Connection);
+        await rig.ForgetSeenAsync(redis.Connection, number);
         await rig.StartApiAsync();
 
         var sent = Assert.Single(await rig.DeliveriesWhenAsync(number,

@@ -181,6 +181,13 @@ public sealed class NotificationRig : IAsyncDisposable
                 await db.ExecuteAsync("XGROUP", "SETID", (RedisKey)stream.Key(partition), Notifier.GroupName, "0");
     }
 
+    /// <summary>Makes the notifiers forget their view of these incidents, as if they died before they saved it.</summary>
+    public async Task ForgetSeenAsync(IConnectionMultiplexer redis, params string[] numbers)
+    {
+        var keys = new NotificationKeys(new KeySpace(Cluster.ServiceId), new Partitions(Partitions.Default));
+        foreach (var number in numbers) Assert.True(await redis.GetDatabase().KeyDeleteAsync(keys.Seen(number)));
+    }
+
     /// <summary>Waits until the notifier group has read and handled everything in the event stream.</summary>
     public Task CaughtUpAsync(ApiServer? api = null) =>
         Ops.EventuallyAsync(() => (api ?? Api).Services.GetRequiredService<Notifier>().IsCaughtUpAsync(),

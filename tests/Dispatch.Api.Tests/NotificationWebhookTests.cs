@@ -131,6 +131,7 @@ public class NotificationWebhookTests(RedisFixture redis)
 
         var during = await rig.DispatchedIncidentAsync();
         await rig.RewindNotifierAsync(redis.Connection);
+        await rig.ForgetSeenAsync(redis.Connection, before);
         var second = await rig.StartApiAsync();
         try
         {
