@@ -141,6 +141,33 @@ public class NotificationInAppTests(RedisFixture redis)
     }
 
     [Fact]
+    public async Task Accepting_the_task_settles_its_notice_so_that_it_does_not_escalate()
+    {
+        var rig = await Rig();
+        var number = await rig.DispatchedIncidentAsync(coUnits: new Dictionary<string, string> { ["CSL"] = "csl.w1" });
+        await rig.Grains.Incident(number)
+            .MustAsync(new AcceptAssignment(Ops.Id(), Ops.StaffOf("GREEN"), "GREEN", "green.w1"));
+        var acceptedAt = DateTimeOffset.UtcNow;
+
+        var settled = Assert.Single(await rig.DeliveriesWhenAsync(number,
+            d => d.Any(x => x.Target == "green.w1" && x.Status == nameof(DeliveryStatus.Acknowledged)),
+            "the accepted task's notice to be settled"), d => d.Target == "green.w1");
+        Assert.Equal("staff.GREEN", settled.AcknowledgedBy);
+        await Ops.EventuallyAsync(() => rig.InboxAsync("csl.duty"),
+            page => page.Items.Any(n => n.Incident == number && n.EscalatedFromRole == "Assignee"),
+            TimeSpan.FromSeconds(30), "the co-unit's task, not accepted, to escalate");
+        var sweeper = rig.Api.Services.GetRequiredService<NotificationSweeper>();
+        await Ops.EventuallyAsync(() => Task.FromResult(sweeper.LastSweep), last => last > acceptedAt.AddSeconds(2),
+            TimeSpan.FromSeconds(30), "a sweep after the settled notice's limit");
+
+        Assert.DoesNotContain(await rig.DeliveriesAsync(number),
+            d => d.Channel == nameof(DeliveryChannel.Escalation) && d.RecipientUnit == "GREEN");
+        var notice = Assert.Single((await rig.InboxAsync("green.w1")).Items, n => n.Incident == number);
+        Assert.True(notice.Acknowledged);
+        Assert.False(notice.Read);
+    }
+
+    [Fact]
     public async Task An_urge_reaches_the_assignee_and_the_units_duty_officer()
     {
         var rig = await Rig();

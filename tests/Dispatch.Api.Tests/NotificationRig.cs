@@ -181,7 +181,9 @@ public sealed class NotificationRig : IAsyncDisposable
                 await db.ExecuteAsync("XGROUP", "SETID", (RedisKey)stream.Key(partition), Notifier.GroupName, "0");
     }
 
-    /// <summary>Makes the notifiers forget their view of these incidents, as if they died before they saved it.</summary>
+    /// <summary>
+    /// Makes the notifiers forget their view of these incidents, as if they died before they saved it.
+    /// </summary>
     public async Task ForgetSeenAsync(IConnectionMultiplexer redis, params string[] numbers)
     {
         var keys = new NotificationKeys(new KeySpace(Cluster.ServiceId), new Partitions(Partitions.Default));

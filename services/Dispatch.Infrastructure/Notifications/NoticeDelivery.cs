@@ -25,7 +25,9 @@ namespace Dispatch.Infrastructure.Notifications;
 /// next recipient, so it is recorded, and so sent, once however many sweepers try), the first notice records where it
 /// went and leaves the set. The escalated notice escalates in turn, up to the chain's top.</item>
 /// <item><b>Acknowledgement</b> by anyone a notice reached marks it, and every notice of its escalation chain,
-/// acknowledged, takes them out of the escalation set, and marks their sent deliveries Acknowledged.</item>
+/// acknowledged, takes them out of the escalation set, and marks their sent deliveries Acknowledged. Some events
+/// settle notices the same way (<see cref="SettleAsync"/>): the unit accepting the task it was told of, the incident
+/// closing.</item>
 /// </list>
 /// Webhook sends run in the background, a bounded number at once, so that a slow receiver holds up neither the event
 /// stream nor the in-app notices.
@@ -307,6 +309,26 @@ public sealed class NoticeDelivery(
         foreach (var state in await ChainAsync(mine.Incident, mine.Notice))
             await AcknowledgeNoticeAsync(state, user, now);
         return mine;
+    }
+
+    /// <summary>
+    /// What an event says of the notices already sent about its incident: a unit that accepts its assignment has the
+    /// task in hand, so the notices that gave or moved the task to it stop escalating; an incident no longer open
+    /// leaves nothing to escalate. Either counts as an acknowledgement by the event's actor.
+    /// </summary>
+    public async Task SettleAsync(IncidentEvent e, Incident after)
+    {
+        Func<NoticeState, bool>? settled = e switch
+        {
+            AssignmentAccepted a => s => s.Notice.Unit == a.Unit
+                && s.Notice.Topic is NoticeTopic.Dispatched or NoticeTopic.Redirected,
+            _ when !after.IsOpen => _ => true,
+            _ => null,
+        };
+        if (settled is null) return;
+        foreach (var state in (await store.NoticesAsync(after.Number))
+                 .Where(s => s.EscalateAt is not null && !s.IsAcknowledged && settled(s)))
+            await AcknowledgeNoticeAsync(state, e.Actor.UserId, e.At);
     }
 
     /// <summary>The escalation chain a notice is part of, first to last (empty when there is no such notice).</summary>

@@ -14,7 +14,8 @@ namespace Dispatch.Infrastructure.Notifications;
 /// gap, or a view it never had, from the incident's own timeline. Any number of instances may run it: the group
 /// shares the entries out, a crash leaves its entries pending for another to take, and every step of a delivery is
 /// idempotent, so reading an event twice sends nothing twice. Events older than
-/// <see cref="NotificationOptions.StaleAfter"/> are folded into the view but notify nobody.
+/// <see cref="NotificationOptions.StaleAfter"/> are folded into the view but notify nobody. An event may also settle
+/// notices sent before (<see cref="NoticeDelivery.SettleAsync"/>): an accepted task, a closed incident.
 /// </summary>
 public sealed class Notifier(
     IConnectionMultiplexer redis, IncidentEventStream stream, NotificationStore store, NoticeDelivery delivery,
@@ -73,6 +74,7 @@ public sealed class Notifier(
             if (now - e.At <= options.Value.StaleAfter)
                 foreach (var notice in policy.NoticesFor(e, before, after))
                     await delivery.DeliverAsync(notice, after, e.At);
+            await delivery.SettleAsync(e, after);
             before = after;
         }
         await store.SaveSeenAsync(before!);
