@@ -39,7 +39,9 @@ public static class NotificationsHosting
         services.AddSingleton<InboxFeed>();
         services.AddHostedService(sp => sp.GetRequiredService<InboxFeed>());
         services.AddSingleton<RecipientResolver>();
-        services.AddHttpClient(WebhookSender.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
+        // The client's own request logs would write webhook URLs, whose query may hold a robot's token and signature.
+        services.AddHttpClient(WebhookSender.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .RemoveAllLoggers();
         services.AddResiliencePipelineRegistry<string>();
         services.AddSingleton<WebhookSender>();
         // Registered before the notifier and the sweeper, so that it stops after them.

@@ -110,14 +110,20 @@ public sealed class NoticeDelivery(
         var id = NoticeIds.InApp(state.Key, person);
         if (await store.DeliveryAsync(number, id) is { IsSettled: true }) return;
         var notice = state.Notice;
+        // A notice acknowledged before this copy arrives (a replay, a slow escalation) arrives acknowledged.
         var (stored, _) = await inbox.AddAsync(new InboxNotice(
             id, person, state.Id, number, notice.Topic, notice.Urgency, notice.To, notice.Unit, notice.Stage,
             NoticeWords.Of(state, catalog), state.EventAt, clock.GetUtcNow(), state.EscalateAt is not null,
-            state.EscalatedFromRecipient));
+            state.EscalatedFromRecipient)
+        {
+            AcknowledgedAt = state.AcknowledgedAt, AcknowledgedBy = state.AcknowledgedBy,
+        });
         var (record, changed) = await store.UpdateDeliveryAsync(number, id, r => r?.IsSettled == true ? null
-            : Record(state, id, DeliveryChannel.InApp, person, DeliveryStatus.Sent) with
+            : Record(state, id, DeliveryChannel.InApp, person,
+                state.IsAcknowledged ? DeliveryStatus.Acknowledged : DeliveryStatus.Sent) with
             {
-                SentAt = stored.DeliveredAt, Rounds = 1,
+                QueuedAt = stored.DeliveredAt, SentAt = stored.DeliveredAt, Rounds = 1,
+                AcknowledgedAt = state.AcknowledgedAt, AcknowledgedBy = state.AcknowledgedBy,
             });
         if (changed && record is not null) NotificationTelemetry.Delivered(record);
     }
@@ -206,6 +212,9 @@ public sealed class NoticeDelivery(
             return;
         }
         activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, outcome.Error);
+        logger.LogInformation(
+            "Delivery {Delivery} of incident {Incident} to webhook {Webhook} failed ({Failure}): {Error}",
+            claimed.Id, number, hook.Name, outcome.Failure, outcome.Error);
         await store.UpdateDeliveryAsync(number, claimed.Id, r =>
             {
                 // Someone else took the claim over meanwhile (this send outlived its lease): theirs is the word.

@@ -15,10 +15,12 @@ public sealed class NotificationSweeper(
 {
     private const int Batch = 64;
 
+    private long _lastSweep;
+
     /// <summary>
     /// The time as of which the last complete sweep looked for due entries in every partition (for tests).
     /// </summary>
-    public DateTimeOffset LastSweep { get; private set; }
+    public DateTimeOffset LastSweep => DateTimeOffset.FromUnixTimeMilliseconds(Interlocked.Read(ref _lastSweep));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -36,7 +38,7 @@ public sealed class NotificationSweeper(
                     var escalations = await store.ClaimDueAsync(keys.Escalations(partition), now, lease, Batch);
                     await EachAsync(escalations, delivery.EscalateAsync, "escalating notice", stoppingToken);
                 }
-                LastSweep = now;
+                Interlocked.Exchange(ref _lastSweep, now.ToUnixTimeMilliseconds());
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
