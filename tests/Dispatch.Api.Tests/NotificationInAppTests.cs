@@ -172,8 +172,9 @@ public class NotificationInAppTests(RedisFixture redis)
     {
         var rig = await Rig();
         var number = await rig.DispatchedIncidentAsync();
-        await rig.Grains.Incident(number)
-            .MustAsync(new UrgeIncident(Ops.Id(), Ops.Dispatcher, null, "请尽快处置"));
+        var dispatcher = await rig.Api.UserAsync("dispatcher");
+        await dispatcher.Cases.UrgeIncidentAsync(
+            new UrgeIncidentRequest { Number = number, CommandId = Ops.Id(), Text = "请尽快处置" });
 
         static bool Urged(Delivery d) =>
             d.Topic == "Urged" && d.Channel == nameof(DeliveryChannel.InApp) && d.EscalatedFrom == "";

@@ -9,15 +9,14 @@ using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
-using Role = Dispatch.Domain.Role;
 
 namespace Dispatch.Api.Tests;
 
 /// <summary>
 /// A deployment of its own for the notification tests: a cluster of real silos under its own service id (so that its
 /// notifier group is its own), a webhook receiver on loopback, and API instances with a JSON webhook (<c>ops</c>, every
-/// notice) and a group robot (<c>robot</c>, GREEN's notices), short retry waits and a short claim lease, and the
-/// unit people of GREEN and CSL as users who can sign in.
+/// notice) and a group robot (<c>robot</c>, GREEN's notices), short retry waits and a short claim lease. The roster's
+/// people (GREEN's duty officer and head among them) sign in as demo users.
 /// </summary>
 public sealed class NotificationRig : IAsyncDisposable
 {
@@ -80,14 +79,6 @@ public sealed class NotificationRig : IAsyncDisposable
             ["Notifications:Webhooks:1:Secret"] = RobotSecret,
             ["Notifications:Webhooks:1:Units:0"] = "GREEN",
         };
-        var people = new[] { ("green.duty", "GREEN"), ("green.head", "GREEN"), ("csl.duty", "CSL") };
-        foreach (var ((id, unit), i) in people.Select((p, i) => (p, i + 200)))
-        {
-            settings[$"Identity:Users:{i}:Id"] = id;
-            settings[$"Identity:Users:{i}:Role"] = nameof(Role.UnitStaff);
-            settings[$"Identity:Users:{i}:Unit"] = unit;
-            settings[$"Identity:Users:{i}:Password"] = ApiServer.Password;
-        }
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>()) settings[key] = value;
         var rig = new NotificationRig(redis.ConnectionString, cluster, receiver, catalog, settings);
         await rig.StartApiAsync();
