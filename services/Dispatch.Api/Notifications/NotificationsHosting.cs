@@ -67,7 +67,7 @@ public static class NotificationsHosting
     {
         public ValidateOptionsResult Validate(string? name, NotificationOptions options) =>
             NotificationOptionsRules.Check(options, catalog) is { Count: > 0 } problems
-                ? ValidateOptionsResult.Fail(problems)
+                ? ValidateOptionsResult.Fail(problems.Select(p => p.ToString()))
                 : ValidateOptionsResult.Success;
     }
 }

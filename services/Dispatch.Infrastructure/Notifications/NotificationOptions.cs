@@ -133,13 +133,20 @@ public sealed class WebhookPipelineOptions
     public TimeSpan SamplingDuration { get; set; } = TimeSpan.FromSeconds(30);
 }
 
+/// <summary>What is wrong with one setting (its full name, e.g. <c>Notifications:Webhooks:0:Secret</c>).</summary>
+public sealed record SettingProblem(string Setting, string Problem)
+{
+    public override string ToString() => $"{Setting}: {Problem}";
+}
+
 /// <summary>The problems of a notification configuration, each naming its setting; none when it is sound.</summary>
 public static class NotificationOptionsRules
 {
-    public static IReadOnlyList<string> Check(NotificationOptions options, Catalog catalog)
+    public static IReadOnlyList<SettingProblem> Check(NotificationOptions options, Catalog catalog)
     {
-        var problems = new List<string>();
-        void No(string setting, string problem) => problems.Add($"Notifications:{setting}: {problem}");
+        var problems = new List<SettingProblem>();
+        void No(string setting, string problem) =>
+            problems.Add(new SettingProblem($"Notifications:{setting}", problem));
         if (options.InboxCapacity is < 1 or > 10_000) No("InboxCapacity", "must lie between 1 and 10000");
         if (options.Lease < TimeSpan.FromSeconds(1)) No("Lease", "must be at least a second");
         if (options.SweepInterval <= TimeSpan.Zero) No("SweepInterval", "must be positive");
