@@ -1,5 +1,6 @@
 using Dispatch.ServiceDefaults;
 using Dispatch.Api.Auth;
+using Dispatch.Api.Notifications;
 using Dispatch.Api.Open311;
 using Dispatch.Infrastructure.Archive;
 using Dispatch.Infrastructure.ReadModel;
@@ -71,6 +72,7 @@ public static class ApiHosting
         services.AddDispatchArchive(configuration);
 
         AddIdentity(builder);
+        builder.AddDispatchNotifications();
         services.AddDispatchGrpc()
             .AddServiceOptions<FieldService>(grpc => grpc.MaxReceiveMessageSize = options.MaxEvidenceBytes + 64 * 1024)
             // The rich error details travel to the pages too: the JSON error carries ErrorInfo and BadRequest.
@@ -144,6 +146,7 @@ public static class ApiHosting
         app.MapGrpcService<FieldService>().RequireAuthorization();
         app.MapGrpcService<AuditService>().RequireAuthorization();
         app.MapGrpcService<RosterService>().RequireAuthorization();
+        app.MapDispatchNotifications();
         app.MapEvidenceDownload();
         app.MapOpen311();
         return app;
