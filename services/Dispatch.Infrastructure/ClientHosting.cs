@@ -10,8 +10,8 @@ namespace Dispatch.Infrastructure;
 
 /// <summary>
 /// An Orleans client of a Dispatch cluster (the ingest and API services are such clients): it finds the silos
-/// through Redis clustering when <c>Redis:ConnectionString</c> is set, and then shares that one Redis connection
-/// with the service's own stores; without it, it finds the silo through the local gateway port.
+/// through Redis clustering (<c>Redis:ConnectionString</c>, required: Dispatch keeps its state in Redis) and shares
+/// that one Redis connection with the service's own stores.
 /// </summary>
 public static class ClientHosting
 {
@@ -19,25 +19,21 @@ public static class ClientHosting
     {
         var configuration = builder.Configuration;
         var (clusterId, serviceId) = ClusterIdentity.Read(configuration);
-        var redisConnection = configuration["Redis:ConnectionString"];
-        IConnectionMultiplexer? redis = null;
-        if (redisConnection is { Length: > 0 })
-        {
-            redis = ConnectionMultiplexer.Connect(DispatchStore.FailFast(redisConnection, "dispatch-client"));
-            builder.Services.AddDispatchStores(redis, configuration);
-        }
+        var redisConnection = configuration["Redis:ConnectionString"] is { Length: > 0 } connection
+            ? connection
+            : throw new InvalidOperationException(
+                "Redis:ConnectionString is empty: the services find the silos and keep their state in Redis; set it");
+        var redis = ConnectionMultiplexer.Connect(DispatchStore.FailFast(redisConnection, "dispatch-client"));
+        builder.Services.AddDispatchStores(redis, configuration);
         builder.Services.AddClusterHealth();
         builder.UseOrleansClient(client =>
         {
             client.Services.AddDispatchSerialization();
             client.AddActivityPropagation();
             client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (clusterId, serviceId));
-            if (redis is not null)
-                client.UseRedisClustering(o => (o.ConfigurationOptions, o.CreateMultiplexer) =
-                    (DispatchStore.FailFast(redisConnection!, "dispatch-client"),
-                        _ => Task.FromResult<(IConnectionMultiplexer, bool)>((redis, true))));
-            else
-                client.UseLocalhostClustering(configuration.GetValue("Orleans:GatewayPort", 30000), serviceId, clusterId);
+            client.UseRedisClustering(o => (o.ConfigurationOptions, o.CreateMultiplexer) =
+                (DispatchStore.FailFast(redisConnection, "dispatch-client"),
+                    _ => Task.FromResult<(IConnectionMultiplexer, bool)>((redis, true))));
         });
         return builder;
     }

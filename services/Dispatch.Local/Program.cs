@@ -10,26 +10,21 @@ using Dispatch.Simulator;
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 if (string.IsNullOrEmpty(builder.Configuration["Ingest:AdminToken"]))
     builder.Configuration["Ingest:AdminToken"] = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
-var store = await builder.AddDispatchSiloAsync();
+await builder.AddDispatchSiloAsync();
 builder.AddDispatchIngest();
-// The API's read model lives in Redis; in the in-memory fallback there is none, and the banner says so.
-var withApi = store.Redis is not null;
-if (withApi) builder.AddDispatchApi();
+builder.AddDispatchApi();
 builder.AddCitySimulation();
 builder.AddDispatchTelemetry("dispatch-local").AddDispatchHealth();
 var app = builder.Build();
 app.MapDispatchIngest();
-if (withApi) app.MapDispatchApi();
+app.MapDispatchApi();
 app.MapDispatchHealth();
 app.MapDispatchTelemetry();
 app.Lifetime.ApplicationStarted.Register(() =>
 {
     app.Logger.LogInformation("Ingest (gRPC, HTTP/2) on port {Port}; device registry admin token: {Token}",
         builder.Configuration["Ingest:Port"], builder.Configuration["Ingest:AdminToken"]);
-    if (withApi)
-        app.Logger.LogInformation("API: gRPC (HTTP/2) on port {Grpc}, JSON and Open311 on http://127.0.0.1:{Http}; demo users in the README (password 'dispatch')",
-            builder.Configuration["Api:GrpcPort"], builder.Configuration["Api:HttpPort"]);
-    else
-        app.Logger.LogWarning("API not started: it needs Redis for its read model");
+    app.Logger.LogInformation("API: gRPC (HTTP/2) on port {Grpc}, JSON and Open311 on http://127.0.0.1:{Http}; demo users in the README (password 'dispatch')",
+        builder.Configuration["Api:GrpcPort"], builder.Configuration["Api:HttpPort"]);
 });
 await app.RunBoundedAsync();
