@@ -30,15 +30,18 @@ public sealed class EvidenceStore(IConnectionMultiplexer redis, KeySpace keys, I
 {
     public static readonly IReadOnlyList<string> Accepted = ["image/jpeg", "image/png", "image/webp"];
 
+    /// <summary>What an upload was, as a hash, in the slot of its own id (so uploads spread over a cluster's shards).</summary>
+    public static string Key(KeySpace keys, string id) => keys.Tagged($"evidence:{id}", "evidence");
+
+    private string Key(string id) => Key(keys, id);
+
     /// <summary>
-    /// What an upload was, as a hash (and, before photos moved to the blob store, the photo in its field <c>data</c>).
+    /// The pattern of the keys in which photos were kept before the blob store (the photo in the field <c>data</c>,
+    /// all in the deployment's one slot), for their migration.
     /// </summary>
-    private string Key(string id) => keys.Shared($"evidence:{id}");
+    internal string LegacyKeyPattern => keys.Shared("evidence:*");
 
-    /// <summary>The pattern of every evidence key, for the migration of photos kept in Redis.</summary>
-    internal string KeyPattern => keys.Shared("evidence:*");
-
-    internal string IdOf(string key) => key[(keys.Shared("evidence:").Length)..];
+    internal string LegacyIdOf(string key) => key[(keys.Shared("evidence:").Length)..];
 
     public async Task<EvidenceMeta> SaveAsync(string number, string declaredType, ReadOnlyMemory<byte> content,
         string fileName, string uploadedBy, int maxBytes)
@@ -77,7 +80,6 @@ public sealed class EvidenceStore(IConnectionMultiplexer redis, KeySpace keys, I
                 meta.Sha256),
             new("by", meta.UploadedBy), new("name", meta.FileName),
         ]);
-        _ = tx.HashDeleteAsync(Key(meta.Id), "data");
         _ = tx.KeyExpireAsync(Key(meta.Id), options.ClosedIncidents);
         await tx.ExecuteAsync();
     }

@@ -1,4 +1,3 @@
-using Dispatch.Infrastructure;
 using StackExchange.Redis;
 
 namespace Dispatch.Infrastructure;
@@ -14,5 +13,5 @@ public interface INonces
 public sealed class RedisNonces(IConnectionMultiplexer redis, KeySpace keys) : INonces
 {
     public Task<bool> TryUseAsync(string gatewayId, string nonce, TimeSpan window) =>
-        redis.GetDatabase().StringSetAsync(keys.Shared($"nonces:{gatewayId.Length}:{gatewayId}:{nonce}"), 1, window, When.NotExists);
+        redis.GetDatabase().StringSetAsync(keys.Tagged($"gateway:{gatewayId}", $"nonce:{nonce}"), 1, window, When.NotExists);
 }

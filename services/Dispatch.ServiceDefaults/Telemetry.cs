@@ -19,8 +19,8 @@ namespace Dispatch.ServiceDefaults;
 public static class Telemetry
 {
     /// <summary>Dispatch's own activity sources and meters, and Orleans'.</summary>
-    public static readonly string[] Sources = ["Dispatch.Ingest", "Dispatch.Grains", "Dispatch.Api", "Dispatch.ReadModel", "Dispatch.Notifications", "Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application"];
-    public static readonly string[] Meters = ["Dispatch.Ingest", "Dispatch.Grains", "Dispatch.Api", "Dispatch.Notifications", "Microsoft.Orleans"];
+    public static readonly string[] Sources = ["Dispatch.Api", "Dispatch.ReadModel", "Dispatch.Notifications", "Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application"];
+    public static readonly string[] Meters = ["Dispatch.Ingest", "Dispatch.Grains", "Dispatch.Store", "Dispatch.Notifications", "Microsoft.Orleans"];
 
     public static bool UsesOtlp => !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"));
 

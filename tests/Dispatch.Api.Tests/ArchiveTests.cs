@@ -177,7 +177,7 @@ public sealed class ArchiveTests(RedisFixture redis) : IAsyncLifetime
         var uploaded = await worker.Field.UploadEvidenceAsync(new UploadEvidenceRequest { Number = number,
             ContentType = "image/jpeg", Content = Photo("blob"), FileName = "bin.jpg" });
 
-        var key = Keys.Shared($"evidence:{uploaded.Id}");
+        var key = EvidenceStore.Key(Keys, uploaded.Id);
         var fields = (await Db.HashGetAllAsync(key)).ToDictionary(f => (string)f.Name!, f => (string)f.Value!);
         Assert.DoesNotContain("data", fields.Keys);
         Assert.Equal(number, fields["incident"]);
@@ -211,7 +211,8 @@ public sealed class ArchiveTests(RedisFixture redis) : IAsyncLifetime
         Assert.Equal(1, await migration.MigrateAsync());
         Assert.Equal(0, await migration.MigrateAsync());
 
-        Assert.False(await Db.HashExistsAsync(Keys.Shared($"evidence:{id}"), "data"));
+        Assert.False(await Db.KeyExistsAsync(Keys.Shared($"evidence:{id}")));
+        Assert.Equal(number, (string?)await Db.HashGetAsync(EvidenceStore.Key(Keys, id), "incident"));
         Assert.Equal(content, await DownloadAsync(id, worker.Token));
         var submit = new SubmitResultRequest { Number = number, CommandId = Id(), Note = "cleared" };
         submit.Evidence.Add(id);

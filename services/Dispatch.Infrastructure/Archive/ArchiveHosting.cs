@@ -5,7 +5,6 @@ using Grpc.AspNetCore.Server;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using OpenTelemetry.Metrics;
 
 namespace Dispatch.Infrastructure.Archive;
 
@@ -57,7 +56,6 @@ public static class ArchiveHosting
                 sp.GetRequiredService<ILogger<StoreMemory>>()));
         services.AddHostedService(sp => sp.GetRequiredService<StoreMemory>());
         services.AddHealthChecks().AddCheck<StoreMemoryHealth>("store-memory", tags: [Health.ReadyTag]);
-        services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(StoreMemory.MeterName));
         services.Configure<GrpcServiceOptions>(o =>
         {
             if (!o.Interceptors.Any(i
