@@ -46,15 +46,14 @@ public sealed class Incidents(IGrainFactory grains, IIncidentStore incidents, Ca
         var timeline = await grain.GetTimelineAsync();
         var alerts = await store.AlertsAsync(incident.Number);
         var masked = Masking.Applies(who, incident, catalog);
-        return masked
-            ? Masking.Mask(incident).ToDetail(Masking.Mask(timeline), alerts, catalog, masked)
-            : incident.ToDetail(timeline, alerts, catalog, masked);
+        var seen = Masking.For(who, incident, catalog);
+        return seen.ToDetail(Masking.For(who, incident, timeline, catalog), alerts, catalog, masked);
     }
 
     public V1.IncidentSummary Summary(Principal who, Incident incident)
     {
         var masked = Masking.Applies(who, incident, catalog);
-        return (masked ? Masking.Mask(incident) : incident).ToSummary(catalog, masked);
+        return Masking.For(who, incident, catalog).ToSummary(catalog, masked);
     }
 
     /// <summary>
@@ -113,7 +112,7 @@ public sealed class Incidents(IGrainFactory grains, IIncidentStore incidents, Ca
     /// <summary>Free text in the number, the description (as the caller sees it), the type or the street.</summary>
     private bool Matches(Principal who, Incident i, string text)
     {
-        var seen = Masking.Applies(who, i, catalog) ? Masking.Mask(i) : i;
+        var seen = Masking.For(who, i, catalog);
         var type = catalog.FindType(i.Type);
         var street = catalog.FindStreet(i.Street);
         return new[] { seen.Number, seen.Description, i.Type, type?.Zh, type?.En, street?.Zh, street?.En }
