@@ -33,6 +33,7 @@ public sealed class EvidenceStore(IConnectionMultiplexer redis, KeySpace keys)
         var sniffed = Sniff(content.Span) ?? throw new EvidenceRefused("content", $"is not a photo (accepted: {string.Join(", ", Accepted)})");
         if (declaredType is { Length: > 0 } && !string.Equals(declaredType, sniffed, StringComparison.OrdinalIgnoreCase))
             throw new EvidenceRefused("content_type", $"says {declaredType} but the content is {sniffed}");
+        ImageCheck.Require(sniffed, content.Span);
         var sha = Convert.ToHexStringLower(SHA256.HashData(content.Span));
         var id = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{number}\n{sha}")))[..32];
         var meta = new EvidenceMeta(id, number, sniffed, content.Length, sha, uploadedBy, Path.GetFileName(fileName ?? ""));
