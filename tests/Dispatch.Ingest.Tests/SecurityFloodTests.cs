@@ -27,7 +27,7 @@ public class SecurityFloodTests(RedisFixture redis)
             // Made-up gateways with a fresh timestamp and a junk signature, and calls that are not signed at all.
             var forged = i % 3 == 0
                 ? new Metadata()
-                : GatewaySignature.Headers($"gw-made-up-{i}", "not-the-secret", Gateway.Method("ReportAlert"), DateTimeOffset.UtcNow);
+                : GatewaySignature.Headers($"gw-made-up-{i}", Convert.ToBase64String(Guid.NewGuid().ToByteArray()), Gateway.Method("ReportAlert"), DateTimeOffset.UtcNow);
             refusals.Add(await Assert.ThrowsAsync<RpcException>(() => gateway.Client.ReportAlertAsync(alert, forged).ResponseAsync));
         }
         var created = activations.Created - before;
