@@ -2,6 +2,8 @@
 # Runs Dispatch on this machine in one process: the silo, the ingest front door (gRPC on port 5081), the API
 # with the pages (http://127.0.0.1:5080/) and a simulated city feeding it, on a redis-server the process starts
 # itself (AOF, data in .data/redis) when one is installed or can be installed, else on in-memory providers.
+# Everything listens on loopback. A redis-server left running by a killed run is taken over (its pid file is in
+# .data/redis); one still loading its AOF is waited for, and the start says so.
 # Extra arguments go to the host, e.g.
 #   ./run.sh --Redis:ConnectionString=redis.example:6379 --Simulator:Enabled=false
 set -euo pipefail

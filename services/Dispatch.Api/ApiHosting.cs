@@ -32,8 +32,9 @@ public static class ApiHosting
         builder.ListenDispatch("Api", configuration.GetValue("Identity:DemoUsers", false),
             Endpoints.Public(options.GrpcPort, HttpProtocols.Http2),
             Endpoints.Public(options.HttpPort, HttpProtocols.Http1));
+        // Base64 in JSON grows a photo by a third.
         builder.WebHost.ConfigureKestrel(kestrel =>
-            kestrel.Limits.MaxRequestBodySize = options.MaxEvidenceBytes * 2L + 1024 * 1024); // base64 in JSON grows a photo by a third
+            kestrel.Limits.MaxRequestBodySize = options.MaxEvidenceBytes * 2L + 1024 * 1024);
 
         if (!services.Any(s => s.ServiceType == typeof(Catalog)))
         {
@@ -153,6 +154,8 @@ public static class ApiHosting
             // A photo cannot be masked the way text can: roles that see personal data masked do not get it.
             if (Masking.Applies(who, incident, incidents.Catalog)) return Results.Forbid();
             await reads.RecordAsync(who, meta.Number, "evidence");
-            return await evidence.ContentAsync(id) is { } content ? Headers.Evidence(content, meta) : Results.NotFound();
+            return await evidence.ContentAsync(id) is { } content
+                ? Headers.Evidence(content, meta)
+                : Results.NotFound();
         }).RequireAuthorization();
 }

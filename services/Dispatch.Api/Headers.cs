@@ -13,7 +13,7 @@ namespace Dispatch.Api;
 /// </summary>
 public static class Headers
 {
-    /// <summary>Adds the headers to every answer. Call first, so that answers written by any middleware carry them.</summary>
+    /// <summary>Adds the headers to every answer. Called first, so answers written by middleware carry them.</summary>
     public static WebApplication UseDispatchHeaders(this WebApplication app, string webRoot)
     {
         var policy = Pages.ContentSecurityPolicy(Pages.TileOrigins(webRoot));
@@ -43,7 +43,7 @@ public static class Headers
         }
     }
 
-    /// <summary>A photo of evidence, shown in the browser (<c>inline</c>) under its file name, never sniffed as anything else.</summary>
+    /// <summary>A photo of evidence, shown (<c>inline</c>) under its file name, never sniffed otherwise.</summary>
     public static IResult Evidence(byte[] content, EvidenceMeta meta) => new InlineFile(content, meta);
 
     private sealed class InlineFile(byte[] content, EvidenceMeta meta) : IResult
@@ -57,7 +57,7 @@ public static class Headers
             return Results.File(content, meta.ContentType).ExecuteAsync(http);
         }
 
-        /// <summary>The name given at upload, without control characters; else the evidence id with its type's extension.</summary>
+        /// <summary>The name given at upload without control characters; else the id and its extension.</summary>
         private static string FileName(EvidenceMeta meta)
         {
             var given = new string([.. meta.FileName.Where(c => !char.IsControl(c))]).Trim();

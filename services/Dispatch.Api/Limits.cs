@@ -54,12 +54,12 @@ public sealed class SignInLimits
     /// <summary>Failed sign-ins from one address (whatever the user) before the address is locked out.</summary>
     public int FailuresPerAddress { get; set; } = 20;
 
-    /// <summary>The first lockout; each further one lasts twice as long as the one before, up to <see cref="MaxLockout"/>.</summary>
+    /// <summary>The first lockout; each further one lasts twice the last, up to <see cref="MaxLockout"/>.</summary>
     public TimeSpan Lockout { get; set; } = TimeSpan.FromSeconds(30);
 
     public TimeSpan MaxLockout { get; set; } = TimeSpan.FromHours(1);
 
-    /// <summary>After this long without a failure, a user's or an address's failures and lockouts are forgotten.</summary>
+    /// <summary>After this long without a failure, their failures and lockouts are forgotten.</summary>
     public TimeSpan Forget { get; set; } = TimeSpan.FromHours(24);
 
     /// <summary>Sign-in attempts per address and minute, right or wrong, on average.</summary>
@@ -107,15 +107,17 @@ public static class Limits
         });
         services.PostConfigure<GrpcServiceOptions<FieldService>>(o => o.Interceptors.Add<InputLimitsInterceptor>());
         services.AddRateLimiter(_ => { });
-        services.AddOptions<RateLimiterOptions>().Configure<IOptions<LimitOptions>, ApiMethods>((rates, limits, methods) =>
-        {
-            rates.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http => Partition(http, limits.Value, methods));
-            rates.OnRejected = (rejected, _) => new ValueTask(RejectedAsync(rejected.HttpContext, rejected.Lease));
-        });
+        services.AddOptions<RateLimiterOptions>()
+            .Configure<IOptions<LimitOptions>, ApiMethods>((rates, options, calls) =>
+            {
+                rates.GlobalLimiter =
+                    PartitionedRateLimiter.Create<HttpContext, string>(http => Partition(http, options.Value, calls));
+                rates.OnRejected = (rejected, _) => new ValueTask(RejectedAsync(rejected.HttpContext, rejected.Lease));
+            });
         return services;
     }
 
-    /// <summary>The limits in the request pipeline: after authentication (commands are counted per user), before the endpoints.</summary>
+    /// <summary>The limits in the pipeline: after authentication (commands count per user), before endpoints.</summary>
     public static WebApplication UseDispatchLimits(this WebApplication app)
     {
         var methods = app.Services.GetRequiredService<ApiMethods>();
@@ -123,14 +125,15 @@ public static class Limits
         var evidence = app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.MaxEvidenceBytes;
         app.Use(async (http, next) =>
         {
-            // gRPC limits each message by its length prefix (MaxReceiveMessageSize, set per service), before reading it.
+            // gRPC limits each message by its length prefix (MaxReceiveMessageSize, set per service), unread.
             if (BodyLimit(http, methods, limits, evidence) is not { } limit
                 || http.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true)
             {
                 await next(http);
                 return;
             }
-            if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature) feature.MaxRequestBodySize = limit;
+            if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
+                feature.MaxRequestBodySize = limit;
             if (http.Request.ContentLength > limit)
             {
                 await TooLargeAsync(http, limit);
@@ -174,7 +177,7 @@ public static class Limits
 
     private static async Task TooLargeAsync(HttpContext http, long limit)
     {
-        var message = $"request body: {http.Request.ContentLength} bytes is more than the {limit} bytes this call takes";
+        var message = $"request body: {http.Request.ContentLength} bytes is more than the {limit} this call takes";
         if (Open311Post(http))
         {
             await Open311ErrorAsync(http, StatusCodes.Status413PayloadTooLarge, message);
@@ -195,7 +198,9 @@ public static class Limits
         var address = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
         if (Open311Post(http))
         {
-            var key = http.Features.Get<IFormFeature>()?.Form?["api_key"].ToString() is { Length: > 0 } given ? $"key:{given}" : $"address:{address}";
+            var key = http.Features.Get<IFormFeature>()?.Form?["api_key"].ToString() is { Length: > 0 } given
+                ? $"key:{given}"
+                : $"address:{address}";
             return Bucket($"open311|{key}", limits.Open311Burst, limits.Open311PerMinute, TimeSpan.FromMinutes(1));
         }
         var method = methods.Of(http);
@@ -204,7 +209,8 @@ public static class Limits
             var signIn = limits.SignIn;
             return Bucket($"sign-in|{address}", signIn.AttemptBurst, signIn.AttemptsPerMinute, TimeSpan.FromMinutes(1));
         }
-        if (method is { } call && methods.IsCommand(call) && http.User.FindFirst(DispatchClaims.Subject)?.Value is { } user)
+        var user = http.User.FindFirst(DispatchClaims.Subject)?.Value;
+        if (method is { } call && methods.IsCommand(call) && user is not null)
             return Bucket($"commands|{user}", limits.CommandBurst, limits.CommandsPerSecond, TimeSpan.FromSeconds(1));
         return RateLimitPartition.GetNoLimiter("");
     }
@@ -234,7 +240,8 @@ public static class Limits
 
     private static Task Open311ErrorAsync(HttpContext http, int status, string description)
     {
-        var format = http.Request.Path.Value!.EndsWith(".json", StringComparison.Ordinal) ? Open311Format.Json : Open311Format.Xml;
+        var json = http.Request.Path.Value!.EndsWith(".json", StringComparison.Ordinal);
+        var format = json ? Open311Format.Json : Open311Format.Xml;
         var errors = new Open311Document("errors", new Open311List("error",
             [new Open311Object { { "code", status }, { "description", description } }]));
         return new Open311Result(errors, format, status).ExecuteAsync(http);
@@ -247,10 +254,11 @@ internal sealed class ApiMethods
     /// <summary>The services of the API (and not of ingest, which may share the host).</summary>
     public static readonly IReadOnlySet<string> Services = new HashSet<string>
     {
-        V1.Identity.Descriptor.FullName, V1.Cases.Descriptor.FullName, V1.Field.Descriptor.FullName, V1.Audit.Descriptor.FullName,
+        V1.Identity.Descriptor.FullName, V1.Cases.Descriptor.FullName,
+        V1.Field.Descriptor.FullName, V1.Audit.Descriptor.FullName,
     };
 
-    /// <summary>Calls that change something: those that carry a command id, evidence uploads and queued replays.</summary>
+    /// <summary>Calls that change something: those with a command id, evidence uploads, queued replays.</summary>
     private readonly HashSet<(string, string)> _commands =
     [
         .. new[] { V1.Cases.Descriptor, V1.Field.Descriptor }
@@ -267,7 +275,9 @@ internal sealed class ApiMethods
         var metadata = http.GetEndpoint()?.Metadata;
         if (metadata?.GetMetadata<GrpcJsonTranscodingMetadata>()?.MethodDescriptor is MethodDescriptor json)
             return new Method(json.Service.FullName, json.Name);
-        return metadata?.GetMetadata<GrpcMethodMetadata>()?.Method is { } grpc ? new Method(grpc.ServiceName, grpc.Name) : null;
+        return metadata?.GetMetadata<GrpcMethodMetadata>()?.Method is { } grpc
+            ? new Method(grpc.ServiceName, grpc.Name)
+            : null;
     }
 
     public bool IsCommand(Method method) => _commands.Contains((method.Service, method.Name));
@@ -295,7 +305,10 @@ public sealed class SignInLockout(IOptions<LimitOptions> options, IOptions<Ident
         public DateTimeOffset LastFailure;
     }
 
-    /// <summary>How long the caller must wait, and the field the lockout names (user_id, or none for an address); null when it may try.</summary>
+    /// <summary>
+    /// How long the caller must wait, and the field the lockout names (user_id; none for an address's); null when it
+    /// may try.
+    /// </summary>
     public (TimeSpan Wait, string? Field)? Wait(string user, string address)
     {
         var now = time.GetUtcNow();
@@ -367,8 +380,8 @@ internal sealed class SignInGuard(SignInLockout lockout) : Interceptor
             var (wait, field) = locked;
             var who = field is null ? $"from {address}" : $"for user_id '{user}'";
             http.Response.Headers.RetryAfter = InputLimits.RetryAfterSeconds(wait);
-            throw InputLimits.Limited(
-                $"sign-in: too many failed attempts {who}; try again in {InputLimits.RetryAfterSeconds(wait)} s", wait, field)
+            var seconds = InputLimits.RetryAfterSeconds(wait);
+            throw InputLimits.Limited($"sign-in: too many failed attempts {who}; try again in {seconds} s", wait, field)
                 .ToRpcException();
         }
         try

@@ -63,14 +63,19 @@ public sealed class DispatchStore : IAsyncDisposable
             var found = await RedisServer.ProbeAsync(endpoint);
             if (found == RedisServer.Readiness.Loading) found = await LoadedAsync(endpoint, cancellationToken);
             if (found == RedisServer.Readiness.Ready)
-                return await ConnectAsync($"Redis {endpoint} (a redis-server already running on the embedded port)", endpoint, clientName, null);
+            {
+                var description = $"Redis {endpoint} (a redis-server already running on the embedded port)";
+                return await ConnectAsync(description, endpoint, clientName, null);
+            }
             server = await RedisServer.StartAsync(binary, data, port, cancellationToken, Say);
         }
-        var how = server.Adopted ? $"embedded redis-server taken over from an earlier run, pid {server.ProcessId}" : "embedded redis-server";
+        var how = server.Adopted
+            ? $"embedded redis-server taken over from an earlier run, pid {server.ProcessId}"
+            : "embedded redis-server";
         try
         {
-            return await ConnectAsync($"Redis {server.ConnectionString} ({how}, AOF on, data in {Path.GetFullPath(data)})",
-                server.ConnectionString, clientName, server);
+            var description = $"Redis {server.ConnectionString} ({how}, AOF on, data in {Path.GetFullPath(data)})";
+            return await ConnectAsync(description, server.ConnectionString, clientName, server);
         }
         catch
         {
@@ -90,7 +95,8 @@ public sealed class DispatchStore : IAsyncDisposable
     {
         Say($"the redis-server on {endpoint} is loading its data; waiting for it");
         RedisServer.Readiness state;
-        while ((state = await RedisServer.ProbeAsync(endpoint)) == RedisServer.Readiness.Loading) await Task.Delay(100, cancellationToken);
+        while ((state = await RedisServer.ProbeAsync(endpoint)) == RedisServer.Readiness.Loading)
+            await Task.Delay(100, cancellationToken);
         return state;
     }
 

@@ -15,13 +15,13 @@ namespace Dispatch.Infrastructure;
 /// </summary>
 public static class ImageCheck
 {
-    /// <summary>Throws <see cref="EvidenceRefused"/> naming <c>content</c> when it is no whole image of its type.</summary>
+    /// <summary>Throws <see cref="EvidenceRefused"/> naming <c>content</c> when it is no whole image.</summary>
     public static void Require(string contentType, ReadOnlySpan<byte> content)
     {
         if (Problem(contentType, content) is { } problem) throw new EvidenceRefused("content", problem);
     }
 
-    /// <summary>What is wrong with the image, or null when its structure holds from its first byte to its last.</summary>
+    /// <summary>What is wrong with the image; null when its structure holds from its first byte to its last.</summary>
     public static string? Problem(string contentType, ReadOnlySpan<byte> content) => contentType switch
     {
         "image/jpeg" => Jpeg(content),
@@ -52,7 +52,8 @@ public static class ImageCheck
             if (marker is 0x01 or >= 0xD0 and <= 0xD7) continue; // markers without a length
             if (i + 2 > b.Length) return truncated;
             var length = BinaryPrimitives.ReadUInt16BigEndian(b[i..]);
-            if (length < 2 || i + length > b.Length) return $"is a JPEG whose segment at byte {i - 2} runs past the end";
+            if (length < 2 || i + length > b.Length)
+                return $"is a JPEG whose segment at byte {i - 2} runs past the end";
             var segment = b.Slice(i + 2, length - 2);
             if (IsFrame(marker))
             {
@@ -96,8 +97,9 @@ public static class ImageCheck
             var body = b.Slice(i + 8, (int)length);
             var name = Encoding.ASCII.GetString(type);
             foreach (var c in type)
-                if (!char.IsAsciiLetter((char)c)) return $"is a PNG with a chunk type that is not four letters (at byte {i})";
-            if (Crc32(b.Slice(i + 4, 4 + (int)length)) != BinaryPrimitives.ReadUInt32BigEndian(b[(i + 8 + (int)length)..]))
+                if (!char.IsAsciiLetter((char)c)) return $"is a PNG whose chunk type is not four letters (at byte {i})";
+            var crc = BinaryPrimitives.ReadUInt32BigEndian(b[(i + 8 + (int)length)..]);
+            if (Crc32(b.Slice(i + 4, 4 + (int)length)) != crc)
                 return $"is a PNG whose {name} chunk fails its CRC";
             if (first && (name != "IHDR" || length != 13 || BinaryPrimitives.ReadUInt32BigEndian(body) == 0
                 || BinaryPrimitives.ReadUInt32BigEndian(body[4..]) == 0))
@@ -135,7 +137,7 @@ public static class ImageCheck
                 return "is a WebP whose first chunk is not VP8, VP8L or VP8X";
             switch (name)
             {
-                case "VP8 " when body.Length >= 10 && body.Slice(3, 3).SequenceEqual((ReadOnlySpan<byte>)[0x9D, 0x01, 0x2A]):
+                case "VP8 " when body.Length >= 10 && body.Slice(3, 3).SequenceEqual(Vp8StartCode):
                 case "VP8L" when body.Length >= 5 && body[0] == 0x2F:
                 case "ANMF":
                     image = true;
@@ -155,9 +157,15 @@ public static class ImageCheck
         return image ? null : "is a WebP without image data";
     }
 
-    /// <summary>Tags that make a browser treat bytes as a page (or run script in it), as they begin, in lower case.</summary>
+    /// <summary>The start code of a VP8 key frame, after its three-byte frame tag.</summary>
+    private static ReadOnlySpan<byte> Vp8StartCode => [0x9D, 0x01, 0x2A];
+
+    /// <summary>Tags that make a browser take bytes for a page (or run script), as they begin, in lower case.</summary>
     private static readonly string[] Tags =
-        ["<!doctype", "<html", "<head", "<body", "<script", "<iframe", "<frame", "<svg", "<object", "<embed", "<form", "<meta", "<style", "<link", "<base"];
+    [
+        "<!doctype", "<html", "<head", "<body", "<script", "<iframe", "<frame", "<svg", "<object", "<embed", "<form",
+        "<meta", "<style", "<link", "<base",
+    ];
 
     /// <summary>The first HTML tag in metadata, case-insensitively, or null when there is none.</summary>
     private static string? Markup(ReadOnlySpan<byte> metadata)
@@ -169,7 +177,8 @@ public static class ImageCheck
                 if (at + tag.Length > metadata.Length) continue;
                 var candidate = metadata.Slice(at, tag.Length);
                 var match = true;
-                for (var k = 0; k < tag.Length && match; k++) match = char.ToLowerInvariant((char)candidate[k]) == tag[k];
+                for (var k = 0; k < tag.Length && match; k++)
+                    match = char.ToLowerInvariant((char)candidate[k]) == tag[k];
                 if (match) return tag + ">";
             }
         }

@@ -66,7 +66,8 @@ public sealed class RedisServer : IAsyncDisposable
     /// large AOF takes a while to load).
     /// </summary>
     public static async Task<RedisServer> StartAsync(
-        string binary, string dataDirectory, int port = 0, CancellationToken cancellationToken = default, Action<string>? say = null)
+        string binary, string dataDirectory, int port = 0, CancellationToken cancellationToken = default,
+        Action<string>? say = null)
     {
         Directory.CreateDirectory(dataDirectory);
         if (port == 0) port = FreePort();
@@ -110,8 +111,10 @@ public sealed class RedisServer : IAsyncDisposable
     {
         var file = PidPath(dataDirectory);
         if (!File.Exists(file)) return null;
-        var recorded = (await File.ReadAllTextAsync(file, cancellationToken)).Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        if (recorded is not [var pidText, var portText] || !int.TryParse(pidText, out var pid) || !int.TryParse(portText, out var itsPort)
+        var recorded = (await File.ReadAllTextAsync(file, cancellationToken))
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (recorded is not [var pidText, var portText]
+            || !int.TryParse(pidText, out var pid) || !int.TryParse(portText, out var itsPort)
             || ServerOf(pid, dataDirectory) is not { } process)
         {
             File.Delete(file);
@@ -120,12 +123,13 @@ public sealed class RedisServer : IAsyncDisposable
         var server = new RedisServer(process, itsPort, dataDirectory, adopted: true);
         if (port != 0 && itsPort != port)
         {
-            say?.Invoke($"stopping the redis-server (pid {pid}, port {itsPort}) that an earlier run left serving {dataDirectory}: "
-                + $"this run uses port {port}");
+            say?.Invoke($"stopping the redis-server (pid {pid}, port {itsPort}) that an earlier run left serving "
+                + $"{dataDirectory}: this run uses port {port}");
             await server.DisposeAsync();
             return null;
         }
-        say?.Invoke($"taking over the redis-server (pid {pid}, port {itsPort}) that an earlier run left serving {dataDirectory}");
+        say?.Invoke($"taking over the redis-server (pid {pid}, port {itsPort}) that an earlier run left serving "
+            + dataDirectory);
         await server.WaitUntilReadyAsync(cancellationToken, say);
         return server;
     }
@@ -148,14 +152,16 @@ public sealed class RedisServer : IAsyncDisposable
             process.Dispose();
             return null;
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or UnauthorizedAccessException)
+        catch (Exception e)
+            when (e is ArgumentException or InvalidOperationException or IOException or UnauthorizedAccessException)
         {
             return null; // gone, or not ours to see
         }
     }
 
-    /// <summary>Whether the server's process still runs (for a server taken over, which is no child of ours, by /proc).</summary>
-    private bool Running => Adopted ? Directory.Exists($"/proc/{_process.Id}") && !IsZombie(_process.Id) : !_process.HasExited;
+    /// <summary>Whether the server's process still runs (one taken over is no child of ours: asked of /proc).</summary>
+    private bool Running =>
+        Adopted ? Directory.Exists($"/proc/{_process.Id}") && !IsZombie(_process.Id) : !_process.HasExited;
 
     private static bool IsZombie(int pid)
     {
@@ -194,10 +200,12 @@ public sealed class RedisServer : IAsyncDisposable
             }
             if (!Running || DateTime.UtcNow > deadline)
                 throw new InvalidOperationException(
-                    $"redis-server did not come up on port {Port} ({(Running ? "no answer" : "it exited")}); see {Path.Combine(DataDirectory, "redis.log")}");
+                    $"redis-server did not come up on port {Port} ({(Running ? "no answer" : "it exited")}); "
+                    + $"see {Path.Combine(DataDirectory, "redis.log")}");
             await Task.Delay(50, cancellationToken);
         }
-        if (told is not null) say?.Invoke($"redis-server on port {Port} has loaded its data in {waiting.Elapsed.TotalSeconds:0.0} s");
+        if (told is not null)
+            say?.Invoke($"redis-server on port {Port} has loaded its data in {waiting.Elapsed.TotalSeconds:0.0} s");
     }
 
     /// <summary>How far a loading server is, from <c>INFO persistence</c> (which a loading server answers).</summary>
@@ -205,8 +213,9 @@ public sealed class RedisServer : IAsyncDisposable
     {
         try
         {
-            await using var connection = await ConnectionMultiplexer.ConnectAsync(
-                $"{ConnectionString},connectTimeout=500,syncTimeout=1000,asyncTimeout=1000,abortConnect=false,allowAdmin=true");
+            const string quick =
+                "connectTimeout=500,syncTimeout=1000,asyncTimeout=1000,abortConnect=false,allowAdmin=true";
+            await using var connection = await ConnectionMultiplexer.ConnectAsync($"{ConnectionString},{quick}");
             var info = await connection.GetServer(ConnectionString).InfoAsync("persistence");
             var percent = info.SelectMany(g => g).FirstOrDefault(p => p.Key == "loading_loaded_perc").Value;
             return percent is null ? "starting" : $"{percent} % loaded";
@@ -219,7 +228,8 @@ public sealed class RedisServer : IAsyncDisposable
 
     private static double AppendOnlyMegabytes(string dataDirectory) =>
         Directory.Exists(dataDirectory)
-            ? Directory.EnumerateFiles(dataDirectory, "appendonly*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length) / 1048576.0
+            ? Directory.EnumerateFiles(dataDirectory, "appendonly*", SearchOption.AllDirectories)
+                .Sum(f => new FileInfo(f).Length) / 1048576.0
             : 0;
 
     /// <summary>Whether a Redis answers PING at <paramref name="endpoint"/> right now, ready to serve.</summary>
@@ -284,7 +294,8 @@ public sealed class RedisServer : IAsyncDisposable
         }
         // The file names this server only: one started here since, on the same folder, wrote its own.
         var file = PidPath(DataDirectory);
-        if (File.Exists(file) && File.ReadAllText(file).StartsWith($"{_process.Id} ", StringComparison.Ordinal)) File.Delete(file);
+        if (File.Exists(file) && File.ReadAllText(file).StartsWith($"{_process.Id} ", StringComparison.Ordinal))
+            File.Delete(file);
         _process.Dispose();
     }
 }

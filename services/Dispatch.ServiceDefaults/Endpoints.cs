@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -36,7 +37,7 @@ public static class Endpoints
     /// <summary>A port the host listens on.</summary>
     /// <param name="Port">0: not at all.</param>
     /// <param name="Protocols">HTTP/2 for gRPC, HTTP/1.1 for browsers.</param>
-    /// <param name="Probe">A port for probes and scrapers inside the deployment: plain HTTP, never TLS, and metrics.</param>
+    /// <param name="Probe">A port for probes and scrapers in the deployment: plain HTTP, never TLS; metrics.</param>
     public readonly record struct Listener(int Port, HttpProtocols Protocols, bool Probe);
 
     /// <summary>A public port: TLS when <c>Tls:Certificate</c> is set.</summary>
@@ -91,7 +92,7 @@ public static class Endpoints
         var other => throw new InvalidOperationException($"{key}: '{other}' is neither loopback nor any"),
     };
 
-    /// <summary>The ports where <see cref="ManagementPaths"/> are answered, shared by every service of the host.</summary>
+    /// <summary>The ports where <see cref="ManagementPaths"/> are answered, shared by the host's services.</summary>
     private sealed class ManagementPortSet
     {
         public HashSet<int> Ports { get; } = [];
@@ -101,7 +102,8 @@ public static class Endpoints
     /// Records this service's probe ports and the management port as those that answer the management paths; the
     /// first service of the host also opens the management port, and guards the paths on every other port.
     /// </summary>
-    private static (bool Owner, int Port) ManagementPorts(IServiceCollection services, IConfiguration configuration, Listener[] listeners)
+    private static (bool Owner, int Port) ManagementPorts(
+        IServiceCollection services, IConfiguration configuration, Listener[] listeners)
     {
         var existing = services.FirstOrDefault(s => s.ServiceType == typeof(ManagementPortSet))?.ImplementationInstance;
         var set = existing as ManagementPortSet ?? new ManagementPortSet();
@@ -133,7 +135,10 @@ public static class Endpoints
         };
     }
 
-    /// <summary>The server's certificate from <c>Tls:Certificate</c> (and <c>Tls:Key</c>, <c>Tls:Password</c>), or null when none is set.</summary>
+    /// <summary>
+    /// The server's certificate from <c>Tls:Certificate</c> (and <c>Tls:Key</c>, <c>Tls:Password</c>), or null when
+    /// none is set.
+    /// </summary>
     public static X509Certificate2? Certificate(IConfiguration configuration)
     {
         var tls = configuration.GetSection("Tls");
@@ -148,16 +153,18 @@ public static class Endpoints
                 ? X509Certificate2.CreateFromPemFile(path, key)
                 : X509Certificate2.CreateFromEncryptedPemFile(path, password, key);
         }
-        catch (Exception e) when (e is IOException or System.Security.Cryptography.CryptographicException or ArgumentException)
+        catch (Exception e) when (e is IOException or CryptographicException or ArgumentException)
         {
-            throw new InvalidOperationException($"Tls:Certificate: cannot load the certificate and its key from {path}: {e.Message}", e);
+            throw new InvalidOperationException(
+                $"Tls:Certificate: cannot load the certificate and its key from {path}: {e.Message}", e);
         }
     }
 
     /// <summary>What <c>{service}:ClientCertificates</c> asks for, with the authorities that issue them.</summary>
     private sealed record ClientPolicy(ClientCertificateMode Mode, X509Certificate2Collection Authorities);
 
-    private static ClientPolicy ClientCertificates(IConfiguration configuration, string service, X509Certificate2? server)
+    private static ClientPolicy ClientCertificates(
+        IConfiguration configuration, string service, X509Certificate2? server)
     {
         var key = $"{service}:ClientCertificates";
         var mode = configuration[key] switch
@@ -169,11 +176,13 @@ public static class Endpoints
         };
         var authorities = new X509Certificate2Collection();
         if (mode == ClientCertificateMode.NoCertificate) return new ClientPolicy(mode, authorities);
-        if (server is null) throw new InvalidOperationException($"{key}: client certificates need TLS; set Tls:Certificate");
+        if (server is null)
+            throw new InvalidOperationException($"{key}: client certificates need TLS; set Tls:Certificate");
         if (configuration["Tls:ClientAuthority"] is not { Length: > 0 } authority)
-            throw new InvalidOperationException($"{key}: set Tls:ClientAuthority to the CA certificates that issue them");
+            throw new InvalidOperationException($"{key}: set Tls:ClientAuthority to the CA certificates issuing them");
         authorities.ImportFromPemFile(authority);
-        if (authorities.Count == 0) throw new InvalidOperationException($"Tls:ClientAuthority: {authority} holds no certificate");
+        if (authorities.Count == 0)
+            throw new InvalidOperationException($"Tls:ClientAuthority: {authority} holds no certificate");
         return new ClientPolicy(mode, authorities);
     }
 
@@ -184,14 +193,17 @@ public static class Endpoints
         ClientCertificateValidation = (presented, _, _) => IssuedBy(presented, clients.Authorities),
     };
 
-    /// <summary>Whether the client's certificate chains to one of the authorities (and to nothing else) and may authenticate a client.</summary>
+    /// <summary>
+    /// Whether the client's certificate chains to one of the authorities (and to nothing else) and may authenticate a
+    /// client.
+    /// </summary>
     private static bool IssuedBy(X509Certificate2 presented, X509Certificate2Collection authorities)
     {
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.AddRange(authorities);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.ApplicationPolicy.Add(new System.Security.Cryptography.Oid("1.3.6.1.5.5.7.3.2")); // client authentication
+        chain.ChainPolicy.ApplicationPolicy.Add(new Oid("1.3.6.1.5.5.7.3.2")); // client authentication
         return chain.Build(presented);
     }
 }

@@ -46,7 +46,7 @@ public sealed class InputLimits
     public IReadOnlySet<string> FreeText { get; init; } =
         new HashSet<string> { "description", "note", "text", "reason", "comment" };
 
-    /// <summary>The first thing wrong with <paramref name="message"/>, as (field path, problem); null when nothing is.</summary>
+    /// <summary>The first thing wrong with <paramref name="message"/>: (field path, problem); null if none.</summary>
     public (string Field, string Problem)? Check(IMessage message) => Check(message, "", 0);
 
     private (string Field, string Problem)? Check(IMessage message, string prefix, int depth)
@@ -60,12 +60,14 @@ public sealed class InputLimits
             {
                 var map = (IDictionary)value;
                 if (map.Count > MaxItems) return (path, $"has {map.Count} entries; at most {MaxItems} are taken");
-                var (keyField, valueField) = (field.MessageType.FindFieldByNumber(1), field.MessageType.FindFieldByNumber(2));
+                var entryType = field.MessageType;
+                var (keyField, valueField) = (entryType.FindFieldByNumber(1), entryType.FindFieldByNumber(2));
                 foreach (DictionaryEntry entry in map)
                 {
                     var at = $"{path}[{entry.Key}]";
-                    if ((CheckValue(keyField, at, entry.Key, depth) ?? CheckValue(valueField, at, entry.Value, depth)) is { } bad)
-                        return bad;
+                    var bad = CheckValue(keyField, at, entry.Key, depth)
+                        ?? CheckValue(valueField, at, entry.Value, depth);
+                    if (bad is not null) return bad;
                 }
             }
             else if (field.IsRepeated)
@@ -110,7 +112,8 @@ public sealed class InputLimits
 
     /// <summary>C0 and C1 controls, DEL, and the bidirectional formatting characters.</summary>
     public static bool IsControl(char c) =>
-        char.IsControl(c) || c is '\u061C' or '\u200E' or '\u200F' or (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069');
+        char.IsControl(c)
+        || c is '\u061C' or '\u200E' or '\u200F' or (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069');
 
     /// <summary>
     /// A refusal because the caller must wait (a rate limit, a lockout): RESOURCE_EXHAUSTED with reason
@@ -119,7 +122,8 @@ public sealed class InputLimits
     /// </summary>
     public static Google.Rpc.Status Limited(string message, TimeSpan retryAfter, string? field = null)
     {
-        var status = Problems.Refused(StatusCode.ResourceExhausted, Problems.Reasons.RateLimited, message, field).GetRpcStatus()!;
+        var status = Problems.Refused(StatusCode.ResourceExhausted, Problems.Reasons.RateLimited, message, field)
+            .GetRpcStatus()!;
         var info = status.GetDetail<ErrorInfo>()!;
         info.Metadata["retry_after_seconds"] = RetryAfterSeconds(retryAfter);
         status.Details.Clear();
@@ -162,7 +166,8 @@ public sealed class InputLimitsInterceptor(InputLimits limits) : Interceptor
 
     private void Require(object request)
     {
-        if (request is IMessage message && limits.Check(message) is { } bad) throw Problems.Invalid(bad.Field, bad.Problem);
+        if (request is IMessage message && limits.Check(message) is { } bad)
+            throw Problems.Invalid(bad.Field, bad.Problem);
     }
 }
 

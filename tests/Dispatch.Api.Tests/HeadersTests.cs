@@ -11,8 +11,9 @@ public class HeadersTests(RedisFixture redis)
 {
     private static void AssertGuarded(HttpResponseMessage answer, string what)
     {
-        string One(string header) =>
-            answer.Headers.TryGetValues(header, out var values) ? Assert.Single(values) : throw new Xunit.Sdk.XunitException($"{what}: no {header}");
+        string One(string header) => answer.Headers.TryGetValues(header, out var values)
+            ? Assert.Single(values)
+            : throw new Xunit.Sdk.XunitException($"{what}: no {header}");
         var policy = One("Content-Security-Policy");
         Assert.Contains("frame-ancestors 'none'", policy);
         Assert.Contains("script-src 'self'", policy);
@@ -20,7 +21,7 @@ public class HeadersTests(RedisFixture redis)
         Assert.Equal("nosniff", One("X-Content-Type-Options"));
         Assert.Equal("same-origin", One("Referrer-Policy"));
         Assert.Equal("DENY", One("X-Frame-Options"));
-        Assert.False(answer.Headers.Contains("Server"), $"{what}: says Server: {string.Join(",", answer.Headers.Server)}");
+        Assert.False(answer.Headers.Contains("Server"), $"{what}: says Server: {answer.Headers.Server}");
     }
 
     [Fact]
@@ -29,6 +30,8 @@ public class HeadersTests(RedisFixture redis)
         var api = await SharedApi.StartAsync(redis);
         var token = await api.TokenAsync("dispatcher");
         var number = await new Office(api).ReportAsync(reporter: "王小明", phone: "13912345678");
+        async Task<HttpResponseMessage> GetAsync(string path, string user) =>
+            await api.Http.SendAsync(api.Request(HttpMethod.Get, path, await api.TokenAsync(user)));
 
         var answers = new List<(string What, HttpResponseMessage Answer)>
         {
@@ -36,22 +39,22 @@ public class HeadersTests(RedisFixture redis)
             ("a script", await api.Http.GetAsync("/js/common.js")),
             ("a missing page", await api.Http.GetAsync("/no-such-page")),
             ("a refusal without a token", await api.Http.GetAsync($"/api/v1/incidents/{number}")),
-            ("the incident", await api.Http.SendAsync(api.Request(HttpMethod.Get, $"/api/v1/incidents/{number}", token))),
+            ("the incident", await GetAsync($"/api/v1/incidents/{number}", "dispatcher")),
             ("a list", await api.Http.SendAsync(Post(api, "/api/v1/incidents:list", token, new { pageSize = 5 }))),
-            ("the access log", await api.Http.SendAsync(api.Request(HttpMethod.Get, "/api/v1/audit/reads", await api.TokenAsync("auditor")))),
-            ("the tasks", await api.Http.SendAsync(api.Request(HttpMethod.Get, "/api/v1/tasks", await api.TokenAsync(Office.Worker)))),
+            ("the access log", await GetAsync("/api/v1/audit/reads", "auditor")),
+            ("the tasks", await GetAsync("/api/v1/tasks", Office.Worker)),
             ("Open311 services", await api.Http.GetAsync("/open311/v2/services.json")),
             ("an Open311 error", await api.Http.GetAsync("/open311/v2/requests/none.xml")),
         };
         foreach (var (what, answer) in answers) AssertGuarded(answer, what);
-        foreach (var (what, answer) in answers.Where(a => a.Answer.RequestMessage!.RequestUri!.AbsolutePath.StartsWith("/api/")))
-        {
-            Assert.True(answer.Headers.CacheControl?.NoStore, $"{what}: Cache-Control is {answer.Headers.CacheControl}");
-        }
+        var personal = answers.Where(a => a.Answer.RequestMessage!.RequestUri!.AbsolutePath.StartsWith("/api/"));
+        foreach (var (what, answer) in personal)
+            Assert.True(answer.Headers.CacheControl?.NoStore, $"{what}: Cache-Control: {answer.Headers.CacheControl}");
         Assert.Equal(HttpStatusCode.OK, answers[4].Answer.StatusCode);
 
         // gRPC answers too carry them, as response headers.
-        var call = new Cases.CasesClient(api.Channel).GetIncidentAsync(new GetIncidentRequest { Number = number }, await api.AsAsync("dispatcher"));
+        var call = new Cases.CasesClient(api.Channel)
+            .GetIncidentAsync(new GetIncidentRequest { Number = number }, await api.AsAsync("dispatcher"));
         var headers = await call.ResponseHeadersAsync;
         Assert.Equal("nosniff", headers.GetValue("x-content-type-options"));
         Assert.Contains("frame-ancestors 'none'", headers.GetValue("content-security-policy"));
@@ -64,7 +67,11 @@ public class HeadersTests(RedisFixture redis)
     {
         var dir = Directory.CreateTempSubdirectory("dispatch-metrics-").FullName;
         var serviceId = $"met-{Guid.NewGuid():N}"[..14];
-        string[] cluster = [$"--Redis:ConnectionString={redis.ConnectionString}", $"--Orleans:ServiceId={serviceId}", "--Orleans:ClusterId=met"];
+        string[] cluster =
+        [
+            $"--Redis:ConnectionString={redis.ConnectionString}", $"--Orleans:ServiceId={serviceId}",
+            "--Orleans:ClusterId=met",
+        ];
         await using var silo = ServiceProcess.StartSilo(dir, cluster);
         await silo.WaitForLineAsync("Dispatch silo up", TimeSpan.FromSeconds(60));
         var (grpcPort, httpPort, management) = (RedisServer.FreePort(), RedisServer.FreePort(), RedisServer.FreePort());

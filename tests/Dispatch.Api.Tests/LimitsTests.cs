@@ -10,10 +10,15 @@ using static Dispatch.Api.Tests.Office;
 
 namespace Dispatch.Api.Tests;
 
-/// <summary>Limits at the API's edge: sign-in lockouts, rates per caller, the size and the characters of what is sent.</summary>
+/// <summary>Limits at the API's edge: sign-in lockouts, rates per caller, sizes and characters.</summary>
 [Collection(RedisFixture.Collection)]
 public class LimitsTests(RedisFixture redis)
 {
+    /// <summary>An API of its own on the shared cluster, with these settings.</summary>
+    private async Task<ApiServer> ApiAsync(params (string Key, string Value)[] settings) =>
+        await ApiServer.StartAsync(await redis.SharedCluster(), redis.ConnectionString,
+            settings.ToDictionary(s => s.Key, s => (string?)s.Value));
+
     private static HttpRequestMessage SignIn(string user, string password) =>
         new(HttpMethod.Post, "/api/v1/sign-in") { Content = JsonContent.Create(new { userId = user, password }) };
 
@@ -21,9 +26,9 @@ public class LimitsTests(RedisFixture redis)
     {
         using var error = JsonDocument.Parse(await answer.Content.ReadAsStringAsync());
         var details = error.RootElement.GetProperty("details").EnumerateArray().ToList();
-        var info = details.Single(d => d.GetProperty("@type").GetString() == "type.googleapis.com/google.rpc.ErrorInfo");
-        var metadata = info.TryGetProperty("metadata", out var m) ? m : default;
-        string? Meta(string key) => metadata.ValueKind == JsonValueKind.Object && metadata.TryGetProperty(key, out var v) ? v.GetString() : null;
+        var info = details.Single(d => d.GetProperty("@type").GetString()!.EndsWith("google.rpc.ErrorInfo"));
+        var metadata = info.TryGetProperty("metadata", out var m) ? m : JsonDocument.Parse("{}").RootElement;
+        string? Meta(string key) => metadata.TryGetProperty(key, out var v) ? v.GetString() : null;
         return (info.GetProperty("reason").GetString(), Meta("retry_after_seconds"), Meta("field"));
     }
 
@@ -32,16 +37,15 @@ public class LimitsTests(RedisFixture redis)
         answer.Headers.RetryAfter?.Delta ?? throw new Xunit.Sdk.XunitException("no Retry-After");
 
     [Fact]
-    public async Task A_user_who_keeps_failing_to_sign_in_is_locked_out_for_longer_each_time_even_with_the_right_password()
+    public async Task A_user_who_keeps_failing_to_sign_in_is_locked_out_longer_each_time_even_with_the_right_password()
     {
-        var cluster = await redis.SharedCluster();
-        await using var api = await ApiServer.StartAsync(cluster, redis.ConnectionString, new Dictionary<string, string?>
-        {
-            ["Limits:SignIn:FailuresPerUser"] = "3", ["Limits:SignIn:Lockout"] = "00:00:05",
-            ["Limits:SignIn:FailuresPerAddress"] = "1000", ["Limits:SignIn:AttemptBurst"] = "1000",
-        });
+        await using var api = await ApiAsync(
+            ("Limits:SignIn:FailuresPerUser", "3"),
+            ("Limits:SignIn:Lockout", "00:00:05"),
+            ("Limits:SignIn:FailuresPerAddress", "1000"),
+            ("Limits:SignIn:AttemptBurst", "1000"));
 
-        // Wrong passwords until the user is locked out: the third failure locks (a lockout still running is waited out).
+        // Wrong passwords until the user is locked out: the third failure locks (a running lockout is waited out).
         async Task<HttpResponseMessage> FailUntilLockedAsync()
         {
             for (var failed = 0; ;)
@@ -64,13 +68,15 @@ public class LimitsTests(RedisFixture redis)
         Assert.Equal(HttpStatusCode.TooManyRequests, right.StatusCode);
         Assert.InRange(RetryAfter(right), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5));
         Assert.Equal(("RATE_LIMITED", $"{RetryAfter(right).TotalSeconds}", "user_id"), await ErrorOf(right));
-        var grpc = await FailsAsync(() => api.Identity.SignInAsync(new SignInRequest { UserId = "reviewer", Password = ApiServer.Password }).ResponseAsync);
+        var rightOverGrpc = new SignInRequest { UserId = "reviewer", Password = ApiServer.Password };
+        var grpc = await FailsAsync(() => api.Identity.SignInAsync(rightOverGrpc).ResponseAsync);
         Assert.Equal(StatusCode.ResourceExhausted, grpc.StatusCode);
         var info = grpc.GetRpcStatus()!.GetDetail<ErrorInfo>()!;
         Assert.Equal("RATE_LIMITED", info.Reason);
         Assert.InRange(int.Parse(info.Metadata["retry_after_seconds"]), 1, 5);
         // Others still sign in.
-        Assert.Equal(HttpStatusCode.OK, (await api.Http.SendAsync(SignIn("dispatcher", ApiServer.Password))).StatusCode);
+        var other = await api.Http.SendAsync(SignIn("dispatcher", ApiServer.Password));
+        Assert.Equal(HttpStatusCode.OK, other.StatusCode);
 
         // Once it is over, three more failures lock the user out again, for twice as long.
         await Task.Delay(RetryAfter(first));
@@ -90,11 +96,9 @@ public class LimitsTests(RedisFixture redis)
     [Fact]
     public async Task An_address_that_keeps_failing_to_sign_in_is_locked_out_whichever_users_it_tries()
     {
-        var cluster = await redis.SharedCluster();
-        await using var api = await ApiServer.StartAsync(cluster, redis.ConnectionString, new Dictionary<string, string?>
-        {
-            ["Limits:SignIn:FailuresPerAddress"] = "6", ["Limits:SignIn:Lockout"] = "00:01:00",
-        });
+        await using var api = await ApiAsync(
+            ("Limits:SignIn:FailuresPerAddress", "6"),
+            ("Limits:SignIn:Lockout", "00:01:00"));
 
         var answers = new List<HttpStatusCode>();
         for (var i = 0; i < 6; i++) answers.Add((await api.Http.SendAsync(SignIn($"guess-{i}", "wrong"))).StatusCode);
@@ -114,10 +118,12 @@ public class LimitsTests(RedisFixture redis)
 
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/sign-in")
         {
-            Content = new StringContent($$"""{"userId":"dispatcher","password":"{{huge}}"}""", Encoding.UTF8, "application/json"),
+            Content = new StringContent(
+                $$"""{"userId":"dispatcher","password":"{{huge}}"}""", Encoding.UTF8, "application/json"),
         };
         var json = await api.Http.SendAsync(request);
-        var grpc = await FailsAsync(() => api.Identity.SignInAsync(new SignInRequest { UserId = "dispatcher", Password = huge }).ResponseAsync);
+        var grpc = await FailsAsync(() =>
+            api.Identity.SignInAsync(new SignInRequest { UserId = "dispatcher", Password = huge }).ResponseAsync);
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, json.StatusCode);
         Assert.Equal(("REQUEST_TOO_LARGE", null, "body"), await ErrorOf(json));
@@ -130,21 +136,29 @@ public class LimitsTests(RedisFixture redis)
         var api = await SharedApi.StartAsync(redis);
         var dispatcher = await api.UserAsync("dispatcher");
         var number = await new Office(api).ReportAsync();
-        var before = (await dispatcher.Cases.GetIncidentAsync(new GetIncidentRequest { Number = number })).Timeline.Count;
+        async Task<int> EventsAsync() =>
+            (await dispatcher.Cases.GetIncidentAsync(new GetIncidentRequest { Number = number })).Timeline.Count;
+        var before = await EventsAsync();
 
         ReportIncidentRequest Report(string commandId, string reporter = "王小明") => new()
         {
-            CommandId = commandId, Type = "SHOP_BIN_OVERFLOW", Channel = "Hotline", Street = "CSL", Description = "垃圾桶满溢",
+            CommandId = commandId, Type = "SHOP_BIN_OVERFLOW", Channel = "Hotline", Street = "CSL",
+            Description = "垃圾桶满溢",
             Location = new GeoPoint { Lat = 31.2412, Lon = 121.4412 }, ReporterName = reporter,
         };
         Task<CommandReply> Note(string text, string? commandId = null) =>
-            dispatcher.Cases.AddNoteAsync(new AddNoteRequest { Number = number, CommandId = commandId ?? Id(), Text = text }).ResponseAsync;
+            dispatcher.Cases.AddNoteAsync(new AddNoteRequest
+            {
+                Number = number, CommandId = commandId ?? Id(), Text = text,
+            }).ResponseAsync;
+        Task<CommandReply> ReportAsync(ReportIncidentRequest report) =>
+            dispatcher.Cases.ReportIncidentAsync(report).ResponseAsync;
 
         var refusals = new List<(RpcException Refusal, string Field)>
         {
-            (await FailsAsync(() => dispatcher.Cases.ReportIncidentAsync(Report(new string('c', 10_000))).ResponseAsync), "command_id"),
-            (await FailsAsync(() => dispatcher.Cases.ReportIncidentAsync(Report(Id(), new string('王', 10_000))).ResponseAsync), "reporter_name"),
-            (await FailsAsync(() => dispatcher.Cases.ReportIncidentAsync(Report(Id(), "王\u202E明")).ResponseAsync), "reporter_name"),
+            (await FailsAsync(() => ReportAsync(Report(new string('c', 10_000)))), "command_id"),
+            (await FailsAsync(() => ReportAsync(Report(Id(), new string('王', 10_000)))), "reporter_name"),
+            (await FailsAsync(() => ReportAsync(Report(Id(), "王\u202E明"))), "reporter_name"),
             (await FailsAsync(() => Note("checked", "id\u0007bell")), "command_id"),
             (await FailsAsync(() => Note("checked\0")), "text"),
             (await FailsAsync(() => Note("\u001b[31mred\u001b[0m")), "text"),
@@ -154,12 +168,19 @@ public class LimitsTests(RedisFixture redis)
         };
         var queued = new ReplayRequest
         {
-            Commands = { new QueuedCommand { Submit = new SubmitResultRequest { Number = number, CommandId = Id(), Note = "done\0" } } },
+            Commands =
+            {
+                new QueuedCommand
+                {
+                    Submit = new SubmitResultRequest { Number = number, CommandId = Id(), Note = "done\0" },
+                },
+            },
         };
         var worker = await api.UserAsync(Worker);
-        refusals.Add((await FailsAsync(() => worker.Field.ReplayQueuedAsync(queued).ResponseAsync), "commands[0].submit.note"));
+        var replay = await FailsAsync(() => worker.Field.ReplayQueuedAsync(queued).ResponseAsync);
+        refusals.Add((replay, "commands[0].submit.note"));
         // A message larger than any call takes is refused before it is read at all.
-        var huge = await FailsAsync(() => dispatcher.Cases.ReportIncidentAsync(Report(new string('c', 100_000))).ResponseAsync);
+        var huge = await FailsAsync(() => ReportAsync(Report(new string('c', 100_000))));
         Assert.Equal(StatusCode.ResourceExhausted, huge.StatusCode);
 
         Assert.All(refusals, r =>
@@ -176,28 +197,31 @@ public class LimitsTests(RedisFixture redis)
         Assert.Equal(("INVALID_ARGUMENT", null, "text"), await ErrorOf(answer));
 
         // Nothing of it was kept; line breaks and tabs are free text's own.
-        Assert.Equal(before, (await dispatcher.Cases.GetIncidentAsync(new GetIncidentRequest { Number = number })).Timeline.Count);
+        Assert.Equal(before, await EventsAsync());
         await Note("第一行\n\t第二行");
-        Assert.Equal(before + 1, (await dispatcher.Cases.GetIncidentAsync(new GetIncidentRequest { Number = number })).Timeline.Count);
+        Assert.Equal(before + 1, await EventsAsync());
     }
 
     [Fact]
     public async Task Open311_reports_and_commands_are_limited_per_key_and_per_user()
     {
-        var cluster = await redis.SharedCluster();
-        await using var api = await ApiServer.StartAsync(cluster, redis.ConnectionString, new Dictionary<string, string?>
-        {
-            ["Limits:Open311Burst"] = "3", ["Limits:Open311PerMinute"] = "1",
-            ["Limits:CommandBurst"] = "5", ["Limits:CommandsPerSecond"] = "1",
-            ["Api:Open311Keys:other-key"] = "other-client",
-        });
+        await using var api = await ApiAsync(
+            ("Limits:Open311Burst", "3"),
+            ("Limits:Open311PerMinute", "1"),
+            ("Limits:CommandBurst", "5"),
+            ("Limits:CommandsPerSecond", "1"),
+            ("Api:Open311Keys:other-key", "other-client"));
 
         FormUrlEncodedContent Report(string key) => new(new Dictionary<string, string>
         {
             ["api_key"] = key, ["service_code"] = "SHOP_BIN_OVERFLOW", ["lat"] = "31.2412", ["long"] = "121.4411",
         });
         var posted = new List<HttpResponseMessage>();
-        for (var i = 0; i < 6; i++) posted.Add(await api.Http.PostAsync($"/open311/v2/requests.{(i % 2 == 0 ? "json" : "xml")}", Report("test-key")));
+        for (var i = 0; i < 6; i++)
+        {
+            var format = i % 2 == 0 ? "json" : "xml";
+            posted.Add(await api.Http.PostAsync($"/open311/v2/requests.{format}", Report("test-key")));
+        }
         var other = await api.Http.PostAsync("/open311/v2/requests.json", Report("other-key"));
 
         Assert.Equal(HttpStatusCode.OK, posted[0].StatusCode);
@@ -219,7 +243,8 @@ public class LimitsTests(RedisFixture redis)
         {
             try
             {
-                await dispatcher.Cases.AddNoteAsync(new AddNoteRequest { Number = number, CommandId = Id(), Text = "checked" });
+                var note = new AddNoteRequest { Number = number, CommandId = Id(), Text = "seen" };
+                await dispatcher.Cases.AddNoteAsync(note);
             }
             catch (RpcException e)
             {
@@ -237,7 +262,8 @@ public class LimitsTests(RedisFixture redis)
         Assert.Equal(HttpStatusCode.TooManyRequests, viaJson.StatusCode);
         Assert.True(RetryAfter(viaJson) > TimeSpan.Zero);
         // Reads are not commands, and another user has a budget of their own.
-        Assert.Equal(number, (await dispatcher.Cases.GetIncidentAsync(new GetIncidentRequest { Number = number })).Summary.Number);
+        var read = await dispatcher.Cases.GetIncidentAsync(new GetIncidentRequest { Number = number });
+        Assert.Equal(number, read.Summary.Number);
         var reviewer = await api.UserAsync("reviewer");
         await reviewer.Cases.AddNoteAsync(new AddNoteRequest { Number = number, CommandId = Id(), Text = "seen" });
     }

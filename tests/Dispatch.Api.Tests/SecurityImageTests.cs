@@ -9,11 +9,13 @@ using static Dispatch.Api.Tests.Office;
 
 namespace Dispatch.Api.Tests;
 
-/// <summary>Only images that are images from their first byte to their last are taken as evidence, and served as images.</summary>
+/// <summary>Only files that are images from their first byte to their last are evidence, served as images.</summary>
 [Collection(RedisFixture.Collection)]
 public class SecurityImageTests(RedisFixture redis)
 {
     private const string Page = "<html><body><script>fetch('/api/v1/me')</script></body></html>";
+
+    private static byte[] PageBytes => Encoding.ASCII.GetBytes(Page);
 
     [Fact]
     public void Whole_images_of_every_accepted_type_pass_the_check()
@@ -27,19 +29,20 @@ public class SecurityImageTests(RedisFixture redis)
     public static TheoryData<string, string, byte[], string> Pretenders => new()
     {
         { "a JPEG whose comment is a page", "image/jpeg", SecurityImages.JpegWithComment(Page), "HTML" },
-        { "a JPEG with a page after its end", "image/jpeg", [.. SecurityImages.Jpeg, .. Encoding.ASCII.GetBytes(Page)], "after" },
-        { "a JPEG signature and nothing of a JPEG", "image/jpeg", [0xFF, 0xD8, 0xFF, 0xE0, .. Encoding.ASCII.GetBytes(Page)], "JPEG" },
+        { "a JPEG with a page after its end", "image/jpeg", [.. SecurityImages.Jpeg, .. PageBytes], "after" },
+        { "a JPEG signature and nothing of a JPEG", "image/jpeg", [0xFF, 0xD8, 0xFF, 0xE0, .. PageBytes], "JPEG" },
         { "a JPEG cut short", "image/jpeg", SecurityImages.Jpeg[..^2], "ends before" },
-        { "a PNG with a page after its end", "image/png", [.. SecurityImages.Png, .. Encoding.ASCII.GetBytes(Page)], "after" },
+        { "a PNG with a page after its end", "image/png", [.. SecurityImages.Png, .. PageBytes], "after" },
         { "a PNG whose data was changed", "image/png", Flip(SecurityImages.Png, 45), "CRC" },
         { "a PNG signature and nothing of a PNG", "image/png", [.. SecurityImages.Png[..8], 1, 2, 3], "PNG" },
-        { "a WebP with a page after its end", "image/webp", [.. SecurityImages.WebP, .. Encoding.ASCII.GetBytes(Page)], "RIFF" },
+        { "a WebP with a page after its end", "image/webp", [.. SecurityImages.WebP, .. PageBytes], "RIFF" },
         { "a WebP whose bitstream is no VP8", "image/webp", Flip(SecurityImages.WebP, 23), "signature" },
     };
 
     [Theory]
     [MemberData(nameof(Pretenders))]
-    public void Files_that_only_pretend_to_be_images_are_refused_saying_why(string what, string type, byte[] content, string why)
+    public void Files_that_only_pretend_to_be_images_are_refused_saying_why(
+        string what, string type, byte[] content, string why)
     {
         var problem = ImageCheck.Problem(type, content);
         Assert.True(problem is not null, $"{what} passed the check");
@@ -55,16 +58,19 @@ public class SecurityImageTests(RedisFixture redis)
 
         var polyglot = await FailsAsync(() => worker.Field.UploadEvidenceAsync(new UploadEvidenceRequest
         {
-            Number = number, ContentType = "image/jpeg", Content = ByteString.CopyFrom(SecurityImages.JpegWithComment(Page)),
+            Number = number, ContentType = "image/jpeg",
+            Content = ByteString.CopyFrom(SecurityImages.JpegWithComment(Page)),
         }).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, polyglot.StatusCode);
         Assert.Equal("content", Problems.FieldOf(polyglot));
 
         var photo = await worker.Field.UploadEvidenceAsync(new UploadEvidenceRequest
         {
-            Number = number, ContentType = "image/webp", Content = ByteString.CopyFrom(SecurityImages.WebP), FileName = "桶 1.webp",
+            Number = number, ContentType = "image/webp", Content = ByteString.CopyFrom(SecurityImages.WebP),
+            FileName = "桶 1.webp",
         });
-        var download = await api.Http.SendAsync(api.Request(HttpMethod.Get, $"/api/v1/evidence/{photo.Id}", worker.Token));
+        var download = await api.Http.SendAsync(
+            api.Request(HttpMethod.Get, $"/api/v1/evidence/{photo.Id}", worker.Token));
         Assert.Equal(HttpStatusCode.OK, download.StatusCode);
         Assert.Equal("image/webp", download.Content.Headers.ContentType?.MediaType);
         Assert.Equal(["nosniff"], download.Headers.GetValues("X-Content-Type-Options"));

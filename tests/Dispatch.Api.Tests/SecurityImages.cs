@@ -15,13 +15,14 @@ public static class SecurityImages
 
     /// <summary>A PNG: IHDR, IDAT, IEND.</summary>
     public static byte[] Png => Convert.FromBase64String(
-        "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAYAAABytg0kAAAAEklEQVR4AWIyXlX+H4SZGKAAAAAA///5ejD3AAAABklEQVQDADzYBKuqbfebAAAAAElFTkSuQmCC");
+        "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAYAAABytg0kAAAAEklEQVR4AWIyXlX+H4SZGKAAAAAA///5ejD3AAAABklEQVQDADzY"
+        + "BKuqbfebAAAAAElFTkSuQmCC");
 
     /// <summary>A lossy WebP: one VP8 chunk.</summary>
     public static byte[] WebP => Convert.FromBase64String(
         "UklGRjQAAABXRUJQVlA4ICgAAABwAQCdASoCAAIAAUAmJaACdAGgAACaIw0a//U4//6aR//TSPoUAAAA");
 
-    /// <summary>The JPEG with a comment segment (COM) holding <paramref name="text"/> right after its start: still whole.</summary>
+    /// <summary>The JPEG with a comment (COM) of <paramref name="text"/> right after its start: still whole.</summary>
     public static byte[] JpegWithComment(string text)
     {
         var comment = System.Text.Encoding.UTF8.GetBytes(text);

@@ -23,12 +23,13 @@ public sealed class TlsTests(RedisFixture redis) : IDisposable
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        request.CertificateExtensions.Add(
+            new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
         var now = DateTimeOffset.UtcNow;
         return Reloaded(request.CreateSelfSigned(now.AddHours(-2), now.AddDays(2)));
     }
 
-    /// <summary>A certificate issued by <paramref name="authority"/>: for this machine's loopback (a server), or for a client.</summary>
+    /// <summary>A certificate issued by <paramref name="authority"/>: for loopback (a server), or a client.</summary>
     private static X509Certificate2 Issue(X509Certificate2 authority, string name, bool server)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -44,11 +45,12 @@ public sealed class TlsTests(RedisFixture redis) : IDisposable
             request.CertificateExtensions.Add(names.Build());
         }
         var now = DateTimeOffset.UtcNow;
-        using var issued = request.Create(authority, now.AddHours(-1), now.AddDays(1), RandomNumberGenerator.GetBytes(8));
+        var serial = RandomNumberGenerator.GetBytes(8);
+        using var issued = request.Create(authority, now.AddHours(-1), now.AddDays(1), serial);
         return Reloaded(issued.CopyWithPrivateKey(key));
     }
 
-    /// <summary>The certificate with its key, as a file would give it (an ephemeral key does not serve every TLS stack).</summary>
+    /// <summary>The certificate with its key as a file gives it (an ephemeral key fails some TLS stacks).</summary>
     private static X509Certificate2 Reloaded(X509Certificate2 certificate)
     {
         using (certificate) return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pfx), null);
@@ -61,8 +63,9 @@ public sealed class TlsTests(RedisFixture redis) : IDisposable
         return path;
     }
 
-    /// <summary>A client that trusts <paramref name="authority"/> alone, presenting <paramref name="client"/> when given.</summary>
-    private static SocketsHttpHandler Handler(X509Certificate2 authority, X509Certificate2? client, List<X509Certificate2> seen) => new()
+    /// <summary>A client that trusts <paramref name="authority"/> only and shows <paramref name="client"/>, if any.</summary>
+    private static SocketsHttpHandler Handler(
+        X509Certificate2 authority, X509Certificate2? client, List<X509Certificate2> seen) => new()
     {
         SslOptions = new SslClientAuthenticationOptions
         {
@@ -89,23 +92,28 @@ public sealed class TlsTests(RedisFixture redis) : IDisposable
         var certificate = Write("api.crt", server.ExportCertificatePem());
         var key = Write("api.key", server.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem());
         var (grpcPort, httpPort) = (RedisServer.FreePort(), RedisServer.FreePort());
-        await using var api = await ApiServer.StartAsync(await redis.SharedCluster(), redis.ConnectionString, new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
-            ["Api:GrpcPort"] = $"{grpcPort}", ["Api:HttpPort"] = $"{httpPort}", ["Tls:Certificate"] = certificate, ["Tls:Key"] = key,
-        });
+            ["Api:GrpcPort"] = $"{grpcPort}", ["Api:HttpPort"] = $"{httpPort}",
+            ["Tls:Certificate"] = certificate, ["Tls:Key"] = key,
+        };
+        await using var api = await ApiServer.StartAsync(await redis.SharedCluster(), redis.ConnectionString, settings);
         var seen = new List<X509Certificate2>();
 
         using var https = new HttpClient(Handler(authority, null, seen));
         var services = await https.GetAsync($"https://127.0.0.1:{httpPort}/open311/v2/services.json");
-        using var channel = GrpcChannel.ForAddress($"https://127.0.0.1:{grpcPort}", new GrpcChannelOptions { HttpHandler = Handler(authority, null, seen) });
-        var signedIn = await new Identity.IdentityClient(channel).SignInAsync(new SignInRequest { UserId = "dispatcher", Password = ApiServer.Password });
+        using var channel = GrpcChannel.ForAddress(
+            $"https://127.0.0.1:{grpcPort}", new GrpcChannelOptions { HttpHandler = Handler(authority, null, seen) });
+        var signedIn = await new Identity.IdentityClient(channel)
+            .SignInAsync(new SignInRequest { UserId = "dispatcher", Password = ApiServer.Password });
 
         Assert.Equal(HttpStatusCode.OK, services.StatusCode);
         Assert.NotEmpty(signedIn.Token);
         Assert.NotEmpty(seen);
         Assert.All(seen, s => Assert.Equal(server.Thumbprint, s.Thumbprint));
         using var plain = new HttpClient();
-        await Assert.ThrowsAnyAsync<HttpRequestException>(() => plain.GetAsync($"http://127.0.0.1:{httpPort}/open311/v2/services.json"));
+        await Assert.ThrowsAnyAsync<HttpRequestException>(
+            () => plain.GetAsync($"http://127.0.0.1:{httpPort}/open311/v2/services.json"));
     }
 
     [Fact]
@@ -117,21 +125,25 @@ public sealed class TlsTests(RedisFixture redis) : IDisposable
         var pfx = Path.Combine(_folder, "ingest.pfx");
         await File.WriteAllBytesAsync(pfx, server.Export(X509ContentType.Pfx, "pfx-password"));
         var port = RedisServer.FreePort();
-        await using var ingest = await IngestServer.StartAsync(await redis.SharedCluster(), redis.ConnectionString, new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["Ingest:Port"] = $"{port}", ["Tls:Certificate"] = pfx, ["Tls:Password"] = "pfx-password",
-            ["Ingest:ClientCertificates"] = "required", ["Tls:ClientAuthority"] = Write("gateways-ca.crt", authority.ExportCertificatePem()),
-        });
+            ["Ingest:ClientCertificates"] = "required",
+            ["Tls:ClientAuthority"] = Write("gateways-ca.crt", authority.ExportCertificatePem()),
+        };
+        var cluster = await redis.SharedCluster();
+        await using var ingest = await IngestServer.StartAsync(cluster, redis.ConnectionString, settings);
         using var gateway = Issue(authority, "gw-tls", server: false);
         using var impostor = Issue(stranger, "gw-tls", server: false);
         var seen = new List<X509Certificate2>();
 
         async Task<string> RegisterAsync(X509Certificate2? client)
         {
-            using var channel = GrpcChannel.ForAddress($"https://127.0.0.1:{port}", new GrpcChannelOptions { HttpHandler = Handler(authority, client, seen) });
+            using var channel = GrpcChannel.ForAddress(
+                $"https://127.0.0.1:{port}", new GrpcChannelOptions { HttpHandler = Handler(authority, client, seen) });
             var registry = new DeviceRegistry.DeviceRegistryClient(channel);
-            var registered = await registry.RegisterGatewayAsync(
-                new RegisterGatewayRequest { GatewayId = $"gw-tls-{Guid.NewGuid():N}"[..16], Name = "TLS gateway" }, IngestServer.Admin);
+            var request = new RegisterGatewayRequest { GatewayId = $"gw-tls-{Guid.NewGuid():N}"[..16], Name = "TLS" };
+            var registered = await registry.RegisterGatewayAsync(request, IngestServer.Admin);
             return registered.Secret;
         }
 
@@ -139,7 +151,8 @@ public sealed class TlsTests(RedisFixture redis) : IDisposable
         var without = await Assert.ThrowsAsync<RpcException>(() => RegisterAsync(null));
         var foreign = await Assert.ThrowsAsync<RpcException>(() => RegisterAsync(impostor));
         // The handshake fails (with TLS 1.3 the client learns it only when it sends: a connection error).
-        Assert.All([without, foreign], e => Assert.Contains(e.StatusCode, new[] { StatusCode.Unavailable, StatusCode.Internal }));
+        StatusCode[] failed = [StatusCode.Unavailable, StatusCode.Internal];
+        Assert.All([without, foreign], e => Assert.Contains(e.StatusCode, failed));
         Assert.All(seen, s => Assert.Equal(server.Thumbprint, s.Thumbprint));
     }
 }

@@ -25,18 +25,19 @@ public sealed class CrashTests(Xunit.Abstractions.ITestOutputHelper output) : ID
     private readonly string _folder = Directory.CreateTempSubdirectory("dispatch-crash-").FullName;
     private readonly List<int> _servers = [];
 
-    /// <summary>The embedded default's settings on free ports, with its data in the test's folder; the same for each start.</summary>
+    /// <summary>The embedded default on free ports, its data in the test's folder; the same for each start.</summary>
     private sealed class Embedded(string folder)
     {
         public string Data { get; } = Path.Combine(folder, "redis");
         public int RedisPort { get; } = RedisServer.FreePort();
         public int IngestPort { get; } = RedisServer.FreePort();
-        private readonly int[] _ports = [RedisServer.FreePort(), RedisServer.FreePort(), RedisServer.FreePort(), RedisServer.FreePort()];
+        private readonly int[] _ports = [.. Enumerable.Range(0, 4).Select(_ => RedisServer.FreePort())];
 
         public ServiceProcess Start() => ServiceProcess.Start("Dispatch.Local", folder,
             $"--Redis:EmbeddedPort={RedisPort}", $"--Redis:DataDirectory={Data}", "--Simulator:Enabled=false",
             $"--Orleans:SiloPort={_ports[0]}", $"--Orleans:GatewayPort={_ports[1]}", $"--Ingest:Port={IngestPort}",
-            $"--Ingest:AdminToken={AdminToken}", $"--Api:GrpcPort={_ports[2]}", $"--Api:HttpPort={_ports[3]}", "--Management:Port=0");
+            $"--Ingest:AdminToken={AdminToken}", $"--Api:GrpcPort={_ports[2]}", $"--Api:HttpPort={_ports[3]}",
+            "--Management:Port=0");
 
         /// <summary>The redis-server the data folder's pid file names, when one is running.</summary>
         public int? Server()
@@ -148,15 +149,17 @@ public sealed class CrashTests(Xunit.Abstractions.ITestOutputHelper output) : ID
         const int keys = 2_000_000;
         await using (var writer = await RedisServer.StartAsync(RedisServer.FindBinary()!, embedded.Data))
         {
-            await using var connection = await ConnectionMultiplexer.ConnectAsync($"{writer.ConnectionString},asyncTimeout=60000");
+            var patient = $"{writer.ConnectionString},asyncTimeout=60000";
+            await using var connection = await ConnectionMultiplexer.ConnectAsync(patient);
             var db = connection.GetDatabase();
             foreach (var group in Enumerable.Range(0, keys / 1000).Chunk(20))
             {
-                await Task.WhenAll(group.Select(batch => db.StringSetAsync(
-                    [.. Enumerable.Range(0, 1000).Select(i => new KeyValuePair<RedisKey, RedisValue>($"bulk:{batch}:{i}", new string('v', 100)))])));
+                await Task.WhenAll(group.Select(batch => db.StringSetAsync([.. Enumerable.Range(0, 1000)
+                    .Select(i => new KeyValuePair<RedisKey, RedisValue>($"bulk:{batch}:{i}", new string('v', 100)))])));
             }
         }
-        var aof = Directory.EnumerateFiles(embedded.Data, "appendonly*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
+        var aof = Directory.EnumerateFiles(embedded.Data, "appendonly*", SearchOption.AllDirectories)
+            .Sum(f => new FileInfo(f).Length);
         output.WriteLine($"AOF: {aof / 1048576.0:0} MB");
 
         // The process and its redis-server were killed together: this start finds the AOF to load.
@@ -177,14 +180,15 @@ public sealed class CrashTests(Xunit.Abstractions.ITestOutputHelper output) : ID
         Assert.Null(embedded.Server());
     }
 
-    /// <summary>The processes working in <paramref name="data"/> (a redis-server's working directory is its data folder).</summary>
+    /// <summary>The processes working in <paramref name="data"/> (a redis-server works in its data folder).</summary>
     private static int CountServers(string data) =>
         Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Count(pid =>
         {
             try
             {
                 return int.TryParse(pid, out var id) && Alive(id)
-                    && new DirectoryInfo($"/proc/{pid}/cwd").LinkTarget is { } cwd && Path.GetFullPath(cwd) == Path.GetFullPath(data);
+                    && new DirectoryInfo($"/proc/{pid}/cwd").LinkTarget is { } cwd
+                    && Path.GetFullPath(cwd) == Path.GetFullPath(data);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -225,18 +229,21 @@ public sealed class CrashTests(Xunit.Abstractions.ITestOutputHelper output) : ID
         Location = Position(index),
     };
 
-    private static Protos.V1.GeoPoint Position(int index) => new() { Lat = 31.215 + index / 6 * 0.01, Lon = 121.35 + index % 6 * 0.015 };
+    private static Protos.V1.GeoPoint Position(int index) =>
+        new() { Lat = 31.215 + index / 6 * 0.01, Lon = 121.35 + index % 6 * 0.015 };
 
     private static async Task<SignedGateway> GatewayAsync(GrpcChannel channel, int devices)
     {
         var registry = new DeviceRegistry.DeviceRegistryClient(channel);
         var admin = new Metadata { { "authorization", $"Bearer {AdminToken}" } };
-        var credentials = await Retry(() => registry.RegisterGatewayAsync(new RegisterGatewayRequest { GatewayId = "gw-crash", Name = "crash test" }, admin).ResponseAsync);
+        var request = new RegisterGatewayRequest { GatewayId = "gw-crash", Name = "crash test" };
+        var credentials = await Retry(() => registry.RegisterGatewayAsync(request, admin).ResponseAsync);
         for (var d = 0; d < devices; d++)
         {
             await registry.RegisterDeviceAsync(new DeviceRegistration
             {
-                DeviceId = $"dev-{d}", GatewayId = "gw-crash", Scenario = "creek", Kind = "camera", Location = Position(d), Street = "CYXC", OwnerUnit = "OPS",
+                DeviceId = $"dev-{d}", GatewayId = "gw-crash", Scenario = "creek", Kind = "camera",
+                Location = Position(d), Street = "CYXC", OwnerUnit = "OPS",
             }, admin);
         }
         return new SignedGateway("gw-crash", credentials.Secret, new AlertIngest.AlertIngestClient(channel));
@@ -251,7 +258,8 @@ public sealed class CrashTests(Xunit.Abstractions.ITestOutputHelper output) : ID
             {
                 return await call();
             }
-            catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown or StatusCode.DeadlineExceeded && attempt < 60)
+            catch (RpcException e) when (attempt < 60 && e.StatusCode
+                is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown or StatusCode.DeadlineExceeded)
             {
                 await Task.Delay(500);
             }
@@ -260,8 +268,10 @@ public sealed class CrashTests(Xunit.Abstractions.ITestOutputHelper output) : ID
 
     private sealed record SignedGateway(string Id, string Secret, AlertIngest.AlertIngestClient Client)
     {
+        private static readonly string Method = $"/{AlertIngest.Descriptor.FullName}/ReportAlert";
+
         public async Task<AlertAck> ReportAsync(Alert alert) =>
-            await Client.ReportAlertAsync(alert, GatewaySignature.Headers(Id, Secret, $"/{AlertIngest.Descriptor.FullName}/ReportAlert", DateTimeOffset.UtcNow),
+            await Client.ReportAlertAsync(alert, GatewaySignature.Headers(Id, Secret, Method, DateTimeOffset.UtcNow),
                 deadline: DateTime.UtcNow.AddSeconds(20));
     }
 }

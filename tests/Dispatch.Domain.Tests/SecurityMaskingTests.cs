@@ -18,7 +18,7 @@ public class SecurityMaskingTests
     private static readonly Reporter Caller = new("王小明", "13912345678");
     private static readonly GeoPoint Corner = new(31.2412345, 121.4416789);
 
-    /// <summary>A street-shop case (no personal data in its scenario) reported by a hotline caller who names himself.</summary>
+    /// <summary>A street-shop case (a scenario without personal data) from a hotline caller naming himself.</summary>
     private static Desk ShopCase()
     {
         var desk = new Desk("SHOP_BIN_OVERFLOW", "CSL");

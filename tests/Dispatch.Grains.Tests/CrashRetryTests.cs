@@ -24,7 +24,10 @@ public class CrashRetryTests(RedisFixture redis)
 
         public Partitions Partitions => inner.Partitions;
 
-        /// <summary>The next commit waits for <paramref name="release"/>, then fails without writing; <c>entered</c> says it began.</summary>
+        /// <summary>
+        /// The next commit waits for <paramref name="release"/>, then fails without writing; the task returned says
+        /// when it began.
+        /// </summary>
         public Task FailNextCommit(Task release)
         {
             _entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -42,16 +45,19 @@ public class CrashRetryTests(RedisFixture redis)
                 await _release!;
                 throw new StoreUnavailableException("the store refused the write");
             }
-            await inner.CommitAsync(number, expectedVersion, record, events, nextDeadline, deadlineUnchanged, traceParent);
+            await inner.CommitAsync(
+                number, expectedVersion, record, events, nextDeadline, deadlineUnchanged, traceParent);
         }
 
         public Task<IncidentRecord?> LoadAsync(string number) => inner.LoadAsync(number);
         public Task<bool> ExistsAsync(string number) => inner.ExistsAsync(number);
-        public Task SetDeadlineAsync(string number, DateTimeOffset? nextDeadline) => inner.SetDeadlineAsync(number, nextDeadline);
-        public Task<IReadOnlyList<string>> DueAsync(int partition, DateTimeOffset now, int max) => inner.DueAsync(partition, now, max);
+        public Task SetDeadlineAsync(string number, DateTimeOffset? nextDeadline) =>
+            inner.SetDeadlineAsync(number, nextDeadline);
+        public Task<IReadOnlyList<string>> DueAsync(int partition, DateTimeOffset now, int max) =>
+            inner.DueAsync(partition, now, max);
     }
 
-    /// <summary>A silo built as the silo host builds itself, with its incident store wrapped in a <see cref="FailingStore"/>.</summary>
+    /// <summary>A silo as the host builds it, its incident store wrapped in a <see cref="FailingStore"/>.</summary>
     private async Task<IHost> SiloAsync()
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });

@@ -18,7 +18,8 @@ public sealed class SecurityActivations : IDisposable
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == Meter && instrument.Name == Instrument) listener.EnableMeasurementEvents(instrument);
+            if (instrument.Meter.Name == Meter && instrument.Name == Instrument)
+                listener.EnableMeasurementEvents(instrument);
         };
         _listener.SetMeasurementEventCallback<int>((_, value, _, _) => Interlocked.Add(ref _created, value));
         _listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref _created, value));
@@ -28,7 +29,7 @@ public sealed class SecurityActivations : IDisposable
     /// <summary>Activations created since this listener started.</summary>
     public long Created => Interlocked.Read(ref _created);
 
-    /// <summary>Waits until at least <paramref name="count"/> activations more than <paramref name="from"/> were created.</summary>
+    /// <summary>Waits until <paramref name="count"/> activations beyond <paramref name="from"/> were created.</summary>
     public async Task<long> AtLeastAsync(long from, long count)
     {
         for (var i = 0; i < 300 && Created < from + count; i++) await Task.Delay(50);

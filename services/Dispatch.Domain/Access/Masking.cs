@@ -27,7 +27,7 @@ public static partial class Masking
     public static bool Applies(Principal who, Incident incident, Catalog catalog) =>
         !Access.SeesPersonalData(who) && catalog.FindScenario(incident.Scenario) is { PersonalData: true };
 
-    /// <summary>Whether this person sees reporters masked: in every scenario, unless their role handles cases.</summary>
+    /// <summary>Whether this person sees reporters masked: in every scenario, unless the role handles cases.</summary>
     public static bool HidesReporter(Principal who) => !Access.SeesPersonalData(who);
 
     /// <summary>
@@ -39,7 +39,10 @@ public static partial class Masking
         : HidesReporter(who) ? MaskReporter(incident)
         : incident;
 
-    /// <summary>The incident's timeline as this person may see it, masked as <see cref="For(Principal, Incident, Catalog)"/> masks the incident.</summary>
+    /// <summary>
+    /// The incident's timeline as this person may see it, masked as <see cref="For(Principal, Incident, Catalog)"/>
+    /// masks the incident.
+    /// </summary>
     public static IReadOnlyList<IncidentEvent> For(
         Principal who, Incident incident, IEnumerable<IncidentEvent> timeline, Catalog catalog) =>
         Applies(who, incident, catalog) ? Mask(timeline)
@@ -85,7 +88,7 @@ public static partial class Masking
     /// </summary>
     public static IncidentEvent Mask(IncidentEvent e, Reporter? reporter) => Mask(e, reporter, whole: true);
 
-    /// <summary>An event masked whole (<paramref name="whole"/>), or with only the reporter masked in its texts.</summary>
+    /// <summary>An event masked whole (<paramref name="whole"/>), or with only its texts' reporter masked.</summary>
     private static IncidentEvent Mask(IncidentEvent e, Reporter? reporter, bool whole)
     {
         string Masked(string text, Reporter? who) => whole ? Text(text, who) : ReporterIn(text, who);
