@@ -288,12 +288,14 @@ internal sealed class ApiMethods
 /// or <see cref="SignInLimits.FailuresPerAddress"/> from one address, it is locked out (the right password too),
 /// first for <see cref="SignInLimits.Lockout"/>, then each time twice as long, up to
 /// <see cref="SignInLimits.MaxLockout"/>. A user's success clears the user's count; an address's is only forgotten
-/// after <see cref="SignInLimits.Forget"/> without a failure. Users are only counted when they exist, so made-up
-/// names cost no memory; addresses are kept to a bounded number. In memory, per API process.
+/// after <see cref="SignInLimits.Forget"/> without a failure. Made-up user ids are counted like real ones, so that a
+/// lockout tells nothing about which users exist; the counts are bounded in number (what is neither locked nor
+/// recent is forgotten first, and past the bound nothing new is counted: the rate limit per address still holds).
+/// In memory, per API process.
 /// </summary>
-public sealed class SignInLockout(IOptions<LimitOptions> options, IOptions<IdentityOptions> identity, TimeProvider time)
+public sealed class SignInLockout(IOptions<LimitOptions> options, TimeProvider time)
 {
-    private const int MaxAddresses = 100_000;
+    private const int MaxCounts = 200_000;
     private readonly ConcurrentDictionary<string, Count> _counts = new();
     private SignInLimits Rules => options.Value.SignIn;
 
@@ -319,8 +321,8 @@ public sealed class SignInLockout(IOptions<LimitOptions> options, IOptions<Ident
     public void Failed(string user, string address)
     {
         var now = time.GetUtcNow();
-        if (identity.Value.Users.Any(u => u.Id == user)) Fail(UserKey(user), Rules.FailuresPerUser, now);
-        if (_counts.Count >= MaxAddresses) Prune(now);
+        if (_counts.Count >= MaxCounts) Prune(now);
+        Fail(UserKey(user), Rules.FailuresPerUser, now);
         Fail(AddressKey(address), Rules.FailuresPerAddress, now);
     }
 
@@ -338,7 +340,11 @@ public sealed class SignInLockout(IOptions<LimitOptions> options, IOptions<Ident
 
     private void Fail(string key, int threshold, DateTimeOffset now)
     {
-        var count = _counts.GetOrAdd(key, _ => new Count());
+        if (!_counts.TryGetValue(key, out var count))
+        {
+            if (_counts.Count >= MaxCounts) return;
+            count = _counts.GetOrAdd(key, _ => new Count());
+        }
         lock (count)
         {
             if (now - count.LastFailure > Rules.Forget) (count.Failures, count.Lockouts) = (0, 0);

@@ -83,6 +83,12 @@ public class LimitsTests(RedisFixture redis)
         var second = await FailUntilLockedAsync();
         Assert.InRange(RetryAfter(second), TimeSpan.FromSeconds(6), TimeSpan.FromSeconds(10));
 
+        // A made-up user is locked out alike: a lockout tells nothing about which users exist.
+        for (var i = 0; i < 3; i++) await api.Http.SendAsync(SignIn("nobody-at-all", "wrong"));
+        var madeUp = await api.Http.SendAsync(SignIn("nobody-at-all", "wrong"));
+        Assert.Equal(HttpStatusCode.TooManyRequests, madeUp.StatusCode);
+        Assert.Equal("user_id", (await ErrorOf(madeUp)).Field);
+
         // After that, the right password works again.
         HttpResponseMessage signedIn;
         do
