@@ -29,7 +29,7 @@ public static class ApiHosting
         services.Configure<ApiOptions>(configuration.GetSection("Api"));
         // Demo users with a published password must not be reachable from the network: then loopback only,
         // unless Api:Listen says "any" (a demo in containers, where loopback is the container's own).
-        builder.ListenDispatch("Api", configuration.GetValue("Identity:DemoUsers", false),
+        builder.ListenDispatch("Api", loopbackByDefault: configuration.GetValue("Identity:DemoUsers", false),
             Endpoints.Public(options.GrpcPort, HttpProtocols.Http2),
             Endpoints.Public(options.HttpPort, HttpProtocols.Http1));
         // Base64 in JSON grows a photo by a third.

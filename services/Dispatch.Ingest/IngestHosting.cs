@@ -14,7 +14,7 @@ public static class IngestHosting
         var section = builder.Configuration.GetSection("Ingest");
         builder.Services.Configure<IngestOptions>(section);
         var options = section.Get<IngestOptions>() ?? new IngestOptions();
-        builder.ListenDispatch("Ingest", false,
+        builder.ListenDispatch("Ingest", loopbackByDefault: false,
             Endpoints.Public(options.Port, HttpProtocols.Http2), Endpoints.Probes(options.HttpPort));
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<RecentAnswers>();
