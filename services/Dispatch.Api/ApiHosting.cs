@@ -32,20 +32,12 @@ public static class ApiHosting
         services.Configure<ApiOptions>(configuration.GetSection("Api"));
         // Demo users with a published password must not be reachable from the network: then loopback only,
         // unless Api:Listen says "any" (a demo in containers, where loopback is the container's own).
-        var loopbackOnly = configuration["Api:Listen"] is { Length: > 0 } listen
-            ? listen == "loopback"
-            : configuration.GetValue("Identity:DemoUsers", false);
+        builder.ListenDispatch("Api", loopbackByDefault: configuration.GetValue("Identity:DemoUsers", false),
+            Endpoints.Public(options.GrpcPort, HttpProtocols.Http2),
+            Endpoints.Public(options.HttpPort, HttpProtocols.Http1));
+        // Base64 in JSON grows a photo by a third.
         builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            void Listen(int port, HttpProtocols protocols)
-            {
-                if (loopbackOnly) kestrel.ListenLocalhost(port, listen => listen.Protocols = protocols);
-                else kestrel.ListenAnyIP(port, listen => listen.Protocols = protocols);
-            }
-            Listen(options.GrpcPort, HttpProtocols.Http2);
-            Listen(options.HttpPort, HttpProtocols.Http1);
-            kestrel.Limits.MaxRequestBodySize = options.MaxEvidenceBytes * 2L + 1024 * 1024; // base64 in JSON grows a photo by a third
-        });
+            kestrel.Limits.MaxRequestBodySize = options.MaxEvidenceBytes * 2L + 1024 * 1024);
 
         if (!services.Any(s => s.ServiceType == typeof(Catalog)))
         {
@@ -73,6 +65,7 @@ public static class ApiHosting
 
         AddIdentity(builder);
         builder.AddDispatchNotifications();
+        services.AddDispatchLimits(configuration);
         services.AddDispatchGrpc()
             .AddServiceOptions<FieldService>(grpc => grpc.MaxReceiveMessageSize = options.MaxEvidenceBytes + 64 * 1024)
             // The rich error details travel to the pages too: the JSON error carries ErrorInfo and BadRequest.
@@ -138,9 +131,11 @@ public static class ApiHosting
 
     public static WebApplication MapDispatchApi(this WebApplication app)
     {
+        app.UseDispatchHeaders(WebRoot(app.Configuration));
         app.MapDispatchPages(WebRoot(app.Configuration));
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseDispatchLimits();
         app.MapGrpcService<IdentityService>();
         app.MapGrpcService<CasesService>().RequireAuthorization();
         app.MapGrpcService<FieldService>().RequireAuthorization();
@@ -187,6 +182,8 @@ public static class ApiHosting
             // A photo cannot be masked the way text can: roles that see personal data masked do not get it.
             if (Masking.Applies(who, incident, incidents.Catalog)) return Results.Forbid();
             await reads.RecordAsync(who, meta.Number, "evidence");
-            return await evidence.ContentAsync(id) is { } content ? Results.File(content, meta.ContentType) : Results.NotFound();
+            return await evidence.ContentAsync(id) is { } content
+                ? Headers.Evidence(content, meta)
+                : Results.NotFound();
         }).RequireAuthorization();
 }

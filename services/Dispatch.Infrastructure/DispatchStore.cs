@@ -55,11 +55,49 @@ public sealed class DispatchStore : IAsyncDisposable
 
         var port = section.GetValue("EmbeddedPort", 6380);
         var data = section["DataDirectory"] is { Length: > 0 } dir ? dir : Path.Combine(RepositoryRoot(), ".data", "redis");
-        if (await RedisServer.AnswersAsync($"127.0.0.1:{port}"))
-            return await ConnectAsync($"Redis 127.0.0.1:{port} (a redis-server already running on the embedded port)", $"127.0.0.1:{port}", clientName, null);
-        var server = await RedisServer.StartAsync(binary, data, port, cancellationToken, section["MaxMemory"]);
-        return await ConnectAsync($"Redis {server.ConnectionString} (embedded redis-server, AOF on, data in {Path.GetFullPath(data)})",
-            server.ConnectionString, clientName, server);
+        var endpoint = $"127.0.0.1:{port}";
+        // The redis-server of an earlier run that was killed is taken over (or stopped): never left orphaned.
+        var server = await RedisServer.AdoptAsync(data, port, Say, cancellationToken);
+        if (server is null)
+        {
+            var found = await RedisServer.ProbeAsync(endpoint);
+            if (found == RedisServer.Readiness.Loading) found = await LoadedAsync(endpoint, cancellationToken);
+            if (found == RedisServer.Readiness.Ready)
+            {
+                var description = $"Redis {endpoint} (a redis-server already running on the embedded port)";
+                return await ConnectAsync(description, endpoint, clientName, null);
+            }
+            server = await RedisServer.StartAsync(binary, data, port, cancellationToken, section["MaxMemory"], Say);
+        }
+        var how = server.Adopted
+            ? $"embedded redis-server taken over from an earlier run, pid {server.ProcessId}"
+            : "embedded redis-server";
+        try
+        {
+            var description = $"Redis {server.ConnectionString} ({how}, AOF on, data in {Path.GetFullPath(data)})";
+            return await ConnectAsync(description, server.ConnectionString, clientName, server);
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// What the host says while it opens the store, before its logging exists: on the console, where the start-up
+    /// banner follows.
+    /// </summary>
+    private static void Say(string line) => Console.WriteLine($"Dispatch: {line}");
+
+    /// <summary>Waits while a redis-server that is not ours loads its data on the embedded port, saying so.</summary>
+    private static async Task<RedisServer.Readiness> LoadedAsync(string endpoint, CancellationToken cancellationToken)
+    {
+        Say($"the redis-server on {endpoint} is loading its data; waiting for it");
+        RedisServer.Readiness state;
+        while ((state = await RedisServer.ProbeAsync(endpoint)) == RedisServer.Readiness.Loading)
+            await Task.Delay(100, cancellationToken);
+        return state;
     }
 
     private static async Task<DispatchStore> ConnectAsync(string description, string connectionString, string clientName, RedisServer? embedded)

@@ -53,6 +53,7 @@ public sealed class EvidenceStore(IConnectionMultiplexer redis, KeySpace keys, I
             ?? throw new EvidenceRefused("content", $"is not a photo (accepted: {string.Join(", ", Accepted)})");
         if (declaredType is { Length: > 0 } && !string.Equals(declaredType, sniffed, StringComparison.OrdinalIgnoreCase))
             throw new EvidenceRefused("content_type", $"says {declaredType} but the content is {sniffed}");
+        ImageCheck.Require(sniffed, content.Span);
         var sha = Convert.ToHexStringLower(SHA256.HashData(content.Span));
         var id = Convert.ToHexStringLower(
             SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{number}\n{sha}")))[..32];

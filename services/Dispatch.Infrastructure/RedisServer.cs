@@ -10,16 +10,27 @@ namespace Dispatch.Infrastructure;
 /// that tests run against. AOF is on (<c>appendfsync everysec</c>: at most about a second of writes is lost
 /// if the machine itself dies; a crash of the process alone loses nothing that Redis acknowledged). Memory is bounded:
 /// <c>maxmemory</c> with <c>noeviction</c>, so at the limit Redis refuses writes (OOM) instead of dropping keys.
+/// <para>
+/// A server started here writes its process id and port to <see cref="PidFile"/> in its data folder, and removes it
+/// when it is stopped. A process that was killed (SIGKILL, a crash) leaves its redis-server running with that file
+/// in place: the next start finds it there (<see cref="AdoptAsync"/>), takes it over when it serves the same port,
+/// and otherwise stops it, so that no redis-server is ever left orphaned.
+/// </para>
 /// </summary>
 public sealed class RedisServer : IAsyncDisposable
 {
+    /// <summary>The file in the data folder naming the redis-server that serves it: "process-id port".</summary>
+    public const string PidFile = "dispatch-redis-server.pid";
+
+    private static readonly TimeSpan Quiet = TimeSpan.FromSeconds(20);
     private readonly Process _process;
 
-    private RedisServer(Process process, int port, string dataDirectory)
+    private RedisServer(Process process, int port, string dataDirectory, bool adopted)
     {
         _process = process;
         Port = port;
         DataDirectory = dataDirectory;
+        Adopted = adopted;
     }
 
     public int Port { get; }
@@ -28,6 +39,12 @@ public sealed class RedisServer : IAsyncDisposable
 
     /// <summary>The memory limit of the embedded redis-server unless <c>Redis:MaxMemory</c> says otherwise.</summary>
     public const string DefaultMaxMemory = "1gb";
+
+    /// <summary>The redis-server's process id.</summary>
+    public int ProcessId => _process.Id;
+
+    /// <summary>Whether this server was started by an earlier run and taken over by this one.</summary>
+    public bool Adopted { get; }
 
     /// <summary>The redis-server binary on the PATH, or null when it is not installed.</summary>
     public static string? FindBinary(string? configured = null)
@@ -49,10 +66,12 @@ public sealed class RedisServer : IAsyncDisposable
 
     /// <summary>
     /// Starts redis-server with AOF on <paramref name="port"/> (0: a free one), keeping its files in
-    /// <paramref name="dataDirectory"/>, with at most <paramref name="maxMemory"/> (Redis units: 1gb, 512mb) of data.
+    /// <paramref name="dataDirectory"/>, with at most <paramref name="maxMemory"/> (Redis units: 1gb, 512mb) of data,
+    /// and waits until it serves; <paramref name="say"/> hears what it waits for (a large AOF takes a while to load).
     /// </summary>
     public static async Task<RedisServer> StartAsync(
-        string binary, string dataDirectory, int port = 0, CancellationToken cancellationToken = default, string? maxMemory = null)
+        string binary, string dataDirectory, int port = 0, CancellationToken cancellationToken = default,
+        string? maxMemory = null, Action<string>? say = null)
     {
         Directory.CreateDirectory(dataDirectory);
         if (port == 0) port = FreePort();
@@ -71,27 +90,152 @@ public sealed class RedisServer : IAsyncDisposable
         })
             start.ArgumentList.Add(arg);
         var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {binary}");
-        var server = new RedisServer(process, port, dataDirectory);
-        await server.WaitUntilReadyAsync(cancellationToken);
+        var server = new RedisServer(process, port, dataDirectory, adopted: false);
+        await File.WriteAllTextAsync(PidPath(dataDirectory), $"{process.Id} {port}", cancellationToken);
+        try
+        {
+            await server.WaitUntilReadyAsync(cancellationToken, say);
+        }
+        catch
+        {
+            // A server that did not come up is not left behind.
+            server.Kill();
+            throw;
+        }
         return server;
     }
 
     /// <summary>
-    /// Waits until the server serves. A server loading a large AOF answers LOADING for as long as that takes, which is
-    /// no failure: only a server that does not answer at all gives up after a while.
+    /// The redis-server an earlier run started for <paramref name="dataDirectory"/> and left running (its process was
+    /// killed before it could stop it), found by <see cref="PidFile"/>: taken over when it serves
+    /// <paramref name="port"/> (waiting while it loads its data), else stopped. Null when there is none to take over;
+    /// a file that names no such server any more is removed. <paramref name="say"/> hears what is done.
     /// </summary>
-    private async Task WaitUntilReadyAsync(CancellationToken cancellationToken)
+    public static async Task<RedisServer?> AdoptAsync(
+        string dataDirectory, int port, Action<string>? say = null, CancellationToken cancellationToken = default)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (await ProbeAsync(ConnectionString) is var state && state != Readiness.Ready)
+        var file = PidPath(dataDirectory);
+        if (!File.Exists(file)) return null;
+        var recorded = (await File.ReadAllTextAsync(file, cancellationToken))
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (recorded is not [var pidText, var portText]
+            || !int.TryParse(pidText, out var pid) || !int.TryParse(portText, out var itsPort)
+            || ServerOf(pid, dataDirectory) is not { } process)
         {
-            if (state == Readiness.Loading) deadline = DateTime.UtcNow.AddSeconds(20);
-            if (_process.HasExited || DateTime.UtcNow > deadline)
-                throw new InvalidOperationException(
-                    $"redis-server did not come up on port {Port} ({(_process.HasExited ? $"exit code {_process.ExitCode}" : "no answer")}); see {Path.Combine(DataDirectory, "redis.log")}");
-            await Task.Delay(50, cancellationToken);
+            File.Delete(file);
+            return null;
+        }
+        var server = new RedisServer(process, itsPort, dataDirectory, adopted: true);
+        if (port != 0 && itsPort != port)
+        {
+            say?.Invoke($"stopping the redis-server (pid {pid}, port {itsPort}) that an earlier run left serving "
+                + $"{dataDirectory}: this run uses port {port}");
+            await server.DisposeAsync();
+            return null;
+        }
+        say?.Invoke($"taking over the redis-server (pid {pid}, port {itsPort}) that an earlier run left serving "
+            + dataDirectory);
+        await server.WaitUntilReadyAsync(cancellationToken, say);
+        return server;
+    }
+
+    private static string PidPath(string dataDirectory) => Path.Combine(dataDirectory, PidFile);
+
+    /// <summary>
+    /// The process <paramref name="pid"/> when it is a redis-server working in <paramref name="dataDirectory"/> (its
+    /// working directory is its <c>--dir</c>), so that a process id reused by something else is never touched.
+    /// </summary>
+    private static Process? ServerOf(int pid, string dataDirectory)
+    {
+        try
+        {
+            var process = Process.GetProcessById(pid);
+            var cwd = new DirectoryInfo($"/proc/{pid}/cwd").LinkTarget;
+            var same = cwd is not null && Path.TrimEndingDirectorySeparator(Path.GetFullPath(cwd))
+                == Path.TrimEndingDirectorySeparator(Path.GetFullPath(dataDirectory));
+            if (same && process.ProcessName.StartsWith("redis-server", StringComparison.Ordinal)) return process;
+            process.Dispose();
+            return null;
+        }
+        catch (Exception e)
+            when (e is ArgumentException or InvalidOperationException or IOException or UnauthorizedAccessException)
+        {
+            return null; // gone, or not ours to see
         }
     }
+
+    /// <summary>Whether the server's process still runs (one taken over is no child of ours: asked of /proc).</summary>
+    private bool Running =>
+        Adopted ? Directory.Exists($"/proc/{_process.Id}") && !IsZombie(_process.Id) : !_process.HasExited;
+
+    private static bool IsZombie(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..].StartsWith('Z');
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Waits until the server serves. A server loading a large AOF answers LOADING for as long as that takes, which is
+    /// no failure (it is said, with how much is loaded): only a server that does not answer at all gives up after a
+    /// while.
+    /// </summary>
+    private async Task WaitUntilReadyAsync(CancellationToken cancellationToken, Action<string>? say)
+    {
+        var deadline = DateTime.UtcNow + Quiet;
+        var waiting = Stopwatch.StartNew();
+        TimeSpan? told = null;
+        while (await ProbeAsync(ConnectionString) is var state && state != Readiness.Ready)
+        {
+            if (state == Readiness.Loading)
+            {
+                deadline = DateTime.UtcNow + Quiet;
+                if (told is not { } last || waiting.Elapsed - last >= TimeSpan.FromSeconds(5))
+                {
+                    told = waiting.Elapsed;
+                    say?.Invoke($"redis-server on port {Port} is loading its data ({await LoadedAsync()}, "
+                        + $"{AppendOnlyMegabytes(DataDirectory):0} MB of AOF in {DataDirectory}); waiting for it");
+                }
+            }
+            if (!Running || DateTime.UtcNow > deadline)
+                throw new InvalidOperationException(
+                    $"redis-server did not come up on port {Port} ({(Running ? "no answer" : "it exited")}); "
+                    + $"see {Path.Combine(DataDirectory, "redis.log")}");
+            await Task.Delay(50, cancellationToken);
+        }
+        if (told is not null)
+            say?.Invoke($"redis-server on port {Port} has loaded its data in {waiting.Elapsed.TotalSeconds:0.0} s");
+    }
+
+    /// <summary>How far a loading server is, from <c>INFO persistence</c> (which a loading server answers).</summary>
+    private async Task<string> LoadedAsync()
+    {
+        try
+        {
+            const string quick =
+                "connectTimeout=500,syncTimeout=1000,asyncTimeout=1000,abortConnect=false,allowAdmin=true";
+            await using var connection = await ConnectionMultiplexer.ConnectAsync($"{ConnectionString},{quick}");
+            var info = await connection.GetServer(ConnectionString).InfoAsync("persistence");
+            var percent = info.SelectMany(g => g).FirstOrDefault(p => p.Key == "loading_loaded_perc").Value;
+            return percent is null ? "starting" : $"{percent} % loaded";
+        }
+        catch (RedisException)
+        {
+            return "starting";
+        }
+    }
+
+    private static double AppendOnlyMegabytes(string dataDirectory) =>
+        Directory.Exists(dataDirectory)
+            ? Directory.EnumerateFiles(dataDirectory, "appendonly*", SearchOption.AllDirectories)
+                .Sum(f => new FileInfo(f).Length) / 1048576.0
+            : 0;
 
     /// <summary>Whether a Redis answers PING at <paramref name="endpoint"/> right now, ready to serve.</summary>
     public static async Task<bool> AnswersAsync(string endpoint) => await ProbeAsync(endpoint) == Readiness.Ready;
@@ -125,13 +269,21 @@ public sealed class RedisServer : IAsyncDisposable
     /// <summary>Stops the server at once, as a crash or an outage would (SIGKILL).</summary>
     public void Kill()
     {
-        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
-        _process.WaitForExit();
+        if (Running) _process.Kill(entireProcessTree: true);
+        WaitForExit(TimeSpan.FromSeconds(10));
+    }
+
+    private bool WaitForExit(TimeSpan timeout)
+    {
+        if (!Adopted) return _process.WaitForExit(timeout);
+        var watch = Stopwatch.StartNew();
+        while (Running && watch.Elapsed < timeout) Thread.Sleep(20);
+        return !Running;
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
+        if (Running)
         {
             try
             {
@@ -143,8 +295,12 @@ public sealed class RedisServer : IAsyncDisposable
             {
                 // Already going, or unreachable: fall through to the kill below.
             }
-            if (!_process.WaitForExit(TimeSpan.FromSeconds(5))) _process.Kill(entireProcessTree: true);
+            if (!WaitForExit(TimeSpan.FromSeconds(5))) _process.Kill(entireProcessTree: true);
         }
+        // The file names this server only: one started here since, on the same folder, wrote its own.
+        var file = PidPath(DataDirectory);
+        if (File.Exists(file) && File.ReadAllText(file).StartsWith($"{_process.Id} ", StringComparison.Ordinal))
+            File.Delete(file);
         _process.Dispose();
     }
 }

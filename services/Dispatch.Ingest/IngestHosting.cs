@@ -14,11 +14,8 @@ public static class IngestHosting
         var section = builder.Configuration.GetSection("Ingest");
         builder.Services.Configure<IngestOptions>(section);
         var options = section.Get<IngestOptions>() ?? new IngestOptions();
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.ListenAnyIP(options.Port, listen => listen.Protocols = HttpProtocols.Http2);
-            if (options.HttpPort > 0) kestrel.ListenAnyIP(options.HttpPort, listen => listen.Protocols = HttpProtocols.Http1);
-        });
+        builder.ListenDispatch("Ingest", loopbackByDefault: false,
+            Endpoints.Public(options.Port, HttpProtocols.Http2), Endpoints.Probes(options.HttpPort));
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<RecentAnswers>();
         builder.Services.AddSingleton<INonces, RedisNonces>();

@@ -16,11 +16,16 @@ public static class Refusals
     private static readonly JsonFormatter Json =
         new(JsonFormatter.Settings.Default.WithTypeRegistry(TypeRegistry.FromMessages(ErrorInfo.Descriptor, BadRequest.Descriptor)));
 
-    public static async Task WriteAsync(
+    public static Task WriteAsync(
         HttpContext context, StatusCode code, string reason, string message, string? field = null,
-        IReadOnlyDictionary<string, string>? headers = null)
+        IReadOnlyDictionary<string, string>? headers = null) =>
+        WriteAsync(context, Problems.Refused(code, reason, message, field).GetRpcStatus()!, headers);
+
+    /// <summary>A refusal whose rich status is built already (with details of its own), written the same way.</summary>
+    public static async Task WriteAsync(
+        HttpContext context, Google.Rpc.Status status, IReadOnlyDictionary<string, string>? headers = null)
     {
-        var status = Problems.Refused(code, reason, message, field).GetRpcStatus()!;
+        var (code, message) = ((StatusCode)status.Code, status.Message);
         foreach (var (name, value) in headers ?? new Dictionary<string, string>()) context.Response.Headers[name] = value;
         if (context.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true)
         {

@@ -51,6 +51,9 @@ public sealed class ApiServer : IAsyncDisposable
             ["Api:HttpPort"] = httpPort.ToString(),
             ["Api:MaxEvidenceBytes"] = "65536",
             ["Api:Open311Keys:test-key"] = "test-client",
+            // The suite sends far more commands as one user, and reports with one key, than a person or a citizen app
+            // may; LimitsTests tests the limits on servers of its own.
+            ["Limits:Open311Burst"] = "1000", ["Limits:CommandBurst"] = "100000",
             ["Identity:DemoUsers"] = "true",
             ["Identity:SigningKey"] = "a-test-signing-key-of-at-least-32-bytes!",
             // Unit staff whose token names no unit and no area: they may see nothing.

@@ -65,7 +65,7 @@ public class FieldTests(RedisFixture redis)
         var api = await Api();
         var number = await new Office(api).InStateAsync("InProgress");
         var worker = await api.UserAsync(Worker);
-        var png = ByteString.CopyFrom([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3]);
+        var png = ByteString.CopyFrom(SecurityImages.Png);
 
         var notPhoto = await FailsAsync(() => worker.Field.UploadEvidenceAsync(new UploadEvidenceRequest { Number = number, ContentType = "image/jpeg", Content = ByteString.CopyFromUtf8("<script>") }).ResponseAsync);
         var lying = await FailsAsync(() => worker.Field.UploadEvidenceAsync(new UploadEvidenceRequest { Number = number, ContentType = "image/jpeg", Content = png }).ResponseAsync);

@@ -13,8 +13,8 @@ public sealed class Office(ApiServer api)
     public const string LeadUnit = "GREEN";
     public const string Worker = "green.w1";
 
-    /// <summary>The smallest JPEG signature the evidence store accepts, with some bytes of its own.</summary>
-    public static ByteString Photo(string seed = "photo") => ByteString.CopyFrom([0xFF, 0xD8, 0xFF, 0xE0, .. System.Text.Encoding.UTF8.GetBytes(seed)]);
+    /// <summary>A photo (a whole JPEG) with some bytes of its own.</summary>
+    public static ByteString Photo(string seed = "photo") => ByteString.CopyFrom(SecurityImages.JpegWithComment(seed));
 
     public static string Id() => Guid.NewGuid().ToString("N");
 

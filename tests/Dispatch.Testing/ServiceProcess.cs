@@ -29,6 +29,7 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// <summary>The silo's HTTP port (health, metrics, dashboard).</summary>
     public int HttpPort { get; private set; }
     public string Output => string.Join(Environment.NewLine, _output);
+    public int Id => _process.Id;
     public bool HasExited => _process.HasExited;
     public int ExitCode => _process.ExitCode;
 

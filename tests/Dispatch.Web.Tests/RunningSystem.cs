@@ -39,7 +39,7 @@ public sealed class RunningSystem : IAsyncLifetime
             $"--Redis:EmbeddedPort={RedisServer.FreePort()}", $"--Redis:DataDirectory={Path.Combine(_data, "redis")}",
             $"--Orleans:SiloPort={RedisServer.FreePort()}", $"--Orleans:GatewayPort={RedisServer.FreePort()}",
             $"--Ingest:Port={ingest}", $"--Simulator:Target=http://127.0.0.1:{ingest}", "--Simulator:Rate=6",
-            $"--Api:GrpcPort={RedisServer.FreePort()}", $"--Api:HttpPort={http}");
+            $"--Api:GrpcPort={RedisServer.FreePort()}", $"--Api:HttpPort={http}", $"--Management:Port={RedisServer.FreePort()}");
         await _system.WaitForLineAsync("API: gRPC (HTTP/2)", TimeSpan.FromSeconds(120));
         BaseUrl = $"http://127.0.0.1:{http}";
         Http = new HttpClient { BaseAddress = new Uri(BaseUrl) };

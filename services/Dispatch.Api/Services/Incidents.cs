@@ -58,16 +58,14 @@ public sealed class Incidents(
         if (timeline.Count == 0 && await archive.IncidentAsync(incident.Number) is { } archived)
             (timeline, alerts) = (archived.Timeline, archived.Alerts);
         var masked = Masking.Applies(who, incident, Catalog);
-        var actions = ActionsOf(who, incident);
-        return masked
-            ? Masking.Mask(incident).ToDetail(Masking.Mask(timeline), alerts, Catalog, masked, actions, people.NameOf)
-            : incident.ToDetail(timeline, alerts, Catalog, masked, actions, people.NameOf);
+        var seen = Masking.For(who, incident, Catalog);
+        return seen.ToDetail(Masking.For(who, incident, timeline, Catalog), alerts, Catalog, masked, ActionsOf(who, incident), people.NameOf);
     }
 
     public V1.IncidentSummary Summary(Principal who, Incident incident)
     {
         var masked = Masking.Applies(who, incident, Catalog);
-        return (masked ? Masking.Mask(incident) : incident).ToSummary(Catalog, masked, ActionsOf(who, incident));
+        return Masking.For(who, incident, Catalog).ToSummary(Catalog, masked, ActionsOf(who, incident));
     }
 
     /// <summary>
@@ -127,7 +125,7 @@ public sealed class Incidents(
     /// <summary>Free text in the number, the description (as the caller sees it), the type or the street.</summary>
     private bool Matches(Principal who, Incident i, string text)
     {
-        var seen = Masking.Applies(who, i, Catalog) ? Masking.Mask(i) : i;
+        var seen = Masking.For(who, i, Catalog);
         var type = Catalog.FindType(i.Type);
         var street = Catalog.FindStreet(i.Street);
         return new[] { seen.Number, seen.Description, i.Type, type?.Zh, type?.En, street?.Zh, street?.En }
