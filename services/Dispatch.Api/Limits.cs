@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Threading.RateLimiting;
 using Dispatch.Api.Auth;
+using Dispatch.Api.Notifications;
 using Dispatch.Api.Open311;
 using Dispatch.Api.Services;
 using Dispatch.ServiceDefaults;
@@ -11,6 +12,7 @@ using Grpc.Core.Interceptors;
 using Microsoft.AspNetCore.Grpc.JsonTranscoding;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using V1 = Dispatch.Protos.V1;
 
@@ -85,7 +87,7 @@ public static class Limits
     public static IServiceCollection AddDispatchLimits(this IServiceCollection services, IConfiguration configuration)
     {
         services.Configure<LimitOptions>(configuration.GetSection(LimitOptions.Section));
-        services.AddSingleton(new InputLimits());
+        services.TryAddSingleton(new InputLimits());
         services.AddSingleton<SignInLockout>();
         services.AddSingleton<ApiMethods>();
         // A gRPC message is refused by its length prefix, before it is read, past the body limit of its calls.
@@ -106,6 +108,8 @@ public static class Limits
             o.MaxReceiveMessageSize = limits.Value.MaxBodyBytes;
         });
         services.PostConfigure<GrpcServiceOptions<FieldService>>(o => o.Interceptors.Add<InputLimitsInterceptor>());
+        services.PostConfigure<GrpcServiceOptions<RosterService>>(o => o.Interceptors.Add<InputLimitsInterceptor>());
+        services.PostConfigure<GrpcServiceOptions<NotificationsService>>(o => o.Interceptors.Add<InputLimitsInterceptor>());
         services.AddRateLimiter(_ => { });
         services.AddOptions<RateLimiterOptions>()
             .Configure<IOptions<LimitOptions>, ApiMethods>((rates, options, calls) =>

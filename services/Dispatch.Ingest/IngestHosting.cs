@@ -3,6 +3,7 @@ using Dispatch.ServiceDefaults;
 using Dispatch.Ingest.Auth;
 using Dispatch.Ingest.Services;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Dispatch.Ingest;
 
@@ -27,9 +28,16 @@ public static class IngestHosting
             grpc.MaxReceiveMessageSize = Math.Max(options.MaxAlertBytes * 4, 1024 * 1024);
             grpc.EnableDetailedErrors = builder.Environment.IsDevelopment();
         }
+        // Registrations are people's input: every field length-limited and free of control characters. Alerts are
+        // checked by the ingest itself, one by one, so that a bad alert is rejected by name and the stream goes on.
+        builder.Services.TryAddSingleton(new InputLimits());
         builder.Services.AddDispatchGrpc()
             .AddServiceOptions<AlertIngestService>(Ingest)
-            .AddServiceOptions<DeviceRegistryService>(Ingest);
+            .AddServiceOptions<DeviceRegistryService>(grpc =>
+            {
+                Ingest(grpc);
+                grpc.Interceptors.Add<InputLimitsInterceptor>();
+            });
         return builder;
     }
 

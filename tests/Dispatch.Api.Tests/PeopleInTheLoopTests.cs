@@ -237,6 +237,10 @@ public class PeopleInTheLoopTests(RedisFixture redis)
         strayOfficer.DutyOfficer = "nobody.here";
         var badOfficer = await Assert.ThrowsAsync<RpcException>(() => staff.Roster.UpdateUnitRosterAsync(strayOfficer).ResponseAsync);
         Assert.Equal("dutyOfficer", Problems.FieldOf(badOfficer));
+        var bidi = roster.Clone();
+        bidi.Staff.Single(s => s.UserId == "green.w2").Name = "李\u202E四";
+        var badName = await Assert.ThrowsAsync<RpcException>(() => staff.Roster.UpdateUnitRosterAsync(bidi).ResponseAsync);
+        Assert.Equal((StatusCode.InvalidArgument, "staff[1].name"), (badName.StatusCode, Problems.FieldOf(badName)));
         Assert.Equal(roster, await staff.Roster.GetUnitRosterAsync(new UnitRequest { Unit = "GREEN" }));
 
         var renamed = roster.Clone();

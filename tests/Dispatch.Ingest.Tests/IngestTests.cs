@@ -288,6 +288,9 @@ public class IngestTests(RedisFixture redis) : IAsyncLifetime
         var badScenario = City.Camera(cam, gateway.Id);
         badScenario.Scenario = "moon";
         Assert.StartsWith("scenario:", (await Refused(badScenario)).Status.Detail);
+        var controlled = City.Camera(cam, gateway.Id);
+        controlled.Kind = "camera\u001b[2J";
+        Assert.StartsWith("kind:", (await Refused(controlled)).Status.Detail);
         var unknownGateway = await Refused(City.Camera(cam, "gw-nobody"));
         Assert.Equal(StatusCode.FailedPrecondition, unknownGateway.StatusCode);
         Assert.StartsWith("gateway_id:", unknownGateway.Status.Detail);
