@@ -32,6 +32,15 @@ public sealed class IngestServer : IAsyncDisposable
     public DeviceRegistry.DeviceRegistryClient Registry { get; }
     public static Metadata Admin => new() { { "authorization", $"Bearer {AdminToken}" } };
 
+    /// <summary>
+    /// The ingest service for <paramref name="cluster"/> on <paramref name="store"/>, configured as production would be
+    /// on that topology; <paramref name="extra"/> settings come on top.
+    /// </summary>
+    public static Task<IngestServer> StartAsync(
+        TestCluster cluster, TestStore store, IDictionary<string, string?>? extra = null) =>
+        StartAsync(cluster, store.ConnectionString,
+            store.SettingsWith(extra));
+
     public static async Task<IngestServer> StartAsync(TestCluster cluster, string redis, IDictionary<string, string?>? extra = null)
     {
         var port = RedisServer.FreePort();
