@@ -52,7 +52,7 @@ public abstract class TestStore : IAsyncLifetime
     /// <summary><see cref="Settings"/> as the command-line arguments of a service started as a process.</summary>
     public IEnumerable<string> Arguments => Settings.Select(s => $"--{s.Key}={s.Value}");
 
-    /// <summary>The acknowledgement for a store a test builds itself, as <see cref="Settings"/> configure the hosts'.</summary>
+    /// <summary>The acknowledgement for a store a test builds itself, as the hosts are configured.</summary>
     public ReplicaAcknowledgement Acknowledgement() => new(Connection, WaitForReplicas, ReplicaTimeout);
 
     /// <summary>One two-silo cluster for the tests that neither restart nor break it.</summary>
