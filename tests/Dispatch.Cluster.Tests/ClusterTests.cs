@@ -200,7 +200,7 @@ public sealed class ClusterTestsOnRedisCluster(RedisClusterFixture redis, Xunit.
 /// <summary>
 /// The store itself gone for seconds under load. Single-server by nature: it kills and restarts the one
 /// redis-server process (its own, on its files) that the whole system depends on; on a Redis Cluster the loss of a
-/// node is a failover, which RedisClusterTests and the acknowledgement tests cover.
+/// node is a failover, which RedisClusterTests (grains) and ReplicatedAckTests (ingest) cover.
 /// </summary>
 public class RedisOutageTests(Xunit.Abstractions.ITestOutputHelper output)
 {

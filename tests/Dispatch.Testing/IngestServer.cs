@@ -38,8 +38,7 @@ public sealed class IngestServer : IAsyncDisposable
     /// </summary>
     public static Task<IngestServer> StartAsync(
         TestCluster cluster, TestStore store, IDictionary<string, string?>? extra = null) =>
-        StartAsync(cluster, store.ConnectionString,
-            store.SettingsWith(extra));
+        StartAsync(cluster, store.ConnectionString, store.SettingsWith(extra));
 
     public static async Task<IngestServer> StartAsync(TestCluster cluster, string redis, IDictionary<string, string?>? extra = null)
     {

@@ -34,8 +34,7 @@ public sealed class TestCluster : IAsyncDisposable
     public static Task<TestCluster> StartAsync(
         TestStore store, int silos = 1, string? serviceId = null, string? catalogPath = null,
         IDictionary<string, string?>? extra = null) =>
-        StartAsync(store.ConnectionString, silos, serviceId, catalogPath,
-            store.SettingsWith(extra));
+        StartAsync(store.ConnectionString, silos, serviceId, catalogPath, store.SettingsWith(extra));
 
     public static async Task<TestCluster> StartAsync(
         string? redis, int silos = 1, string? serviceId = null, string? catalogPath = null, IDictionary<string, string?>? extra = null)
