@@ -18,14 +18,13 @@ using StackExchange.Redis;
 namespace Dispatch.Cluster.Tests;
 
 /// <summary>
-/// A real cluster on this machine: two silo processes, ingest and api as processes of their own, one
-/// redis-server. One silo is killed with SIGKILL under load; the other takes over, and nothing acknowledged is
-/// lost, nothing is created twice, and every deadline fires once.
+/// A real cluster on this machine: two silo processes, ingest and api as processes of their own, on the run's store
+/// (one redis-server, or a Redis Cluster). One silo is killed with SIGKILL under load; the other takes over, and
+/// nothing acknowledged is lost, nothing is created twice, and every deadline fires once.
 /// </summary>
-[Collection(RedisFixture.Collection)]
-public class ClusterTests(RedisFixture redis, Xunit.Abstractions.ITestOutputHelper output)
+public abstract class ClusterTests(TestStore redis, Xunit.Abstractions.ITestOutputHelper output)
 {
-    private const string AdminToken = "cluster-admin";
+    internal const string AdminToken = "cluster-admin";
     private const string ShortType = "FIRE_PASSAGE_BLOCKED";
 
     [Fact]
@@ -42,7 +41,7 @@ public class ClusterTests(RedisFixture redis, Xunit.Abstractions.ITestOutputHelp
         var serviceId = $"cl-{Guid.NewGuid():N}"[..12];
         string[] shared =
         [
-            $"--Redis:ConnectionString={redis.ConnectionString}", $"--Orleans:ServiceId={serviceId}", "--Orleans:ClusterId=cluster",
+            .. redis.Arguments, $"--Orleans:ServiceId={serviceId}", "--Orleans:ClusterId=cluster",
             $"--Catalog:Path={catalog.Path}",
         ];
         string[] silo =
@@ -130,6 +129,81 @@ public class ClusterTests(RedisFixture redis, Xunit.Abstractions.ITestOutputHelp
         Directory.Delete(dir, recursive: true);
     }
 
+    /// <summary>Waits for a condition of the running load, polling; fails naming it if it does not come within 90 s.</summary>
+    internal static async Task UntilAsync(Func<bool> condition, string what)
+    {
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > until) throw new TimeoutException($"no {what} within 90 s");
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>Devices on the creek bank, each in a grid cell of its own so that no two correlate.</summary>
+    internal static Alert Alert(string device, string id, int index) => new()
+    {
+        AlertId = id, DeviceId = device, Type = "CREEK_LITTERING", Severity = 2,
+        ObservedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddSeconds(-1)),
+        Location = Position(index),
+    };
+
+    private static Protos.V1.GeoPoint Position(int index) => new() { Lat = 31.215 + index / 6 * 0.01, Lon = 121.35 + index % 6 * 0.015 };
+
+    internal static async Task<SignedGateway> GatewayAsync(GrpcChannel channel, int devices)
+    {
+        var registry = new DeviceRegistry.DeviceRegistryClient(channel);
+        var admin = new Metadata { { "authorization", $"Bearer {AdminToken}" } };
+        var credentials = await registry.RegisterGatewayAsync(new RegisterGatewayRequest { GatewayId = "gw-cluster", Name = "cluster test" }, admin);
+        for (var d = 0; d < devices; d++)
+            await registry.RegisterDeviceAsync(new DeviceRegistration
+            {
+                DeviceId = $"dev-{d}", GatewayId = "gw-cluster", Scenario = "creek", Kind = "camera", Location = Position(d), Street = "CYXC", OwnerUnit = "OPS",
+            }, admin);
+        return new SignedGateway("gw-cluster", credentials.Secret, new AlertIngest.AlertIngestClient(channel));
+    }
+
+    /// <summary>Retries what failed because the cluster was between silos (UNAVAILABLE and the like), as a client would.</summary>
+    internal static async Task<T> Retry<T>(Func<Task<T>> call)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown or StatusCode.DeadlineExceeded && attempt < 60)
+            {
+                await Task.Delay(500);
+            }
+        }
+    }
+
+    internal sealed record SignedGateway(string Id, string Secret, AlertIngest.AlertIngestClient Client)
+    {
+        public async Task<AlertAck> ReportAsync(Alert alert) =>
+            await Client.ReportAlertAsync(alert, GatewaySignature.Headers(Id, Secret, $"/{AlertIngest.Descriptor.FullName}/ReportAlert", DateTimeOffset.UtcNow),
+                deadline: DateTime.UtcNow.AddSeconds(20));
+    }
+}
+
+/// <summary>The cluster test on one redis-server.</summary>
+[Collection(RedisFixture.Collection)]
+public sealed class ClusterTestsOnRedisServer(RedisFixture redis, Xunit.Abstractions.ITestOutputHelper output)
+    : ClusterTests(redis, output);
+
+/// <summary>The cluster test on a Redis Cluster, acks waiting for a replica.</summary>
+[Collection(RedisClusterFixture.Collection)]
+public sealed class ClusterTestsOnRedisCluster(RedisClusterFixture redis, Xunit.Abstractions.ITestOutputHelper output)
+    : ClusterTests(redis, output);
+
+/// <summary>
+/// The store itself gone for seconds under load. Single-server by nature: it kills and restarts the one
+/// redis-server process (its own, on its files) that the whole system depends on; on a Redis Cluster the loss of a
+/// node is a failover, which RedisClusterTests (grains) and ReplicatedAckTests (ingest) cover.
+/// </summary>
+public class RedisOutageTests(Xunit.Abstractions.ITestOutputHelper output)
+{
     [Fact]
     public async Task Redis_gone_for_seconds_under_load_gives_fast_clear_errors_loses_nothing_acknowledged_and_recovers_by_itself()
     {
@@ -141,10 +215,10 @@ public class ClusterTests(RedisFixture redis, Xunit.Abstractions.ITestOutputHelp
         await using var silo = ServiceProcess.StartSilo(dir, shared);
         await silo.WaitForLineAsync("Dispatch silo up", TimeSpan.FromSeconds(60));
         var ingestPort = RedisServer.FreePort();
-        await using var ingest = ServiceProcess.Start("Dispatch.Ingest", dir, [.. shared, $"--Ingest:Port={ingestPort}", "--Ingest:HttpPort=0", $"--Ingest:AdminToken={AdminToken}"]);
+        await using var ingest = ServiceProcess.Start("Dispatch.Ingest", dir, [.. shared, $"--Ingest:Port={ingestPort}", "--Ingest:HttpPort=0", $"--Ingest:AdminToken={ClusterTests.AdminToken}"]);
         await ingest.WaitForLineAsync("Now listening on", TimeSpan.FromSeconds(60));
         using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{ingestPort}");
-        var gateway = await GatewayAsync(channel, devices: 8);
+        var gateway = await ClusterTests.GatewayAsync(channel, devices: 8);
 
         var acks = new ConcurrentDictionary<string, (AlertAck Ack, DateTime At)>();
         var errors = new ConcurrentBag<(StatusCode Status, string Detail, TimeSpan Took)>();
@@ -153,7 +227,7 @@ public class ClusterTests(RedisFixture redis, Xunit.Abstractions.ITestOutputHelp
         {
             for (var n = 0; !stop.IsCancellationRequested; n++)
             {
-                var alert = Alert($"dev-{d}", $"dev-{d}-a{n}", d);
+                var alert = ClusterTests.Alert($"dev-{d}", $"dev-{d}-a{n}", d);
                 while (!stop.IsCancellationRequested)
                 {
                     var started = DateTime.UtcNow;
@@ -170,13 +244,13 @@ public class ClusterTests(RedisFixture redis, Xunit.Abstractions.ITestOutputHelp
                 }
             }
         })));
-        await UntilAsync(() => acks.Count >= 200, "200 alerts acknowledged before Redis goes");
+        await ClusterTests.UntilAsync(() => acks.Count >= 200, "200 alerts acknowledged before Redis goes");
         store.Kill();
         // Redis stays away until the callers have met it for a while: 100 failed calls, a few seconds.
-        await UntilAsync(() => errors.Count >= 100, "callers meeting the outage");
+        await ClusterTests.UntilAsync(() => errors.Count >= 100, "callers meeting the outage");
         store = await RedisServer.StartAsync(binary, Path.Combine(dir, "redis"), store.Port);
         var back = DateTime.UtcNow;
-        await UntilAsync(() => acks.Values.Count(a => a.At > back.AddSeconds(2)) >= 100, "100 alerts acknowledged after Redis returned");
+        await ClusterTests.UntilAsync(() => acks.Values.Count(a => a.At > back.AddSeconds(2)) >= 100, "100 alerts acknowledged after Redis returned");
         await stop.CancelAsync();
         await load;
         output.WriteLine($"{acks.Count} acknowledged, {errors.Count} errors: " + string.Join(", ", errors.GroupBy(e => e.Status).Select(g => $"{g.Key} {g.Count()} (slowest {g.Max(e => e.Took).TotalSeconds:0.0} s)")));
@@ -195,62 +269,5 @@ public class ClusterTests(RedisFixture redis, Xunit.Abstractions.ITestOutputHelp
         await silo.TerminateAsync(TimeSpan.FromSeconds(30));
         await store.DisposeAsync();
         Directory.Delete(dir, recursive: true);
-    }
-
-    /// <summary>Waits for a condition of the running load, polling; fails naming it if it does not come within 90 s.</summary>
-    private static async Task UntilAsync(Func<bool> condition, string what)
-    {
-        var until = DateTime.UtcNow + TimeSpan.FromSeconds(90);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > until) throw new TimeoutException($"no {what} within 90 s");
-            await Task.Delay(50);
-        }
-    }
-
-    /// <summary>Devices on the creek bank, each in a grid cell of its own so that no two correlate.</summary>
-    private static Alert Alert(string device, string id, int index) => new()
-    {
-        AlertId = id, DeviceId = device, Type = "CREEK_LITTERING", Severity = 2,
-        ObservedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddSeconds(-1)),
-        Location = Position(index),
-    };
-
-    private static Protos.V1.GeoPoint Position(int index) => new() { Lat = 31.215 + index / 6 * 0.01, Lon = 121.35 + index % 6 * 0.015 };
-
-    private static async Task<SignedGateway> GatewayAsync(GrpcChannel channel, int devices)
-    {
-        var registry = new DeviceRegistry.DeviceRegistryClient(channel);
-        var admin = new Metadata { { "authorization", $"Bearer {AdminToken}" } };
-        var credentials = await registry.RegisterGatewayAsync(new RegisterGatewayRequest { GatewayId = "gw-cluster", Name = "cluster test" }, admin);
-        for (var d = 0; d < devices; d++)
-            await registry.RegisterDeviceAsync(new DeviceRegistration
-            {
-                DeviceId = $"dev-{d}", GatewayId = "gw-cluster", Scenario = "creek", Kind = "camera", Location = Position(d), Street = "CYXC", OwnerUnit = "OPS",
-            }, admin);
-        return new SignedGateway("gw-cluster", credentials.Secret, new AlertIngest.AlertIngestClient(channel));
-    }
-
-    /// <summary>Retries what failed because the cluster was between silos (UNAVAILABLE and the like), as a client would.</summary>
-    private static async Task<T> Retry<T>(Func<Task<T>> call)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await call();
-            }
-            catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown or StatusCode.DeadlineExceeded && attempt < 60)
-            {
-                await Task.Delay(500);
-            }
-        }
-    }
-
-    private sealed record SignedGateway(string Id, string Secret, AlertIngest.AlertIngestClient Client)
-    {
-        public async Task<AlertAck> ReportAsync(Alert alert) =>
-            await Client.ReportAlertAsync(alert, GatewaySignature.Headers(Id, Secret, $"/{AlertIngest.Descriptor.FullName}/ReportAlert", DateTimeOffset.UtcNow),
-                deadline: DateTime.UtcNow.AddSeconds(20));
     }
 }

@@ -5,13 +5,12 @@ using Dispatch.Infrastructure;
 namespace Dispatch.Grains.Tests;
 
 /// <summary>The alert record and the devices' journals on a real redis-server.</summary>
-[Collection(RedisFixture.Collection)]
-public class AlertJournalTests(RedisFixture redis)
+public abstract class AlertJournalTests(TestStore redis)
 {
     private readonly KeySpace _keys = new($"alerts-{Guid.NewGuid():N}");
     private static readonly Partitions Partitions = new(4);
 
-    private RedisAlertJournal Journal() => new(redis.Connection, _keys, Partitions, new ReplicaAcknowledgement(redis.Connection, 0, TimeSpan.Zero));
+    private RedisAlertJournal Journal() => new(redis.Connection, _keys, Partitions, redis.Acknowledgement());
 
     private static JournalEntry Taken(string device, string id, Disposition disposition = Disposition.Attached, double confidence = 0.9,
         string? key = null, DateTimeOffset? until = null, long opened = 1) =>
@@ -76,3 +75,11 @@ public class AlertJournalTests(RedisFixture redis)
         Assert.Equal(0, await journal.CountAsync("cam-20"));
     }
 }
+
+/// <summary>The alert record tests on one redis-server.</summary>
+[Collection(RedisFixture.Collection)]
+public sealed class AlertJournalTestsOnRedisServer(RedisFixture redis) : AlertJournalTests(redis);
+
+/// <summary>The alert record tests on a Redis Cluster, acks waiting for a replica.</summary>
+[Collection(RedisClusterFixture.Collection)]
+public sealed class AlertJournalTestsOnRedisCluster(RedisClusterFixture redis) : AlertJournalTests(redis);

@@ -18,8 +18,7 @@ namespace Dispatch.Grains.Tests;
 /// archived comes back whole and once, whatever the archiver went through, and a stream is trimmed only below what the
 /// archive holds and what every reader has read.
 /// </summary>
-[Collection(BlobS3Collection.Collection)]
-public sealed class ArchiveStreamTests(RedisFixture redis, BlobS3Server s3) : IDisposable
+public abstract class ArchiveStreamTests(TestStore redis, BlobS3Server s3) : IDisposable
 {
     private static readonly Lifecycle Lifecycle = new(CatalogLoader.Load(CatalogLoader.DefaultDirectory()));
     private static readonly Partitions Partitions = new(4);
@@ -46,8 +45,7 @@ public sealed class ArchiveStreamTests(RedisFixture redis, BlobS3Server s3) : ID
             Lifecycle, Sources, blobs, _options, time, NullLogger<ArchiveRetention>.Instance);
     }
 
-    private RedisIncidentStore IncidentStore() => new(redis.Connection, _keys, Partitions,
-        new ReplicaAcknowledgement(redis.Connection, 0, TimeSpan.Zero));
+    private RedisIncidentStore IncidentStore() => new(redis.Connection, _keys, Partitions, redis.Acknowledgement());
 
     [Theory, MemberData(nameof(Stores))]
     public async Task Archived_then_trimmed_with_the_archiver_killed_and_restarted_between_nothing_is_lost_and_nothing_twice(string kind)
@@ -168,8 +166,7 @@ public sealed class ArchiveStreamTests(RedisFixture redis, BlobS3Server s3) : ID
                 Results = ImmutableDictionary<string, CommandResult>.Empty,
             }, [note], null, deadlineUnchanged: false, traceParent: null);
         }
-        await using (var journal = new RedisAlertJournal(redis.Connection, _keys, Partitions,
-            new ReplicaAcknowledgement(redis.Connection, 0, TimeSpan.Zero)))
+        await using (var journal = new RedisAlertJournal(redis.Connection, _keys, Partitions, redis.Acknowledgement()))
             for (var i = 0; i < alerts; i++)
             {
                 var id = $"alert-{i}";
@@ -239,3 +236,13 @@ public sealed class ArchiveStreamTests(RedisFixture redis, BlobS3Server s3) : ID
         public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + shift;
     }
 }
+
+/// <summary>The archive tests on one redis-server.</summary>
+[Collection(BlobS3Collection.Collection)]
+public sealed class ArchiveStreamTestsOnRedisServer(RedisFixture redis, BlobS3Server s3)
+    : ArchiveStreamTests(redis, s3);
+
+/// <summary>The archive tests on a Redis Cluster, acks waiting for a replica.</summary>
+[Collection(RedisClusterFixture.Collection)]
+public sealed class ArchiveStreamTestsOnRedisCluster(RedisClusterFixture redis, BlobS3Server s3)
+    : ArchiveStreamTests(redis, s3);

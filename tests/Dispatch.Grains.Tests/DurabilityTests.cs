@@ -7,13 +7,12 @@ using StackExchange.Redis;
 
 namespace Dispatch.Grains.Tests;
 
-[Collection(RedisFixture.Collection)]
-public class DurabilityTests(RedisFixture redis)
+public abstract class DurabilityTests(TestStore redis)
 {
     [Fact]
     public async Task A_new_cluster_on_the_same_redis_reads_the_incident_back_unchanged()
     {
-        await using var cluster = await TestCluster.StartAsync(redis.ConnectionString, silos: 2);
+        await using var cluster = await TestCluster.StartAsync(redis, silos: 2);
         var number = await cluster.Grains.ReportAsync(Ops.Report("RENTAL_RELAPSE", "CZ"));
         var incident = cluster.Grains.Incident(number);
         await incident.MustAsync(new FileIncident(Ops.Id(), Ops.Dispatcher));
@@ -33,7 +32,7 @@ public class DurabilityTests(RedisFixture redis)
     [Fact]
     public async Task A_command_that_meets_another_writers_commit_is_decided_again_on_what_is_stored()
     {
-        await using var cluster = await TestCluster.StartAsync(redis.ConnectionString);
+        await using var cluster = await TestCluster.StartAsync(redis);
         var number = await cluster.Grains.ReportAsync(Ops.Report("SHOP_SMALL_BAG", "CSL"));
         var incident = cluster.Grains.Incident(number);
         Assert.NotNull(await incident.GetAsync());
@@ -58,7 +57,7 @@ public class DurabilityTests(RedisFixture redis)
     public async Task Deadline_reminders_escalate_each_threshold_once_also_across_a_restart()
     {
         using var catalog = ShortDeadlines(accepting: "4s");
-        await using var cluster = await TestCluster.StartAsync(redis.ConnectionString, catalogPath: catalog.Path);
+        await using var cluster = await TestCluster.StartAsync(redis, catalogPath: catalog.Path);
         var number = await cluster.Grains.ReportAsync(Ops.Report("SITE_DUST", "CSL"));
         var incident = cluster.Grains.Incident(number);
         await incident.MustAsync(new FileIncident(Ops.Id(), Ops.Dispatcher));
@@ -80,7 +79,7 @@ public class DurabilityTests(RedisFixture redis)
     public async Task The_deadline_index_holds_each_incidents_next_threshold_and_reminders_do_not_grow_with_incidents()
     {
         using var catalog = ShortDeadlines(accepting: "1h");
-        await using var cluster = await TestCluster.StartAsync(redis.ConnectionString, catalogPath: catalog.Path);
+        await using var cluster = await TestCluster.StartAsync(redis, catalogPath: catalog.Path);
         var reminders = await Ops.EventuallyAsync(() => ReminderCount(cluster.ServiceId), n => n == Partitions.Default, TimeSpan.FromSeconds(30),
             "one sweeper reminder per partition");
         var number = await cluster.Grains.ReportAsync(Ops.Report("SITE_DUST", "CSL"));
@@ -127,3 +126,11 @@ public class DurabilityTests(RedisFixture redis)
         return copy;
     }
 }
+
+/// <summary>The durability tests on one redis-server.</summary>
+[Collection(RedisFixture.Collection)]
+public sealed class DurabilityTestsOnRedisServer(RedisFixture redis) : DurabilityTests(redis);
+
+/// <summary>The durability tests on a Redis Cluster, acks waiting for a replica.</summary>
+[Collection(RedisClusterFixture.Collection)]
+public sealed class DurabilityTestsOnRedisCluster(RedisClusterFixture redis) : DurabilityTests(redis);

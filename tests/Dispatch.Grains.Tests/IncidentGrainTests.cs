@@ -3,8 +3,7 @@ using Dispatch.Domain;
 
 namespace Dispatch.Grains.Tests;
 
-[Collection(RedisFixture.Collection)]
-public class IncidentGrainTests(RedisFixture redis)
+public abstract class IncidentGrainTests(TestStore redis)
 {
     public static TheoryData<string, string> OneTypePerScenario => new()
     {
@@ -198,3 +197,11 @@ public class IncidentGrainTests(RedisFixture redis)
     internal static string Kind(IncidentEvent e) =>
         System.Text.Json.JsonDocument.Parse(Ops.Json(e)).RootElement.GetProperty("kind").GetString()!;
 }
+
+/// <summary>The incident grain tests on one redis-server.</summary>
+[Collection(RedisFixture.Collection)]
+public sealed class IncidentGrainTestsOnRedisServer(RedisFixture redis) : IncidentGrainTests(redis);
+
+/// <summary>The incident grain tests on a Redis Cluster, acks waiting for a replica.</summary>
+[Collection(RedisClusterFixture.Collection)]
+public sealed class IncidentGrainTestsOnRedisCluster(RedisClusterFixture redis) : IncidentGrainTests(redis);

@@ -6,14 +6,13 @@ using Dispatch.Infrastructure;
 namespace Dispatch.Grains.Tests;
 
 /// <summary>The incident store on a real redis-server: one atomic commit per command, checked against its version.</summary>
-[Collection(RedisFixture.Collection)]
-public class IncidentStoreTests(RedisFixture redis)
+public abstract class IncidentStoreTests(TestStore redis)
 {
     private readonly KeySpace _keys = new($"store-{Guid.NewGuid():N}");
     private static readonly Partitions Partitions = new(4);
     private static readonly DateTimeOffset At = new(2026, 12, 1, 9, 0, 0, TimeSpan.FromHours(8));
 
-    private RedisIncidentStore Store() => new(redis.Connection, _keys, Partitions, new ReplicaAcknowledgement(redis.Connection, 0, TimeSpan.Zero));
+    private RedisIncidentStore Store() => new(redis.Connection, _keys, Partitions, redis.Acknowledgement());
 
     private static IReadOnlyList<IncidentEvent> Events(long from, int count) =>
         [.. Enumerable.Range(0, count).Select(i => (IncidentEvent)new NoteAdded($"note {from + i}") { Seq = from + i, At = At, CommandId = "c" })];
@@ -83,3 +82,11 @@ public class IncidentStoreTests(RedisFixture redis)
         Assert.Null(await store.LoadAsync($"{number}-not"));
     }
 }
+
+/// <summary>The incident store tests on one redis-server.</summary>
+[Collection(RedisFixture.Collection)]
+public sealed class IncidentStoreTestsOnRedisServer(RedisFixture redis) : IncidentStoreTests(redis);
+
+/// <summary>The incident store tests on a Redis Cluster, acks waiting for a replica.</summary>
+[Collection(RedisClusterFixture.Collection)]
+public sealed class IncidentStoreTestsOnRedisCluster(RedisClusterFixture redis) : IncidentStoreTests(redis);

@@ -10,7 +10,8 @@ namespace Dispatch.Grains.Tests;
 /// <summary>
 /// Redis memory as an alarm, not a crash, on a redis-server of its own with a small maxmemory and noeviction: readiness
 /// degrades, a warning is logged and the metric shows it from 80 %; at the limit writes are refused as an outage, and
-/// nothing written before is lost.
+/// nothing written before is lost. Single-server by nature: it sets one server's maxmemory and reads that server's
+/// INFO; a cluster's memory is each primary's own.
 /// </summary>
 public sealed class MemoryAlarmTests : IAsyncLifetime
 {

@@ -5,9 +5,12 @@ using Orleans.Runtime;
 
 namespace Dispatch.Grains.Tests;
 
-/// <summary>The tests of this assembly that share the run's Redis Cluster, <see cref="RedisClusterFixture"/>.</summary>
+/// <summary>
+/// The tests of this assembly that share the run's Redis Cluster, <see cref="RedisClusterFixture"/>, and an s3rver
+/// of their own for the archive's tests (a collection fixture belongs to its collection).
+/// </summary>
 [CollectionDefinition(RedisClusterFixture.Collection)]
-public sealed class RedisClusterCollection : ICollectionFixture<RedisClusterFixture>;
+public sealed class RedisClusterCollection : ICollectionFixture<RedisClusterFixture>, ICollectionFixture<BlobS3Server>;
 
 /// <summary>
 /// Dispatch silos on a Redis Cluster of three primaries with a replica each, given every node in

@@ -7,7 +7,11 @@ using StackExchange.Redis;
 
 namespace Dispatch.Grains.Tests;
 
-/// <summary>The silo host as a process: the embedded default, no start without a Redis, a bounded shutdown, health and the dashboard.</summary>
+/// <summary>
+/// The silo host as a process: the embedded default, no start without a Redis, a bounded shutdown, health and the
+/// dashboard. Single-server by nature: each test starts, kills or reopens a redis-server of its own (the embedded
+/// one with its AOF files, one that dies under the silo, one for the health probes); none uses the run's store.
+/// </summary>
 public class SiloHostTests
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);

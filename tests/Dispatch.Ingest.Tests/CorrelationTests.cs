@@ -12,8 +12,7 @@ namespace Dispatch.Ingest.Tests;
 /// Correlation that respects the catalog, over real gRPC: an urgent alert never disappears into a lesser incident of
 /// its cell, compatible types still join, and a gateway's own dedup key is shared by all of its devices.
 /// </summary>
-[Collection(RedisFixture.Collection)]
-public class CorrelationTests(RedisFixture redis) : IAsyncLifetime
+public abstract class CorrelationTests(TestStore redis) : IAsyncLifetime
 {
     private TestCluster cluster = null!;
     private IngestServer ingest = null!;
@@ -21,8 +20,8 @@ public class CorrelationTests(RedisFixture redis) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        cluster = await TestCluster.StartAsync(redis.ConnectionString);
-        ingest = await IngestServer.StartAsync(cluster, redis.ConnectionString);
+        cluster = await TestCluster.StartAsync(redis);
+        ingest = await IngestServer.StartAsync(cluster, redis);
         gateway = await ingest.GatewayAsync($"gw-{Tag()}");
     }
 
@@ -117,3 +116,11 @@ public class CorrelationTests(RedisFixture redis) : IAsyncLifetime
         Assert.NotEqual(acks[0].IncidentNumber, plain[0].IncidentNumber);
     }
 }
+
+/// <summary>The correlation tests on one redis-server.</summary>
+[Collection(RedisFixture.Collection)]
+public sealed class CorrelationTestsOnRedisServer(RedisFixture redis) : CorrelationTests(redis);
+
+/// <summary>The correlation tests on a Redis Cluster, acks waiting for a replica.</summary>
+[Collection(RedisClusterFixture.Collection)]
+public sealed class CorrelationTestsOnRedisCluster(RedisClusterFixture redis) : CorrelationTests(redis);

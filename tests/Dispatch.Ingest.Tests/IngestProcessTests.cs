@@ -6,15 +6,14 @@ using Grpc.Net.Client;
 namespace Dispatch.Ingest.Tests;
 
 /// <summary>Ingest deployed as it runs in production: its own process, an Orleans client of a silo process, both on one Redis.</summary>
-[Collection(RedisFixture.Collection)]
-public class IngestProcessTests(RedisFixture redis)
+public abstract class IngestProcessTests(TestStore redis)
 {
     [Fact]
     public async Task The_ingest_process_takes_alerts_for_a_silo_process()
     {
         var dir = Directory.CreateTempSubdirectory("dispatch-ingest-").FullName;
         var serviceId = $"proc-{Guid.NewGuid():N}"[..14];
-        string[] cluster = [$"--Redis:ConnectionString={redis.ConnectionString}", $"--Orleans:ServiceId={serviceId}", "--Orleans:ClusterId=proc"];
+        string[] cluster = [.. redis.Arguments, $"--Orleans:ServiceId={serviceId}", "--Orleans:ClusterId=proc"];
         await using var silo = ServiceProcess.StartSilo(dir, cluster);
         await silo.WaitForLineAsync("Dispatch silo up", TimeSpan.FromSeconds(60));
         var port = RedisServer.FreePort();
@@ -36,3 +35,11 @@ public class IngestProcessTests(RedisFixture redis)
         Directory.Delete(dir, recursive: true);
     }
 }
+
+/// <summary>The ingest process test on one redis-server.</summary>
+[Collection(RedisFixture.Collection)]
+public sealed class IngestProcessTestsOnRedisServer(RedisFixture redis) : IngestProcessTests(redis);
+
+/// <summary>The ingest process test on a Redis Cluster, acks waiting for a replica.</summary>
+[Collection(RedisClusterFixture.Collection)]
+public sealed class IngestProcessTestsOnRedisCluster(RedisClusterFixture redis) : IngestProcessTests(redis);

@@ -15,8 +15,7 @@ using GeoPoint = Dispatch.Protos.V1.GeoPoint;
 
 namespace Dispatch.Ingest.Tests;
 
-[Collection(RedisFixture.Collection)]
-public class IngestTests(RedisFixture redis) : IAsyncLifetime
+public abstract class IngestTests(TestStore redis) : IAsyncLifetime
 {
     private TestCluster cluster = null!;
     private IngestServer ingest = null!;
@@ -32,8 +31,8 @@ public class IngestTests(RedisFixture redis) : IAsyncLifetime
 
     private async Task<(TestCluster Cluster, IngestServer Ingest)> StartAsync(string? catalog = null)
     {
-        var started = await TestCluster.StartAsync(redis.ConnectionString, catalogPath: catalog);
-        return (started, await IngestServer.StartAsync(started, redis.ConnectionString));
+        var started = await TestCluster.StartAsync(redis, catalogPath: catalog);
+        return (started, await IngestServer.StartAsync(started, redis));
     }
 
     private static string Tag() => Guid.NewGuid().ToString("N")[..8];
@@ -119,7 +118,7 @@ public class IngestTests(RedisFixture redis) : IAsyncLifetime
         await ingest.DisposeAsync();
 
         var restarted = cluster = await cluster.RestartAsync();
-        var again = ingest = await IngestServer.StartAsync(restarted, redis.ConnectionString);
+        var again = ingest = await IngestServer.StartAsync(restarted, redis);
         var sameGateway = gateway with { Client = new AlertIngest.AlertIngestClient(again.Channel) };
         foreach (var replayed in new[] { alert, repeat })
         {
@@ -313,14 +312,13 @@ public class IngestTests(RedisFixture redis) : IAsyncLifetime
     }
 }
 
-[Collection(RedisFixture.Collection)]
-public class BackpressureTests(RedisFixture redis)
+public abstract class BackpressureTests(TestStore redis)
 {
     [Fact]
     public async Task A_gateway_that_floods_without_reading_acks_is_held_back_and_another_gateway_goes_on()
     {
-        await using var cluster = await TestCluster.StartAsync(redis.ConnectionString);
-        await using var ingest = await IngestServer.StartAsync(cluster, redis.ConnectionString);
+        await using var cluster = await TestCluster.StartAsync(redis);
+        await using var ingest = await IngestServer.StartAsync(cluster, redis);
         var flood = await ingest.GatewayAsync($"gw-flood-{Guid.NewGuid():N}"[..20]);
         var calm = await ingest.GatewayAsync($"gw-calm-{Guid.NewGuid():N}"[..20]);
         var (hose, cam) = ($"hose-{Guid.NewGuid():N}"[..16], $"cam-{Guid.NewGuid():N}"[..16]);
@@ -351,3 +349,19 @@ public class BackpressureTests(RedisFixture redis)
         Assert.Equal([Disposition.NewIncident, Disposition.Attached], acks.Select(a => a.Disposition));
     }
 }
+
+/// <summary>The ingest tests on one redis-server.</summary>
+[Collection(RedisFixture.Collection)]
+public sealed class IngestTestsOnRedisServer(RedisFixture redis) : IngestTests(redis);
+
+/// <summary>The ingest tests on a Redis Cluster, acks waiting for a replica.</summary>
+[Collection(RedisClusterFixture.Collection)]
+public sealed class IngestTestsOnRedisCluster(RedisClusterFixture redis) : IngestTests(redis);
+
+/// <summary>The backpressure test on one redis-server.</summary>
+[Collection(RedisFixture.Collection)]
+public sealed class BackpressureTestsOnRedisServer(RedisFixture redis) : BackpressureTests(redis);
+
+/// <summary>The backpressure test on a Redis Cluster, acks waiting for a replica.</summary>
+[Collection(RedisClusterFixture.Collection)]
+public sealed class BackpressureTestsOnRedisCluster(RedisClusterFixture redis) : BackpressureTests(redis);

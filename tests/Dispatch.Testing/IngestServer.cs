@@ -32,6 +32,14 @@ public sealed class IngestServer : IAsyncDisposable
     public DeviceRegistry.DeviceRegistryClient Registry { get; }
     public static Metadata Admin => new() { { "authorization", $"Bearer {AdminToken}" } };
 
+    /// <summary>
+    /// The ingest service for <paramref name="cluster"/> on <paramref name="store"/>, configured as production would be
+    /// on that topology; <paramref name="extra"/> settings come on top.
+    /// </summary>
+    public static Task<IngestServer> StartAsync(
+        TestCluster cluster, TestStore store, IDictionary<string, string?>? extra = null) =>
+        StartAsync(cluster, store.ConnectionString, store.SettingsWith(extra));
+
     public static async Task<IngestServer> StartAsync(TestCluster cluster, string redis, IDictionary<string, string?>? extra = null)
     {
         var port = RedisServer.FreePort();
@@ -100,6 +108,38 @@ public sealed record Gateway(string Id, string Secret, AlertIngest.AlertIngestCl
         }
         await call.RequestStream.CompleteAsync();
         return acks;
+    }
+
+    /// <summary>
+    /// Sends alerts over a stream without waiting, as a gateway does: when the service ends the stream as unavailable
+    /// (it could not store something), it opens another and sends again what was not acknowledged. Returns one ack
+    /// per alert, in the order they came; the last came last.
+    /// </summary>
+    public async Task<List<AlertAck>> SendUntilAckedAsync(IReadOnlyList<Alert> alerts)
+    {
+        var acks = new List<AlertAck>();
+        for (var attempt = 1; ; attempt++)
+        {
+            var pending = alerts.Where(a => acks.All(ack => ack.AlertId != a.AlertId)).ToList();
+            using var call = Stream();
+            var reading = Task.Run(async () =>
+            {
+                await foreach (var ack in call.ResponseStream.ReadAllAsync()) acks.Add(ack);
+            });
+            try
+            {
+                foreach (var alert in pending) await call.RequestStream.WriteAsync(alert);
+                await call.RequestStream.CompleteAsync();
+                await reading;
+                return acks;
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable && attempt < 20)
+            {
+                // The acks that came before the stream ended count; the reader ends with the stream.
+                await reading.ContinueWith(_ => { }, TaskScheduler.Default);
+                await Task.Delay(500);
+            }
+        }
     }
 
     /// <summary>Sends alerts over one stream without waiting and returns one ack per alert, in the order sent.</summary>

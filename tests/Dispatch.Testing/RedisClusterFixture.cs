@@ -11,9 +11,11 @@ namespace Dispatch.Tests;
 /// processes with cluster mode and AOF on, on free loopback ports, in a temporary folder, joined by
 /// <c>redis-cli --cluster create</c>. It is ready once every node says <c>cluster_state:ok</c>, the nodes agree on
 /// who serves which of the 16384 slots, and every replica is in sync with its primary. A primary can be killed
-/// (SIGKILL) to watch its replica take over, and started again to rejoin as a replica.
+/// (SIGKILL) to watch its replica take over, and started again to rejoin as a replica. The system runs on it as it
+/// would in production on a cluster: every write is acknowledged only once a replica has it
+/// (<c>Store:WaitForReplicas=1</c>).
 /// </summary>
-public sealed class RedisClusterFixture : IAsyncLifetime
+public sealed class RedisClusterFixture : TestStore
 {
     /// <summary>
     /// The collection of the tests that share the run's Redis Cluster. xunit wants each test assembly to declare it:
@@ -36,19 +38,28 @@ public sealed class RedisClusterFixture : IAsyncLifetime
 
     private readonly List<NodeProcess> _processes = [];
     private string _lastSeen = "nothing yet";
+    private IConnectionMultiplexer? _connection;
 
     public string Directory { get; } = System.IO.Directory.CreateTempSubdirectory("dispatch-redis-cluster-").FullName;
 
     /// <summary>Every node, as a client lists them to find the cluster: <c>127.0.0.1:p1,…,127.0.0.1:p6</c>.</summary>
-    public string ConnectionString => string.Join(',', _processes.Select(p => $"127.0.0.1:{p.Port}"));
+    public override string ConnectionString => string.Join(',', _processes.Select(p => $"127.0.0.1:{p.Port}"));
 
     /// <summary>The nodes as the cluster last agreed on them: after start, a failover, or a restart.</summary>
     public IReadOnlyList<RedisClusterNode> Nodes { get; private set; } = [];
 
     public IEnumerable<RedisClusterNode> Primaries => Nodes.Where(n => n.IsPrimary && !n.IsFailed);
 
-    /// <summary>A client of the whole cluster, for tests to read what the system stored.</summary>
-    public IConnectionMultiplexer Connection { get; private set; } = null!;
+    public override IConnectionMultiplexer Connection =>
+        _connection ?? throw new InvalidOperationException("the Redis Cluster has not formed");
+
+    public override int WaitForReplicas => 1;
+
+    /// <summary>
+    /// Longer than the product's default (half a second): the machine the tests run on is shared, and a replica
+    /// starved of CPU for a moment must not fail a test that is not about it. Tests about replication set their own.
+    /// </summary>
+    public override TimeSpan ReplicaTimeout => TimeSpan.FromSeconds(5);
 
     public RedisClusterNode ReplicaOf(RedisClusterNode primary) =>
         Nodes.Single(n => n.PrimaryId == primary.Id && !n.IsFailed);
@@ -64,7 +75,7 @@ public sealed class RedisClusterFixture : IAsyncLifetime
         return Primaries.Single(p => p.Serves(slot));
     }
 
-    public async Task InitializeAsync()
+    protected override async Task StartAsync()
     {
         var server = RedisServer.FindBinary()
             ?? throw new InvalidOperationException(
@@ -77,7 +88,7 @@ public sealed class RedisClusterFixture : IAsyncLifetime
             for (var i = 0; i < NodeCount; i++) _processes.Add(await StartNodeAsync(server, i, taken));
             await CreateClusterAsync(cli);
             Nodes = await UntilAsync("the cluster to form", WholeAsync);
-            Connection = await ConnectionMultiplexer.ConnectAsync(ConnectionString);
+            _connection = await ConnectionMultiplexer.ConnectAsync(ConnectionString);
         }
         catch
         {
@@ -139,9 +150,9 @@ public sealed class RedisClusterFixture : IAsyncLifetime
         Nodes = await UntilAsync($"the cluster to be whole again after {node.EndPoint} restarted", WholeAsync);
     }
 
-    public async Task DisposeAsync()
+    protected override async Task StopAsync()
     {
-        if (Connection is not null) await Connection.DisposeAsync();
+        if (_connection is not null) await _connection.DisposeAsync();
         foreach (var process in _processes) process.Kill();
         System.IO.Directory.Delete(Directory, recursive: true);
     }

@@ -27,6 +27,15 @@ public sealed class TestCluster : IAsyncDisposable
     public IGrainFactory Silo(int silo) => _silos[silo].Services.GetRequiredService<IGrainFactory>();
     public Catalog Catalog => _silos[0].Services.GetRequiredService<Catalog>();
 
+    /// <summary>
+    /// A cluster on <paramref name="store"/>, configured as production would be on that topology (see
+    /// <see cref="TestStore.Settings"/>); <paramref name="extra"/> settings come on top.
+    /// </summary>
+    public static Task<TestCluster> StartAsync(
+        TestStore store, int silos = 1, string? serviceId = null, string? catalogPath = null,
+        IDictionary<string, string?>? extra = null) =>
+        StartAsync(store.ConnectionString, silos, serviceId, catalogPath, store.SettingsWith(extra));
+
     public static async Task<TestCluster> StartAsync(
         string? redis, int silos = 1, string? serviceId = null, string? catalogPath = null, IDictionary<string, string?>? extra = null)
     {
