@@ -22,7 +22,7 @@ public sealed class CellGrain(Correlation correlation, TimeProvider time) : Grai
             var decision = correlation.Decider.InCell(alert, device, _open.Values, now);
             // The incident chosen must still be open; one that is not leaves the cell, and the alert is decided again.
             var joined = decision switch { AttachAlert a => a.Incident, AttachAndReclassify r => r.Incident, _ => null };
-            if (joined is not null && !await GrainFactory.GetGrain<IIncidentGrain>(joined).IsOpenAsync())
+            if (joined is not null && !await GrainFactory.Grain<IIncidentGrain>(joined).IsOpenAsync())
             {
                 _open.Remove(joined);
                 continue;

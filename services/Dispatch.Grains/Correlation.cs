@@ -21,7 +21,7 @@ public sealed class Correlation(AlertDecider decider, IncidentIntake intake, IGr
             case RejectAlert or SuppressAlert:
                 return new Correlated(decision.Answer(), null);
             case AttachAndReclassify join:
-                var reclassified = await grains.GetGrain<IIncidentGrain>(join.Incident).ExecuteAsync(join.Command);
+                var reclassified = await grains.Grain<IIncidentGrain>(join.Incident).ExecuteAsync(join.Command);
                 if (reclassified.IsAccepted) return Answered(decision, alert, null);
                 return await OpenAsync(new OpenNewIncident(alert.AlertId, decider.Report(alert, device), alert.Type,
                     decider.Catalog.FindType(alert.Type)!.Priority, $"{join.Incident} could not take it: {reclassified.Refusal!.Message}"), alert);

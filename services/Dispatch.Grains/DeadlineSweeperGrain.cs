@@ -76,7 +76,7 @@ public sealed class DeadlineSweeperGrain(IIncidentStore store, TimeProvider time
     {
         try
         {
-            await GrainFactory.GetGrain<IIncidentGrain>(number).CheckDeadlinesAsync();
+            await GrainFactory.Grain<IIncidentGrain>(number).CheckDeadlinesAsync();
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -20,12 +20,12 @@ public sealed class DedupKeyGrain(
     {
         var now = time.GetUtcNow();
         var decider = correlation.Decider;
-        var window = record.State.Window is { } w && w.Until > now && await GrainFactory.GetGrain<IIncidentGrain>(w.Incident).IsOpenAsync()
+        var window = record.State.Window is { } w && w.Until > now && await GrainFactory.Grain<IIncidentGrain>(w.Incident).IsOpenAsync()
             ? w
             : null;
         var decision = decider.BeforeCell(alert, device, null, window is null ? [] : [window], now);
         var answer = decision is null
-            ? await GrainFactory.GetGrain<ICellGrain>(CellGrain.KeyOf(device.Scenario, GridCell.Of(alert.Location, decider.Catalog)))
+            ? await GrainFactory.Grain<ICellGrain>(CellGrain.KeyOf(device.Scenario, GridCell.Of(alert.Location, decider.Catalog)))
                 .CorrelateAsync(alert, device)
             : await correlation.ActAsync(decision, alert, device);
         if (answer.Window is { } after)

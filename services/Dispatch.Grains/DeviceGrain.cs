@@ -68,7 +68,7 @@ public sealed class DeviceGrain(
         var resolved = record.State.MaintenanceIncident;
         if (resolved is not null)
         {
-            await GrainFactory.GetGrain<IIncidentGrain>(resolved)
+            await GrainFactory.Grain<IIncidentGrain>(resolved)
                 .ExecuteAsync(new ResolveIncident($"heartbeat/{device.Id}/{resolved}", Actor.System, $"device {device.Id} is beating again"));
         }
         // A heartbeat is stored when it closes something or when the stored one grows old; the rest stay in memory.
@@ -113,7 +113,7 @@ public sealed class DeviceGrain(
             logger.LogError("Could not open the maintenance incident of device {Device}: {Refusal}", device.Id, refusal.Message);
             return;
         }
-        var incident = GrainFactory.GetGrain<IIncidentGrain>(report.IncidentNumber);
+        var incident = GrainFactory.Grain<IIncidentGrain>(report.IncidentNumber);
         if (await incident.GetAsync() is { State: IncidentState.Filed })
             await incident.ExecuteAsync(new DispatchIncident($"{report.IncidentNumber}/dispatch-owner", Actor.System, device.OwnerUnit, []));
         if (record.State.LastHeartbeat > lastSign)
@@ -228,7 +228,7 @@ public sealed class DeviceGrain(
     {
         if (record.State.Silenced)
             return new Correlated(new AlertAck(alert.AlertId, Disposition.Suppressed, null, $"device {device.Id} is silenced: {record.State.SilenceReason}"), null);
-        if (alert.HasGatewayKey) return await GrainFactory.GetGrain<IDedupKeyGrain>(key).CorrelateAsync(alert, device);
+        if (alert.HasGatewayKey) return await GrainFactory.Grain<IDedupKeyGrain>(key).CorrelateAsync(alert, device);
         var window = _memory.Window(key, now);
         if (window is not null && !await IsOpenAsync(window.Incident))
         {
@@ -237,7 +237,7 @@ public sealed class DeviceGrain(
         }
         var decision = correlation.Decider.BeforeCell(alert, device, null, window is null ? [] : [window], now);
         var answer = decision is null
-            ? await GrainFactory.GetGrain<ICellGrain>(CellGrain.KeyOf(device.Scenario, GridCell.Of(alert.Location, Catalog)))
+            ? await GrainFactory.Grain<ICellGrain>(CellGrain.KeyOf(device.Scenario, GridCell.Of(alert.Location, Catalog)))
                 .CorrelateAsync(alert, device)
             : await correlation.ActAsync(decision, alert, device);
         if (answer.Ack.IncidentNumber is { } joined) Checked(joined, true, now); // it was just opened, found open or joined
@@ -253,7 +253,7 @@ public sealed class DeviceGrain(
     {
         var now = time.GetUtcNow();
         if (_openChecked.TryGetValue(number, out var known) && now - known.At < OpenCheckInterval) return known.Open;
-        return Checked(number, await GrainFactory.GetGrain<IIncidentGrain>(number).IsOpenAsync(), now);
+        return Checked(number, await GrainFactory.Grain<IIncidentGrain>(number).IsOpenAsync(), now);
     }
 
     private bool Checked(string number, bool open, DateTimeOffset at)

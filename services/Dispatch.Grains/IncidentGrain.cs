@@ -117,7 +117,7 @@ public sealed class IncidentGrain(IIncidentStore store, Lifecycle lifecycle, Tim
         var units = lifecycle.UnitsNeedingPeople(incident, command);
         if (units.Count == 0) return DutyBoard.Empty;
         var near = incident?.Location ?? (command as ReportIncident)?.Location;
-        return DutyBoard.Of(await Task.WhenAll(units.Select(u => GrainFactory.GetGrain<IUnitGrain>(u).PickAsync(near))));
+        return DutyBoard.Of(await Task.WhenAll(units.Select(u => GrainFactory.Grain<IUnitGrain>(u).PickAsync(near))));
     }
 
     /// <summary>The earliest threshold of the running clocks, or null when none is left.</summary>
@@ -159,7 +159,7 @@ public sealed class IncidentGrain(IIncidentStore store, Lifecycle lifecycle, Tim
     /// <summary>An incident is merged only into one that exists and is still open.</summary>
     private async Task<Refusal?> MergeTargetRefusalAsync(MergeIncident merge)
     {
-        var target = await GrainFactory.GetGrain<IIncidentGrain>(merge.Into).GetAsync();
+        var target = await GrainFactory.Grain<IIncidentGrain>(merge.Into).GetAsync();
         return target switch
         {
             null => new Refusal(RefusalKind.InvalidArgument, $"into: incident {merge.Into} does not exist"),
@@ -195,7 +195,7 @@ public sealed class IncidentGrain(IIncidentStore store, Lifecycle lifecycle, Tim
         if (!_mergeRecorded && timeline.OfType<IncidentMerged>().LastOrDefault() is { } merged)
         {
             // Idempotent by its derived command id, so telling the target again after a crash records nothing twice.
-            await GrainFactory.GetGrain<IIncidentGrain>(merged.Into)
+            await GrainFactory.Grain<IIncidentGrain>(merged.Into)
                 .ExecuteAsync(new AbsorbIncident($"{merged.CommandId}:absorb:{Number}", merged.Actor, Number));
             _mergeRecorded = true;
         }
@@ -203,13 +203,13 @@ public sealed class IncidentGrain(IIncidentStore store, Lifecycle lifecycle, Tim
             && stored.Incident is { State: IncidentState.Dismissed } dismissed && AlertSource.DeviceOf(dismissed.SourceRef) is { } device)
         {
             // The device's false-alarm rate counts this once, however often it is told.
-            await GrainFactory.GetGrain<IDeviceGrain>(device).RecordFalseAlarmAsync(Number);
+            await GrainFactory.Grain<IDeviceGrain>(device).RecordFalseAlarmAsync(Number);
             _falseAlarmRecorded = true;
         }
         foreach (var ((unit, person), open) in Tasks(stored))
         {
             if (_tasksTold.TryGetValue((unit, person), out var told) && told == open) continue;
-            await GrainFactory.GetGrain<IUnitGrain>(unit).SetTaskAsync(person, Number, open);
+            await GrainFactory.Grain<IUnitGrain>(unit).SetTaskAsync(person, Number, open);
             _tasksTold[(unit, person)] = open;
         }
     }

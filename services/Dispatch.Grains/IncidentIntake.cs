@@ -19,6 +19,6 @@ public sealed class IncidentIntake(Lifecycle lifecycle, IIncidentNumbers numbers
         var catalog = lifecycle.Catalog;
         var prefix = $"{catalog.District.Code}-{catalog.Calendar.LocalDate(now):yyyyMMdd}-";
         var number = await numbers.AssignAsync(report.Actor.UserId, report.CommandId, prefix);
-        return await grains.GetGrain<IIncidentGrain>(number).ExecuteAsync(report);
+        return await grains.Grain<IIncidentGrain>(number).ExecuteAsync(report);
     }
 }

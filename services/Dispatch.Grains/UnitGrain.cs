@@ -45,7 +45,7 @@ public sealed class UnitGrain(
         if (roster.Unit != Unit) return [new FieldProblem("unit", $"is {roster.Unit}, but this is the roster of {Unit}")];
         // Ids must be unique in the district: the other units' rosters as they are now.
         var others = await Task.WhenAll(catalog.Units.Where(u => u.Code != Unit)
-            .Select(u => GrainFactory.GetGrain<IUnitGrain>(u.Code).GetRosterAsync()));
+            .Select(u => GrainFactory.Grain<IUnitGrain>(u.Code).GetRosterAsync()));
         var district = new DutyRoster(shipped.TimeZone, others.OfType<UnitRoster>(), shipped.DistrictDutyLeaders);
         var change = district.With(roster, catalog);
         if (!change.IsAccepted) return change.Problems;

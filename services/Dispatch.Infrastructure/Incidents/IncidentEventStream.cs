@@ -22,7 +22,7 @@ public sealed class IncidentEventStream(KeySpace keys, Partitions partitions) : 
         JsonSerializer.Deserialize<IncidentEvent[]>((string)entry["events"]!, DispatchSerialization.Json)!,
         entry["traceparent"] is { IsNullOrEmpty: false } trace ? (string?)trace : null);
 
-    /// <summary>The events of one command as the stream entry holds them: a JSON array, each with its kind.</summary>
-    public static string Serialize(IReadOnlyList<IncidentEvent> events) =>
-        JsonSerializer.Serialize(events, DispatchSerialization.Json);
+    /// <summary>The events of one command as the stream entry holds them: a UTF-8 JSON array, kinds included.</summary>
+    public static byte[] Serialize(IReadOnlyList<IncidentEvent> events) =>
+        JsonSerializer.SerializeToUtf8Bytes(events, DispatchSerialization.Json);
 }
