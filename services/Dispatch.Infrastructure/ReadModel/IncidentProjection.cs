@@ -101,7 +101,15 @@ public sealed class IncidentProjection(
         var was = Indexes.Of(before);
         var now = Indexes.Of(after);
         foreach (var gone in was.Except(now)) _ = tx.SortedSetRemoveAsync(_rm.Index(gone), number);
-        foreach (var added in now.Except(was)) _ = tx.SortedSetAddAsync(_rm.Index(added), number, score);
+        // Every index it is in, not only the new ones: an index added since the incident was last projected gets it too.
+        foreach (var index in now) _ = tx.SortedSetAddAsync(_rm.Index(index), number, score);
+        var queued = ActionQueue.Of(after);
+        foreach (var left in ActionQueue.Of(before).Except(queued)) _ = tx.SortedSetRemoveAsync(_rm.Queue(left), number);
+        var dueScore = ActionQueue.Score(after, Calendar);
+        foreach (var bucket in queued) _ = tx.SortedSetAddAsync(_rm.Queue(bucket), number, dueScore);
+        _ = tx.SortedSetAddAsync(_rm.Numbers, number, 0);
+        _ = tx.SortedSetAddAsync(_rm.NumbersReversed, Reversed(number), 0);
+        if (after.Location is { } at) _ = tx.HashSetAsync(_rm.Positions, number, FormattableString.Invariant($"{at.Lat:R},{at.Lon:R}"));
         foreach (var day in applied.GroupBy(e => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(e.At, Calendar.TimeZone).DateTime)))
             foreach (var kind in day.GroupBy(DispatchSerialization.KindOf))
                 _ = tx.HashIncrementAsync(_rm.Daily(day.Key), kind.Key, kind.Count());
@@ -110,6 +118,12 @@ public sealed class IncidentProjection(
             _ = tx.PublishAsync(RedisChannel.Literal(_rm.Changes), JsonSerializer.Serialize(change, DispatchSerialization.Json));
         return await tx.ExecuteAsync();
     }
+
+    /// <summary>A number written backwards, so that its last digits are a prefix.</summary>
+    public static string Reversed(string number) => string.Create(number.Length, number, (span, n) =>
+    {
+        for (var i = 0; i < n.Length; i++) span[i] = n[n.Length - 1 - i];
+    });
 }
 
 /// <summary>
