@@ -8,7 +8,7 @@ import { Map as MapLibre, NavigationControl, ScaleControl, AttributionControl } 
 import { t, lang, zh, named, labelOf } from './common.js';
 
 export const PRIORITY_COLOURS = { P1: '#ff4d4f', P2: '#fa8c16', P3: '#fadb14', P4: '#52c41a' };
-const WORKER_COLOURS = { Free: '#36cfc9', Busy: '#fa8c16', OffDuty: '#8c8c8c' };
+const WORKER_COLOURS = { OnDutyFree: '#36cfc9', Busy: '#fa8c16', OffDuty: '#8c8c8c' };
 const FONTS = ['WenQuanYi Micro Hei', 'Noto Sans CJK SC'];
 const EMPTY = { type: 'FeatureCollection', features: [] };
 /** Putuo's bounds as the catalog gives them (west, south, east, north). */
@@ -117,6 +117,8 @@ function addDistrictLayers(map, offline, streets, roads, water) {
 function addLiveLayers(map) {
   map.addSource('heat', { type: 'geojson', data: EMPTY });
   map.addLayer({ id: 'heat', type: 'heatmap', source: 'heat', paint: {
+    // Each point is a cell of about 200 m with its count of incidents.
+    'heatmap-weight': ['interpolate', ['linear'], ['get', 'count'], 0, 0, 1, 0.35, 10, 1],
     'heatmap-radius': ['interpolate', ['linear'], ['zoom'], 11, 18, 16, 50],
     'heatmap-intensity': ['interpolate', ['linear'], ['zoom'], 11, 0.8, 16, 2],
     'heatmap-color': ['interpolate', ['linear'], ['heatmap-density'],
@@ -178,8 +180,8 @@ const point = (lon, lat, properties) => ({ type: 'Feature', geometry: { type: 'P
  * Creates the map in a container. Options: onSelect(number) when an incident is clicked; kiosk for the wall screen
  * (no controls that need a pointer). Returns the map's handle; its methods may be called before the map has loaded.
  */
-export async function createMap(container, { onSelect = () => {}, kiosk = false } = {}) {
-  const state = { incidents: EMPTY, selected: EMPTY, heat: EMPTY, workers: EMPTY, heatLabel: '' };
+export async function createMap(container, { onSelect = () => {}, onPick = () => {}, kiosk = false } = {}) {
+  const state = { incidents: EMPTY, selected: EMPTY, heat: EMPTY, workers: EMPTY, heatLabel: '', heatTotal: 0 };
   let map = null;
   let ready = false;
   let pending = 0;
@@ -231,6 +233,11 @@ export async function createMap(container, { onSelect = () => {}, kiosk = false 
       const number = e.features[0]?.properties?.number;
       if (number) onSelect(number);
     });
+    // A click on the map itself (not on an incident or a cluster) picks a place, e.g. for a new report.
+    map.on('click', (e) => {
+      if (map.queryRenderedFeatures(e.point, { layers: ['incident', 'cluster'] }).length) return;
+      onPick({ lat: e.lngLat.lat, lon: e.lngLat.lng });
+    });
     map.on('click', 'cluster', async (e) => {
       const feature = e.features[0];
       const zoom = await map.getSource('incidents').getClusterExpansionZoom(feature.properties.cluster_id);
@@ -247,7 +254,7 @@ export async function createMap(container, { onSelect = () => {}, kiosk = false 
     legend.hidden = state.heat.features.length === 0 && !state.heatLabel;
     legend.replaceChildren();
     const title = document.createElement('div');
-    title.textContent = `${t('heat.legend')} · ${state.heatLabel} (${state.heat.features.length})`;
+    title.textContent = `${t('heat.legend')} · ${state.heatLabel} (${state.heatTotal})`;
     const bar = document.createElement('div');
     bar.className = 'map-legend-bar';
     const ends = document.createElement('div');
@@ -275,14 +282,15 @@ export async function createMap(container, { onSelect = () => {}, kiosk = false 
       schedule();
       if (at && ready && !map.getBounds().contains([at.lon, at.lat])) map.easeTo({ center: [at.lon, at.lat] });
     },
-    /** Heat over these positions ({lat, lon}), named in the legend; null or an empty list hides it. */
-    setHeat(points, label = '') {
-      state.heat = { type: 'FeatureCollection', features: (points ?? []).map((p) => point(p.lon, p.lat, {})) };
-      state.heatLabel = points ? label : '';
+    /** Heat over these cells ({lat, lon, count}), named in the legend with the incidents counted; null hides it. */
+    setHeat(cells, label = '', total = 0) {
+      state.heat = { type: 'FeatureCollection', features: (cells ?? []).map((c) => point(c.lon, c.lat, { count: c.count ?? 1 })) };
+      state.heatLabel = cells ? label : '';
+      state.heatTotal = cells ? total : 0;
       drawLegend();
       schedule();
     },
-    /** Workers as {userId, name, unit, status ("Free", "Busy", "OffDuty"), lat, lon, accuracy (metres)}. */
+    /** Workers as {userId, name, unit, status ("OnDutyFree", "Busy", "OffDuty"), lat, lon, accuracy (metres)}. */
     setWorkers(list) {
       state.workers = { type: 'FeatureCollection', features: (list ?? []).filter((w) => Number.isFinite(w.lat) && Number.isFinite(w.lon))
         .map((w) => point(w.lon, w.lat, {
