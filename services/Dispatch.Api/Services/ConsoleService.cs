@@ -16,7 +16,8 @@ namespace Dispatch.Api.Services;
 /// with the open cases nearby that may be the same.
 /// </summary>
 public sealed partial class ConsoleService(
-    Incidents incidents, ReadModelStore store, ReadLog reads, IGrainFactory grains, ConsoleGazetteer gazetteer, TimeProvider time)
+    Incidents incidents, ReadModelStore store, ReadLog reads, IGrainFactory grains, ConsoleGazetteer gazetteer, TimeProvider time,
+    EvidenceStore evidence, Microsoft.Extensions.Options.IOptions<ApiOptions> options)
     : V1.Console.ConsoleBase
 {
     /// <summary>The edge of a heat cell: about 200 m, the grid the devices' correlation uses too.</summary>
@@ -185,6 +186,34 @@ public sealed partial class ConsoleService(
             Number = reply.Number, CommandId = request.CommandId, State = reply.State,
             Priority = (incident?.Version >= reply.LastSeq ? incident.Priority : priority).ToString(),
         };
+    }
+
+    [Authorize(Policy = nameof(Permission.Handle))]
+    public override async Task<V1.IntakeReply> ReportFromField(V1.FieldReportRequest request, ServerCallContext context)
+    {
+        var who = Caller.Of(context);
+        if (string.IsNullOrWhiteSpace(request.CommandId)) throw Incidents.Invalid("command_id", "is required (a client-chosen id that makes retries safe)");
+        var type = Catalog.FindType(request.Type) ?? throw Incidents.Invalid("type", $"'{request.Type}' is not in the catalog");
+        var at = request.Location.ToDomain() ?? throw Incidents.Invalid("location", "the phone's own position is required");
+        if (!at.IsValid || !Catalog.District.Bounds.Contains(at)) throw Incidents.Invalid("location", $"({at.Lat}, {at.Lon}) is outside {Catalog.District.En}");
+        if (request.Photo.IsEmpty) throw Incidents.Invalid("photo", "a photo of what was found is required");
+        if (EvidenceStore.Sniff(request.Photo.Span) is null) throw Incidents.Invalid("photo", "is no JPEG, PNG or WebP image");
+        if (request.Photo.Length > options.Value.MaxEvidenceBytes)
+            throw Incidents.Invalid("photo", $"is larger than {options.Value.MaxEvidenceBytes} bytes");
+        var street = Catalog.Streets.MinBy(s => s.Centre.MetresTo(at))!.Code;
+        var result = await grains.GetGrain<IIncidentIntakeGrain>(0).ReportAsync(new ReportIncident(
+            request.CommandId, who.Actor, type.Code, Channel.GridPatrol, street, (request.Description ?? "").Trim(), at, null, null));
+        var reply = Incidents.Answer(result);
+        try
+        {
+            var saved = await evidence.SaveAsync(reply.Number, request.PhotoContentType, request.Photo.Memory, "report.jpg", who.UserId, options.Value.MaxEvidenceBytes);
+            await store.AddReportPhotoAsync(reply.Number, saved.Id);
+        }
+        catch (EvidenceRefused e)
+        {
+            throw Incidents.Invalid(e.Field == "content" ? "photo" : e.Field, e.Problem);
+        }
+        return new V1.IntakeReply { Number = reply.Number, CommandId = request.CommandId, State = reply.State, Priority = type.Priority.ToString() };
     }
 
     /// <summary>The reason recorded when a report marked urgent is raised to P1.</summary>

@@ -54,9 +54,11 @@ public sealed class Incidents(
         var alerts = await store.AlertsAsync(incident.Number);
         var masked = Masking.Applies(who, incident, Catalog);
         var actions = ActionsOf(who, incident);
-        return masked
+        var detail = masked
             ? Masking.Mask(incident).ToDetail(Masking.Mask(timeline), alerts, Catalog, masked, actions, people.NameOf)
             : incident.ToDetail(timeline, alerts, Catalog, masked, actions, people.NameOf);
+        if (!masked) detail.ReportPhotos.AddRange(await store.ReportPhotosAsync(incident.Number));
+        return detail;
     }
 
     public V1.IncidentSummary Summary(Principal who, Incident incident)

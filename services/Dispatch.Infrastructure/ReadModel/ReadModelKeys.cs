@@ -42,6 +42,9 @@ public sealed class ReadModelKeys(KeySpace keys)
     /// <summary>Sorted set per day (district time): device id → alerts it sent that day.</summary>
     public string DeviceAlerts(DateOnly day) => keys.Shared($"rm:device-alerts:{day:yyyy-MM-dd}");
 
+    /// <summary>List: evidence ids of the photos sent with an incident's report.</summary>
+    public string ReportPhotos(string number) => keys.Shared($"rm:report-photos:{number}");
+
     /// <summary>Pub/sub channel of projected changes.</summary>
     public string Changes => keys.Shared("rm:changes");
 }

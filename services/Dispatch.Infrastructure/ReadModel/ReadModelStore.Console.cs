@@ -148,4 +148,15 @@ public sealed partial class ReadModelStore
             var devices = await Db.SortedSetLengthAsync(_rm.DeviceAlerts(day));
             return ([.. top.Select(e => ((string)e.Element!, (long)e.Score))], devices);
         });
+
+    /// <summary>Records a photo sent with an incident's report (once, however often it is sent).</summary>
+    public async Task AddReportPhotoAsync(string number, string evidenceId)
+    {
+        var key = _rm.ReportPhotos(number);
+        if (!(await Db.ListRangeAsync(key)).Contains(evidenceId)) await Db.ListRightPushAsync(key, evidenceId);
+    }
+
+    /// <summary>The photos sent with an incident's report, in the order they came.</summary>
+    public async Task<IReadOnlyList<string>> ReportPhotosAsync(string number) =>
+        [.. (await Db.ListRangeAsync(_rm.ReportPhotos(number))).Select(v => (string)v!)];
 }

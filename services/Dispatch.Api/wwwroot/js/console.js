@@ -50,6 +50,9 @@ function toUrl() {
   history.replaceState(null, '', `${location.pathname}${url.size ? `?${url}` : ''}`);
 }
 
+/** A day of the district (yyyy-MM-dd, China Standard Time) as the instant it starts. */
+const dayStart = (day, plus = 0) => new Date(Date.parse(`${day}T00:00:00+08:00`) + plus * 86400000).toISOString();
+
 function filter() {
   const value = (sel) => $(sel).value;
   return {
@@ -102,8 +105,20 @@ async function load() {
   $('#total').textContent = t('loading');
   toUrl();
   const text = $('#q').value.trim();
+  const url = new URLSearchParams(location.search);
+  const drill = url.get('from') || url.get('to') ? { from: url.get('from'), to: url.get('to') } : null;
+  $('#drill').hidden = !drill;
+  if (drill) $('#drill-text').textContent = tf('drill', { from: drill.from ?? '…', to: drill.to ?? '…' });
   try {
-    if (text) {
+    if (drill && !text) {
+      // From the evaluation page: every case of the unit, street or scenario reported in its period, open or not.
+      const reply = await call('POST', '/api/v1/incidents:list', { filter: {
+        ...filter(), ...(drill.from ? { reportedFrom: dayStart(drill.from) } : {}), ...(drill.to ? { reportedTo: dayStart(drill.to, 1) } : {}),
+      }, pageSize: MAX_ROWS });
+      if (seq !== loadSeq) return;
+      search = reply.items ?? [];
+      model.reset(search, reply.total ?? search.length, true);
+    } else if (text) {
       const reply = NUMBER_LIKE.test(text)
         ? await call('GET', `/api/v1/numbers/${encodeURIComponent(text)}`)
         : await call('POST', '/api/v1/incidents:list', { filter: { ...filter(), query: text }, pageSize: PAGE });
@@ -681,6 +696,12 @@ boot(async (signedIn) => {
   $('#heat-period').addEventListener('change', loadHeat);
   $('#arrivals').addEventListener('click', showArrivals);
   $('#more').addEventListener('click', more);
+  $('#drill-clear').addEventListener('click', () => {
+    const url = new URLSearchParams(location.search);
+    url.delete('from'); url.delete('to');
+    history.replaceState(null, '', `${location.pathname}${url.size ? `?${url}` : ''}`);
+    load();
+  });
   $('#intake-open').hidden = !user.permissions?.includes('Report');
   $('#intake-open').addEventListener('click', () => openIntake({ reference, map, onCreated: (number) => { $('#q').value = ''; load(); open(number); } }));
   let typing;
