@@ -27,7 +27,8 @@ public class ConsoleTests(RunningSystem system)
         Assert.True(count >= 3, $"the report bucket counts {count}");
         Assert.Equal("true", await page.GetAttributeAsync("#buckets [data-bucket=report]", "aria-pressed"));
         var dues = await page.Locator("#queue .row .due").EvaluateAllAsync<string[]>("els => els.map(e => e.dataset.due)");
-        var instants = dues.Select(d => d.Length == 0 ? DateTimeOffset.MaxValue : DateTimeOffset.Parse(d)).ToList();
+        // The server orders by the due instant to the millisecond, then by priority.
+        var instants = dues.Select(d => d.Length == 0 ? long.MaxValue : DateTimeOffset.Parse(d).ToUnixTimeMilliseconds()).ToList();
         Assert.Equal(instants.Order(), instants);
         Assert.All(await page.Locator("#queue .row").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.state)"),
             state => Assert.Equal("Reported", state));
@@ -60,8 +61,8 @@ public class ConsoleTests(RunningSystem system)
 
         // Away from the list, the arrivals join in their places; the list never holds more than its bound.
         await page.Mouse.MoveAsync(1400, 20);
-        await page.WaitForSelectorAsync("#arrivals[hidden]");
-        await page.WaitForFunctionAsync("document.querySelector('#announce').textContent.includes('条新案件')");
+        await page.WaitForSelectorAsync("#arrivals[hidden]", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
+        await page.WaitForSelectorAsync("#announce:has-text('条新案件')", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
         Assert.InRange(await page.Locator("#queue .row").CountAsync(), 3, 200);
         await page.Context.CloseAsync();
     }
@@ -71,6 +72,10 @@ public class ConsoleTests(RunningSystem system)
     {
         var number = await ReportAsync("SHOP_BIN_OVERFLOW");
         for (var i = 0; i < 20; i++) await ReportAsync("SHOP_BIN_OVERFLOW");
+        // The read model indexes numbers as it projects; wait until it has this one.
+        for (var i = 0; i < 120 && (await system.ApiAsync(HttpMethod.Get, $"/api/v1/numbers/{number[^6..]}", "dispatcher"))
+                 .GetProperty("items").EnumerateArray().All(x => x.GetProperty("number").GetString() != number); i++)
+            await Task.Delay(500);
         var page = await system.PageAsync(1440, 900);
         await system.SignInAsync(page, "/console/", "dispatcher");
         await page.FillAsync("#q", number[^6..]);

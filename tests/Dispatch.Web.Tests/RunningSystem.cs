@@ -101,12 +101,14 @@ public sealed class RunningSystem : IAsyncLifetime
         return await (await Http.SendAsync(request)).Content.ReadFromJsonAsync<JsonElement>();
     }
 
-    /// <summary>A bearer token of a demo user.</summary>
-    public async Task<string> TokenAsync(string user)
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Task<string>> _tokens = new();
+
+    /// <summary>A bearer token of a demo user (signed in once per run).</summary>
+    public Task<string> TokenAsync(string user) => _tokens.GetOrAdd(user, async name =>
     {
-        var signIn = await Http.PostAsJsonAsync("/api/v1/sign-in", new { userId = user, password = Password });
+        var signIn = await Http.PostAsJsonAsync("/api/v1/sign-in", new { userId = name, password = Password });
         return (await signIn.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;
-    }
+    });
 
     /// <summary>Sends JSON to the API as a user and answers with the reply's JSON (failing on an error status).</summary>
     public async Task<JsonElement> ApiAsync(HttpMethod method, string path, string user, object? body = null)

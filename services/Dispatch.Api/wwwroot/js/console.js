@@ -480,8 +480,10 @@ async function dispatchForm(d) {
     { label: t('route.units'), html: `<div class="dispatch-units" id="dispatch-units">${rows}</div>`, group: true }],
   t('co.units.wait'));
   if (!input) return null;
+  // A person for the lead unit and each co-unit kept; a unit left unticked takes no part and names nobody.
+  const taking = new Set([rec.leadUnit, ...input.coUnits]);
   const workers = {};
-  for (const [key, value] of Object.entries(input)) if (key.startsWith('worker:') && value) workers[key.slice(7)] = value;
+  for (const [key, value] of Object.entries(input)) if (key.startsWith('worker:') && value && taking.has(key.slice(7))) workers[key.slice(7)] = value;
   if (input.leadUnit !== rec.leadUnit) {
     // Another lead unit than the route's: its people are machine dispatch's choice, and the route's co-units stay.
     return call('POST', `/api/v1/incidents/${encodeURIComponent(n)}:dispatch`, { commandId: id(), leadUnit: input.leadUnit, coUnits: input.coUnits.filter((c) => c !== input.leadUnit) });
