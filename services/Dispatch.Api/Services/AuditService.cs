@@ -211,12 +211,6 @@ public sealed class AuditService(ReadModelStore store, ReadLog reads, Catalog ca
 /// </summary>
 public static class Csv
 {
-    /// <summary>Each figure's column: its Chinese header, and how its value is written.</summary>
-    private static readonly (Google.Protobuf.Reflection.FieldDescriptor Field, string Header, Func<object, string> Format)[] Columns =
-    [
-        .. V1.Figures.Descriptor.Fields.InFieldNumberOrder().Select(f => (f, Header(f.Name), Formatter(f.Name))),
-    ];
-
     private static readonly Dictionary<string, string> Headers = new()
     {
         ["reported"] = "上报数", ["filed"] = "立案数", ["dismissed"] = "不予立案数", ["merged"] = "合并数", ["filing_rate"] = "立案率",
@@ -252,6 +246,15 @@ public static class Csv
     {
         ["Unit"] = "单位", ["Street"] = "街镇", ["Scenario"] = "场景", ["Channel"] = "渠道", ["Priority"] = "等级",
     };
+
+    /// <summary>
+    /// Each figure's column: its Chinese header, and how its value is written. Declared after the tables it reads,
+    /// as static fields are initialised in the order they are written.
+    /// </summary>
+    private static readonly (Google.Protobuf.Reflection.FieldDescriptor Field, string Header, Func<object, string> Format)[] Columns =
+    [
+        .. V1.Figures.Descriptor.Fields.InFieldNumberOrder().Select(f => (f, Header(f.Name), Formatter(f.Name))),
+    ];
 
     public static string Figures(V1.FiguresReply reply)
     {

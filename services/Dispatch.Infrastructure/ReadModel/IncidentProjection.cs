@@ -11,8 +11,9 @@ namespace Dispatch.Infrastructure.ReadModel;
 
 /// <summary>
 /// Projects the event stream into the read model: per incident its current state (folded by the domain's
-/// <see cref="Lifecycle.Evolve"/>), its evaluation facts, its index memberships, the daily counters, and a
-/// change notice for live subscribers. Each incident's update is one Redis transaction that holds only if the
+/// <see cref="Lifecycle.Evolve"/>), its evaluation facts, its index memberships, its place in the action queue's
+/// buckets (<see cref="ActionQueue"/>), its number in the number indexes, its position for the heat map, the daily
+/// counters, and a change notice for live subscribers. Each incident's update is one Redis transaction that holds only if the
 /// projected version is still the one read, and events at or below that version are skipped: a replay after a
 /// crash or a restart neither loses nor double-counts an event. A gap (events of one incident split between
 /// consumers) is filled from the incident's own timeline.

@@ -341,6 +341,8 @@ export const report = (error) => toast(error instanceof ApiError ? error.advice 
 export function connection(state) {
   const banner = document.getElementById('conn');
   if (!banner) return;
+  // A page that keeps working offline (data-offline="queue") says so, rather than "reconnecting", while the browser is offline.
+  if (state === 'lost' && !navigator.onLine && document.body.dataset.offline === 'queue') state = 'offline';
   banner.dataset.state = state;
   banner.textContent = t(`conn.${state}`);
 }
