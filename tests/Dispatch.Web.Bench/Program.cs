@@ -93,7 +93,7 @@ foreach (var storm in new[] { false, true })
                 if (k++ % 2 == 0) await page.HoverAsync("#queue .row >> nth=2", new PageHoverOptions { Timeout = 2000 });
                 else await page.Mouse.MoveAsync(1400, 20);
             }
-            catch (PlaywrightException)
+            catch (Exception e) when (e is PlaywrightException or TimeoutException)
             {
                 // Fewer rows than that for a moment: the next round tries again.
             }

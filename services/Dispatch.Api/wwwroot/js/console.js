@@ -245,7 +245,24 @@ function draw() {
   for (const li of ul.children) li.tabIndex = li === active ? 0 : -1;
   ul.tabIndex = ul.children.length ? -1 : 0;
   showTotal();
-  map?.setIncidents(model.rows);
+  placeOnMap();
+}
+
+/**
+ * The rows on the map, sent again only when what the map shows of them (which incidents, their priority and
+ * escalation) changed, and at most every two seconds: redrawing the map is the costliest thing the page does.
+ */
+let placed = '';
+let placing = 0;
+function placeOnMap() {
+  if (placing || !map) return;
+  placing = setTimeout(() => {
+    placing = 0;
+    const now = model.rows.map((i) => `${i.number}${i.priority}${i.escalation ?? 0}`).join();
+    if (now === placed) return;
+    placed = now;
+    map.setIncidents(model.rows);
+  }, 2000);
 }
 const schedule = () => { frame ||= requestAnimationFrame(draw); };
 
@@ -709,14 +726,18 @@ boot(async (signedIn) => {
   let typing;
   $('#q').addEventListener('input', () => { clearTimeout(typing); typing = setTimeout(load, 300); });
   keyboard();
-  createMap($('#map'), { onSelect: (number) => open(number), onPick: (at) => document.dispatchEvent(new CustomEvent('map-pick', { detail: at })) }).then((m) => {
-    map = m;
-    map.setIncidents(model.rows);
-    if (detail) map.select(detail.summary);
-    loadWorkers();
-  }).catch(() => { $('#map').textContent = t('map.unavailable'); });
   await load();
   if (selected) open(selected, true);
+  // The map after the first rows are on the screen: building it is the longest piece of work the page does.
+  requestAnimationFrame(() => setTimeout(() => {
+    createMap($('#map'), { onSelect: (number) => open(number), onPick: (at) => document.dispatchEvent(new CustomEvent('map-pick', { detail: at })) }).then((m) => {
+      map = m;
+      placed = '';
+      placeOnMap();
+      if (detail) map.select(detail.summary);
+      loadWorkers();
+    }).catch(() => { $('#map').textContent = t('map.unavailable'); });
+  }, 0));
   watch({ openOnly: false }, onChange, load);
   setInterval(tick, 15000);
   setInterval(loadWorkers, 20000);

@@ -189,13 +189,16 @@ export async function createMap(container, { onSelect = () => {}, onPick = () =>
   legend.className = 'map-legend';
   legend.hidden = true;
 
+  // Only the layers that changed are sent to the map again (each setData re-tiles its source on the main thread).
+  let dirty = new Set(['incidents', 'selected', 'heat', 'workers']);
   const flush = () => {
     pending = 0;
     if (!ready) return;
-    for (const name of ['incidents', 'selected', 'heat', 'workers']) map.getSource(name)?.setData(state[name]);
+    for (const name of dirty) map.getSource(name)?.setData(state[name]);
+    dirty = new Set();
   };
   // Many changes in a second (a storm) become one redraw.
-  const schedule = () => { pending ||= setTimeout(flush, 250); };
+  const schedule = (name) => { if (name) dirty.add(name); pending ||= setTimeout(flush, 250); };
 
   async function build() {
     const cfg = await mapConfig();
@@ -226,6 +229,7 @@ export async function createMap(container, { onSelect = () => {}, onPick = () =>
       addDistrictLayers(map, offline, streets, roads, water);
       addLiveLayers(map);
       ready = true;
+      dirty = new Set(['incidents', 'selected', 'heat', 'workers']);
       flush();
       container.dataset.ready = 'true';
     });
@@ -273,13 +277,13 @@ export async function createMap(container, { onSelect = () => {}, onPick = () =>
     setIncidents(list) {
       state.incidents = { type: 'FeatureCollection', features: list.filter((i) => i.location).map((i) =>
         point(i.location.lon, i.location.lat, { number: i.number, priority: i.priority, escalation: i.escalation ?? 0 })) };
-      schedule();
+      schedule('incidents');
     },
     /** Rings the selected incident (shown even inside a cluster) and brings it into view; null clears it. */
     select(incident) {
       const at = incident?.location;
       state.selected = at ? { type: 'FeatureCollection', features: [point(at.lon, at.lat, { number: incident.number })] } : EMPTY;
-      schedule();
+      schedule('selected');
       if (at && ready && !map.getBounds().contains([at.lon, at.lat])) map.easeTo({ center: [at.lon, at.lat] });
     },
     /** Heat over these cells ({lat, lon, count}), named in the legend with the incidents counted; null hides it. */
@@ -288,7 +292,7 @@ export async function createMap(container, { onSelect = () => {}, onPick = () =>
       state.heatLabel = cells ? label : '';
       state.heatTotal = cells ? total : 0;
       drawLegend();
-      schedule();
+      schedule('heat');
     },
     /** Workers as {userId, name, unit, status ("OnDutyFree", "Busy", "OffDuty"), lat, lon, accuracy (metres)}. */
     setWorkers(list) {
@@ -297,7 +301,7 @@ export async function createMap(container, { onSelect = () => {}, onPick = () =>
           userId: w.userId, name: w.name ?? w.userId, unit: w.unit ?? '', accuracy: Math.max(0, Number(w.accuracy) || 0),
           status: WORKER_COLOURS[w.status] ? w.status : 'OffDuty', statusName: labelOf('worker', w.status),
         })) };
-      schedule();
+      schedule('workers');
     },
     /** Draws the map again in the page's current language (names, controls and legend). */
     async relabel() {
