@@ -99,8 +99,20 @@ function drawBuckets() {
     <span>${escape(t(`bucket.${b}`))}</span> <b>${counts[b] ?? '—'}</b></button>`).join('');
 }
 
-/** Loads the first page of the bucket (or the search) afresh. */
-async function load() {
+/** The queue's first page as the address asks for it, asked before anything else so that rows come first. */
+function firstPage() {
+  const url = new URLSearchParams(location.search);
+  if (url.get('q') || url.get('from') || url.get('to')) return null;
+  const one = (name) => (url.get(name) ? [url.get(name)] : []);
+  return call('POST', '/api/v1/queue', {
+    bucket: BUCKETS.includes(url.get('bucket')) ? url.get('bucket') : 'dispatch',
+    filter: { scenarios: one('scenario'), streets: one('street'), priorities: one('priority'), units: one('unit') },
+    pageSize: PAGE,
+  });
+}
+
+/** Loads the first page of the bucket (or the search) afresh; `early` is that page already asked for. */
+async function load(early = null) {
   const seq = ++loadSeq;
   $('#total').textContent = t('loading');
   toUrl();
@@ -128,7 +140,7 @@ async function load() {
       if (NUMBER_LIKE.test(text) && search.length === 1 && search[0].number !== selected) open(search[0].number);
     } else {
       search = null;
-      const page = await call('POST', '/api/v1/queue', { bucket, filter: filter(), pageSize: PAGE });
+      const page = await (early ?? call('POST', '/api/v1/queue', { bucket, filter: filter(), pageSize: PAGE }));
       if (seq !== loadSeq) return; // an earlier filter's answer arriving late must not replace the newer one
       model.reset(page.items ?? [], page.total ?? 0, !page.nextPageToken);
       nextToken = page.nextPageToken ?? '';
@@ -250,7 +262,7 @@ function draw() {
 
 /**
  * The rows on the map, sent again only when what the map shows of them (which incidents, their priority and
- * escalation) changed, and at most every two seconds: redrawing the map is the costliest thing the page does.
+ * escalation) changed, and at most every five seconds: redrawing the map is the costliest thing the page does.
  */
 let placed = '';
 let placing = 0;
@@ -262,7 +274,7 @@ function placeOnMap() {
     if (now === placed) return;
     placed = now;
     map.setIncidents(model.rows);
-  }, 2000);
+  }, 5000);
 }
 const schedule = () => { frame ||= requestAnimationFrame(draw); };
 
@@ -690,6 +702,8 @@ boot(async (signedIn) => {
     await map?.relabel();
     loadHeat();
   });
+  const early = firstPage();
+  early?.catch(() => {}); // a failure shows when it is awaited
   try {
     reference = await loadReference();
   } catch (error) {
@@ -701,7 +715,7 @@ boot(async (signedIn) => {
   fillFilters();
   fromUrl();
   translate();
-  for (const sel of ['#f-scenario', '#f-street', '#f-priority', '#f-unit']) $(sel).addEventListener('change', load);
+  for (const sel of ['#f-scenario', '#f-street', '#f-priority', '#f-unit']) $(sel).addEventListener('change', () => load());
   $('#filters').addEventListener('submit', (event) => { event.preventDefault(); load(); });
   $('#buckets').addEventListener('click', (event) => {
     const b = event.target.closest('[data-bucket]');
@@ -726,7 +740,7 @@ boot(async (signedIn) => {
   let typing;
   $('#q').addEventListener('input', () => { clearTimeout(typing); typing = setTimeout(load, 300); });
   keyboard();
-  await load();
+  await load(early);
   if (selected) open(selected, true);
   // The map after the first rows are on the screen: building it is the longest piece of work the page does.
   requestAnimationFrame(() => setTimeout(() => {
@@ -738,7 +752,7 @@ boot(async (signedIn) => {
       loadWorkers();
     }).catch(() => { $('#map').textContent = t('map.unavailable'); });
   }, 0));
-  watch({ openOnly: false }, onChange, load);
+  watch({ openOnly: false }, onChange, () => load());
   setInterval(tick, 15000);
   setInterval(loadWorkers, 20000);
 });
