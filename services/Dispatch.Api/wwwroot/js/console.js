@@ -217,8 +217,14 @@ let frame = 0;
 /** Draws at most once per frame: only rows that changed are rewritten, and the order is fixed only when not busy. */
 function draw() {
   frame = 0;
-  const announced = model.pending.size;
-  if (!busy() && model.settle() && announced) say(tf('arrived', { n: announced }));
+  if (!busy() && model.pending.size) {
+    // Taken in: those that sort within the loaded rows join them, the others are counted for the later pages.
+    const arrived = model.pending.size;
+    model.settle();
+    say(tf('arrived', { n: arrived }));
+  } else if (!busy() && model.gone.size) {
+    model.settle();
+  }
   const ul = $('#queue');
   const existing = new Map([...ul.children].map((li) => [li.dataset.number, li]));
   const still = busy();
