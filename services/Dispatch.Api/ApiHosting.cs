@@ -59,6 +59,9 @@ public static class ApiHosting
         services.AddHostedService(sp => sp.GetRequiredService<IncidentProjection>());
         services.AddSingleton<AlertIndex>();
         services.AddHostedService(sp => sp.GetRequiredService<AlertIndex>());
+        services.AddSingleton<ConsoleGazetteer>();
+        services.AddSingleton<DeviceAlertCounter>();
+        services.AddHostedService(sp => sp.GetRequiredService<DeviceAlertCounter>());
         services.AddSingleton<ChangeFeed>();
         services.AddHostedService(sp => sp.GetRequiredService<ChangeFeed>());
         services.AddDispatchArchive(configuration);
@@ -142,6 +145,9 @@ public static class ApiHosting
         app.MapGrpcService<AuditService>().RequireAuthorization();
         app.MapGrpcService<RosterService>().RequireAuthorization();
         app.MapDispatchNotifications();
+        app.MapGrpcService<ConsoleService>().RequireAuthorization();
+        app.MapOverview();
+        app.MapMapConfig();
         app.MapEvidenceDownload();
         app.MapOpen311();
         return app;

@@ -32,7 +32,7 @@ public static class Pages
     public static WebApplication MapDispatchPages(this WebApplication app, string webRoot)
     {
         var files = new PhysicalFileProvider(webRoot);
-        var policy = ContentSecurityPolicy(TileOrigins(webRoot));
+        var policy = ContentSecurityPolicy([.. TileOrigins(webRoot).Concat(Origins(Services.MapService.Urls(app.Configuration))).Distinct()]);
         var types = new FileExtensionContentTypeProvider();
         types.Mappings[".mjs"] = "text/javascript";
         types.Mappings[".geojson"] = "application/geo+json";
@@ -79,6 +79,11 @@ public static class Pages
             + "base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
     }
 
+    /// <summary>The origins of URLs or tile templates (their placeholders such as {z} are no part of the origin).</summary>
+    public static IEnumerable<string> Origins(IEnumerable<string> urls) => urls
+        .Select(u => Uri.TryCreate(u.Replace("{", "").Replace("}", ""), UriKind.Absolute, out var uri) ? uri : null)
+        .OfType<Uri>().Select(uri => uri.GetLeftPart(UriPartial.Authority)).Distinct();
+
     /// <summary>The origins of the base map configured in <c>data/map-config.json</c> (baseStyle, baseTiles).</summary>
     public static IReadOnlyCollection<string> TileOrigins(string webRoot)
     {
@@ -96,10 +101,7 @@ public static class Pages
                     .Where(u => u.ValueKind == JsonValueKind.String).Select(u => u.GetString()!));
             }
         }
-        // A template's placeholders ({z}, {x}, {y}) are no part of its origin.
-        return [.. urls
-            .Select(u => Uri.TryCreate(u.Replace("{", "").Replace("}", ""), UriKind.Absolute, out var uri) ? uri : null)
-            .OfType<Uri>().Select(uri => uri.GetLeftPart(UriPartial.Authority)).Distinct()];
+        return [.. Origins(urls)];
     }
 
     private static ResponseCompressionOptions CompressionOptions()

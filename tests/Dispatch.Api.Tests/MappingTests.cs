@@ -22,15 +22,15 @@ public class MappingTests
     }
 
     [Fact]
-    public void Csv_cells_are_quoted_and_formulas_defused()
+    public void Csv_cells_are_quoted_formulas_defused_and_rates_written_as_percentages()
     {
         var reply = new Protos.V1.FiguresReply { By = "Unit", Total = new Figures { Reported = 2 }.ToProto() };
         reply.Groups.Add(new Protos.V1.FiguresGroup { Key = "=HYPERLINK(\"x\")", Name = "a,b", Figures = new Figures { Reported = 1, FilingRate = 0.5 }.ToProto() });
 
         var lines = Csv.Figures(reply).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
 
-        Assert.StartsWith("Unit,\"'=HYPERLINK(\"\"x\"\")\",\"a,b\",1,", lines[2]);
-        Assert.Contains(",0.5,", lines[2]);
+        Assert.StartsWith("单位,\"a,b\",\"'=HYPERLINK(\"\"x\"\")\",1,", lines[2]);
+        Assert.Contains(",50.0%,", lines[2]);
     }
 
     [Theory]

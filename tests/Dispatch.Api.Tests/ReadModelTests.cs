@@ -113,12 +113,19 @@ public class ReadModelTests(RedisFixture redis) : IAsyncLifetime
         var auditor = await api.UserAsync("auditor");
 
         var figures = await auditor.Audit.GetFiguresAsync(new FiguresRequest { By = "Unit" });
-        Assert.Equal(Services.ApiMapping.ToProto(Scorecard.Compute(facts)), figures.Total);
-        Assert.Equal(Scorecard.By(facts, Dimension.Unit).Select(g => (g.Key, Services.ApiMapping.ToProto(g.Figures))), figures.Groups.Select(g => (g.Key, g.Figures)));
+        Assert.Equal(Services.ApiMapping.ToProto(Scorecard.Compute(facts)), WithoutCounts(figures.Total));
+        Assert.Equal(Scorecard.By(facts, Dimension.Unit).Select(g => (g.Key, Services.ApiMapping.ToProto(g.Figures))), figures.Groups.Select(g => (g.Key, WithoutCounts(g.Figures))));
         Assert.Equal(numbers.Count, figures.Total.Reported);
+        // The counts beside the on-time rates are the rates' own numerators and denominators.
+        Assert.Equal(figures.Total.OnTimeHandlingRate, (double)figures.Total.OnTimeHandling / figures.Total.HandlingMeasured, 9);
 
+        // Units with fewer cases than the minimum sample keep their figures but are not graded (样本不足).
         var ranking = await auditor.Audit.GetRankingAsync(new PeriodRequest());
-        Assert.Equal(Scorecard.Rank(facts).Select(r => (r.Rank, r.Unit, r.Grade.ToString())), ranking.Units.Select(u => (u.Rank, u.Unit, u.Grade)));
+        Assert.Equal(
+            Scorecard.Rank(facts).Where(r => r.Figures.Reported >= ranking.MinimumSample).Select(r => (r.Unit, r.Grade.ToString())),
+            ranking.Units.Where(u => !u.Insufficient).Select(u => (u.Unit, u.Grade)));
+        Assert.All(ranking.Units.Where(u => u.Insufficient), u => Assert.True(u.Rank == 0 && u.Grade == "" && u.Figures.Reported < ranking.MinimumSample));
+        Assert.Equal(Scorecard.Rank(facts).Select(r => r.Unit).Order(), ranking.Units.Select(u => u.Unit).Order());
         Assert.NotEmpty(ranking.Units);
         var trend = await auditor.Audit.GetTrendAsync(new PeriodRequest());
         var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, zone).DateTime);
@@ -179,5 +186,13 @@ public class ReadModelTests(RedisFixture redis) : IAsyncLifetime
             {
             }
         }
+    }
+
+    /// <summary>The figures without the counts the API derives beside the domain's rates.</summary>
+    private static Dispatch.Protos.V1.Figures WithoutCounts(Dispatch.Protos.V1.Figures figures)
+    {
+        var copy = figures.Clone();
+        copy.OnTimeAcceptance = copy.AcceptanceMeasured = copy.OnTimeHandling = copy.HandlingMeasured = 0;
+        return copy;
     }
 }

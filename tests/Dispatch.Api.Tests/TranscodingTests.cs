@@ -86,9 +86,9 @@ public class TranscodingTests(RedisFixture redis)
         var bytes = await response.Content.ReadAsByteArrayAsync();
         Assert.Equal(Encoding.UTF8.GetPreamble(), bytes[..3]);
         var lines = Encoding.UTF8.GetString(bytes[3..]).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
-        Assert.StartsWith("group,key,name,Reported,Filed", lines[0]);
-        Assert.StartsWith("total,,,", lines[1]);
-        Assert.Contains(lines, l => l.StartsWith("Street,CSL,长寿路街道,", StringComparison.Ordinal));
+        Assert.StartsWith("分组,名称,代码,上报数,立案数", lines[0]);
+        Assert.StartsWith("合计,全区,,", lines[1]);
+        Assert.Contains(lines, l => l.StartsWith("街镇,长寿路街道,CSL,", StringComparison.Ordinal));
         Assert.All(lines, l => Assert.Equal(lines[0].Split(',').Length, l.Split(',').Length));
     }
 

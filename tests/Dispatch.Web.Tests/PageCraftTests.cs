@@ -19,6 +19,7 @@ public partial class PageCraftTests(RunningSystem system)
         { "signin", "/console/", "" },
         { "console", "/console/", "dispatcher" },
         { "field-tasks", "/field/", "green.w1" },
+        { "field-report", "/field/#report", "green.w1" },
         { "audit", "/audit/", "auditor" },
         { "overview", "/overview/", "dispatcher" },
     };
@@ -29,7 +30,7 @@ public partial class PageCraftTests(RunningSystem system)
     {
         foreach (var language in new[] { "zh-CN", "en" })
         {
-            var page = await OpenAsync(path, user, name == "field-tasks" ? (390, 844) : (1440, 900), language);
+            var page = await OpenAsync(path, user, name.StartsWith("field", StringComparison.Ordinal) ? (390, 844) : (1440, 900), language);
             if (name == "console") await OpenFirstIncidentAsync(page);
             var result = await page.RunAxe();
             var serious = result.Violations.Where(v => v.Impact is "critical" or "serious")
@@ -118,7 +119,8 @@ public partial class PageCraftTests(RunningSystem system)
     private async Task<IPage> OpenAsync(string path, string user, (int Width, int Height) size, string language)
     {
         var page = await system.PageAsync(size.Width, size.Height, touch: size.Width < 600);
-        await page.GotoAsync($"{path}?lang={language}");
+        var hash = path.IndexOf('#');
+        await page.GotoAsync(hash < 0 ? $"{path}?lang={language}" : $"{path[..hash]}?lang={language}{path[hash..]}");
         if (user.Length == 0)
         {
             if (path != "/") await page.WaitForSelectorAsync("#signin:not([hidden]) input[name=user]");
@@ -128,7 +130,7 @@ public partial class PageCraftTests(RunningSystem system)
         await page.FillAsync("#signin [name=password]", RunningSystem.Password);
         await page.ClickAsync("#signin button");
         await page.WaitForSelectorAsync("#app:not([hidden])");
-        var ready = path switch
+        var ready = path.Split('#')[0] switch
         {
             "/console/" => "#map[data-ready=true] >> nth=0",
             "/overview/" => "#kpis .kpi",

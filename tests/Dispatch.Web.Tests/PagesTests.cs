@@ -28,9 +28,7 @@ public class PagesTests(RunningSystem system)
         Assert.Equal("dispatcher", await console.GetAttributeAsync("#watermark", "data-user"));
         Assert.True(await console.EvaluateAsync<bool>("document.fonts.check('14px \"WenQuanYi Micro Hei\"')"), "the Chinese font is not installed");
         await console.SelectOptionAsync("#f-scenario", "shop");
-        await console.WaitForSelectorAsync("#total:not(:text('加载中…'))");
-        var before = (await console.Locator("#queue .row").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.number)")).ToHashSet();
-        var number = await WaitForNewRowAsync(console, before);
+        var number = await WaitForNewRowAsync(console);
 
         await console.ClickAsync($"#queue .row[data-number='{number}']");
         await console.WaitForSelectorAsync($"#d-number:text('{number}')");
@@ -40,11 +38,13 @@ public class PagesTests(RunningSystem system)
             await console.WaitForSelectorAsync("#d-state:text('立案')");
         }
         await console.ClickAsync("[data-action=dispatch]");
-        Assert.False(string.IsNullOrEmpty(await console.InputValueAsync("#dispatch-unit")), "the recommended unit is preselected");
-        var worker = await console.InputValueAsync("#dispatch-worker");
-        Assert.False(string.IsNullOrEmpty(worker), "a worker is recommended and preselected");
+        var lead = await console.InputValueAsync("#dispatch-unit");
+        Assert.False(string.IsNullOrEmpty(lead), "the recommended unit is preselected");
+        var worker = await console.InputValueAsync($"#dialog select[data-unit='{lead}']");
+        Assert.False(string.IsNullOrEmpty(worker), "a worker of the lead unit is recommended and preselected");
+        Assert.Contains("须主办与每个协办单位都反馈处置结果", await console.InnerTextAsync("#dialog .hint"));
         // The lead unit alone, so that its result goes to review without waiting for co-units (named units to tick).
-        await console.EvalOnSelectorAllAsync("#dialog input[name=coUnits]", "boxes => boxes.forEach(b => { b.checked = false; })");
+        await console.EvalOnSelectorAllAsync("#dialog input[name=coUnits]:not([disabled])", "boxes => boxes.forEach(b => { b.checked = false; })");
         await console.ClickAsync("#dialog-ok");
         await console.WaitForSelectorAsync("#d-state:text('派遣')");
         await system.ScreenshotAsync(console, "console");
@@ -117,7 +117,8 @@ public class PagesTests(RunningSystem system)
         var download = await audit.RunAndWaitForDownloadAsync(() => audit.ClickAsync("#export"));
         var csv = await File.ReadAllBytesAsync(await download.PathAsync());
         Assert.Equal(Encoding.UTF8.GetPreamble(), csv[..3]);
-        Assert.StartsWith("group,key,name,Reported", Encoding.UTF8.GetString(csv[3..]));
+        Assert.StartsWith("分组,名称,代码,上报数", Encoding.UTF8.GetString(csv[3..]));
+        Assert.Matches(@"^合计,全区,,\d+,\d+,\d+,\d+,(\d+\.\d%)?,", Encoding.UTF8.GetString(csv[3..]).Split("\r\n")[1]);
         Assert.True(await audit.Locator("#ranking .grade").CountAsync() > 0, "the ranking shows graded units");
         await system.ScreenshotAsync(audit, "audit");
     }
@@ -158,15 +159,27 @@ public class PagesTests(RunningSystem system)
         return Convert.FromBase64String(data);
     }
 
-    /// <summary>Waits for a row that was not in the queue when it loaded and can still be filed or dispatched.</summary>
-    private static async Task<string> WaitForNewRowAsync(IPage console, HashSet<string> before)
+    /// <summary>
+    /// Waits for a simulated shop incident that was not in the queue when the console opened and can still be filed
+    /// or dispatched: it is waiting to be filed (上报待立案) or filed and waiting for dispatch (立案待派).
+    /// </summary>
+    private static async Task<string> WaitForNewRowAsync(IPage console)
     {
+        var seen = new Dictionary<string, HashSet<string>>();
         var until = DateTime.UtcNow + Live;
         while (DateTime.UtcNow < until)
         {
-            var rows = await console.Locator("#queue .row").EvaluateAllAsync<string[][]>("rows => rows.map(r => [r.dataset.number, r.dataset.state])");
-            if (rows.FirstOrDefault(r => !before.Contains(r[0]) && r[1] is "Reported" or "Filed") is { } row) return row[0];
-            await Task.Delay(250);
+            foreach (var bucket in new[] { "dispatch", "report" })
+            {
+                await console.ClickAsync($"#buckets [data-bucket={bucket}]");
+                await console.WaitForFunctionAsync($"document.querySelector('#buckets [data-bucket={bucket}]').getAttribute('aria-pressed') === 'true'");
+                await console.WaitForSelectorAsync("#total:not(:text('加载中…'))");
+                var rows = await console.Locator("#queue .row").EvaluateAllAsync<string[][]>("rows => rows.map(r => [r.dataset.number, r.dataset.state])");
+                if (seen.TryGetValue(bucket, out var before)
+                    && rows.FirstOrDefault(r => !before.Contains(r[0]) && r[1] is "Reported" or "Filed") is { } row) return row[0];
+                seen[bucket] = [.. (seen.GetValueOrDefault(bucket) ?? []).Concat(rows.Select(r => r[0]))];
+            }
+            await Task.Delay(1000);
         }
         throw new TimeoutException($"no new shop incident reached the console within {Live}");
     }

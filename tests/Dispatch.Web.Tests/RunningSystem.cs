@@ -20,6 +20,12 @@ public sealed class SystemCollection : ICollectionFixture<RunningSystem>
 public sealed class RunningSystem : IAsyncLifetime
 {
     public const string Password = "dispatch";
+
+    /// <summary>The wall screens' kiosk key this system knows (configured as its SHA-256).</summary>
+    public const string KioskKey = "wall-screen-key-for-tests";
+
+    /// <summary>The base map's attribution configured for this system.</summary>
+    public const string MapAttribution = "测试底图";
     private ServiceProcess? _system;
     private IPlaywright? _playwright;
     private readonly string _data = Directory.CreateTempSubdirectory("dispatch-web-").FullName;
@@ -39,7 +45,9 @@ public sealed class RunningSystem : IAsyncLifetime
             $"--Redis:EmbeddedPort={RedisServer.FreePort()}", $"--Redis:DataDirectory={Path.Combine(_data, "redis")}",
             $"--Orleans:SiloPort={RedisServer.FreePort()}", $"--Orleans:GatewayPort={RedisServer.FreePort()}",
             $"--Ingest:Port={ingest}", $"--Simulator:Target=http://127.0.0.1:{ingest}", "--Simulator:Rate=6",
-            $"--Api:GrpcPort={RedisServer.FreePort()}", $"--Api:HttpPort={http}", $"--Management:Port={RedisServer.FreePort()}");
+            $"--Api:GrpcPort={RedisServer.FreePort()}", $"--Api:HttpPort={http}", $"--Management:Port={RedisServer.FreePort()}",
+            $"--Overview:KioskKeys:0={Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(KioskKey)))}",
+            "--Audit:Targets:onTimeHandlingRate=0.9", "--Audit:MinimumSample=3", $"--Map:Attribution={MapAttribution}");
         await _system.WaitForLineAsync("API: gRPC (HTTP/2)", TimeSpan.FromSeconds(120));
         BaseUrl = $"http://127.0.0.1:{http}";
         Http = new HttpClient { BaseAddress = new Uri(BaseUrl) };
@@ -91,6 +99,26 @@ public sealed class RunningSystem : IAsyncLifetime
         var token = (await signIn.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString();
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/incidents/{number}") { Headers = { { "authorization", $"Bearer {token}" } } };
         return await (await Http.SendAsync(request)).Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Task<string>> _tokens = new();
+
+    /// <summary>A bearer token of a demo user (signed in once per run).</summary>
+    public Task<string> TokenAsync(string user) => _tokens.GetOrAdd(user, async name =>
+    {
+        var signIn = await Http.PostAsJsonAsync("/api/v1/sign-in", new { userId = name, password = Password });
+        return (await signIn.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;
+    });
+
+    /// <summary>Sends JSON to the API as a user and answers with the reply's JSON (failing on an error status).</summary>
+    public async Task<JsonElement> ApiAsync(HttpMethod method, string path, string user, object? body = null)
+    {
+        using var request = new HttpRequestMessage(method, path) { Headers = { { "authorization", $"Bearer {await TokenAsync(user)}" } } };
+        if (body is not null) request.Content = JsonContent.Create(body);
+        using var response = await Http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode) throw new HttpRequestException($"{method} {path}: {(int)response.StatusCode} {text}");
+        return JsonDocument.Parse(text.Length == 0 ? "{}" : text).RootElement.Clone();
     }
 
     public async Task DisposeAsync()

@@ -4,6 +4,7 @@ using Dispatch.Abstractions;
 using Dispatch.Domain;
 using Google.Protobuf.WellKnownTypes;
 using Dispatch.Infrastructure;
+using Dispatch.Infrastructure.ReadModel;
 using V1 = Dispatch.Protos.V1;
 
 namespace Dispatch.Api.Services;
@@ -38,6 +39,9 @@ public static class ApiMapping
             summary.DueAt = Timestamp.FromDateTimeOffset(at);
             summary.DueStage = due.Stage.ToString();
         }
+        if (ActionQueue.FirstDue(i, catalog.Calendar) is { } first) summary.WarnAt = Timestamp.FromDateTimeOffset(first.WarnAt);
+        summary.Queues.AddRange(ActionQueue.Of(i));
+        summary.SourceRef = i.SourceRef ?? "";
         return summary;
     }
 

@@ -58,8 +58,10 @@ public sealed class Incidents(
         if (timeline.Count == 0 && await archive.IncidentAsync(incident.Number) is { } archived)
             (timeline, alerts) = (archived.Timeline, archived.Alerts);
         var masked = Masking.Applies(who, incident, Catalog);
-        var seen = Masking.For(who, incident, Catalog);
-        return seen.ToDetail(Masking.For(who, incident, timeline, Catalog), alerts, Catalog, masked, ActionsOf(who, incident), people.NameOf);
+        var detail = Masking.For(who, incident, Catalog)
+            .ToDetail(Masking.For(who, incident, timeline, Catalog), alerts, Catalog, masked, ActionsOf(who, incident), people.NameOf);
+        if (!masked) detail.ReportPhotos.AddRange(await store.ReportPhotosAsync(incident.Number));
+        return detail;
     }
 
     public V1.IncidentSummary Summary(Principal who, Incident incident)

@@ -11,8 +11,9 @@ namespace Dispatch.Infrastructure.ReadModel;
 
 /// <summary>
 /// Projects the event stream into the read model: per incident its current state (folded by the domain's
-/// <see cref="Lifecycle.Evolve"/>), its evaluation facts, its index memberships, the daily counters, and a
-/// change notice for live subscribers. Each incident's update is one Redis transaction that holds only if the
+/// <see cref="Lifecycle.Evolve"/>), its evaluation facts, its index memberships, its place in the action queue's
+/// buckets (<see cref="ActionQueue"/>), its number in the number indexes, its position for the heat map, the daily
+/// counters, and a change notice for live subscribers. Each incident's update is one Redis transaction that holds only if the
 /// projected version is still the one read, and events at or below that version are skipped: a replay after a
 /// crash or a restart neither loses nor double-counts an event. A gap (events of one incident split between
 /// consumers) is filled from the incident's own timeline.
@@ -101,7 +102,15 @@ public sealed class IncidentProjection(
         var was = Indexes.Of(before);
         var now = Indexes.Of(after);
         foreach (var gone in was.Except(now)) _ = tx.SortedSetRemoveAsync(_rm.Index(gone), number);
-        foreach (var added in now.Except(was)) _ = tx.SortedSetAddAsync(_rm.Index(added), number, score);
+        // Every index it is in, not only the new ones: an index added since the incident was last projected gets it too.
+        foreach (var index in now) _ = tx.SortedSetAddAsync(_rm.Index(index), number, score);
+        var queued = ActionQueue.Of(after);
+        foreach (var left in ActionQueue.Of(before).Except(queued)) _ = tx.SortedSetRemoveAsync(_rm.Queue(left), number);
+        var dueScore = ActionQueue.Score(after, Calendar);
+        foreach (var bucket in queued) _ = tx.SortedSetAddAsync(_rm.Queue(bucket), number, dueScore);
+        _ = tx.SortedSetAddAsync(_rm.Numbers, number, 0);
+        _ = tx.SortedSetAddAsync(_rm.NumbersReversed, Reversed(number), 0);
+        if (after.Location is { } at) _ = tx.HashSetAsync(_rm.Positions, number, FormattableString.Invariant($"{at.Lat:R},{at.Lon:R}"));
         foreach (var day in applied.GroupBy(e => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(e.At, Calendar.TimeZone).DateTime)))
             foreach (var kind in day.GroupBy(DispatchSerialization.KindOf))
                 _ = tx.HashIncrementAsync(_rm.Daily(day.Key), kind.Key, kind.Count());
@@ -110,6 +119,12 @@ public sealed class IncidentProjection(
             _ = tx.PublishAsync(RedisChannel.Literal(_rm.Changes), JsonSerializer.Serialize(change, DispatchSerialization.Json));
         return await tx.ExecuteAsync();
     }
+
+    /// <summary>A number written backwards, so that its last digits are a prefix.</summary>
+    public static string Reversed(string number) => string.Create(number.Length, number, (span, n) =>
+    {
+        for (var i = 0; i < n.Length; i++) span[i] = n[n.Length - 1 - i];
+    });
 }
 
 /// <summary>

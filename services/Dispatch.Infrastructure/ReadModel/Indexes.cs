@@ -4,7 +4,7 @@ namespace Dispatch.Infrastructure.ReadModel;
 
 /// <summary>
 /// The indexes an incident belongs to, by what lists filter on: everything, open, overdue, and one per state,
-/// scenario, street, priority, channel, unit holding an assignment, and worker given one.
+/// scenario, type, street, priority, channel, unit holding an assignment, and worker given one.
 /// </summary>
 public static class Indexes
 {
@@ -19,6 +19,7 @@ public static class Indexes
     public static string Channel(string channel) => $"channel:{channel}";
     public static string Unit(string unit) => $"unit:{unit}";
     public static string Worker(string worker) => $"worker:{worker}";
+    public static string Type(string type) => $"type:{type}";
 
     public static HashSet<string> Of(Incident? incident)
     {
@@ -26,7 +27,7 @@ public static class Indexes
         var names = new HashSet<string>
         {
             All, State(incident.State.ToString()), Scenario(incident.Scenario), Street(incident.Street),
-            Priority(incident.Priority.ToString()), Channel(incident.Channel.ToString()),
+            Priority(incident.Priority.ToString()), Channel(incident.Channel.ToString()), Type(incident.Type),
         };
         foreach (var a in incident.Assignments)
         {

@@ -27,6 +27,24 @@ public sealed class ReadModelKeys(KeySpace keys)
     /// <summary>A scratch key for combining indexes in one query.</summary>
     public string Scratch(string id) => keys.Shared($"rm:scratch:{id}");
 
+    /// <summary>Sorted set of one action-queue bucket (see <see cref="ActionQueue"/>), scored by due instant and priority.</summary>
+    public string Queue(string bucket) => keys.Shared($"rm:queue:{bucket}");
+
+    /// <summary>Sorted set of every incident number, all scored 0, for prefix lookups (ZRANGEBYLEX).</summary>
+    public string Numbers => keys.Shared("rm:numbers");
+
+    /// <summary>The same numbers written backwards, so that a number's last digits are a prefix here.</summary>
+    public string NumbersReversed => keys.Shared("rm:numbers:reversed");
+
+    /// <summary>Hash: incident number → its position as "lat,lon", for the heat map without loading incidents.</summary>
+    public string Positions => keys.Shared("rm:positions");
+
+    /// <summary>Sorted set per day (district time): device id → alerts it sent that day.</summary>
+    public string DeviceAlerts(DateOnly day) => keys.Shared($"rm:device-alerts:{day:yyyy-MM-dd}");
+
+    /// <summary>List: evidence ids of the photos sent with an incident's report.</summary>
+    public string ReportPhotos(string number) => keys.Shared($"rm:report-photos:{number}");
+
     /// <summary>Pub/sub channel of projected changes.</summary>
     public string Changes => keys.Shared("rm:changes");
 }

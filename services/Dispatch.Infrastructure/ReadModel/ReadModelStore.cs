@@ -42,7 +42,7 @@ public sealed record IncidentQuery
 /// Reads the read model: lists by combining index sets in Redis (never loading incidents one by one), the
 /// projected incidents of a page, the evaluation facts of a period, workloads and positions, daily counters.
 /// </summary>
-public sealed class ReadModelStore(IConnectionMultiplexer redis, KeySpace keys, ResiliencePipelineProvider<string> pipelines)
+public sealed partial class ReadModelStore(IConnectionMultiplexer redis, KeySpace keys, ResiliencePipelineProvider<string> pipelines)
 {
     /// <summary>Reads are idempotent: timed out and retried by <see cref="Resilience.Read"/>.</summary>
     private async Task<T> Read<T>(Func<Task<T>> read) =>

@@ -1,6 +1,6 @@
 // The field page works offline: its shell comes from this cache when the network is gone, so a reload on a
 // street without signal still shows the tasks and the actions waiting to be sent. API calls always go to the network.
-const CACHE = 'dispatch-field-v2';
+const CACHE = 'dispatch-field-v3';
 const SHELL = ['/field/', '/js/common.js', '/js/labels.js', '/js/field.js', '/css/app.css', '/favicon.svg'];
 
 self.addEventListener('install', (event) => {

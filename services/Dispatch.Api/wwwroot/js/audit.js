@@ -5,8 +5,8 @@ import { lineChart } from './chart.js';
 
 const $ = (selector) => document.querySelector(selector);
 const DIMENSIONS = ['Unit', 'Street', 'Scenario', 'Channel', 'Priority'];
-// Below this many cases a unit is not graded; the server's reply says its own minimum once it has one.
-const DEFAULT_MIN_SAMPLE = 5;
+// Below this many cases a unit is not graded; the server's reply says its own minimum.
+const DEFAULT_MIN_SAMPLE = 10;
 let reference = null;
 let last = null;
 
@@ -22,8 +22,8 @@ const COLUMNS = [
   ['reported', '上报', 'Reported', (f) => f.reported ?? 0],
   ['filingRate', '立案率', 'Filing rate', (f) => pct(f.filingRate), (f) => [f.filed ?? 0, (f.filed ?? 0) + (f.dismissed ?? 0)]],
   ['dispatchAccuracy', '派遣准确率', 'Dispatch accuracy', (f) => pct(f.dispatchAccuracy), (f) => [(f.dispatches ?? 0) - (f.returned ?? 0), f.dispatches ?? 0]],
-  ['onTimeAcceptanceRate', '按时签收率', 'On-time acceptance', (f) => pct(f.onTimeAcceptanceRate), (f) => f.counts?.onTimeAcceptance],
-  ['onTimeHandlingRate', '按期处置率', 'On-time handling', (f) => pct(f.onTimeHandlingRate), (f) => f.counts?.onTimeHandling],
+  ['onTimeAcceptanceRate', '按时签收率', 'On-time acceptance', (f) => pct(f.onTimeAcceptanceRate), (f) => [f.onTimeAcceptance ?? 0, f.acceptanceMeasured ?? 0]],
+  ['onTimeHandlingRate', '按期处置率', 'On-time handling', (f) => pct(f.onTimeHandlingRate), (f) => [f.onTimeHandling ?? 0, f.handlingMeasured ?? 0]],
   ['closed', '结案', 'Closed', (f) => f.closed ?? 0],
   ['closureRate', '结案率', 'Closure rate', (f) => pct(f.closureRate), (f) => [f.closed ?? 0, f.filed ?? 0]],
   ['onTimeClosureRate', '按期结案率', 'On-time closure', (f) => pct(f.onTimeClosureRate), (f) => [f.closedOnTime ?? 0, f.closed ?? 0]],
@@ -55,6 +55,17 @@ function change(key, now, before) {
   const amount = key === 'secondsToCloseP50' ? hours(Math.abs(diff)) : RATES.has(key) ? `${Math.abs(diff).toFixed(1)}${label(' 个百分点', ' pts')}`
     : Number.isInteger(diff) ? String(Math.abs(diff)) : Math.abs(diff).toFixed(1);
   return `<small class="change ${good ? 'up' : 'down'}">${t('vs.previous')} ${diff > 0 ? '+' : '−'}${amount}</small>`;
+}
+
+/** The district's target for a figure, when one is configured: "目标 90.0%". */
+const target = (key, targets) => (targets[key] === undefined ? ''
+  : `<small class="target">${label('目标', 'target')} ${RATES.has(key) ? pct(targets[key]) : targets[key]}</small>`);
+
+/** Whether a figure misses its target (below it, or above it where lower is better). */
+function missed(key, f, targets) {
+  const value = f?.[key];
+  if (targets[key] === undefined || value === undefined || value === null) return false;
+  return LOWER_IS_BETTER.has(key) ? value > targets[key] : value < targets[key];
 }
 
 function period() {
@@ -124,8 +135,9 @@ function render() {
   $('#period-note').textContent = labelled('previous', `${prev.from} – ${prev.to}`);
   const total = figures.total ?? {};
   const totalBefore = before.total ?? {};
-  $('#cards').innerHTML = COLUMNS.map((c) => `<div class="card" data-figure="${c[0]}">${escape(label(c[1], c[2]))}<b>${c[3](total)}</b>
-    ${countsOf(c, total) ? `<small class="counts">${countsOf(c, total)}</small>` : ''}${change(c[0], total, totalBefore)}</div>`).join('');
+  const targets = figures.targets ?? {};
+  $('#cards').innerHTML = COLUMNS.map((c) => `<div class="card ${missed(c[0], total, targets) ? 'missed' : ''}" data-figure="${c[0]}">${escape(label(c[1], c[2]))}<b>${c[3](total)}</b>
+    ${countsOf(c, total) ? `<small class="counts">${countsOf(c, total)}</small>` : ''}${target(c[0], targets)}${change(c[0], total, totalBefore)}</div>`).join('');
 
   const beforeGroups = new Map((before.groups ?? []).map((g) => [g.key, g.figures ?? {}]));
   $('#groups').innerHTML = `<caption class="muted">${escape(t(`by.${by}`))}</caption>
@@ -140,7 +152,7 @@ function render() {
   const minimum = ranking.minimumSample ?? DEFAULT_MIN_SAMPLE;
   $('#sample-note').textContent = tf('min.sample', { n: minimum });
   const scoreBefore = new Map((rankingBefore.units ?? []).map((u) => [u.unit, u.score]));
-  const graded = (ranking.units ?? []).filter((u) => (u.figures?.reported ?? 0) >= minimum && !u.insufficient);
+  const graded = (ranking.units ?? []).filter((u) => !u.insufficient && (u.figures?.reported ?? 0) >= minimum);
   const few = (ranking.units ?? []).filter((u) => !graded.includes(u));
   const rowOf = (u, rank) => {
     const f = { ...(u.figures ?? {}), score: u.score };
@@ -157,7 +169,7 @@ function render() {
   $('#ranking').innerHTML = `<tr><th scope="col">${t('rank')}</th><th scope="col" class="text">${t('unit')}</th><th scope="col">${t('score')}</th>
     <th scope="col">${t('grade')}</th><th scope="col">${label('上报', 'Reported')}</th><th scope="col">${label('按期处置率', 'On-time handling')}</th>
     <th scope="col">${label('结案率', 'Closure rate')}</th><th scope="col" class="text"></th></tr>`
-    + graded.map((u, k) => rowOf(u, k + 1)).join('') + few.map((u) => rowOf(u, null)).join('');
+    + graded.map((u, k) => rowOf(u, u.rank || k + 1)).join('') + few.map((u) => rowOf(u, null)).join('');
 
   const days = trend.days ?? [];
   const series = [

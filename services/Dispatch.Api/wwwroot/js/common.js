@@ -19,11 +19,11 @@ const texts = {
     'hours': '小时', 'minutes': '分', 'days': '天', 'due': '剩余', 'overdue': '已超期', 'ago': '前', 'just.now': '刚刚',
     'metres': '米', 'kilometres': '公里', 'cases': '件', 'count.of': '共',
     // console
-    'console.title': '调度台', 'queue': '案件队列', 'search': '搜索编号、描述、类型、街镇', 'search.label': '搜索案件',
+    'console.title': '调度台', 'queue': '案件队列', 'search': '案件编号（或尾号）、描述、类型、街镇', 'search.label': '搜索案件',
     'all.states': '全部状态', 'all.scenarios': '全部场景', 'all.streets': '全部街镇', 'all.priorities': '全部等级',
     'all.units': '全部单位', 'overdue.only': '仅超期', 'filter.state': '状态', 'filter.scenario': '场景',
-    'filter.street': '街镇', 'filter.priority': '等级', 'filter.unit': '单位', 'new.arrivals': '条新案件，按 N 查看',
-    'keys.hint': '↑↓ 选择 · 回车键打开 · F 立案 · D 派遣 · N 查看新案件',
+    'filter.street': '街镇', 'filter.priority': '等级', 'filter.unit': '单位', 'new.arrivals': '{n} 条新案件，按 N 查看',
+    'keys.hint': '↑↓ 选择 · 回车键打开 · F 立案 · D 派遣 · C 改类 · U 催办 · N 查看新案件 · / 搜索编号',
     'map': '区域地图', 'heat': '热力', 'heat.off': '不显示热力', 'heat.kind': '热力类别', 'heat.period': '时段',
     'period.open': '当前未结', 'period.1d': '近 24 小时', 'period.7d': '近 7 天', 'period.30d': '近 30 天',
     'heat.legend': '案件密度', 'heat.low': '少', 'heat.high': '多', 'map.unavailable': '此浏览器无法显示地图（需要 WebGL）。',
@@ -36,6 +36,23 @@ const texts = {
     'lead.unit': '主办单位', 'co.units': '协办单位', 'worker': '处置人员', 'reason': '原因', 'confirm': '确定', 'cancel': '取消',
     'rating': '评价（1–5）', 'comment': '评语', 'into': '合并到案件编号', 'extra': '延长多少', 'extra.unit': '单位', 'extra.m': '分钟', 'extra.h': '小时', 'extra.wh': '工作小时', 'extra.wd': '工作日', 'ground': '理由类别',
     'recommended': '推荐', 'open.tasks': '在办', 'away': '距离', 'deferred': '挂账中', 'confidence': '置信度',
+    'buckets': '待办分类', 'bucket.dispatch': '立案待派', 'bucket.report': '上报待立案', 'bucket.returned': '退单',
+    'bucket.review': '待核查', 'bucket.warned': '临近超时', 'in.bucket': '{bucket} 共 {n} 件', 'queue.empty': '此类暂无待办案件',
+    'found': '找到 {n} 件', 'arrived': '{n} 条新案件', 'load.more': '加载更多', 'lead': '主办', 'co.unit': '协办',
+    'units.progress': '各单位处置进度', 'photos.before.after': '处置照片（点击看原图）', 'rating.given': '评价',
+    'photos': '照片 {n} 张', 'machine.dispatch': '系统自动派遣', 'source.ref': '外部工单号', 'route.units': '承办单位与人员',
+    'co.units.wait': '有协办单位时，须主办与每个协办单位都反馈处置结果，案件才进入核查；未勾选的协办单位不参与。',
+    'type.priority': '按类型默认等级', 'reclassify.hint': '改类后各环节时限按新类型重新计算，并按新类型的立案和派遣规则处理。',
+    'recall.hint': '撤回主办单位即撤回整个派遣，案件回到待派遣。', 'to.unit': '改派到单位', 'worker.optional': '指定人员（选填，账号）',
+    'all.open.units': '所有未完成单位', 'urge.text': '催办内容', 'open.tasks.n': '在办 {n} 件', 'no.fix.known': '位置未知',
+    'heat.all': '全部案件',
+    'intake': '受理登记', 'street.from.place': '按地址或地图位置确定', 'locate': '定位', 'pick.on.map': '输入地址后点“定位”，或在地图上点选位置',
+    'picked.on.map': '已在地图上选点', 'located': '已按地址定位', 'not.located': '未能定位此地址，请在地图上点选',
+    'caller': '来电人', 'personal.data': '（个人信息，按权限脱敏显示）', 'caller.name': '姓名', 'caller.phone': '联系电话',
+    'urgent.p1': '紧急：按生命安全类（特急）处置', 'duplicates': '附近同类未结案件（可能为重复件）',
+    'duplicates.need.place': '选择类型并给出位置或街镇后，显示附近同类案件', 'no.duplicates': '附近没有同类未结案件',
+    'join.duplicate': '作为重复件并入此案', 'intake.create': '登记为新案件', 'duplicate.reason': '重复件：受理时并入',
+    'joined': '已并入 {number}', 'created': '已登记 {number}', 'drill': '评效下钻：{from} 至 {to} 上报的案件', 'drill.clear': '回到待办队列',
     // field
     'field.title': '我的任务', 'accept': '签收', 'return': '退单', 'arrive': '到达现场', 'submit': '提交处置结果',
     'photo': '现场照片', 'photo.required': '照片必填', 'photo.optional': '照片（选填）', 'photo.take': '拍照或选择照片',
@@ -44,6 +61,11 @@ const texts = {
     'nav.amap': '高德地图', 'nav.baidu': '百度地图', 'no.fix': '未能获取手机定位，本次不附带位置。',
     'fix.pending': '正在获取手机定位…', 'fix.ok': '已附带手机定位', 'storage.full': '手机存储已满，操作未能保存，请联网后重试。',
     'return.reason': '退单原因', 'task.state': '任务状态', 'deadline': '时限',
+    'new.task': '新任务：{what}', 'duty.status': '在岗状态', 'duty.off.none': '离岗时不发送位置',
+    'duty.fix': '在岗：每 5 秒发送手机定位（精度约 {m} 米）', 'duty.no.fix': '在岗，但手机没有定位：不发送位置',
+    'report.new': '上报问题', 'report.position': '提交时附带手机自身的定位（必需）', 'report.send': '提交上报',
+    'report.done': '已上报，案件编号 {number}', 'handover.to': '转交给本单位人员', 'handover': '转交',
+    'handover.reason': '单位值班员转交', 'handover.done': '已转交',
     // audit
     'audit.title': '一网评效', 'from': '开始日期', 'to': '结束日期', 'by': '分组', 'figures': '评价指标', 'ranking': '单位排名',
     'trend': '趋势', 'export': '导出表格', 'total': '合计', 'grade': '等级', 'score': '综合得分', 'rank': '名次',
@@ -54,7 +76,7 @@ const texts = {
     'overview.title': '一屏观全域', 'open': '在办', 'overdue.count': '超期', 'p1': '特急', 'by.street': '各街镇',
     'by.scenario': '各场景', 'devices': '感知设备', 'devices.offline': '离线设备', 'devices.online': '在线设备',
     'devices.noisy': '告警最多的设备', 'today': '今日', 'yesterday': '昨日', 'reported': '上报', 'closed': '结案',
-    'urgent.newest': '最新紧急案件', 'updated': '更新于', 'awaiting.server': '待服务端提供',
+    'urgent.newest': '最新紧急案件', 'updated': '更新于', 'devices.reporting': '今日有告警的设备',
   },
   en: {
     'app.title': 'One Network', 'sign.in': 'Sign in', 'sign.out': 'Sign out', 'user.id': 'User', 'password': 'Password',
@@ -69,11 +91,11 @@ const texts = {
     'loading': 'Loading…', 'refresh': 'Refresh', 'none': 'None', 'no.match': 'No incident matches',
     'hours': 'h', 'minutes': 'min', 'days': 'd', 'due': 'due in', 'overdue': 'overdue by', 'ago': 'ago', 'just.now': 'just now',
     'metres': 'm', 'kilometres': 'km', 'cases': 'cases', 'count.of': 'of',
-    'console.title': 'Dispatch console', 'queue': 'Queue', 'search': 'Search number, description, type, street', 'search.label': 'Search incidents',
+    'console.title': 'Dispatch console', 'queue': 'Queue', 'search': 'Number (or its last digits), description, type, street', 'search.label': 'Search incidents',
     'all.states': 'All states', 'all.scenarios': 'All scenarios', 'all.streets': 'All streets', 'all.priorities': 'All priorities',
     'all.units': 'All units', 'overdue.only': 'Overdue only', 'filter.state': 'State', 'filter.scenario': 'Scenario',
-    'filter.street': 'Street', 'filter.priority': 'Priority', 'filter.unit': 'Unit', 'new.arrivals': 'new incidents, press N to show',
-    'keys.hint': '↑↓ move · Enter open · F file · D dispatch · N show new',
+    'filter.street': 'Street', 'filter.priority': 'Priority', 'filter.unit': 'Unit', 'new.arrivals': '{n} new incidents, press N to show',
+    'keys.hint': '↑↓ move · Enter open · F file · D dispatch · C reclassify · U urge · N show new · / find a number',
     'map': 'District map', 'heat': 'Heat', 'heat.off': 'No heat', 'heat.kind': 'Heat of', 'heat.period': 'Period',
     'period.open': 'Open now', 'period.1d': 'Last 24 hours', 'period.7d': 'Last 7 days', 'period.30d': 'Last 30 days',
     'heat.legend': 'Incident density', 'heat.low': 'few', 'heat.high': 'many', 'map.unavailable': 'This browser cannot show the map (it needs WebGL).',
@@ -86,6 +108,23 @@ const texts = {
     'lead.unit': 'Lead unit', 'co.units': 'Co-units', 'worker': 'Worker', 'reason': 'Reason', 'confirm': 'OK', 'cancel': 'Cancel',
     'rating': 'Rating (1–5)', 'comment': 'Comment', 'into': 'Merge into incident', 'extra': 'Extra time', 'extra.unit': 'Unit', 'extra.m': 'minutes', 'extra.h': 'hours', 'extra.wh': 'working hours', 'extra.wd': 'working days', 'ground': 'Ground',
     'recommended': 'recommended', 'open.tasks': 'open tasks', 'away': 'away', 'deferred': 'deferred', 'confidence': 'confidence',
+    'buckets': 'Work by kind', 'bucket.dispatch': 'To dispatch', 'bucket.report': 'To file', 'bucket.returned': 'Returned',
+    'bucket.review': 'To review', 'bucket.warned': 'Near deadline', 'in.bucket': '{bucket}: {n}', 'queue.empty': 'Nothing waiting here',
+    'found': '{n} found', 'arrived': '{n} new incidents', 'load.more': 'Load more', 'lead': 'lead', 'co.unit': 'co-unit',
+    'units.progress': 'Units and their progress', 'photos.before.after': 'Result photos (click for full size)', 'rating.given': 'Rating',
+    'photos': '{n} photos', 'machine.dispatch': 'dispatched by the system', 'source.ref': 'Work-order number', 'route.units': 'Units and people',
+    'co.units.wait': 'With co-units, the case goes to review only after the lead unit and every co-unit have reported their result; units left unticked take no part.',
+    'type.priority': 'The type\'s own priority', 'reclassify.hint': 'After reclassifying, every deadline restarts under the new type, whose filing and dispatch rules apply.',
+    'recall.hint': 'Recalling the lead unit withdraws the whole dispatch; the case waits for dispatch again.', 'to.unit': 'Move to unit', 'worker.optional': 'Person (optional, user id)',
+    'all.open.units': 'every unit not done', 'urge.text': 'What to say', 'open.tasks.n': '{n} open tasks', 'no.fix.known': 'position unknown',
+    'heat.all': 'All incidents',
+    'intake': 'New report', 'street.from.place': 'From the address or map position', 'locate': 'Locate', 'pick.on.map': 'Type an address and press Locate, or click the place on the map',
+    'picked.on.map': 'Picked on the map', 'located': 'Located by address', 'not.located': 'The address could not be located; click the place on the map',
+    'caller': 'Caller', 'personal.data': '(personal data, masked by role)', 'caller.name': 'Name', 'caller.phone': 'Phone',
+    'urgent.p1': 'Urgent: handle as life safety (P1)', 'duplicates': 'Open incidents of this type nearby (possible duplicates)',
+    'duplicates.need.place': 'Choose a type and give a place or street to see open incidents nearby', 'no.duplicates': 'No open incident of this type nearby',
+    'join.duplicate': 'Join this one as a duplicate', 'intake.create': 'Create a new incident', 'duplicate.reason': 'Duplicate: joined at intake',
+    'joined': 'Joined {number}', 'created': 'Created {number}', 'drill': 'From the evaluation: incidents reported {from} to {to}', 'drill.clear': 'Back to the queue',
     'field.title': 'My tasks', 'accept': 'Accept', 'return': 'Return', 'arrive': 'Arrived', 'submit': 'Submit result',
     'photo': 'Photo', 'photo.required': 'Photo required', 'photo.optional': 'Photo (optional)', 'photo.take': 'Take or choose a photo',
     'result.note': 'What was done', 'waiting': 'Waiting to sync', 'synced': 'Synced', 'sync.failed': 'Sync failed', 'back': 'Back to my tasks',
@@ -93,6 +132,11 @@ const texts = {
     'nav.amap': 'Amap', 'nav.baidu': 'Baidu Maps', 'no.fix': 'The phone has no position fix; none is sent with this action.',
     'fix.pending': 'Getting the phone\'s position…', 'fix.ok': 'The phone\'s position is attached', 'storage.full': 'The phone\'s storage is full; the action was not saved. Try again online.',
     'return.reason': 'Why return it', 'task.state': 'Task state', 'deadline': 'Deadline',
+    'new.task': 'New task: {what}', 'duty.status': 'Duty status', 'duty.off.none': 'Off duty: no position is sent',
+    'duty.fix': 'On duty: the phone\'s position is sent every 5 s (accuracy about {m} m)', 'duty.no.fix': 'On duty, but the phone has no position fix: none is sent',
+    'report.new': 'Report a problem', 'report.position': 'The phone\'s own position is sent with it (required)', 'report.send': 'Send report',
+    'report.done': 'Reported as {number}', 'handover.to': 'Give to a person of the unit', 'handover': 'Hand over',
+    'handover.reason': 'Handed over by the unit\'s staff', 'handover.done': 'Handed over',
     'audit.title': 'Evaluation', 'from': 'From', 'to': 'To', 'by': 'Group by', 'figures': 'Figures', 'ranking': 'Ranking',
     'trend': 'Trend', 'export': 'Export table', 'total': 'Total', 'grade': 'Grade', 'score': 'Score', 'rank': 'Rank',
     'by.Unit': 'By unit', 'by.Street': 'By street', 'by.Scenario': 'By scenario', 'by.Channel': 'By channel', 'by.Priority': 'By priority',
@@ -101,7 +145,7 @@ const texts = {
     'overview.title': 'District at a glance', 'open': 'Open', 'overdue.count': 'Overdue', 'p1': 'Critical', 'by.street': 'By street',
     'by.scenario': 'By scenario', 'devices': 'Sensing devices', 'devices.offline': 'Offline devices', 'devices.online': 'Online devices',
     'devices.noisy': 'Noisiest devices', 'today': 'Today', 'yesterday': 'Yesterday', 'reported': 'Reported', 'closed': 'Closed',
-    'urgent.newest': 'Newest urgent incidents', 'updated': 'Updated', 'awaiting.server': 'Not yet provided by the server',
+    'urgent.newest': 'Newest urgent incidents', 'updated': 'Updated', 'devices.reporting': 'Devices that alerted today',
   },
 };
 
@@ -116,16 +160,53 @@ export const labelled = (key, value) => `${t(key)}${zh() ? '：' : ': '}${value}
 /** A text with {name} placeholders filled. */
 export const tf = (key, values) => t(key).replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ''));
 
+/** The reference data's vocabulary behind each kind of code the pages name. */
+const VOCABULARY = {
+  state: 'incidentState', priority: 'priority', event: 'eventKind', role: 'role', channel: 'channel', stage: 'stage',
+  escalation: 'escalationLevel', disposition: 'disposition', ground: 'dismissalGround', grade: 'grade',
+  assignment: 'assignmentState', worker: 'workerStatus', action: 'incidentAction', unitKind: 'unitKind',
+  staffRole: 'staffRole', topic: 'noticeTopic', dimension: 'dimension', pickBasis: 'pickBasis',
+};
+// Summaries carry the escalation level as its number (0..3).
+const ESCALATION = ['None', 'Warned', 'Overdue', 'ListedForSupervision'];
+
+const REFERENCE = 'dispatch.reference';
+let served = null;
+try { served = JSON.parse(localStorage.getItem(REFERENCE) || 'null')?.labels ?? null; } catch { /* none kept */ }
+/** Remembers the words the server sent (ReferenceData.labels), for every later labelOf. */
+export const useLabels = (labels) => { served = labels ?? served; };
+
 /**
- * The word for a code of the given kind (state, priority, event, role, channel, stage, disposition, ground, grade,
- * assignment, worker, field): the reference data's label when the server sends one, else the client's table, else
- * a neutral dash, never the raw code.
+ * The reference data (catalog names and the words of every code), kept in the browser so that a page offline (the
+ * field page) still names things; the words are used by every later labelOf.
+ */
+export async function loadReference() {
+  try {
+    const reference = await call('GET', '/api/v1/reference');
+    try { localStorage.setItem(REFERENCE, JSON.stringify(reference)); } catch { /* storage full: still used now */ }
+    useLabels(reference.labels);
+    return reference;
+  } catch (error) {
+    const kept = JSON.parse(localStorage.getItem(REFERENCE) || 'null');
+    if (!kept) throw error;
+    useLabels(kept.labels);
+    return kept;
+  }
+}
+
+/**
+ * The word for a code of the given kind (state, priority, event, role, channel, stage, escalation, disposition,
+ * ground, grade, assignment, worker, action …): the server's words (the reference data's labels), else a neutral
+ * dash, never the raw code. Only the names of request fields, which the server names in refusals but has no words
+ * for, come from the pages' own table.
  */
 export function labelOf(kind, code, reference) {
-  const served = reference?.labels?.[kind]?.[code];
-  if (served) return named(served);
+  const labels = reference?.labels ?? served;
+  const key = kind === 'escalation' && typeof code === 'number' ? ESCALATION[code] : code;
+  const word = labels?.[VOCABULARY[kind] ?? kind]?.words?.[key];
+  if (word) return named(word);
   const pair = LABELS[kind]?.[code];
-  return pair ? pair[zh() ? 0 : 1] : (code === undefined || code === null || code === '' ? '—' : String(code));
+  return pair ? pair[zh() ? 0 : 1] : '—';
 }
 
 /** Fills every [data-i18n] element (text), [data-i18n-placeholder] and [data-i18n-label] (aria-label). */
@@ -260,6 +341,8 @@ export const report = (error) => toast(error instanceof ApiError ? error.advice 
 export function connection(state) {
   const banner = document.getElementById('conn');
   if (!banner) return;
+  // A page that keeps working offline (data-offline="queue") says so, rather than "reconnecting", while the browser is offline.
+  if (state === 'lost' && !navigator.onLine && document.body.dataset.offline === 'queue') state = 'offline';
   banner.dataset.state = state;
   banner.textContent = t(`conn.${state}`);
 }

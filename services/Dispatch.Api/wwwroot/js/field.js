@@ -1,6 +1,6 @@
 import {
-  boot, call, t, languageSwitch, toast, report, escape, countdown, stateName, id, connection, zh, ApiError, session,
-  badge, named, distance, metresBetween, labelled,
+  boot, call, t, tf, languageSwitch, toast, report, escape, countdown, stateName, id, connection, zh, ApiError, session,
+  badge, named, distance, metresBetween, labelled, labelOf, loadReference, watch,
 } from './common.js';
 
 // Every action goes through one queue kept in localStorage: it survives a reload and a dead battery's restart,
@@ -8,19 +8,17 @@ import {
 // Kept per user, so that someone else signing in on the same phone neither sees nor sends them.
 const QUEUE = () => `dispatch.field.queue.${session.user?.userId}`;
 const TASKS = () => `dispatch.field.tasks.${session.user?.userId}`;
-const RULES = () => `dispatch.field.rules.${session.user?.userId}`;
-const REFERENCE = 'dispatch.field.reference';
 const $ = (selector) => document.querySelector(selector);
 const queue = () => JSON.parse(localStorage.getItem(QUEUE()) || '[]');
 const saveQueue = (items) => { localStorage.setItem(QUEUE(), JSON.stringify(items)); showPending(); };
 let tasks = [];
-let reference = JSON.parse(localStorage.getItem(REFERENCE) || 'null');
+let reference = JSON.parse(localStorage.getItem('dispatch.reference') || 'null');
 let flushing = false;
 let here = null;
 let photo = null;
 
-/** What each task's type asks of the result (photo, note), read from the task's own reported event. */
-const rules = () => JSON.parse(localStorage.getItem(RULES()) || '{}');
+/** What a task's type asks of the result (photo, note): the catalog's closing conditions in the reference data. */
+const typeInfo = (code) => reference?.scenarios?.flatMap((s) => s.types).find((x) => x.code === code);
 const streetOf = (code) => reference?.streets?.find((s) => s.code === code);
 const current = () => new URLSearchParams(location.hash.slice(1)).get('task');
 
@@ -46,11 +44,12 @@ async function loadTasks() {
 
 /** The view the address asks for: one task (#task=number), or the list. Actions never leave the task. */
 function show() {
+  if (location.hash === '#report') { showReport(); return; }
   const number = current();
   if (number && tasks.some((x) => x.number === number)) showTask(number); else showList();
 }
 
-const typeName = (task) => (zh() ? task.typeZh : task.typeEn) || task.typeZh || '';
+const typeName = (task) => named(typeInfo(task.type)) || (zh() ? task.typeZh : task.typeEn) || task.typeZh || '';
 
 function showList() {
   $('#view').innerHTML = tasks.length === 0 ? `<p class="muted">${t('none')}</p>` : `<ul class="plain">${tasks.map((task) => `
@@ -84,7 +83,7 @@ function showTask(number) {
   const task = tasks.find((x) => x.number === number);
   if (!task) return showList();
   const { state, waiting } = stateOf(task);
-  const rule = rules()[number] ?? {};
+  const rule = typeInfo(task.type) ?? {};
   const away = here && task.location ? metresBetween(here, task.location) : -1;
   const submitted = state === 'UnderReview' || state === 'Handled';
   $('#view').innerHTML = `
@@ -100,6 +99,7 @@ function showTask(number) {
         <dt>${t('number')}</dt><dd>${escape(task.number)}</dd>
       </dl>
       ${navigation(task)}
+      <div id="handover"></div>
       <div class="actions">
         ${state === 'Dispatched' ? `<button type="button" data-kind="accept">${t('accept')}</button><button type="button" class="secondary" data-kind="return">${t('return')}</button>` : ''}
         ${state === 'Accepted' ? `<button type="button" data-kind="arrive">${t('arrive')}</button>` : ''}
@@ -118,6 +118,7 @@ function showTask(number) {
         <button id="submit">${t('submit')}</button></form>` : ''}
     </article>`;
   $('#back').addEventListener('click', (event) => { event.preventDefault(); history.pushState(null, '', location.pathname); showList(); });
+  if (['Dispatched', 'Accepted'].includes(state)) handOverForm(task);
   for (const button of document.querySelectorAll('[data-kind]')) button.addEventListener('click', () => act(task, button.dataset.kind));
   const returning = $('#return-form');
   returning.addEventListener('submit', (event) => {
@@ -262,36 +263,202 @@ function locate() {
   }, () => {}, { timeout: 8000, maximumAge: 60000 });
 }
 
-/** Learns what the task's type asks of the result, once per task, from its reported event. */
-async function learnRules(number) {
-  if (!number || rules()[number]) return;
-  try {
-    const detail = await call('GET', `/api/v1/tasks/${encodeURIComponent(number)}`);
-    const reported = (detail.timeline ?? []).find((e) => e.kind === 'reported');
-    const closing = JSON.parse(reported?.detailsJson || '{}').closing ?? {};
-    localStorage.setItem(RULES(), JSON.stringify({ ...rules(), [number]: { photoRequired: !!closing.photoRequired, noteRequired: !!closing.noteRequired } }));
-    if (current() === number) show();
-  } catch {
-    // Offline, or no longer this worker's: the form shows without the hint.
-  }
-}
-
-boot(async () => {
+boot(async (user) => {
   tasks = JSON.parse(localStorage.getItem(TASKS()) || '[]');
-  languageSwitch(() => show());
+  languageSwitch(() => { show(); drawDuty(); });
   if ('serviceWorker' in navigator) navigator.serviceWorker.register('/field/sw.js').catch(() => {});
   window.addEventListener('online', () => { connection('ok'); flush(); });
   window.addEventListener('offline', () => connection('offline'));
-  window.addEventListener('hashchange', () => { show(); learnRules(current()); if (current()) locate(); });
+  window.addEventListener('hashchange', () => { show(); if (current()) locate(); });
+  $('#report-open').addEventListener('click', () => { location.hash = 'report'; });
   connection(navigator.onLine ? 'ok' : 'offline');
   showPending();
   show();
-  if (!reference) {
-    reference = await call('GET', '/api/v1/reference').catch(() => null);
-    if (reference) localStorage.setItem(REFERENCE, JSON.stringify({ streets: reference.streets }));
-  }
+  reference = await loadReference().catch(() => reference);
+  show();
   await loadTasks();
-  learnRules(current());
   if (current()) locate();
+  startDuty(user);
+  // New tasks appear without a reload: the stream carries every change of the incidents this person may see.
+  watch({}, onChange, loadTasks);
   await flush();
 });
+
+const DONE = ['Closed', 'Dismissed', 'Merged'];
+
+/** Whether a task is this person's: given to them, or (unit staff) to their unit. */
+function mine(i) {
+  const me = session.user;
+  if ((i.workers ?? []).includes(me.userId)) return true;
+  return me.role === 'UnitStaff' && !!me.unit && (i.leadUnit === me.unit || (i.coUnits ?? []).includes(me.unit));
+}
+
+function onChange(change) {
+  const i = change.incident;
+  if (!i) return;
+  const at = tasks.findIndex((x) => x.number === i.number);
+  const keep = mine(i) && !DONE.includes(i.state);
+  if (at >= 0 && Number(tasks[at].version ?? 0) > Number(i.version ?? 0)) return;
+  if (keep && at < 0) {
+    tasks = [i, ...tasks];
+    toast(tf('new.task', { what: typeName(i) }));
+  } else if (keep) {
+    tasks[at] = i;
+  } else if (at >= 0) {
+    tasks.splice(at, 1);
+  } else {
+    return;
+  }
+  localStorage.setItem(TASKS(), JSON.stringify(tasks));
+  // The task being worked on is redrawn only when nobody is typing in its form.
+  if (!current()) showList();
+  else if (current() === i.number && !document.querySelector('#view form')?.contains(document.activeElement)) show();
+}
+
+// ---- Duty: status, and the phone's own position every few seconds while on duty (Roster.ReportDuty) ----
+
+const STATUSES = ['OnDutyFree', 'Busy', 'OffDuty'];
+const SEND_EVERY_MS = 5000;
+let duty = null;
+let fix = null;
+let watching = null;
+let sender = 0;
+
+function startDuty(user) {
+  if (!['Worker', 'UnitStaff'].includes(user.role)) return;
+  $('#duty').hidden = false;
+  $('#duty').addEventListener('click', (event) => {
+    const button = event.target.closest('[data-status]');
+    if (button) setStatus(button.dataset.status);
+  });
+  setStatus('');
+}
+
+async function setStatus(status) {
+  try {
+    duty = await call('POST', '/api/v1/me/duty', status ? { status } : {});
+  } catch (error) {
+    if (error.status !== 0) report(error);
+  }
+  drawDuty();
+  follow();
+}
+
+/** Watches the phone's position while on duty; sends it with its accuracy every few seconds, or nothing without a fix. */
+function follow() {
+  const onDuty = duty && duty.status !== 'OffDuty';
+  if (!onDuty) {
+    if (watching !== null) navigator.geolocation?.clearWatch(watching);
+    watching = null;
+    clearInterval(sender);
+    sender = 0;
+    fix = null;
+    drawDuty();
+    return;
+  }
+  if (watching === null && navigator.geolocation) {
+    watching = navigator.geolocation.watchPosition(
+      (p) => { fix = { lat: p.coords.latitude, lon: p.coords.longitude, accuracy: p.coords.accuracy, at: Date.now() }; here = fix; drawDuty(); },
+      () => { fix = null; drawDuty(); },
+      { enableHighAccuracy: true, maximumAge: 10000, timeout: 15000 });
+  }
+  if (!sender) sender = setInterval(sendPosition, SEND_EVERY_MS);
+  sendPosition();
+}
+
+async function sendPosition() {
+  if (!fix || Date.now() - fix.at > 60000 || !navigator.onLine) { drawDuty(); return; }
+  try {
+    duty = await call('POST', '/api/v1/me/duty', { position: { lat: fix.lat, lon: fix.lon }, accuracyM: fix.accuracy });
+    fix.sentAt = Date.now();
+  } catch { /* the next round tries again */ }
+  drawDuty();
+}
+
+function drawDuty() {
+  const box = $('#duty');
+  if (box.hidden) return;
+  const status = duty?.status ?? '';
+  const fixWords = status === 'OffDuty' || !duty ? t('duty.off.none')
+    : fix ? tf('duty.fix', { m: Math.round(fix.accuracy) }) : t('duty.no.fix');
+  box.innerHTML = `<div role="group" aria-label="${t('duty.status')}" class="statuses">${STATUSES.map((s) =>
+    `<button type="button" data-status="${s}" aria-pressed="${s === status}" class="${s === status ? '' : 'secondary'}">${escape(labelOf('worker', s))}</button>`).join('')}</div>
+    <p class="muted" id="duty-fix" data-fix="${fix ? 'yes' : 'no'}" role="status">${escape(fixWords)}</p>`;
+}
+
+// ---- A grid worker's own report: type, what is seen, photo and the phone's own position ----
+
+let reportPhoto = null;
+
+function showReport() {
+  const types = (reference?.scenarios ?? []).map((s) => `<optgroup label="${escape(named(s))}">${s.types.map((x) =>
+    `<option value="${escape(x.code)}">${escape(named(x))}</option>`).join('')}</optgroup>`).join('');
+  $('#view').innerHTML = `<article class="card" aria-labelledby="report-title">
+    <a class="button" href="#" id="back">← ${t('back')}</a>
+    <h2 id="report-title">${t('report.new')}</h2>
+    <form id="field-report">
+      <label>${t('type')}<select name="type" required>${types}</select></label>
+      <label>${t('description')}<textarea name="description" rows="3"></textarea></label>
+      <label><span class="required">${t('photo.required')}</span>
+        <input type="file" name="photo" accept="image/*" capture="environment" required aria-describedby="report-photo-hint"></label>
+      <span id="report-photo-hint" class="muted">${t('photo.take')}</span>
+      <img id="report-preview" class="preview" alt="${t('photo')}" hidden>
+      <p class="position muted" id="position" role="status">${t('report.position')}</p>
+      <button id="report-submit">${t('report.send')}</button>
+    </form></article>`;
+  $('#back').addEventListener('click', (event) => { event.preventDefault(); history.pushState(null, '', location.pathname); showList(); });
+  const form = $('#field-report');
+  form.photo.addEventListener('change', async () => {
+    const file = form.photo.files[0];
+    reportPhoto = file && file.size > 0 ? await shrink(file) : null;
+    $('#report-preview').hidden = !reportPhoto;
+    if (reportPhoto) $('#report-preview').src = reportPhoto;
+  });
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    if (!reportPhoto) { toast(t('photo.required'), 'error'); return; }
+    const at = await position();
+    if (!at) return; // position() has said there is no fix; a report needs the worker's own position
+    const data = new FormData(form);
+    $('#report-submit').disabled = true;
+    try {
+      const reply = await call('POST', '/api/v1/me/reports', {
+        commandId: form.dataset.commandId ||= id(), type: data.get('type'), description: data.get('description'),
+        location: { lat: at.lat, lon: at.lon }, accuracyM: at.accuracy, photo: reportPhoto.split(',')[1], photoContentType: 'image/jpeg',
+      });
+      reportPhoto = null;
+      $('#view').innerHTML = `<article class="card"><p class="submitted" id="reported">${escape(tf('report.done', { number: reply.number }))}</p>
+        <a class="button" href="#">← ${t('back')}</a></article>`;
+    } catch (error) {
+      $('#report-submit').disabled = false;
+      report(error);
+    }
+  });
+}
+
+// ---- Unit staff give a task to a person of their unit (Field.HandOver) ----
+
+async function handOverForm(task) {
+  const me = session.user;
+  const box = $('#handover');
+  if (!box || me.role !== 'UnitStaff' || !me.unit) return;
+  try {
+    const roster = await call('GET', `/api/v1/roster/${encodeURIComponent(me.unit)}`);
+    const people = (roster.staff ?? []).filter((p) => p.userId !== me.userId);
+    box.innerHTML = `<form id="handover-form"><label>${t('handover.to')}<select name="worker" required>${people.map((p) =>
+      `<option value="${escape(p.userId)}">${escape(p.name)} · ${escape(labelOf('staffRole', p.role))}</option>`).join('')}</select></label>
+      <button>${t('handover')}</button></form>`;
+    $('#handover-form').addEventListener('submit', async (event) => {
+      event.preventDefault();
+      try {
+        await call('POST', `/api/v1/tasks/${encodeURIComponent(task.number)}:handover`, { commandId: id(), worker: new FormData(event.target).get('worker'), reason: t('handover.reason') });
+        toast(t('handover.done'));
+        await loadTasks();
+      } catch (error) {
+        report(error);
+      }
+    });
+  } catch {
+    box.innerHTML = '';
+  }
+}

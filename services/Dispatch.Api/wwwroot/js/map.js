@@ -8,7 +8,7 @@ import { Map as MapLibre, NavigationControl, ScaleControl, AttributionControl } 
 import { t, lang, zh, named, labelOf } from './common.js';
 
 export const PRIORITY_COLOURS = { P1: '#ff4d4f', P2: '#fa8c16', P3: '#fadb14', P4: '#52c41a' };
-const WORKER_COLOURS = { Free: '#36cfc9', Busy: '#fa8c16', OffDuty: '#8c8c8c' };
+const WORKER_COLOURS = { OnDutyFree: '#36cfc9', Busy: '#fa8c16', OffDuty: '#8c8c8c' };
 const FONTS = ['WenQuanYi Micro Hei', 'Noto Sans CJK SC'];
 const EMPTY = { type: 'FeatureCollection', features: [] };
 /** Putuo's bounds as the catalog gives them (west, south, east, north). */
@@ -117,6 +117,8 @@ function addDistrictLayers(map, offline, streets, roads, water) {
 function addLiveLayers(map) {
   map.addSource('heat', { type: 'geojson', data: EMPTY });
   map.addLayer({ id: 'heat', type: 'heatmap', source: 'heat', paint: {
+    // Each point is a cell of about 200 m with its count of incidents.
+    'heatmap-weight': ['interpolate', ['linear'], ['get', 'count'], 0, 0, 1, 0.35, 10, 1],
     'heatmap-radius': ['interpolate', ['linear'], ['zoom'], 11, 18, 16, 50],
     'heatmap-intensity': ['interpolate', ['linear'], ['zoom'], 11, 0.8, 16, 2],
     'heatmap-color': ['interpolate', ['linear'], ['heatmap-density'],
@@ -178,8 +180,8 @@ const point = (lon, lat, properties) => ({ type: 'Feature', geometry: { type: 'P
  * Creates the map in a container. Options: onSelect(number) when an incident is clicked; kiosk for the wall screen
  * (no controls that need a pointer). Returns the map's handle; its methods may be called before the map has loaded.
  */
-export async function createMap(container, { onSelect = () => {}, kiosk = false } = {}) {
-  const state = { incidents: EMPTY, selected: EMPTY, heat: EMPTY, workers: EMPTY, heatLabel: '' };
+export async function createMap(container, { onSelect = () => {}, onPick = () => {}, kiosk = false } = {}) {
+  const state = { incidents: EMPTY, selected: EMPTY, heat: EMPTY, workers: EMPTY, heatLabel: '', heatTotal: 0 };
   let map = null;
   let ready = false;
   let pending = 0;
@@ -187,13 +189,16 @@ export async function createMap(container, { onSelect = () => {}, kiosk = false 
   legend.className = 'map-legend';
   legend.hidden = true;
 
+  // Only the layers that changed are sent to the map again (each setData re-tiles its source on the main thread).
+  let dirty = new Set(['incidents', 'selected', 'heat', 'workers']);
   const flush = () => {
     pending = 0;
     if (!ready) return;
-    for (const name of ['incidents', 'selected', 'heat', 'workers']) map.getSource(name)?.setData(state[name]);
+    for (const name of dirty) map.getSource(name)?.setData(state[name]);
+    dirty = new Set();
   };
   // Many changes in a second (a storm) become one redraw.
-  const schedule = () => { pending ||= setTimeout(flush, 250); };
+  const schedule = (name) => { if (name) dirty.add(name); pending ||= setTimeout(flush, 250); };
 
   async function build() {
     const cfg = await mapConfig();
@@ -224,12 +229,18 @@ export async function createMap(container, { onSelect = () => {}, kiosk = false 
       addDistrictLayers(map, offline, streets, roads, water);
       addLiveLayers(map);
       ready = true;
+      dirty = new Set(['incidents', 'selected', 'heat', 'workers']);
       flush();
       container.dataset.ready = 'true';
     });
     map.on('click', 'incident', (e) => {
       const number = e.features[0]?.properties?.number;
       if (number) onSelect(number);
+    });
+    // A click on the map itself (not on an incident or a cluster) picks a place, e.g. for a new report.
+    map.on('click', (e) => {
+      if (map.queryRenderedFeatures(e.point, { layers: ['incident', 'cluster'] }).length) return;
+      onPick({ lat: e.lngLat.lat, lon: e.lngLat.lng });
     });
     map.on('click', 'cluster', async (e) => {
       const feature = e.features[0];
@@ -247,7 +258,7 @@ export async function createMap(container, { onSelect = () => {}, kiosk = false 
     legend.hidden = state.heat.features.length === 0 && !state.heatLabel;
     legend.replaceChildren();
     const title = document.createElement('div');
-    title.textContent = `${t('heat.legend')} · ${state.heatLabel} (${state.heat.features.length})`;
+    title.textContent = `${t('heat.legend')} · ${state.heatLabel} (${state.heatTotal})`;
     const bar = document.createElement('div');
     bar.className = 'map-legend-bar';
     const ends = document.createElement('div');
@@ -266,30 +277,31 @@ export async function createMap(container, { onSelect = () => {}, kiosk = false 
     setIncidents(list) {
       state.incidents = { type: 'FeatureCollection', features: list.filter((i) => i.location).map((i) =>
         point(i.location.lon, i.location.lat, { number: i.number, priority: i.priority, escalation: i.escalation ?? 0 })) };
-      schedule();
+      schedule('incidents');
     },
     /** Rings the selected incident (shown even inside a cluster) and brings it into view; null clears it. */
     select(incident) {
       const at = incident?.location;
       state.selected = at ? { type: 'FeatureCollection', features: [point(at.lon, at.lat, { number: incident.number })] } : EMPTY;
-      schedule();
+      schedule('selected');
       if (at && ready && !map.getBounds().contains([at.lon, at.lat])) map.easeTo({ center: [at.lon, at.lat] });
     },
-    /** Heat over these positions ({lat, lon}), named in the legend; null or an empty list hides it. */
-    setHeat(points, label = '') {
-      state.heat = { type: 'FeatureCollection', features: (points ?? []).map((p) => point(p.lon, p.lat, {})) };
-      state.heatLabel = points ? label : '';
+    /** Heat over these cells ({lat, lon, count}), named in the legend with the incidents counted; null hides it. */
+    setHeat(cells, label = '', total = 0) {
+      state.heat = { type: 'FeatureCollection', features: (cells ?? []).map((c) => point(c.lon, c.lat, { count: c.count ?? 1 })) };
+      state.heatLabel = cells ? label : '';
+      state.heatTotal = cells ? total : 0;
       drawLegend();
-      schedule();
+      schedule('heat');
     },
-    /** Workers as {userId, name, unit, status ("Free", "Busy", "OffDuty"), lat, lon, accuracy (metres)}. */
+    /** Workers as {userId, name, unit, status ("OnDutyFree", "Busy", "OffDuty"), lat, lon, accuracy (metres)}. */
     setWorkers(list) {
       state.workers = { type: 'FeatureCollection', features: (list ?? []).filter((w) => Number.isFinite(w.lat) && Number.isFinite(w.lon))
         .map((w) => point(w.lon, w.lat, {
           userId: w.userId, name: w.name ?? w.userId, unit: w.unit ?? '', accuracy: Math.max(0, Number(w.accuracy) || 0),
           status: WORKER_COLOURS[w.status] ? w.status : 'OffDuty', statusName: labelOf('worker', w.status),
         })) };
-      schedule();
+      schedule('workers');
     },
     /** Draws the map again in the page's current language (names, controls and legend). */
     async relabel() {
