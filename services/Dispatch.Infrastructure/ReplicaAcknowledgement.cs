@@ -19,7 +19,7 @@ namespace Dispatch.Infrastructure;
 /// </remarks>
 public sealed class ReplicaAcknowledgement(IConnectionMultiplexer redis, int replicas, TimeSpan timeout)
 {
-    private readonly ConcurrentDictionary<EndPoint, Shard> _shards = new();
+    private readonly ConcurrentDictionary<EndPoint, SharedRounds> _shards = new();
 
     public int Replicas => replicas;
 
@@ -28,7 +28,7 @@ public sealed class ReplicaAcknowledgement(IConnectionMultiplexer redis, int rep
     {
         if (replicas == 0) return Task.CompletedTask;
         var server = redis.GetServer(key);
-        return _shards.GetOrAdd(server.EndPoint, _ => new Shard(this)).WaitAsync(server);
+        return _shards.GetOrAdd(server.EndPoint, _ => new SharedRounds(() => ConfirmAsync(server))).RunAsync();
     }
 
     private async Task ConfirmAsync(IServer server)
@@ -38,44 +38,51 @@ public sealed class ReplicaAcknowledgement(IConnectionMultiplexer redis, int rep
             throw new StoreUnavailableException(
                 $"only {confirmed} of {replicas} replica(s) confirmed the write within {timeout.TotalMilliseconds:0} ms; send it again");
     }
+}
 
-    /// <summary>The <c>WAIT</c>s of one shard: the one in flight, and the next one that the writers since then share.</summary>
-    private sealed class Shard(ReplicaAcknowledgement owner)
+/// <summary>
+/// Rounds of a call that covers everything asked before it began (a shard's <c>WAIT</c>): one round in flight; the
+/// callers that come meanwhile share the next, which starts when it ends. A round may end before it yields (a
+/// connection that fails the call at once); the next one is started all the same.
+/// </summary>
+public sealed class SharedRounds(Func<Task> round)
+{
+    private readonly Lock _lock = new();
+    private bool _running;
+    private TaskCompletionSource? _next;
+
+    public Task RunAsync()
     {
-        private readonly Lock _lock = new();
-        private Task? _inFlight;
-        private TaskCompletionSource? _next;
-
-        public Task WaitAsync(IServer server)
+        lock (_lock)
         {
+            // The round in flight may have begun before this caller asked: it needs the next one.
+            if (_running) return (_next ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+            _running = true;
+        }
+        return RunAsync(null);
+    }
+
+    private async Task RunAsync(TaskCompletionSource? batch)
+    {
+        try
+        {
+            await round();
+            batch?.TrySetResult();
+        }
+        catch (Exception e) when (batch is not null)
+        {
+            batch.TrySetException(e);
+        }
+        finally
+        {
+            TaskCompletionSource? next;
             lock (_lock)
             {
-                if (_inFlight is null) return _inFlight = RunAsync(server, null);
-                // The WAIT in flight may have been sent before this writer's write: it needs the next one.
-                return (_next ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+                (next, _next) = (_next, null);
+                _running = next is not null;
             }
-        }
-
-        private async Task RunAsync(IServer server, TaskCompletionSource? batch)
-        {
-            try
-            {
-                await owner.ConfirmAsync(server);
-                batch?.TrySetResult();
-            }
-            catch (Exception e) when (batch is not null)
-            {
-                batch.TrySetException(e);
-            }
-            finally
-            {
-                lock (_lock)
-                {
-                    var next = _next;
-                    _next = null;
-                    _inFlight = next is null ? null : RunAsync(server, next);
-                }
-            }
+            // Started outside the lock, and whether this round yielded or not: the flag says a round runs.
+            if (next is not null) _ = RunAsync(next);
         }
     }
 }
