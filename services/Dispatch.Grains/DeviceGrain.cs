@@ -240,7 +240,9 @@ public sealed class DeviceGrain(
             ? await GrainFactory.Grain<ICellGrain>(CellGrain.KeyOf(device.Scenario, GridCell.Of(alert.Location, Catalog)))
                 .CorrelateAsync(alert, device)
             : await correlation.ActAsync(decision, alert, device);
-        if (answer.Ack.IncidentNumber is { } joined) Checked(joined, true, now); // it was just opened, found open or joined
+        // An incident just opened is known to be open now. One joined is not asked again: renewing what was last
+        // heard with every repeat would keep a steady stream joining it long after it was dismissed or closed.
+        if (answer.Ack is { Disposition: Disposition.NewIncident, IncidentNumber: { } opened }) Checked(opened, true, now);
         return answer;
     }
 

@@ -298,6 +298,31 @@ public abstract class IngestTests(TestStore redis) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_steady_stream_of_repeats_stops_joining_an_incident_once_it_is_dismissed()
+    {
+        var gateway = await ingest.GatewayAsync($"gw-{Tag()}");
+        var dust = $"dust-{Tag()}";
+        await ingest.DeviceAsync(City.DustSensor(dust, gateway.Id));
+        var first = await gateway.ReportAsync(City.Alert(dust, "SITE_DUST", City.Site, 0.5));
+        await cluster.Grains.Incident(first.IncidentNumber)
+            .MustAsync(new DismissIncident(Ops.Id(), Ops.Dispatcher, DismissalGround.Duplicate, "seen on the camera"));
+
+        // Repeats come faster than the device re-asks whether the incident is open: the answer it remembers must
+        // not be renewed by each repeat, or they join the dismissed incident for as long as they keep coming.
+        var dismissedAt = DateTimeOffset.UtcNow;
+        var acks = new List<(TimeSpan After, AlertAck Ack)>();
+        while (DateTimeOffset.UtcNow - dismissedAt < TimeSpan.FromSeconds(6))
+        {
+            acks.Add((DateTimeOffset.UtcNow - dismissedAt, await gateway.ReportAsync(City.Alert(dust, "SITE_DUST", City.Site, 0.5))));
+            await Task.Delay(200);
+        }
+        var late = acks.Where(a => a.After > TimeSpan.FromSeconds(3)).Select(a => a.Ack).ToList();
+        Assert.NotEmpty(late);
+        Assert.DoesNotContain(late, a => a.IncidentNumber == first.IncidentNumber);
+        Assert.Single(late.Select(a => a.IncidentNumber).Distinct());
+    }
+
+    [Fact]
     public async Task Dismissing_an_alerts_incident_as_a_false_alarm_counts_against_its_device()
     {
         var gateway = await ingest.GatewayAsync($"gw-{Tag()}");

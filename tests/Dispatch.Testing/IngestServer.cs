@@ -50,6 +50,7 @@ public sealed class IngestServer : IAsyncDisposable
             ["Orleans:ServiceId"] = cluster.ServiceId,
             ["Orleans:ClusterId"] = "test",
             ["Ingest:Port"] = port.ToString(),
+            ["Ingest:HttpPort"] = "0",
             ["Ingest:AdminToken"] = AdminToken,
         });
         if (extra is not null) builder.Configuration.AddInMemoryCollection(extra);
