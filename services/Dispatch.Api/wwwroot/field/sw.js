@@ -4,13 +4,21 @@ const CACHE = 'dispatch-field-v3';
 const SHELL = ['/field/', '/js/common.js', '/js/labels.js', '/js/field.js', '/css/app.css', '/favicon.svg'];
 
 self.addEventListener('install', (event) => {
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
+  event.waitUntil(
+    caches
+      .open(CACHE)
+      .then((cache) => cache.addAll(SHELL))
+      .then(() => self.skipWaiting()),
+  );
 });
 
 self.addEventListener('activate', (event) => {
-  event.waitUntil(caches.keys()
-    .then((keys) => Promise.all(keys.filter((k) => k !== CACHE).map((k) => caches.delete(k))))
-    .then(() => self.clients.claim()));
+  event.waitUntil(
+    caches
+      .keys()
+      .then((keys) => Promise.all(keys.filter((k) => k !== CACHE).map((k) => caches.delete(k))))
+      .then(() => self.clients.claim()),
+  );
 });
 
 self.addEventListener('fetch', (event) => {
@@ -18,10 +26,12 @@ self.addEventListener('fetch', (event) => {
   if (event.request.method !== 'GET' || url.pathname.startsWith('/api/')) return;
   const key = url.pathname === '/field/index.html' ? '/field/' : url.pathname;
   // Network first, so a new version shows when online; the cache when offline.
-  event.respondWith(fetch(event.request)
-    .then((response) => {
-      if (response.ok && SHELL.includes(key)) caches.open(CACHE).then((cache) => cache.put(key, response.clone()));
-      return response;
-    })
-    .catch(() => caches.match(key)));
+  event.respondWith(
+    fetch(event.request)
+      .then((response) => {
+        if (response.ok && SHELL.includes(key)) caches.open(CACHE).then((cache) => cache.put(key, response.clone()));
+        return response;
+      })
+      .catch(() => caches.match(key)),
+  );
 });

@@ -28,7 +28,8 @@ export function lineChart(container, labels, series, { title = '' } = {}) {
   }
   const every = Math.max(1, Math.ceil(labels.length / 10));
   labels.forEach((label, i) => {
-    if (i % every === 0 || i === labels.length - 1) parts.push(`<text x="${x(i)}" y="${height - 8}" text-anchor="middle">${escape(label)}</text>`);
+    if (i % every === 0 || i === labels.length - 1)
+      parts.push(`<text x="${x(i)}" y="${height - 8}" text-anchor="middle">${escape(label)}</text>`);
   });
   series.forEach((s, k) => {
     const d = s.values.map((v, i) => `${i ? 'L' : 'M'}${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ');

@@ -1,16 +1,66 @@
 import {
-  boot, call, t, tf, translate, languageSwitch, named, watch, toast, report, escape, countdown, stateName, id, zh, labelOf,
-  badge, when, userLine, duration, distance, labelled, loadReference,
+  boot,
+  call,
+  t,
+  tf,
+  translate,
+  languageSwitch,
+  named,
+  watch,
+  toast,
+  report,
+  escape,
+  countdown,
+  stateName,
+  id,
+  zh,
+  labelOf,
+  badge,
+  when,
+  userLine,
+  duration,
+  distance,
+  labelled,
+  loadReference,
 } from './common.js';
 import { createMap } from './map.js';
 import { QueueModel, PAGE, MAX_ROWS, urgency } from './queue.js';
 import { openIntake } from './intake.js';
 
 // One key, one action on the open incident (when the server lists the action for it).
-const KEYS = { f: 'file', x: 'dismiss', m: 'merge', d: 'dispatch', c: 'reclassify', r: 'recall', g: 'redirect', u: 'urge', e: 'extend', a: 'approve', w: 'rework', t: 'note' };
+const KEYS = {
+  f: 'file',
+  x: 'dismiss',
+  m: 'merge',
+  d: 'dispatch',
+  c: 'reclassify',
+  r: 'recall',
+  g: 'redirect',
+  u: 'urge',
+  e: 'extend',
+  a: 'approve',
+  w: 'rework',
+  t: 'note',
+};
 const BUCKETS = ['dispatch', 'report', 'returned', 'review', 'warned'];
 // The actions the console offers, in the order of their buttons; the server's `actions` decides which are shown.
-const ACTIONS = ['file', 'dismiss', 'merge', 'dispatch', 'reclassify', 'recall', 'redirect', 'urge', 'extend', 'defer', 'resume', 'approve', 'rework', 'reopen', 'note'];
+const ACTIONS = [
+  'file',
+  'dismiss',
+  'merge',
+  'dispatch',
+  'reclassify',
+  'recall',
+  'redirect',
+  'urge',
+  'extend',
+  'defer',
+  'resume',
+  'approve',
+  'rework',
+  'reopen',
+  'note',
+];
 const NUMBER_LIKE = /^(?:[A-Za-z]{1,4}-)?[\d-]{2,}$/;
 
 let reference = null;
@@ -42,10 +92,15 @@ function fromUrl() {
 }
 function toUrl() {
   const url = new URLSearchParams(location.search);
-  for (const [name, sel] of Object.entries(PARAMS)) if ($(sel).value) url.set(name, $(sel).value); else url.delete(name);
-  if (bucket !== 'dispatch') url.set('bucket', bucket); else url.delete('bucket');
-  if ($('#q').value.trim()) url.set('q', $('#q').value.trim()); else url.delete('q');
-  if (selected) url.set('case', selected); else url.delete('case');
+  for (const [name, sel] of Object.entries(PARAMS))
+    if ($(sel).value) url.set(name, $(sel).value);
+    else url.delete(name);
+  if (bucket !== 'dispatch') url.set('bucket', bucket);
+  else url.delete('bucket');
+  if ($('#q').value.trim()) url.set('q', $('#q').value.trim());
+  else url.delete('q');
+  if (selected) url.set('case', selected);
+  else url.delete('case');
   url.delete('lang');
   history.replaceState(null, '', `${location.pathname}${url.size ? `?${url}` : ''}`);
 }
@@ -66,37 +121,66 @@ function filter() {
 /** Whether an incident, as a change left it, belongs in the bucket shown with the filter. */
 function belongs(i) {
   const f = filter();
-  return (i.queues ?? []).includes(bucket)
-    && (!f.scenarios.length || f.scenarios.includes(i.scenario)) && (!f.streets.length || f.streets.includes(i.street))
-    && (!f.priorities.length || f.priorities.includes(i.priority))
-    && (!f.units.length || f.units.includes(i.leadUnit) || (i.coUnits ?? []).some((u) => f.units.includes(u)));
+  return (
+    (i.queues ?? []).includes(bucket) &&
+    (!f.scenarios.length || f.scenarios.includes(i.scenario)) &&
+    (!f.streets.length || f.streets.includes(i.street)) &&
+    (!f.priorities.length || f.priorities.includes(i.priority)) &&
+    (!f.units.length || f.units.includes(i.leadUnit) || (i.coUnits ?? []).some((u) => f.units.includes(u)))
+  );
 }
 
 function fillFilters() {
   const options = (sel, all, items) => {
     const current = $(sel).value;
-    $(sel).innerHTML = `<option value="">${t(all)}</option>${items.map(([v, label]) => `<option value="${escape(v)}">${escape(label)}</option>`).join('')}`;
+    $(sel).innerHTML =
+      `<option value="">${t(all)}</option>${items.map(([v, label]) => `<option value="${escape(v)}">${escape(label)}</option>`).join('')}`;
     $(sel).value = current;
   };
-  options('#f-scenario', 'all.scenarios', reference.scenarios.map((s) => [s.id, named(s)]));
-  options('#f-street', 'all.streets', reference.streets.map((s) => [s.code, named(s)]));
-  options('#f-priority', 'all.priorities', ['P1', 'P2', 'P3', 'P4'].map((p) => [p, labelOf('priority', p)]));
-  options('#f-unit', 'all.units', reference.units.map((u) => [u.code, named(u)]));
+  options(
+    '#f-scenario',
+    'all.scenarios',
+    reference.scenarios.map((s) => [s.id, named(s)]),
+  );
+  options(
+    '#f-street',
+    'all.streets',
+    reference.streets.map((s) => [s.code, named(s)]),
+  );
+  options(
+    '#f-priority',
+    'all.priorities',
+    ['P1', 'P2', 'P3', 'P4'].map((p) => [p, labelOf('priority', p)]),
+  );
+  options(
+    '#f-unit',
+    'all.units',
+    reference.units.map((u) => [u.code, named(u)]),
+  );
   const heat = $('#heat').value;
-  $('#heat').innerHTML = `<option value="">${t('heat.off')}</option><option value="all">${t('heat.all')}</option>${reference.scenarios.map((s) => `<optgroup label="${escape(named(s))}">
+  $('#heat').innerHTML =
+    `<option value="">${t('heat.off')}</option><option value="all">${t('heat.all')}</option>${reference.scenarios
+      .map(
+        (s) => `<optgroup label="${escape(named(s))}">
     <option value="scenario:${escape(s.id)}">${escape(named(s))}</option>
-    ${s.types.map((x) => `<option value="type:${escape(s.id)}:${escape(x.code)}">${escape(named(x))}</option>`).join('')}</optgroup>`).join('')}`;
+    ${s.types.map((x) => `<option value="type:${escape(s.id)}:${escape(x.code)}">${escape(named(x))}</option>`).join('')}</optgroup>`,
+      )
+      .join('')}`;
   $('#heat').value = heat;
   const period = $('#heat-period').value || 'open';
-  $('#heat-period').innerHTML = ['open', '1d', '7d', '30d'].map((p) => `<option value="${p}">${t(`period.${p}`)}</option>`).join('');
+  $('#heat-period').innerHTML = ['open', '1d', '7d', '30d']
+    .map((p) => `<option value="${p}">${t(`period.${p}`)}</option>`)
+    .join('');
   $('#heat-period').value = period;
   drawBuckets();
 }
 
 let counts = {};
 function drawBuckets() {
-  $('#buckets').innerHTML = BUCKETS.map((b) => `<button type="button" class="bucket" data-bucket="${b}" aria-pressed="${b === bucket}">
-    <span>${escape(t(`bucket.${b}`))}</span> <b>${counts[b] ?? '—'}</b></button>`).join('');
+  $('#buckets').innerHTML = BUCKETS.map(
+    (b) => `<button type="button" class="bucket" data-bucket="${b}" aria-pressed="${b === bucket}">
+    <span>${escape(t(`bucket.${b}`))}</span> <b>${counts[b] ?? '—'}</b></button>`,
+  ).join('');
 }
 
 /** The queue's first page as the address asks for it, asked before anything else so that rows come first. */
@@ -124,9 +208,14 @@ async function load(early = null) {
   try {
     if (drill && !text) {
       // From the evaluation page: every case of the unit, street or scenario reported in its period, open or not.
-      const reply = await call('POST', '/api/v1/incidents:list', { filter: {
-        ...filter(), ...(drill.from ? { reportedFrom: dayStart(drill.from) } : {}), ...(drill.to ? { reportedTo: dayStart(drill.to, 1) } : {}),
-      }, pageSize: MAX_ROWS });
+      const reply = await call('POST', '/api/v1/incidents:list', {
+        filter: {
+          ...filter(),
+          ...(drill.from ? { reportedFrom: dayStart(drill.from) } : {}),
+          ...(drill.to ? { reportedTo: dayStart(drill.to, 1) } : {}),
+        },
+        pageSize: MAX_ROWS,
+      });
       if (seq !== loadSeq) return;
       search = reply.items ?? [];
       model.reset(search, reply.total ?? search.length, true);
@@ -159,7 +248,12 @@ async function more() {
   if (!nextToken || model.rows.length >= MAX_ROWS) return;
   const seq = loadSeq;
   try {
-    const page = await call('POST', '/api/v1/queue', { bucket, filter: filter(), pageSize: PAGE, pageToken: nextToken });
+    const page = await call('POST', '/api/v1/queue', {
+      bucket,
+      filter: filter(),
+      pageSize: PAGE,
+      pageToken: nextToken,
+    });
     if (seq !== loadSeq) return;
     nextToken = page.nextPageToken ?? '';
     model.append(page.items ?? [], !nextToken);
@@ -184,7 +278,9 @@ function refreshCounts() {
     try {
       takeCounts(await call('POST', '/api/v1/queue', { bucket, filter: filter(), pageSize: 1 }));
       showTotal();
-    } catch { /* the next change asks again */ }
+    } catch {
+      /* the next change asks again */
+    }
     countsTimer = 0;
   }, 3000);
 }
@@ -192,8 +288,12 @@ function refreshCounts() {
 function showTotal() {
   const total = model.total;
   $('#total').textContent = search
-    ? (total === 0 ? t('no.match') : tf('found', { n: total }))
-    : total === 0 ? t('queue.empty') : tf('in.bucket', { n: total, bucket: t(`bucket.${bucket}`) });
+    ? total === 0
+      ? t('no.match')
+      : tf('found', { n: total })
+    : total === 0
+      ? t('queue.empty')
+      : tf('in.bucket', { n: total, bucket: t(`bucket.${bucket}`) });
   const waiting = model.pending.size;
   $('#arrivals').hidden = waiting === 0;
   $('#arrivals').textContent = tf('new.arrivals', { n: waiting });
@@ -253,7 +353,8 @@ function draw() {
     }
     li.setAttribute('aria-selected', String(i.number === selected));
     if (fresh || (!still && li.previousElementSibling !== previous)) {
-      if (previous) previous.after(li); else ul.prepend(li);
+      if (previous) previous.after(li);
+      else ul.prepend(li);
       if (fresh && existing.size) li.classList.add('fresh');
     }
     previous = li;
@@ -282,10 +383,14 @@ function placeOnMap() {
     map.setIncidents(model.rows);
   }, 5000);
 }
-const schedule = () => { frame ||= requestAnimationFrame(draw); };
+const schedule = () => {
+  frame ||= requestAnimationFrame(draw);
+};
 
 /** Read out to screen readers (and shown): arrivals, mostly. */
-function say(text) { $('#announce').textContent = text; }
+function say(text) {
+  $('#announce').textContent = text;
+}
 
 function onChange(change) {
   const incident = change.incident;
@@ -293,7 +398,10 @@ function onChange(change) {
   if (incident.number === selected) refreshDetail();
   if (search) return; // a search's rows stay as found; the queue is back when the box is cleared
   const what = model.apply(incident, belongs(incident));
-  if (what) { schedule(); refreshCounts(); }
+  if (what) {
+    schedule();
+    refreshCounts();
+  }
 }
 
 /** Shows waiting arrivals now (the announcement's button, or N). */
@@ -310,7 +418,9 @@ function showArrivals() {
 let detailTimer = 0;
 function refreshDetail() {
   clearTimeout(detailTimer);
-  detailTimer = setTimeout(() => { if (selected) open(selected, true); }, 400);
+  detailTimer = setTimeout(() => {
+    if (selected) open(selected, true);
+  }, 400);
 }
 
 async function open(number, quiet = false) {
@@ -334,7 +444,11 @@ async function open(number, quiet = false) {
 /** The words of one event, from its own JSON (the event log's fields, not its text), with people's names. */
 function eventWords(e, d) {
   let x = {};
-  try { x = JSON.parse(e.detailsJson || '{}'); } catch { /* an event without details */ }
+  try {
+    x = JSON.parse(e.detailsJson || '{}');
+  } catch {
+    /* an event without details */
+  }
   const parts = [];
   const unit = (code) => (code ? unitName(code) : '');
   const person = (userId) => (userId ? personName(userId, d) : '');
@@ -348,37 +462,74 @@ function eventWords(e, d) {
     case 'dispatched':
       parts.push(labelled('lead.unit', `${unit(x.leadUnit)}${x.worker ? ` → ${person(x.worker)}` : ''}`));
       if (x.coUnits?.length) {
-        parts.push(labelled('co.units', list(x.coUnits.map((c) => `${unit(c)}${x.coUnitWorkers?.[c] ? ` → ${person(x.coUnitWorkers[c])}` : ''}`))));
+        parts.push(
+          labelled(
+            'co.units',
+            list(x.coUnits.map((c) => `${unit(c)}${x.coUnitWorkers?.[c] ? ` → ${person(x.coUnitWorkers[c])}` : ''}`)),
+          ),
+        );
       }
       if (x.automatic) parts.push(t('machine.dispatch'));
       break;
-    case 'accepted': parts.push(`${unit(x.unit)}${x.worker ? ` · ${person(x.worker)}` : ''}`); break;
-    case 'arrived': parts.push(unit(x.unit)); break;
-    case 'returned': parts.push(unit(x.unit)); break;
+    case 'accepted':
+      parts.push(`${unit(x.unit)}${x.worker ? ` · ${person(x.worker)}` : ''}`);
+      break;
+    case 'arrived':
+      parts.push(unit(x.unit));
+      break;
+    case 'returned':
+      parts.push(unit(x.unit));
+      break;
     case 'resultSubmitted':
       parts.push(unit(x.unit));
       parts.push(labelled('result.note', quote(x.note) || '—'));
       if (x.photos?.length) parts.push(tf('photos', { n: x.photos.length }));
       break;
     case 'closed':
-      if (x.evaluation) parts.push(labelled('rating', `${'★'.repeat(x.evaluation.rating)}${x.evaluation.comment ? ` ${quote(x.evaluation.comment)}` : ''}`));
+      if (x.evaluation)
+        parts.push(
+          labelled(
+            'rating',
+            `${'★'.repeat(x.evaluation.rating)}${x.evaluation.comment ? ` ${quote(x.evaluation.comment)}` : ''}`,
+          ),
+        );
       break;
-    case 'noteAdded': parts.push(quote(x.text)); break;
-    case 'merged': parts.push(labelled('into', x.into ?? '')); break;
-    case 'absorbed': parts.push(x.from ?? ''); break;
-    case 'dismissed': parts.push(labelOf('ground', x.ground)); break;
-    case 'escalated': parts.push(`${labelOf('stage', x.stage)} · ${labelOf('escalation', x.level)}`); break;
-    case 'deadlineExtended': parts.push(`${labelOf('stage', x.stage)}${x.added ? ` +${duration(timeSpanMs(x.added))}` : ''}`); break;
+    case 'noteAdded':
+      parts.push(quote(x.text));
+      break;
+    case 'merged':
+      parts.push(labelled('into', x.into ?? ''));
+      break;
+    case 'absorbed':
+      parts.push(x.from ?? '');
+      break;
+    case 'dismissed':
+      parts.push(labelOf('ground', x.ground));
+      break;
+    case 'escalated':
+      parts.push(`${labelOf('stage', x.stage)} · ${labelOf('escalation', x.level)}`);
+      break;
+    case 'deadlineExtended':
+      parts.push(`${labelOf('stage', x.stage)}${x.added ? ` +${duration(timeSpanMs(x.added))}` : ''}`);
+      break;
     case 'reclassified':
       parts.push(`${named(typeOf(x.fromType)) || '—'} → ${named(typeOf(x.toType)) || '—'}`);
-      if (x.fromPriority !== x.toPriority) parts.push(`${labelOf('priority', x.fromPriority)} → ${labelOf('priority', x.toPriority)}`);
+      if (x.fromPriority !== x.toPriority)
+        parts.push(`${labelOf('priority', x.fromPriority)} → ${labelOf('priority', x.toPriority)}`);
       break;
-    case 'recalled': parts.push(`${unit(x.unit)}${x.worker ? ` · ${person(x.worker)}` : ''}`); break;
+    case 'recalled':
+      parts.push(`${unit(x.unit)}${x.worker ? ` · ${person(x.worker)}` : ''}`);
+      break;
     case 'redirected':
-      parts.push(`${unit(x.unit)}${x.fromWorker ? ` · ${person(x.fromWorker)}` : ''} → ${unit(x.toUnit)}${x.worker ? ` · ${person(x.worker)}` : ''}`);
+      parts.push(
+        `${unit(x.unit)}${x.fromWorker ? ` · ${person(x.fromWorker)}` : ''} → ${unit(x.toUnit)}${x.worker ? ` · ${person(x.worker)}` : ''}`,
+      );
       break;
-    case 'urged': parts.push(`${x.unit ? unit(x.unit) : t('all.open.units')} ${quote(x.text)}`); break;
-    default: break;
+    case 'urged':
+      parts.push(`${x.unit ? unit(x.unit) : t('all.open.units')} ${quote(x.text)}`);
+      break;
+    default:
+      break;
   }
   if (e.reason) parts.push(labelled('reason', e.reason));
   return parts.filter(Boolean).map(escape).join(' · ');
@@ -386,8 +537,10 @@ function eventWords(e, d) {
 
 /** A person's name from the incident's own record (assignments, timeline), never a bare id when a name is known. */
 function personName(userId, d) {
-  const known = (d.assignments ?? []).find((a) => a.worker === userId)?.workerName
-    || (d.timeline ?? []).find((e) => e.actor === userId)?.actorName || peopleNames.get(userId);
+  const known =
+    (d.assignments ?? []).find((a) => a.worker === userId)?.workerName ||
+    (d.timeline ?? []).find((e) => e.actor === userId)?.actorName ||
+    peopleNames.get(userId);
   return known || userId;
 }
 const peopleNames = new Map();
@@ -400,7 +553,8 @@ function timeSpanMs(span) {
   return (((d * 24 + h) * 60 + m) * 60 + s) * 1000;
 }
 
-const actorWords = (e) => [e.actorName || labelOf('role', e.actorRole), e.actorUnit ? unitName(e.actorUnit) : ''].filter(Boolean).join(' · ');
+const actorWords = (e) =>
+  [e.actorName || labelOf('role', e.actorRole), e.actorUnit ? unitName(e.actorUnit) : ''].filter(Boolean).join(' · ');
 
 /** Progress of a unit's part, as a step of four. */
 const STEPS = ['Dispatched', 'Accepted', 'InProgress', 'Handled'];
@@ -408,16 +562,26 @@ const STEPS = ['Dispatched', 'Accepted', 'InProgress', 'Handled'];
 function showDetail(d) {
   const s = d.summary;
   const allowed = new Set(s.actions ?? []);
-  const button = (name) => (allowed.has(name)
-    ? `<button type="button" data-action="${name}" aria-keyshortcuts="${Object.keys(KEYS).find((k) => KEYS[k] === name) ?? ''}">${escape(labelOf('action', name))}</button>` : '');
-  const assignments = (d.assignments ?? []).map((x) => {
-    const step = STEPS.indexOf(x.state);
-    return `<li class="part"><b>${escape(unitName(x.unit))}</b> <span class="muted">${x.lead ? t('lead') : t('co.unit')}</span>
+  const button = (name) =>
+    allowed.has(name)
+      ? `<button type="button" data-action="${name}" aria-keyshortcuts="${Object.keys(KEYS).find((k) => KEYS[k] === name) ?? ''}">${escape(labelOf('action', name))}</button>`
+      : '';
+  const assignments = (d.assignments ?? [])
+    .map((x) => {
+      const step = STEPS.indexOf(x.state);
+      return `<li class="part"><b>${escape(unitName(x.unit))}</b> <span class="muted">${x.lead ? t('lead') : t('co.unit')}</span>
       <span class="progress" role="img" aria-label="${escape(labelOf('assignment', x.state))}">${STEPS.map((_, k) => `<i class="${k <= step ? 'on' : ''}"></i>`).join('')}</span>
       ${escape(labelOf('assignment', x.state))}${x.worker ? ` · ${escape(x.workerName || x.worker)}` : ''}</li>`;
-  }).join('');
-  const photos = (d.evidence ?? []).map((e) => `<figure class="evidence"><button type="button" class="thumb" data-full="${escape(e)}" aria-label="${t('photo.full')}">
-    <img alt="${t('evidence.photo')}" data-evidence="${escape(e)}"></button></figure>`).join('');
+    })
+    .join('');
+  const photos = (d.evidence ?? [])
+    .map(
+      (
+        e,
+      ) => `<figure class="evidence"><button type="button" class="thumb" data-full="${escape(e)}" aria-label="${t('photo.full')}">
+    <img alt="${t('evidence.photo')}" data-evidence="${escape(e)}"></button></figure>`,
+    )
+    .join('');
   $('#detail').innerHTML = `
     <h2 id="detail-title">${badge(s.priority)} ${escape(typeName(s))}</h2>
     <dl class="facts">
@@ -437,9 +601,16 @@ function showDetail(d) {
     <h3>${t('alerts')}</h3>
     ${(d.alerts ?? []).map(alertView).join('') || `<p class="muted">${t('none')}</p>`}
     <h3>${t('timeline')}</h3>
-    <ol class="timeline" id="timeline">${(d.timeline ?? []).map((e) => `<li data-kind="${escape(e.kind)}"><time class="muted" datetime="${escape(e.at)}">${escape(when(e.at))}</time>
-      <b>${escape(labelOf('event', e.kind))}</b> <span class="muted">${escape(actorWords(e))}</span> ${eventWords(e, d)}</li>`).join('')}</ol>`;
-  for (const b of $('#detail').querySelectorAll('[data-action]')) b.addEventListener('click', () => act(b.dataset.action, d));
+    <ol class="timeline" id="timeline">${(d.timeline ?? [])
+      .map(
+        (
+          e,
+        ) => `<li data-kind="${escape(e.kind)}"><time class="muted" datetime="${escape(e.at)}">${escape(when(e.at))}</time>
+      <b>${escape(labelOf('event', e.kind))}</b> <span class="muted">${escape(actorWords(e))}</span> ${eventWords(e, d)}</li>`,
+      )
+      .join('')}</ol>`;
+  for (const b of $('#detail').querySelectorAll('[data-action]'))
+    b.addEventListener('click', () => act(b.dataset.action, d));
   for (const img of $('#detail').querySelectorAll('img[data-evidence]')) loadEvidence(img);
   for (const box of $('#detail').querySelectorAll('.box[data-box]')) {
     const [x, y, w, h] = box.dataset.box.split(',').map(Number);
@@ -457,15 +628,23 @@ function showDetail(d) {
 
 function alertView(alert) {
   const d = alert.detection;
-  const boxes = (d?.boxes ?? []).map((b) => `<div class="box" data-box="${[b.x, b.y, b.width, b.height].map(Number).join(',')}"><span>${escape(b.label ?? '')} ${Math.round((d.confidence ?? 0) * 100)}%</span></div>`).join('');
-  const image = d?.imageRef && /^\/(?!\/)/.test(d.imageRef) ? `<img src="${escape(d.imageRef)}" alt="${t('frame')}">` : '';
+  const boxes = (d?.boxes ?? [])
+    .map(
+      (b) =>
+        `<div class="box" data-box="${[b.x, b.y, b.width, b.height].map(Number).join(',')}"><span>${escape(b.label ?? '')} ${Math.round((d.confidence ?? 0) * 100)}%</span></div>`,
+    )
+    .join('');
+  const image =
+    d?.imageRef && /^\/(?!\/)/.test(d.imageRef) ? `<img src="${escape(d.imageRef)}" alt="${t('frame')}">` : '';
   return `<div class="muted">${escape(labelOf('disposition', alert.disposition))} · ${escape(when(alert.observedAt))}
     ${d ? ` · ${t('confidence')} ${Math.round(d.confidence * 100)}%` : ''}</div>
     ${d ? `<div class="evidence frame">${image ? `<button type="button" class="thumb" data-frame aria-label="${t('photo.full')}">${image}</button>` : ''}${boxes}</div>` : ''}`;
 }
 
 async function loadEvidence(img) {
-  const response = await fetch(`/api/v1/evidence/${encodeURIComponent(img.dataset.evidence)}`, { headers: { authorization: `Bearer ${localStorage.getItem('dispatch.token')}` } });
+  const response = await fetch(`/api/v1/evidence/${encodeURIComponent(img.dataset.evidence)}`, {
+    headers: { authorization: `Bearer ${localStorage.getItem('dispatch.token')}` },
+  });
   if (response.ok) img.src = URL.createObjectURL(await response.blob());
 }
 
@@ -473,9 +652,13 @@ async function loadEvidence(img) {
 function ask(title, fields, hint = '') {
   const dialog = $('#dialog');
   const form = $('#dialog-form');
-  form.innerHTML = `<h3>${escape(title)}</h3>${fields.map((f) => (f.group
-    ? `<fieldset><legend>${escape(f.label)}</legend>${f.html}</fieldset>`
-    : `<label>${escape(f.label)}${f.html}</label>`)).join('')}
+  form.innerHTML = `<h3>${escape(title)}</h3>${fields
+    .map((f) =>
+      f.group
+        ? `<fieldset><legend>${escape(f.label)}</legend>${f.html}</fieldset>`
+        : `<label>${escape(f.label)}${f.html}</label>`,
+    )
+    .join('')}
     ${hint ? `<p class="muted hint">${escape(hint)}</p>` : ''}
     <div class="actions"><button value="ok" id="dialog-ok">${t('confirm')}</button><button value="cancel" class="secondary" formnovalidate>${t('cancel')}</button></div>`;
   return new Promise((resolve) => {
@@ -491,40 +674,69 @@ function ask(title, fields, hint = '') {
 }
 
 const text = (name, required = true) => `<input name="${name}" ${required ? 'required' : ''}>`;
-const unitOptions = (codes, chosen) => codes.map((c) => `<option value="${escape(c)}" ${c === chosen ? 'selected' : ''}>${escape(unitName(c))}</option>`).join('');
+const unitOptions = (codes, chosen) =>
+  codes
+    .map((c) => `<option value="${escape(c)}" ${c === chosen ? 'selected' : ''}>${escape(unitName(c))}</option>`)
+    .join('');
 
 /** A worker as the recommendation ranks them, in words: "陈勇 · 在岗空闲 · 在办 0 件 · 距案发地 423 米". */
-const candidateWords = (w) => [w.name, labelOf('worker', w.status), tf('open.tasks.n', { n: w.openTasks ?? 0 }),
-  w.distanceM >= 0 ? `${t('away')} ${distance(w.distanceM)}` : t('no.fix.known')].join(' · ');
+const candidateWords = (w) =>
+  [
+    w.name,
+    labelOf('worker', w.status),
+    tf('open.tasks.n', { n: w.openTasks ?? 0 }),
+    w.distanceM >= 0 ? `${t('away')} ${distance(w.distanceM)}` : t('no.fix.known'),
+  ].join(' · ');
 
 async function dispatchForm(d) {
   const n = d.summary.number;
   const rec = await call('GET', `/api/v1/incidents/${encodeURIComponent(n)}/recommendation`);
-  const units = rec.units?.length ? rec.units : [{ unit: rec.leadUnit, lead: true, workers: rec.workers ?? [], pick: rec.workers?.[0]?.userId }];
+  const units = rec.units?.length
+    ? rec.units
+    : [{ unit: rec.leadUnit, lead: true, workers: rec.workers ?? [], pick: rec.workers?.[0]?.userId }];
   const others = reference.units.filter((u) => !units.some((x) => x.unit === u.code));
   const people = (u) => `<select name="worker:${escape(u.unit)}" data-unit="${escape(u.unit)}" class="dispatch-worker">
     ${(u.workers ?? []).map((w) => `<option value="${escape(w.userId)}" ${w.userId === u.pick ? 'selected' : ''}>${escape(candidateWords(w))}${w.userId === u.pick ? ` (${t('recommended')})` : ''}</option>`).join('')}
     ${u.pickBasis === 'DutyOfficer' ? `<option value="" selected>${escape(labelOf('pickBasis', 'DutyOfficer'))}</option>` : ''}
     </select>`;
-  const rows = units.map((u) => `<div class="dispatch-unit">
+  const rows = units
+    .map(
+      (u) => `<div class="dispatch-unit">
       <label class="check"><input type="checkbox" name="coUnits" value="${escape(u.unit)}" ${u.lead ? 'disabled checked' : 'checked'}>
       <b>${escape(unitName(u.unit))}</b> <span class="muted">${u.lead ? t('lead') : t('co.unit')}</span></label>
-      <label>${t('worker')}${people(u)}</label></div>`).join('');
-  const input = await ask(t('dispatch'), [
-    { label: t('lead.unit'), html: `<select name="leadUnit" id="dispatch-unit">${unitOptions([rec.leadUnit, ...others.map((u) => u.code)], rec.leadUnit)}</select>` },
-    { label: t('route.units'), html: `<div class="dispatch-units" id="dispatch-units">${rows}</div>`, group: true }],
-  t('co.units.wait'));
+      <label>${t('worker')}${people(u)}</label></div>`,
+    )
+    .join('');
+  const input = await ask(
+    t('dispatch'),
+    [
+      {
+        label: t('lead.unit'),
+        html: `<select name="leadUnit" id="dispatch-unit">${unitOptions([rec.leadUnit, ...others.map((u) => u.code)], rec.leadUnit)}</select>`,
+      },
+      { label: t('route.units'), html: `<div class="dispatch-units" id="dispatch-units">${rows}</div>`, group: true },
+    ],
+    t('co.units.wait'),
+  );
   if (!input) return null;
   // A person for the lead unit and each co-unit kept; a unit left unticked takes no part and names nobody.
   const taking = new Set([rec.leadUnit, ...input.coUnits]);
   const workers = {};
-  for (const [key, value] of Object.entries(input)) if (key.startsWith('worker:') && value && taking.has(key.slice(7))) workers[key.slice(7)] = value;
+  for (const [key, value] of Object.entries(input))
+    if (key.startsWith('worker:') && value && taking.has(key.slice(7))) workers[key.slice(7)] = value;
   if (input.leadUnit !== rec.leadUnit) {
     // Another lead unit than the route's: its people are machine dispatch's choice, and the route's co-units stay.
-    return call('POST', `/api/v1/incidents/${encodeURIComponent(n)}:dispatch`, { commandId: id(), leadUnit: input.leadUnit, coUnits: input.coUnits.filter((c) => c !== input.leadUnit) });
+    return call('POST', `/api/v1/incidents/${encodeURIComponent(n)}:dispatch`, {
+      commandId: id(),
+      leadUnit: input.leadUnit,
+      coUnits: input.coUnits.filter((c) => c !== input.leadUnit),
+    });
   }
   return call('POST', `/api/v1/incidents/${encodeURIComponent(n)}:dispatch`, {
-    commandId: id(), leadUnit: rec.leadUnit, coUnits: input.coUnits.filter((c) => c !== rec.leadUnit), workers,
+    commandId: id(),
+    leadUnit: rec.leadUnit,
+    coUnits: input.coUnits.filter((c) => c !== rec.leadUnit),
+    workers,
   });
 }
 
@@ -536,62 +748,134 @@ async function act(action, d) {
   try {
     let input;
     switch (action) {
-      case 'file': input = {}; await call('POST', path('file'), { commandId: id() }); break;
+      case 'file':
+        input = {};
+        await call('POST', path('file'), { commandId: id() });
+        break;
       case 'dismiss':
         input = await ask(title, [
-          { label: t('ground'), html: `<select name="ground">${['FalseAlarm', 'Duplicate', 'OutOfScope'].map((g) => `<option value="${g}">${escape(labelOf('ground', g))}</option>`).join('')}</select>` },
-          { label: t('reason'), html: text('reason') }]);
+          {
+            label: t('ground'),
+            html: `<select name="ground">${['FalseAlarm', 'Duplicate', 'OutOfScope'].map((g) => `<option value="${g}">${escape(labelOf('ground', g))}</option>`).join('')}</select>`,
+          },
+          { label: t('reason'), html: text('reason') },
+        ]);
         if (input) await call('POST', path('dismiss'), { commandId: id(), ground: input.ground, reason: input.reason });
         break;
       case 'merge':
-        input = await ask(title, [{ label: t('into'), html: text('into') }, { label: t('reason'), html: text('reason') }]);
+        input = await ask(title, [
+          { label: t('into'), html: text('into') },
+          { label: t('reason'), html: text('reason') },
+        ]);
         if (input) await call('POST', path('merge'), { commandId: id(), into: input.into, reason: input.reason });
         break;
-      case 'dispatch': input = await dispatchForm(d); break;
+      case 'dispatch':
+        input = await dispatchForm(d);
+        break;
       case 'reclassify': {
         const scenario = reference.scenarios.find((s) => s.id === d.summary.scenario);
-        input = await ask(title, [
-          { label: t('type'), html: `<select name="type" id="reclassify-type">${(scenario?.types ?? []).map((x) => `<option value="${escape(x.code)}" ${x.code === d.summary.type ? 'selected' : ''}>${escape(named(x))} · ${escape(labelOf('priority', x.priority))}</option>`).join('')}</select>` },
-          { label: t('priority'), html: `<select name="priority" id="reclassify-priority"><option value="">${t('type.priority')}</option>${['P1', 'P2', 'P3', 'P4'].map((p) => `<option value="${p}">${escape(labelOf('priority', p))}</option>`).join('')}</select>` },
-          { label: t('reason'), html: text('reason') }], t('reclassify.hint'));
-        if (input) await call('POST', path('reclassify'), { commandId: id(), type: input.type, priority: input.priority, reason: input.reason });
+        input = await ask(
+          title,
+          [
+            {
+              label: t('type'),
+              html: `<select name="type" id="reclassify-type">${(scenario?.types ?? []).map((x) => `<option value="${escape(x.code)}" ${x.code === d.summary.type ? 'selected' : ''}>${escape(named(x))} · ${escape(labelOf('priority', x.priority))}</option>`).join('')}</select>`,
+            },
+            {
+              label: t('priority'),
+              html: `<select name="priority" id="reclassify-priority"><option value="">${t('type.priority')}</option>${['P1', 'P2', 'P3', 'P4'].map((p) => `<option value="${p}">${escape(labelOf('priority', p))}</option>`).join('')}</select>`,
+            },
+            { label: t('reason'), html: text('reason') },
+          ],
+          t('reclassify.hint'),
+        );
+        if (input)
+          await call('POST', path('reclassify'), {
+            commandId: id(),
+            type: input.type,
+            priority: input.priority,
+            reason: input.reason,
+          });
         break;
       }
       case 'recall':
-        input = await ask(title, [
-          { label: t('unit'), html: `<select name="unit">${unitOptions(parts, d.summary.leadUnit)}</select>` },
-          { label: t('reason'), html: text('reason') }], t('recall.hint'));
+        input = await ask(
+          title,
+          [
+            { label: t('unit'), html: `<select name="unit">${unitOptions(parts, d.summary.leadUnit)}</select>` },
+            { label: t('reason'), html: text('reason') },
+          ],
+          t('recall.hint'),
+        );
         if (input) await call('POST', path('recall'), { commandId: id(), unit: input.unit, reason: input.reason });
         break;
       case 'redirect':
         input = await ask(title, [
           { label: t('unit'), html: `<select name="unit">${unitOptions(parts, d.summary.leadUnit)}</select>` },
-          { label: t('to.unit'), html: `<select name="toUnit">${unitOptions(reference.units.map((u) => u.code), d.summary.leadUnit)}</select>` },
+          {
+            label: t('to.unit'),
+            html: `<select name="toUnit">${unitOptions(
+              reference.units.map((u) => u.code),
+              d.summary.leadUnit,
+            )}</select>`,
+          },
           { label: t('worker.optional'), html: '<input name="worker" autocomplete="off">' },
-          { label: t('reason'), html: text('reason') }]);
-        if (input) await call('POST', path('redirect'), { commandId: id(), unit: input.unit, toUnit: input.toUnit, worker: input.worker, reason: input.reason });
+          { label: t('reason'), html: text('reason') },
+        ]);
+        if (input)
+          await call('POST', path('redirect'), {
+            commandId: id(),
+            unit: input.unit,
+            toUnit: input.toUnit,
+            worker: input.worker,
+            reason: input.reason,
+          });
         break;
       case 'urge':
         input = await ask(title, [
-          { label: t('unit'), html: `<select name="unit"><option value="">${t('all.open.units')}</option>${unitOptions(parts, '')}</select>` },
-          { label: t('urge.text'), html: text('text') }]);
+          {
+            label: t('unit'),
+            html: `<select name="unit"><option value="">${t('all.open.units')}</option>${unitOptions(parts, '')}</select>`,
+          },
+          { label: t('urge.text'), html: text('text') },
+        ]);
         if (input) await call('POST', path('urge'), { commandId: id(), unit: input.unit, text: input.text });
         break;
       case 'extend':
         input = await ask(title, [
           { label: t('extra'), html: '<input name="amount" type="number" min="1" max="999" value="2" required>' },
-          { label: t('extra.unit'), html: `<select name="unit">${['m', 'h', 'wh', 'wd'].map((u) => `<option value="${u}" ${u === 'h' ? 'selected' : ''}>${t(`extra.${u}`)}</option>`).join('')}</select>` },
-          { label: t('reason'), html: text('reason') }]);
+          {
+            label: t('extra.unit'),
+            html: `<select name="unit">${['m', 'h', 'wh', 'wd'].map((u) => `<option value="${u}" ${u === 'h' ? 'selected' : ''}>${t(`extra.${u}`)}</option>`).join('')}</select>`,
+          },
+          { label: t('reason'), html: text('reason') },
+        ]);
         // The API takes the allowance in its own notation: "30m", "2h" on the wall clock, "4wh", "2wd" in working time.
-        if (input) await call('POST', path('extend'), { commandId: id(), extra: `${Number(input.amount)}${input.unit}`, reason: input.reason });
+        if (input)
+          await call('POST', path('extend'), {
+            commandId: id(),
+            extra: `${Number(input.amount)}${input.unit}`,
+            reason: input.reason,
+          });
         break;
-      case 'defer': case 'resume':
+      case 'defer':
+      case 'resume':
         input = await ask(title, [{ label: t('reason'), html: text('reason') }]);
-        if (input) await call('POST', path('defer'), { commandId: id(), resume: action === 'resume', reason: input.reason });
+        if (input)
+          await call('POST', path('defer'), { commandId: id(), resume: action === 'resume', reason: input.reason });
         break;
       case 'approve':
-        input = await ask(title, [{ label: t('rating'), html: '<input name="rating" type="number" min="1" max="5" value="5" required>' }, { label: t('comment'), html: text('comment', false) }]);
-        if (input) await call('POST', path('review'), { commandId: id(), approve: true, rating: Number(input.rating), comment: input.comment });
+        input = await ask(title, [
+          { label: t('rating'), html: '<input name="rating" type="number" min="1" max="5" value="5" required>' },
+          { label: t('comment'), html: text('comment', false) },
+        ]);
+        if (input)
+          await call('POST', path('review'), {
+            commandId: id(),
+            approve: true,
+            rating: Number(input.rating),
+            comment: input.comment,
+          });
         break;
       case 'rework':
         input = await ask(title, [{ label: t('reason'), html: text('comment') }]);
@@ -605,7 +889,8 @@ async function act(action, d) {
         input = await ask(title, [{ label: t('note'), html: text('text') }]);
         if (input) await call('POST', path('note'), { commandId: id(), text: input.text });
         break;
-      default: return;
+      default:
+        return;
     }
     if (input) toast(`${title} · ${t('done')}`);
     await open(n, true);
@@ -625,10 +910,15 @@ function keyboard() {
   };
   ul.addEventListener('keydown', (event) => {
     const current = document.activeElement?.closest?.('.row') ?? ul.firstElementChild;
-    const moves = { ArrowDown: current?.nextElementSibling, ArrowUp: current?.previousElementSibling, Home: ul.firstElementChild, End: ul.lastElementChild };
+    const moves = {
+      ArrowDown: current?.nextElementSibling,
+      ArrowUp: current?.previousElementSibling,
+      Home: ul.firstElementChild,
+      End: ul.lastElementChild,
+    };
     if (event.key in moves) {
       event.preventDefault();
-      focusRow(document.activeElement === ul ? ul.firstElementChild : moves[event.key] ?? current);
+      focusRow(document.activeElement === ul ? ul.firstElementChild : (moves[event.key] ?? current));
     } else if (event.key === 'Enter' || event.key === ' ') {
       event.preventDefault();
       if (current) open(current.dataset.number);
@@ -636,7 +926,10 @@ function keyboard() {
   });
   ul.addEventListener('click', (event) => {
     const li = event.target.closest('.row');
-    if (li) { focusRow(li); open(li.dataset.number); }
+    if (li) {
+      focusRow(li);
+      open(li.dataset.number);
+    }
   });
   // Rows held still while the pointer was over the list take their places once it leaves.
   ul.addEventListener('mouseleave', schedule);
@@ -645,26 +938,53 @@ function keyboard() {
     if (event.ctrlKey || event.metaKey || event.altKey || document.querySelector('dialog[open]')) return;
     if (event.target.closest('input, select, textarea')) return;
     const key = event.key.toLowerCase();
-    if (key === '/') { event.preventDefault(); $('#q').focus(); return; }
-    if (key === 'n') { event.preventDefault(); showArrivals(); return; }
+    if (key === '/') {
+      event.preventDefault();
+      $('#q').focus();
+      return;
+    }
+    if (key === 'n') {
+      event.preventDefault();
+      showArrivals();
+      return;
+    }
     if (!KEYS[key]) return;
     const row = document.activeElement?.closest?.('.row');
     if (row && row.dataset.number !== detail?.summary.number) await open(row.dataset.number);
     const b = $(`#detail [data-action="${KEYS[key]}"]`);
-    if (b) { event.preventDefault(); b.click(); }
+    if (b) {
+      event.preventDefault();
+      b.click();
+    }
   });
 }
 
 /** Heat of all open (or recent) incidents of the chosen kind, counted by the server in cells of about 200 m. */
 async function loadHeat() {
   const choice = $('#heat').value;
-  if (!choice) { map?.setHeat(null); return; }
+  if (!choice) {
+    map?.setHeat(null);
+    return;
+  }
   const [kind, scenario, type] = choice.split(':');
   const period = $('#heat-period').value;
   try {
-    const reply = await call('POST', '/api/v1/map/heat', kind === 'all' ? { period } : { scenario, type: type ?? '', period });
-    const label = kind === 'all' ? t('heat.all') : type ? named(typeOf(type)) : named(reference.scenarios.find((s) => s.id === scenario));
-    map?.setHeat((reply.cells ?? []).map((c) => ({ lat: c.centre.lat, lon: c.centre.lon, count: c.count })), `${label} · ${t(`period.${period}`)}`, reply.total ?? 0);
+    const reply = await call(
+      'POST',
+      '/api/v1/map/heat',
+      kind === 'all' ? { period } : { scenario, type: type ?? '', period },
+    );
+    const label =
+      kind === 'all'
+        ? t('heat.all')
+        : type
+          ? named(typeOf(type))
+          : named(reference.scenarios.find((s) => s.id === scenario));
+    map?.setHeat(
+      (reply.cells ?? []).map((c) => ({ lat: c.centre.lat, lon: c.centre.lon, count: c.count })),
+      `${label} · ${t(`period.${period}`)}`,
+      reply.total ?? 0,
+    );
   } catch (error) {
     report(error);
   }
@@ -676,10 +996,22 @@ async function loadWorkers() {
   try {
     const reply = await call('GET', '/api/v1/people');
     for (const p of reply.people ?? []) peopleNames.set(p.userId, p.name);
-    map?.setWorkers((reply.people ?? []).filter((p) => p.position).map((p) => ({
-      userId: p.userId, name: p.name, unit: p.unit, status: p.status, lat: p.position.lat, lon: p.position.lon, accuracy: p.accuracyM,
-    })));
-  } catch { /* the next round tries again */ }
+    map?.setWorkers(
+      (reply.people ?? [])
+        .filter((p) => p.position)
+        .map((p) => ({
+          userId: p.userId,
+          name: p.name,
+          unit: p.unit,
+          status: p.status,
+          lat: p.position.lat,
+          lon: p.position.lon,
+          accuracy: p.accuracyM,
+        })),
+    );
+  } catch {
+    /* the next round tries again */
+  }
 }
 
 /** Counts down the visible deadlines and turns them amber and red as their instants pass. */
@@ -721,8 +1053,12 @@ boot(async (signedIn) => {
   fillFilters();
   fromUrl();
   translate();
-  for (const sel of ['#f-scenario', '#f-street', '#f-priority', '#f-unit']) $(sel).addEventListener('change', () => load());
-  $('#filters').addEventListener('submit', (event) => { event.preventDefault(); load(); });
+  for (const sel of ['#f-scenario', '#f-street', '#f-priority', '#f-unit'])
+    $(sel).addEventListener('change', () => load());
+  $('#filters').addEventListener('submit', (event) => {
+    event.preventDefault();
+    load();
+  });
   $('#buckets').addEventListener('click', (event) => {
     const b = event.target.closest('[data-bucket]');
     if (!b || b.dataset.bucket === bucket) return;
@@ -737,27 +1073,50 @@ boot(async (signedIn) => {
   $('#more').addEventListener('click', more);
   $('#drill-clear').addEventListener('click', () => {
     const url = new URLSearchParams(location.search);
-    url.delete('from'); url.delete('to');
+    url.delete('from');
+    url.delete('to');
     history.replaceState(null, '', `${location.pathname}${url.size ? `?${url}` : ''}`);
     load();
   });
   $('#intake-open').hidden = !user.permissions?.includes('Report');
-  $('#intake-open').addEventListener('click', () => openIntake({ reference, map, onCreated: (number) => { $('#q').value = ''; load(); open(number); } }));
+  $('#intake-open').addEventListener('click', () =>
+    openIntake({
+      reference,
+      map,
+      onCreated: (number) => {
+        $('#q').value = '';
+        load();
+        open(number);
+      },
+    }),
+  );
   let typing;
-  $('#q').addEventListener('input', () => { clearTimeout(typing); typing = setTimeout(load, 300); });
+  $('#q').addEventListener('input', () => {
+    clearTimeout(typing);
+    typing = setTimeout(load, 300);
+  });
   keyboard();
   await load(early);
   if (selected) open(selected, true);
   // The map after the first rows are on the screen: building it is the longest piece of work the page does.
-  requestAnimationFrame(() => setTimeout(() => {
-    createMap($('#map'), { onSelect: (number) => open(number), onPick: (at) => document.dispatchEvent(new CustomEvent('map-pick', { detail: at })) }).then((m) => {
-      map = m;
-      placed = '';
-      placeOnMap();
-      if (detail) map.select(detail.summary);
-      loadWorkers();
-    }).catch(() => { $('#map').textContent = t('map.unavailable'); });
-  }, 0));
+  requestAnimationFrame(() =>
+    setTimeout(() => {
+      createMap($('#map'), {
+        onSelect: (number) => open(number),
+        onPick: (at) => document.dispatchEvent(new CustomEvent('map-pick', { detail: at })),
+      })
+        .then((m) => {
+          map = m;
+          placed = '';
+          placeOnMap();
+          if (detail) map.select(detail.summary);
+          loadWorkers();
+        })
+        .catch(() => {
+          $('#map').textContent = t('map.unavailable');
+        });
+    }, 0),
+  );
   watch({ openOnly: false }, onChange, () => load());
   setInterval(tick, 15000);
   setInterval(loadWorkers, 20000);

@@ -1,6 +1,27 @@
 import {
-  boot, call, t, tf, languageSwitch, toast, report, escape, countdown, stateName, id, connection, zh, ApiError, session,
-  badge, named, distance, metresBetween, labelled, labelOf, loadReference, watch,
+  boot,
+  call,
+  t,
+  tf,
+  languageSwitch,
+  toast,
+  report,
+  escape,
+  countdown,
+  stateName,
+  id,
+  connection,
+  zh,
+  ApiError,
+  session,
+  badge,
+  named,
+  distance,
+  metresBetween,
+  labelled,
+  labelOf,
+  loadReference,
+  watch,
 } from './common.js';
 
 // Every action goes through one queue kept in localStorage: it survives a reload and a dead battery's restart,
@@ -10,7 +31,10 @@ const QUEUE = () => `dispatch.field.queue.${session.user?.userId}`;
 const TASKS = () => `dispatch.field.tasks.${session.user?.userId}`;
 const $ = (selector) => document.querySelector(selector);
 const queue = () => JSON.parse(localStorage.getItem(QUEUE()) || '[]');
-const saveQueue = (items) => { localStorage.setItem(QUEUE(), JSON.stringify(items)); showPending(); };
+const saveQueue = (items) => {
+  localStorage.setItem(QUEUE(), JSON.stringify(items));
+  showPending();
+};
 let tasks = [];
 let reference = JSON.parse(localStorage.getItem('dispatch.reference') || 'null');
 let flushing = false;
@@ -24,7 +48,10 @@ const current = () => new URLSearchParams(location.hash.slice(1)).get('task');
 
 function showPending() {
   const items = queue();
-  $('#pending').innerHTML = items.length === 0 ? '' : `<div class="card pending" id="waiting">
+  $('#pending').innerHTML =
+    items.length === 0
+      ? ''
+      : `<div class="card pending" id="waiting">
     <b>${t('waiting')}: <span id="waiting-count">${items.length}</span></b>
     <ul>${items.map((i) => `<li>${escape(i.number.slice(-6))} · ${t(i.kind)}${i.photo ? ` (${t('photo')})` : ''}${i.error ? ` · <span class="overdue">${escape(i.error)}</span>` : ''}</li>`).join('')}</ul></div>`;
 }
@@ -34,7 +61,9 @@ async function loadTasks() {
     const page = await call('GET', '/api/v1/tasks?pageSize=100');
     // The list comes from the read model, which may not have caught up with what this phone just did.
     const known = new Map(tasks.map((x) => [x.number, x]));
-    tasks = (page.items ?? []).map((x) => (Number(known.get(x.number)?.version ?? 0) > Number(x.version ?? 0) ? known.get(x.number) : x));
+    tasks = (page.items ?? []).map((x) =>
+      Number(known.get(x.number)?.version ?? 0) > Number(x.version ?? 0) ? known.get(x.number) : x,
+    );
     localStorage.setItem(TASKS(), JSON.stringify(tasks));
   } catch (error) {
     if (error.status !== 0) report(error);
@@ -44,26 +73,45 @@ async function loadTasks() {
 
 /** The view the address asks for: one task (#task=number), or the list. Actions never leave the task. */
 function show() {
-  if (location.hash === '#report') { showReport(); return; }
+  if (location.hash === '#report') {
+    showReport();
+    return;
+  }
   const number = current();
-  if (number && tasks.some((x) => x.number === number)) showTask(number); else showList();
+  if (number && tasks.some((x) => x.number === number)) showTask(number);
+  else showList();
 }
 
 const typeName = (task) => named(typeInfo(task.type)) || (zh() ? task.typeZh : task.typeEn) || task.typeZh || '';
 
 function showList() {
-  $('#view').innerHTML = tasks.length === 0 ? `<p class="muted">${t('none')}</p>` : `<ul class="plain">${tasks.map((task) => `
+  $('#view').innerHTML =
+    tasks.length === 0
+      ? `<p class="muted">${t('none')}</p>`
+      : `<ul class="plain">${tasks
+          .map(
+            (task) => `
     <li class="card"><a class="task task-link" href="#task=${encodeURIComponent(task.number)}" data-number="${escape(task.number)}">
       <h2>${badge(task.priority)} ${escape(typeName(task))}</h2>
       <div>${escape(stateName(task.state))} · <span class="due level-${Math.min(3, task.escalation ?? 0)}">${countdown(task.dueAt)}</span></div>
       <div class="muted">${escape(named(streetOf(task.street)))} · ${escape(task.description)}</div>
-    </a></li>`).join('')}</ul>`;
+    </a></li>`,
+          )
+          .join('')}</ul>`;
 }
 
 /** The state as the phone knows it: what the server said, moved on by actions still waiting to be sent. */
 function stateOf(task) {
-  const waiting = queue().filter((i) => i.number === task.number).map((i) => i.kind);
-  const state = waiting.includes('submit') ? 'UnderReview' : waiting.includes('arrive') ? 'InProgress' : waiting.includes('accept') ? 'Accepted' : task.state;
+  const waiting = queue()
+    .filter((i) => i.number === task.number)
+    .map((i) => i.kind);
+  const state = waiting.includes('submit')
+    ? 'UnderReview'
+    : waiting.includes('arrive')
+      ? 'InProgress'
+      : waiting.includes('accept')
+        ? 'Accepted'
+        : task.state;
   return { state, waiting };
 }
 
@@ -108,25 +156,36 @@ function showTask(number) {
         <label>${t('return.reason')}<textarea name="reason" rows="2" required></textarea></label>
         <div class="actions"><button>${t('return')}</button><button type="button" class="secondary" id="return-cancel">${t('cancel')}</button></div>
       </form>
-      ${state === 'InProgress' ? `<form id="result">
+      ${
+        state === 'InProgress'
+          ? `<form id="result">
         <label>${rule.photoRequired ? `<span class="required">${t('photo.required')}</span>` : t('photo.optional')}
           <input type="file" name="photo" accept="image/*" capture="environment" ${rule.photoRequired ? 'required' : ''} aria-describedby="photo-hint"></label>
         <span id="photo-hint" class="muted">${t('photo.take')}</span>
         <img id="preview" class="preview" alt="${t('photo')}" hidden>
         <label>${t('result.note')}${rule.noteRequired ? ` <span class="required">*</span>` : ''}<textarea name="note" rows="3" ${rule.noteRequired ? 'required' : ''}></textarea></label>
         <p class="position muted" id="position" role="status"></p>
-        <button id="submit">${t('submit')}</button></form>` : ''}
+        <button id="submit">${t('submit')}</button></form>`
+          : ''
+      }
     </article>`;
-  $('#back').addEventListener('click', (event) => { event.preventDefault(); history.pushState(null, '', location.pathname); showList(); });
+  $('#back').addEventListener('click', (event) => {
+    event.preventDefault();
+    history.pushState(null, '', location.pathname);
+    showList();
+  });
   if (['Dispatched', 'Accepted'].includes(state)) handOverForm(task);
-  for (const button of document.querySelectorAll('[data-kind]')) button.addEventListener('click', () => act(task, button.dataset.kind));
+  for (const button of document.querySelectorAll('[data-kind]'))
+    button.addEventListener('click', () => act(task, button.dataset.kind));
   const returning = $('#return-form');
   returning.addEventListener('submit', (event) => {
     event.preventDefault();
     enqueue({ kind: 'return', number: task.number, reason: new FormData(returning).get('reason') });
     showTask(task.number);
   });
-  $('#return-cancel').addEventListener('click', () => { returning.hidden = true; });
+  $('#return-cancel').addEventListener('click', () => {
+    returning.hidden = true;
+  });
   const form = $('#result');
   if (!form) return;
   const input = form.querySelector('[name=photo]');
@@ -163,9 +222,16 @@ async function act(task, kind) {
  * position, which would record the worker where the case is rather than where they are.
  */
 function position() {
-  const say = (text) => { const box = $('#position'); if (box) box.textContent = text; };
+  const say = (text) => {
+    const box = $('#position');
+    if (box) box.textContent = text;
+  };
   return new Promise((resolve) => {
-    if (!navigator.geolocation) { toast(t('no.fix')); resolve(null); return; }
+    if (!navigator.geolocation) {
+      toast(t('no.fix'));
+      resolve(null);
+      return;
+    }
     say(t('fix.pending'));
     navigator.geolocation.getCurrentPosition(
       (p) => {
@@ -173,7 +239,11 @@ function position() {
         say(t('fix.ok'));
         resolve({ ...here, accuracy: p.coords.accuracy });
       },
-      () => { toast(t('no.fix')); say(t('no.fix')); resolve(null); },
+      () => {
+        toast(t('no.fix'));
+        say(t('no.fix'));
+        resolve(null);
+      },
       { timeout: 8000, maximumAge: 30000, enableHighAccuracy: true },
     );
   });
@@ -185,7 +255,8 @@ async function shrink(file) {
   if (!bitmap) return null;
   const scale = Math.min(1, 1280 / Math.max(bitmap.width, bitmap.height));
   const canvas = document.createElement('canvas');
-  canvas.width = Math.round(bitmap.width * scale); canvas.height = Math.round(bitmap.height * scale);
+  canvas.width = Math.round(bitmap.width * scale);
+  canvas.height = Math.round(bitmap.height * scale);
   canvas.getContext('2d').drawImage(bitmap, 0, 0, canvas.width, canvas.height);
   return canvas.toDataURL('image/jpeg', 0.8);
 }
@@ -206,13 +277,18 @@ const geoPoint = (at) => (at ? { lat: at.lat, lon: at.lon } : undefined);
 
 /** Sends what waits: photos first (the same photo gets the same id), then every command in one replay. */
 async function flush() {
-  if (flushing || !navigator.onLine) { connection(navigator.onLine ? 'ok' : 'offline'); return; }
+  if (flushing || !navigator.onLine) {
+    connection(navigator.onLine ? 'ok' : 'offline');
+    return;
+  }
   flushing = true;
   try {
     for (const item of queue().filter((i) => i.kind === 'submit' && i.photo && !i.photoId)) {
       try {
         const evidence = await call('POST', `/api/v1/tasks/${encodeURIComponent(item.number)}/evidence`, {
-          contentType: 'image/jpeg', content: item.photo.split(',')[1], fileName: 'photo.jpg',
+          contentType: 'image/jpeg',
+          content: item.photo.split(',')[1],
+          fileName: 'photo.jpg',
         });
         // Re-read the queue: actions queued during the upload must not be overwritten.
         saveQueue(queue().map((i) => (i.commandId === item.commandId ? { ...i, photoId: evidence.id } : i)));
@@ -225,23 +301,39 @@ async function flush() {
     }
     const items = queue().filter((i) => !(i.kind === 'submit' && i.photo && !i.photoId));
     if (items.length === 0) return;
-    const commands = items.map((i) => ({
-      accept: { number: i.number, commandId: i.commandId },
-      return: { number: i.number, commandId: i.commandId, reason: i.reason },
-      arrive: { number: i.number, commandId: i.commandId, location: geoPoint(i.location) },
-      submit: { number: i.number, commandId: i.commandId, note: i.note, evidence: i.photoId ? [i.photoId] : [], location: geoPoint(i.location) },
-    }[i.kind]));
-    const reply = await call('POST', '/api/v1/tasks:replay', { commands: commands.map((c, k) => ({ [items[k].kind]: c })) });
+    const commands = items.map(
+      (i) =>
+        ({
+          accept: { number: i.number, commandId: i.commandId },
+          return: { number: i.number, commandId: i.commandId, reason: i.reason },
+          arrive: { number: i.number, commandId: i.commandId, location: geoPoint(i.location) },
+          submit: {
+            number: i.number,
+            commandId: i.commandId,
+            note: i.note,
+            evidence: i.photoId ? [i.photoId] : [],
+            location: geoPoint(i.location),
+          },
+        })[i.kind],
+    );
+    const reply = await call('POST', '/api/v1/tasks:replay', {
+      commands: commands.map((c, k) => ({ [items[k].kind]: c })),
+    });
     const refused = (reply.results ?? []).filter((r) => !r.ok);
     for (const r of (reply.results ?? []).filter((x) => x.ok && x.reply)) {
       const task = tasks.find((x) => x.number === r.number);
-      if (task && Number(r.reply.lastSeq ?? 0) > Number(task.version ?? 0)) Object.assign(task, { state: r.reply.state, version: Number(r.reply.lastSeq) });
+      if (task && Number(r.reply.lastSeq ?? 0) > Number(task.version ?? 0))
+        Object.assign(task, { state: r.reply.state, version: Number(r.reply.lastSeq) });
     }
     // Applied or refused, a command has had its answer; only a lost connection leaves it waiting.
     const answered = new Set((reply.results ?? []).map((r) => r.commandId));
     saveQueue(queue().filter((i) => !answered.has(i.commandId)));
     connection('ok');
-    if (refused.length) toast(`${t('sync.failed')}: ${refused.map((r) => labelled('number', r.number.slice(-6))).join(zh() ? '；' : '; ')}`, 'error');
+    if (refused.length)
+      toast(
+        `${t('sync.failed')}: ${refused.map((r) => labelled('number', r.number.slice(-6))).join(zh() ? '；' : '; ')}`,
+        'error',
+      );
     else toast(t('synced'));
     await loadTasks();
   } catch (error) {
@@ -257,20 +349,35 @@ async function flush() {
 
 /** The phone's position for the distance shown on a task, quietly: no fix, no distance. */
 function locate() {
-  navigator.geolocation?.getCurrentPosition((p) => {
-    here = { lat: p.coords.latitude, lon: p.coords.longitude };
-    if (current() && !$('#result')?.contains(document.activeElement)) show();
-  }, () => {}, { timeout: 8000, maximumAge: 60000 });
+  navigator.geolocation?.getCurrentPosition(
+    (p) => {
+      here = { lat: p.coords.latitude, lon: p.coords.longitude };
+      if (current() && !$('#result')?.contains(document.activeElement)) show();
+    },
+    () => {},
+    { timeout: 8000, maximumAge: 60000 },
+  );
 }
 
 boot(async (user) => {
   tasks = JSON.parse(localStorage.getItem(TASKS()) || '[]');
-  languageSwitch(() => { show(); drawDuty(); });
+  languageSwitch(() => {
+    show();
+    drawDuty();
+  });
   if ('serviceWorker' in navigator) navigator.serviceWorker.register('/field/sw.js').catch(() => {});
-  window.addEventListener('online', () => { connection('ok'); flush(); });
+  window.addEventListener('online', () => {
+    connection('ok');
+    flush();
+  });
   window.addEventListener('offline', () => connection('offline'));
-  window.addEventListener('hashchange', () => { show(); if (current()) locate(); });
-  $('#report-open').addEventListener('click', () => { location.hash = 'report'; });
+  window.addEventListener('hashchange', () => {
+    show();
+    if (current()) locate();
+  });
+  $('#report-open').addEventListener('click', () => {
+    location.hash = 'report';
+  });
   connection(navigator.onLine ? 'ok' : 'offline');
   showPending();
   show();
@@ -358,20 +465,33 @@ function follow() {
   }
   if (watching === null && navigator.geolocation) {
     watching = navigator.geolocation.watchPosition(
-      (p) => { fix = { lat: p.coords.latitude, lon: p.coords.longitude, accuracy: p.coords.accuracy, at: Date.now() }; here = fix; drawDuty(); },
-      () => { fix = null; drawDuty(); },
-      { enableHighAccuracy: true, maximumAge: 10000, timeout: 15000 });
+      (p) => {
+        fix = { lat: p.coords.latitude, lon: p.coords.longitude, accuracy: p.coords.accuracy, at: Date.now() };
+        here = fix;
+        drawDuty();
+      },
+      () => {
+        fix = null;
+        drawDuty();
+      },
+      { enableHighAccuracy: true, maximumAge: 10000, timeout: 15000 },
+    );
   }
   if (!sender) sender = setInterval(sendPosition, SEND_EVERY_MS);
   sendPosition();
 }
 
 async function sendPosition() {
-  if (!fix || Date.now() - fix.at > 60000 || !navigator.onLine) { drawDuty(); return; }
+  if (!fix || Date.now() - fix.at > 60000 || !navigator.onLine) {
+    drawDuty();
+    return;
+  }
   try {
     duty = await call('POST', '/api/v1/me/duty', { position: { lat: fix.lat, lon: fix.lon }, accuracyM: fix.accuracy });
     fix.sentAt = Date.now();
-  } catch { /* the next round tries again */ }
+  } catch {
+    /* the next round tries again */
+  }
   drawDuty();
 }
 
@@ -379,10 +499,16 @@ function drawDuty() {
   const box = $('#duty');
   if (box.hidden) return;
   const status = duty?.status ?? '';
-  const fixWords = status === 'OffDuty' || !duty ? t('duty.off.none')
-    : fix ? tf('duty.fix', { m: Math.round(fix.accuracy) }) : t('duty.no.fix');
-  box.innerHTML = `<div role="group" aria-label="${t('duty.status')}" class="statuses">${STATUSES.map((s) =>
-    `<button type="button" data-status="${s}" aria-pressed="${s === status}" class="${s === status ? '' : 'secondary'}">${escape(labelOf('worker', s))}</button>`).join('')}</div>
+  const fixWords =
+    status === 'OffDuty' || !duty
+      ? t('duty.off.none')
+      : fix
+        ? tf('duty.fix', { m: Math.round(fix.accuracy) })
+        : t('duty.no.fix');
+  box.innerHTML = `<div role="group" aria-label="${t('duty.status')}" class="statuses">${STATUSES.map(
+    (s) =>
+      `<button type="button" data-status="${s}" aria-pressed="${s === status}" class="${s === status ? '' : 'secondary'}">${escape(labelOf('worker', s))}</button>`,
+  ).join('')}</div>
     <p class="muted" id="duty-fix" data-fix="${fix ? 'yes' : 'no'}" role="status">${escape(fixWords)}</p>`;
 }
 
@@ -391,8 +517,14 @@ function drawDuty() {
 let reportPhoto = null;
 
 function showReport() {
-  const types = (reference?.scenarios ?? []).map((s) => `<optgroup label="${escape(named(s))}">${s.types.map((x) =>
-    `<option value="${escape(x.code)}">${escape(named(x))}</option>`).join('')}</optgroup>`).join('');
+  const types = (reference?.scenarios ?? [])
+    .map(
+      (s) =>
+        `<optgroup label="${escape(named(s))}">${s.types
+          .map((x) => `<option value="${escape(x.code)}">${escape(named(x))}</option>`)
+          .join('')}</optgroup>`,
+    )
+    .join('');
   $('#view').innerHTML = `<article class="card" aria-labelledby="report-title">
     <a class="button" href="#" id="back">← ${t('back')}</a>
     <h2 id="report-title">${t('report.new')}</h2>
@@ -406,7 +538,11 @@ function showReport() {
       <p class="position muted" id="position" role="status">${t('report.position')}</p>
       <button id="report-submit">${t('report.send')}</button>
     </form></article>`;
-  $('#back').addEventListener('click', (event) => { event.preventDefault(); history.pushState(null, '', location.pathname); showList(); });
+  $('#back').addEventListener('click', (event) => {
+    event.preventDefault();
+    history.pushState(null, '', location.pathname);
+    showList();
+  });
   const form = $('#field-report');
   form.photo.addEventListener('change', async () => {
     const file = form.photo.files[0];
@@ -416,18 +552,27 @@ function showReport() {
   });
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    if (!reportPhoto) { toast(t('photo.required'), 'error'); return; }
+    if (!reportPhoto) {
+      toast(t('photo.required'), 'error');
+      return;
+    }
     const at = await position();
     if (!at) return; // position() has said there is no fix; a report needs the worker's own position
     const data = new FormData(form);
     $('#report-submit').disabled = true;
     try {
       const reply = await call('POST', '/api/v1/me/reports', {
-        commandId: form.dataset.commandId ||= id(), type: data.get('type'), description: data.get('description'),
-        location: { lat: at.lat, lon: at.lon }, accuracyM: at.accuracy, photo: reportPhoto.split(',')[1], photoContentType: 'image/jpeg',
+        commandId: (form.dataset.commandId ||= id()),
+        type: data.get('type'),
+        description: data.get('description'),
+        location: { lat: at.lat, lon: at.lon },
+        accuracyM: at.accuracy,
+        photo: reportPhoto.split(',')[1],
+        photoContentType: 'image/jpeg',
       });
       reportPhoto = null;
-      $('#view').innerHTML = `<article class="card"><p class="submitted" id="reported">${escape(tf('report.done', { number: reply.number }))}</p>
+      $('#view').innerHTML =
+        `<article class="card"><p class="submitted" id="reported">${escape(tf('report.done', { number: reply.number }))}</p>
         <a class="button" href="#">← ${t('back')}</a></article>`;
     } catch (error) {
       $('#report-submit').disabled = false;
@@ -445,13 +590,21 @@ async function handOverForm(task) {
   try {
     const roster = await call('GET', `/api/v1/roster/${encodeURIComponent(me.unit)}`);
     const people = (roster.staff ?? []).filter((p) => p.userId !== me.userId);
-    box.innerHTML = `<form id="handover-form"><label>${t('handover.to')}<select name="worker" required>${people.map((p) =>
-      `<option value="${escape(p.userId)}">${escape(p.name)} · ${escape(labelOf('staffRole', p.role))}</option>`).join('')}</select></label>
+    box.innerHTML = `<form id="handover-form"><label>${t('handover.to')}<select name="worker" required>${people
+      .map(
+        (p) =>
+          `<option value="${escape(p.userId)}">${escape(p.name)} · ${escape(labelOf('staffRole', p.role))}</option>`,
+      )
+      .join('')}</select></label>
       <button>${t('handover')}</button></form>`;
     $('#handover-form').addEventListener('submit', async (event) => {
       event.preventDefault();
       try {
-        await call('POST', `/api/v1/tasks/${encodeURIComponent(task.number)}:handover`, { commandId: id(), worker: new FormData(event.target).get('worker'), reason: t('handover.reason') });
+        await call('POST', `/api/v1/tasks/${encodeURIComponent(task.number)}:handover`, {
+          commandId: id(),
+          worker: new FormData(event.target).get('worker'),
+          reason: t('handover.reason'),
+        });
         toast(t('handover.done'));
         await loadTasks();
       } catch (error) {

@@ -2,7 +2,21 @@
 // (so the map stays clickable for the place). Before it is created, the open cases of the same type nearby are shown
 // (重复件): the new report can join one of them instead (it is created and merged into it at once, so the call is
 // on record). The caller's name and number are personal data: shown masked to roles that do not need them.
-import { call, t, tf, escape, named, id, labelOf, report, toast, badge, distance, metresBetween, countdown } from './common.js';
+import {
+  call,
+  t,
+  tf,
+  escape,
+  named,
+  id,
+  labelOf,
+  report,
+  toast,
+  badge,
+  distance,
+  metresBetween,
+  countdown,
+} from './common.js';
 
 const CHANNELS = ['Hotline', 'GridPatrol', 'HigherLevel', 'ThirdParty', 'CitizenApp'];
 
@@ -13,8 +27,17 @@ const $ = (selector) => document.querySelector(selector);
 /** Shows the form in the detail pane; onCreated(number) when a case was created (or joined another). */
 export function openIntake({ reference, map, onCreated }) {
   state = { reference, map, onCreated, location: null, duplicates: [] };
-  const types = reference.scenarios.map((s) => `<optgroup label="${escape(named(s))}">${s.types.map((x) =>
-    `<option value="${escape(x.code)}">${escape(named(x))} · ${escape(labelOf('priority', x.priority))}</option>`).join('')}</optgroup>`).join('');
+  const types = reference.scenarios
+    .map(
+      (s) =>
+        `<optgroup label="${escape(named(s))}">${s.types
+          .map(
+            (x) =>
+              `<option value="${escape(x.code)}">${escape(named(x))} · ${escape(labelOf('priority', x.priority))}</option>`,
+          )
+          .join('')}</optgroup>`,
+    )
+    .join('');
   $('#detail').innerHTML = `<h2 id="detail-title">${t('intake')}</h2>
     <form id="intake" class="intake" novalidate>
       <label>${t('channel')}<select name="channel" id="i-channel">${CHANNELS.map((c) => `<option value="${c}">${escape(labelOf('channel', c))}</option>`).join('')}</select></label>
@@ -37,10 +60,18 @@ export function openIntake({ reference, map, onCreated }) {
         <button type="button" class="secondary" id="i-cancel">${t('cancel')}</button></div>
     </form>`;
   const form = $('#intake');
-  form.addEventListener('change', (event) => { if (['type', 'street'].includes(event.target.name)) duplicates(); });
+  form.addEventListener('change', (event) => {
+    if (['type', 'street'].includes(event.target.name)) duplicates();
+  });
   $('#i-locate').addEventListener('click', locate);
-  $('#i-cancel').addEventListener('click', () => { $('#detail').innerHTML = `<h2 id="detail-title">${t('detail')}</h2>`; state = null; });
-  form.addEventListener('submit', (event) => { event.preventDefault(); create(null); });
+  $('#i-cancel').addEventListener('click', () => {
+    $('#detail').innerHTML = `<h2 id="detail-title">${t('detail')}</h2>`;
+    state = null;
+  });
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    create(null);
+  });
   $('#duplicates').addEventListener('click', (event) => {
     const join = event.target.closest('[data-join]');
     if (join) create(join.dataset.join);
@@ -51,7 +82,10 @@ export function openIntake({ reference, map, onCreated }) {
 }
 
 function picked(event) {
-  if (!state || !document.getElementById('intake')) { document.removeEventListener('map-pick', picked); return; }
+  if (!state || !document.getElementById('intake')) {
+    document.removeEventListener('map-pick', picked);
+    return;
+  }
   place(event.detail, t('picked.on.map'));
 }
 
@@ -64,10 +98,16 @@ function place(at, how) {
 
 async function locate() {
   const address = $('#i-address').value.trim();
-  if (!address) { $('#i-address').focus(); return; }
+  if (!address) {
+    $('#i-address').focus();
+    return;
+  }
   try {
     const reply = await call('GET', `/api/v1/gazetteer?address=${encodeURIComponent(address)}`);
-    if (!reply.found) { $('#i-place').textContent = t('not.located'); return; }
+    if (!reply.found) {
+      $('#i-place').textContent = t('not.located');
+      return;
+    }
     if (reply.street) $('#i-street').value = reply.street;
     place(reply.location, t('located'));
   } catch (error) {
@@ -85,15 +125,23 @@ async function duplicates() {
     return;
   }
   try {
-    const reply = await call('POST', '/api/v1/intake:duplicates', { type, street, ...(state.location ? { location: state.location } : {}) });
+    const reply = await call('POST', '/api/v1/intake:duplicates', {
+      type,
+      street,
+      ...(state.location ? { location: state.location } : {}),
+    });
     if (seq !== asked || !document.getElementById('duplicates')) return;
     state.duplicates = reply.items ?? [];
-    $('#duplicates').innerHTML = state.duplicates.map((i) => `<li class="duplicate" data-number="${escape(i.number)}">
+    $('#duplicates').innerHTML =
+      state.duplicates
+        .map(
+          (i) => `<li class="duplicate" data-number="${escape(i.number)}">
       ${badge(i.priority)} <span>${escape(i.number)}</span>
       <span class="muted">${escape(labelOf('state', i.state))}${state.location && i.location ? ` · ${distance(metresBetween(state.location, i.location))}` : ''} · ${escape(countdown(i.dueAt))}</span>
       <span class="desc">${escape(i.description ?? '')}</span>
-      <button type="button" class="secondary" data-join="${escape(i.number)}">${t('join.duplicate')}</button></li>`).join('')
-      || `<li class="muted" id="no-duplicates">${t('no.duplicates')}</li>`;
+      <button type="button" class="secondary" data-join="${escape(i.number)}">${t('join.duplicate')}</button></li>`,
+        )
+        .join('') || `<li class="muted" id="no-duplicates">${t('no.duplicates')}</li>`;
   } catch (error) {
     report(error);
   }
@@ -104,16 +152,27 @@ async function create(into) {
   const form = $('#intake');
   const data = Object.fromEntries(new FormData(form));
   const body = {
-    commandId: form.dataset.commandId ||= id(),
-    type: data.type, channel: data.channel, street: data.street, address: data.address, description: data.description,
-    callerName: data.callerName, callerPhone: data.callerPhone, externalRef: data.externalRef, urgent: data.urgent === 'on',
+    commandId: (form.dataset.commandId ||= id()),
+    type: data.type,
+    channel: data.channel,
+    street: data.street,
+    address: data.address,
+    description: data.description,
+    callerName: data.callerName,
+    callerPhone: data.callerPhone,
+    externalRef: data.externalRef,
+    urgent: data.urgent === 'on',
     ...(state.location ? { location: state.location } : {}),
   };
   $('#i-submit').disabled = true;
   try {
     const reply = await call('POST', '/api/v1/intake', body);
     if (into) {
-      await call('POST', `/api/v1/incidents/${encodeURIComponent(reply.number)}:merge`, { commandId: `${body.commandId}/merge`, into, reason: t('duplicate.reason') });
+      await call('POST', `/api/v1/incidents/${encodeURIComponent(reply.number)}:merge`, {
+        commandId: `${body.commandId}/merge`,
+        into,
+        reason: t('duplicate.reason'),
+      });
       toast(tf('joined', { number: into }));
     } else {
       toast(tf('created', { number: reply.number }));

@@ -2,7 +2,23 @@
 // the server (GET /api/v1/overview) holds everything it shows, asked again every 20 seconds, so that a wall screen
 // with a kiosk key (opened once as /overview/#kiosk=<key>) needs no sign-in and no other route. Signed-in people
 // see the same. It needs no pointer, and reloads itself once in a while to pick up a new version of the page.
-import { boot, call, t, translate, escape, named, labelOf, badge, zh, countdown, lang, connection, useLabels, session, ApiError } from './common.js';
+import {
+  boot,
+  call,
+  t,
+  translate,
+  escape,
+  named,
+  labelOf,
+  badge,
+  zh,
+  countdown,
+  lang,
+  connection,
+  useLabels,
+  session,
+  ApiError,
+} from './common.js';
 import { createMap } from './map.js';
 
 const $ = (selector) => document.querySelector(selector);
@@ -44,7 +60,13 @@ function render() {
     kpi(t('p1'), totals.p1, '', (totals.p1 ?? 0) > 0, 'p1'),
     kpi(`${t('today')} · ${t('reported')}`, o.today?.reported, versus(o.yesterday?.reported), false, 'reported'),
     kpi(`${t('today')} · ${t('closed')}`, o.today?.closed, versus(o.yesterday?.closed), false, 'closed'),
-    kpi(t('devices.offline'), o.devices?.offline, `${t('devices.reporting')} ${number(o.devices?.reporting)}`, (o.devices?.offline ?? 0) > 0, 'offline'),
+    kpi(
+      t('devices.offline'),
+      o.devices?.offline,
+      `${t('devices.reporting')} ${number(o.devices?.reporting)}`,
+      (o.devices?.offline ?? 0) > 0,
+      'offline',
+    ),
   ].join('');
   const head = `<tr><th scope="col" class="text">${t('name')}</th><th scope="col">${t('open')}</th><th scope="col">${t('overdue.count')}</th><th scope="col">${t('p1')}</th></tr>`;
   const rowOf = (x) => `<tr><th scope="row" class="text">${escape(named(x))}</th><td>${number(x.open)}</td>
@@ -53,16 +75,34 @@ function render() {
   $('#streets').innerHTML = head + byOpen(o.streets).map(rowOf).join('');
   $('#scenarios').innerHTML = head + byOpen(o.scenarios).map(rowOf).join('');
   const d = o.devices ?? {};
-  $('#devices').innerHTML = `<div>${t('devices.offline')} <span class="big ${d.offline > 0 ? 'hot' : ''}">${number(d.offline)}</span></div>
+  $('#devices').innerHTML =
+    `<div>${t('devices.offline')} <span class="big ${d.offline > 0 ? 'hot' : ''}">${number(d.offline)}</span></div>
     <div>${t('devices.reporting')} <span class="big">${number(d.reporting)}</span></div>
-    <div>${t('devices.noisy')}</div><ol class="noisy">${(d.noisiest ?? []).map((n) => `<li><span class="device">${escape(n.deviceId)}</span>
-      <b>${number(n.alertsToday)}</b> <span class="muted">${versus(n.alertsYesterday)}</span></li>`).join('') || `<li class="muted">${t('none')}</li>`}</ol>`;
-  $('#urgent').innerHTML = (o.urgent ?? []).map((i) => `<li data-number="${escape(i.number)}">
+    <div>${t('devices.noisy')}</div><ol class="noisy">${
+      (d.noisiest ?? [])
+        .map(
+          (n) => `<li><span class="device">${escape(n.deviceId)}</span>
+      <b>${number(n.alertsToday)}</b> <span class="muted">${versus(n.alertsYesterday)}</span></li>`,
+        )
+        .join('') || `<li class="muted">${t('none')}</li>`
+    }</ol>`;
+  $('#urgent').innerHTML =
+    (o.urgent ?? [])
+      .map(
+        (i) => `<li data-number="${escape(i.number)}">
     ${badge(i.priority)}<span>${escape(zh() ? i.typeZh : i.typeEn)}</span>
     <span class="due">${countdown(i.dueAt)}</span>
-    <span class="where">${escape(named(o.streets?.find((s) => s.code === i.street)))} · ${escape(labelOf('state', i.state))} · ${escape(new Date(i.reportedAt).toLocaleTimeString(lang(), { hour12: false }))}</span></li>`).join('')
-    || `<li class="muted">${t('none')}</li>`;
-  map?.setIncidents((o.points ?? []).map((p) => ({ number: p.number, priority: p.priority, escalation: p.escalation ?? 0, location: p.location })));
+    <span class="where">${escape(named(o.streets?.find((s) => s.code === i.street)))} · ${escape(labelOf('state', i.state))} · ${escape(new Date(i.reportedAt).toLocaleTimeString(lang(), { hour12: false }))}</span></li>`,
+      )
+      .join('') || `<li class="muted">${t('none')}</li>`;
+  map?.setIncidents(
+    (o.points ?? []).map((p) => ({
+      number: p.number,
+      priority: p.priority,
+      escalation: p.escalation ?? 0,
+      location: p.location,
+    })),
+  );
   $('#updated').textContent = `${t('updated')} ${new Date(o.at).toLocaleTimeString(lang(), { hour12: false })}`;
 }
 
@@ -80,10 +120,21 @@ function start() {
   document.getElementById('signin').hidden = true;
   document.getElementById('app').hidden = false;
   translate();
-  const tick = () => { $('#clock').textContent = new Date().toLocaleString(lang(), { hour12: false, dateStyle: 'medium', timeStyle: 'short' }); };
+  const tick = () => {
+    $('#clock').textContent = new Date().toLocaleString(lang(), {
+      hour12: false,
+      dateStyle: 'medium',
+      timeStyle: 'short',
+    });
+  };
   tick();
   setInterval(tick, 15_000);
-  createMap($('#map'), { kiosk: true }).then((m) => { map = m; render(); }).catch(() => {});
+  createMap($('#map'), { kiosk: true })
+    .then((m) => {
+      map = m;
+      render();
+    })
+    .catch(() => {});
   refresh();
   setInterval(refresh, REFRESH_MS);
   // A screen that runs for weeks picks up a new version of the page every few hours.

@@ -56,7 +56,10 @@ export class QueueModel {
   /** More rows of the same bucket (the next page). */
   append(items, complete) {
     for (const i of items) {
-      if (this.rows.length >= MAX_ROWS) { this.complete = false; break; }
+      if (this.rows.length >= MAX_ROWS) {
+        this.complete = false;
+        break;
+      }
       if (this.byNumber.has(i.number)) continue;
       this.rows.push(i);
       this.byNumber.set(i.number, i);
