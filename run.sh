@@ -10,5 +10,6 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/prerequisites.sh npm || exit 1
-scripts/prerequisites.sh redis-server || echo "redis-server could not be installed: give --Redis:ConnectionString of a Redis." >&2
+scripts/prerequisites.sh redis-server ||
+  echo "redis-server could not be installed: give --Redis:ConnectionString of a Redis." >&2
 exec dotnet run --project services/Dispatch.Local -c Release -- "$@"

@@ -15,17 +15,26 @@ if [ "${PIPESTATUS[0]}" -ne 0 ]; then
   echo "0 passed, 1 failed"
   exit 1
 fi
+# House style (.editorconfig): C# laid out by CSharpier, the code-style rules checked by dotnet format (its own
+# whitespace pass is left to CSharpier, whose layout it would undo). A style failure counts as one failed test.
+style=0
+dotnet tool restore >/dev/null &&
+  dotnet csharpier check . &&
+  dotnet format style Dispatch.sln --verify-no-changes -v q || style=1
+[ "$style" -eq 0 ] || echo "The house style check failed: run 'dotnet csharpier format .' and 'dotnet format style'."
 dotnet test Dispatch.sln -c Release --no-build -nologo 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
 summaries=$(grep -E '^(Passed|Failed)! +- Failed: ' "$log")
-passed=$(printf '%s\n' "$summaries" | sed -nE 's/.*Passed: +([0-9]+).*/\1/p' | awk '{ s += $1 } END { print s + 0 }')
-failed=$(printf '%s\n' "$summaries" | sed -nE 's/.*Failed: +([0-9]+), Passed.*/\1/p' | awk '{ s += $1 } END { print s + 0 }')
+sum() { awk '{ s += $1 } END { print s + 0 }'; }
+passed=$(printf '%s\n' "$summaries" | sed -nE 's/.*Passed: +([0-9]+).*/\1/p' | sum)
+failed=$(printf '%s\n' "$summaries" | sed -nE 's/.*Failed: +([0-9]+), Passed.*/\1/p' | sum)
 reported=$(printf '%s\n' "$summaries" | grep -c . || true)
 if [ "$reported" -lt "$projects" ]; then
   echo "Only $reported of $projects test projects reported a result (a test host crashed or aborted)."
   failed=$((failed + projects - reported))
 fi
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+failed=$((failed + style))
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

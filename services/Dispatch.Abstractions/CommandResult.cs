@@ -13,7 +13,8 @@ public sealed record CommandResult(
     [property: Id(2)] long FirstSeq,
     [property: Id(3)] long LastSeq,
     [property: Id(4)] IncidentState? State,
-    [property: Id(5)] Refusal? Refusal)
+    [property: Id(5)] Refusal? Refusal
+)
 {
     public bool IsAccepted => Refusal is null;
 

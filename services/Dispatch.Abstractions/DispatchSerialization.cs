@@ -30,9 +30,19 @@ public static class DispatchSerialization
 
     public static bool IsDomainType(Type type) => type.Assembly == typeof(Incident).Assembly;
 
-    /// <summary>The domain types on the alert path, which cross grain boundaries by Orleans surrogates (see Surrogates.cs).</summary>
+    /// <summary>
+    /// The domain types on the alert path, which cross grain boundaries by Orleans surrogates (see Surrogates.cs).
+    /// </summary>
     private static readonly HashSet<Type> BySurrogate =
-        [typeof(GeoPoint), typeof(Box), typeof(Detection), typeof(Alert), typeof(AlertAck), typeof(Device), typeof(DedupEntry)];
+    [
+        typeof(GeoPoint),
+        typeof(Box),
+        typeof(Detection),
+        typeof(Alert),
+        typeof(AlertAck),
+        typeof(Device),
+        typeof(DedupEntry),
+    ];
 
     /// <summary>Domain types that cross grain boundaries as JSON: all but those with a surrogate.</summary>
     public static bool TravelsAsJson(Type type) => IsDomainType(type) && !BySurrogate.Contains(type) && !type.IsEnum;
@@ -51,11 +61,16 @@ public static class DispatchSerialization
     public static IServiceCollection AddDispatchSerialization(this IServiceCollection services) =>
         services
             .AddSingleton<IGeneralizedCopier, ImmutableDomainCopier>()
-            .AddSerializer(serializer => serializer
-                .AddJsonSerializer(isSerializable: TravelsAsJson, isCopyable: _ => false,
-                    configureOptions: options => options.Configure(o => o.SerializerOptions = Json))
-                // Commands and events travel as their abstract base types; the JSON carries the concrete kind.
-                .Configure(manifest => manifest.AddAllowedAssembly(typeof(Incident).Assembly)));
+            .AddSerializer(serializer =>
+                serializer
+                    .AddJsonSerializer(
+                        isSerializable: TravelsAsJson,
+                        isCopyable: _ => false,
+                        configureOptions: options => options.Configure(o => o.SerializerOptions = Json)
+                    )
+                    // Commands and events travel as their abstract base types; the JSON carries the concrete kind.
+                    .Configure(manifest => manifest.AddAllowedAssembly(typeof(Incident).Assembly))
+            );
 
     /// <summary>Domain records are never changed after they are made: a copy is the same instance.</summary>
     private sealed class ImmutableDomainCopier : IGeneralizedCopier

@@ -15,7 +15,9 @@ public interface IAlertJournal
     /// <summary>How many of a device's most recent entries its journal keeps (the answers a retry can get).</summary>
     const int Kept = 1024;
 
-    /// <summary>Records one alert with its answer; returns once both the record and the device's journal hold it.</summary>
+    /// <summary>
+    /// Records one alert with its answer; returns once both the record and the device's journal hold it.
+    /// </summary>
     Task AppendAsync(JournalEntry entry);
 
     /// <summary>The device's most recent journal entries, oldest first (at most <see cref="Kept"/>).</summary>

@@ -27,6 +27,8 @@ public interface IDedupKeyGrain : IGrainWithStringKey
     Task<Correlated> CorrelateAsync(Alert alert, Device device);
 }
 
-/// <summary>The answer to an alert, and the dedup window of its key after it (none when it went to no incident).</summary>
+/// <summary>
+/// The answer to an alert, and the dedup window of its key after it (none when it went to no incident).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("Dispatch.Correlated")]
 public sealed record Correlated([property: Id(0)] AlertAck Ack, [property: Id(1)] DedupEntry? Window);

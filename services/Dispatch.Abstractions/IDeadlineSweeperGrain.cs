@@ -8,7 +8,9 @@ namespace Dispatch.Abstractions;
 [Alias("Dispatch.IDeadlineSweeperGrain")]
 public interface IDeadlineSweeperGrain : IGrainWithIntegerKey
 {
-    /// <summary>Makes sure the sweeper runs (registers its reminder); every silo calls it for every partition at start.</summary>
+    /// <summary>
+    /// Makes sure the sweeper runs (registers its reminder); every silo calls it for every partition at start.
+    /// </summary>
     [Alias("Start")]
     Task StartAsync();
 

@@ -38,7 +38,9 @@ public interface IDeviceGrain : IGrainWithStringKey
     [Alias("SetSilenced")]
     Task<DeviceStatus> SetSilencedAsync(bool silenced, string reason);
 
-    /// <summary>An incident this device's alert opened was dismissed as a false alarm (counted once per incident).</summary>
+    /// <summary>
+    /// An incident this device's alert opened was dismissed as a false alarm (counted once per incident).
+    /// </summary>
     [Alias("RecordFalseAlarm")]
     Task RecordFalseAlarmAsync(string incidentNumber);
 }
@@ -52,15 +54,21 @@ public sealed record DeviceStatus(
     [property: Id(4)] string? MaintenanceIncident,
     [property: Id(5)] long Alerts,
     [property: Id(6)] long IncidentsOpened,
-    [property: Id(7)] long FalseAlarms)
+    [property: Id(7)] long FalseAlarms
+)
 {
     public double FalseAlarmRate => IncidentsOpened == 0 ? 0 : (double)FalseAlarms / IncidentsOpened;
 }
 
-/// <summary>A heartbeat taken (with the maintenance incident it closed, if any), or refused with the field at fault.</summary>
+/// <summary>
+/// A heartbeat taken (with the maintenance incident it closed, if any), or refused with the field at fault.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("Dispatch.HeartbeatResult")]
 public sealed record HeartbeatResult(
-    [property: Id(0)] bool Accepted, [property: Id(1)] FieldProblem? Problem, [property: Id(2)] string? ResolvedIncident);
+    [property: Id(0)] bool Accepted,
+    [property: Id(1)] FieldProblem? Problem,
+    [property: Id(2)] string? ResolvedIncident
+);
 
 /// <summary>The device as registered, or the problem that refused the registration (naming the field).</summary>
 [GenerateSerializer, Immutable, Alias("Dispatch.DeviceRegistered")]

@@ -18,11 +18,15 @@ public interface IIncidentGrain : IGrainWithStringKey
     [Alias("Execute")]
     Task<CommandResult> ExecuteAsync(IncidentCommand command);
 
-    /// <summary>The incident now, or null when it has not been reported. Interleaves: a read never waits behind a command.</summary>
+    /// <summary>
+    /// The incident now, or null when it has not been reported. Interleaves: a read never waits behind a command.
+    /// </summary>
     [Alias("Get"), AlwaysInterleave]
     Task<Incident?> GetAsync();
 
-    /// <summary>Whether the incident exists and is open (not closed, dismissed or merged): a cheap check for correlation.</summary>
+    /// <summary>
+    /// Whether the incident exists and is open (not closed, dismissed or merged): a cheap check for correlation.
+    /// </summary>
     [Alias("IsOpen"), AlwaysInterleave]
     Task<bool> IsOpenAsync();
 

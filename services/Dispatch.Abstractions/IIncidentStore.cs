@@ -25,13 +25,21 @@ public interface IIncidentStore
     /// <see cref="IncidentConflictException"/> when another write came first; nothing is stored then.
     /// </summary>
     Task CommitAsync(
-        string number, long expectedVersion, IncidentRecord record, IReadOnlyList<IncidentEvent> events,
-        DateTimeOffset? nextDeadline, bool deadlineUnchanged, string? traceParent);
+        string number,
+        long expectedVersion,
+        IncidentRecord record,
+        IReadOnlyList<IncidentEvent> events,
+        DateTimeOffset? nextDeadline,
+        bool deadlineUnchanged,
+        string? traceParent
+    );
 
     /// <summary>Moves the incident's entry in the deadline index (a sweep came early, or the clocks moved).</summary>
     Task SetDeadlineAsync(string number, DateTimeOffset? nextDeadline);
 
-    /// <summary>Incidents of <paramref name="partition"/> whose next threshold is due at <paramref name="now"/>, earliest first.</summary>
+    /// <summary>
+    /// Incidents of <paramref name="partition"/> whose next threshold is due at <paramref name="now"/>, earliest first.
+    /// </summary>
     Task<IReadOnlyList<string>> DueAsync(int partition, DateTimeOffset now, int max);
 }
 

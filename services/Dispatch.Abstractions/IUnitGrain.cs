@@ -24,7 +24,9 @@ public interface IUnitGrain : IGrainWithStringKey
     [Alias("UpdateRoster")]
     Task<IReadOnlyList<FieldProblem>> UpdateRosterAsync(UnitRoster roster);
 
-    /// <summary>The person machine dispatch gives the unit's assignment to, for an incident at <paramref name="near"/>.</summary>
+    /// <summary>
+    /// The person machine dispatch gives the unit's assignment to, for an incident at <paramref name="near"/>.
+    /// </summary>
     [Alias("Pick"), AlwaysInterleave]
     Task<DutyPick> PickAsync(GeoPoint? near);
 
@@ -36,11 +38,15 @@ public interface IUnitGrain : IGrainWithStringKey
     [Alias("Report")]
     Task<FieldProblem?> ReportAsync(string userId, WorkerStatus? status, WorkerPosition? position);
 
-    /// <summary>Whether <paramref name="incident"/> is an open task of <paramref name="userId"/> (idempotent).</summary>
+    /// <summary>
+    /// Whether <paramref name="incident"/> is an open task of <paramref name="userId"/> (idempotent).
+    /// </summary>
     [Alias("SetTask")]
     Task SetTaskAsync(string userId, string incident, bool open);
 
-    /// <summary>What is known now of each person of the unit: status on the roster's terms, open tasks, position.</summary>
+    /// <summary>
+    /// What is known now of each person of the unit: status on the roster's terms, open tasks, position.
+    /// </summary>
     [Alias("People"), AlwaysInterleave]
     Task<IReadOnlyList<PersonOnDuty>> PeopleAsync();
 }
@@ -51,4 +57,5 @@ public sealed record PersonOnDuty(
     [property: Id(0)] StaffMember Person,
     [property: Id(1)] WorkerStatus Status,
     [property: Id(2)] int OpenTasks,
-    [property: Id(3)] WorkerPosition? Position);
+    [property: Id(3)] WorkerPosition? Position
+);

@@ -11,8 +11,11 @@ public sealed record IncidentRecord
 {
     public Incident? Incident { get; init; }
     public ImmutableList<IncidentEvent> Timeline { get; init; } = [];
-    public ImmutableDictionary<string, CommandResult> Results { get; init; } = ImmutableDictionary<string, CommandResult>.Empty;
+    public ImmutableDictionary<string, CommandResult> Results { get; init; } =
+        ImmutableDictionary<string, CommandResult>.Empty;
 
-    /// <summary>The version the store holds it at: the sequence number of its last event (0 before it exists).</summary>
+    /// <summary>
+    /// The version the store holds it at: the sequence number of its last event (0 before it exists).
+    /// </summary>
     public long Version => Incident?.Version ?? 0;
 }

@@ -11,7 +11,9 @@ public sealed record Partitions(int Count)
 {
     public const int Default = 16;
 
-    /// <summary>The partition of <paramref name="key"/>: FNV-1a of its UTF-16 code units, so every process agrees.</summary>
+    /// <summary>
+    /// The partition of <paramref name="key"/>: FNV-1a of its UTF-16 code units, so every process agrees.
+    /// </summary>
     public int Of(string key)
     {
         var hash = 2166136261u;

@@ -10,7 +10,9 @@ public sealed class StoreUnavailableException : Exception
 {
     public StoreUnavailableException() { }
 
-    public StoreUnavailableException(string message) : base(message) { }
+    public StoreUnavailableException(string message)
+        : base(message) { }
 
-    public StoreUnavailableException(string message, Exception inner) : base(message, inner) { }
+    public StoreUnavailableException(string message, Exception inner)
+        : base(message, inner) { }
 }

@@ -2,7 +2,9 @@ using System.Diagnostics;
 
 namespace Dispatch.Api;
 
-/// <summary>The API's own activity source (<c>Dispatch.Api</c>): projecting events, and pushing changes to live subscribers.</summary>
+/// <summary>
+/// The API's own activity source (<c>Dispatch.Api</c>): projecting events, and pushing changes to live subscribers.
+/// </summary>
 public static class ApiTelemetry
 {
     public static readonly ActivitySource Source = new("Dispatch.Api");

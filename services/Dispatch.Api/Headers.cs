@@ -17,15 +17,17 @@ public static class Headers
     public static WebApplication UseDispatchHeaders(this WebApplication app, string webRoot)
     {
         var policy = Pages.ContentSecurityPolicy(Pages.TileOrigins(webRoot));
-        app.Use((http, next) =>
-        {
-            http.Response.OnStarting(() =>
+        app.Use(
+            (http, next) =>
             {
-                Apply(http, policy);
-                return Task.CompletedTask;
-            });
-            return next(http);
-        });
+                http.Response.OnStarting(() =>
+                {
+                    Apply(http, policy);
+                    return Task.CompletedTask;
+                });
+                return next(http);
+            }
+        );
         return app;
     }
 
@@ -61,7 +63,8 @@ public static class Headers
         private static string FileName(EvidenceMeta meta)
         {
             var given = new string([.. meta.FileName.Where(c => !char.IsControl(c))]).Trim();
-            if (given.Length > 0) return given;
+            if (given.Length > 0)
+                return given;
             var extension = meta.ContentType switch
             {
                 "image/png" => ".png",

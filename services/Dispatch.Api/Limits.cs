@@ -91,33 +91,52 @@ public static class Limits
         services.AddSingleton<SignInLockout>();
         services.AddSingleton<ApiMethods>();
         // A gRPC message is refused by its length prefix, before it is read, past the body limit of its calls.
-        services.AddOptions<GrpcServiceOptions<IdentityService>>().PostConfigure<IOptions<LimitOptions>>((o, limits) =>
-        {
-            o.Interceptors.Add<SignInGuard>();
-            o.Interceptors.Add<InputLimitsInterceptor>();
-            o.MaxReceiveMessageSize = limits.Value.MaxSignInBytes;
-        });
-        services.AddOptions<GrpcServiceOptions<CasesService>>().PostConfigure<IOptions<LimitOptions>>((o, limits) =>
-        {
-            o.Interceptors.Add<InputLimitsInterceptor>();
-            o.MaxReceiveMessageSize = limits.Value.MaxBodyBytes;
-        });
-        services.AddOptions<GrpcServiceOptions<AuditService>>().PostConfigure<IOptions<LimitOptions>>((o, limits) =>
-        {
-            o.Interceptors.Add<InputLimitsInterceptor>();
-            o.MaxReceiveMessageSize = limits.Value.MaxBodyBytes;
-        });
+        services
+            .AddOptions<GrpcServiceOptions<IdentityService>>()
+            .PostConfigure<IOptions<LimitOptions>>(
+                (o, limits) =>
+                {
+                    o.Interceptors.Add<SignInGuard>();
+                    o.Interceptors.Add<InputLimitsInterceptor>();
+                    o.MaxReceiveMessageSize = limits.Value.MaxSignInBytes;
+                }
+            );
+        services
+            .AddOptions<GrpcServiceOptions<CasesService>>()
+            .PostConfigure<IOptions<LimitOptions>>(
+                (o, limits) =>
+                {
+                    o.Interceptors.Add<InputLimitsInterceptor>();
+                    o.MaxReceiveMessageSize = limits.Value.MaxBodyBytes;
+                }
+            );
+        services
+            .AddOptions<GrpcServiceOptions<AuditService>>()
+            .PostConfigure<IOptions<LimitOptions>>(
+                (o, limits) =>
+                {
+                    o.Interceptors.Add<InputLimitsInterceptor>();
+                    o.MaxReceiveMessageSize = limits.Value.MaxBodyBytes;
+                }
+            );
         services.PostConfigure<GrpcServiceOptions<FieldService>>(o => o.Interceptors.Add<InputLimitsInterceptor>());
         services.PostConfigure<GrpcServiceOptions<RosterService>>(o => o.Interceptors.Add<InputLimitsInterceptor>());
-        services.PostConfigure<GrpcServiceOptions<NotificationsService>>(o => o.Interceptors.Add<InputLimitsInterceptor>());
+        services.PostConfigure<GrpcServiceOptions<NotificationsService>>(o =>
+            o.Interceptors.Add<InputLimitsInterceptor>()
+        );
         services.AddRateLimiter(_ => { });
-        services.AddOptions<RateLimiterOptions>()
-            .Configure<IOptions<LimitOptions>, ApiMethods>((rates, options, calls) =>
-            {
-                rates.GlobalLimiter =
-                    PartitionedRateLimiter.Create<HttpContext, string>(http => Partition(http, options.Value, calls));
-                rates.OnRejected = (rejected, _) => new ValueTask(RejectedAsync(rejected.HttpContext, rejected.Lease));
-            });
+        services
+            .AddOptions<RateLimiterOptions>()
+            .Configure<IOptions<LimitOptions>, ApiMethods>(
+                (rates, options, calls) =>
+                {
+                    rates.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
+                        Partition(http, options.Value, calls)
+                    );
+                    rates.OnRejected = (rejected, _) =>
+                        new ValueTask(RejectedAsync(rejected.HttpContext, rejected.Lease));
+                }
+            );
         return services;
     }
 
@@ -127,39 +146,43 @@ public static class Limits
         var methods = app.Services.GetRequiredService<ApiMethods>();
         var limits = app.Services.GetRequiredService<IOptions<LimitOptions>>().Value;
         var evidence = app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.MaxEvidenceBytes;
-        app.Use(async (http, next) =>
-        {
-            // gRPC limits each message by its length prefix (MaxReceiveMessageSize, set per service), unread.
-            if (BodyLimit(http, methods, limits, evidence) is not { } limit
-                || http.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true)
+        app.Use(
+            async (http, next) =>
             {
+                // gRPC limits each message by its length prefix (MaxReceiveMessageSize, set per service), unread.
+                if (
+                    BodyLimit(http, methods, limits, evidence) is not { } limit
+                    || http.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true
+                )
+                {
+                    await next(http);
+                    return;
+                }
+                if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
+                    feature.MaxRequestBodySize = limit;
+                if (http.Request.ContentLength > limit)
+                {
+                    await TooLargeAsync(http, limit);
+                    return;
+                }
+                // An Open311 report is counted against its api_key, a field of its form: the form is read (and kept
+                // for the endpoint) before the rate limiter partitions by it.
+                if (Open311Post(http) && http.Request.HasFormContentType)
+                {
+                    http.Request.EnableBuffering(limit);
+                    try
+                    {
+                        await http.Request.ReadFormAsync();
+                    }
+                    catch (Exception e) when (e is BadHttpRequestException or InvalidDataException or IOException)
+                    {
+                        // The endpoint reads it again and says what is wrong with it.
+                    }
+                    http.Request.Body.Position = 0;
+                }
                 await next(http);
-                return;
             }
-            if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
-                feature.MaxRequestBodySize = limit;
-            if (http.Request.ContentLength > limit)
-            {
-                await TooLargeAsync(http, limit);
-                return;
-            }
-            // An Open311 report is counted against its api_key, a field of its form: the form is read (and kept
-            // for the endpoint) before the rate limiter partitions by it.
-            if (Open311Post(http) && http.Request.HasFormContentType)
-            {
-                http.Request.EnableBuffering(limit);
-                try
-                {
-                    await http.Request.ReadFormAsync();
-                }
-                catch (Exception e) when (e is BadHttpRequestException or InvalidDataException or IOException)
-                {
-                    // The endpoint reads it again and says what is wrong with it.
-                }
-                http.Request.Body.Position = 0;
-            }
-            await next(http);
-        });
+        );
         app.UseRateLimiter();
         return app;
     }
@@ -176,7 +199,8 @@ public static class Limits
         };
 
     private static bool Open311Post(HttpContext http) =>
-        HttpMethods.IsPost(http.Request.Method) && http.Request.Path.StartsWithSegments(Open311Endpoints.Base)
+        HttpMethods.IsPost(http.Request.Method)
+        && http.Request.Path.StartsWithSegments(Open311Endpoints.Base)
         && http.Request.Path.Value!.StartsWith($"{Open311Endpoints.Base}/requests.", StringComparison.Ordinal);
 
     private static async Task TooLargeAsync(HttpContext http, long limit)
@@ -220,14 +244,17 @@ public static class Limits
     }
 
     private static RateLimitPartition<string> Bucket(string key, int burst, int perPeriod, TimeSpan period) =>
-        RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = Math.Max(1, burst),
-            TokensPerPeriod = Math.Max(1, perPeriod),
-            ReplenishmentPeriod = period,
-            QueueLimit = 0,
-            AutoReplenishment = true,
-        });
+        RateLimitPartition.GetTokenBucketLimiter(
+            key,
+            _ => new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = Math.Max(1, burst),
+                TokensPerPeriod = Math.Max(1, perPeriod),
+                ReplenishmentPeriod = period,
+                QueueLimit = 0,
+                AutoReplenishment = true,
+            }
+        );
 
     private static async Task RejectedAsync(HttpContext http, RateLimitLease lease)
     {
@@ -235,8 +262,11 @@ public static class Limits
         if (Open311Post(http))
         {
             http.Response.Headers.RetryAfter = InputLimits.RetryAfterSeconds(wait);
-            await Open311ErrorAsync(http, StatusCodes.Status429TooManyRequests,
-                $"api_key: too many requests; try again in {InputLimits.RetryAfterSeconds(wait)} s");
+            await Open311ErrorAsync(
+                http,
+                StatusCodes.Status429TooManyRequests,
+                $"api_key: too many requests; try again in {InputLimits.RetryAfterSeconds(wait)} s"
+            );
             return;
         }
         await Waits.WriteAsync(http, $"too many calls; try again in {InputLimits.RetryAfterSeconds(wait)} s", wait);
@@ -246,8 +276,10 @@ public static class Limits
     {
         var json = http.Request.Path.Value!.EndsWith(".json", StringComparison.Ordinal);
         var format = json ? Open311Format.Json : Open311Format.Xml;
-        var errors = new Open311Document("errors", new Open311List("error",
-            [new Open311Object { { "code", status }, { "description", description } }]));
+        var errors = new Open311Document(
+            "errors",
+            new Open311List("error", [new Open311Object { { "code", status }, { "description", description } }])
+        );
         return new Open311Result(errors, format, status).ExecuteAsync(http);
     }
 }
@@ -258,8 +290,10 @@ internal sealed class ApiMethods
     /// <summary>The services of the API (and not of ingest, which may share the host).</summary>
     public static readonly IReadOnlySet<string> Services = new HashSet<string>
     {
-        V1.Identity.Descriptor.FullName, V1.Cases.Descriptor.FullName,
-        V1.Field.Descriptor.FullName, V1.Audit.Descriptor.FullName,
+        V1.Identity.Descriptor.FullName,
+        V1.Cases.Descriptor.FullName,
+        V1.Field.Descriptor.FullName,
+        V1.Audit.Descriptor.FullName,
     };
 
     /// <summary>Calls that change something: those with a command id, evidence uploads, queued replays.</summary>
@@ -267,8 +301,10 @@ internal sealed class ApiMethods
     [
         .. new[] { V1.Cases.Descriptor, V1.Field.Descriptor }
             .SelectMany(s => s.Methods)
-            .Where(m => m.InputType.FindFieldByName("command_id") is not null
-                || m.Name is nameof(V1.Field.FieldBase.UploadEvidence) or nameof(V1.Field.FieldBase.ReplayQueued))
+            .Where(m =>
+                m.InputType.FindFieldByName("command_id") is not null
+                || m.Name is nameof(V1.Field.FieldBase.UploadEvidence) or nameof(V1.Field.FieldBase.ReplayQueued)
+            )
             .Select(m => (m.Service.FullName, m.Name)),
     ];
 
@@ -318,14 +354,16 @@ public sealed class SignInLockout(IOptions<LimitOptions> options, TimeProvider t
     public (TimeSpan Wait, string? Field)? Wait(string user, string address)
     {
         var now = time.GetUtcNow();
-        if (Locked(UserKey(user), now) is { } forUser) return (forUser, "user_id");
+        if (Locked(UserKey(user), now) is { } forUser)
+            return (forUser, "user_id");
         return Locked(AddressKey(address), now) is { } forAddress ? (forAddress, null) : null;
     }
 
     public void Failed(string user, string address)
     {
         var now = time.GetUtcNow();
-        if (_counts.Count >= MaxCounts) Prune(now);
+        if (_counts.Count >= MaxCounts)
+            Prune(now);
         Fail(UserKey(user), Rules.FailuresPerUser, now);
         Fail(AddressKey(address), Rules.FailuresPerAddress, now);
     }
@@ -338,22 +376,27 @@ public sealed class SignInLockout(IOptions<LimitOptions> options, TimeProvider t
 
     private TimeSpan? Locked(string key, DateTimeOffset now)
     {
-        if (!_counts.TryGetValue(key, out var count)) return null;
-        lock (count) return count.LockedUntil > now ? count.LockedUntil - now : null;
+        if (!_counts.TryGetValue(key, out var count))
+            return null;
+        lock (count)
+            return count.LockedUntil > now ? count.LockedUntil - now : null;
     }
 
     private void Fail(string key, int threshold, DateTimeOffset now)
     {
         if (!_counts.TryGetValue(key, out var count))
         {
-            if (_counts.Count >= MaxCounts) return;
+            if (_counts.Count >= MaxCounts)
+                return;
             count = _counts.GetOrAdd(key, _ => new Count());
         }
         lock (count)
         {
-            if (now - count.LastFailure > Rules.Forget) (count.Failures, count.Lockouts) = (0, 0);
+            if (now - count.LastFailure > Rules.Forget)
+                (count.Failures, count.Lockouts) = (0, 0);
             count.LastFailure = now;
-            if (++count.Failures < Math.Max(1, threshold)) return;
+            if (++count.Failures < Math.Max(1, threshold))
+                return;
             var lockout = Rules.Lockout * Math.Pow(2, Math.Min(count.Lockouts, 30));
             count.LockedUntil = now + (lockout < Rules.MaxLockout ? lockout : Rules.MaxLockout);
             (count.Failures, count.Lockouts) = (0, count.Lockouts + 1);
@@ -366,8 +409,10 @@ public sealed class SignInLockout(IOptions<LimitOptions> options, TimeProvider t
         foreach (var (key, count) in _counts)
         {
             bool stale;
-            lock (count) stale = count.LockedUntil <= now && now - count.LastFailure > Rules.Lockout;
-            if (stale) _counts.TryRemove(key, out _);
+            lock (count)
+                stale = count.LockedUntil <= now && now - count.LastFailure > Rules.Lockout;
+            if (stale)
+                _counts.TryRemove(key, out _);
         }
     }
 }
@@ -380,9 +425,13 @@ public sealed class SignInLockout(IOptions<LimitOptions> options, TimeProvider t
 internal sealed class SignInGuard(SignInLockout lockout) : Interceptor
 {
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
-        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+        TRequest request,
+        ServerCallContext context,
+        UnaryServerMethod<TRequest, TResponse> continuation
+    )
     {
-        if (request is not V1.SignInRequest signIn) return await continuation(request, context);
+        if (request is not V1.SignInRequest signIn)
+            return await continuation(request, context);
         var http = context.GetHttpContext();
         var (user, address) = (signIn.UserId.Trim(), http.Connection.RemoteIpAddress?.ToString() ?? "unknown");
         if (lockout.Wait(user, address) is { } locked)
@@ -391,7 +440,8 @@ internal sealed class SignInGuard(SignInLockout lockout) : Interceptor
             var who = field is null ? $"from {address}" : $"for user_id '{user}'";
             http.Response.Headers.RetryAfter = InputLimits.RetryAfterSeconds(wait);
             var seconds = InputLimits.RetryAfterSeconds(wait);
-            throw InputLimits.Limited($"sign-in: too many failed attempts {who}; try again in {seconds} s", wait, field)
+            throw InputLimits
+                .Limited($"sign-in: too many failed attempts {who}; try again in {seconds} s", wait, field)
                 .ToRpcException();
         }
         try

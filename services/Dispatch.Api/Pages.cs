@@ -32,24 +32,31 @@ public static class Pages
     public static WebApplication MapDispatchPages(this WebApplication app, string webRoot)
     {
         var files = new PhysicalFileProvider(webRoot);
-        var policy = ContentSecurityPolicy([.. TileOrigins(webRoot).Concat(Origins(Services.MapService.Urls(app.Configuration))).Distinct()]);
+        var policy = ContentSecurityPolicy([
+            .. TileOrigins(webRoot).Concat(Origins(Services.MapService.Urls(app.Configuration))).Distinct(),
+        ]);
         var types = new FileExtensionContentTypeProvider();
         types.Mappings[".mjs"] = "text/javascript";
         types.Mappings[".geojson"] = "application/geo+json";
         types.Mappings[".webmanifest"] = "application/manifest+json";
         var compression = new ResponseCompressionProvider(app.Services, Options.Create(CompressionOptions()));
 
-        app.UseWhen(context => !context.Request.Path.StartsWithSegments("/api"), pages =>
-        {
-            pages.UseMiddleware<ResponseCompressionMiddleware>(compression);
-            pages.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
-            pages.UseStaticFiles(new StaticFileOptions
+        app.UseWhen(
+            context => !context.Request.Path.StartsWithSegments("/api"),
+            pages =>
             {
-                FileProvider = files,
-                ContentTypeProvider = types,
-                OnPrepareResponse = file => Prepare(file.Context, policy),
-            });
-        });
+                pages.UseMiddleware<ResponseCompressionMiddleware>(compression);
+                pages.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
+                pages.UseStaticFiles(
+                    new StaticFileOptions
+                    {
+                        FileProvider = files,
+                        ContentTypeProvider = types,
+                        OnPrepareResponse = file => Prepare(file.Context, policy),
+                    }
+                );
+            }
+        );
         return app;
     }
 
@@ -79,26 +86,37 @@ public static class Pages
             + "base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
     }
 
-    /// <summary>The origins of URLs or tile templates (their placeholders such as {z} are no part of the origin).</summary>
-    public static IEnumerable<string> Origins(IEnumerable<string> urls) => urls
-        .Select(u => Uri.TryCreate(u.Replace("{", "").Replace("}", ""), UriKind.Absolute, out var uri) ? uri : null)
-        .OfType<Uri>().Select(uri => uri.GetLeftPart(UriPartial.Authority)).Distinct();
+    /// <summary>
+    /// The origins of URLs or tile templates (their placeholders such as {z} are no part of the origin).
+    /// </summary>
+    public static IEnumerable<string> Origins(IEnumerable<string> urls) =>
+        urls.Select(u => Uri.TryCreate(u.Replace("{", "").Replace("}", ""), UriKind.Absolute, out var uri) ? uri : null)
+            .OfType<Uri>()
+            .Select(uri => uri.GetLeftPart(UriPartial.Authority))
+            .Distinct();
 
     /// <summary>The origins of the base map configured in <c>data/map-config.json</c> (baseStyle, baseTiles).</summary>
     public static IReadOnlyCollection<string> TileOrigins(string webRoot)
     {
         var path = Path.Combine(webRoot, "data", "map-config.json");
-        if (!File.Exists(path)) return [];
+        if (!File.Exists(path))
+            return [];
         using var config = JsonDocument.Parse(File.ReadAllText(path));
         var urls = new List<string>();
         foreach (var property in config.RootElement.EnumerateObject())
         {
-            if (property.Name is not ("baseStyle" or "baseTiles")) continue;
-            if (property.Value.ValueKind == JsonValueKind.String) urls.Add(property.Value.GetString()!);
+            if (property.Name is not ("baseStyle" or "baseTiles"))
+                continue;
+            if (property.Value.ValueKind == JsonValueKind.String)
+                urls.Add(property.Value.GetString()!);
             if (property.Value.ValueKind == JsonValueKind.Array)
             {
-                urls.AddRange(property.Value.EnumerateArray()
-                    .Where(u => u.ValueKind == JsonValueKind.String).Select(u => u.GetString()!));
+                urls.AddRange(
+                    property
+                        .Value.EnumerateArray()
+                        .Where(u => u.ValueKind == JsonValueKind.String)
+                        .Select(u => u.GetString()!)
+                );
             }
         }
         return [.. Origins(urls)];
@@ -111,10 +129,16 @@ public static class Pages
             EnableForHttps = true,
             MimeTypes = [.. ResponseCompressionDefaults.MimeTypes, "application/geo+json", "image/svg+xml"],
         };
-        options.Providers.Add(new BrotliCompressionProvider(
-            Options.Create(new BrotliCompressionProviderOptions { Level = CompressionLevel.Optimal })));
-        options.Providers.Add(new GzipCompressionProvider(
-            Options.Create(new GzipCompressionProviderOptions { Level = CompressionLevel.Optimal })));
+        options.Providers.Add(
+            new BrotliCompressionProvider(
+                Options.Create(new BrotliCompressionProviderOptions { Level = CompressionLevel.Optimal })
+            )
+        );
+        options.Providers.Add(
+            new GzipCompressionProvider(
+                Options.Create(new GzipCompressionProviderOptions { Level = CompressionLevel.Optimal })
+            )
+        );
         return options;
     }
 }

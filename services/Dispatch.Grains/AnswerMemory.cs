@@ -31,12 +31,15 @@ public sealed class AnswerMemory
         foreach (var entry in journal)
         {
             Remember(entry.Ack, Task.CompletedTask);
-            if (entry.Window is { } window) _windows[window.Key] = window;
+            if (entry.Window is { } window)
+                _windows[window.Key] = window;
             Opened = entry.Opened;
         }
     }
 
-    /// <summary>The first answer to <paramref name="alertId"/> and the task of its journal entry, if remembered.</summary>
+    /// <summary>
+    /// The first answer to <paramref name="alertId"/> and the task of its journal entry, if remembered.
+    /// </summary>
     public bool TryFind(string alertId, out AlertAck ack, out Task stored)
     {
         var found = _answers.TryGetValue(alertId, out var answer);
@@ -62,17 +65,23 @@ public sealed class AnswerMemory
         {
             _windows[window.Key] = window;
             if (_windows.Count > IAlertJournal.Kept)
-                foreach (var ended in _windows.Where(w => w.Value.Until <= now).Select(w => w.Key).ToList()) _windows.Remove(ended);
+                foreach (var ended in _windows.Where(w => w.Value.Until <= now).Select(w => w.Key).ToList())
+                    _windows.Remove(ended);
         }
-        if (ack.Disposition == Disposition.NewIncident) Opened++;
+        if (ack.Disposition == Disposition.NewIncident)
+            Opened++;
         return new JournalEntry(alert, alert.DeviceId, ack, window, Opened);
     }
 
-    /// <summary>Keeps the first answer to an alert id, forgetting the oldest beyond <see cref="IAlertJournal.Kept"/>.</summary>
+    /// <summary>
+    /// Keeps the first answer to an alert id, forgetting the oldest beyond <see cref="IAlertJournal.Kept"/>.
+    /// </summary>
     public void Remember(AlertAck ack, Task stored)
     {
-        if (!_answers.TryAdd(ack.AlertId, (ack, stored))) return;
+        if (!_answers.TryAdd(ack.AlertId, (ack, stored)))
+            return;
         _order.Enqueue(ack.AlertId);
-        if (_order.Count > IAlertJournal.Kept) _answers.Remove(_order.Dequeue());
+        if (_order.Count > IAlertJournal.Kept)
+            _answers.Remove(_order.Dequeue());
     }
 }

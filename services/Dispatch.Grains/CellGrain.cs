@@ -21,14 +21,22 @@ public sealed class CellGrain(Correlation correlation, TimeProvider time) : Grai
             var now = time.GetUtcNow();
             var decision = correlation.Decider.InCell(alert, device, _open.Values, now);
             // The incident chosen must still be open; one that is not leaves the cell, and the alert is decided again.
-            var joined = decision switch { AttachAlert a => a.Incident, AttachAndReclassify r => r.Incident, _ => null };
+            var joined = decision switch
+            {
+                AttachAlert a => a.Incident,
+                AttachAndReclassify r => r.Incident,
+                _ => null,
+            };
             if (joined is not null && !await GrainFactory.Grain<IIncidentGrain>(joined).IsOpenAsync())
             {
                 _open.Remove(joined);
                 continue;
             }
             var answer = await correlation.ActAsync(decision, alert, device);
-            if (correlation.Decider.CellAfter(decision, answer.Ack.IncidentNumber, now) is { } known && answer.Ack.IncidentNumber is { } number)
+            if (
+                correlation.Decider.CellAfter(decision, answer.Ack.IncidentNumber, now) is { } known
+                && answer.Ack.IncidentNumber is { } number
+            )
                 _open[number] = known with { Number = number };
             Forget(now, correlation.Decider.CellWindow(correlation.Decider.Catalog.FindType(alert.Type)!));
             return answer;
@@ -38,7 +46,8 @@ public sealed class CellGrain(Correlation correlation, TimeProvider time) : Grai
     /// <summary>Forgets the incidents whose last alert is older than the cell window.</summary>
     private void Forget(DateTimeOffset now, TimeSpan window)
     {
-        foreach (var old in _open.Values.Where(c => now - c.LastAlert > window).Select(c => c.Number).ToList()) _open.Remove(old);
+        foreach (var old in _open.Values.Where(c => now - c.LastAlert > window).Select(c => c.Number).ToList())
+            _open.Remove(old);
     }
 
     /// <summary>The key of the cell grain an alert of a device goes to.</summary>

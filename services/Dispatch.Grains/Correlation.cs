@@ -22,9 +22,18 @@ public sealed class Correlation(AlertDecider decider, IncidentIntake intake, IGr
                 return new Correlated(decision.Answer(), null);
             case AttachAndReclassify join:
                 var reclassified = await grains.Grain<IIncidentGrain>(join.Incident).ExecuteAsync(join.Command);
-                if (reclassified.IsAccepted) return Answered(decision, alert, null);
-                return await OpenAsync(new OpenNewIncident(alert.AlertId, decider.Report(alert, device), alert.Type,
-                    decider.Catalog.FindType(alert.Type)!.Priority, $"{join.Incident} could not take it: {reclassified.Refusal!.Message}"), alert);
+                if (reclassified.IsAccepted)
+                    return Answered(decision, alert, null);
+                return await OpenAsync(
+                    new OpenNewIncident(
+                        alert.AlertId,
+                        decider.Report(alert, device),
+                        alert.Type,
+                        decider.Catalog.FindType(alert.Type)!.Priority,
+                        $"{join.Incident} could not take it: {reclassified.Refusal!.Message}"
+                    ),
+                    alert
+                );
             case OpenNewIncident open:
                 return await OpenAsync(open, alert);
             default:
@@ -36,7 +45,10 @@ public sealed class Correlation(AlertDecider decider, IncidentIntake intake, IGr
     {
         var result = await intake.ReportAsync(open.Report);
         if (result.Refusal is { } refusal)
-            return new Correlated(new AlertAck(alert.AlertId, Disposition.Rejected, null, refusal.Message, refusal.Field), null);
+            return new Correlated(
+                new AlertAck(alert.AlertId, Disposition.Rejected, null, refusal.Message, refusal.Field),
+                null
+            );
         return Answered(open, alert, result.IncidentNumber);
     }
 

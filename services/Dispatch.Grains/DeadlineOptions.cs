@@ -3,7 +3,9 @@ namespace Dispatch.Grains;
 /// <summary>How deadlines are watched (section <c>Deadlines</c>).</summary>
 public sealed class DeadlineOptions
 {
-    /// <summary>How often each partition's sweeper looks for due thresholds: the most a warning can come late.</summary>
+    /// <summary>
+    /// How often each partition's sweeper looks for due thresholds: the most a warning can come late.
+    /// </summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>

@@ -11,10 +11,15 @@ namespace Dispatch.Grains;
 /// commit). One reminder per partition brings the sweeper back after a deactivation or a silo's death; its timer does
 /// the sweeping while it is active.
 /// </summary>
-public sealed class DeadlineSweeperGrain(IIncidentStore store, TimeProvider time, IOptions<DeadlineOptions> options,
-    ILogger<DeadlineSweeperGrain> logger) : Grain, IDeadlineSweeperGrain, IRemindable
+public sealed class DeadlineSweeperGrain(
+    IIncidentStore store,
+    TimeProvider time,
+    IOptions<DeadlineOptions> options,
+    ILogger<DeadlineSweeperGrain> logger
+) : Grain, IDeadlineSweeperGrain, IRemindable
 {
     private const string KeepAlive = "sweep";
+
     /// <summary>Incidents asked at once; a sweep that finds more goes on at once.</summary>
     private const int Batch = 256;
     private bool _sweeping;
@@ -23,10 +28,10 @@ public sealed class DeadlineSweeperGrain(IIncidentStore store, TimeProvider time
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        this.RegisterGrainTimer(SweepQuietlyAsync, new GrainTimerCreationOptions(options.Value.SweepInterval, options.Value.SweepInterval)
-        {
-            KeepAlive = true,
-        });
+        this.RegisterGrainTimer(
+            SweepQuietlyAsync,
+            new GrainTimerCreationOptions(options.Value.SweepInterval, options.Value.SweepInterval) { KeepAlive = true }
+        );
         return Task.CompletedTask;
     }
 
@@ -36,9 +41,12 @@ public sealed class DeadlineSweeperGrain(IIncidentStore store, TimeProvider time
             await this.RegisterOrUpdateReminder(KeepAlive, options.Value.ReminderPeriod, options.Value.ReminderPeriod);
     }
 
-    public Task ReceiveReminder(string reminderName, TickStatus status) => Task.CompletedTask; // activation starts the timer
+    // activation starts the timer
+    public Task ReceiveReminder(string reminderName, TickStatus status) => Task.CompletedTask;
 
-    /// <summary>A timer's sweep: a failure (the store away, say) is the next tick's to retry, not an error to raise.</summary>
+    /// <summary>
+    /// A timer's sweep: a failure (the store away, say) is the next tick's to retry, not an error to raise.
+    /// </summary>
     private async Task SweepQuietlyAsync(CancellationToken cancellationToken)
     {
         try
@@ -47,13 +55,18 @@ public sealed class DeadlineSweeperGrain(IIncidentStore store, TimeProvider time
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            logger.LogWarning("Sweeping the deadlines of partition {Partition} failed ({Error}); the next tick tries again", Partition, e.Message);
+            logger.LogWarning(
+                "Sweeping the deadlines of partition {Partition} failed ({Error}); the next tick tries again",
+                Partition,
+                e.Message
+            );
         }
     }
 
     public async Task<int> SweepAsync()
     {
-        if (_sweeping) return 0;
+        if (_sweeping)
+            return 0;
         _sweeping = true;
         var total = 0;
         try
@@ -63,7 +76,8 @@ public sealed class DeadlineSweeperGrain(IIncidentStore store, TimeProvider time
                 var due = await store.DueAsync(Partition, time.GetUtcNow(), Batch);
                 total += due.Count;
                 await Task.WhenAll(due.Select(CheckAsync));
-                if (due.Count < Batch) return total;
+                if (due.Count < Batch)
+                    return total;
             }
         }
         finally
@@ -81,7 +95,11 @@ public sealed class DeadlineSweeperGrain(IIncidentStore store, TimeProvider time
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // It stays due in the index, so the next sweep asks again.
-            logger.LogWarning(e, "Incident {Incident} could not check its deadlines; the next sweep asks again", number);
+            logger.LogWarning(
+                e,
+                "Incident {Incident} could not check its deadlines; the next sweep asks again",
+                number
+            );
         }
     }
 }

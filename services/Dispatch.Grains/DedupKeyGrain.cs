@@ -11,7 +11,9 @@ namespace Dispatch.Grains;
 /// </summary>
 public sealed class DedupKeyGrain(
     [PersistentState("key", DispatchStorage.Name)] IPersistentState<DedupKeyGrain.Record> record,
-    Correlation correlation, TimeProvider time) : Grain, IDedupKeyGrain
+    Correlation correlation,
+    TimeProvider time
+) : Grain, IDedupKeyGrain
 {
     /// <summary>What the grain keeps in storage: the key's window, if one began.</summary>
     public sealed record Record(DedupEntry? Window = null);
@@ -20,24 +22,34 @@ public sealed class DedupKeyGrain(
     {
         var now = time.GetUtcNow();
         var decider = correlation.Decider;
-        var window = record.State.Window is { } w && w.Until > now && await GrainFactory.Grain<IIncidentGrain>(w.Incident).IsOpenAsync()
-            ? w
-            : null;
+        var window =
+            record.State.Window is { } w
+            && w.Until > now
+            && await GrainFactory.Grain<IIncidentGrain>(w.Incident).IsOpenAsync()
+                ? w
+                : null;
         var decision = decider.BeforeCell(alert, device, null, window is null ? [] : [window], now);
         var answer = decision is null
-            ? await GrainFactory.Grain<ICellGrain>(CellGrain.KeyOf(device.Scenario, GridCell.Of(alert.Location, decider.Catalog)))
+            ? await GrainFactory
+                .Grain<ICellGrain>(CellGrain.KeyOf(device.Scenario, GridCell.Of(alert.Location, decider.Catalog)))
                 .CorrelateAsync(alert, device)
             : await correlation.ActAsync(decision, alert, device);
         if (answer.Window is { } after)
         {
             var stored = record.State.Window;
             var length = after.Until - now;
-            if (stored is null || stored.Incident != after.Incident || stored.Type != after.Type || stored.Until < after.Until - length / 4)
+            if (
+                stored is null
+                || stored.Incident != after.Incident
+                || stored.Type != after.Type
+                || stored.Until < after.Until - length / 4
+            )
             {
                 record.State = new Record(after);
                 await record.WriteStateAsync();
             }
-            else record.State = new Record(after with { Until = after.Until });
+            else
+                record.State = new Record(after with { Until = after.Until });
         }
         return answer;
     }

@@ -22,7 +22,8 @@ public sealed class DeviceGrain(
     Correlation correlation,
     IAlertJournal journal,
     TimeProvider time,
-    ILogger<DeviceGrain> logger) : Grain, IDeviceGrain, IRemindable
+    ILogger<DeviceGrain> logger
+) : Grain, IDeviceGrain, IRemindable
 {
     private const string HeartbeatWatch = "heartbeat-watch";
     private const int RememberedFalseAlarms = 256;
@@ -32,6 +33,7 @@ public sealed class DeviceGrain(
     private readonly Dictionary<string, Task> _deciding = [];
     private readonly Dictionary<string, (bool Open, DateTimeOffset At)> _openChecked = [];
     private bool _broken;
+
     /// <summary>The heartbeat grain storage holds; newer ones are kept in memory until this one grows old.</summary>
     private DateTimeOffset? _storedHeartbeat;
 
@@ -41,7 +43,8 @@ public sealed class DeviceGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _storedHeartbeat = record.State.LastHeartbeat;
-        if (record.State.Device is not null) _memory.Restore(await journal.RecentAsync(this.GetPrimaryKeyString()));
+        if (record.State.Device is not null)
+            _memory.Restore(await journal.RecentAsync(this.GetPrimaryKeyString()));
     }
 
     // ---- Registry and health ----
@@ -49,8 +52,15 @@ public sealed class DeviceGrain(
     public async Task<DeviceRegistered> RegisterAsync(DeviceRegistration registration)
     {
         var (device, problem) = (registration with { DeviceId = this.GetPrimaryKeyString() }).Check(Catalog);
-        if (device is null) return new DeviceRegistered(null, problem);
-        await SaveAsync(r => r with { Device = device, RegisteredAt = r.Device is null ? time.GetUtcNow() : r.RegisteredAt });
+        if (device is null)
+            return new DeviceRegistered(null, problem);
+        await SaveAsync(r =>
+            r with
+            {
+                Device = device,
+                RegisteredAt = r.Device is null ? time.GetUtcNow() : r.RegisteredAt,
+            }
+        );
         await this.RegisterOrUpdateReminder(HeartbeatWatch, HeartbeatInterval, HeartbeatInterval);
         return new DeviceRegistered(await StatusAsync(), null);
     }
@@ -61,15 +71,30 @@ public sealed class DeviceGrain(
     {
         ThrowIfBroken();
         if (record.State.Device is not { } device)
-            return new HeartbeatResult(false, new FieldProblem("device_id", $"device '{this.GetPrimaryKeyString()}' is not registered"), null);
+            return new HeartbeatResult(
+                false,
+                new FieldProblem("device_id", $"device '{this.GetPrimaryKeyString()}' is not registered"),
+                null
+            );
         if (device.GatewayId != gatewayId)
-            return new HeartbeatResult(false, new FieldProblem("device_id", $"device '{device.Id}' is not registered to gateway '{gatewayId}'"), null);
+            return new HeartbeatResult(
+                false,
+                new FieldProblem("device_id", $"device '{device.Id}' is not registered to gateway '{gatewayId}'"),
+                null
+            );
         var now = time.GetUtcNow();
         var resolved = record.State.MaintenanceIncident;
         if (resolved is not null)
         {
-            await GrainFactory.Grain<IIncidentGrain>(resolved)
-                .ExecuteAsync(new ResolveIncident($"heartbeat/{device.Id}/{resolved}", Actor.System, $"device {device.Id} is beating again"));
+            await GrainFactory
+                .Grain<IIncidentGrain>(resolved)
+                .ExecuteAsync(
+                    new ResolveIncident(
+                        $"heartbeat/{device.Id}/{resolved}",
+                        Actor.System,
+                        $"device {device.Id} is beating again"
+                    )
+                );
         }
         // A heartbeat is stored when it closes something or when the stored one grows old; the rest stay in memory.
         if (resolved is not null || _storedHeartbeat is not { } stored || now - stored > HeartbeatInterval / 3)
@@ -81,61 +106,114 @@ public sealed class DeviceGrain(
 
     public async Task<DeviceStatus> SetSilencedAsync(bool silenced, string reason)
     {
-        if (record.State.Device is null) throw new KeyNotFoundException($"device '{this.GetPrimaryKeyString()}' is not registered");
+        if (record.State.Device is null)
+            throw new KeyNotFoundException($"device '{this.GetPrimaryKeyString()}' is not registered");
         await SaveAsync(r => r with { Silenced = silenced, SilenceReason = silenced ? reason : null });
         return (await StatusAsync())!;
     }
 
     public async Task RecordFalseAlarmAsync(string incidentNumber)
     {
-        if (record.State.FalseAlarmIncidents.Contains(incidentNumber)) return;
-        await SaveAsync(r => r with
-        {
-            FalseAlarms = r.FalseAlarms + 1,
-            FalseAlarmIncidents = Trim(r.FalseAlarmIncidents.Add(incidentNumber), RememberedFalseAlarms),
-        });
+        if (record.State.FalseAlarmIncidents.Contains(incidentNumber))
+            return;
+        await SaveAsync(r =>
+            r with
+            {
+                FalseAlarms = r.FalseAlarms + 1,
+                FalseAlarmIncidents = Trim(r.FalseAlarmIncidents.Add(incidentNumber), RememberedFalseAlarms),
+            }
+        );
     }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        if (reminderName != HeartbeatWatch || record.State.Device is not { } device) return;
+        if (reminderName != HeartbeatWatch || record.State.Device is not { } device)
+            return;
         var now = time.GetUtcNow();
         var lastSign = record.State.LastHeartbeat ?? record.State.RegisteredAt;
-        if (record.State.Silenced || record.State.MaintenanceIncident is not null || now - lastSign <= HeartbeatInterval) return;
+        if (
+            record.State.Silenced
+            || record.State.MaintenanceIncident is not null
+            || now - lastSign <= HeartbeatInterval
+        )
+            return;
 
         var offline = Catalog.Devices.OfflineType;
-        var report = await intake.ReportAsync(new ReportIncident(
-            $"offline/{device.Id}/{lastSign.UtcTicks}", Actor.System, offline.Code, Channel.System, device.Street,
-            $"{offline.Zh} / {offline.En}: {device.Kind} {device.Id}, no heartbeat since {lastSign:yyyy-MM-dd HH:mm:ss}",
-            device.Location, null, now, null, $"device/{device.Id}"));
+        var report = await intake.ReportAsync(
+            new ReportIncident(
+                $"offline/{device.Id}/{lastSign.UtcTicks}",
+                Actor.System,
+                offline.Code,
+                Channel.System,
+                device.Street,
+                $"{offline.Zh} / {offline.En}: {device.Kind} {device.Id}, "
+                    + $"no heartbeat since {lastSign:yyyy-MM-dd HH:mm:ss}",
+                device.Location,
+                null,
+                now,
+                null,
+                $"device/{device.Id}"
+            )
+        );
         if (report.Refusal is { } refusal)
         {
-            logger.LogError("Could not open the maintenance incident of device {Device}: {Refusal}", device.Id, refusal.Message);
+            logger.LogError(
+                "Could not open the maintenance incident of device {Device}: {Refusal}",
+                device.Id,
+                refusal.Message
+            );
             return;
         }
         var incident = GrainFactory.Grain<IIncidentGrain>(report.IncidentNumber);
         if (await incident.GetAsync() is { State: IncidentState.Filed })
-            await incident.ExecuteAsync(new DispatchIncident($"{report.IncidentNumber}/dispatch-owner", Actor.System, device.OwnerUnit, []));
+            await incident.ExecuteAsync(
+                new DispatchIncident($"{report.IncidentNumber}/dispatch-owner", Actor.System, device.OwnerUnit, [])
+            );
         if (record.State.LastHeartbeat > lastSign)
         {
             // It beat while the incident was being opened: close it again at once.
-            await incident.ExecuteAsync(new ResolveIncident($"heartbeat/{device.Id}/{report.IncidentNumber}", Actor.System, $"device {device.Id} beat again"));
+            await incident.ExecuteAsync(
+                new ResolveIncident(
+                    $"heartbeat/{device.Id}/{report.IncidentNumber}",
+                    Actor.System,
+                    $"device {device.Id} beat again"
+                )
+            );
             return;
         }
         await SaveAsync(r => r with { MaintenanceIncident = report.IncidentNumber });
-        logger.LogInformation("Device {Device} is offline; opened {Incident} for {Unit}", device.Id, report.IncidentNumber, device.OwnerUnit);
+        logger.LogInformation(
+            "Device {Device} is offline; opened {Incident} for {Unit}",
+            device.Id,
+            report.IncidentNumber,
+            device.OwnerUnit
+        );
     }
 
     private async Task<DeviceStatus?> StatusAsync()
     {
         var r = record.State;
-        if (r.Device is null) return null;
-        var online = (r.LastHeartbeat ?? r.RegisteredAt) >= time.GetUtcNow() - HeartbeatInterval && r.MaintenanceIncident is null;
+        if (r.Device is null)
+            return null;
+        var online =
+            (r.LastHeartbeat ?? r.RegisteredAt) >= time.GetUtcNow() - HeartbeatInterval
+            && r.MaintenanceIncident is null;
         var alerts = await journal.CountAsync(r.Device.Id);
-        return new DeviceStatus(r.Device, r.LastHeartbeat, online, r.Silenced, r.MaintenanceIncident, alerts, _memory.Opened, r.FalseAlarms);
+        return new DeviceStatus(
+            r.Device,
+            r.LastHeartbeat,
+            online,
+            r.Silenced,
+            r.MaintenanceIncident,
+            alerts,
+            _memory.Opened,
+            r.FalseAlarms
+        );
     }
 
-    /// <summary>Changes the registry state and stores it; a failed write leaves this activation to be reloaded.</summary>
+    /// <summary>
+    /// Changes the registry state and stores it; a failed write leaves this activation to be reloaded.
+    /// </summary>
     private async Task SaveAsync(Func<DeviceRecord, DeviceRecord> change)
     {
         ThrowIfBroken();
@@ -168,7 +246,8 @@ public sealed class DeviceGrain(
             return first.AsReplay();
         }
         var now = time.GetUtcNow();
-        if (AlertRules.Reject(alert, record.State.Device, Catalog, now) is { } rejected) return rejected;
+        if (AlertRules.Reject(alert, record.State.Device, Catalog, now) is { } rejected)
+            return rejected;
         var device = record.State.Device!;
 
         // Alerts with one dedup key are decided one after another, in the order they came, so that the second
@@ -191,7 +270,8 @@ public sealed class DeviceGrain(
             }
             var answer = await DecideAsync(alert, device, key, now);
             ack = answer.Ack;
-            if (ack.Disposition is Disposition.Rejected) return ack;
+            if (ack.Disposition is Disposition.Rejected)
+                return ack;
             // The device keeps the windows of its own keys; a gateway-set key's window is its key grain's.
             var entry = _memory.Answer(alert, ack, alert.HasGatewayKey ? null : answer.Window, time.GetUtcNow());
             stored = journal.AppendAsync(entry);
@@ -200,7 +280,8 @@ public sealed class DeviceGrain(
         finally
         {
             decided.TrySetResult();
-            if (_deciding.GetValueOrDefault(key) == decided.Task) _deciding.Remove(key);
+            if (_deciding.GetValueOrDefault(key) == decided.Task)
+                _deciding.Remove(key);
         }
         try
         {
@@ -217,7 +298,8 @@ public sealed class DeviceGrain(
     }
 
     public async Task<IReadOnlyList<AlertAck>> ReceiveAllAsync(IReadOnlyList<Alert> alerts) =>
-        await Task.WhenAll(alerts.Select(ReceiveAsync)); // each takes its place in its dedup key's order before its first await
+        // each takes its place in its dedup key's order before its first await
+        await Task.WhenAll(alerts.Select(ReceiveAsync));
 
     /// <summary>
     /// What becomes of an alert (see <see cref="AlertDecider"/>): suppressed, joined to its key's open incident of a
@@ -227,8 +309,17 @@ public sealed class DeviceGrain(
     private async Task<Correlated> DecideAsync(Alert alert, Device device, string key, DateTimeOffset now)
     {
         if (record.State.Silenced)
-            return new Correlated(new AlertAck(alert.AlertId, Disposition.Suppressed, null, $"device {device.Id} is silenced: {record.State.SilenceReason}"), null);
-        if (alert.HasGatewayKey) return await GrainFactory.Grain<IDedupKeyGrain>(key).CorrelateAsync(alert, device);
+            return new Correlated(
+                new AlertAck(
+                    alert.AlertId,
+                    Disposition.Suppressed,
+                    null,
+                    $"device {device.Id} is silenced: {record.State.SilenceReason}"
+                ),
+                null
+            );
+        if (alert.HasGatewayKey)
+            return await GrainFactory.Grain<IDedupKeyGrain>(key).CorrelateAsync(alert, device);
         var window = _memory.Window(key, now);
         if (window is not null && !await IsOpenAsync(window.Incident))
         {
@@ -237,12 +328,14 @@ public sealed class DeviceGrain(
         }
         var decision = correlation.Decider.BeforeCell(alert, device, null, window is null ? [] : [window], now);
         var answer = decision is null
-            ? await GrainFactory.Grain<ICellGrain>(CellGrain.KeyOf(device.Scenario, GridCell.Of(alert.Location, Catalog)))
+            ? await GrainFactory
+                .Grain<ICellGrain>(CellGrain.KeyOf(device.Scenario, GridCell.Of(alert.Location, Catalog)))
                 .CorrelateAsync(alert, device)
             : await correlation.ActAsync(decision, alert, device);
         // An incident just opened is known to be open now. One joined is not asked again: renewing what was last
         // heard with every repeat would keep a steady stream joining it long after it was dismissed or closed.
-        if (answer.Ack is { Disposition: Disposition.NewIncident, IncidentNumber: { } opened }) Checked(opened, true, now);
+        if (answer.Ack is { Disposition: Disposition.NewIncident, IncidentNumber: { } opened })
+            Checked(opened, true, now);
         return answer;
     }
 
@@ -254,20 +347,23 @@ public sealed class DeviceGrain(
     private async Task<bool> IsOpenAsync(string number)
     {
         var now = time.GetUtcNow();
-        if (_openChecked.TryGetValue(number, out var known) && now - known.At < OpenCheckInterval) return known.Open;
+        if (_openChecked.TryGetValue(number, out var known) && now - known.At < OpenCheckInterval)
+            return known.Open;
         return Checked(number, await GrainFactory.Grain<IIncidentGrain>(number).IsOpenAsync(), now);
     }
 
     private bool Checked(string number, bool open, DateTimeOffset at)
     {
-        if (_openChecked.Count > 256) _openChecked.Clear();
+        if (_openChecked.Count > 256)
+            _openChecked.Clear();
         _openChecked[number] = (open, at);
         return open;
     }
 
     private void Break(Exception e)
     {
-        if (_broken) return;
+        if (_broken)
+            return;
         _broken = true;
         logger.LogWarning(e, "Storing for device {Device} failed; deactivating to reload", this.GetPrimaryKeyString());
         this.DeactivateOnIdle();
@@ -275,7 +371,10 @@ public sealed class DeviceGrain(
 
     private void ThrowIfBroken()
     {
-        if (_broken) throw new InvalidOperationException($"device {this.GetPrimaryKeyString()} is reloading after a storage failure; retry");
+        if (_broken)
+            throw new InvalidOperationException(
+                $"device {this.GetPrimaryKeyString()} is reloading after a storage failure; retry"
+            );
     }
 
     private static ImmutableList<T> Trim<T>(ImmutableList<T> list, int max) =>

@@ -15,9 +15,11 @@ public sealed record DeviceRecord
     public DateTimeOffset? LastHeartbeat { get; init; }
     public bool Silenced { get; init; }
     public string? SilenceReason { get; init; }
+
     /// <summary>The open maintenance incident while the device is offline.</summary>
     public string? MaintenanceIncident { get; init; }
     public long FalseAlarms { get; init; }
+
     /// <summary>Incidents already counted as false alarms, so that each counts once.</summary>
     public ImmutableList<string> FalseAlarmIncidents { get; init; } = [];
 }

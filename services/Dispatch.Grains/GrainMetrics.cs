@@ -10,15 +10,29 @@ namespace Dispatch.Grains;
 public static class GrainMetrics
 {
     public static readonly Meter Meter = new("Dispatch.Grains");
-    private static readonly Counter<long> Transitions = Meter.CreateCounter<long>("dispatch.incidents.transitions", description: "Incidents entering a state");
-    private static readonly Counter<long> Escalations = Meter.CreateCounter<long>("dispatch.deadlines.escalations", description: "Deadline warnings (80 %), breaches (100 %) and listings (200 %)");
+    private static readonly Counter<long> Transitions = Meter.CreateCounter<long>(
+        "dispatch.incidents.transitions",
+        description: "Incidents entering a state"
+    );
+    private static readonly Counter<long> Escalations = Meter.CreateCounter<long>(
+        "dispatch.deadlines.escalations",
+        description: "Deadline warnings (80 %), breaches (100 %) and listings (200 %)"
+    );
 
     /// <summary>Counts what one accepted command did.</summary>
     public static void Applied(Incident? before, Incident after, IReadOnlyList<IncidentEvent> events)
     {
         if (before?.State != after.State)
-            Transitions.Add(1, new KeyValuePair<string, object?>("state", after.State.ToString()), new("scenario", after.Scenario));
+            Transitions.Add(
+                1,
+                new KeyValuePair<string, object?>("state", after.State.ToString()),
+                new("scenario", after.Scenario)
+            );
         foreach (var escalated in events.OfType<DeadlineEscalated>())
-            Escalations.Add(1, new KeyValuePair<string, object?>("level", escalated.Level.ToString()), new("stage", escalated.Stage.ToString()));
+            Escalations.Add(
+                1,
+                new KeyValuePair<string, object?>("level", escalated.Level.ToString()),
+                new("stage", escalated.Stage.ToString())
+            );
     }
 }

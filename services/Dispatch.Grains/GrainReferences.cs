@@ -8,10 +8,14 @@ namespace Dispatch.Grains;
 /// </summary>
 public static class GrainReferences
 {
-    /// <summary>The grain of <typeparamref name="T"/> with <paramref name="key"/>, as <c>GetGrain</c> gives it.</summary>
-    public static T Grain<T>(this IGrainFactory grains, string key) where T : IGrainWithStringKey
+    /// <summary>
+    /// The grain of <typeparamref name="T"/> with <paramref name="key"/>, as <c>GetGrain</c> gives it.
+    /// </summary>
+    public static T Grain<T>(this IGrainFactory grains, string key)
+        where T : IGrainWithStringKey
     {
-        if (Types<T>.Known is { } known) return (T)grains.GetGrain(GrainId.Create(known.Grain, key), known.Interface);
+        if (Types<T>.Known is { } known)
+            return (T)grains.GetGrain(GrainId.Create(known.Grain, key), known.Interface);
         var reference = (GrainReference)(object)grains.GetGrain<T>(key);
         Types<T>.Known = new(reference.GrainId.Type, reference.InterfaceType);
         return (T)(object)reference;

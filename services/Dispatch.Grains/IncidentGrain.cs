@@ -12,16 +12,22 @@ namespace Dispatch.Grains;
 /// commit in other grains (a merge recorded on its target, a false alarm counted on the device) is settled after
 /// it, idempotently, and retried by a timer and on the next activation until it holds.
 /// </summary>
-public sealed class IncidentGrain(IIncidentStore store, Lifecycle lifecycle, TimeProvider time, ILogger<IncidentGrain> logger)
-    : Grain, IIncidentGrain
+public sealed class IncidentGrain(
+    IIncidentStore store,
+    Lifecycle lifecycle,
+    TimeProvider time,
+    ILogger<IncidentGrain> logger
+) : Grain, IIncidentGrain
 {
     /// <summary>What the store holds, as far as this activation knows; null until it was read.</summary>
     private IncidentRecord? _stored;
+
     /// <summary>The next deadline threshold in the store's index, when this activation knows it.</summary>
     private (bool Known, DateTimeOffset? At) _deadline;
     private Task? _loading;
     private bool _mergeRecorded;
     private bool _falseAlarmRecorded;
+
     /// <summary>What each (unit, person) was last told about holding this incident as an open task.</summary>
     private readonly Dictionary<(string Unit, string Person), bool> _tasksTold = [];
     private IGrainTimer? _retry;
@@ -42,7 +48,8 @@ public sealed class IncidentGrain(IIncidentStore store, Lifecycle lifecycle, Tim
     public async Task<CommandResult> ExecuteAsync(IncidentCommand command)
     {
         // A new incident's first command is its report: it is taken not to exist yet, and the commit checks that.
-        if (_stored is null && _loading is null && command is ReportIncident) _stored = new IncidentRecord();
+        if (_stored is null && _loading is null && command is ReportIncident)
+            _stored = new IncidentRecord();
         for (var attempt = 1; ; attempt++)
         {
             var stored = await StoredAsync();
@@ -51,14 +58,29 @@ public sealed class IncidentGrain(IIncidentStore store, Lifecycle lifecycle, Tim
                 await SettleOrRetryAsync();
                 return first;
             }
-            var outcome = lifecycle.Execute(Number, stored.Incident, command, time.GetUtcNow(), await DutyBoardAsync(stored.Incident, command));
-            if (outcome.Refusal is { } refusal) return CommandResult.Refused(Number, command.CommandId ?? "", refusal);
-            if (outcome.Events.Count == 0) return new CommandResult(Number, command.CommandId, 0, 0, outcome.Incident!.State, null);
+            var outcome = lifecycle.Execute(
+                Number,
+                stored.Incident,
+                command,
+                time.GetUtcNow(),
+                await DutyBoardAsync(stored.Incident, command)
+            );
+            if (outcome.Refusal is { } refusal)
+                return CommandResult.Refused(Number, command.CommandId ?? "", refusal);
+            if (outcome.Events.Count == 0)
+                return new CommandResult(Number, command.CommandId, 0, 0, outcome.Incident!.State, null);
             if (command is MergeIncident merge && await MergeTargetRefusalAsync(merge) is { } mergeRefused)
                 return CommandResult.Refused(Number, command.CommandId, mergeRefused);
 
             var incident = outcome.Incident!;
-            var result = new CommandResult(Number, command.CommandId, outcome.Events[0].Seq, outcome.Events[^1].Seq, incident.State, null);
+            var result = new CommandResult(
+                Number,
+                command.CommandId,
+                outcome.Events[0].Seq,
+                outcome.Events[^1].Seq,
+                incident.State,
+                null
+            );
             var next = stored with
             {
                 Incident = incident,
@@ -68,8 +90,15 @@ public sealed class IncidentGrain(IIncidentStore store, Lifecycle lifecycle, Tim
             var deadline = NextThreshold(incident);
             try
             {
-                await store.CommitAsync(Number, stored.Version, next, outcome.Events, deadline,
-                    deadlineUnchanged: _deadline.Known && _deadline.At == deadline, Activity.Current?.Id);
+                await store.CommitAsync(
+                    Number,
+                    stored.Version,
+                    next,
+                    outcome.Events,
+                    deadline,
+                    deadlineUnchanged: _deadline.Known && _deadline.At == deadline,
+                    Activity.Current?.Id
+                );
             }
             catch (IncidentConflictException conflict) when (attempt < 3)
             {
@@ -88,8 +117,15 @@ public sealed class IncidentGrain(IIncidentStore store, Lifecycle lifecycle, Tim
             _deadline = (true, deadline);
             GrainMetrics.Applied(stored.Incident, incident, outcome.Events);
             if (command is ReportIncident && lifecycle.Catalog.FindType(incident.Type) is { } type)
-                logger.LogInformation("Incident {Incident} {State}: {TypeZh} / {TypeEn} in {Street}, from {Channel}",
-                    Number, incident.State, type.Zh, type.En, lifecycle.Catalog.FindStreet(incident.Street)?.Zh, incident.Channel);
+                logger.LogInformation(
+                    "Incident {Incident} {State}: {TypeZh} / {TypeEn} in {Street}, from {Channel}",
+                    Number,
+                    incident.State,
+                    type.Zh,
+                    type.En,
+                    lifecycle.Catalog.FindStreet(incident.Street)?.Zh,
+                    incident.Channel
+                );
             await SettleOrRetryAsync();
             return result;
         }
@@ -115,7 +151,8 @@ public sealed class IncidentGrain(IIncidentStore store, Lifecycle lifecycle, Tim
     private async Task<DutyBoard> DutyBoardAsync(Incident? incident, IncidentCommand command)
     {
         var units = lifecycle.UnitsNeedingPeople(incident, command);
-        if (units.Count == 0) return DutyBoard.Empty;
+        if (units.Count == 0)
+            return DutyBoard.Empty;
         var near = incident?.Location ?? (command as ReportIncident)?.Location;
         return DutyBoard.Of(await Task.WhenAll(units.Select(u => GrainFactory.Grain<IUnitGrain>(u).PickAsync(near))));
     }
@@ -126,7 +163,8 @@ public sealed class IncidentGrain(IIncidentStore store, Lifecycle lifecycle, Tim
 
     private async Task<IncidentRecord> StoredAsync()
     {
-        if (_stored is { } known) return known;
+        if (_stored is { } known)
+            return known;
         await (_loading ??= LoadAsync());
         return _stored ?? new IncidentRecord();
     }
@@ -142,7 +180,8 @@ public sealed class IncidentGrain(IIncidentStore store, Lifecycle lifecycle, Tim
                 _stored = loaded;
                 _deadline = default;
             }
-            if (_stored.Incident is not null) await SettleOrRetryAsync();
+            if (_stored.Incident is not null)
+                await SettleOrRetryAsync();
         }
         finally
         {
@@ -163,8 +202,10 @@ public sealed class IncidentGrain(IIncidentStore store, Lifecycle lifecycle, Tim
         return target switch
         {
             null => new Refusal(RefusalKind.InvalidArgument, $"into: incident {merge.Into} does not exist"),
-            { State: IncidentState.Merged or IncidentState.Dismissed or IncidentState.Closed } =>
-                new Refusal(RefusalKind.IllegalTransition, $"into: incident {merge.Into} is {target.State}; merge into an open incident"),
+            { State: IncidentState.Merged or IncidentState.Dismissed or IncidentState.Closed } => new Refusal(
+                RefusalKind.IllegalTransition,
+                $"into: incident {merge.Into} is {target.State}; merge into an open incident"
+            ),
             _ => null,
         };
     }
@@ -180,7 +221,11 @@ public sealed class IncidentGrain(IIncidentStore store, Lifecycle lifecycle, Tim
         catch (Exception e) when (e is not OperationCanceledException)
         {
             logger.LogWarning(e, "Settling what follows incident {Incident}'s last command failed; retrying", Number);
-            _retry ??= this.RegisterGrainTimer(async _ => await SettleOrRetryAsync(), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5));
+            _retry ??= this.RegisterGrainTimer(
+                async _ => await SettleOrRetryAsync(),
+                TimeSpan.FromSeconds(2),
+                TimeSpan.FromSeconds(5)
+            );
         }
     }
 
@@ -190,17 +235,23 @@ public sealed class IncidentGrain(IIncidentStore store, Lifecycle lifecycle, Tim
     /// </summary>
     private async Task SettleAsync()
     {
-        if (_stored is not { } stored) return;
+        if (_stored is not { } stored)
+            return;
         var timeline = stored.Timeline;
         if (!_mergeRecorded && timeline.OfType<IncidentMerged>().LastOrDefault() is { } merged)
         {
             // Idempotent by its derived command id, so telling the target again after a crash records nothing twice.
-            await GrainFactory.Grain<IIncidentGrain>(merged.Into)
+            await GrainFactory
+                .Grain<IIncidentGrain>(merged.Into)
                 .ExecuteAsync(new AbsorbIncident($"{merged.CommandId}:absorb:{Number}", merged.Actor, Number));
             _mergeRecorded = true;
         }
-        if (!_falseAlarmRecorded && timeline.OfType<IncidentDismissed>().LastOrDefault() is { Ground: DismissalGround.FalseAlarm }
-            && stored.Incident is { State: IncidentState.Dismissed } dismissed && AlertSource.DeviceOf(dismissed.SourceRef) is { } device)
+        if (
+            !_falseAlarmRecorded
+            && timeline.OfType<IncidentDismissed>().LastOrDefault() is { Ground: DismissalGround.FalseAlarm }
+            && stored.Incident is { State: IncidentState.Dismissed } dismissed
+            && AlertSource.DeviceOf(dismissed.SourceRef) is { } device
+        )
         {
             // The device's false-alarm rate counts this once, however often it is told.
             await GrainFactory.Grain<IDeviceGrain>(device).RecordFalseAlarmAsync(Number);
@@ -208,7 +259,8 @@ public sealed class IncidentGrain(IIncidentStore store, Lifecycle lifecycle, Tim
         }
         foreach (var ((unit, person), open) in Tasks(stored))
         {
-            if (_tasksTold.TryGetValue((unit, person), out var told) && told == open) continue;
+            if (_tasksTold.TryGetValue((unit, person), out var told) && told == open)
+                continue;
             await GrainFactory.Grain<IUnitGrain>(unit).SetTaskAsync(person, Number, open);
             _tasksTold[(unit, person)] = open;
         }
@@ -226,10 +278,18 @@ public sealed class IncidentGrain(IIncidentStore store, Lifecycle lifecycle, Tim
         {
             replayed = lifecycle.Evolve(replayed, e);
             foreach (var a in replayed.Assignments)
-                if (a.Worker is { Length: > 0 } worker) holders.Add((a.Unit, worker));
+                if (a.Worker is { Length: > 0 } worker)
+                    holders.Add((a.Unit, worker));
         }
         var now = stored.Incident;
-        return holders.Select(h => (h, now is { IsOpen: true }
-            && now.Assignments.Any(a => a.Unit == h.Item1 && a.Worker == h.Item2 && a.State != AssignmentState.Handled)));
+        return holders.Select(h =>
+            (
+                h,
+                now is { IsOpen: true }
+                    && now.Assignments.Any(a =>
+                        a.Unit == h.Item1 && a.Worker == h.Item2 && a.State != AssignmentState.Handled
+                    )
+            )
+        );
     }
 }

@@ -8,13 +8,19 @@ namespace Dispatch.Grains;
 /// one when the same reporter sends the same command id again), and hands it to its incident grain. Silo-side,
 /// so that grains which open incidents themselves (a cell correlating alerts) need no extra hop.
 /// </summary>
-public sealed class IncidentIntake(Lifecycle lifecycle, IIncidentNumbers numbers, TimeProvider time, IGrainFactory grains)
+public sealed class IncidentIntake(
+    Lifecycle lifecycle,
+    IIncidentNumbers numbers,
+    TimeProvider time,
+    IGrainFactory grains
+)
 {
     public async Task<CommandResult> ReportAsync(ReportIncident report)
     {
         var now = time.GetUtcNow();
         var check = lifecycle.Execute("(new)", null, report, now);
-        if (check.Refusal is { } refusal) return CommandResult.Refused("", report.CommandId ?? "", refusal);
+        if (check.Refusal is { } refusal)
+            return CommandResult.Refused("", report.CommandId ?? "", refusal);
 
         var catalog = lifecycle.Catalog;
         var prefix = $"{catalog.District.Code}-{catalog.Calendar.LocalDate(now):yyyyMMdd}-";

@@ -22,7 +22,8 @@ public static class ClientHosting
         var redisConnection = configuration["Redis:ConnectionString"] is { Length: > 0 } connection
             ? connection
             : throw new InvalidOperationException(
-                "Redis:ConnectionString is empty: the services find the silos and keep their state in Redis; set it");
+                "Redis:ConnectionString is empty: the services find the silos and keep their state in Redis; set it"
+            );
         var redis = ConnectionMultiplexer.Connect(DispatchStore.FailFast(redisConnection, "dispatch-client"));
         builder.Services.AddDispatchStores(redis, configuration);
         builder.Services.AddClusterHealth();
@@ -31,15 +32,21 @@ public static class ClientHosting
             client.Services.AddDispatchSerialization();
             client.AddActivityPropagation();
             client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (clusterId, serviceId));
-            client.UseRedisClustering(o => (o.ConfigurationOptions, o.CreateMultiplexer) =
-                (DispatchStore.FailFast(redisConnection, "dispatch-client"),
-                    _ => Task.FromResult<(IConnectionMultiplexer, bool)>((redis, true))));
+            client.UseRedisClustering(o =>
+                (o.ConfigurationOptions, o.CreateMultiplexer) = (
+                    DispatchStore.FailFast(redisConnection, "dispatch-client"),
+                    _ => Task.FromResult<(IConnectionMultiplexer, bool)>((redis, true))
+                )
+            );
         });
         return builder;
     }
 }
 
-/// <summary>The cluster a silo or client belongs to: <c>Orleans:ClusterId</c> and <c>Orleans:ServiceId</c> (which prefixes every Redis key).</summary>
+/// <summary>
+/// The cluster a silo or client belongs to: <c>Orleans:ClusterId</c> and <c>Orleans:ServiceId</c> (which prefixes every
+/// Redis key).
+/// </summary>
 public static class ClusterIdentity
 {
     public static (string ClusterId, string ServiceId) Read(IConfiguration configuration) =>

@@ -11,7 +11,12 @@ namespace Dispatch.Infrastructure;
 /// </summary>
 public sealed class DispatchStore : IAsyncDisposable
 {
-    private DispatchStore(string description, ConfigurationOptions options, IConnectionMultiplexer redis, RedisServer? embedded)
+    private DispatchStore(
+        string description,
+        ConfigurationOptions options,
+        IConnectionMultiplexer redis,
+        RedisServer? embedded
+    )
     {
         Description = description;
         Options = options;
@@ -41,27 +46,40 @@ public sealed class DispatchStore : IAsyncDisposable
         return options;
     }
 
-    public static async Task<DispatchStore> OpenAsync(IConfiguration configuration, string clientName, CancellationToken cancellationToken = default)
+    public static async Task<DispatchStore> OpenAsync(
+        IConfiguration configuration,
+        string clientName,
+        CancellationToken cancellationToken = default
+    )
     {
         var section = configuration.GetSection("Redis");
         if (section["ConnectionString"] is { Length: > 0 } external)
             return await ConnectAsync($"Redis {external} (external)", external, clientName, null);
 
         if (!section.GetValue("Embedded", true))
-            throw new InvalidOperationException("Redis:ConnectionString is empty and Redis:Embedded is false: Dispatch keeps its state in Redis; set one of them");
+            throw new InvalidOperationException(
+                "Redis:ConnectionString is empty and Redis:Embedded is false: "
+                    + "Dispatch keeps its state in Redis; set one of them"
+            );
         if (RedisServer.FindBinary(section["ServerPath"]) is not { } binary)
             throw new InvalidOperationException(
-                "redis-server is not installed: Dispatch keeps its state in Redis. Install it (./run.sh does so as root: apt-get install redis-server) or set Redis:ConnectionString");
+                "redis-server is not installed: Dispatch keeps its state in Redis. "
+                    + "Install it (./run.sh does so as root: apt-get install redis-server) "
+                    + "or set Redis:ConnectionString"
+            );
 
         var port = section.GetValue("EmbeddedPort", 6380);
-        var data = section["DataDirectory"] is { Length: > 0 } dir ? dir : Path.Combine(RepositoryRoot(), ".data", "redis");
+        var data = section["DataDirectory"] is { Length: > 0 } dir
+            ? dir
+            : Path.Combine(RepositoryRoot(), ".data", "redis");
         var endpoint = $"127.0.0.1:{port}";
         // The redis-server of an earlier run that was killed is taken over (or stopped): never left orphaned.
         var server = await RedisServer.AdoptAsync(data, port, Say, cancellationToken);
         if (server is null)
         {
             var found = await RedisServer.ProbeAsync(endpoint);
-            if (found == RedisServer.Readiness.Loading) found = await LoadedAsync(endpoint, cancellationToken);
+            if (found == RedisServer.Readiness.Loading)
+                found = await LoadedAsync(endpoint, cancellationToken);
             if (found == RedisServer.Readiness.Ready)
             {
                 var description = $"Redis {endpoint} (a redis-server already running on the embedded port)";
@@ -100,25 +118,35 @@ public sealed class DispatchStore : IAsyncDisposable
         return state;
     }
 
-    private static async Task<DispatchStore> ConnectAsync(string description, string connectionString, string clientName, RedisServer? embedded)
+    private static async Task<DispatchStore> ConnectAsync(
+        string description,
+        string connectionString,
+        string clientName,
+        RedisServer? embedded
+    )
     {
         var options = FailFast(connectionString, clientName);
         var redis = await ConnectionMultiplexer.ConnectAsync(options);
         return new DispatchStore(description, options, redis, embedded);
     }
 
-    /// <summary>The repository's root (where Dispatch.sln is) above <paramref name="from"/> (the working directory), else that folder.</summary>
+    /// <summary>
+    /// The repository's root (where Dispatch.sln is) above <paramref name="from"/> (the working directory), else that
+    /// folder.
+    /// </summary>
     public static string RepositoryRoot(string? from = null)
     {
         var start = from ?? Directory.GetCurrentDirectory();
         for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Dispatch.sln"))) return dir.FullName;
+            if (File.Exists(Path.Combine(dir.FullName, "Dispatch.sln")))
+                return dir.FullName;
         return start;
     }
 
     public async ValueTask DisposeAsync()
     {
         await Redis.DisposeAsync();
-        if (Embedded is not null) await Embedded.DisposeAsync();
+        if (Embedded is not null)
+            await Embedded.DisposeAsync();
     }
 }

@@ -7,8 +7,15 @@ using StackExchange.Redis;
 namespace Dispatch.Infrastructure;
 
 /// <summary>A stored photo's description.</summary>
-public sealed record EvidenceMeta(string Id, string Number, string ContentType, long Size, string Sha256,
-    string UploadedBy, string FileName);
+public sealed record EvidenceMeta(
+    string Id,
+    string Number,
+    string ContentType,
+    long Size,
+    string Sha256,
+    string UploadedBy,
+    string FileName
+);
 
 /// <summary>Why an upload was refused: the field at fault and what is wrong with it.</summary>
 public sealed class EvidenceRefused(string field, string problem) : Exception($"{field}: {problem}")
@@ -30,7 +37,9 @@ public sealed class EvidenceStore(IConnectionMultiplexer redis, KeySpace keys, I
 {
     public static readonly IReadOnlyList<string> Accepted = ["image/jpeg", "image/png", "image/webp"];
 
-    /// <summary>What an upload was, as a hash, in the slot of its own id (so uploads spread over a cluster's shards).</summary>
+    /// <summary>
+    /// What an upload was, as a hash, in the slot of its own id (so uploads spread over a cluster's shards).
+    /// </summary>
     public static string Key(KeySpace keys, string id) => keys.Tagged($"evidence:{id}", "evidence");
 
     private string Key(string id) => Key(keys, id);
@@ -43,22 +52,41 @@ public sealed class EvidenceStore(IConnectionMultiplexer redis, KeySpace keys, I
 
     internal string LegacyIdOf(string key) => key[(keys.Shared("evidence:").Length)..];
 
-    public async Task<EvidenceMeta> SaveAsync(string number, string declaredType, ReadOnlyMemory<byte> content,
-        string fileName, string uploadedBy, int maxBytes)
+    public async Task<EvidenceMeta> SaveAsync(
+        string number,
+        string declaredType,
+        ReadOnlyMemory<byte> content,
+        string fileName,
+        string uploadedBy,
+        int maxBytes
+    )
     {
-        if (content.Length == 0) throw new EvidenceRefused("content", "is empty");
+        if (content.Length == 0)
+            throw new EvidenceRefused("content", "is empty");
         if (content.Length > maxBytes)
             throw new EvidenceRefused("content", $"{content.Length} bytes is more than the {maxBytes} bytes allowed");
-        var sniffed = Sniff(content.Span)
+        var sniffed =
+            Sniff(content.Span)
             ?? throw new EvidenceRefused("content", $"is not a photo (accepted: {string.Join(", ", Accepted)})");
-        if (declaredType is { Length: > 0 } && !string.Equals(declaredType, sniffed, StringComparison.OrdinalIgnoreCase))
+        if (
+            declaredType is { Length: > 0 }
+            && !string.Equals(declaredType, sniffed, StringComparison.OrdinalIgnoreCase)
+        )
             throw new EvidenceRefused("content_type", $"says {declaredType} but the content is {sniffed}");
         ImageCheck.Require(sniffed, content.Span);
         var sha = Convert.ToHexStringLower(SHA256.HashData(content.Span));
-        var id = Convert.ToHexStringLower(
-            SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{number}\n{sha}")))[..32];
-        var meta = new EvidenceMeta(id, number, sniffed, content.Length, sha, uploadedBy,
-            Path.GetFileName(fileName ?? ""));
+        var id = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{number}\n{sha}")))[
+            ..32
+        ];
+        var meta = new EvidenceMeta(
+            id,
+            number,
+            sniffed,
+            content.Length,
+            sha,
+            uploadedBy,
+            Path.GetFileName(fileName ?? "")
+        );
         await StoreAsync(meta, content);
         return meta;
     }
@@ -70,27 +98,36 @@ public sealed class EvidenceStore(IConnectionMultiplexer redis, KeySpace keys, I
     internal async Task StoreAsync(EvidenceMeta meta, ReadOnlyMemory<byte> content)
     {
         var name = ArchiveLayout.EvidenceContent(meta.Sha256);
-        if (!await blobs.ExistsAsync(name)) await blobs.PutAsync(name, content);
-        await blobs.PutAsync(ArchiveLayout.EvidenceMeta(meta.Id), JsonSerializer.SerializeToUtf8Bytes(meta,
-            DispatchSerialization.Json));
+        if (!await blobs.ExistsAsync(name))
+            await blobs.PutAsync(name, content);
+        await blobs.PutAsync(
+            ArchiveLayout.EvidenceMeta(meta.Id),
+            JsonSerializer.SerializeToUtf8Bytes(meta, DispatchSerialization.Json)
+        );
         var db = redis.GetDatabase();
         var tx = db.CreateTransaction();
-        _ = tx.HashSetAsync(Key(meta.Id),
-        [
-            new("incident", meta.Number), new("type", meta.ContentType), new("size", meta.Size), new("sha256",
-                meta.Sha256),
-            new("by", meta.UploadedBy), new("name", meta.FileName),
-        ]);
+        _ = tx.HashSetAsync(
+            Key(meta.Id),
+            [
+                new("incident", meta.Number),
+                new("type", meta.ContentType),
+                new("size", meta.Size),
+                new("sha256", meta.Sha256),
+                new("by", meta.UploadedBy),
+                new("name", meta.FileName),
+            ]
+        );
         _ = tx.KeyExpireAsync(Key(meta.Id), options.ClosedIncidents);
         await tx.ExecuteAsync();
     }
 
     public async Task<EvidenceMeta?> FindAsync(string id)
     {
-        var fields = await redis.GetDatabase().HashGetAsync(Key(id), ["incident", "type", "size", "sha256", "by",
-            "name"]);
-        if (!fields[0].IsNull) return new EvidenceMeta(id, fields[0]!, fields[1]!, (long)fields[2], fields[3]!,
-            fields[4]!, fields[5]!);
+        var fields = await redis
+            .GetDatabase()
+            .HashGetAsync(Key(id), ["incident", "type", "size", "sha256", "by", "name"]);
+        if (!fields[0].IsNull)
+            return new EvidenceMeta(id, fields[0]!, fields[1]!, (long)fields[2], fields[3]!, fields[4]!, fields[5]!);
         // Gone from Redis (its hot time is over): the blob store keeps it for good.
         return BlobName.IsValid(id) && await blobs.GetAsync(ArchiveLayout.EvidenceMeta(id)) is { } json
             ? JsonSerializer.Deserialize<EvidenceMeta>(json, DispatchSerialization.Json)

@@ -25,10 +25,16 @@ public sealed class GatewayRegistry(IConnectionMultiplexer redis, KeySpace keys,
 
     private RedisKey Key => keys.Shared("gateways");
 
-    /// <summary>Registers the gateway, or returns its existing registration; either way with its signing secret.</summary>
+    /// <summary>
+    /// Registers the gateway, or returns its existing registration; either way with its signing secret.
+    /// </summary>
     public async Task<GatewayRegistration> RegisterAsync(string gatewayId, string name)
     {
-        var fresh = new GatewayRegistration(gatewayId, name, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+        var fresh = new GatewayRegistration(
+            gatewayId,
+            name,
+            Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))
+        );
         var db = redis.GetDatabase();
         var registration = await db.HashSetAsync(Key, gatewayId, Encode(fresh), When.NotExists)
             ? fresh
@@ -40,21 +46,26 @@ public sealed class GatewayRegistry(IConnectionMultiplexer redis, KeySpace keys,
     /// <summary>Whether the gateway is registered, asked of the store (for administrators' calls).</summary>
     public async Task<bool> ExistsAsync(string gatewayId) => await redis.GetDatabase().HashExistsAsync(Key, gatewayId);
 
-    /// <summary>The signing secret of a known gateway from the in-memory copy, or null; reloads the copy when it is old.</summary>
+    /// <summary>
+    /// The signing secret of a known gateway from the in-memory copy, or null; reloads the copy when it is old.
+    /// </summary>
     public async ValueTask<string?> SecretAsync(string gatewayId)
     {
-        if (time.GetUtcNow() - _loadedAt > RefreshEvery) await ReloadAsync();
+        if (time.GetUtcNow() - _loadedAt > RefreshEvery)
+            await ReloadAsync();
         return _known.TryGetValue(gatewayId, out var known) ? known.Secret : null;
     }
 
     private async Task ReloadAsync()
     {
-        if (!await _loading.WaitAsync(0)) return; // another call reloads; this one uses the copy it has
+        if (!await _loading.WaitAsync(0))
+            return; // another call reloads; this one uses the copy it has
         try
         {
             var entries = await redis.GetDatabase().HashScanAsync(Key, pageSize: 1000).Take(MaxGateways).ToListAsync();
             _known = new ConcurrentDictionary<string, GatewayRegistration>(
-                entries.Select(e => KeyValuePair.Create((string)e.Name!, Decode(e.Name!, e.Value))));
+                entries.Select(e => KeyValuePair.Create((string)e.Name!, Decode(e.Name!, e.Value)))
+            );
             _loadedAt = time.GetUtcNow();
         }
         finally

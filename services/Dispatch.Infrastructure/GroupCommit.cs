@@ -11,8 +11,10 @@ public sealed class GroupCommit<T> : IAsyncDisposable
 {
     private readonly Func<IReadOnlyList<T>, Task> _write;
     private readonly int _maxBatch;
-    private readonly Channel<(T Item, TaskCompletionSource Done)> _pending =
-        Channel.CreateUnbounded<(T, TaskCompletionSource)>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<(T Item, TaskCompletionSource Done)> _pending = Channel.CreateUnbounded<(
+        T,
+        TaskCompletionSource
+    )>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _writer;
 
     public GroupCommit(Func<IReadOnlyList<T>, Task> write, int maxBatch = 512)
@@ -26,7 +28,8 @@ public sealed class GroupCommit<T> : IAsyncDisposable
     public Task AddAsync(T item)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_pending.Writer.TryWrite((item, done))) throw new ObjectDisposedException(nameof(GroupCommit<T>));
+        if (!_pending.Writer.TryWrite((item, done)))
+            throw new ObjectDisposedException(nameof(GroupCommit<T>));
         return done.Task;
     }
 
@@ -35,15 +38,18 @@ public sealed class GroupCommit<T> : IAsyncDisposable
         var batch = new List<(T Item, TaskCompletionSource Done)>();
         while (await _pending.Reader.WaitToReadAsync())
         {
-            while (batch.Count < _maxBatch && _pending.Reader.TryRead(out var next)) batch.Add(next);
+            while (batch.Count < _maxBatch && _pending.Reader.TryRead(out var next))
+                batch.Add(next);
             try
             {
                 await _write([.. batch.Select(b => b.Item)]);
-                foreach (var (_, done) in batch) done.TrySetResult();
+                foreach (var (_, done) in batch)
+                    done.TrySetResult();
             }
             catch (Exception e)
             {
-                foreach (var (_, done) in batch) done.TrySetException(e);
+                foreach (var (_, done) in batch)
+                    done.TrySetException(e);
             }
             batch.Clear();
         }

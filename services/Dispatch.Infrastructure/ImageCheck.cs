@@ -18,39 +18,51 @@ public static class ImageCheck
     /// <summary>Throws <see cref="EvidenceRefused"/> naming <c>content</c> when it is no whole image.</summary>
     public static void Require(string contentType, ReadOnlySpan<byte> content)
     {
-        if (Problem(contentType, content) is { } problem) throw new EvidenceRefused("content", problem);
+        if (Problem(contentType, content) is { } problem)
+            throw new EvidenceRefused("content", problem);
     }
 
     /// <summary>What is wrong with the image; null when its structure holds from its first byte to its last.</summary>
-    public static string? Problem(string contentType, ReadOnlySpan<byte> content) => contentType switch
-    {
-        "image/jpeg" => Jpeg(content),
-        "image/png" => Png(content),
-        "image/webp" => WebP(content),
-        _ => $"is of type {contentType}, which is not an image type accepted",
-    };
+    public static string? Problem(string contentType, ReadOnlySpan<byte> content) =>
+        contentType switch
+        {
+            "image/jpeg" => Jpeg(content),
+            "image/png" => Png(content),
+            "image/webp" => WebP(content),
+            _ => $"is of type {contentType}, which is not an image type accepted",
+        };
 
     private static string? Jpeg(ReadOnlySpan<byte> b)
     {
-        if (b is not [0xFF, 0xD8, ..]) return "is not a JPEG: it does not begin with a start-of-image marker";
+        if (b is not [0xFF, 0xD8, ..])
+            return "is not a JPEG: it does not begin with a start-of-image marker";
         const string truncated = "is a JPEG that ends before its end-of-image marker";
         var (i, frame, scan) = (2, false, false);
         while (true)
         {
-            if (i >= b.Length) return truncated;
-            if (b[i] != 0xFF) return $"is a JPEG with bytes outside its segments (at byte {i})";
-            while (i < b.Length && b[i] == 0xFF) i++; // fill bytes before a marker
-            if (i >= b.Length) return truncated;
+            if (i >= b.Length)
+                return truncated;
+            if (b[i] != 0xFF)
+                return $"is a JPEG with bytes outside its segments (at byte {i})";
+            while (i < b.Length && b[i] == 0xFF)
+                i++; // fill bytes before a marker
+            if (i >= b.Length)
+                return truncated;
             var marker = b[i++];
             if (marker == 0xD9)
             {
-                if (!frame || !scan) return "is a JPEG without a frame or without a scan";
+                if (!frame || !scan)
+                    return "is a JPEG without a frame or without a scan";
                 return i == b.Length ? null : $"has {b.Length - i} bytes after the JPEG's end-of-image marker";
             }
-            if (marker == 0xD8) return "is a JPEG with a second start-of-image marker";
-            if (marker == 0x00) return $"is a JPEG with an invalid marker (at byte {i - 1})";
-            if (marker is 0x01 or >= 0xD0 and <= 0xD7) continue; // markers without a length
-            if (i + 2 > b.Length) return truncated;
+            if (marker == 0xD8)
+                return "is a JPEG with a second start-of-image marker";
+            if (marker == 0x00)
+                return $"is a JPEG with an invalid marker (at byte {i - 1})";
+            if (marker is 0x01 or >= 0xD0 and <= 0xD7)
+                continue; // markers without a length
+            if (i + 2 > b.Length)
+                return truncated;
             var length = BinaryPrimitives.ReadUInt16BigEndian(b[i..]);
             if (length < 2 || i + length > b.Length)
                 return $"is a JPEG whose segment at byte {i - 2} runs past the end";
@@ -64,15 +76,19 @@ public static class ImageCheck
             if (marker is 0xFE or >= 0xE0 and <= 0xEF && Markup(segment) is { } tag)
                 return $"is a JPEG whose metadata holds HTML ({tag})";
             i += length;
-            if (marker != 0xDA) continue;
-            if (!frame) return "is a JPEG with a scan before its frame";
+            if (marker != 0xDA)
+                continue;
+            if (!frame)
+                return "is a JPEG with a scan before its frame";
             scan = true;
             // The entropy-coded data runs to the next marker: 0xFF is followed by 0x00 (a stuffed byte), a restart
             // marker, or more fill bytes inside it.
             while (true)
             {
-                if (i + 1 >= b.Length) return truncated;
-                if (b[i] == 0xFF && b[i + 1] is not (0x00 or 0xFF or >= 0xD0 and <= 0xD7)) break;
+                if (i + 1 >= b.Length)
+                    return truncated;
+                if (b[i] == 0xFF && b[i + 1] is not (0x00 or 0xFF or >= 0xD0 and <= 0xD7))
+                    break;
                 i += b[i] == 0xFF && b[i + 1] != 0xFF ? 2 : 1;
             }
         }
@@ -85,11 +101,13 @@ public static class ImageCheck
 
     private static string? Png(ReadOnlySpan<byte> b)
     {
-        if (!b.StartsWith(PngSignature)) return "is not a PNG: it does not begin with the PNG signature";
+        if (!b.StartsWith(PngSignature))
+            return "is not a PNG: it does not begin with the PNG signature";
         var (i, first, data) = (PngSignature.Length, true, false);
         while (true)
         {
-            if (i + 12 > b.Length) return "is a PNG that ends before its IEND chunk";
+            if (i + 12 > b.Length)
+                return "is a PNG that ends before its IEND chunk";
             var length = BinaryPrimitives.ReadUInt32BigEndian(b[i..]);
             if (length > int.MaxValue || i + 12L + length > b.Length)
                 return $"is a PNG whose chunk at byte {i} runs past the end";
@@ -97,12 +115,20 @@ public static class ImageCheck
             var body = b.Slice(i + 8, (int)length);
             var name = Encoding.ASCII.GetString(type);
             foreach (var c in type)
-                if (!char.IsAsciiLetter((char)c)) return $"is a PNG whose chunk type is not four letters (at byte {i})";
+                if (!char.IsAsciiLetter((char)c))
+                    return $"is a PNG whose chunk type is not four letters (at byte {i})";
             var crc = BinaryPrimitives.ReadUInt32BigEndian(b[(i + 8 + (int)length)..]);
             if (Crc32(b.Slice(i + 4, 4 + (int)length)) != crc)
                 return $"is a PNG whose {name} chunk fails its CRC";
-            if (first && (name != "IHDR" || length != 13 || BinaryPrimitives.ReadUInt32BigEndian(body) == 0
-                || BinaryPrimitives.ReadUInt32BigEndian(body[4..]) == 0))
+            if (
+                first
+                && (
+                    name != "IHDR"
+                    || length != 13
+                    || BinaryPrimitives.ReadUInt32BigEndian(body) == 0
+                    || BinaryPrimitives.ReadUInt32BigEndian(body[4..]) == 0
+                )
+            )
                 return "is a PNG that does not begin with a header (IHDR) of a width and a height";
             first = false;
             i += 12 + (int)length;
@@ -112,10 +138,12 @@ public static class ImageCheck
                     data = true;
                     continue;
                 case "IEND":
-                    if (!data) return "is a PNG without image data (IDAT)";
+                    if (!data)
+                        return "is a PNG without image data (IDAT)";
                     return i == b.Length ? null : $"has {b.Length - i} bytes after the PNG's IEND chunk";
             }
-            if (Markup(body) is { } tag) return $"is a PNG whose {name} chunk holds HTML ({tag})";
+            if (Markup(body) is { } tag)
+                return $"is a PNG whose {name} chunk holds HTML ({tag})";
         }
     }
 
@@ -124,14 +152,17 @@ public static class ImageCheck
         if (b.Length < 20 || !b[..4].SequenceEqual("RIFF"u8) || !b[8..12].SequenceEqual("WEBP"u8))
             return "is not a WebP: it does not begin with a RIFF header of type WEBP";
         var size = BinaryPrimitives.ReadUInt32LittleEndian(b[4..]);
-        if (size + 8L != b.Length) return $"is a WebP whose RIFF header gives {size + 8L} bytes, but it has {b.Length}";
+        if (size + 8L != b.Length)
+            return $"is a WebP whose RIFF header gives {size + 8L} bytes, but it has {b.Length}";
         var (i, image) = (12, false);
         while (i < b.Length)
         {
-            if (i + 8 > b.Length) return $"is a WebP with a truncated chunk header at byte {i}";
+            if (i + 8 > b.Length)
+                return $"is a WebP with a truncated chunk header at byte {i}";
             var name = Encoding.ASCII.GetString(b.Slice(i, 4));
             var length = BinaryPrimitives.ReadUInt32LittleEndian(b[(i + 4)..]);
-            if (i + 8L + length > b.Length) return $"is a WebP whose {name} chunk runs past the end";
+            if (i + 8L + length > b.Length)
+                return $"is a WebP whose {name} chunk runs past the end";
             var body = b.Slice(i + 8, (int)length);
             if (i == 12 && name is not ("VP8 " or "VP8L" or "VP8X"))
                 return "is a WebP whose first chunk is not VP8, VP8L or VP8X";
@@ -147,7 +178,8 @@ public static class ImageCheck
                 case "VP8X" or "ALPH" or "ANIM" or "ICCP":
                     break;
                 case "EXIF" or "XMP ":
-                    if (Markup(body) is { } tag) return $"is a WebP whose {name.Trim()} chunk holds HTML ({tag})";
+                    if (Markup(body) is { } tag)
+                        return $"is a WebP whose {name.Trim()} chunk holds HTML ({tag})";
                     break;
                 default:
                     return $"is a WebP with a chunk of unknown type '{name}'";
@@ -163,8 +195,21 @@ public static class ImageCheck
     /// <summary>Tags that make a browser take bytes for a page (or run script), as they begin, in lower case.</summary>
     private static readonly string[] Tags =
     [
-        "<!doctype", "<html", "<head", "<body", "<script", "<iframe", "<frame", "<svg", "<object", "<embed", "<form",
-        "<meta", "<style", "<link", "<base",
+        "<!doctype",
+        "<html",
+        "<head",
+        "<body",
+        "<script",
+        "<iframe",
+        "<frame",
+        "<svg",
+        "<object",
+        "<embed",
+        "<form",
+        "<meta",
+        "<style",
+        "<link",
+        "<base",
     ];
 
     /// <summary>The first HTML tag in metadata, case-insensitively, or null when there is none.</summary>
@@ -174,12 +219,14 @@ public static class ImageCheck
         {
             foreach (var tag in Tags)
             {
-                if (at + tag.Length > metadata.Length) continue;
+                if (at + tag.Length > metadata.Length)
+                    continue;
                 var candidate = metadata.Slice(at, tag.Length);
                 var match = true;
                 for (var k = 0; k < tag.Length && match; k++)
                     match = char.ToLowerInvariant((char)candidate[k]) == tag[k];
-                if (match) return tag + ">";
+                if (match)
+                    return tag + ">";
             }
         }
         return null;
@@ -196,7 +243,8 @@ public static class ImageCheck
         for (uint n = 0; n < 256; n++)
         {
             var c = n;
-            for (var k = 0; k < 8; k++) c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+            for (var k = 0; k < 8; k++)
+                c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
             table[n] = c;
         }
         return table;
@@ -206,7 +254,8 @@ public static class ImageCheck
     private static uint Crc32(ReadOnlySpan<byte> bytes)
     {
         var c = 0xFFFFFFFFu;
-        foreach (var b in bytes) c = CrcTable[(c ^ b) & 0xFF] ^ (c >> 8);
+        foreach (var b in bytes)
+            c = CrcTable[(c ^ b) & 0xFF] ^ (c >> 8);
         return c ^ 0xFFFFFFFFu;
     }
 }

@@ -13,5 +13,7 @@ public interface INonces
 public sealed class RedisNonces(IConnectionMultiplexer redis, KeySpace keys) : INonces
 {
     public Task<bool> TryUseAsync(string gatewayId, string nonce, TimeSpan window) =>
-        redis.GetDatabase().StringSetAsync(keys.Tagged($"gateway:{gatewayId}", $"nonce:{nonce}"), 1, window, When.NotExists);
+        redis
+            .GetDatabase()
+            .StringSetAsync(keys.Tagged($"gateway:{gatewayId}", $"nonce:{nonce}"), 1, window, When.NotExists);
 }

@@ -10,12 +10,17 @@ namespace Dispatch.Infrastructure;
 /// nothing). The server never fetches the URL; it only shows it back.
 /// </summary>
 public sealed class Open311Media(
-    IConnectionMultiplexer redis, KeySpace keys, Partitions partitions, ResiliencePipelineProvider<string> pipelines)
+    IConnectionMultiplexer redis,
+    KeySpace keys,
+    Partitions partitions,
+    ResiliencePipelineProvider<string> pipelines
+)
 {
     private RedisKey Key(string number) => keys.Tagged($"p{partitions.Of(number)}", $"open311-media:{number}");
 
     /// <summary>Keeps <paramref name="url"/> (already checked) unless the incident has one.</summary>
-    public Task SaveAsync(string number, string url) => redis.GetDatabase().StringSetAsync(Key(number), url, when: When.NotExists);
+    public Task SaveAsync(string number, string url) =>
+        redis.GetDatabase().StringSetAsync(Key(number), url, when: When.NotExists);
 
     /// <summary>The URLs of those incidents that have one, in one round trip.</summary>
     public Task<IReadOnlyDictionary<string, string>> FindAsync(IReadOnlyList<string> numbers) =>
@@ -28,13 +33,16 @@ public sealed class Open311Media(
                 var reads = distinct.Select(n => batch.StringGetAsync(Key(n))).ToList();
                 batch.Execute();
                 var values = await Task.WhenAll(reads);
-                return (IReadOnlyDictionary<string, string>)distinct.Zip(values)
-                    .Where(p => !p.Second.IsNull)
-                    .ToDictionary(p => p.First, p => (string)p.Second!);
+                return (IReadOnlyDictionary<string, string>)
+                    distinct
+                        .Zip(values)
+                        .Where(p => !p.Second.IsNull)
+                        .ToDictionary(p => p.First, p => (string)p.Second!);
             });
 
     /// <summary>Reads are idempotent: timed out and retried like the read model's.</summary>
     private async Task<T> Read<T>(Func<Task<T>> read) =>
-        await pipelines.GetPipeline(Resilience.Read)
+        await pipelines
+            .GetPipeline(Resilience.Read)
             .ExecuteAsync(async timeout => await read().WaitAsync(timeout), CancellationToken.None);
 }

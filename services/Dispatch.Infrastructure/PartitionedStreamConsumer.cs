@@ -2,7 +2,9 @@ using StackExchange.Redis;
 
 namespace Dispatch.Infrastructure;
 
-/// <summary>A stream split into partitions, each in its own hash slot: the key of each partition and how an entry reads.</summary>
+/// <summary>
+/// A stream split into partitions, each in its own hash slot: the key of each partition and how an entry reads.
+/// </summary>
 public interface IPartitionedStream<out TEntry>
 {
     Partitions Partitions { get; }
@@ -18,8 +20,11 @@ public interface IPartitionedStream<out TEntry>
 /// pending are claimed after a while. Applying must therefore be idempotent. Any number of instances share the work
 /// of one group. An idle partition is polled less and less often (up to <see cref="MaxIdle"/>), a busy one at once.
 /// </summary>
-public abstract class PartitionedStreamConsumer<TEntry>(IConnectionMultiplexer redis, IPartitionedStream<TEntry> stream, ILogger logger)
-    : BackgroundService
+public abstract class PartitionedStreamConsumer<TEntry>(
+    IConnectionMultiplexer redis,
+    IPartitionedStream<TEntry> stream,
+    ILogger logger
+) : BackgroundService
 {
     private static readonly TimeSpan MinIdle = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan MaxIdle = TimeSpan.FromMilliseconds(250);
@@ -38,25 +43,35 @@ public abstract class PartitionedStreamConsumer<TEntry>(IConnectionMultiplexer r
     /// Applies one partition's entries (in stream order). The entries at the indexes it returns are left pending:
     /// another consumer (or this one, after <see cref="ClaimAfter"/>) tries them again; the rest are acknowledged.
     /// </summary>
-    protected abstract Task<IReadOnlyCollection<int>> ApplyAsync(int partition, IReadOnlyList<TEntry> entries, CancellationToken cancellationToken);
+    protected abstract Task<IReadOnlyCollection<int>> ApplyAsync(
+        int partition,
+        IReadOnlyList<TEntry> entries,
+        CancellationToken cancellationToken
+    );
 
-    /// <summary>Everything in every partition has been read by the group and applied (for tests and readiness).</summary>
+    /// <summary>
+    /// Everything in every partition has been read by the group and applied (for tests and readiness).
+    /// </summary>
     public async Task<bool> IsCaughtUpAsync()
     {
         var db = redis.GetDatabase();
         foreach (var partition in stream.Partitions.All)
         {
             var key = stream.Key(partition);
-            if (!await db.KeyExistsAsync(key)) continue;
+            if (!await db.KeyExistsAsync(key))
+                continue;
             var group = (await db.StreamGroupInfoAsync(key)).FirstOrDefault(g => g.Name == Group);
             var last = (await db.StreamInfoAsync(key)).LastGeneratedId;
-            if (group.Name is null || group.PendingMessageCount != 0 || group.LastDeliveredId != last) return false;
+            if (group.Name is null || group.PendingMessageCount != 0 || group.LastDeliveredId != last)
+                return false;
         }
         return true;
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(stream.Partitions.All.Select(p => Task.Run(() => ConsumeAsync(p, stoppingToken), CancellationToken.None)));
+        Task.WhenAll(
+            stream.Partitions.All.Select(p => Task.Run(() => ConsumeAsync(p, stoppingToken), CancellationToken.None))
+        );
 
     private async Task ConsumeAsync(int partition, CancellationToken stoppingToken)
     {
@@ -73,11 +88,20 @@ public abstract class PartitionedStreamConsumer<TEntry>(IConnectionMultiplexer r
                 await EnsureGroupAsync(db, partition, key);
                 if (DateTimeOffset.UtcNow >= nextClaim)
                 {
-                    var claimed = await db.StreamAutoClaimAsync(key, Group, _consumer, (long)ClaimAfter.TotalMilliseconds, claimFrom, BatchSize);
+                    var claimed = await db.StreamAutoClaimAsync(
+                        key,
+                        Group,
+                        _consumer,
+                        (long)ClaimAfter.TotalMilliseconds,
+                        claimFrom,
+                        BatchSize
+                    );
                     // Follow the cursor through a long pending list; back at the start, wait a while.
                     claimFrom = claimed.NextStartId;
-                    if (claimFrom == "0-0") nextClaim = DateTimeOffset.UtcNow + ClaimAfter / 3;
-                    if (claimed.ClaimedEntries.Length > 0) await ApplyAndAcknowledgeAsync(db, partition, key, claimed.ClaimedEntries, stoppingToken);
+                    if (claimFrom == "0-0")
+                        nextClaim = DateTimeOffset.UtcNow + ClaimAfter / 3;
+                    if (claimed.ClaimedEntries.Length > 0)
+                        await ApplyAndAcknowledgeAsync(db, partition, key, claimed.ClaimedEntries, stoppingToken);
                 }
                 var entries = await db.StreamReadGroupAsync(key, Group, _consumer, position, BatchSize);
                 if (entries.Length == 0)
@@ -100,16 +124,32 @@ public abstract class PartitionedStreamConsumer<TEntry>(IConnectionMultiplexer r
             }
             catch (Exception e)
             {
-                if (e is RedisServerException { Message: var message } && message.StartsWith("NOGROUP", StringComparison.Ordinal))
-                    lock (_groups) _groups.Remove(partition);
-                logger.LogWarning(e, "Reading partition {Partition} of {Stream} for {Group} failed; trying again", partition, key, Group);
+                if (
+                    e is RedisServerException { Message: var message }
+                    && message.StartsWith("NOGROUP", StringComparison.Ordinal)
+                )
+                    lock (_groups)
+                        _groups.Remove(partition);
+                logger.LogWarning(
+                    e,
+                    "Reading partition {Partition} of {Stream} for {Group} failed; trying again",
+                    partition,
+                    key,
+                    Group
+                );
                 position = StreamPosition.Beginning;
                 await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
             }
         }
     }
 
-    private async Task ApplyAndAcknowledgeAsync(IDatabase db, int partition, string key, StreamEntry[] entries, CancellationToken cancellationToken)
+    private async Task ApplyAndAcknowledgeAsync(
+        IDatabase db,
+        int partition,
+        string key,
+        StreamEntry[] entries,
+        CancellationToken cancellationToken
+    )
     {
         var read = new List<TEntry>(entries.Length);
         var unreadable = new List<int>();
@@ -128,21 +168,25 @@ public abstract class PartitionedStreamConsumer<TEntry>(IConnectionMultiplexer r
         }
         var kept = entries.Where((_, i) => !unreadable.Contains(i)).ToArray();
         var left = await ApplyAsync(partition, read, cancellationToken);
-        var done = kept.Where((_, i) => !left.Contains(i)).Select(e => e.Id).Concat(unreadable.Select(i => entries[i].Id)).ToArray();
-        if (done.Length > 0) await db.StreamAcknowledgeAsync(key, Group, done);
+        var done = kept.Where((_, i) => !left.Contains(i))
+            .Select(e => e.Id)
+            .Concat(unreadable.Select(i => entries[i].Id))
+            .ToArray();
+        if (done.Length > 0)
+            await db.StreamAcknowledgeAsync(key, Group, done);
     }
 
     private async Task EnsureGroupAsync(IDatabase db, int partition, string key)
     {
         lock (_groups)
-            if (_groups.Contains(partition)) return;
+            if (_groups.Contains(partition))
+                return;
         try
         {
             await db.StreamCreateConsumerGroupAsync(key, Group, StreamPosition.Beginning, createStream: true);
         }
-        catch (RedisServerException e) when (e.Message.Contains("BUSYGROUP", StringComparison.Ordinal))
-        {
-        }
-        lock (_groups) _groups.Add(partition);
+        catch (RedisServerException e) when (e.Message.Contains("BUSYGROUP", StringComparison.Ordinal)) { }
+        lock (_groups)
+            _groups.Add(partition);
     }
 }

@@ -49,10 +49,12 @@ public sealed class RedisServer : IAsyncDisposable
     /// <summary>The redis-server binary on the PATH, or null when it is not installed.</summary>
     public static string? FindBinary(string? configured = null)
     {
-        if (!string.IsNullOrWhiteSpace(configured)) return File.Exists(configured) ? configured : null;
+        if (!string.IsNullOrWhiteSpace(configured))
+            return File.Exists(configured) ? configured : null;
         var path = Environment.GetEnvironmentVariable("PATH") ?? "";
         return path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Append("/usr/sbin").Append("/usr/bin")
+            .Append("/usr/sbin")
+            .Append("/usr/bin")
             .Select(dir => Path.Combine(dir, "redis-server"))
             .FirstOrDefault(File.Exists);
     }
@@ -70,24 +72,50 @@ public sealed class RedisServer : IAsyncDisposable
     /// and waits until it serves; <paramref name="say"/> hears what it waits for (a large AOF takes a while to load).
     /// </summary>
     public static async Task<RedisServer> StartAsync(
-        string binary, string dataDirectory, int port = 0, CancellationToken cancellationToken = default,
-        string? maxMemory = null, Action<string>? say = null)
+        string binary,
+        string dataDirectory,
+        int port = 0,
+        CancellationToken cancellationToken = default,
+        string? maxMemory = null,
+        Action<string>? say = null
+    )
     {
         Directory.CreateDirectory(dataDirectory);
-        if (port == 0) port = FreePort();
+        if (port == 0)
+            port = FreePort();
         var start = new ProcessStartInfo(binary)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[]
-        {
-            "--port", port.ToString(), "--bind", "127.0.0.1", "--dir", Path.GetFullPath(dataDirectory),
-            "--appendonly", "yes", "--appendfsync", "everysec", "--save", "", "--daemonize", "no",
-            "--protected-mode", "yes", "--logfile", "redis.log",
-            "--maxmemory", string.IsNullOrWhiteSpace(maxMemory) ? DefaultMaxMemory : maxMemory.Trim(), "--maxmemory-policy", "noeviction",
-        })
+        foreach (
+            var arg in new[]
+            {
+                "--port",
+                port.ToString(),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                Path.GetFullPath(dataDirectory),
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "everysec",
+                "--save",
+                "",
+                "--daemonize",
+                "no",
+                "--protected-mode",
+                "yes",
+                "--logfile",
+                "redis.log",
+                "--maxmemory",
+                string.IsNullOrWhiteSpace(maxMemory) ? DefaultMaxMemory : maxMemory.Trim(),
+                "--maxmemory-policy",
+                "noeviction",
+            }
+        )
             start.ArgumentList.Add(arg);
         var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {binary}");
         var server = new RedisServer(process, port, dataDirectory, adopted: false);
@@ -112,15 +140,25 @@ public sealed class RedisServer : IAsyncDisposable
     /// a file that names no such server any more is removed. <paramref name="say"/> hears what is done.
     /// </summary>
     public static async Task<RedisServer?> AdoptAsync(
-        string dataDirectory, int port, Action<string>? say = null, CancellationToken cancellationToken = default)
+        string dataDirectory,
+        int port,
+        Action<string>? say = null,
+        CancellationToken cancellationToken = default
+    )
     {
         var file = PidPath(dataDirectory);
-        if (!File.Exists(file)) return null;
-        var recorded = (await File.ReadAllTextAsync(file, cancellationToken))
-            .Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        if (recorded is not [var pidText, var portText]
-            || !int.TryParse(pidText, out var pid) || !int.TryParse(portText, out var itsPort)
-            || ServerOf(pid, dataDirectory) is not { } process)
+        if (!File.Exists(file))
+            return null;
+        var recorded = (await File.ReadAllTextAsync(file, cancellationToken)).Split(
+            ' ',
+            StringSplitOptions.RemoveEmptyEntries
+        );
+        if (
+            recorded is not [var pidText, var portText]
+            || !int.TryParse(pidText, out var pid)
+            || !int.TryParse(portText, out var itsPort)
+            || ServerOf(pid, dataDirectory) is not { } process
+        )
         {
             File.Delete(file);
             return null;
@@ -128,13 +166,17 @@ public sealed class RedisServer : IAsyncDisposable
         var server = new RedisServer(process, itsPort, dataDirectory, adopted: true);
         if (port != 0 && itsPort != port)
         {
-            say?.Invoke($"stopping the redis-server (pid {pid}, port {itsPort}) that an earlier run left serving "
-                + $"{dataDirectory}: this run uses port {port}");
+            say?.Invoke(
+                $"stopping the redis-server (pid {pid}, port {itsPort}) that an earlier run left serving "
+                    + $"{dataDirectory}: this run uses port {port}"
+            );
             await server.DisposeAsync();
             return null;
         }
-        say?.Invoke($"taking over the redis-server (pid {pid}, port {itsPort}) that an earlier run left serving "
-            + dataDirectory);
+        say?.Invoke(
+            $"taking over the redis-server (pid {pid}, port {itsPort}) that an earlier run left serving "
+                + dataDirectory
+        );
         await server.WaitUntilReadyAsync(cancellationToken, say);
         return server;
     }
@@ -151,9 +193,12 @@ public sealed class RedisServer : IAsyncDisposable
         {
             var process = Process.GetProcessById(pid);
             var cwd = new DirectoryInfo($"/proc/{pid}/cwd").LinkTarget;
-            var same = cwd is not null && Path.TrimEndingDirectorySeparator(Path.GetFullPath(cwd))
-                == Path.TrimEndingDirectorySeparator(Path.GetFullPath(dataDirectory));
-            if (same && process.ProcessName.StartsWith("redis-server", StringComparison.Ordinal)) return process;
+            var same =
+                cwd is not null
+                && Path.TrimEndingDirectorySeparator(Path.GetFullPath(cwd))
+                    == Path.TrimEndingDirectorySeparator(Path.GetFullPath(dataDirectory));
+            if (same && process.ProcessName.StartsWith("redis-server", StringComparison.Ordinal))
+                return process;
             process.Dispose();
             return null;
         }
@@ -199,14 +244,17 @@ public sealed class RedisServer : IAsyncDisposable
                 if (told is not { } last || waiting.Elapsed - last >= TimeSpan.FromSeconds(5))
                 {
                     told = waiting.Elapsed;
-                    say?.Invoke($"redis-server on port {Port} is loading its data ({await LoadedAsync()}, "
-                        + $"{AppendOnlyMegabytes(DataDirectory):0} MB of AOF in {DataDirectory}); waiting for it");
+                    say?.Invoke(
+                        $"redis-server on port {Port} is loading its data ({await LoadedAsync()}, "
+                            + $"{AppendOnlyMegabytes(DataDirectory):0} MB of AOF in {DataDirectory}); waiting for it"
+                    );
                 }
             }
             if (!Running || DateTime.UtcNow > deadline)
                 throw new InvalidOperationException(
                     $"redis-server did not come up on port {Port} ({(Running ? "no answer" : "it exited")}); "
-                    + $"see {Path.Combine(DataDirectory, "redis.log")}");
+                        + $"see {Path.Combine(DataDirectory, "redis.log")}"
+                );
             await Task.Delay(50, cancellationToken);
         }
         if (told is not null)
@@ -233,19 +281,24 @@ public sealed class RedisServer : IAsyncDisposable
 
     private static double AppendOnlyMegabytes(string dataDirectory) =>
         Directory.Exists(dataDirectory)
-            ? Directory.EnumerateFiles(dataDirectory, "appendonly*", SearchOption.AllDirectories)
+            ? Directory
+                .EnumerateFiles(dataDirectory, "appendonly*", SearchOption.AllDirectories)
                 .Sum(f => new FileInfo(f).Length) / 1048576.0
             : 0;
 
     /// <summary>Whether a Redis answers PING at <paramref name="endpoint"/> right now, ready to serve.</summary>
     public static async Task<bool> AnswersAsync(string endpoint) => await ProbeAsync(endpoint) == Readiness.Ready;
 
-    /// <summary>What a Redis at <paramref name="endpoint"/> is doing: absent, loading its data (it answers LOADING), or ready.</summary>
+    /// <summary>
+    /// What a Redis at <paramref name="endpoint"/> is doing: absent, loading its data (it answers LOADING), or ready.
+    /// </summary>
     public static async Task<Readiness> ProbeAsync(string endpoint)
     {
         try
         {
-            await using var connection = await ConnectionMultiplexer.ConnectAsync($"{endpoint},connectTimeout=500,abortConnect=true");
+            await using var connection = await ConnectionMultiplexer.ConnectAsync(
+                $"{endpoint},connectTimeout=500,abortConnect=true"
+            );
             await connection.GetDatabase().PingAsync();
             return Readiness.Ready;
         }
@@ -253,7 +306,10 @@ public sealed class RedisServer : IAsyncDisposable
         {
             return Readiness.Loading;
         }
-        catch (RedisConnectionException e) when (e.InnerException is RedisServerException inner && inner.Message.StartsWith("LOADING", StringComparison.Ordinal))
+        catch (RedisConnectionException e)
+            when (e.InnerException is RedisServerException inner
+                && inner.Message.StartsWith("LOADING", StringComparison.Ordinal)
+            )
         {
             return Readiness.Loading;
         }
@@ -264,20 +320,28 @@ public sealed class RedisServer : IAsyncDisposable
     }
 
     /// <summary>What a probe found at an endpoint.</summary>
-    public enum Readiness { Absent, Loading, Ready }
+    public enum Readiness
+    {
+        Absent,
+        Loading,
+        Ready,
+    }
 
     /// <summary>Stops the server at once, as a crash or an outage would (SIGKILL).</summary>
     public void Kill()
     {
-        if (Running) _process.Kill(entireProcessTree: true);
+        if (Running)
+            _process.Kill(entireProcessTree: true);
         WaitForExit(TimeSpan.FromSeconds(10));
     }
 
     private bool WaitForExit(TimeSpan timeout)
     {
-        if (!Adopted) return _process.WaitForExit(timeout);
+        if (!Adopted)
+            return _process.WaitForExit(timeout);
         var watch = Stopwatch.StartNew();
-        while (Running && watch.Elapsed < timeout) Thread.Sleep(20);
+        while (Running && watch.Elapsed < timeout)
+            Thread.Sleep(20);
         return !Running;
     }
 
@@ -288,14 +352,17 @@ public sealed class RedisServer : IAsyncDisposable
             try
             {
                 // SHUTDOWN makes redis flush its AOF before it exits.
-                await using var connection = await ConnectionMultiplexer.ConnectAsync($"{ConnectionString},connectTimeout=1000,abortConnect=true,allowAdmin=true");
+                await using var connection = await ConnectionMultiplexer.ConnectAsync(
+                    $"{ConnectionString},connectTimeout=1000,abortConnect=true,allowAdmin=true"
+                );
                 await connection.GetDatabase().ExecuteAsync("SHUTDOWN");
             }
             catch (RedisException)
             {
                 // Already going, or unreachable: fall through to the kill below.
             }
-            if (!WaitForExit(TimeSpan.FromSeconds(5))) _process.Kill(entireProcessTree: true);
+            if (!WaitForExit(TimeSpan.FromSeconds(5)))
+                _process.Kill(entireProcessTree: true);
         }
         // The file names this server only: one started here since, on the same folder, wrote its own.
         var file = PidPath(DataDirectory);

@@ -23,10 +23,13 @@ public sealed class ReplicaAcknowledgement(IConnectionMultiplexer redis, int rep
 
     public int Replicas => replicas;
 
-    /// <summary>Waits until the writes made so far on the connection to <paramref name="key"/>'s shard are on the replicas.</summary>
+    /// <summary>
+    /// Waits until the writes made so far on the connection to <paramref name="key"/>'s shard are on the replicas.
+    /// </summary>
     public Task WaitAsync(RedisKey key)
     {
-        if (replicas == 0) return Task.CompletedTask;
+        if (replicas == 0)
+            return Task.CompletedTask;
         var server = redis.GetServer(key);
         return _shards.GetOrAdd(server.EndPoint, _ => new SharedRounds(() => ConfirmAsync(server))).RunAsync();
     }
@@ -36,7 +39,9 @@ public sealed class ReplicaAcknowledgement(IConnectionMultiplexer redis, int rep
         var confirmed = (long)await server.ExecuteAsync("WAIT", replicas, (long)timeout.TotalMilliseconds);
         if (confirmed < replicas)
             throw new StoreUnavailableException(
-                $"only {confirmed} of {replicas} replica(s) confirmed the write within {timeout.TotalMilliseconds:0} ms; send it again");
+                $"only {confirmed} of {replicas} replica(s) confirmed the write "
+                    + $"within {timeout.TotalMilliseconds:0} ms; send it again"
+            );
     }
 }
 
@@ -56,7 +61,8 @@ public sealed class SharedRounds(Func<Task> round)
         lock (_lock)
         {
             // The round in flight may have begun before this caller asked: it needs the next one.
-            if (_running) return (_next ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+            if (_running)
+                return (_next ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
             _running = true;
         }
         return RunAsync(null);
@@ -82,7 +88,8 @@ public sealed class SharedRounds(Func<Task> round)
                 _running = next is not null;
             }
             // Started outside the lock, and whether this round yielded or not: the flag says a round runs.
-            if (next is not null) _ = RunAsync(next);
+            if (next is not null)
+                _ = RunAsync(next);
         }
     }
 }

@@ -16,7 +16,11 @@ namespace Dispatch.Infrastructure;
 /// </summary>
 public static class StoreHosting
 {
-    public static IServiceCollection AddDispatchStores(this IServiceCollection services, IConnectionMultiplexer redis, IConfiguration configuration)
+    public static IServiceCollection AddDispatchStores(
+        this IServiceCollection services,
+        IConnectionMultiplexer redis,
+        IConfiguration configuration
+    )
     {
         var (_, serviceId) = ClusterIdentity.Read(configuration);
         var store = configuration.GetSection("Store");
@@ -25,7 +29,13 @@ public static class StoreHosting
         services.AddSingleton(redis);
         services.AddSingleton(keys);
         services.AddSingleton(partitions);
-        services.AddSingleton(new ReplicaAcknowledgement(redis, store.GetValue("WaitForReplicas", 0), store.GetValue("ReplicaTimeout", TimeSpan.FromMilliseconds(500))));
+        services.AddSingleton(
+            new ReplicaAcknowledgement(
+                redis,
+                store.GetValue("WaitForReplicas", 0),
+                store.GetValue("ReplicaTimeout", TimeSpan.FromMilliseconds(500))
+            )
+        );
         services.AddSingleton<IIncidentStore, RedisIncidentStore>();
         services.AddSingleton<IncidentEventStream>();
         services.AddSingleton<RedisAlertJournal>();
@@ -59,7 +69,8 @@ public static class StoreHosting
     /// Records the partition count the deployment's data was written with, and refuses to run with another: an
     /// incident's partition comes from its number and the count, so a changed count would lose sight of every incident.
     /// </summary>
-    private sealed class PartitionGuard(IConnectionMultiplexer redis, KeySpace keys, Partitions partitions) : IHostedService
+    private sealed class PartitionGuard(IConnectionMultiplexer redis, KeySpace keys, Partitions partitions)
+        : IHostedService
     {
         public async Task StartAsync(CancellationToken cancellationToken)
         {
@@ -68,7 +79,10 @@ public static class StoreHosting
             var stored = await db.StringSetAndGetAsync(key, partitions.Count, when: When.NotExists);
             if (!stored.IsNull && (int)stored != partitions.Count)
                 throw new InvalidOperationException(
-                    $"Store:Partitions is {partitions.Count}, but the data in this Redis was written with {(int)stored} partitions; set Store:Partitions={(int)stored}");
+                    $"Store:Partitions is {partitions.Count}, "
+                        + $"but the data in this Redis was written with {(int)stored} partitions; "
+                        + $"set Store:Partitions={(int)stored}"
+                );
         }
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -76,11 +90,17 @@ public static class StoreHosting
 
     private sealed class RedisHealth(IConnectionMultiplexer redis) : IHealthCheck
     {
-        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        public async Task<HealthCheckResult> CheckHealthAsync(
+            HealthCheckContext context,
+            CancellationToken cancellationToken = default
+        )
         {
             try
             {
-                var latency = await redis.GetDatabase().PingAsync().WaitAsync(TimeSpan.FromSeconds(2), cancellationToken);
+                var latency = await redis
+                    .GetDatabase()
+                    .PingAsync()
+                    .WaitAsync(TimeSpan.FromSeconds(2), cancellationToken);
                 return HealthCheckResult.Healthy($"Redis answered in {latency.TotalMilliseconds:0.0} ms");
             }
             catch (Exception e) when (e is RedisException or TimeoutException)
@@ -92,13 +112,20 @@ public static class StoreHosting
 
     private sealed class ClusterHealth(IGrainFactory grains) : IHealthCheck
     {
-        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        public async Task<HealthCheckResult> CheckHealthAsync(
+            HealthCheckContext context,
+            CancellationToken cancellationToken = default
+        )
         {
             try
             {
-                var hosts = await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true)
+                var hosts = await grains
+                    .GetGrain<IManagementGrain>(0)
+                    .GetHosts(onlyActive: true)
                     .WaitAsync(TimeSpan.FromSeconds(3), cancellationToken);
-                return hosts.Count > 0 ? HealthCheckResult.Healthy($"{hosts.Count} active silo(s)") : HealthCheckResult.Unhealthy("no active silo");
+                return hosts.Count > 0
+                    ? HealthCheckResult.Healthy($"{hosts.Count} active silo(s)")
+                    : HealthCheckResult.Unhealthy("no active silo");
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {

@@ -16,21 +16,23 @@ public sealed class StoreOutage : IOutageClassifier
 
     public bool IsOutage(Exception exception) => Is(exception);
 
-    public static bool Is(Exception e) => e switch
-    {
-        StoreUnavailableException or RedisConnectionException or RedisTimeoutException => true,
-        RedisServerException server => NotNow.Any(p => server.Message.StartsWith(p, StringComparison.Ordinal)),
-        Orleans.Runtime.SiloUnavailableException or Orleans.Runtime.OrleansMessageRejectionException => true,
-        Orleans.Storage.InconsistentStateException => true,
-        _ => false,
-    };
+    public static bool Is(Exception e) =>
+        e switch
+        {
+            StoreUnavailableException or RedisConnectionException or RedisTimeoutException => true,
+            RedisServerException server => NotNow.Any(p => server.Message.StartsWith(p, StringComparison.Ordinal)),
+            Orleans.Runtime.SiloUnavailableException or Orleans.Runtime.OrleansMessageRejectionException => true,
+            Orleans.Storage.InconsistentStateException => true,
+            _ => false,
+        };
 
     /// <summary>The outage in <paramref name="e"/> or its inner exceptions, if any.</summary>
-    public static Exception? Find(Exception? e) => e switch
-    {
-        null => null,
-        _ when Is(e) => e,
-        AggregateException { InnerExceptions: var inner } => inner.Select(Find).FirstOrDefault(x => x is not null),
-        _ => Find(e.InnerException),
-    };
+    public static Exception? Find(Exception? e) =>
+        e switch
+        {
+            null => null,
+            _ when Is(e) => e,
+            AggregateException { InnerExceptions: var inner } => inner.Select(Find).FirstOrDefault(x => x is not null),
+            _ => Find(e.InnerException),
+        };
 }

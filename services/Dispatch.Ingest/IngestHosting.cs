@@ -1,7 +1,7 @@
 using Dispatch.Infrastructure;
-using Dispatch.ServiceDefaults;
 using Dispatch.Ingest.Auth;
 using Dispatch.Ingest.Services;
+using Dispatch.ServiceDefaults;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -15,8 +15,12 @@ public static class IngestHosting
         var section = builder.Configuration.GetSection("Ingest");
         builder.Services.Configure<IngestOptions>(section);
         var options = section.Get<IngestOptions>() ?? new IngestOptions();
-        builder.ListenDispatch("Ingest", loopbackByDefault: false,
-            Endpoints.Public(options.Port, HttpProtocols.Http2), Endpoints.Probes(options.HttpPort));
+        builder.ListenDispatch(
+            "Ingest",
+            loopbackByDefault: false,
+            Endpoints.Public(options.Port, HttpProtocols.Http2),
+            Endpoints.Probes(options.HttpPort)
+        );
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<RecentAnswers>();
         builder.Services.AddSingleton<INonces, RedisNonces>();
@@ -31,7 +35,8 @@ public static class IngestHosting
         // Registrations are people's input: every field length-limited and free of control characters. Alerts are
         // checked by the ingest itself, one by one, so that a bad alert is rejected by name and the stream goes on.
         builder.Services.TryAddSingleton(new InputLimits());
-        builder.Services.AddDispatchGrpc()
+        builder
+            .Services.AddDispatchGrpc()
             .AddServiceOptions<AlertIngestService>(Ingest)
             .AddServiceOptions<DeviceRegistryService>(grpc =>
             {

@@ -4,13 +4,25 @@ using Domain = Dispatch.Domain;
 
 namespace Dispatch.Ingest;
 
-/// <summary>The ingest's own meter (<c>Dispatch.Ingest</c>): alerts by disposition, alert-to-ack latency, open gateway streams.</summary>
+/// <summary>
+/// The ingest's own meter (<c>Dispatch.Ingest</c>): alerts by disposition, alert-to-ack latency, open gateway streams.
+/// </summary>
 public static class IngestMetrics
 {
     public static readonly Meter Meter = new("Dispatch.Ingest");
-    private static readonly Counter<long> Alerts = Meter.CreateCounter<long>("dispatch.ingest.alerts", description: "Alerts acknowledged, by disposition");
-    private static readonly Histogram<double> AckLatency = Meter.CreateHistogram<double>("dispatch.ingest.ack_latency", "ms", "From an alert's arrival to its durable ack");
-    private static readonly UpDownCounter<long> OpenStreams = Meter.CreateUpDownCounter<long>("dispatch.ingest.open_streams", description: "Gateway streams open now");
+    private static readonly Counter<long> Alerts = Meter.CreateCounter<long>(
+        "dispatch.ingest.alerts",
+        description: "Alerts acknowledged, by disposition"
+    );
+    private static readonly Histogram<double> AckLatency = Meter.CreateHistogram<double>(
+        "dispatch.ingest.ack_latency",
+        "ms",
+        "From an alert's arrival to its durable ack"
+    );
+    private static readonly UpDownCounter<long> OpenStreams = Meter.CreateUpDownCounter<long>(
+        "dispatch.ingest.open_streams",
+        description: "Gateway streams open now"
+    );
 
     public static void Acked(Domain.AlertAck ack, long startedAt)
     {

@@ -12,7 +12,10 @@ public sealed class IngestOptions
     /// <summary>The largest alert taken in; a larger one is rejected by name, and the stream goes on.</summary>
     public int MaxAlertBytes { get; set; } = 64 * 1024;
 
-    /// <summary>Alerts of one stream being worked on at once; past this the stream is not read (HTTP/2 flow control slows the gateway).</summary>
+    /// <summary>
+    /// Alerts of one stream being worked on at once; past this the stream is not read (HTTP/2 flow control slows the
+    /// gateway).
+    /// </summary>
     public int MaxInFlightPerStream { get; set; } = 64;
 
     /// <summary>

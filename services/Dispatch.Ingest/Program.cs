@@ -1,5 +1,5 @@
-using Dispatch.Ingest;
 using Dispatch.Infrastructure;
+using Dispatch.Ingest;
 using Dispatch.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);

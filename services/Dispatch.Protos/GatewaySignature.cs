@@ -20,15 +20,30 @@ public static class GatewaySignature
 
     public static string Sign(string secret, string gatewayId, long timestampMs, string nonce, string method)
     {
-        var payload = Encoding.UTF8.GetBytes($"{gatewayId}\n{timestampMs.ToString(CultureInfo.InvariantCulture)}\n{nonce}\n{method}");
+        var payload = Encoding.UTF8.GetBytes(
+            $"{gatewayId}\n{timestampMs.ToString(CultureInfo.InvariantCulture)}\n{nonce}\n{method}"
+        );
         return Convert.ToBase64String(HMACSHA256.HashData(Convert.FromBase64String(secret), payload));
     }
 
-    public static bool Verify(string secret, string gatewayId, long timestampMs, string nonce, string method, string signature)
+    public static bool Verify(
+        string secret,
+        string gatewayId,
+        long timestampMs,
+        string nonce,
+        string method,
+        string signature
+    )
     {
         byte[] given;
-        try { given = Convert.FromBase64String(signature); }
-        catch (FormatException) { return false; }
+        try
+        {
+            given = Convert.FromBase64String(signature);
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
         var expected = Convert.FromBase64String(Sign(secret, gatewayId, timestampMs, nonce, method));
         return CryptographicOperations.FixedTimeEquals(expected, given);
     }

@@ -51,7 +51,11 @@ public static class Endpoints
     /// and on the management port once, whichever service asks first.
     /// </summary>
     public static WebApplicationBuilder ListenDispatch(
-        this WebApplicationBuilder builder, string service, bool loopbackByDefault, params Listener[] listeners)
+        this WebApplicationBuilder builder,
+        string service,
+        bool loopbackByDefault,
+        params Listener[] listeners
+    )
     {
         var configuration = builder.Configuration;
         var loopback = Loopback(configuration, $"{service}:Listen", loopbackByDefault);
@@ -63,16 +67,26 @@ public static class Endpoints
             kestrel.AddServerHeader = false;
             foreach (var listener in listeners.Where(l => l.Port > 0))
             {
-                Listen(kestrel, listener.Port, loopback, options =>
-                {
-                    options.Protocols = listener.Protocols;
-                    if (certificate is not null && !listener.Probe) options.UseHttps(Https(certificate, clients));
-                });
+                Listen(
+                    kestrel,
+                    listener.Port,
+                    loopback,
+                    options =>
+                    {
+                        options.Protocols = listener.Protocols;
+                        if (certificate is not null && !listener.Probe)
+                            options.UseHttps(Https(certificate, clients));
+                    }
+                );
             }
             if (management.Owner && management.Port > 0)
             {
-                Listen(kestrel, management.Port, Loopback(configuration, "Management:Listen", true),
-                    options => options.Protocols = HttpProtocols.Http1);
+                Listen(
+                    kestrel,
+                    management.Port,
+                    Loopback(configuration, "Management:Listen", true),
+                    options => options.Protocols = HttpProtocols.Http1
+                );
             }
         });
         return builder;
@@ -80,17 +94,20 @@ public static class Endpoints
 
     private static void Listen(KestrelServerOptions kestrel, int port, bool loopback, Action<ListenOptions> configure)
     {
-        if (loopback) kestrel.ListenLocalhost(port, configure);
-        else kestrel.ListenAnyIP(port, configure);
+        if (loopback)
+            kestrel.ListenLocalhost(port, configure);
+        else
+            kestrel.ListenAnyIP(port, configure);
     }
 
-    private static bool Loopback(IConfiguration configuration, string key, bool byDefault) => configuration[key] switch
-    {
-        null or "" => byDefault,
-        "loopback" => true,
-        "any" => false,
-        var other => throw new InvalidOperationException($"{key}: '{other}' is neither loopback nor any"),
-    };
+    private static bool Loopback(IConfiguration configuration, string key, bool byDefault) =>
+        configuration[key] switch
+        {
+            null or "" => byDefault,
+            "loopback" => true,
+            "any" => false,
+            var other => throw new InvalidOperationException($"{key}: '{other}' is neither loopback nor any"),
+        };
 
     /// <summary>The ports where <see cref="ManagementPaths"/> are answered, shared by the host's services.</summary>
     private sealed class ManagementPortSet
@@ -103,14 +120,20 @@ public static class Endpoints
     /// first service of the host also opens the management port, and guards the paths on every other port.
     /// </summary>
     private static (bool Owner, int Port) ManagementPorts(
-        IServiceCollection services, IConfiguration configuration, Listener[] listeners)
+        IServiceCollection services,
+        IConfiguration configuration,
+        Listener[] listeners
+    )
     {
         var existing = services.FirstOrDefault(s => s.ServiceType == typeof(ManagementPortSet))?.ImplementationInstance;
         var set = existing as ManagementPortSet ?? new ManagementPortSet();
         var port = configuration.GetValue("Management:Port", 0);
-        if (port > 0) set.Ports.Add(port);
-        foreach (var probe in listeners.Where(l => l.Probe && l.Port > 0)) set.Ports.Add(probe.Port);
-        if (existing is not null) return (false, port);
+        if (port > 0)
+            set.Ports.Add(port);
+        foreach (var probe in listeners.Where(l => l.Probe && l.Port > 0))
+            set.Ports.Add(probe.Port);
+        if (existing is not null)
+            return (false, port);
         services.AddSingleton(set);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupFilter, ManagementGuard>());
         return (true, port);
@@ -119,20 +142,25 @@ public static class Endpoints
     /// <summary>Answers the management paths with 404 on every port but the management and probe ports.</summary>
     private sealed class ManagementGuard(ManagementPortSet management) : IStartupFilter
     {
-        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
-        {
-            app.Use(async (context, proceed) =>
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) =>
+            app =>
             {
-                if (ManagementPaths.Any(p => context.Request.Path.StartsWithSegments(p))
-                    && !management.Ports.Contains(context.Connection.LocalPort))
-                {
-                    context.Response.StatusCode = StatusCodes.Status404NotFound;
-                    return;
-                }
-                await proceed(context);
-            });
-            next(app);
-        };
+                app.Use(
+                    async (context, proceed) =>
+                    {
+                        if (
+                            ManagementPaths.Any(p => context.Request.Path.StartsWithSegments(p))
+                            && !management.Ports.Contains(context.Connection.LocalPort)
+                        )
+                        {
+                            context.Response.StatusCode = StatusCodes.Status404NotFound;
+                            return;
+                        }
+                        await proceed(context);
+                    }
+                );
+                next(app);
+            };
     }
 
     /// <summary>
@@ -142,7 +170,8 @@ public static class Endpoints
     public static X509Certificate2? Certificate(IConfiguration configuration)
     {
         var tls = configuration.GetSection("Tls");
-        if (tls["Certificate"] is not { Length: > 0 } path) return null;
+        if (tls["Certificate"] is not { Length: > 0 } path)
+            return null;
         var password = tls["Password"] is { Length: > 0 } p ? p : null;
         try
         {
@@ -156,7 +185,9 @@ public static class Endpoints
         catch (Exception e) when (e is IOException or CryptographicException or ArgumentException)
         {
             throw new InvalidOperationException(
-                $"Tls:Certificate: cannot load the certificate and its key from {path}: {e.Message}", e);
+                $"Tls:Certificate: cannot load the certificate and its key from {path}: {e.Message}",
+                e
+            );
         }
     }
 
@@ -164,7 +195,10 @@ public static class Endpoints
     private sealed record ClientPolicy(ClientCertificateMode Mode, X509Certificate2Collection Authorities);
 
     private static ClientPolicy ClientCertificates(
-        IConfiguration configuration, string service, X509Certificate2? server)
+        IConfiguration configuration,
+        string service,
+        X509Certificate2? server
+    )
     {
         var key = $"{service}:ClientCertificates";
         var mode = configuration[key] switch
@@ -175,7 +209,8 @@ public static class Endpoints
             var other => throw new InvalidOperationException($"{key}: '{other}' is not none, optional or required"),
         };
         var authorities = new X509Certificate2Collection();
-        if (mode == ClientCertificateMode.NoCertificate) return new ClientPolicy(mode, authorities);
+        if (mode == ClientCertificateMode.NoCertificate)
+            return new ClientPolicy(mode, authorities);
         if (server is null)
             throw new InvalidOperationException($"{key}: client certificates need TLS; set Tls:Certificate");
         if (configuration["Tls:ClientAuthority"] is not { Length: > 0 } authority)
@@ -186,12 +221,13 @@ public static class Endpoints
         return new ClientPolicy(mode, authorities);
     }
 
-    private static HttpsConnectionAdapterOptions Https(X509Certificate2 certificate, ClientPolicy clients) => new()
-    {
-        ServerCertificate = certificate,
-        ClientCertificateMode = clients.Mode,
-        ClientCertificateValidation = (presented, _, _) => IssuedBy(presented, clients.Authorities),
-    };
+    private static HttpsConnectionAdapterOptions Https(X509Certificate2 certificate, ClientPolicy clients) =>
+        new()
+        {
+            ServerCertificate = certificate,
+            ClientCertificateMode = clients.Mode,
+            ClientCertificateValidation = (presented, _, _) => IssuedBy(presented, clients.Authorities),
+        };
 
     /// <summary>
     /// Whether the client's certificate chains to one of the authorities (and to nothing else) and may authenticate a

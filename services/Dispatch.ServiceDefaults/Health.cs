@@ -33,15 +33,21 @@ public static class Health
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag) });
         app.MapHealthChecks("/health/startup", new HealthCheckOptions { Predicate = c => c.Tags.Contains(StartedTag) });
         app.MapGrpcHealthChecksService();
-        if (app.Environment.IsDevelopment()) app.MapGrpcReflectionService();
+        if (app.Environment.IsDevelopment())
+            app.MapGrpcReflectionService();
         return app;
     }
 
     private sealed class StartedHealth(IHostApplicationLifetime lifetime) : IHealthCheck
     {
-        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-            Task.FromResult(lifetime.ApplicationStarted.IsCancellationRequested
-                ? HealthCheckResult.Healthy()
-                : HealthCheckResult.Unhealthy("starting"));
+        public Task<HealthCheckResult> CheckHealthAsync(
+            HealthCheckContext context,
+            CancellationToken cancellationToken = default
+        ) =>
+            Task.FromResult(
+                lifetime.ApplicationStarted.IsCancellationRequested
+                    ? HealthCheckResult.Healthy()
+                    : HealthCheckResult.Unhealthy("starting")
+            );
     }
 }

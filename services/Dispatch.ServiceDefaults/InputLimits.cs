@@ -30,17 +30,49 @@ public sealed class InputLimits
     public int MaxDepth { get; init; } = 16;
 
     /// <summary>Lengths by field name: the protobuf name, as the refusals name it.</summary>
-    public IReadOnlyDictionary<string, int> Lengths { get; init; } = new Dictionary<string, int>
-    {
-        ["command_id"] = 128, ["number"] = 64, ["into"] = 64, ["id"] = 128, ["evidence"] = 128,
-        ["user_id"] = 64, ["password"] = 256, ["worker"] = 64,
-        ["lead_unit"] = 32, ["co_units"] = 32, ["units"] = 32, ["unit"] = 32, ["street"] = 32, ["streets"] = 32,
-        ["type"] = 64, ["types"] = 64, ["scenario"] = 64, ["scenarios"] = 64, ["channel"] = 32, ["channels"] = 32,
-        ["ground"] = 32, ["stage"] = 32, ["extra"] = 16, ["state"] = 32, ["states"] = 32, ["priority"] = 8,
-        ["priorities"] = 8, ["page_token"] = 32, ["query"] = 200, ["content_type"] = 64, ["file_name"] = 255,
-        ["reporter_name"] = 64, ["reporter_phone"] = 32, ["name"] = 128,
-        ["description"] = 4000, ["note"] = 4000, ["text"] = 4000, ["reason"] = 1000, ["comment"] = 1000,
-    };
+    public IReadOnlyDictionary<string, int> Lengths { get; init; } =
+        new Dictionary<string, int>
+        {
+            ["command_id"] = 128,
+            ["number"] = 64,
+            ["into"] = 64,
+            ["id"] = 128,
+            ["evidence"] = 128,
+            ["user_id"] = 64,
+            ["password"] = 256,
+            ["worker"] = 64,
+            ["lead_unit"] = 32,
+            ["co_units"] = 32,
+            ["units"] = 32,
+            ["unit"] = 32,
+            ["street"] = 32,
+            ["streets"] = 32,
+            ["type"] = 64,
+            ["types"] = 64,
+            ["scenario"] = 64,
+            ["scenarios"] = 64,
+            ["channel"] = 32,
+            ["channels"] = 32,
+            ["ground"] = 32,
+            ["stage"] = 32,
+            ["extra"] = 16,
+            ["state"] = 32,
+            ["states"] = 32,
+            ["priority"] = 8,
+            ["priorities"] = 8,
+            ["page_token"] = 32,
+            ["query"] = 200,
+            ["content_type"] = 64,
+            ["file_name"] = 255,
+            ["reporter_name"] = 64,
+            ["reporter_phone"] = 32,
+            ["name"] = 128,
+            ["description"] = 4000,
+            ["note"] = 4000,
+            ["text"] = 4000,
+            ["reason"] = 1000,
+            ["comment"] = 1000,
+        };
 
     /// <summary>Fields of free text, which may hold line breaks and tabs.</summary>
     public IReadOnlySet<string> FreeText { get; init; } =
@@ -51,7 +83,8 @@ public sealed class InputLimits
 
     private (string Field, string Problem)? Check(IMessage message, string prefix, int depth)
     {
-        if (depth > MaxDepth) return (prefix.TrimEnd('.'), $"nests deeper than {MaxDepth} messages");
+        if (depth > MaxDepth)
+            return (prefix.TrimEnd('.'), $"nests deeper than {MaxDepth} messages");
         foreach (var field in message.Descriptor.Fields.InFieldNumberOrder())
         {
             var path = prefix + field.Name;
@@ -59,23 +92,27 @@ public sealed class InputLimits
             if (field.IsMap)
             {
                 var map = (IDictionary)value;
-                if (map.Count > MaxItems) return (path, $"has {map.Count} entries; at most {MaxItems} are taken");
+                if (map.Count > MaxItems)
+                    return (path, $"has {map.Count} entries; at most {MaxItems} are taken");
                 var entryType = field.MessageType;
                 var (keyField, valueField) = (entryType.FindFieldByNumber(1), entryType.FindFieldByNumber(2));
                 foreach (DictionaryEntry entry in map)
                 {
                     var at = $"{path}[{entry.Key}]";
-                    var bad = CheckValue(keyField, at, entry.Key, depth)
-                        ?? CheckValue(valueField, at, entry.Value, depth);
-                    if (bad is not null) return bad;
+                    var bad =
+                        CheckValue(keyField, at, entry.Key, depth) ?? CheckValue(valueField, at, entry.Value, depth);
+                    if (bad is not null)
+                        return bad;
                 }
             }
             else if (field.IsRepeated)
             {
                 var list = (IList)value;
-                if (list.Count > MaxItems) return (path, $"has {list.Count} items; at most {MaxItems} are taken");
+                if (list.Count > MaxItems)
+                    return (path, $"has {list.Count} items; at most {MaxItems} are taken");
                 for (var i = 0; i < list.Count; i++)
-                    if (CheckValue(field, $"{path}[{i}]", list[i], depth) is { } bad) return bad;
+                    if (CheckValue(field, $"{path}[{i}]", list[i], depth) is { } bad)
+                        return bad;
             }
             else if (CheckValue(field, path, value, depth) is { } bad)
             {
@@ -96,11 +133,13 @@ public sealed class InputLimits
     private (string Field, string Problem)? CheckText(string name, string path, string text)
     {
         var max = Lengths.TryGetValue(name, out var length) ? length : DefaultLength;
-        if (text.Length > max) return (path, $"is {text.Length} characters long; at most {max} are taken");
+        if (text.Length > max)
+            return (path, $"is {text.Length} characters long; at most {max} are taken");
         var free = FreeText.Contains(name);
         foreach (var c in text)
         {
-            if (free && c is '\n' or '\r' or '\t') continue;
+            if (free && c is '\n' or '\r' or '\t')
+                continue;
             if (IsControl(c))
             {
                 var allowed = free ? " (line breaks and tabs are)" : "";
@@ -122,7 +161,8 @@ public sealed class InputLimits
     /// </summary>
     public static Google.Rpc.Status Limited(string message, TimeSpan retryAfter, string? field = null)
     {
-        var status = Problems.Refused(StatusCode.ResourceExhausted, Problems.Reasons.RateLimited, message, field)
+        var status = Problems
+            .Refused(StatusCode.ResourceExhausted, Problems.Reasons.RateLimited, message, field)
             .GetRpcStatus()!;
         var info = status.GetDetail<ErrorInfo>()!;
         info.Metadata["retry_after_seconds"] = RetryAfterSeconds(retryAfter);
@@ -130,10 +170,17 @@ public sealed class InputLimits
         status.Details.Add(Any.Pack(info));
         if (field is not null)
         {
-            status.Details.Add(Any.Pack(new BadRequest
-            {
-                FieldViolations = { new BadRequest.Types.FieldViolation { Field = field, Description = message } },
-            }));
+            status.Details.Add(
+                Any.Pack(
+                    new BadRequest
+                    {
+                        FieldViolations =
+                        {
+                            new BadRequest.Types.FieldViolation { Field = field, Description = message },
+                        },
+                    }
+                )
+            );
         }
         return status;
     }
@@ -150,15 +197,21 @@ public sealed class InputLimits
 public sealed class InputLimitsInterceptor(InputLimits limits) : Interceptor
 {
     public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
-        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+        TRequest request,
+        ServerCallContext context,
+        UnaryServerMethod<TRequest, TResponse> continuation
+    )
     {
         Require(request);
         return continuation(request, context);
     }
 
     public override Task ServerStreamingServerHandler<TRequest, TResponse>(
-        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
-        ServerStreamingServerMethod<TRequest, TResponse> continuation)
+        TRequest request,
+        IServerStreamWriter<TResponse> responseStream,
+        ServerCallContext context,
+        ServerStreamingServerMethod<TRequest, TResponse> continuation
+    )
     {
         Require(request);
         return continuation(request, responseStream, context);
@@ -175,6 +228,9 @@ public sealed class InputLimitsInterceptor(InputLimits limits) : Interceptor
 public static class Waits
 {
     public static Task WriteAsync(HttpContext context, string message, TimeSpan retryAfter, string? field = null) =>
-        Refusals.WriteAsync(context, InputLimits.Limited(message, retryAfter, field),
-            new Dictionary<string, string> { ["Retry-After"] = InputLimits.RetryAfterSeconds(retryAfter) });
+        Refusals.WriteAsync(
+            context,
+            InputLimits.Limited(message, retryAfter, field),
+            new Dictionary<string, string> { ["Retry-After"] = InputLimits.RetryAfterSeconds(retryAfter) }
+        );
 }

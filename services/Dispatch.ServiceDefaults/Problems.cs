@@ -42,14 +42,27 @@ public static class Problems
     {
         var status = new Status { Code = (int)code, Message = message };
         var info = new ErrorInfo { Reason = reason, Domain = Domain };
-        if (field is not null) info.Metadata["field"] = field;
+        if (field is not null)
+            info.Metadata["field"] = field;
         status.Details.Add(Any.Pack(info));
         if (field is not null)
-            status.Details.Add(Any.Pack(new BadRequest { FieldViolations = { new BadRequest.Types.FieldViolation { Field = field, Description = problem } } }));
+            status.Details.Add(
+                Any.Pack(
+                    new BadRequest
+                    {
+                        FieldViolations =
+                        {
+                            new BadRequest.Types.FieldViolation { Field = field, Description = problem },
+                        },
+                    }
+                )
+            );
         return status.ToRpcException();
     }
 
-    /// <summary>The reason code of a refusal, read from its details (for clients and tests); null when it has none.</summary>
+    /// <summary>
+    /// The reason code of a refusal, read from its details (for clients and tests); null when it has none.
+    /// </summary>
     public static string? ReasonOf(RpcException e) => e.GetRpcStatus()?.GetDetail<ErrorInfo>()?.Reason;
 
     /// <summary>The field a refusal names, read from its details; null when it names none.</summary>

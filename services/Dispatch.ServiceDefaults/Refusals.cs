@@ -1,8 +1,8 @@
 using Google.Protobuf;
-using Microsoft.AspNetCore.Http;
 using Google.Protobuf.Reflection;
 using Google.Rpc;
 using Grpc.Core;
+using Microsoft.AspNetCore.Http;
 
 namespace Dispatch.ServiceDefaults;
 
@@ -13,25 +13,38 @@ namespace Dispatch.ServiceDefaults;
 /// </summary>
 public static class Refusals
 {
-    private static readonly JsonFormatter Json =
-        new(JsonFormatter.Settings.Default.WithTypeRegistry(TypeRegistry.FromMessages(ErrorInfo.Descriptor, BadRequest.Descriptor)));
+    private static readonly JsonFormatter Json = new(
+        JsonFormatter.Settings.Default.WithTypeRegistry(
+            TypeRegistry.FromMessages(ErrorInfo.Descriptor, BadRequest.Descriptor)
+        )
+    );
 
     public static Task WriteAsync(
-        HttpContext context, StatusCode code, string reason, string message, string? field = null,
-        IReadOnlyDictionary<string, string>? headers = null) =>
-        WriteAsync(context, Problems.Refused(code, reason, message, field).GetRpcStatus()!, headers);
+        HttpContext context,
+        StatusCode code,
+        string reason,
+        string message,
+        string? field = null,
+        IReadOnlyDictionary<string, string>? headers = null
+    ) => WriteAsync(context, Problems.Refused(code, reason, message, field).GetRpcStatus()!, headers);
 
     /// <summary>A refusal whose rich status is built already (with details of its own), written the same way.</summary>
     public static async Task WriteAsync(
-        HttpContext context, Google.Rpc.Status status, IReadOnlyDictionary<string, string>? headers = null)
+        HttpContext context,
+        Google.Rpc.Status status,
+        IReadOnlyDictionary<string, string>? headers = null
+    )
     {
         var (code, message) = ((StatusCode)status.Code, status.Message);
-        foreach (var (name, value) in headers ?? new Dictionary<string, string>()) context.Response.Headers[name] = value;
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
+            context.Response.Headers[name] = value;
         if (context.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true)
         {
             context.Response.StatusCode = StatusCodes.Status200OK;
             context.Response.ContentType = "application/grpc";
-            context.Response.Headers["grpc-status"] = ((int)code).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            context.Response.Headers["grpc-status"] = ((int)code).ToString(
+                System.Globalization.CultureInfo.InvariantCulture
+            );
             context.Response.Headers["grpc-message"] = Uri.EscapeDataString(message);
             context.Response.Headers["grpc-status-details-bin"] = Convert.ToBase64String(status.ToByteArray());
             return;

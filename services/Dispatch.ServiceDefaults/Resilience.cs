@@ -17,39 +17,51 @@ public static class Resilience
     /// <summary>Idempotent reads of the read model and the logs: timeout, then up to 3 retries.</summary>
     public const string Read = "dispatch-read";
 
-    /// <summary>Writes of the read model's projection: timeout and circuit breaker (the consumer group retries the batch).</summary>
+    /// <summary>
+    /// Writes of the read model's projection: timeout and circuit breaker (the consumer group retries the batch).
+    /// </summary>
     public const string ReadModelWrite = "dispatch-read-model-write";
 
     public static IServiceCollection AddDispatchResilience(this IServiceCollection services)
     {
-        services.AddResiliencePipeline(Read, (pipeline, context) =>
-        {
-            var transient = Transient(context.ServiceProvider);
-            pipeline
-                .AddRetry(new RetryStrategyOptions
-                {
-                    ShouldHandle = new PredicateBuilder().Handle(transient),
-                    MaxRetryAttempts = 3,
-                    BackoffType = DelayBackoffType.Exponential,
-                    UseJitter = true,
-                    Delay = TimeSpan.FromMilliseconds(100),
-                })
-                .AddTimeout(TimeSpan.FromSeconds(3));
-        });
-        services.AddResiliencePipeline(ReadModelWrite, (pipeline, context) =>
-        {
-            var transient = Transient(context.ServiceProvider);
-            pipeline
-                .AddCircuitBreaker(new CircuitBreakerStrategyOptions
-                {
-                    ShouldHandle = new PredicateBuilder().Handle(transient),
-                    FailureRatio = 0.5,
-                    MinimumThroughput = 4,
-                    SamplingDuration = TimeSpan.FromSeconds(10),
-                    BreakDuration = TimeSpan.FromSeconds(5),
-                })
-                .AddTimeout(TimeSpan.FromSeconds(5));
-        });
+        services.AddResiliencePipeline(
+            Read,
+            (pipeline, context) =>
+            {
+                var transient = Transient(context.ServiceProvider);
+                pipeline
+                    .AddRetry(
+                        new RetryStrategyOptions
+                        {
+                            ShouldHandle = new PredicateBuilder().Handle(transient),
+                            MaxRetryAttempts = 3,
+                            BackoffType = DelayBackoffType.Exponential,
+                            UseJitter = true,
+                            Delay = TimeSpan.FromMilliseconds(100),
+                        }
+                    )
+                    .AddTimeout(TimeSpan.FromSeconds(3));
+            }
+        );
+        services.AddResiliencePipeline(
+            ReadModelWrite,
+            (pipeline, context) =>
+            {
+                var transient = Transient(context.ServiceProvider);
+                pipeline
+                    .AddCircuitBreaker(
+                        new CircuitBreakerStrategyOptions
+                        {
+                            ShouldHandle = new PredicateBuilder().Handle(transient),
+                            FailureRatio = 0.5,
+                            MinimumThroughput = 4,
+                            SamplingDuration = TimeSpan.FromSeconds(10),
+                            BreakDuration = TimeSpan.FromSeconds(5),
+                        }
+                    )
+                    .AddTimeout(TimeSpan.FromSeconds(5));
+            }
+        );
         return services;
     }
 

@@ -12,7 +12,9 @@ namespace Dispatch.ServiceDefaults;
 /// </summary>
 public interface IOutageClassifier
 {
-    /// <summary>Whether <paramref name="exception"/> (not its inner exceptions: the caller walks those) is an outage.</summary>
+    /// <summary>
+    /// Whether <paramref name="exception"/> (not its inner exceptions: the caller walks those) is an outage.
+    /// </summary>
     bool IsOutage(Exception exception);
 }
 
@@ -21,11 +23,16 @@ public interface IOutageClassifier
 /// instead of UNKNOWN: callers of every service learn quickly and clearly that the call may be sent again, and that
 /// nothing of it was acknowledged.
 /// </summary>
-public sealed class UnavailableInterceptor(IEnumerable<IOutageClassifier> classifiers, ILogger<UnavailableInterceptor> logger)
-    : Interceptor
+public sealed class UnavailableInterceptor(
+    IEnumerable<IOutageClassifier> classifiers,
+    ILogger<UnavailableInterceptor> logger
+) : Interceptor
 {
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
-        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+        TRequest request,
+        ServerCallContext context,
+        UnaryServerMethod<TRequest, TResponse> continuation
+    )
     {
         try
         {
@@ -38,8 +45,11 @@ public sealed class UnavailableInterceptor(IEnumerable<IOutageClassifier> classi
     }
 
     public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
-        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
-        ServerStreamingServerMethod<TRequest, TResponse> continuation)
+        TRequest request,
+        IServerStreamWriter<TResponse> responseStream,
+        ServerCallContext context,
+        ServerStreamingServerMethod<TRequest, TResponse> continuation
+    )
     {
         try
         {
@@ -52,8 +62,11 @@ public sealed class UnavailableInterceptor(IEnumerable<IOutageClassifier> classi
     }
 
     public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(
-        IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
-        DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+        IAsyncStreamReader<TRequest> requestStream,
+        IServerStreamWriter<TResponse> responseStream,
+        ServerCallContext context,
+        DuplexStreamingServerMethod<TRequest, TResponse> continuation
+    )
     {
         try
         {
@@ -65,31 +78,44 @@ public sealed class UnavailableInterceptor(IEnumerable<IOutageClassifier> classi
         }
     }
 
-    /// <summary>A failure of what the service stands on, rather than of the call itself, anywhere in the chain.</summary>
-    public bool IsOutage(Exception e) => e switch
-    {
-        TimeoutException or Polly.Timeout.TimeoutRejectedException or Polly.CircuitBreaker.BrokenCircuitException => true,
-        AggregateException { InnerExceptions: var inner } => inner.Any(IsOutage),
-        _ => classifiers.Any(c => c.IsOutage(e)) || (e.InnerException is { } inner && IsOutage(inner)),
-    };
+    /// <summary>
+    /// A failure of what the service stands on, rather than of the call itself, anywhere in the chain.
+    /// </summary>
+    public bool IsOutage(Exception e) =>
+        e switch
+        {
+            TimeoutException or Polly.Timeout.TimeoutRejectedException or Polly.CircuitBreaker.BrokenCircuitException =>
+                true,
+            AggregateException { InnerExceptions: var inner } => inner.Any(IsOutage),
+            _ => classifiers.Any(c => c.IsOutage(e)) || (e.InnerException is { } inner && IsOutage(inner)),
+        };
 
     private RpcException Unavailable(Exception e, ServerCallContext context)
     {
         logger.LogWarning(e, "{Method} failed: the store or the cluster is unavailable", context.Method);
-        return new RpcException(new Status(StatusCode.Unavailable,
-            $"the store or the cluster is unavailable ({e.GetType().Name}); nothing of this call was acknowledged: send it again"));
+        return new RpcException(
+            new Status(
+                StatusCode.Unavailable,
+                $"the store or the cluster is unavailable ({e.GetType().Name}); "
+                    + "nothing of this call was acknowledged: send it again"
+            )
+        );
     }
 }
 
 public static class DispatchGrpc
 {
-    /// <summary>gRPC for a Dispatch host, with the <see cref="UnavailableInterceptor"/> once, however many services the host carries.</summary>
+    /// <summary>
+    /// gRPC for a Dispatch host, with the <see cref="UnavailableInterceptor"/> once, however many services the host
+    /// carries.
+    /// </summary>
     public static IGrpcServerBuilder AddDispatchGrpc(this IServiceCollection services)
     {
         var grpc = services.AddGrpc();
         services.Configure<GrpcServiceOptions>(o =>
         {
-            if (!o.Interceptors.Any(i => i.Type == typeof(UnavailableInterceptor))) o.Interceptors.Add<UnavailableInterceptor>();
+            if (!o.Interceptors.Any(i => i.Type == typeof(UnavailableInterceptor)))
+                o.Interceptors.Add<UnavailableInterceptor>();
         });
         return grpc;
     }

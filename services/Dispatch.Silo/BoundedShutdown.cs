@@ -17,15 +17,18 @@ public static class BoundedShutdown
     public static async Task RunBoundedAsync(this IHost host)
     {
         var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
-        var bound = host.Services.GetRequiredService<IOptions<HostOptions>>().Value.ShutdownTimeout + TimeSpan.FromSeconds(5);
+        var bound =
+            host.Services.GetRequiredService<IOptions<HostOptions>>().Value.ShutdownTimeout + TimeSpan.FromSeconds(5);
         var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(BoundedShutdown));
-        lifetime.ApplicationStopping.Register(() => _ = Task.Run(async () =>
-        {
-            await Task.Delay(bound);
-            logger.LogError("Graceful shutdown did not finish within {Bound}; ending the process", bound);
-            host.Services.GetService<DispatchStore>()?.Embedded?.Kill();
-            Process.GetCurrentProcess().Kill();
-        }));
+        lifetime.ApplicationStopping.Register(() =>
+            _ = Task.Run(async () =>
+            {
+                await Task.Delay(bound);
+                logger.LogError("Graceful shutdown did not finish within {Bound}; ending the process", bound);
+                host.Services.GetService<DispatchStore>()?.Embedded?.Kill();
+                Process.GetCurrentProcess().Kill();
+            })
+        );
         await host.RunAsync();
     }
 }

@@ -21,18 +21,25 @@ public static class Dashboard
 
     public static WebApplication MapDispatchDashboard(this WebApplication app)
     {
-        if (AdminToken(app.Configuration) is not { } token) return app;
+        if (AdminToken(app.Configuration) is not { } token)
+            return app;
         var expected = Encoding.UTF8.GetBytes($"{User}:{token}");
-        app.UseWhen(http => http.Request.Path.StartsWithSegments(Path), admin => admin.Use(async (http, next) =>
-        {
-            if (Authorized(http.Request, expected))
-            {
-                await next(http);
-                return;
-            }
-            http.Response.StatusCode = StatusCodes.Status401Unauthorized;
-            http.Response.Headers.WWWAuthenticate = "Basic realm=\"Orleans Dashboard\", charset=\"UTF-8\"";
-        }));
+        app.UseWhen(
+            http => http.Request.Path.StartsWithSegments(Path),
+            admin =>
+                admin.Use(
+                    async (http, next) =>
+                    {
+                        if (Authorized(http.Request, expected))
+                        {
+                            await next(http);
+                            return;
+                        }
+                        http.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                        http.Response.Headers.WWWAuthenticate = "Basic realm=\"Orleans Dashboard\", charset=\"UTF-8\"";
+                    }
+                )
+        );
         app.MapOrleansDashboard(routePrefix: Path);
         return app;
     }
@@ -40,7 +47,8 @@ public static class Dashboard
     private static bool Authorized(HttpRequest request, byte[] expected)
     {
         var header = request.Headers.Authorization.ToString();
-        if (!header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase)) return false;
+        if (!header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
+            return false;
         var given = new byte[header.Length];
         return Convert.TryFromBase64String(header["Basic ".Length..].Trim(), given, out var length)
             && CryptographicOperations.FixedTimeEquals(given.AsSpan(0, length), expected);

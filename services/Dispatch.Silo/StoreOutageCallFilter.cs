@@ -34,12 +34,16 @@ public sealed class StoreOutageCallFilter(ILogger<StoreOutageCallFilter> logger)
     /// The outage in <paramref name="e"/>: a store outage anywhere in it, or a failure of Orleans' grain storage on
     /// Redis (its exception type exists only on silos, so a client could not even read it).
     /// </summary>
-    internal static Exception? Outage(Exception? e) => e switch
-    {
-        null => null,
-        Orleans.Persistence.Redis.RedisStorageException storage => StoreOutage.Find(storage.InnerException) ?? storage,
-        _ when StoreOutage.Is(e) => e,
-        AggregateException { InnerExceptions: var inner } => inner.Select(Outage).FirstOrDefault(x => x is not null),
-        _ => Outage(e.InnerException),
-    };
+    internal static Exception? Outage(Exception? e) =>
+        e switch
+        {
+            null => null,
+            Orleans.Persistence.Redis.RedisStorageException storage => StoreOutage.Find(storage.InnerException)
+                ?? storage,
+            _ when StoreOutage.Is(e) => e,
+            AggregateException { InnerExceptions: var inner } => inner
+                .Select(Outage)
+                .FirstOrDefault(x => x is not null),
+            _ => Outage(e.InnerException),
+        };
 }

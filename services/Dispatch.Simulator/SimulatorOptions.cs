@@ -1,6 +1,8 @@
 namespace Dispatch.Simulator;
 
-/// <summary>What city to simulate and how hard to push (command line: <c>--Profile storm --Duration 00:00:30</c>).</summary>
+/// <summary>
+/// What city to simulate and how hard to push (command line: <c>--Profile storm --Duration 00:00:30</c>).
+/// </summary>
 public sealed class SimulatorOptions
 {
     /// <summary>The ingest service's address.</summary>
@@ -39,5 +41,8 @@ public sealed class SimulatorOptions
     /// <summary>Seed of the random choices, for repeatable runs.</summary>
     public int Seed { get; set; } = 20261128;
 
-    public double EffectiveRate => Rate > 0 ? Rate : Profile == "storm" ? 2000 : 3;
+    public double EffectiveRate =>
+        Rate > 0 ? Rate
+        : Profile == "storm" ? 2000
+        : 3;
 }

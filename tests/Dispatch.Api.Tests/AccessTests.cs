@@ -4,7 +4,10 @@ using static Dispatch.Api.Tests.Office;
 
 namespace Dispatch.Api.Tests;
 
-/// <summary>The role × action matrix over real HTTP/2, and the object-level rules: scope, sameness of "not yours" and "not found", masking, the read log.</summary>
+/// <summary>
+/// The role × action matrix over real HTTP/2, and the object-level rules: scope, sameness of "not yours" and "not
+/// found", masking, the read log.
+/// </summary>
 [Collection(RedisFixture.Collection)]
 public class AccessTests(RedisFixture redis)
 {
@@ -43,8 +46,8 @@ public class AccessTests(RedisFixture redis)
     {
         var data = new TheoryData<string, string>();
         foreach (var action in Actions.Keys)
-            foreach (var user in Everyone)
-                data.Add(action, user);
+        foreach (var user in Everyone)
+            data.Add(action, user);
         return data;
     }
 
@@ -65,22 +68,122 @@ public class AccessTests(RedisFixture redis)
         {
             "list" => who.Cases.ListIncidentsAsync(new ListIncidentsRequest()).ResponseAsync,
             "get" => who.Cases.GetIncidentAsync(new GetIncidentRequest { Number = number }).ResponseAsync,
-            "report" => who.Cases.ReportIncidentAsync(new ReportIncidentRequest { CommandId = Id(), Type = "SHOP_BIN_OVERFLOW", Channel = "GridPatrol", Street = "CSL", Description = "bins" }).ResponseAsync,
-            "file" => who.Cases.FileIncidentAsync(new IncidentCommandRequest { Number = number, CommandId = Id() }).ResponseAsync,
-            "dismiss" => who.Cases.DismissIncidentAsync(new DismissIncidentRequest { Number = number, CommandId = Id(), Ground = "Duplicate", Reason = "seen" }).ResponseAsync,
-            "merge" => who.Cases.MergeIncidentAsync(new MergeIncidentRequest { Number = number, CommandId = Id(), Into = other, Reason = "same bin" }).ResponseAsync,
+            "report" => who
+                .Cases.ReportIncidentAsync(
+                    new ReportIncidentRequest
+                    {
+                        CommandId = Id(),
+                        Type = "SHOP_BIN_OVERFLOW",
+                        Channel = "GridPatrol",
+                        Street = "CSL",
+                        Description = "bins",
+                    }
+                )
+                .ResponseAsync,
+            "file" => who
+                .Cases.FileIncidentAsync(new IncidentCommandRequest { Number = number, CommandId = Id() })
+                .ResponseAsync,
+            "dismiss" => who
+                .Cases.DismissIncidentAsync(
+                    new DismissIncidentRequest
+                    {
+                        Number = number,
+                        CommandId = Id(),
+                        Ground = "Duplicate",
+                        Reason = "seen",
+                    }
+                )
+                .ResponseAsync,
+            "merge" => who
+                .Cases.MergeIncidentAsync(
+                    new MergeIncidentRequest
+                    {
+                        Number = number,
+                        CommandId = Id(),
+                        Into = other,
+                        Reason = "same bin",
+                    }
+                )
+                .ResponseAsync,
             "recommend" => who.Cases.RecommendDispatchAsync(new GetIncidentRequest { Number = number }).ResponseAsync,
-            "dispatch" => who.Cases.DispatchIncidentAsync(new DispatchIncidentRequest { Number = number, CommandId = Id() }).ResponseAsync,
-            "extend" => who.Cases.ApproveExtensionAsync(new ApproveExtensionRequest { Number = number, CommandId = Id(), Extra = "2wh", Reason = "rain" }).ResponseAsync,
-            "defer" => who.Cases.DeferAsync(new DeferRequest { Number = number, CommandId = Id(), Reason = "needs a permit" }).ResponseAsync,
-            "review" => who.Cases.ReviewAsync(new ReviewRequest { Number = number, CommandId = Id(), Approve = true, Rating = 4 }).ResponseAsync,
-            "reopen" => who.Cases.ReopenIncidentAsync(new ReasonedCommandRequest { Number = number, CommandId = Id(), Reason = "bins back" }).ResponseAsync,
-            "note" => who.Cases.AddNoteAsync(new AddNoteRequest { Number = number, CommandId = Id(), Text = "called the shop" }).ResponseAsync,
+            "dispatch" => who
+                .Cases.DispatchIncidentAsync(new DispatchIncidentRequest { Number = number, CommandId = Id() })
+                .ResponseAsync,
+            "extend" => who
+                .Cases.ApproveExtensionAsync(
+                    new ApproveExtensionRequest
+                    {
+                        Number = number,
+                        CommandId = Id(),
+                        Extra = "2wh",
+                        Reason = "rain",
+                    }
+                )
+                .ResponseAsync,
+            "defer" => who
+                .Cases.DeferAsync(
+                    new DeferRequest
+                    {
+                        Number = number,
+                        CommandId = Id(),
+                        Reason = "needs a permit",
+                    }
+                )
+                .ResponseAsync,
+            "review" => who
+                .Cases.ReviewAsync(
+                    new ReviewRequest
+                    {
+                        Number = number,
+                        CommandId = Id(),
+                        Approve = true,
+                        Rating = 4,
+                    }
+                )
+                .ResponseAsync,
+            "reopen" => who
+                .Cases.ReopenIncidentAsync(
+                    new ReasonedCommandRequest
+                    {
+                        Number = number,
+                        CommandId = Id(),
+                        Reason = "bins back",
+                    }
+                )
+                .ResponseAsync,
+            "note" => who
+                .Cases.AddNoteAsync(
+                    new AddNoteRequest
+                    {
+                        Number = number,
+                        CommandId = Id(),
+                        Text = "called the shop",
+                    }
+                )
+                .ResponseAsync,
             "tasks" => who.Field.ListMyTasksAsync(new MyTasksRequest()).ResponseAsync,
             "accept" => who.Field.AcceptAsync(new AcceptRequest { Number = number, CommandId = Id() }).ResponseAsync,
-            "return" => who.Field.ReturnAsync(new ReturnRequest { Number = number, CommandId = Id(), Reason = "not ours" }).ResponseAsync,
+            "return" => who
+                .Field.ReturnAsync(
+                    new ReturnRequest
+                    {
+                        Number = number,
+                        CommandId = Id(),
+                        Reason = "not ours",
+                    }
+                )
+                .ResponseAsync,
             "arrive" => who.Field.ArriveAsync(new ArriveRequest { Number = number, CommandId = Id() }).ResponseAsync,
-            "upload" => who.Field.UploadEvidenceAsync(new UploadEvidenceRequest { Number = number, ContentType = "image/jpeg", Content = Photo() }).ResponseAsync,
+            "upload" => who
+                .Field.UploadEvidenceAsync(
+                    new UploadEvidenceRequest
+                    {
+                        Number = number,
+                        ContentType = "image/jpeg",
+                        Content = Photo(),
+                    }
+                )
+                .ResponseAsync,
             "submit" => SubmitAsync(who, number),
             "figures" => who.Audit.GetFiguresAsync(new FiguresRequest { By = "Unit" }).ResponseAsync,
             "ranking" => who.Audit.GetRankingAsync(new PeriodRequest()).ResponseAsync,
@@ -108,17 +211,52 @@ public class AccessTests(RedisFixture redis)
         var otherWorker = await api.UserAsync("green.w2");
 
         var otherStaff = await api.UserAsync("csl.staff");
-        foreach (var call in new Func<string, Task>[]
-        {
-            n => otherWorker.Field.GetTaskAsync(new GetIncidentRequest { Number = n }).ResponseAsync,
-            n => otherWorker.Field.AcceptAsync(new AcceptRequest { Number = n, CommandId = Id() }).ResponseAsync,
-            n => otherWorker.Field.ReturnAsync(new ReturnRequest { Number = n, CommandId = Id(), Reason = "no" }).ResponseAsync,
-            n => otherWorker.Field.ArriveAsync(new ArriveRequest { Number = n, CommandId = Id() }).ResponseAsync,
-            n => otherWorker.Field.SubmitResultAsync(new SubmitResultRequest { Number = n, CommandId = Id(), Note = "done" }).ResponseAsync,
-            n => otherWorker.Field.UploadEvidenceAsync(new UploadEvidenceRequest { Number = n, Content = Photo() }).ResponseAsync,
-            n => otherWorker.Cases.AddNoteAsync(new AddNoteRequest { Number = n, CommandId = Id(), Text = "hello" }).ResponseAsync,
-            n => otherStaff.Field.AcceptAsync(new AcceptRequest { Number = n, CommandId = Id() }).ResponseAsync,
-        })
+        foreach (
+            var call in new Func<string, Task>[]
+            {
+                n => otherWorker.Field.GetTaskAsync(new GetIncidentRequest { Number = n }).ResponseAsync,
+                n => otherWorker.Field.AcceptAsync(new AcceptRequest { Number = n, CommandId = Id() }).ResponseAsync,
+                n =>
+                    otherWorker
+                        .Field.ReturnAsync(
+                            new ReturnRequest
+                            {
+                                Number = n,
+                                CommandId = Id(),
+                                Reason = "no",
+                            }
+                        )
+                        .ResponseAsync,
+                n => otherWorker.Field.ArriveAsync(new ArriveRequest { Number = n, CommandId = Id() }).ResponseAsync,
+                n =>
+                    otherWorker
+                        .Field.SubmitResultAsync(
+                            new SubmitResultRequest
+                            {
+                                Number = n,
+                                CommandId = Id(),
+                                Note = "done",
+                            }
+                        )
+                        .ResponseAsync,
+                n =>
+                    otherWorker
+                        .Field.UploadEvidenceAsync(new UploadEvidenceRequest { Number = n, Content = Photo() })
+                        .ResponseAsync,
+                n =>
+                    otherWorker
+                        .Cases.AddNoteAsync(
+                            new AddNoteRequest
+                            {
+                                Number = n,
+                                CommandId = Id(),
+                                Text = "hello",
+                            }
+                        )
+                        .ResponseAsync,
+                n => otherStaff.Field.AcceptAsync(new AcceptRequest { Number = n, CommandId = Id() }).ResponseAsync,
+            }
+        )
         {
             var notYours = await FailsAsync(() => call(number));
             var notFound = await FailsAsync(() => call(missing));
@@ -142,15 +280,38 @@ public class AccessTests(RedisFixture redis)
         var cslStaff = await api.UserAsync("csl.staff");
         var greenStaff = await api.UserAsync("green.staff");
 
-        Assert.Equal(inCsl, (await cslStaff.Cases.GetIncidentAsync(new GetIncidentRequest { Number = inCsl })).Summary.Number);
-        Assert.Equal(StatusCode.NotFound, (await FailsAsync(() => cslStaff.Cases.GetIncidentAsync(new GetIncidentRequest { Number = inGql }).ResponseAsync)).StatusCode);
-        Assert.Equal(StatusCode.NotFound, (await FailsAsync(() => greenStaff.Cases.GetIncidentAsync(new GetIncidentRequest { Number = inGql }).ResponseAsync)).StatusCode);
-        Assert.Equal(dispatched, (await greenStaff.Cases.GetIncidentAsync(new GetIncidentRequest { Number = dispatched })).Summary.Number);
+        Assert.Equal(
+            inCsl,
+            (await cslStaff.Cases.GetIncidentAsync(new GetIncidentRequest { Number = inCsl })).Summary.Number
+        );
+        Assert.Equal(
+            StatusCode.NotFound,
+            (
+                await FailsAsync(() =>
+                    cslStaff.Cases.GetIncidentAsync(new GetIncidentRequest { Number = inGql }).ResponseAsync
+                )
+            ).StatusCode
+        );
+        Assert.Equal(
+            StatusCode.NotFound,
+            (
+                await FailsAsync(() =>
+                    greenStaff.Cases.GetIncidentAsync(new GetIncidentRequest { Number = inGql }).ResponseAsync
+                )
+            ).StatusCode
+        );
+        Assert.Equal(
+            dispatched,
+            (await greenStaff.Cases.GetIncidentAsync(new GetIncidentRequest { Number = dispatched })).Summary.Number
+        );
 
         await api.CaughtUpAsync();
         var cslList = await cslStaff.Cases.ListIncidentsAsync(new ListIncidentsRequest { PageSize = 200 });
         Assert.Contains(cslList.Items, i => i.Number == inCsl);
-        Assert.All(cslList.Items, i => Assert.True(i.Street == "CSL" || i.LeadUnit == "CSL" || i.CoUnits.Contains("CSL")));
+        Assert.All(
+            cslList.Items,
+            i => Assert.True(i.Street == "CSL" || i.LeadUnit == "CSL" || i.CoUnits.Contains("CSL"))
+        );
         var greenList = await greenStaff.Cases.ListIncidentsAsync(new ListIncidentsRequest { PageSize = 200 });
         Assert.Contains(greenList.Items, i => i.Number == dispatched);
         Assert.DoesNotContain(greenList.Items, i => i.Number == inGql || i.Number == inCsl);
@@ -162,14 +323,26 @@ public class AccessTests(RedisFixture redis)
         var api = await Api();
         var number = await new Office(api).InStateAsync("Dispatched");
         var worker = await api.UserAsync(Worker);
-        var command = new ReturnRequest { Number = number, CommandId = Id(), Reason = "not ours: private land" };
+        var command = new ReturnRequest
+        {
+            Number = number,
+            CommandId = Id(),
+            Reason = "not ours: private land",
+        };
 
         var first = await worker.Field.ReturnAsync(command);
         var again = await worker.Field.ReturnAsync(command);
 
         Assert.Equal("Returned", first.State);
         Assert.Equal(first, again);
-        Assert.Equal(StatusCode.NotFound, (await FailsAsync(() => worker.Field.GetTaskAsync(new GetIncidentRequest { Number = number }).ResponseAsync)).StatusCode);
+        Assert.Equal(
+            StatusCode.NotFound,
+            (
+                await FailsAsync(() =>
+                    worker.Field.GetTaskAsync(new GetIncidentRequest { Number = number }).ResponseAsync
+                )
+            ).StatusCode
+        );
     }
 
     [Fact]
@@ -177,8 +350,20 @@ public class AccessTests(RedisFixture redis)
     {
         var api = await Api();
         var office = new Office(api);
-        var relief = await office.ReportAsync("RELIEF_URGENT", "CSL", "张三丰", "13812345678", "联系人身份证310101199001011234，住3号楼");
-        var shop = await office.ReportAsync("SHOP_BIN_OVERFLOW", "CSL", "李四", "13900001111", "bins at 13900001111's door");
+        var relief = await office.ReportAsync(
+            "RELIEF_URGENT",
+            "CSL",
+            "张三丰",
+            "13812345678",
+            "联系人身份证310101199001011234，住3号楼"
+        );
+        var shop = await office.ReportAsync(
+            "SHOP_BIN_OVERFLOW",
+            "CSL",
+            "李四",
+            "13900001111",
+            "bins at 13900001111's door"
+        );
         var auditor = await api.UserAsync("auditor");
         var dispatcher = await api.UserAsync("dispatcher");
 
@@ -199,9 +384,19 @@ public class AccessTests(RedisFixture redis)
         Assert.False((await auditor.Cases.GetIncidentAsync(new GetIncidentRequest { Number = shop })).Summary.Masked);
 
         await api.CaughtUpAsync();
-        var listed = await auditor.Cases.ListIncidentsAsync(new ListIncidentsRequest { Filter = new IncidentFilter { Scenarios = { "relief" }, Query = "13812345678" } });
+        var listed = await auditor.Cases.ListIncidentsAsync(
+            new ListIncidentsRequest
+            {
+                Filter = new IncidentFilter { Scenarios = { "relief" }, Query = "13812345678" },
+            }
+        );
         Assert.DoesNotContain(listed.Items, i => i.Number == relief);
-        var searched = await dispatcher.Cases.ListIncidentsAsync(new ListIncidentsRequest { Filter = new IncidentFilter { Scenarios = { "relief" }, Query = "3101011990" } });
+        var searched = await dispatcher.Cases.ListIncidentsAsync(
+            new ListIncidentsRequest
+            {
+                Filter = new IncidentFilter { Scenarios = { "relief" }, Query = "3101011990" },
+            }
+        );
         Assert.Contains(searched.Items, i => i.Number == relief);
     }
 
@@ -232,7 +427,9 @@ public class AccessTests(RedisFixture redis)
         var stray = await api.UserAsync("stray.staff");
 
         var everything = await stray.Cases.ListIncidentsAsync(new ListIncidentsRequest { PageSize = 200 });
-        var searched = await stray.Cases.ListIncidentsAsync(new ListIncidentsRequest { Filter = new IncidentFilter { Query = "PT-" } });
+        var searched = await stray.Cases.ListIncidentsAsync(
+            new ListIncidentsRequest { Filter = new IncidentFilter { Query = "PT-" } }
+        );
 
         Assert.Equal(0, everything.Total);
         Assert.Equal(0, searched.Total);
@@ -248,7 +445,14 @@ public class AccessTests(RedisFixture redis)
         var worker = await api.UserAsync(Worker);
         var shared = "cmd-1";
 
-        await dispatcher.Cases.AddNoteAsync(new AddNoteRequest { Number = first, CommandId = shared, Text = "dispatcher's note" });
+        await dispatcher.Cases.AddNoteAsync(
+            new AddNoteRequest
+            {
+                Number = first,
+                CommandId = shared,
+                Text = "dispatcher's note",
+            }
+        );
         var accepted = await worker.Field.AcceptAsync(new AcceptRequest { Number = first, CommandId = shared });
 
         Assert.Equal("Accepted", accepted.State);
@@ -265,19 +469,52 @@ public class AccessTests(RedisFixture redis)
         var relief = await office.ReportAsync("RELIEF_URGENT", "CSL", "张三丰", "13812345678");
         var dispatcher = await api.UserAsync("dispatcher");
         await dispatcher.Cases.FileIncidentAsync(new IncidentCommandRequest { Number = relief, CommandId = Id() });
-        await dispatcher.Cases.DispatchIncidentAsync(new DispatchIncidentRequest { Number = relief, CommandId = Id(), LeadUnit = LeadUnit, Worker = Worker });
+        await dispatcher.Cases.DispatchIncidentAsync(
+            new DispatchIncidentRequest
+            {
+                Number = relief,
+                CommandId = Id(),
+                LeadUnit = LeadUnit,
+                Worker = Worker,
+            }
+        );
         var worker = await api.UserAsync(Worker);
-        var reliefPhoto = await worker.Field.UploadEvidenceAsync(new UploadEvidenceRequest { Number = relief, Content = Photo("family") });
+        var reliefPhoto = await worker.Field.UploadEvidenceAsync(
+            new UploadEvidenceRequest { Number = relief, Content = Photo("family") }
+        );
         var shop = await office.InStateAsync("InProgress");
-        var shopPhoto = await worker.Field.UploadEvidenceAsync(new UploadEvidenceRequest { Number = shop, Content = Photo("bin") });
+        var shopPhoto = await worker.Field.UploadEvidenceAsync(
+            new UploadEvidenceRequest { Number = shop, Content = Photo("bin") }
+        );
         var auditor = await api.UserAsync("auditor");
 
-        Assert.Equal(System.Net.HttpStatusCode.Forbidden, (await api.Http.SendAsync(api.Request(HttpMethod.Get, $"/api/v1/evidence/{reliefPhoto.Id}", auditor.Token))).StatusCode);
-        Assert.Equal(System.Net.HttpStatusCode.OK, (await api.Http.SendAsync(api.Request(HttpMethod.Get, $"/api/v1/evidence/{shopPhoto.Id}", auditor.Token))).StatusCode);
-        Assert.Equal(System.Net.HttpStatusCode.OK, (await api.Http.SendAsync(api.Request(HttpMethod.Get, $"/api/v1/evidence/{reliefPhoto.Id}", dispatcher.Token))).StatusCode);
+        Assert.Equal(
+            System.Net.HttpStatusCode.Forbidden,
+            (
+                await api.Http.SendAsync(
+                    api.Request(HttpMethod.Get, $"/api/v1/evidence/{reliefPhoto.Id}", auditor.Token)
+                )
+            ).StatusCode
+        );
+        Assert.Equal(
+            System.Net.HttpStatusCode.OK,
+            (
+                await api.Http.SendAsync(api.Request(HttpMethod.Get, $"/api/v1/evidence/{shopPhoto.Id}", auditor.Token))
+            ).StatusCode
+        );
+        Assert.Equal(
+            System.Net.HttpStatusCode.OK,
+            (
+                await api.Http.SendAsync(
+                    api.Request(HttpMethod.Get, $"/api/v1/evidence/{reliefPhoto.Id}", dispatcher.Token)
+                )
+            ).StatusCode
+        );
 
         await api.CaughtUpAsync();
-        await auditor.Cases.ListIncidentsAsync(new ListIncidentsRequest { Filter = new IncidentFilter { Query = relief } });
+        await auditor.Cases.ListIncidentsAsync(
+            new ListIncidentsRequest { Filter = new IncidentFilter { Query = relief } }
+        );
         var reads = await auditor.Audit.ListReadsAsync(new ListReadsRequest { Number = relief, UserId = "auditor" });
         Assert.Contains(reads.Reads, r => r.What == "list" && r.Number.Contains(relief));
     }

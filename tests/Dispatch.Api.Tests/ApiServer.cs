@@ -1,6 +1,6 @@
-using Dispatch.Infrastructure;
 using System.Net.Http.Headers;
 using Dispatch.Api;
+using Dispatch.Infrastructure;
 using Dispatch.Infrastructure.ReadModel;
 using Dispatch.Protos.V1;
 using Dispatch.ServiceDefaults;
@@ -37,29 +37,39 @@ public sealed class ApiServer : IAsyncDisposable
     public Identity.IdentityClient Identity { get; }
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<ApiServer> StartAsync(TestCluster cluster, string redis, IDictionary<string, string?>? extra = null)
+    public static async Task<ApiServer> StartAsync(
+        TestCluster cluster,
+        string redis,
+        IDictionary<string, string?>? extra = null
+    )
     {
         var (grpcPort, httpPort) = (RedisServer.FreePort(), RedisServer.FreePort());
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Redis:ConnectionString"] = redis,
-            ["Blobs:Directory"] = Path.Combine(Path.GetTempPath(), "dispatch-test-blobs"),
-            ["Orleans:ServiceId"] = cluster.ServiceId,
-            ["Orleans:ClusterId"] = "test",
-            ["Api:GrpcPort"] = grpcPort.ToString(),
-            ["Api:HttpPort"] = httpPort.ToString(),
-            ["Api:MaxEvidenceBytes"] = "65536",
-            ["Api:Open311Keys:test-key"] = "test-client",
-            // The suite sends far more commands as one user, and reports with one key, than a person or a citizen app
-            // may; LimitsTests tests the limits on servers of its own.
-            ["Limits:Open311Burst"] = "1000", ["Limits:CommandBurst"] = "100000",
-            ["Identity:DemoUsers"] = "true",
-            ["Identity:SigningKey"] = "a-test-signing-key-of-at-least-32-bytes!",
-            // Unit staff whose token names no unit and no area: they may see nothing.
-            ["Identity:Users:100:Id"] = "stray.staff", ["Identity:Users:100:Role"] = "UnitStaff", ["Identity:Users:100:Password"] = Password,
-        });
-        if (extra is not null) builder.Configuration.AddInMemoryCollection(extra);
+        builder.Configuration.AddInMemoryCollection(
+            new Dictionary<string, string?>
+            {
+                ["Redis:ConnectionString"] = redis,
+                ["Blobs:Directory"] = Path.Combine(Path.GetTempPath(), "dispatch-test-blobs"),
+                ["Orleans:ServiceId"] = cluster.ServiceId,
+                ["Orleans:ClusterId"] = "test",
+                ["Api:GrpcPort"] = grpcPort.ToString(),
+                ["Api:HttpPort"] = httpPort.ToString(),
+                ["Api:MaxEvidenceBytes"] = "65536",
+                ["Api:Open311Keys:test-key"] = "test-client",
+                // The suite sends far more commands as one user, and reports with one key, than a person or a citizen
+                // app may; LimitsTests tests the limits on servers of its own.
+                ["Limits:Open311Burst"] = "1000",
+                ["Limits:CommandBurst"] = "100000",
+                ["Identity:DemoUsers"] = "true",
+                ["Identity:SigningKey"] = "a-test-signing-key-of-at-least-32-bytes!",
+                // Unit staff whose token names no unit and no area: they may see nothing.
+                ["Identity:Users:100:Id"] = "stray.staff",
+                ["Identity:Users:100:Role"] = "UnitStaff",
+                ["Identity:Users:100:Password"] = Password,
+            }
+        );
+        if (extra is not null)
+            builder.Configuration.AddInMemoryCollection(extra);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.AddDispatchClient();
         builder.AddDispatchApi();
@@ -73,11 +83,14 @@ public sealed class ApiServer : IAsyncDisposable
     public async Task<string> TokenAsync(string user)
     {
         if (!_tokens.TryGetValue(user, out var token))
-            _tokens[user] = token = (await Identity.SignInAsync(new SignInRequest { UserId = user, Password = Password })).Token;
+            _tokens[user] = token = (
+                await Identity.SignInAsync(new SignInRequest { UserId = user, Password = Password })
+            ).Token;
         return token;
     }
 
-    public async Task<Metadata> AsAsync(string user) => new() { { "authorization", $"Bearer {await TokenAsync(user)}" } };
+    public async Task<Metadata> AsAsync(string user) =>
+        new() { { "authorization", $"Bearer {await TokenAsync(user)}" } };
 
     /// <summary>The clients of the three services, calling as <paramref name="user"/>.</summary>
     public async Task<User> UserAsync(string user)
@@ -88,8 +101,14 @@ public sealed class ApiServer : IAsyncDisposable
             metadata.Add("authorization", $"Bearer {token}");
             return metadata;
         });
-        return new User(user, token, new Cases.CasesClient(invoker), new Field.FieldClient(invoker), new Audit.AuditClient(invoker),
-            new Protos.V1.Roster.RosterClient(invoker));
+        return new User(
+            user,
+            token,
+            new Cases.CasesClient(invoker),
+            new Field.FieldClient(invoker),
+            new Audit.AuditClient(invoker),
+            new Protos.V1.Roster.RosterClient(invoker)
+        );
     }
 
     public HttpRequestMessage Request(HttpMethod method, string path, string token) =>
@@ -102,7 +121,8 @@ public sealed class ApiServer : IAsyncDisposable
         var alerts = Services.GetRequiredService<AlertIndex>();
         for (var i = 0; i < 300; i++)
         {
-            if (await projection.IsCaughtUpAsync() && await alerts.IsCaughtUpAsync()) return;
+            if (await projection.IsCaughtUpAsync() && await alerts.IsCaughtUpAsync())
+                return;
             await Task.Delay(50);
         }
         throw new TimeoutException("the read model did not catch up with the event stream in 15 s");
@@ -119,4 +139,10 @@ public sealed class ApiServer : IAsyncDisposable
 
 /// <summary>A signed-in demo user's clients.</summary>
 public sealed record User(
-    string Id, string Token, Cases.CasesClient Cases, Field.FieldClient Field, Audit.AuditClient Audit, Protos.V1.Roster.RosterClient Roster);
+    string Id,
+    string Token,
+    Cases.CasesClient Cases,
+    Field.FieldClient Field,
+    Audit.AuditClient Audit,
+    Protos.V1.Roster.RosterClient Roster
+);

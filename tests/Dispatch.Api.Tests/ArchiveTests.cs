@@ -31,14 +31,20 @@ public sealed class ArchiveTests(RedisFixture redis) : IAsyncLifetime
     {
         _cluster = await TestCluster.StartAsync(redis.ConnectionString);
         var days = (Window.TotalDays).ToString("R", System.Globalization.CultureInfo.InvariantCulture);
-        _api = await ApiServer.StartAsync(_cluster, redis.ConnectionString, new Dictionary<string, string?>
-        {
-            ["Blobs:Directory"] = _blobs,
-            ["Archive:ClosedIncidentDays"] = days, ["Archive:AlertRecordDays"] = days, ["Archive:ReadLogDays"] = days,
-            ["Archive:FlushInterval"] = "00:00:00.200",
-            // The tests run the retention themselves, when they need it.
-            ["Archive:RetentionInterval"] = "01:00:00",
-        });
+        _api = await ApiServer.StartAsync(
+            _cluster,
+            redis.ConnectionString,
+            new Dictionary<string, string?>
+            {
+                ["Blobs:Directory"] = _blobs,
+                ["Archive:ClosedIncidentDays"] = days,
+                ["Archive:AlertRecordDays"] = days,
+                ["Archive:ReadLogDays"] = days,
+                ["Archive:FlushInterval"] = "00:00:00.200",
+                // The tests run the retention themselves, when they need it.
+                ["Archive:RetentionInterval"] = "01:00:00",
+            }
+        );
     }
 
     public async Task DisposeAsync()
@@ -59,8 +65,15 @@ public sealed class ArchiveTests(RedisFixture redis) : IAsyncLifetime
         var closed = await office.InStateAsync("Closed");
         var fromCamera = await CameraIncidentAsync();
         var dispatcher = await _api.UserAsync("dispatcher");
-        await dispatcher.Cases.DismissIncidentAsync(new DismissIncidentRequest { Number = fromCamera, CommandId = Id(),
-            Ground = "FalseAlarm", Reason = "glare" });
+        await dispatcher.Cases.DismissIncidentAsync(
+            new DismissIncidentRequest
+            {
+                Number = fromCamera,
+                CommandId = Id(),
+                Ground = "FalseAlarm",
+                Reason = "glare",
+            }
+        );
         var open = await office.InStateAsync("Filed");
         await _api.CaughtUpAsync();
         var before = new Dictionary<string, IncidentDetail>();
@@ -84,26 +97,46 @@ public sealed class ArchiveTests(RedisFixture redis) : IAsyncLifetime
 
         // Served from the archive as it was: state, timeline, alerts; its photo too.
         foreach (var number in new[] { closed, fromCamera, open })
-            Assert.Equal(before[number],
-                await dispatcher.Cases.GetIncidentAsync(new GetIncidentRequest { Number = number }));
-        var download = await _api.Http.SendAsync(_api.Request(HttpMethod.Get, $"/api/v1/evidence/{photo}",
-            dispatcher.Token));
+            Assert.Equal(
+                before[number],
+                await dispatcher.Cases.GetIncidentAsync(new GetIncidentRequest { Number = number })
+            );
+        var download = await _api.Http.SendAsync(
+            _api.Request(HttpMethod.Get, $"/api/v1/evidence/{photo}", dispatcher.Token)
+        );
         Assert.Equal(HttpStatusCode.OK, download.StatusCode);
         Assert.Equal(Photo(closed).ToByteArray(), await download.Content.ReadAsByteArrayAsync());
 
         // Read-only: a command finds no incident to change, and nothing is written back to Redis.
-        var note = await FailsAsync(() => dispatcher.Cases.AddNoteAsync(new AddNoteRequest { Number = closed,
-            CommandId = Id(), Text = "late" }).ResponseAsync);
+        var note = await FailsAsync(() =>
+            dispatcher
+                .Cases.AddNoteAsync(
+                    new AddNoteRequest
+                    {
+                        Number = closed,
+                        CommandId = Id(),
+                        Text = "late",
+                    }
+                )
+                .ResponseAsync
+        );
         Assert.Equal(StatusCode.NotFound, note.StatusCode);
         Assert.False(await Db.KeyExistsAsync(record));
-        Assert.Equal(before[closed],
-            await dispatcher.Cases.GetIncidentAsync(new GetIncidentRequest { Number = closed }));
+        Assert.Equal(
+            before[closed],
+            await dispatcher.Cases.GetIncidentAsync(new GetIncidentRequest { Number = closed })
+        );
 
         // Who may not see it in Redis may not see it in the archive either.
         var stranger = await _api.UserAsync("green.w2");
-        Assert.Equal(StatusCode.NotFound,
-            (await FailsAsync(()
-                => stranger.Field.GetTaskAsync(new GetIncidentRequest { Number = closed }).ResponseAsync)).StatusCode);
+        Assert.Equal(
+            StatusCode.NotFound,
+            (
+                await FailsAsync(() =>
+                    stranger.Field.GetTaskAsync(new GetIncidentRequest { Number = closed }).ResponseAsync
+                )
+            ).StatusCode
+        );
     }
 
     [Fact]
@@ -112,8 +145,9 @@ public sealed class ArchiveTests(RedisFixture redis) : IAsyncLifetime
         var dispatcher = await _api.UserAsync("dispatcher");
         foreach (var number in new[] { "PT-20200101-000001", "../../etc/passwd", "PT-2020/0101" })
         {
-            var e = await FailsAsync(()
-                => dispatcher.Cases.GetIncidentAsync(new GetIncidentRequest { Number = number }).ResponseAsync);
+            var e = await FailsAsync(() =>
+                dispatcher.Cases.GetIncidentAsync(new GetIncidentRequest { Number = number }).ResponseAsync
+            );
             Assert.Equal(StatusCode.NotFound, e.StatusCode);
             Assert.Contains(number, e.Status.Detail);
             Assert.Null(await _api.Services.GetRequiredService<IArchive>().IncidentAsync(number));
@@ -127,14 +161,23 @@ public sealed class ArchiveTests(RedisFixture redis) : IAsyncLifetime
         var dispatcher = await _api.UserAsync("dispatcher");
         var numbers = new List<string>
         {
-            await office.InStateAsync("Closed"), await office.InStateAsync("Closed", street: "GQL"),
-                await office.InStateAsync("Dismissed"),
-            await office.InStateAsync("Filed"), await office.InStateAsync("UnderReview"),
-                await office.InStateAsync("Reported"),
+            await office.InStateAsync("Closed"),
+            await office.InStateAsync("Closed", street: "GQL"),
+            await office.InStateAsync("Dismissed"),
+            await office.InStateAsync("Filed"),
+            await office.InStateAsync("UnderReview"),
+            await office.InStateAsync("Reported"),
         };
         var merged = await office.ReportAsync();
-        await dispatcher.Cases.MergeIncidentAsync(new MergeIncidentRequest { Number = merged, CommandId = Id(),
-            Into = numbers[3], Reason = "same bin" });
+        await dispatcher.Cases.MergeIncidentAsync(
+            new MergeIncidentRequest
+            {
+                Number = merged,
+                CommandId = Id(),
+                Into = numbers[3],
+                Reason = "same bin",
+            }
+        );
         await _api.CaughtUpAsync();
         var auditor = await _api.UserAsync("auditor");
         var before = await AuditAsync(auditor);
@@ -154,12 +197,15 @@ public sealed class ArchiveTests(RedisFixture redis) : IAsyncLifetime
     public async Task A_period_ending_before_it_starts_or_longer_than_a_year_is_refused_naming_the_field()
     {
         var auditor = await _api.UserAsync("auditor");
-        var backwards = await FailsAsync(() => auditor.Audit.GetFiguresAsync(new FiguresRequest { From = "2026-03-01",
-            To = "2026-01-01" }).ResponseAsync);
-        var tooLong = await FailsAsync(() => auditor.Audit.GetTrendAsync(new PeriodRequest { From = "2024-01-01",
-            To = "2026-01-01" }).ResponseAsync);
-        var notADay = await FailsAsync(()
-            => auditor.Audit.GetRankingAsync(new PeriodRequest { From = "2026-13-01" }).ResponseAsync);
+        var backwards = await FailsAsync(() =>
+            auditor.Audit.GetFiguresAsync(new FiguresRequest { From = "2026-03-01", To = "2026-01-01" }).ResponseAsync
+        );
+        var tooLong = await FailsAsync(() =>
+            auditor.Audit.GetTrendAsync(new PeriodRequest { From = "2024-01-01", To = "2026-01-01" }).ResponseAsync
+        );
+        var notADay = await FailsAsync(() =>
+            auditor.Audit.GetRankingAsync(new PeriodRequest { From = "2026-13-01" }).ResponseAsync
+        );
         Assert.All([backwards, tooLong, notADay], e => Assert.Equal(StatusCode.InvalidArgument, e.StatusCode));
         Assert.StartsWith("to:", backwards.Status.Detail);
         Assert.StartsWith("to:", tooLong.Status.Detail);
@@ -174,8 +220,15 @@ public sealed class ArchiveTests(RedisFixture redis) : IAsyncLifetime
     {
         var number = await new Office(_api).InStateAsync("InProgress");
         var worker = await _api.UserAsync(Worker);
-        var uploaded = await worker.Field.UploadEvidenceAsync(new UploadEvidenceRequest { Number = number,
-            ContentType = "image/jpeg", Content = Photo("blob"), FileName = "bin.jpg" });
+        var uploaded = await worker.Field.UploadEvidenceAsync(
+            new UploadEvidenceRequest
+            {
+                Number = number,
+                ContentType = "image/jpeg",
+                Content = Photo("blob"),
+                FileName = "bin.jpg",
+            }
+        );
 
         var key = EvidenceStore.Key(Keys, uploaded.Id);
         var fields = (await Db.HashGetAllAsync(key)).ToDictionary(f => (string)f.Name!, f => (string)f.Value!);
@@ -200,12 +253,18 @@ public sealed class ArchiveTests(RedisFixture redis) : IAsyncLifetime
         // A photo as the store kept it before: the content in the hash itself.
         var content = Photo("kept in redis").ToByteArray();
         var id = Id();
-        await Db.HashSetAsync(Keys.Shared($"evidence:{id}"),
-        [
-            new("incident", number), new("type", "image/jpeg"), new("size", content.Length),
-            new("sha256", Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content))),
-            new("by", Worker), new("name", "old.jpg"), new("data", content),
-        ]);
+        await Db.HashSetAsync(
+            Keys.Shared($"evidence:{id}"),
+            [
+                new("incident", number),
+                new("type", "image/jpeg"),
+                new("size", content.Length),
+                new("sha256", Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content))),
+                new("by", Worker),
+                new("name", "old.jpg"),
+                new("data", content),
+            ]
+        );
         var migration = _api.Services.GetRequiredService<EvidenceMigration>();
 
         Assert.Equal(1, await migration.MigrateAsync());
@@ -214,7 +273,12 @@ public sealed class ArchiveTests(RedisFixture redis) : IAsyncLifetime
         Assert.False(await Db.KeyExistsAsync(Keys.Shared($"evidence:{id}")));
         Assert.Equal(number, (string?)await Db.HashGetAsync(EvidenceStore.Key(Keys, id), "incident"));
         Assert.Equal(content, await DownloadAsync(id, worker.Token));
-        var submit = new SubmitResultRequest { Number = number, CommandId = Id(), Note = "cleared" };
+        var submit = new SubmitResultRequest
+        {
+            Number = number,
+            CommandId = Id(),
+            Note = "cleared",
+        };
         submit.Evidence.Add(id);
         Assert.Equal("UnderReview", (await worker.Field.SubmitResultAsync(submit)).State);
     }
@@ -227,14 +291,16 @@ public sealed class ArchiveTests(RedisFixture redis) : IAsyncLifetime
     }
 
     /// <summary>The audit of the last 30 days: figures by unit, ranking, trend, and the CSV export.</summary>
-    private async Task<(FiguresReply Figures, RankingReply Ranking, TrendReply Trend,
-        string Csv)> AuditAsync(User auditor)
+    private async Task<(FiguresReply Figures, RankingReply Ranking, TrendReply Trend, string Csv)> AuditAsync(
+        User auditor
+    )
     {
         var figures = await auditor.Audit.GetFiguresAsync(new FiguresRequest { By = "Unit" });
         var ranking = await auditor.Audit.GetRankingAsync(new PeriodRequest());
         var trend = await auditor.Audit.GetTrendAsync(new PeriodRequest());
-        var csv = await _api.Http.SendAsync(_api.Request(HttpMethod.Get, "/api/v1/audit/figures.csv?by=Street",
-            auditor.Token));
+        var csv = await _api.Http.SendAsync(
+            _api.Request(HttpMethod.Get, "/api/v1/audit/figures.csv?by=Street", auditor.Token)
+        );
         Assert.Equal(HttpStatusCode.OK, csv.StatusCode);
         return (figures, ranking, trend, await csv.Content.ReadAsStringAsync());
     }
@@ -249,7 +315,8 @@ public sealed class ArchiveTests(RedisFixture redis) : IAsyncLifetime
         for (var i = 0; i < 200 && moved < expected; i++)
         {
             moved += (await retention.RunAsync()).IncidentsArchived;
-            if (moved < expected) await Task.Delay(100);
+            if (moved < expected)
+                await Task.Delay(100);
         }
         return moved;
     }
@@ -264,12 +331,26 @@ public sealed class ArchiveTests(RedisFixture redis) : IAsyncLifetime
         await _api.Services.GetRequiredService<GatewayRegistry>().RegisterAsync($"gw-{tag}", "bank cameras");
         var camera = grains.GetGrain<IDeviceGrain>($"cam-{tag}");
         var bank = new Domain.GeoPoint(31.2452, 121.4105);
-        await camera.RegisterAsync(new Domain.DeviceRegistration($"cam-{tag}", $"gw-{tag}", "creek", "camera", bank,
-            "CYXC", "OPS"));
-        Domain.Alert Seen(string id) => new(id, $"cam-{tag}", $"gw-{tag}", "CREEK_GATHERING",
-            DateTimeOffset.UtcNow.AddSeconds(-1), bank, 3,
-            new Domain.Detection("bank-watch", "3.2", 0.5, [new Box(0.4, 0.5, 0.1, 0.2, "person")],
-                $"frames/{id}.jpg"));
+        await camera.RegisterAsync(
+            new Domain.DeviceRegistration($"cam-{tag}", $"gw-{tag}", "creek", "camera", bank, "CYXC", "OPS")
+        );
+        Domain.Alert Seen(string id) =>
+            new(
+                id,
+                $"cam-{tag}",
+                $"gw-{tag}",
+                "CREEK_GATHERING",
+                DateTimeOffset.UtcNow.AddSeconds(-1),
+                bank,
+                3,
+                new Domain.Detection(
+                    "bank-watch",
+                    "3.2",
+                    0.5,
+                    [new Box(0.4, 0.5, 0.1, 0.2, "person")],
+                    $"frames/{id}.jpg"
+                )
+            );
         var first = await camera.ReceiveAsync(Seen("a1"));
         await camera.ReceiveAsync(Seen("a2"));
         return first.IncidentNumber!;

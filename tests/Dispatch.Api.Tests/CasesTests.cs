@@ -1,13 +1,15 @@
-using Dispatch.Infrastructure;
 using Dispatch.Abstractions;
 using Dispatch.Domain;
+using Dispatch.Infrastructure;
 using Dispatch.Protos.V1;
 using Microsoft.Extensions.DependencyInjection;
 using static Dispatch.Api.Tests.Office;
 
 namespace Dispatch.Api.Tests;
 
-/// <summary>What the dispatcher's desk shows beyond the lifecycle: the alerts behind an incident, and whom to dispatch to.</summary>
+/// <summary>
+/// What the dispatcher's desk shows beyond the lifecycle: the alerts behind an incident, and whom to dispatch to.
+/// </summary>
 [Collection(RedisFixture.Collection)]
 public class CasesTests(RedisFixture redis)
 {
@@ -20,9 +22,26 @@ public class CasesTests(RedisFixture redis)
         await api.Services.GetRequiredService<GatewayRegistry>().RegisterAsync($"gw-{tag}", "bank cameras");
         var camera = grains.GetGrain<IDeviceGrain>($"cam-{tag}");
         var bank = new Domain.GeoPoint(31.2452, 121.4105);
-        await camera.RegisterAsync(new Domain.DeviceRegistration($"cam-{tag}", $"gw-{tag}", "creek", "camera", bank, "CYXC", "OPS"));
-        Domain.Alert Seen(string id, double confidence) => new(id, $"cam-{tag}", $"gw-{tag}", "CREEK_GATHERING", DateTimeOffset.UtcNow.AddSeconds(-1), bank, 3,
-            new Domain.Detection("bank-watch", "3.2", confidence, [new Box(0.4, 0.5, 0.1, 0.2, "person")], $"frames/{id}.jpg"));
+        await camera.RegisterAsync(
+            new Domain.DeviceRegistration($"cam-{tag}", $"gw-{tag}", "creek", "camera", bank, "CYXC", "OPS")
+        );
+        Domain.Alert Seen(string id, double confidence) =>
+            new(
+                id,
+                $"cam-{tag}",
+                $"gw-{tag}",
+                "CREEK_GATHERING",
+                DateTimeOffset.UtcNow.AddSeconds(-1),
+                bank,
+                3,
+                new Domain.Detection(
+                    "bank-watch",
+                    "3.2",
+                    confidence,
+                    [new Box(0.4, 0.5, 0.1, 0.2, "person")],
+                    $"frames/{id}.jpg"
+                )
+            );
 
         var first = await camera.ReceiveAsync(Seen("a1", 0.91));
         var second = await camera.ReceiveAsync(Seen("a2", 0.87));

@@ -11,9 +11,10 @@ public class HeadersTests(RedisFixture redis)
 {
     private static void AssertGuarded(HttpResponseMessage answer, string what)
     {
-        string One(string header) => answer.Headers.TryGetValues(header, out var values)
-            ? Assert.Single(values)
-            : throw new Xunit.Sdk.XunitException($"{what}: no {header}");
+        string One(string header) =>
+            answer.Headers.TryGetValues(header, out var values)
+                ? Assert.Single(values)
+                : throw new Xunit.Sdk.XunitException($"{what}: no {header}");
         var policy = One("Content-Security-Policy");
         Assert.Contains("frame-ancestors 'none'", policy);
         Assert.Contains("script-src 'self'", policy);
@@ -46,15 +47,18 @@ public class HeadersTests(RedisFixture redis)
             ("Open311 services", await api.Http.GetAsync("/open311/v2/services.json")),
             ("an Open311 error", await api.Http.GetAsync("/open311/v2/requests/none.xml")),
         };
-        foreach (var (what, answer) in answers) AssertGuarded(answer, what);
+        foreach (var (what, answer) in answers)
+            AssertGuarded(answer, what);
         var personal = answers.Where(a => a.Answer.RequestMessage!.RequestUri!.AbsolutePath.StartsWith("/api/"));
         foreach (var (what, answer) in personal)
             Assert.True(answer.Headers.CacheControl?.NoStore, $"{what}: Cache-Control: {answer.Headers.CacheControl}");
         Assert.Equal(HttpStatusCode.OK, answers[4].Answer.StatusCode);
 
         // gRPC answers too carry them, as response headers.
-        var call = new Cases.CasesClient(api.Channel)
-            .GetIncidentAsync(new GetIncidentRequest { Number = number }, await api.AsAsync("dispatcher"));
+        var call = new Cases.CasesClient(api.Channel).GetIncidentAsync(
+            new GetIncidentRequest { Number = number },
+            await api.AsAsync("dispatcher")
+        );
         var headers = await call.ResponseHeadersAsync;
         Assert.Equal("nosniff", headers.GetValue("x-content-type-options"));
         Assert.Contains("frame-ancestors 'none'", headers.GetValue("content-security-policy"));
@@ -69,24 +73,32 @@ public class HeadersTests(RedisFixture redis)
         var serviceId = $"met-{Guid.NewGuid():N}"[..14];
         string[] cluster =
         [
-            $"--Redis:ConnectionString={redis.ConnectionString}", $"--Orleans:ServiceId={serviceId}",
+            $"--Redis:ConnectionString={redis.ConnectionString}",
+            $"--Orleans:ServiceId={serviceId}",
             "--Orleans:ClusterId=met",
         ];
         await using var silo = ServiceProcess.StartSilo(dir, cluster);
         await silo.WaitForLineAsync("Dispatch silo up", TimeSpan.FromSeconds(60));
         var (grpcPort, httpPort, management) = (RedisServer.FreePort(), RedisServer.FreePort(), RedisServer.FreePort());
-        await using var api = ServiceProcess.Start("Dispatch.Api", dir,
-        [
-            .. cluster, $"--Api:GrpcPort={grpcPort}", $"--Api:HttpPort={httpPort}", $"--Management:Port={management}",
-            "--Identity:DemoUsers=true",
-        ]);
+        await using var api = ServiceProcess.Start(
+            "Dispatch.Api",
+            dir,
+            [
+                .. cluster,
+                $"--Api:GrpcPort={grpcPort}",
+                $"--Api:HttpPort={httpPort}",
+                $"--Management:Port={management}",
+                "--Identity:DemoUsers=true",
+            ]
+        );
         await api.WaitForLineAsync("Now listening on", TimeSpan.FromSeconds(60));
         using var http = new HttpClient();
 
         var publicMetrics = await http.GetAsync($"http://127.0.0.1:{httpPort}/metrics");
         using var grpc = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{grpcPort}/metrics")
         {
-            Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
         };
         var grpcMetrics = await http.SendAsync(grpc);
         var managed = await http.GetAsync($"http://127.0.0.1:{management}/metrics");

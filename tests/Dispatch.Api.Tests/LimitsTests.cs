@@ -16,8 +16,11 @@ public class LimitsTests(RedisFixture redis)
 {
     /// <summary>An API of its own on the shared cluster, with these settings.</summary>
     private async Task<ApiServer> ApiAsync(params (string Key, string Value)[] settings) =>
-        await ApiServer.StartAsync(await redis.SharedCluster(), redis.ConnectionString,
-            settings.ToDictionary(s => s.Key, s => (string?)s.Value));
+        await ApiServer.StartAsync(
+            await redis.SharedCluster(),
+            redis.ConnectionString,
+            settings.ToDictionary(s => s.Key, s => (string?)s.Value)
+        );
 
     private static HttpRequestMessage SignIn(string user, string password) =>
         new(HttpMethod.Post, "/api/v1/sign-in") { Content = JsonContent.Create(new { userId = user, password }) };
@@ -43,15 +46,17 @@ public class LimitsTests(RedisFixture redis)
             ("Limits:SignIn:FailuresPerUser", "3"),
             ("Limits:SignIn:Lockout", "00:00:05"),
             ("Limits:SignIn:FailuresPerAddress", "1000"),
-            ("Limits:SignIn:AttemptBurst", "1000"));
+            ("Limits:SignIn:AttemptBurst", "1000")
+        );
 
         // Wrong passwords until the user is locked out: the third failure locks (a running lockout is waited out).
         async Task<HttpResponseMessage> FailUntilLockedAsync()
         {
-            for (var failed = 0; ;)
+            for (var failed = 0; ; )
             {
                 var answer = await api.Http.SendAsync(SignIn("reviewer", "wrong"));
-                if (answer.StatusCode == HttpStatusCode.TooManyRequests && failed == 3) return answer;
+                if (answer.StatusCode == HttpStatusCode.TooManyRequests && failed == 3)
+                    return answer;
                 if (answer.StatusCode == HttpStatusCode.TooManyRequests)
                 {
                     Assert.Equal(0, failed);
@@ -84,7 +89,8 @@ public class LimitsTests(RedisFixture redis)
         Assert.InRange(RetryAfter(second), TimeSpan.FromSeconds(6), TimeSpan.FromSeconds(10));
 
         // A made-up user is locked out alike: a lockout tells nothing about which users exist.
-        for (var i = 0; i < 3; i++) await api.Http.SendAsync(SignIn("nobody-at-all", "wrong"));
+        for (var i = 0; i < 3; i++)
+            await api.Http.SendAsync(SignIn("nobody-at-all", "wrong"));
         var madeUp = await api.Http.SendAsync(SignIn("nobody-at-all", "wrong"));
         Assert.Equal(HttpStatusCode.TooManyRequests, madeUp.StatusCode);
         Assert.Equal("user_id", (await ErrorOf(madeUp)).Field);
@@ -104,10 +110,12 @@ public class LimitsTests(RedisFixture redis)
     {
         await using var api = await ApiAsync(
             ("Limits:SignIn:FailuresPerAddress", "6"),
-            ("Limits:SignIn:Lockout", "00:01:00"));
+            ("Limits:SignIn:Lockout", "00:01:00")
+        );
 
         var answers = new List<HttpStatusCode>();
-        for (var i = 0; i < 6; i++) answers.Add((await api.Http.SendAsync(SignIn($"guess-{i}", "wrong"))).StatusCode);
+        for (var i = 0; i < 6; i++)
+            answers.Add((await api.Http.SendAsync(SignIn($"guess-{i}", "wrong"))).StatusCode);
         var locked = await api.Http.SendAsync(SignIn("dispatcher", ApiServer.Password));
 
         Assert.All(answers, a => Assert.Equal(HttpStatusCode.Unauthorized, a));
@@ -125,11 +133,15 @@ public class LimitsTests(RedisFixture redis)
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/sign-in")
         {
             Content = new StringContent(
-                $$"""{"userId":"dispatcher","password":"{{huge}}"}""", Encoding.UTF8, "application/json"),
+                $$"""{"userId":"dispatcher","password":"{{huge}}"}""",
+                Encoding.UTF8,
+                "application/json"
+            ),
         };
         var json = await api.Http.SendAsync(request);
         var grpc = await FailsAsync(() =>
-            api.Identity.SignInAsync(new SignInRequest { UserId = "dispatcher", Password = huge }).ResponseAsync);
+            api.Identity.SignInAsync(new SignInRequest { UserId = "dispatcher", Password = huge }).ResponseAsync
+        );
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, json.StatusCode);
         Assert.Equal(("REQUEST_TOO_LARGE", null, "body"), await ErrorOf(json));
@@ -146,17 +158,28 @@ public class LimitsTests(RedisFixture redis)
             (await dispatcher.Cases.GetIncidentAsync(new GetIncidentRequest { Number = number })).Timeline.Count;
         var before = await EventsAsync();
 
-        ReportIncidentRequest Report(string commandId, string reporter = "王小明") => new()
-        {
-            CommandId = commandId, Type = "SHOP_BIN_OVERFLOW", Channel = "Hotline", Street = "CSL",
-            Description = "垃圾桶满溢",
-            Location = new GeoPoint { Lat = 31.2412, Lon = 121.4412 }, ReporterName = reporter,
-        };
-        Task<CommandReply> Note(string text, string? commandId = null) =>
-            dispatcher.Cases.AddNoteAsync(new AddNoteRequest
+        ReportIncidentRequest Report(string commandId, string reporter = "王小明") =>
+            new()
             {
-                Number = number, CommandId = commandId ?? Id(), Text = text,
-            }).ResponseAsync;
+                CommandId = commandId,
+                Type = "SHOP_BIN_OVERFLOW",
+                Channel = "Hotline",
+                Street = "CSL",
+                Description = "垃圾桶满溢",
+                Location = new GeoPoint { Lat = 31.2412, Lon = 121.4412 },
+                ReporterName = reporter,
+            };
+        Task<CommandReply> Note(string text, string? commandId = null) =>
+            dispatcher
+                .Cases.AddNoteAsync(
+                    new AddNoteRequest
+                    {
+                        Number = number,
+                        CommandId = commandId ?? Id(),
+                        Text = text,
+                    }
+                )
+                .ResponseAsync;
         Task<CommandReply> ReportAsync(ReportIncidentRequest report) =>
             dispatcher.Cases.ReportIncidentAsync(report).ResponseAsync;
 
@@ -178,7 +201,12 @@ public class LimitsTests(RedisFixture redis)
             {
                 new QueuedCommand
                 {
-                    Submit = new SubmitResultRequest { Number = number, CommandId = Id(), Note = "done\0" },
+                    Submit = new SubmitResultRequest
+                    {
+                        Number = number,
+                        CommandId = Id(),
+                        Note = "done\0",
+                    },
                 },
             },
         };
@@ -189,12 +217,15 @@ public class LimitsTests(RedisFixture redis)
         var huge = await FailsAsync(() => ReportAsync(Report(new string('c', 100_000))));
         Assert.Equal(StatusCode.ResourceExhausted, huge.StatusCode);
 
-        Assert.All(refusals, r =>
-        {
-            Assert.Equal(StatusCode.InvalidArgument, r.Refusal.StatusCode);
-            Assert.Equal(r.Field, Problems.FieldOf(r.Refusal));
-            Assert.StartsWith($"{r.Field}: ", r.Refusal.Status.Detail);
-        });
+        Assert.All(
+            refusals,
+            r =>
+            {
+                Assert.Equal(StatusCode.InvalidArgument, r.Refusal.StatusCode);
+                Assert.Equal(r.Field, Problems.FieldOf(r.Refusal));
+                Assert.StartsWith($"{r.Field}: ", r.Refusal.Status.Detail);
+            }
+        );
 
         using var json = api.Request(HttpMethod.Post, $"/api/v1/incidents/{number}:note", dispatcher.Token);
         json.Content = JsonContent.Create(new { commandId = Id(), text = "beep\u0007" });
@@ -216,12 +247,19 @@ public class LimitsTests(RedisFixture redis)
             ("Limits:Open311PerMinute", "1"),
             ("Limits:CommandBurst", "5"),
             ("Limits:CommandsPerSecond", "1"),
-            ("Api:Open311Keys:other-key", "other-client"));
+            ("Api:Open311Keys:other-key", "other-client")
+        );
 
-        FormUrlEncodedContent Report(string key) => new(new Dictionary<string, string>
-        {
-            ["api_key"] = key, ["service_code"] = "SHOP_BIN_OVERFLOW", ["lat"] = "31.2412", ["long"] = "121.4411",
-        });
+        FormUrlEncodedContent Report(string key) =>
+            new(
+                new Dictionary<string, string>
+                {
+                    ["api_key"] = key,
+                    ["service_code"] = "SHOP_BIN_OVERFLOW",
+                    ["lat"] = "31.2412",
+                    ["long"] = "121.4411",
+                }
+            );
         var posted = new List<HttpResponseMessage>();
         for (var i = 0; i < 6; i++)
         {
@@ -249,7 +287,12 @@ public class LimitsTests(RedisFixture redis)
         {
             try
             {
-                var note = new AddNoteRequest { Number = number, CommandId = Id(), Text = "seen" };
+                var note = new AddNoteRequest
+                {
+                    Number = number,
+                    CommandId = Id(),
+                    Text = "seen",
+                };
                 await dispatcher.Cases.AddNoteAsync(note);
             }
             catch (RpcException e)
@@ -271,6 +314,13 @@ public class LimitsTests(RedisFixture redis)
         var read = await dispatcher.Cases.GetIncidentAsync(new GetIncidentRequest { Number = number });
         Assert.Equal(number, read.Summary.Number);
         var reviewer = await api.UserAsync("reviewer");
-        await reviewer.Cases.AddNoteAsync(new AddNoteRequest { Number = number, CommandId = Id(), Text = "seen" });
+        await reviewer.Cases.AddNoteAsync(
+            new AddNoteRequest
+            {
+                Number = number,
+                CommandId = Id(),
+                Text = "seen",
+            }
+        );
     }
 }

@@ -14,7 +14,9 @@ public class LiveTests(RedisFixture redis)
     {
         var api = await SharedApi.StartAsync(redis);
         var dispatcher = await api.UserAsync("dispatcher");
-        using var watch = dispatcher.Cases.WatchIncidents(new WatchIncidentsRequest { Filter = new IncidentFilter { Scenarios = { "shop" } } });
+        using var watch = dispatcher.Cases.WatchIncidents(
+            new WatchIncidentsRequest { Filter = new IncidentFilter { Scenarios = { "shop" } } }
+        );
         await watch.ResponseHeadersAsync;
 
         // The first change after the service starts pays for warming up; the second is the one measured.
@@ -30,17 +32,20 @@ public class LiveTests(RedisFixture redis)
         Assert.Equal("Reported", seen.Incident.State);
     }
 
-    private static async Task<IncidentChange?> SeenAsync(AsyncServerStreamingCall<IncidentChange> watch, string number, TimeSpan patience)
+    private static async Task<IncidentChange?> SeenAsync(
+        AsyncServerStreamingCall<IncidentChange> watch,
+        string number,
+        TimeSpan patience
+    )
     {
         using var timeout = new CancellationTokenSource(patience);
         try
         {
             while (await watch.ResponseStream.MoveNext(timeout.Token))
-                if (watch.ResponseStream.Current.Incident.Number == number) return watch.ResponseStream.Current;
+                if (watch.ResponseStream.Current.Incident.Number == number)
+                    return watch.ResponseStream.Current;
         }
-        catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled)
-        {
-        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled) { }
         return null;
     }
 
@@ -63,7 +68,10 @@ public class LiveTests(RedisFixture redis)
             heard.Add(watch.ResponseStream.Current);
 
         Assert.DoesNotContain(heard, c => c.Incident.Number == notTheirs);
-        Assert.Equal(["Dispatched", "Accepted"], heard.Where(c => c.Incident.Number == theirs).Select(c => c.Incident.State));
+        Assert.Equal(
+            ["Dispatched", "Accepted"],
+            heard.Where(c => c.Incident.Number == theirs).Select(c => c.Incident.State)
+        );
     }
 
     [Fact]
@@ -71,7 +79,9 @@ public class LiveTests(RedisFixture redis)
     {
         var api = await SharedApi.StartAsync(redis);
         using var watch = new Cases.CasesClient(api.Channel).WatchIncidents(new WatchIncidentsRequest());
-        var refused = await Assert.ThrowsAsync<RpcException>(() => watch.ResponseStream.MoveNext(CancellationToken.None));
+        var refused = await Assert.ThrowsAsync<RpcException>(() =>
+            watch.ResponseStream.MoveNext(CancellationToken.None)
+        );
         Assert.Equal(StatusCode.Unauthenticated, refused.StatusCode);
     }
 }

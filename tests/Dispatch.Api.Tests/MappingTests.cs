@@ -1,10 +1,13 @@
-using Dispatch.Infrastructure;
 using Dispatch.Api.Services;
 using Dispatch.Domain;
+using Dispatch.Infrastructure;
 
 namespace Dispatch.Api.Tests;
 
-/// <summary>Pure checks of the API's mappings: nothing of the domain's figures is lost on the wire, CSV cells are safe, photos are recognised.</summary>
+/// <summary>
+/// Pure checks of the API's mappings: nothing of the domain's figures is lost on the wire, CSV cells are safe, photos
+/// are recognised.
+/// </summary>
 public class MappingTests
 {
     [Fact]
@@ -17,7 +20,10 @@ public class MappingTests
         var proto = figures.ToProto();
 
         foreach (var (property, i) in typeof(Figures).GetProperties().Select((p, i) => (p, i)))
-            Assert.Equal(Convert.ToDouble(property.GetValue(figures)), Convert.ToDouble(typeof(Protos.V1.Figures).GetProperty(property.Name)!.GetValue(proto)));
+            Assert.Equal(
+                Convert.ToDouble(property.GetValue(figures)),
+                Convert.ToDouble(typeof(Protos.V1.Figures).GetProperty(property.Name)!.GetValue(proto))
+            );
         Assert.False(new Figures().ToProto().HasFilingRate);
     }
 
@@ -25,7 +31,14 @@ public class MappingTests
     public void Csv_cells_are_quoted_formulas_defused_and_rates_written_as_percentages()
     {
         var reply = new Protos.V1.FiguresReply { By = "Unit", Total = new Figures { Reported = 2 }.ToProto() };
-        reply.Groups.Add(new Protos.V1.FiguresGroup { Key = "=HYPERLINK(\"x\")", Name = "a,b", Figures = new Figures { Reported = 1, FilingRate = 0.5 }.ToProto() });
+        reply.Groups.Add(
+            new Protos.V1.FiguresGroup
+            {
+                Key = "=HYPERLINK(\"x\")",
+                Name = "a,b",
+                Figures = new Figures { Reported = 1, FilingRate = 0.5 }.ToProto(),
+            }
+        );
 
         var lines = Csv.Figures(reply).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
 
@@ -45,8 +58,16 @@ public class MappingTests
     [Fact]
     public void A_masked_alert_shows_no_exact_position_and_no_image()
     {
-        var alert = new Alert("a1", "d1", "g1", "RENTAL_RED", DateTimeOffset.UnixEpoch, new GeoPoint(31.2412345, 121.4412345), 3,
-            new Detection("m", "1", 0.9, [], "frames/flat-502.jpg"));
+        var alert = new Alert(
+            "a1",
+            "d1",
+            "g1",
+            "RENTAL_RED",
+            DateTimeOffset.UnixEpoch,
+            new GeoPoint(31.2412345, 121.4412345),
+            3,
+            new Detection("m", "1", 0.9, [], "frames/flat-502.jpg")
+        );
         var entry = new Dispatch.Infrastructure.RecordedAlert(alert, Disposition.NewIncident, "PT-20261201-000001");
 
         var masked = ApiMapping.ToAlert(entry, masked: true)!;

@@ -16,15 +16,21 @@ namespace Dispatch.Api.Tests;
 [Collection(RedisFixture.Collection)]
 public class NotificationInAppTests(RedisFixture redis)
 {
-    private Task<NotificationRig> Rig() => redis.Shared("notify-in-app",
-        () => NotificationRig.StartAsync(redis, NotificationRig.EscalateEverythingAfter("2s")));
+    private Task<NotificationRig> Rig() =>
+        redis.Shared(
+            "notify-in-app",
+            () => NotificationRig.StartAsync(redis, NotificationRig.EscalateEverythingAfter("2s"))
+        );
 
     private static async Task<NotificationUpdate> NextAsync(
-        IAsyncStreamReader<NotificationUpdate> stream, Func<NotificationUpdate, bool> wanted)
+        IAsyncStreamReader<NotificationUpdate> stream,
+        Func<NotificationUpdate, bool> wanted
+    )
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         while (await stream.MoveNext(timeout.Token))
-            if (wanted(stream.Current)) return stream.Current;
+            if (wanted(stream.Current))
+                return stream.Current;
         throw new InvalidOperationException("the watch stream ended");
     }
 
@@ -41,8 +47,10 @@ public class NotificationInAppTests(RedisFixture redis)
         var added = await NextAsync(watch.ResponseStream, u => u.Notification?.Incident == number);
         Assert.Equal("added", added.Kind);
         var notice = added.Notification;
-        Assert.Equal(("Dispatched", "Normal", "Assignee", "GREEN"),
-            (notice.Topic, notice.Urgency, notice.RecipientRole, notice.Unit));
+        Assert.Equal(
+            ("Dispatched", "Normal", "Assignee", "GREEN"),
+            (notice.Topic, notice.Urgency, notice.RecipientRole, notice.Unit)
+        );
         Assert.Contains(number, notice.TitleZh);
         Assert.Contains(number, notice.TitleEn);
         Assert.StartsWith(Labels.Of(NoticeTopic.Dispatched).Zh, notice.TitleZh);
@@ -55,8 +63,13 @@ public class NotificationInAppTests(RedisFixture redis)
         Assert.Equal(notice.EventTime, listed.EventTime);
         Assert.Equal(page.Items.Count(n => !n.Read), page.UnreadCount);
 
-        using var json = await rig.Api.Http.SendAsync(rig.Api.Request(
-            HttpMethod.Get, "/api/v1/notifications?unreadOnly=true", await rig.Api.TokenAsync("green.w1")));
+        using var json = await rig.Api.Http.SendAsync(
+            rig.Api.Request(
+                HttpMethod.Get,
+                "/api/v1/notifications?unreadOnly=true",
+                await rig.Api.TokenAsync("green.w1")
+            )
+        );
         json.EnsureSuccessStatusCode();
         var text = await json.Content.ReadAsStringAsync();
         Assert.Contains(notice.Id, text);
@@ -89,17 +102,23 @@ public class NotificationInAppTests(RedisFixture redis)
     {
         var number = await rig.DispatchedIncidentAsync();
 
-        var escalated = await Ops.EventuallyAsync(() => rig.InboxAsync("green.duty"),
+        var escalated = await Ops.EventuallyAsync(
+            () => rig.InboxAsync("green.duty"),
             page => page.Items.Any(n => n.Incident == number && n.EscalatedFromRole == "Assignee"),
-            TimeSpan.FromSeconds(30), "the duty officer to get the notice the assignee left unacknowledged");
+            TimeSpan.FromSeconds(30),
+            "the duty officer to get the notice the assignee left unacknowledged"
+        );
         var notice = Assert.Single(escalated.Items, n => n.Incident == number && n.EscalatedFromRole == "Assignee");
         Assert.Equal(("Dispatched", "DutyOfficer", "GREEN"), (notice.Topic, notice.RecipientRole, notice.Unit));
         Assert.StartsWith("【升级】", notice.TitleZh);
 
         // The chain goes on: the head gets the duty officer's notice, once too.
-        var head = await Ops.EventuallyAsync(() => rig.InboxAsync("green.head"),
+        var head = await Ops.EventuallyAsync(
+            () => rig.InboxAsync("green.head"),
             page => page.Items.Any(n => n.Incident == number && n.EscalatedFromRole == "DutyOfficer"),
-            TimeSpan.FromSeconds(30), "the unit head to get the notice the duty officer left unacknowledged");
+            TimeSpan.FromSeconds(30),
+            "the unit head to get the notice the duty officer left unacknowledged"
+        );
         Assert.Single(head.Items, n => n.Incident == number);
         Assert.Single((await rig.InboxAsync("green.duty")).Items, n => n.Incident == number);
         var deliveries = await rig.DeliveriesAsync(number);
@@ -116,27 +135,42 @@ public class NotificationInAppTests(RedisFixture redis)
         var rig = await Rig();
         var number = await rig.DispatchedIncidentAsync(coUnits: new Dictionary<string, string> { ["CSL"] = "csl.w1" });
         var worker = await rig.NotificationsAsync("green.w1");
-        var mine = await Ops.EventuallyAsync(() => rig.InboxAsync("green.w1"),
-            page => page.Items.Any(n => n.Incident == number), TimeSpan.FromSeconds(30), "the assignee's notice");
+        var mine = await Ops.EventuallyAsync(
+            () => rig.InboxAsync("green.w1"),
+            page => page.Items.Any(n => n.Incident == number),
+            TimeSpan.FromSeconds(30),
+            "the assignee's notice"
+        );
         var notice = Assert.Single(mine.Items, n => n.Incident == number);
         await worker.AcknowledgeAsync(new AcknowledgeRequest { Id = notice.Id });
         var acknowledgedAt = DateTimeOffset.UtcNow;
 
         // The co-unit's notice, left alone, escalates; and a sweep passes after the acknowledged one would have.
-        await Ops.EventuallyAsync(() => rig.InboxAsync("csl.duty"),
+        await Ops.EventuallyAsync(
+            () => rig.InboxAsync("csl.duty"),
             page => page.Items.Any(n => n.Incident == number && n.EscalatedFromRole == "Assignee"),
-            TimeSpan.FromSeconds(30), "the unacknowledged co-unit notice to escalate");
+            TimeSpan.FromSeconds(30),
+            "the unacknowledged co-unit notice to escalate"
+        );
         var sweeper = rig.Api.Services.GetRequiredService<NotificationSweeper>();
-        await Ops.EventuallyAsync(() => Task.FromResult(sweeper.LastSweep), last => last > acknowledgedAt.AddSeconds(2),
-            TimeSpan.FromSeconds(30), "a sweep after the acknowledged notice's limit");
+        await Ops.EventuallyAsync(
+            () => Task.FromResult(sweeper.LastSweep),
+            last => last > acknowledgedAt.AddSeconds(2),
+            TimeSpan.FromSeconds(30),
+            "a sweep after the acknowledged notice's limit"
+        );
 
         Assert.DoesNotContain((await rig.InboxAsync("green.duty")).Items, n => n.Incident == number);
         var deliveries = await rig.DeliveriesAsync(number);
-        Assert.DoesNotContain(deliveries,
-            d => d.Channel == nameof(DeliveryChannel.Escalation) && d.RecipientUnit == "GREEN");
+        Assert.DoesNotContain(
+            deliveries,
+            d => d.Channel == nameof(DeliveryChannel.Escalation) && d.RecipientUnit == "GREEN"
+        );
         var acknowledged = Assert.Single(deliveries, d => d.Target == "green.w1");
-        Assert.Equal((nameof(DeliveryStatus.Acknowledged), "green.w1"),
-            (acknowledged.Status, acknowledged.AcknowledgedBy));
+        Assert.Equal(
+            (nameof(DeliveryStatus.Acknowledged), "green.w1"),
+            (acknowledged.Status, acknowledged.AcknowledgedBy)
+        );
         Assert.Contains(deliveries, d => d.Channel == nameof(DeliveryChannel.Escalation) && d.RecipientUnit == "CSL");
     }
 
@@ -145,23 +179,38 @@ public class NotificationInAppTests(RedisFixture redis)
     {
         var rig = await Rig();
         var number = await rig.DispatchedIncidentAsync(coUnits: new Dictionary<string, string> { ["CSL"] = "csl.w1" });
-        await rig.Grains.Incident(number)
+        await rig
+            .Grains.Incident(number)
             .MustAsync(new AcceptAssignment(Ops.Id(), Ops.StaffOf("GREEN"), "GREEN", "green.w1"));
         var acceptedAt = DateTimeOffset.UtcNow;
 
-        var settled = Assert.Single(await rig.DeliveriesWhenAsync(number,
-            d => d.Any(x => x.Target == "green.w1" && x.Status == nameof(DeliveryStatus.Acknowledged)),
-            "the accepted task's notice to be settled"), d => d.Target == "green.w1");
+        var settled = Assert.Single(
+            await rig.DeliveriesWhenAsync(
+                number,
+                d => d.Any(x => x.Target == "green.w1" && x.Status == nameof(DeliveryStatus.Acknowledged)),
+                "the accepted task's notice to be settled"
+            ),
+            d => d.Target == "green.w1"
+        );
         Assert.Equal("staff.GREEN", settled.AcknowledgedBy);
-        await Ops.EventuallyAsync(() => rig.InboxAsync("csl.duty"),
+        await Ops.EventuallyAsync(
+            () => rig.InboxAsync("csl.duty"),
             page => page.Items.Any(n => n.Incident == number && n.EscalatedFromRole == "Assignee"),
-            TimeSpan.FromSeconds(30), "the co-unit's task, not accepted, to escalate");
+            TimeSpan.FromSeconds(30),
+            "the co-unit's task, not accepted, to escalate"
+        );
         var sweeper = rig.Api.Services.GetRequiredService<NotificationSweeper>();
-        await Ops.EventuallyAsync(() => Task.FromResult(sweeper.LastSweep), last => last > acceptedAt.AddSeconds(2),
-            TimeSpan.FromSeconds(30), "a sweep after the settled notice's limit");
+        await Ops.EventuallyAsync(
+            () => Task.FromResult(sweeper.LastSweep),
+            last => last > acceptedAt.AddSeconds(2),
+            TimeSpan.FromSeconds(30),
+            "a sweep after the settled notice's limit"
+        );
 
-        Assert.DoesNotContain(await rig.DeliveriesAsync(number),
-            d => d.Channel == nameof(DeliveryChannel.Escalation) && d.RecipientUnit == "GREEN");
+        Assert.DoesNotContain(
+            await rig.DeliveriesAsync(number),
+            d => d.Channel == nameof(DeliveryChannel.Escalation) && d.RecipientUnit == "GREEN"
+        );
         var notice = Assert.Single((await rig.InboxAsync("green.w1")).Items, n => n.Incident == number);
         Assert.True(notice.Acknowledged);
         Assert.False(notice.Read);
@@ -174,14 +223,22 @@ public class NotificationInAppTests(RedisFixture redis)
         var number = await rig.DispatchedIncidentAsync();
         var dispatcher = await rig.Api.UserAsync("dispatcher");
         await dispatcher.Cases.UrgeIncidentAsync(
-            new UrgeIncidentRequest { Number = number, CommandId = Ops.Id(), Text = "请尽快处置" });
+            new UrgeIncidentRequest
+            {
+                Number = number,
+                CommandId = Ops.Id(),
+                Text = "请尽快处置",
+            }
+        );
 
         static bool Urged(Delivery d) =>
             d.Topic == "Urged" && d.Channel == nameof(DeliveryChannel.InApp) && d.EscalatedFrom == "";
         var deliveries = await rig.DeliveriesWhenAsync(number, d => d.Count(Urged) == 2, "the urge's notices");
         Assert.Equal(["green.duty", "green.w1"], deliveries.Where(Urged).Select(x => x.Target).Order());
-        var urged = Assert.Single((await rig.InboxAsync("green.w1")).Items,
-            n => n.Incident == number && n.Topic == "Urged");
+        var urged = Assert.Single(
+            (await rig.InboxAsync("green.w1")).Items,
+            n => n.Incident == number && n.Topic == "Urged"
+        );
         Assert.StartsWith(Labels.Of(NoticeTopic.Urged).Zh, urged.TitleZh);
     }
 
@@ -190,8 +247,12 @@ public class NotificationInAppTests(RedisFixture redis)
     {
         var rig = await Rig();
         var number = await rig.DispatchedIncidentAsync(coUnits: new Dictionary<string, string> { ["CSL"] = "csl.w1" });
-        var mine = await Ops.EventuallyAsync(() => rig.InboxAsync("green.w1"),
-            page => page.Items.Any(n => n.Incident == number), TimeSpan.FromSeconds(30), "the assignee's notice");
+        var mine = await Ops.EventuallyAsync(
+            () => rig.InboxAsync("green.w1"),
+            page => page.Items.Any(n => n.Incident == number),
+            TimeSpan.FromSeconds(30),
+            "the assignee's notice"
+        );
         var notice = Assert.Single(mine.Items, n => n.Incident == number);
         var stranger = await rig.NotificationsAsync("csl.w1");
         var worker = await rig.NotificationsAsync("green.w1");
@@ -203,34 +264,68 @@ public class NotificationInAppTests(RedisFixture redis)
         async Task<(StatusCode, string?, string?)> Refused(Func<Task> call) =>
             NotificationRig.Refusal(await Assert.ThrowsAsync<RpcException>(call));
 
-        Assert.Equal((StatusCode.NotFound, "id", "NOT_FOUND"),
-            await Refused(() => stranger.AcknowledgeAsync(new AcknowledgeRequest { Id = notice.Id }).ResponseAsync));
-        Assert.Equal((StatusCode.NotFound, "id", "NOT_FOUND"),
+        Assert.Equal(
+            (StatusCode.NotFound, "id", "NOT_FOUND"),
+            await Refused(() => stranger.AcknowledgeAsync(new AcknowledgeRequest { Id = notice.Id }).ResponseAsync)
+        );
+        Assert.Equal(
+            (StatusCode.NotFound, "id", "NOT_FOUND"),
+            await Refused(() => worker.AcknowledgeAsync(new AcknowledgeRequest { Id = "no-such-notice" }).ResponseAsync)
+        );
+        Assert.Equal(
+            (StatusCode.InvalidArgument, "id", "INVALID_ARGUMENT"),
+            await Refused(() => worker.AcknowledgeAsync(new AcknowledgeRequest { Id = " " }).ResponseAsync)
+        );
+        Assert.Equal(
+            (StatusCode.NotFound, "ids[1]", "NOT_FOUND"),
             await Refused(() =>
-                worker.AcknowledgeAsync(new AcknowledgeRequest { Id = "no-such-notice" }).ResponseAsync));
-        Assert.Equal((StatusCode.InvalidArgument, "id", "INVALID_ARGUMENT"),
-            await Refused(() => worker.AcknowledgeAsync(new AcknowledgeRequest { Id = " " }).ResponseAsync));
-        Assert.Equal((StatusCode.NotFound, "ids[1]", "NOT_FOUND"), await Refused(() =>
-            worker.MarkReadAsync(new MarkReadRequest { Ids = { notice.Id, "no-such-notice" } }).ResponseAsync));
-        Assert.Equal((StatusCode.InvalidArgument, "ids", "INVALID_ARGUMENT"),
-            await Refused(() => worker.MarkReadAsync(new MarkReadRequest()).ResponseAsync));
-        Assert.Equal((StatusCode.InvalidArgument, "page_size", "INVALID_ARGUMENT"), await Refused(() =>
-            worker.ListMyNotificationsAsync(new ListMyNotificationsRequest { PageSize = 500 }).ResponseAsync));
-        Assert.Equal((StatusCode.InvalidArgument, "page_token", "INVALID_ARGUMENT"), await Refused(() =>
-            worker.ListMyNotificationsAsync(new ListMyNotificationsRequest { PageToken = "x" }).ResponseAsync));
+                worker.MarkReadAsync(new MarkReadRequest { Ids = { notice.Id, "no-such-notice" } }).ResponseAsync
+            )
+        );
+        Assert.Equal(
+            (StatusCode.InvalidArgument, "ids", "INVALID_ARGUMENT"),
+            await Refused(() => worker.MarkReadAsync(new MarkReadRequest()).ResponseAsync)
+        );
+        Assert.Equal(
+            (StatusCode.InvalidArgument, "page_size", "INVALID_ARGUMENT"),
+            await Refused(() =>
+                worker.ListMyNotificationsAsync(new ListMyNotificationsRequest { PageSize = 500 }).ResponseAsync
+            )
+        );
+        Assert.Equal(
+            (StatusCode.InvalidArgument, "page_token", "INVALID_ARGUMENT"),
+            await Refused(() =>
+                worker.ListMyNotificationsAsync(new ListMyNotificationsRequest { PageToken = "x" }).ResponseAsync
+            )
+        );
         var dispatcher = await rig.NotificationsAsync("dispatcher");
-        Assert.Equal((StatusCode.NotFound, "number", "NOT_FOUND"), await Refused(() =>
-            dispatcher.ListDeliveriesAsync(new ListDeliveriesRequest { Number = "PT-20000101-999999" }).ResponseAsync));
-        Assert.Equal((StatusCode.InvalidArgument, "number", "INVALID_ARGUMENT"), await Refused(() =>
-            dispatcher.ListDeliveriesAsync(new ListDeliveriesRequest()).ResponseAsync));
-        Assert.Equal(StatusCode.PermissionDenied, (await Refused(() =>
-            worker.ListDeliveriesAsync(new ListDeliveriesRequest { Number = number }).ResponseAsync)).Item1);
+        Assert.Equal(
+            (StatusCode.NotFound, "number", "NOT_FOUND"),
+            await Refused(() =>
+                dispatcher
+                    .ListDeliveriesAsync(new ListDeliveriesRequest { Number = "PT-20000101-999999" })
+                    .ResponseAsync
+            )
+        );
+        Assert.Equal(
+            (StatusCode.InvalidArgument, "number", "INVALID_ARGUMENT"),
+            await Refused(() => dispatcher.ListDeliveriesAsync(new ListDeliveriesRequest()).ResponseAsync)
+        );
+        Assert.Equal(
+            StatusCode.PermissionDenied,
+            (
+                await Refused(() =>
+                    worker.ListDeliveriesAsync(new ListDeliveriesRequest { Number = number }).ResponseAsync
+                )
+            ).Item1
+        );
 
         // Nothing changed: the notice is still unread and unacknowledged, and its escalation still pending.
         var after = Assert.Single((await rig.InboxAsync("green.w1")).Items, n => n.Id == notice.Id);
         Assert.Equal((false, false), (after.Read, after.Acknowledged));
         var state = await store.NoticeAsync(number, notice.NoticeId);
         Assert.False(state!.IsAcknowledged);
-        if (state.EscalatedTo is null) Assert.Equal(due, await store.DueAtAsync(escalations, pending));
+        if (state.EscalatedTo is null)
+            Assert.Equal(due, await store.DueAtAsync(escalations, pending));
     }
 }

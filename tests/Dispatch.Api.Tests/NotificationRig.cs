@@ -29,8 +29,12 @@ public sealed class NotificationRig : IAsyncDisposable
     private readonly List<ApiServer> _apis = [];
 
     private NotificationRig(
-        string redis, TestCluster cluster, WebhookReceiver receiver, CatalogCopy catalog,
-        Dictionary<string, string?> settings)
+        string redis,
+        TestCluster cluster,
+        WebhookReceiver receiver,
+        CatalogCopy catalog,
+        Dictionary<string, string?> settings
+    )
     {
         (_redis, Cluster, Receiver, Catalog, _settings) = (redis, cluster, receiver, catalog, settings);
     }
@@ -48,7 +52,10 @@ public sealed class NotificationRig : IAsyncDisposable
     /// instance with the notification settings (changed by <paramref name="overrides"/>).
     /// </summary>
     public static async Task<NotificationRig> StartAsync(
-        RedisFixture redis, Action<CatalogCopy>? edit = null, IDictionary<string, string?>? overrides = null)
+        RedisFixture redis,
+        Action<CatalogCopy>? edit = null,
+        IDictionary<string, string?>? overrides = null
+    )
     {
         var catalog = new CatalogCopy();
         edit?.Invoke(catalog);
@@ -79,7 +86,8 @@ public sealed class NotificationRig : IAsyncDisposable
             ["Notifications:Webhooks:1:Secret"] = RobotSecret,
             ["Notifications:Webhooks:1:Units:0"] = "GREEN",
         };
-        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>()) settings[key] = value;
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
+            settings[key] = value;
         var rig = new NotificationRig(redis.ConnectionString, cluster, receiver, catalog, settings);
         await rig.StartApiAsync();
         return rig;
@@ -103,40 +111,61 @@ public sealed class NotificationRig : IAsyncDisposable
     /// <summary>
     /// A catalog edit: every priority's notices escalate after <paramref name="after"/> unacknowledged.
     /// </summary>
-    public static Action<CatalogCopy> EscalateEverythingAfter(string after) => catalog =>
-        catalog.Edit(NotificationPolicyLoader.PolicyFile, policy =>
-            policy["escalateUnacknowledged"] = new JsonObject
-            {
-                ["P1"] = after, ["P2"] = after, ["P3"] = after, ["P4"] = after,
-            });
+    public static Action<CatalogCopy> EscalateEverythingAfter(string after) =>
+        catalog =>
+            catalog.Edit(
+                NotificationPolicyLoader.PolicyFile,
+                policy =>
+                    policy["escalateUnacknowledged"] = new JsonObject
+                    {
+                        ["P1"] = after,
+                        ["P2"] = after,
+                        ["P3"] = after,
+                        ["P4"] = after,
+                    }
+            );
 
     /// <summary>
     /// Reports a bin overflow by hotline (P3, GREEN's), files it and dispatches it to GREEN and
     /// <paramref name="worker"/>, with co-units and their workers if given; returns its number.
     /// </summary>
     public async Task<string> DispatchedIncidentAsync(
-        string worker = "green.w1", IReadOnlyDictionary<string, string>? coUnits = null,
-        Action<string>? beforeDispatch = null)
+        string worker = "green.w1",
+        IReadOnlyDictionary<string, string>? coUnits = null,
+        Action<string>? beforeDispatch = null
+    )
     {
         var number = await Grains.ReportAsync(Ops.Report("SHOP_BIN_OVERFLOW"));
         var incident = Grains.Incident(number);
         await incident.MustAsync(new FileIncident(Ops.Id(), Ops.Dispatcher));
         beforeDispatch?.Invoke(number);
-        await incident.MustAsync(new DispatchIncident(Ops.Id(), Ops.Dispatcher, "GREEN", [.. coUnits?.Keys ?? []],
-            worker, coUnits is null ? null : new Dictionary<string, string>(coUnits)));
+        await incident.MustAsync(
+            new DispatchIncident(
+                Ops.Id(),
+                Ops.Dispatcher,
+                "GREEN",
+                [.. coUnits?.Keys ?? []],
+                worker,
+                coUnits is null ? null : new Dictionary<string, string>(coUnits)
+            )
+        );
         return number;
     }
 
     public async Task<Protos.V1.Notifications.NotificationsClient> NotificationsAsync(
-        string user, ApiServer? api = null)
+        string user,
+        ApiServer? api = null
+    )
     {
         var server = api ?? Api;
         var token = await server.TokenAsync(user);
-        return new Protos.V1.Notifications.NotificationsClient(server.Channel.Intercept(metadata =>
-        {
-            metadata.Add("authorization", $"Bearer {token}");
-            return metadata;
-        }));
+        return new Protos.V1.Notifications.NotificationsClient(
+            server.Channel.Intercept(metadata =>
+            {
+                metadata.Add("authorization", $"Bearer {token}");
+                return metadata;
+            })
+        );
     }
 
     /// <summary>The incident's delivery records as the dispatcher reads them through the API.</summary>
@@ -148,13 +177,17 @@ public sealed class NotificationRig : IAsyncDisposable
 
     /// <summary>Waits until the incident's deliveries satisfy <paramref name="done"/>.</summary>
     public Task<IReadOnlyList<Delivery>> DeliveriesWhenAsync(
-        string number, Func<IReadOnlyList<Delivery>, bool> done, string what, int seconds = 30) =>
-        Ops.EventuallyAsync(() => DeliveriesAsync(number), done, TimeSpan.FromSeconds(seconds), what);
+        string number,
+        Func<IReadOnlyList<Delivery>, bool> done,
+        string what,
+        int seconds = 30
+    ) => Ops.EventuallyAsync(() => DeliveriesAsync(number), done, TimeSpan.FromSeconds(seconds), what);
 
     /// <summary>The notices of <paramref name="user"/>'s inbox (all of them).</summary>
     public async Task<NotificationPage> InboxAsync(string user, ApiServer? api = null) =>
-        await (await NotificationsAsync(user, api))
-            .ListMyNotificationsAsync(new ListMyNotificationsRequest { PageSize = 100 });
+        await (await NotificationsAsync(user, api)).ListMyNotificationsAsync(
+            new ListMyNotificationsRequest { PageSize = 100 }
+        );
 
     /// <summary>Each webhook request the receiver got for <paramref name="delivery"/>.</summary>
     public IReadOnlyList<WebhookReceiver.Received> RequestsFor(string delivery) =>
@@ -178,17 +211,23 @@ public sealed class NotificationRig : IAsyncDisposable
     public async Task ForgetSeenAsync(IConnectionMultiplexer redis, params string[] numbers)
     {
         var keys = new NotificationKeys(new KeySpace(Cluster.ServiceId), new Partitions(Partitions.Default));
-        foreach (var number in numbers) Assert.True(await redis.GetDatabase().KeyDeleteAsync(keys.Seen(number)));
+        foreach (var number in numbers)
+            Assert.True(await redis.GetDatabase().KeyDeleteAsync(keys.Seen(number)));
     }
 
     /// <summary>Waits until the notifier group has read and handled everything in the event stream.</summary>
     public Task CaughtUpAsync(ApiServer? api = null) =>
-        Ops.EventuallyAsync(() => (api ?? Api).Services.GetRequiredService<Notifier>().IsCaughtUpAsync(),
-            caught => caught, TimeSpan.FromSeconds(30), "the notifier to catch up with the event stream");
+        Ops.EventuallyAsync(
+            () => (api ?? Api).Services.GetRequiredService<Notifier>().IsCaughtUpAsync(),
+            caught => caught,
+            TimeSpan.FromSeconds(30),
+            "the notifier to catch up with the event stream"
+        );
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var api in _apis.AsEnumerable().Reverse()) await api.DisposeAsync();
+        foreach (var api in _apis.AsEnumerable().Reverse())
+            await api.DisposeAsync();
         _apis.Clear();
         await Cluster.DisposeAsync();
         await Receiver.DisposeAsync();

@@ -11,7 +11,12 @@ public class NotificationSettingsTests
     private static readonly Catalog Catalog = CatalogLoader.Load(CatalogLoader.DefaultDirectory());
 
     private static WebhookOptions Hook(string name = "ops") =>
-        new() { Name = name, Url = "https://hooks.example.gov.cn/dispatch", Secret = "a-secret-of-sixteen+" };
+        new()
+        {
+            Name = name,
+            Url = "https://hooks.example.gov.cn/dispatch",
+            Secret = "a-secret-of-sixteen+",
+        };
 
     [Fact]
     public void The_shipped_defaults_with_a_sound_webhook_hold()
@@ -40,10 +45,16 @@ public class NotificationSettingsTests
         var problems = NotificationOptionsRules.Check(options, Catalog);
 
         Assert.Equal(
-        [
-            "Notifications:Lease", "Notifications:Webhooks:0:Secret", "Notifications:Webhooks:1:Url",
-            "Notifications:Webhooks:2:Units", "Notifications:Webhooks:3:Name", "Notifications:Webhooks:4:Name",
-        ], problems.Select(p => p.Setting));
+            [
+                "Notifications:Lease",
+                "Notifications:Webhooks:0:Secret",
+                "Notifications:Webhooks:1:Url",
+                "Notifications:Webhooks:2:Units",
+                "Notifications:Webhooks:3:Name",
+                "Notifications:Webhooks:4:Name",
+            ],
+            problems.Select(p => p.Setting)
+        );
         Assert.Contains(problems, p => p.Problem.Contains("'NOWHERE'"));
     }
 }

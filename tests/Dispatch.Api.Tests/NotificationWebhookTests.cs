@@ -28,9 +28,11 @@ public class NotificationWebhookTests(RedisFixture redis)
         var rig = await Rig();
         var number = await rig.DispatchedIncidentAsync();
 
-        var deliveries = await rig.DeliveriesWhenAsync(number,
+        var deliveries = await rig.DeliveriesWhenAsync(
+            number,
             d => d.Count(x => x.Topic == "Dispatched" && Sent(x)) == 3,
-            "the dispatch notice in-app and to both webhooks");
+            "the dispatch notice in-app and to both webhooks"
+        );
         var inApp = Assert.Single(deliveries, d => d.Channel == nameof(DeliveryChannel.InApp));
         Assert.Equal(("green.w1", "Assignee", "GREEN"), (inApp.Target, inApp.RecipientRole, inApp.RecipientUnit));
         var json = Webhook(deliveries, "ops");
@@ -39,23 +41,36 @@ public class NotificationWebhookTests(RedisFixture redis)
 
         var request = Assert.Single(rig.RequestsFor(json.Id));
         Assert.Equal("/ops", request.Path);
-        var signature = "sha256=" + Convert.ToHexStringLower(
-            HMACSHA256.HashData(Encoding.UTF8.GetBytes(NotificationRig.JsonSecret), request.Body));
+        var signature =
+            "sha256="
+            + Convert.ToHexStringLower(
+                HMACSHA256.HashData(Encoding.UTF8.GetBytes(NotificationRig.JsonSecret), request.Body)
+            );
         Assert.Equal(signature, request.Header(WebhookMessages.SignatureHeader));
         using var body = JsonDocument.Parse(request.Body);
         Assert.Equal(json.Id, body.RootElement.GetProperty("delivery").GetString());
-        Assert.Equal(request.Header(WebhookMessages.TimestampHeader),
-            body.RootElement.GetProperty("timestamp").GetInt64().ToString());
+        Assert.Equal(
+            request.Header(WebhookMessages.TimestampHeader),
+            body.RootElement.GetProperty("timestamp").GetInt64().ToString()
+        );
         var notice = body.RootElement.GetProperty("notice");
-        Assert.Equal(("Dispatched", "Assignee", "green.w1"), (notice.GetProperty("topic").GetString(),
-            notice.GetProperty("to").GetProperty("role").GetString(), notice.GetProperty("people")[0].GetString()));
+        Assert.Equal(
+            ("Dispatched", "Assignee", "green.w1"),
+            (
+                notice.GetProperty("topic").GetString(),
+                notice.GetProperty("to").GetProperty("role").GetString(),
+                notice.GetProperty("people")[0].GetString()
+            )
+        );
         Assert.Equal(number, body.RootElement.GetProperty("incident").GetProperty("number").GetString());
 
         var message = Assert.Single(rig.RequestsFor(robot.Id));
         Assert.Equal("/robot/send", message.Path);
         Assert.Equal(NotificationRig.RobotToken, message.Query["access_token"]);
-        Assert.Equal(WebhookMessages.RobotSign(NotificationRig.RobotSecret, long.Parse(message.Query["timestamp"])),
-            message.Query["sign"]);
+        Assert.Equal(
+            WebhookMessages.RobotSign(NotificationRig.RobotSecret, long.Parse(message.Query["timestamp"])),
+            message.Query["sign"]
+        );
         using var markdown = JsonDocument.Parse(message.Body);
         Assert.Equal("markdown", markdown.RootElement.GetProperty("msgtype").GetString());
         Assert.Contains(number, markdown.RootElement.GetProperty("markdown").GetProperty("content").GetString());
@@ -70,11 +85,18 @@ public class NotificationWebhookTests(RedisFixture redis)
     public async Task A_webhook_answering_500_is_retried_until_it_takes_the_notice()
     {
         var rig = await Rig();
-        var number = await rig.DispatchedIncidentAsync(
-            beforeDispatch: n => rig.Receiver.FailNext(2, r => r.Path == "/ops" && r.Text.Contains(n)));
+        var number = await rig.DispatchedIncidentAsync(beforeDispatch: n =>
+            rig.Receiver.FailNext(2, r => r.Path == "/ops" && r.Text.Contains(n))
+        );
 
-        var json = Webhook(await rig.DeliveriesWhenAsync(number,
-            d => d.Any(x => x.Target == "ops" && Sent(x)), "the JSON webhook to take the notice"), "ops");
+        var json = Webhook(
+            await rig.DeliveriesWhenAsync(
+                number,
+                d => d.Any(x => x.Target == "ops" && Sent(x)),
+                "the JSON webhook to take the notice"
+            ),
+            "ops"
+        );
 
         var requests = rig.RequestsFor(json.Id);
         Assert.Equal([500, 500, 200], requests.Select(r => r.Status));
@@ -90,17 +112,27 @@ public class NotificationWebhookTests(RedisFixture redis)
         try
         {
             var first = await rig.DispatchedIncidentAsync();
-            var broke = Webhook(await rig.DeliveriesWhenAsync(first,
-                d => d.Any(x => x.Target == "ops" && x.Failure == nameof(DeliveryFailure.CircuitOpen)),
-                "the circuit of the JSON webhook to open"), "ops");
+            var broke = Webhook(
+                await rig.DeliveriesWhenAsync(
+                    first,
+                    d => d.Any(x => x.Target == "ops" && x.Failure == nameof(DeliveryFailure.CircuitOpen)),
+                    "the circuit of the JSON webhook to open"
+                ),
+                "ops"
+            );
             Assert.Equal(nameof(DeliveryStatus.Failed), broke.Status);
             Assert.Contains(rig.RequestsFor(broke.Id), r => r.Status == 500);
 
             // A notice that comes while the circuit is open is refused without a call.
             var second = await rig.DispatchedIncidentAsync();
-            var refused = Webhook(await rig.DeliveriesWhenAsync(second,
-                d => d.Any(x => x.Target == "ops" && x.Failure == nameof(DeliveryFailure.CircuitOpen)),
-                "the open circuit to refuse the second notice"), "ops");
+            var refused = Webhook(
+                await rig.DeliveriesWhenAsync(
+                    second,
+                    d => d.Any(x => x.Target == "ops" && x.Failure == nameof(DeliveryFailure.CircuitOpen)),
+                    "the open circuit to refuse the second notice"
+                ),
+                "ops"
+            );
             Assert.Empty(rig.RequestsFor(refused.Id));
             Assert.Equal(0, refused.Calls);
             Assert.NotNull(refused.NextAttemptTime);
@@ -108,8 +140,14 @@ public class NotificationWebhookTests(RedisFixture redis)
             rig.Receiver.Heal();
             foreach (var number in new[] { first, second })
             {
-                var sent = Webhook(await rig.DeliveriesWhenAsync(number, d => d.Any(x => x.Target == "ops" && Sent(x)),
-                    $"the closed circuit to let the notice of {number} through"), "ops");
+                var sent = Webhook(
+                    await rig.DeliveriesWhenAsync(
+                        number,
+                        d => d.Any(x => x.Target == "ops" && Sent(x)),
+                        $"the closed circuit to let the notice of {number} through"
+                    ),
+                    "ops"
+                );
                 Assert.Single(rig.RequestsFor(sent.Id), r => r.Delivered);
                 Assert.Equal(sent.Calls, rig.RequestsFor(sent.Id).Count);
             }
@@ -136,12 +174,17 @@ public class NotificationWebhookTests(RedisFixture redis)
         try
         {
             await notifier.StartAsync(CancellationToken.None);
-            await rig.DeliveriesWhenAsync(during, d => d.Count(Sent) == 3,
-                "the notices of the incident dispatched meanwhile");
+            await rig.DeliveriesWhenAsync(
+                during,
+                d => d.Count(Sent) == 3,
+                "the notices of the incident dispatched meanwhile"
+            );
             await rig.CaughtUpAsync(second);
 
-            var delivered = rig.Receiver.Requests.Where(r => r.Delivered)
-                .GroupBy(r => r.Header(WebhookMessages.DeliveryHeader)).ToList();
+            var delivered = rig
+                .Receiver.Requests.Where(r => r.Delivered)
+                .GroupBy(r => r.Header(WebhookMessages.DeliveryHeader))
+                .ToList();
             Assert.NotEmpty(delivered);
             Assert.All(delivered, d => Assert.Single(d));
             var inbox = await rig.InboxAsync("green.w1", second);

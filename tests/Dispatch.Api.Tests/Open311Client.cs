@@ -48,15 +48,34 @@ public sealed class GeoReportClient(HttpClient http, string format)
     /// <summary>The spec's fields of a service request, in its order.</summary>
     public static readonly IReadOnlyList<string> RequestFields =
     [
-        "service_request_id", "status", "status_notes", "service_name", "service_code", "description",
-        "agency_responsible", "service_notice", "requested_datetime", "updated_datetime", "expected_datetime",
-        "address", "address_id", "zipcode", "lat", "long", "media_url",
+        "service_request_id",
+        "status",
+        "status_notes",
+        "service_name",
+        "service_code",
+        "description",
+        "agency_responsible",
+        "service_notice",
+        "requested_datetime",
+        "updated_datetime",
+        "expected_datetime",
+        "address",
+        "address_id",
+        "zipcode",
+        "lat",
+        "long",
+        "media_url",
     ];
 
     private static readonly Dictionary<string, string> ListItems = new()
     {
-        ["services"] = "service", ["service_requests"] = "request", ["errors"] = "error",
-        ["attributes"] = "attribute", ["values"] = "value", ["endpoints"] = "endpoint", ["formats"] = "format",
+        ["services"] = "service",
+        ["service_requests"] = "request",
+        ["errors"] = "error",
+        ["attributes"] = "attribute",
+        ["values"] = "value",
+        ["endpoints"] = "endpoint",
+        ["formats"] = "format",
     };
 
     public string Format => format;
@@ -101,12 +120,13 @@ public sealed class GeoReportClient(HttpClient http, string format)
         return new GeoText(element.Value.Length == 0 ? null : element.Value);
     }
 
-    private static GeoNode FromJson(JsonElement json) => json.ValueKind switch
-    {
-        JsonValueKind.Array => new GeoItems([.. json.EnumerateArray().Select(FromJson)]),
-        JsonValueKind.Object => new GeoFields([.. json.EnumerateObject().Select(p => (p.Name, FromJson(p.Value)))]),
-        JsonValueKind.Null => new GeoText(null),
-        JsonValueKind.String => new GeoText(json.GetString()),
-        _ => new GeoText(json.GetRawText()),
-    };
+    private static GeoNode FromJson(JsonElement json) =>
+        json.ValueKind switch
+        {
+            JsonValueKind.Array => new GeoItems([.. json.EnumerateArray().Select(FromJson)]),
+            JsonValueKind.Object => new GeoFields([.. json.EnumerateObject().Select(p => (p.Name, FromJson(p.Value)))]),
+            JsonValueKind.Null => new GeoText(null),
+            JsonValueKind.String => new GeoText(json.GetString()),
+            _ => new GeoText(json.GetRawText()),
+        };
 }

@@ -20,8 +20,10 @@ public class Open311ClientTests(RedisFixture redis)
         Assert.Equal("utf-8", discovery.Charset);
         Assert.Equal(new[] { "changeset", "contact", "key_service", "endpoints" }, discovery.Fields.Names);
         var changeset = DateTimeOffset.Parse(discovery.Fields.Text("changeset")!);
-        var endpoint = Assert.Single(discovery.Fields.Items("endpoints").Cast<GeoFields>(),
-            e => e.Text("specification") == GeoReportClient.Specification);
+        var endpoint = Assert.Single(
+            discovery.Fields.Items("endpoints").Cast<GeoFields>(),
+            e => e.Text("specification") == GeoReportClient.Specification
+        );
         Assert.Equal("production", endpoint.Text("type"));
         Assert.True(DateTimeOffset.Parse(endpoint.Text("changeset")!) <= DateTimeOffset.UtcNow);
         Assert.True(changeset <= DateTimeOffset.UtcNow);
@@ -33,7 +35,15 @@ public class Open311ClientTests(RedisFixture redis)
         Assert.Equal(client.MediaType, services.MediaType);
         var bins = services.Rows.Single(s => s.Text("service_code") == "SHOP_BIN_OVERFLOW");
         string[] serviceFields =
-            ["service_code", "service_name", "description", "metadata", "type", "keywords", "group"];
+        [
+            "service_code",
+            "service_name",
+            "description",
+            "metadata",
+            "type",
+            "keywords",
+            "group",
+        ];
         Assert.Equal(serviceFields, bins.Names);
         Assert.Equal("realtime", bins.Text("type"));
         Assert.Equal("false", bins.Text("metadata"));
@@ -43,9 +53,16 @@ public class Open311ClientTests(RedisFixture redis)
         Assert.Equal("SHOP_BIN_OVERFLOW", definition.Fields.Text("service_code"));
         Assert.Empty(definition.Fields.Items("attributes"));
 
-        var posted = await client.PostAsync($"{url}/requests.{format}",
-            ("api_key", "test-key"), ("service_code", "SHOP_BIN_OVERFLOW"), ("lat", "31.2412"), ("long", "121.4411"),
-            ("description", "垃圾桶满了"), ("account_id", "acct-7"), ("media_url", "https://photos.example.org/bin.jpg"));
+        var posted = await client.PostAsync(
+            $"{url}/requests.{format}",
+            ("api_key", "test-key"),
+            ("service_code", "SHOP_BIN_OVERFLOW"),
+            ("lat", "31.2412"),
+            ("long", "121.4411"),
+            ("description", "垃圾桶满了"),
+            ("account_id", "acct-7"),
+            ("media_url", "https://photos.example.org/bin.jpg")
+        );
         Assert.Equal(HttpStatusCode.OK, posted.Status);
         var receipt = Assert.Single(posted.Rows);
         Assert.Equal(new[] { "service_request_id", "service_notice", "account_id" }, receipt.Names);
@@ -69,13 +86,17 @@ public class Open311ClientTests(RedisFixture redis)
         await api.CaughtUpAsync();
         string[] codes = ["SHOP_BIN_OVERFLOW", "CREEK_LITTERING"];
         var listed = await client.GetAsync(
-            $"{url}/requests.{format}?status=open,closed&service_code={string.Join(',', codes)}", "service_requests");
+            $"{url}/requests.{format}?status=open,closed&service_code={string.Join(',', codes)}",
+            "service_requests"
+        );
         Assert.Equal(HttpStatusCode.OK, listed.Status);
         Assert.All(listed.Rows, r => Assert.Equal(GeoReportClient.RequestFields, r.Names));
         Assert.Contains(listed.Rows, r => r.Text("service_request_id") == id);
         Assert.All(listed.Rows, r => Assert.Contains(r.Text("service_code"), codes));
         var closedOnly = await client.GetAsync(
-            $"{url}/requests.{format}?status=closed&service_code=SHOP_BIN_OVERFLOW", "service_requests");
+            $"{url}/requests.{format}?status=closed&service_code=SHOP_BIN_OVERFLOW",
+            "service_requests"
+        );
         Assert.DoesNotContain(closedOnly.Rows, r => r.Text("service_request_id") == id);
         Assert.All(closedOnly.Rows, r => Assert.Equal("closed", r.Text("status")));
     }
@@ -88,18 +109,30 @@ public class Open311ClientTests(RedisFixture redis)
         var api = await SharedApi.StartAsync(redis);
         var client = new GeoReportClient(api.Http, format);
 
-        var noKey = await client.PostAsync($"/open311/v2/requests.{format}",
-            ("api_key", "wrong"), ("service_code", "SHOP_BIN_OVERFLOW"));
+        var noKey = await client.PostAsync(
+            $"/open311/v2/requests.{format}",
+            ("api_key", "wrong"),
+            ("service_code", "SHOP_BIN_OVERFLOW")
+        );
         AssertError(client, noKey, HttpStatusCode.Forbidden, "api_key");
-        var unknownService = await client.PostAsync($"/open311/v2/requests.{format}",
-            ("api_key", "test-key"), ("service_code", "NO_SUCH_SERVICE"), ("lat", "31.24"), ("long", "121.44"));
+        var unknownService = await client.PostAsync(
+            $"/open311/v2/requests.{format}",
+            ("api_key", "test-key"),
+            ("service_code", "NO_SUCH_SERVICE"),
+            ("lat", "31.24"),
+            ("long", "121.44")
+        );
         AssertError(client, unknownService, HttpStatusCode.NotFound, "service_code");
         var noService = await client.GetAsync($"/open311/v2/services/NO_SUCH_SERVICE.{format}", "service_definition");
         AssertError(client, noService, HttpStatusCode.NotFound, "service_code");
         var noRequest = await client.GetAsync($"/open311/v2/requests/PT-20991231-000001.{format}", "service_requests");
         AssertError(client, noRequest, HttpStatusCode.NotFound, "service_request_id");
-        AssertError(client, await client.GetAsync($"/open311/v2/requests.{format}?status=pending", "service_requests"),
-            HttpStatusCode.BadRequest, "status");
+        AssertError(
+            client,
+            await client.GetAsync($"/open311/v2/requests.{format}?status=pending", "service_requests"),
+            HttpStatusCode.BadRequest,
+            "status"
+        );
     }
 
     [Fact]

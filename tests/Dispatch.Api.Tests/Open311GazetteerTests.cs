@@ -19,13 +19,17 @@ public class Open311GazetteerTests
     {
         var (catalog, gazetteer) = Shipped();
 
-        Assert.Equal(catalog.Streets.Select(s => s.Code).Order(),
-            gazetteer.Places.Where(p => p.Kind == PlaceKind.Street).Select(p => p.Street).Order());
+        Assert.Equal(
+            catalog.Streets.Select(s => s.Code).Order(),
+            gazetteer.Places.Where(p => p.Kind == PlaceKind.Street).Select(p => p.Street).Order()
+        );
         Assert.True(gazetteer.Places.Count(p => p.Kind == PlaceKind.Road) >= 15);
         Assert.True(gazetteer.Places.Count(p => p.Kind == PlaceKind.Landmark) >= 15);
         Assert.All(gazetteer.Places, p => Assert.True(catalog.District.Bounds.Contains(p.Position), p.Id));
-        Assert.All(gazetteer.Places.Where(p => p.Kind == PlaceKind.Street),
-            p => Assert.Equal(catalog.FindStreet(p.Street)!.Centre, p.Position));
+        Assert.All(
+            gazetteer.Places.Where(p => p.Kind == PlaceKind.Street),
+            p => Assert.Equal(catalog.FindStreet(p.Street)!.Centre, p.Position)
+        );
     }
 
     [Theory]
@@ -37,7 +41,9 @@ public class Open311GazetteerTests
     [InlineData("中山北路3300号环球港", "place-global-harbor")]
     [InlineData("中环真北路口", "road-zhenbei")]
     public void A_text_is_located_by_the_longest_place_name_it_contains_whatever_its_width_case_or_spacing(
-        string text, string place)
+        string text,
+        string place
+    )
     {
         Assert.Equal(place, Shipped().Gazetteer.Locate(text)?.Id);
     }
@@ -52,20 +58,33 @@ public class Open311GazetteerTests
     public void A_gazetteer_with_a_place_outside_the_district_or_an_unknown_street_is_refused_naming_the_places()
     {
         using var copy = new CatalogCopy();
-        copy.Edit(Gazetteer.FileName, gazetteer =>
-        {
-            var places = gazetteer["places"]!.AsArray();
-            places.Add(new JsonObject
+        copy.Edit(
+            Gazetteer.FileName,
+            gazetteer =>
             {
-                ["id"] = "place-tiananmen", ["kind"] = "landmark", ["zh"] = "天安门", ["en"] = "Tian'anmen",
-                ["position"] = new JsonObject { ["lat"] = 39.9087, ["lon"] = 116.3975 },
-            });
-            places.Add(new JsonObject
-            {
-                ["id"] = "street-nowhere", ["kind"] = "street", ["zh"] = "无名街道", ["en"] = "Nowhere",
-                ["street"] = "NOPE",
-            });
-        });
+                var places = gazetteer["places"]!.AsArray();
+                places.Add(
+                    new JsonObject
+                    {
+                        ["id"] = "place-tiananmen",
+                        ["kind"] = "landmark",
+                        ["zh"] = "天安门",
+                        ["en"] = "Tian'anmen",
+                        ["position"] = new JsonObject { ["lat"] = 39.9087, ["lon"] = 116.3975 },
+                    }
+                );
+                places.Add(
+                    new JsonObject
+                    {
+                        ["id"] = "street-nowhere",
+                        ["kind"] = "street",
+                        ["zh"] = "无名街道",
+                        ["en"] = "Nowhere",
+                        ["street"] = "NOPE",
+                    }
+                );
+            }
+        );
 
         var refused = Assert.Throws<GazetteerException>(() => Gazetteer.Load(copy.Path, CatalogLoader.Load(copy.Path)));
         Assert.Contains("place-tiananmen", refused.Message);

@@ -1,7 +1,7 @@
-using Dispatch.Abstractions;
-using Dispatch.Infrastructure;
 using System.Net;
 using System.Text.Json;
+using Dispatch.Abstractions;
+using Dispatch.Infrastructure;
 using Dispatch.Infrastructure.ReadModel;
 using Dispatch.Protos.V1;
 using Microsoft.Extensions.DependencyInjection;
@@ -33,8 +33,11 @@ public class Open311Tests(RedisFixture redis)
     }
 
     private static async Task<IReadOnlyList<string>> IdsAsync(ApiServer api, string query) =>
-        [.. (await JsonAsync(await api.Http.GetAsync($"/open311/v2/requests.json?{query}")))
-            .EnumerateArray().Select(r => r.GetProperty("service_request_id").GetString()!)];
+        [
+            .. (await JsonAsync(await api.Http.GetAsync($"/open311/v2/requests.json?{query}")))
+                .EnumerateArray()
+                .Select(r => r.GetProperty("service_request_id").GetString()!),
+        ];
 
     private static async Task<string> StreetAsync(ApiServer api, string id)
     {
@@ -55,16 +58,23 @@ public class Open311Tests(RedisFixture redis)
         var api = await SharedApi.StartAsync(redis);
 
         var services = await JsonAsync(await api.Http.GetAsync("/open311/v2/services.json"));
-        var bins = services.EnumerateArray()
+        var bins = services
+            .EnumerateArray()
             .Single(s => s.GetProperty("service_code").GetString() == "SHOP_BIN_OVERFLOW");
         Assert.Equal("realtime", bins.GetProperty("type").GetString());
         var definition = await JsonAsync(await api.Http.GetAsync("/open311/v2/services/SHOP_BIN_OVERFLOW.json"));
         Assert.Equal("SHOP_BIN_OVERFLOW", definition.GetProperty("service_code").GetString());
 
-        var id = await CreateAsync(api,
-            ("service_code", "SHOP_BIN_OVERFLOW"), ("lat", "31.2412"), ("long", "121.4411"),
-            ("description", "垃圾桶满了，电话13812345678"), ("first_name", "Wei"), ("last_name", "Zhang"),
-            ("phone", "13812345678"));
+        var id = await CreateAsync(
+            api,
+            ("service_code", "SHOP_BIN_OVERFLOW"),
+            ("lat", "31.2412"),
+            ("long", "121.4411"),
+            ("description", "垃圾桶满了，电话13812345678"),
+            ("first_name", "Wei"),
+            ("last_name", "Zhang"),
+            ("phone", "13812345678")
+        );
         Assert.StartsWith("PT-", id);
         await api.CaughtUpAsync();
 
@@ -93,8 +103,12 @@ public class Open311Tests(RedisFixture redis)
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, "/open311/v2/requests.json")
             {
-                Content = Form(("api_key", "test-key"), ("service_code", "CREEK_LITTERING"),
-                    ("lat", "31.245"), ("long", "121.43")),
+                Content = Form(
+                    ("api_key", "test-key"),
+                    ("service_code", "CREEK_LITTERING"),
+                    ("lat", "31.245"),
+                    ("long", "121.43")
+                ),
                 Headers = { { "Idempotency-Key", key } },
             };
             var answer = await JsonAsync(await api.Http.SendAsync(request));
@@ -107,8 +121,14 @@ public class Open311Tests(RedisFixture redis)
     public async Task A_group_rental_request_is_followed_publicly_without_its_description_or_position()
     {
         var api = await SharedApi.StartAsync(redis);
-        var id = await CreateAsync(api, ("service_code", "RENTAL_YELLOW"), ("lat", "31.2412"), ("long", "121.4411"),
-            ("description", "3号楼502室住了十几个人"), ("address_string", "长寿路100弄3号502室"));
+        var id = await CreateAsync(
+            api,
+            ("service_code", "RENTAL_YELLOW"),
+            ("lat", "31.2412"),
+            ("long", "121.4411"),
+            ("description", "3号楼502室住了十几个人"),
+            ("address_string", "长寿路100弄3号502室")
+        );
         await api.CaughtUpAsync();
 
         var text = await (await api.Http.GetAsync($"/open311/v2/requests/{id}.json")).Content.ReadAsStringAsync();
@@ -132,11 +152,19 @@ public class Open311Tests(RedisFixture redis)
     [InlineData("test-key", "SHOP_BIN_OVERFLOW", "39.90", "116.40", 400, "lat")]
     [InlineData("test-key", "SHOP_BIN_OVERFLOW", "", "", 400, "lat and long, address_string or address_id")]
     public async Task A_bad_create_is_refused_with_an_open311_error_naming_the_field(
-        string key, string code, string lat, string lon, int status, string field)
+        string key,
+        string code,
+        string lat,
+        string lon,
+        int status,
+        string field
+    )
     {
         var api = await SharedApi.StartAsync(redis);
-        var response = await api.Http.PostAsync("/open311/v2/requests.json",
-            Form(("api_key", key), ("service_code", code), ("lat", lat), ("long", lon)));
+        var response = await api.Http.PostAsync(
+            "/open311/v2/requests.json",
+            Form(("api_key", key), ("service_code", code), ("lat", lat), ("long", lon))
+        );
         Assert.Equal(status, (int)response.StatusCode);
         var error = (await JsonAsync(response))[0];
         Assert.Equal(status, error.GetProperty("code").GetInt32());
@@ -150,7 +178,9 @@ public class Open311Tests(RedisFixture redis)
     [InlineData("真如寺旁边的小巷", "ZR")]
     [InlineData("桃 浦 镇 武威路口", "TP")]
     public async Task A_request_located_by_its_address_string_alone_lies_in_the_street_the_gazetteer_gives(
-        string address, string street)
+        string address,
+        string street
+    )
     {
         var api = await SharedApi.StartAsync(redis);
         var id = await CreateAsync(api, ("service_code", "SHOP_BIN_ON_STREET"), ("address_string", address));
@@ -166,8 +196,14 @@ public class Open311Tests(RedisFixture redis)
     public async Task An_address_that_cannot_be_located_is_refused_naming_address_string()
     {
         var api = await SharedApi.StartAsync(redis);
-        var response = await api.Http.PostAsync("/open311/v2/requests.json", Form(
-            ("api_key", "test-key"), ("service_code", "SHOP_BIN_ON_STREET"), ("address_string", "北京市东城区王府井大街1号")));
+        var response = await api.Http.PostAsync(
+            "/open311/v2/requests.json",
+            Form(
+                ("api_key", "test-key"),
+                ("service_code", "SHOP_BIN_ON_STREET"),
+                ("address_string", "北京市东城区王府井大街1号")
+            )
+        );
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var description = (await JsonAsync(response))[0].GetProperty("description").GetString()!;
         Assert.StartsWith("address_string", description);
@@ -178,12 +214,22 @@ public class Open311Tests(RedisFixture redis)
     public async Task Lat_and_long_win_over_an_address_string_and_an_address_id_names_a_gazetteer_place()
     {
         var api = await SharedApi.StartAsync(redis);
-        var byPosition = await CreateAsync(api, ("service_code", "SHOP_BIN_ON_STREET"),
-            ("lat", "31.2412"), ("long", "121.4411"), ("address_string", "长风公园"));
-        var byId = await CreateAsync(api,
-            ("service_code", "SHOP_BIN_ON_STREET"), ("address_id", "place-changfeng-park"));
-        var unknown = await api.Http.PostAsync("/open311/v2/requests.json", Form(
-            ("api_key", "test-key"), ("service_code", "SHOP_BIN_ON_STREET"), ("address_id", "place-nowhere")));
+        var byPosition = await CreateAsync(
+            api,
+            ("service_code", "SHOP_BIN_ON_STREET"),
+            ("lat", "31.2412"),
+            ("long", "121.4411"),
+            ("address_string", "长风公园")
+        );
+        var byId = await CreateAsync(
+            api,
+            ("service_code", "SHOP_BIN_ON_STREET"),
+            ("address_id", "place-changfeng-park")
+        );
+        var unknown = await api.Http.PostAsync(
+            "/open311/v2/requests.json",
+            Form(("api_key", "test-key"), ("service_code", "SHOP_BIN_ON_STREET"), ("address_id", "place-nowhere"))
+        );
 
         Assert.Equal("CSL", await StreetAsync(api, byPosition));
         Assert.Equal("CFXC", await StreetAsync(api, byId));
@@ -198,19 +244,37 @@ public class Open311Tests(RedisFixture redis)
         var cluster = await redis.SharedCluster();
         const string bin = "https://photos.example.org/open311/bin.jpg?size=large";
         const string rental = "https://photos.example.org/open311/rental.jpg";
-        var open = await CreateAsync(api,
-            ("service_code", "SHOP_BIN_OVERFLOW"), ("lat", "31.2412"), ("long", "121.4411"), ("media_url", bin));
-        var personal = await CreateAsync(api,
-            ("service_code", "RENTAL_YELLOW"), ("lat", "31.2412"), ("long", "121.4411"), ("media_url", rental));
+        var open = await CreateAsync(
+            api,
+            ("service_code", "SHOP_BIN_OVERFLOW"),
+            ("lat", "31.2412"),
+            ("long", "121.4411"),
+            ("media_url", bin)
+        );
+        var personal = await CreateAsync(
+            api,
+            ("service_code", "RENTAL_YELLOW"),
+            ("lat", "31.2412"),
+            ("long", "121.4411"),
+            ("media_url", rental)
+        );
 
-        var media = new Open311Media(redis.Connection, new KeySpace(cluster.ServiceId), new Partitions(Partitions.Default),
-            api.Services.GetRequiredService<Polly.Registry.ResiliencePipelineProvider<string>>());
-        Assert.Equal(new Dictionary<string, string> { [open] = bin, [personal] = rental }, await media.FindAsync([open, personal]));
+        var media = new Open311Media(
+            redis.Connection,
+            new KeySpace(cluster.ServiceId),
+            new Partitions(Partitions.Default),
+            api.Services.GetRequiredService<Polly.Registry.ResiliencePipelineProvider<string>>()
+        );
+        Assert.Equal(
+            new Dictionary<string, string> { [open] = bin, [personal] = rental },
+            await media.FindAsync([open, personal])
+        );
         await api.CaughtUpAsync();
         Assert.Equal(bin, (await RequestAsync(api, open)).GetProperty("media_url").GetString());
         Assert.Equal(JsonValueKind.Null, (await RequestAsync(api, personal)).GetProperty("media_url").ValueKind);
         var listed = await JsonAsync(
-            await api.Http.GetAsync($"/open311/v2/requests.json?service_request_id={open},{personal}"));
+            await api.Http.GetAsync($"/open311/v2/requests.json?service_request_id={open},{personal}")
+        );
         Assert.Equal(bin, listed[0].GetProperty("media_url").GetString());
         Assert.DoesNotContain(rental, listed.GetRawText());
     }
@@ -225,9 +289,18 @@ public class Open311Tests(RedisFixture redis)
     public async Task A_media_url_that_is_not_an_http_url_of_at_most_2048_characters_is_refused_by_name(string url)
     {
         var api = await SharedApi.StartAsync(redis);
-        if (url.EndsWith("very-long")) url += new string('x', 2048);
-        var response = await api.Http.PostAsync("/open311/v2/requests.json", Form(("api_key", "test-key"),
-            ("service_code", "SHOP_BIN_OVERFLOW"), ("lat", "31.2412"), ("long", "121.4411"), ("media_url", url)));
+        if (url.EndsWith("very-long"))
+            url += new string('x', 2048);
+        var response = await api.Http.PostAsync(
+            "/open311/v2/requests.json",
+            Form(
+                ("api_key", "test-key"),
+                ("service_code", "SHOP_BIN_OVERFLOW"),
+                ("lat", "31.2412"),
+                ("long", "121.4411"),
+                ("media_url", url)
+            )
+        );
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.StartsWith("media_url", (await JsonAsync(response))[0].GetProperty("description").GetString());
     }
@@ -249,12 +322,15 @@ public class Open311Tests(RedisFixture redis)
         Assert.DoesNotContain(closed, await IdsAsync(api, "status=open&service_code=SHOP_SORTING"));
         Assert.DoesNotContain(open, await IdsAsync(api, "status=open&service_code=SHOP_BIN_OVERFLOW,CREEK_LITTERING"));
 
-        foreach (var (query, field) in new[]
-        {
-            ("status=open,resolved", "status"), ("service_code=SHOP_SORTING,NO_SUCH", "service_code"),
-            ("start_date=yesterday", "start_date"),
-            ("start_date=2026-12-01T00:00:00Z&end_date=2026-11-01T00:00:00Z", "end_date"),
-        })
+        foreach (
+            var (query, field) in new[]
+            {
+                ("status=open,resolved", "status"),
+                ("service_code=SHOP_SORTING,NO_SUCH", "service_code"),
+                ("start_date=yesterday", "start_date"),
+                ("start_date=2026-12-01T00:00:00Z&end_date=2026-11-01T00:00:00Z", "end_date"),
+            }
+        )
         {
             var refused = await api.Http.GetAsync($"/open311/v2/requests.json?{query}");
             Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
@@ -266,8 +342,11 @@ public class Open311Tests(RedisFixture redis)
     public async Task A_hotline_case_shows_the_public_neither_its_description_nor_its_caller()
     {
         var api = await SharedApi.StartAsync(redis);
-        var number = await new Office(api).ReportAsync(reporter: "王小明", phone: "13912345678",
-            description: "王小明来电：小区门口垃圾桶满溢，回电13912345678");
+        var number = await new Office(api).ReportAsync(
+            reporter: "王小明",
+            phone: "13912345678",
+            description: "王小明来电：小区门口垃圾桶满溢，回电13912345678"
+        );
         await api.CaughtUpAsync();
 
         foreach (var format in new[] { "json", "xml" })
@@ -287,9 +366,15 @@ public class Open311Tests(RedisFixture redis)
     public async Task The_reporter_name_is_masked_in_the_public_description_of_a_citizen_request()
     {
         var api = await SharedApi.StartAsync(redis);
-        var id = await CreateAsync(api, ("service_code", "SHOP_BIN_OVERFLOW"), ("lat", "31.2412"), ("long", "121.4411"),
-            ("first_name", "Wei"), ("last_name", "Zhang"),
-            ("description", "This is Zhang Wei, the bins by my shop overflow"));
+        var id = await CreateAsync(
+            api,
+            ("service_code", "SHOP_BIN_OVERFLOW"),
+            ("lat", "31.2412"),
+            ("long", "121.4411"),
+            ("first_name", "Wei"),
+            ("last_name", "Zhang"),
+            ("description", "This is Zhang Wei, the bins by my shop overflow")
+        );
         await api.CaughtUpAsync();
 
         var description = (await RequestAsync(api, id)).GetProperty("description").GetString()!;
@@ -340,7 +425,11 @@ public class Open311Tests(RedisFixture redis)
         var today = DateTime.UtcNow.AddHours(8).ToString("yyyyMMdd");
         string[] madeUpIds =
         [
-            "PT-20991231-000001", "PT-20200101-000001", $"XX-{today}-000001", $"PT-{today}-12", $"PT-{today}-00000a",
+            "PT-20991231-000001",
+            "PT-20200101-000001",
+            $"XX-{today}-000001",
+            $"PT-{today}-12",
+            $"PT-{today}-00000a",
             "made-up",
         ];
         foreach (var madeUp in madeUpIds)
@@ -351,8 +440,13 @@ public class Open311Tests(RedisFixture redis)
         }
         Assert.Equal(0, await IncidentActivationsAsync(cluster));
 
-        var id = await CreateAsync(api, ("service_code", "SHOP_BIN_OVERFLOW"), ("lat", "31.2412"), ("long", "121.4411"),
-            ("description", "刚刚报的"));
+        var id = await CreateAsync(
+            api,
+            ("service_code", "SHOP_BIN_OVERFLOW"),
+            ("lat", "31.2412"),
+            ("long", "121.4411"),
+            ("description", "刚刚报的")
+        );
 
         Assert.True(await IncidentActivationsAsync(cluster) > 0, "the report's incident is active and counted");
         Assert.Null(await api.Services.GetRequiredService<ReadModelStore>().GetAsync(id));

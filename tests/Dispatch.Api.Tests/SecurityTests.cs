@@ -36,7 +36,12 @@ public class SecurityTests(RedisFixture redis)
         for (var i = 0; i < 50; i++)
         {
             var number = $"PT-20261202-{900_000 + i:D6}";
-            var note = new AddNoteRequest { Number = number, CommandId = Id(), Text = "x" };
+            var note = new AddNoteRequest
+            {
+                Number = number,
+                CommandId = Id(),
+                Text = "x",
+            };
             await RefusedAsync(() => dispatcher.Cases.AddNoteAsync(note).ResponseAsync);
         }
         var created = activations.Created - before;
@@ -53,10 +58,20 @@ public class SecurityTests(RedisFixture redis)
     public async Task An_auditor_reading_a_hotline_case_of_no_personal_data_sees_the_caller_masked_the_rest_as_is()
     {
         var api = await SharedApi.StartAsync(redis);
-        var number = await new Office(api).ReportAsync(reporter: "王小明", phone: "13912345678",
-            description: "王小明来电：店门口垃圾桶满溢，店铺编号 31010612345，回电 13912345678");
+        var number = await new Office(api).ReportAsync(
+            reporter: "王小明",
+            phone: "13912345678",
+            description: "王小明来电：店门口垃圾桶满溢，店铺编号 31010612345，回电 13912345678"
+        );
         var dispatcher = await api.UserAsync("dispatcher");
-        await dispatcher.Cases.AddNoteAsync(new AddNoteRequest { Number = number, CommandId = Id(), Text = "已回电王小明" });
+        await dispatcher.Cases.AddNoteAsync(
+            new AddNoteRequest
+            {
+                Number = number,
+                CommandId = Id(),
+                Text = "已回电王小明",
+            }
+        );
         var auditor = await api.UserAsync("auditor");
 
         var seen = await auditor.Cases.GetIncidentAsync(new GetIncidentRequest { Number = number });

@@ -24,7 +24,8 @@ public sealed class TlsTests(RedisFixture redis) : IDisposable
         var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         request.CertificateExtensions.Add(
-            new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+            new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true)
+        );
         var now = DateTimeOffset.UtcNow;
         return Reloaded(request.CreateSelfSigned(now.AddHours(-2), now.AddDays(2)));
     }
@@ -35,8 +36,9 @@ public sealed class TlsTests(RedisFixture redis) : IDisposable
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(
-            [new Oid(server ? "1.3.6.1.5.5.7.3.1" : "1.3.6.1.5.5.7.3.2")], false));
+        request.CertificateExtensions.Add(
+            new X509EnhancedKeyUsageExtension([new Oid(server ? "1.3.6.1.5.5.7.3.1" : "1.3.6.1.5.5.7.3.2")], false)
+        );
         if (server)
         {
             var names = new SubjectAlternativeNameBuilder();
@@ -53,7 +55,8 @@ public sealed class TlsTests(RedisFixture redis) : IDisposable
     /// <summary>The certificate with its key as a file gives it (an ephemeral key fails some TLS stacks).</summary>
     private static X509Certificate2 Reloaded(X509Certificate2 certificate)
     {
-        using (certificate) return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pfx), null);
+        using (certificate)
+            return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pfx), null);
     }
 
     private string Write(string name, string content)
@@ -63,26 +66,33 @@ public sealed class TlsTests(RedisFixture redis) : IDisposable
         return path;
     }
 
-    /// <summary>A client that trusts <paramref name="authority"/> only and shows <paramref name="client"/>, if any.</summary>
+    /// <summary>
+    /// A client that trusts <paramref name="authority"/> only and shows <paramref name="client"/>, if any.
+    /// </summary>
     private static SocketsHttpHandler Handler(
-        X509Certificate2 authority, X509Certificate2? client, List<X509Certificate2> seen) => new()
-    {
-        SslOptions = new SslClientAuthenticationOptions
+        X509Certificate2 authority,
+        X509Certificate2? client,
+        List<X509Certificate2> seen
+    ) =>
+        new()
         {
-            ClientCertificates = client is null ? null : [client],
-            RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+            SslOptions = new SslClientAuthenticationOptions
             {
-                if (certificate is null) return false;
-                var presented = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-                seen.Add(presented);
-                using var chain = new X509Chain();
-                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                chain.ChainPolicy.CustomTrustStore.Add(authority);
-                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                return chain.Build(presented);
+                ClientCertificates = client is null ? null : [client],
+                RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+                {
+                    if (certificate is null)
+                        return false;
+                    var presented = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+                    seen.Add(presented);
+                    using var chain = new X509Chain();
+                    chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                    chain.ChainPolicy.CustomTrustStore.Add(authority);
+                    chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                    return chain.Build(presented);
+                },
             },
-        },
-    };
+        };
 
     [Fact]
     public async Task The_api_serves_tls_only_from_a_configured_pem_certificate()
@@ -94,8 +104,10 @@ public sealed class TlsTests(RedisFixture redis) : IDisposable
         var (grpcPort, httpPort) = (RedisServer.FreePort(), RedisServer.FreePort());
         var settings = new Dictionary<string, string?>
         {
-            ["Api:GrpcPort"] = $"{grpcPort}", ["Api:HttpPort"] = $"{httpPort}",
-            ["Tls:Certificate"] = certificate, ["Tls:Key"] = key,
+            ["Api:GrpcPort"] = $"{grpcPort}",
+            ["Api:HttpPort"] = $"{httpPort}",
+            ["Tls:Certificate"] = certificate,
+            ["Tls:Key"] = key,
         };
         await using var api = await ApiServer.StartAsync(await redis.SharedCluster(), redis.ConnectionString, settings);
         var seen = new List<X509Certificate2>();
@@ -103,17 +115,21 @@ public sealed class TlsTests(RedisFixture redis) : IDisposable
         using var https = new HttpClient(Handler(authority, null, seen));
         var services = await https.GetAsync($"https://127.0.0.1:{httpPort}/open311/v2/services.json");
         using var channel = GrpcChannel.ForAddress(
-            $"https://127.0.0.1:{grpcPort}", new GrpcChannelOptions { HttpHandler = Handler(authority, null, seen) });
-        var signedIn = await new Identity.IdentityClient(channel)
-            .SignInAsync(new SignInRequest { UserId = "dispatcher", Password = ApiServer.Password });
+            $"https://127.0.0.1:{grpcPort}",
+            new GrpcChannelOptions { HttpHandler = Handler(authority, null, seen) }
+        );
+        var signedIn = await new Identity.IdentityClient(channel).SignInAsync(
+            new SignInRequest { UserId = "dispatcher", Password = ApiServer.Password }
+        );
 
         Assert.Equal(HttpStatusCode.OK, services.StatusCode);
         Assert.NotEmpty(signedIn.Token);
         Assert.NotEmpty(seen);
         Assert.All(seen, s => Assert.Equal(server.Thumbprint, s.Thumbprint));
         using var plain = new HttpClient();
-        await Assert.ThrowsAnyAsync<HttpRequestException>(
-            () => plain.GetAsync($"http://127.0.0.1:{httpPort}/open311/v2/services.json"));
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() =>
+            plain.GetAsync($"http://127.0.0.1:{httpPort}/open311/v2/services.json")
+        );
     }
 
     [Fact]
@@ -127,7 +143,9 @@ public sealed class TlsTests(RedisFixture redis) : IDisposable
         var port = RedisServer.FreePort();
         var settings = new Dictionary<string, string?>
         {
-            ["Ingest:Port"] = $"{port}", ["Tls:Certificate"] = pfx, ["Tls:Password"] = "pfx-password",
+            ["Ingest:Port"] = $"{port}",
+            ["Tls:Certificate"] = pfx,
+            ["Tls:Password"] = "pfx-password",
             ["Ingest:ClientCertificates"] = "required",
             ["Tls:ClientAuthority"] = Write("gateways-ca.crt", authority.ExportCertificatePem()),
         };
@@ -140,7 +158,9 @@ public sealed class TlsTests(RedisFixture redis) : IDisposable
         async Task<string> RegisterAsync(X509Certificate2? client)
         {
             using var channel = GrpcChannel.ForAddress(
-                $"https://127.0.0.1:{port}", new GrpcChannelOptions { HttpHandler = Handler(authority, client, seen) });
+                $"https://127.0.0.1:{port}",
+                new GrpcChannelOptions { HttpHandler = Handler(authority, client, seen) }
+            );
             var registry = new DeviceRegistry.DeviceRegistryClient(channel);
             var request = new RegisterGatewayRequest { GatewayId = $"gw-tls-{Guid.NewGuid():N}"[..16], Name = "TLS" };
             var registered = await registry.RegisterGatewayAsync(request, IngestServer.Admin);

@@ -21,12 +21,17 @@ public class TranscodingTests(RedisFixture redis)
         var number = await new Office(api).ReportAsync();
         await api.CaughtUpAsync();
 
-        var signIn = await api.Http.PostAsJsonAsync("/api/v1/sign-in", new { userId = "dispatcher", password = ApiServer.Password });
+        var signIn = await api.Http.PostAsJsonAsync(
+            "/api/v1/sign-in",
+            new { userId = "dispatcher", password = ApiServer.Password }
+        );
         Assert.Equal(HttpVersion.Version11, signIn.Version);
         var token = (await signIn.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;
 
         using var list = api.Request(HttpMethod.Post, "/api/v1/incidents:list", token);
-        list.Content = JsonContent.Create(new { filter = new { states = new[] { "Reported" }, query = number }, pageSize = 10 });
+        list.Content = JsonContent.Create(
+            new { filter = new { states = new[] { "Reported" }, query = number }, pageSize = 10 }
+        );
         var page = await (await api.Http.SendAsync(list)).Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(number, page.GetProperty("items")[0].GetProperty("number").GetString());
 
@@ -35,8 +40,13 @@ public class TranscodingTests(RedisFixture redis)
         var filed = await (await api.Http.SendAsync(file)).Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal("Filed", filed.GetProperty("state").GetString());
 
-        var detail = await (await api.Http.SendAsync(api.Request(HttpMethod.Get, $"/api/v1/incidents/{number}", token))).Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal(["reported", "filed"], detail.GetProperty("timeline").EnumerateArray().Select(e => e.GetProperty("kind").GetString()));
+        var detail = await (
+            await api.Http.SendAsync(api.Request(HttpMethod.Get, $"/api/v1/incidents/{number}", token))
+        ).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(
+            ["reported", "filed"],
+            detail.GetProperty("timeline").EnumerateArray().Select(e => e.GetProperty("kind").GetString())
+        );
     }
 
     [Fact]
@@ -52,24 +62,41 @@ public class TranscodingTests(RedisFixture redis)
         // The field and the reason travel as data (google.rpc.BadRequest and ErrorInfo), not only in the message.
         using var error = System.Text.Json.JsonDocument.Parse(await bad.Content.ReadAsStringAsync());
         var details = error.RootElement.GetProperty("details").EnumerateArray().ToList();
-        Assert.Contains(details, d => d.GetProperty("@type").GetString() == "type.googleapis.com/google.rpc.BadRequest"
-            && d.GetProperty("fieldViolations")[0].GetProperty("field").GetString() == "filter.states");
-        Assert.Contains(details, d => d.GetProperty("@type").GetString() == "type.googleapis.com/google.rpc.ErrorInfo"
-            && d.GetProperty("reason").GetString() == "INVALID_ARGUMENT");
+        Assert.Contains(
+            details,
+            d =>
+                d.GetProperty("@type").GetString() == "type.googleapis.com/google.rpc.BadRequest"
+                && d.GetProperty("fieldViolations")[0].GetProperty("field").GetString() == "filter.states"
+        );
+        Assert.Contains(
+            details,
+            d =>
+                d.GetProperty("@type").GetString() == "type.googleapis.com/google.rpc.ErrorInfo"
+                && d.GetProperty("reason").GetString() == "INVALID_ARGUMENT"
+        );
 
-        var missing = await api.Http.SendAsync(api.Request(HttpMethod.Get, "/api/v1/incidents/PT-20991231-000001", token));
+        var missing = await api.Http.SendAsync(
+            api.Request(HttpMethod.Get, "/api/v1/incidents/PT-20991231-000001", token)
+        );
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
 
         var anonymous = await api.Http.GetAsync("/api/v1/incidents/PT-20991231-000001");
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
 
-        var auditorFiles = api.Request(HttpMethod.Post, "/api/v1/incidents/PT-20991231-000001:file", await api.TokenAsync("auditor"));
+        var auditorFiles = api.Request(
+            HttpMethod.Post,
+            "/api/v1/incidents/PT-20991231-000001:file",
+            await api.TokenAsync("auditor")
+        );
         auditorFiles.Content = JsonContent.Create(new { commandId = "x" });
         var forbidden = await api.Http.SendAsync(auditorFiles);
         Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
         using var refusal = System.Text.Json.JsonDocument.Parse(await forbidden.Content.ReadAsStringAsync());
         Assert.Contains("may not Triage", refusal.RootElement.GetProperty("message").GetString());
-        Assert.Equal("PERMISSION_DENIED", refusal.RootElement.GetProperty("details")[0].GetProperty("reason").GetString());
+        Assert.Equal(
+            "PERMISSION_DENIED",
+            refusal.RootElement.GetProperty("details")[0].GetProperty("reason").GetString()
+        );
     }
 
     [Fact]
@@ -79,7 +106,9 @@ public class TranscodingTests(RedisFixture redis)
         await new Office(api).ReportAsync();
         await api.CaughtUpAsync();
 
-        var response = await api.Http.SendAsync(api.Request(HttpMethod.Get, "/api/v1/audit/figures.csv?by=Street", await api.TokenAsync("auditor")));
+        var response = await api.Http.SendAsync(
+            api.Request(HttpMethod.Get, "/api/v1/audit/figures.csv?by=Street", await api.TokenAsync("auditor"))
+        );
 
         Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
         Assert.Contains("attachment", response.Content.Headers.ContentDisposition?.ToString());
@@ -97,9 +126,13 @@ public class TranscodingTests(RedisFixture redis)
     {
         var api = await SharedApi.StartAsync(redis);
 
-        var wrong = await Assert.ThrowsAsync<RpcException>(() => api.Identity.SignInAsync(new SignInRequest { UserId = "dispatcher", Password = "guess" }).ResponseAsync);
+        var wrong = await Assert.ThrowsAsync<RpcException>(() =>
+            api.Identity.SignInAsync(new SignInRequest { UserId = "dispatcher", Password = "guess" }).ResponseAsync
+        );
         Assert.Equal(StatusCode.Unauthenticated, wrong.StatusCode);
-        var nobody = await Assert.ThrowsAsync<RpcException>(() => api.Identity.SignInAsync(new SignInRequest { UserId = "mallory", Password = "dispatch" }).ResponseAsync);
+        var nobody = await Assert.ThrowsAsync<RpcException>(() =>
+            api.Identity.SignInAsync(new SignInRequest { UserId = "mallory", Password = "dispatch" }).ResponseAsync
+        );
         Assert.Equal(wrong.Status.Detail, nobody.Status.Detail);
 
         var me = await api.Identity.WhoAmIAsync(new(), await api.AsAsync("csl.staff"));
@@ -110,8 +143,14 @@ public class TranscodingTests(RedisFixture redis)
 
         var token = await api.TokenAsync("dispatcher");
         var forged = token[..token.LastIndexOf('.')] + ".c2lnbmF0dXJlLWJ5LXNvbWVvbmUtZWxzZQ";
-        var refused = await Assert.ThrowsAsync<RpcException>(() => new Cases.CasesClient(api.Channel)
-            .ListIncidentsAsync(new ListIncidentsRequest(), new Metadata { { "authorization", $"Bearer {forged}" } }).ResponseAsync);
+        var refused = await Assert.ThrowsAsync<RpcException>(() =>
+            new Cases.CasesClient(api.Channel)
+                .ListIncidentsAsync(
+                    new ListIncidentsRequest(),
+                    new Metadata { { "authorization", $"Bearer {forged}" } }
+                )
+                .ResponseAsync
+        );
         Assert.Equal(StatusCode.Unauthenticated, refused.StatusCode);
     }
 }

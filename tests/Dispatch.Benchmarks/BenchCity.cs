@@ -10,7 +10,14 @@ namespace Dispatch.Benchmarks;
 internal sealed record BenchGateway(string Id, string Secret);
 
 /// <summary>A device of the benchmark: its scenario, the type of alert it sends and its place.</summary>
-internal sealed record BenchDevice(string Id, BenchGateway Gateway, Scenario Scenario, string Type, Dispatch.Domain.GeoPoint At, string Street);
+internal sealed record BenchDevice(
+    string Id,
+    BenchGateway Gateway,
+    Scenario Scenario,
+    string Type,
+    Dispatch.Domain.GeoPoint At,
+    string Street
+);
 
 /// <summary>
 /// A city of devices, each of one scenario at a place of its own, 211 m × 219 m apart so that no two share a grid
@@ -19,7 +26,8 @@ internal sealed record BenchDevice(string Id, BenchGateway Gateway, Scenario Sce
 /// </summary>
 internal sealed class BenchCity(Catalog catalog, int gatewayCount)
 {
-    private const double RowStep = 0.0019, ColumnStep = 0.0023;
+    private const double RowStep = 0.0019,
+        ColumnStep = 0.0023;
     private readonly List<Scenario> _scenarios = [.. catalog.Scenarios.OrderBy(s => s.Id)];
     private readonly List<BenchDevice> _devices = [];
 
@@ -46,7 +54,10 @@ internal sealed class BenchCity(Catalog catalog, int gatewayCount)
         for (var g = 0; g < gatewayCount; g++)
         {
             var id = $"bench-gw-{g}";
-            var registered = await registry.RegisterGatewayAsync(new V1.RegisterGatewayRequest { GatewayId = id, Name = "bench" }, Admin);
+            var registered = await registry.RegisterGatewayAsync(
+                new V1.RegisterGatewayRequest { GatewayId = id, Name = "bench" },
+                Admin
+            );
             Gateways.Add(new BenchGateway(id, registered.Secret));
         }
     }
@@ -56,33 +67,64 @@ internal sealed class BenchCity(Catalog catalog, int gatewayCount)
     /// one's alert type in its scenario (by default the first type that is not P1).
     /// </summary>
     public async Task<IReadOnlyList<BenchDevice>> RegisterAsync(
-        GrpcChannel ingest, int count, Func<Scenario, IncidentType?>? type = null)
+        GrpcChannel ingest,
+        int count,
+        Func<Scenario, IncidentType?>? type = null
+    )
     {
         var made = new List<BenchDevice>();
         while (made.Count < count)
         {
             var i = _devices.Count;
-            if (i >= Capacity) throw new InvalidOperationException($"devices: the district holds at most {Capacity} benchmark devices");
+            if (i >= Capacity)
+                throw new InvalidOperationException(
+                    $"devices: the district holds at most {Capacity} benchmark devices"
+                );
             var place = i / _scenarios.Count;
             var scenario = _scenarios[i % _scenarios.Count];
             var b = catalog.District.Bounds;
-            var at = new Dispatch.Domain.GeoPoint(b.South + 0.001 + place / Columns * RowStep, b.West + 0.001 + place % Columns * ColumnStep);
-            var street = catalog.Streets.MinBy(s => Math.Pow(s.Centre.Lat - at.Lat, 2) + Math.Pow(s.Centre.Lon - at.Lon, 2))!;
+            var at = new Dispatch.Domain.GeoPoint(
+                b.South + 0.001 + place / Columns * RowStep,
+                b.West + 0.001 + place % Columns * ColumnStep
+            );
+            var street = catalog.Streets.MinBy(s =>
+                Math.Pow(s.Centre.Lat - at.Lat, 2) + Math.Pow(s.Centre.Lon - at.Lon, 2)
+            )!;
             var chosen = type is null ? scenario.Types.First(t => t.Priority != Priority.P1) : type(scenario);
             // A place of a scenario without such a type stays empty.
-            var device = new BenchDevice($"bench-dev-{i}", Gateways[i % Gateways.Count], scenario, chosen?.Code ?? "", at, street.Code);
+            var device = new BenchDevice(
+                $"bench-dev-{i}",
+                Gateways[i % Gateways.Count],
+                scenario,
+                chosen?.Code ?? "",
+                at,
+                street.Code
+            );
             _devices.Add(device);
-            if (chosen is null) continue;
+            if (chosen is null)
+                continue;
             made.Add(device);
             GatewayOfDevice[device.Id] = device.Gateway.Id;
         }
         var registry = new V1.DeviceRegistry.DeviceRegistryClient(ingest);
-        await Parallel.ForEachAsync(made, new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (d, _) =>
-            await registry.RegisterDeviceAsync(new V1.DeviceRegistration
-            {
-                DeviceId = d.Id, GatewayId = d.Gateway.Id, Scenario = d.Scenario.Id, Kind = "sensor",
-                Location = new V1.GeoPoint { Lat = d.At.Lat, Lon = d.At.Lon }, Street = d.Street, OwnerUnit = d.Scenario.LeadUnit,
-            }, Admin));
+        await Parallel.ForEachAsync(
+            made,
+            new ParallelOptions { MaxDegreeOfParallelism = 32 },
+            async (d, _) =>
+                await registry.RegisterDeviceAsync(
+                    new V1.DeviceRegistration
+                    {
+                        DeviceId = d.Id,
+                        GatewayId = d.Gateway.Id,
+                        Scenario = d.Scenario.Id,
+                        Kind = "sensor",
+                        Location = new V1.GeoPoint { Lat = d.At.Lat, Lon = d.At.Lon },
+                        Street = d.Street,
+                        OwnerUnit = d.Scenario.LeadUnit,
+                    },
+                    Admin
+                )
+        );
         return made;
     }
 
@@ -93,12 +135,16 @@ internal sealed class BenchCity(Catalog catalog, int gatewayCount)
         GatewayOfDevice.Clear();
     }
 
-    public static V1.Alert Alert(BenchDevice device) => new()
-    {
-        AlertId = Guid.NewGuid().ToString("N"), DeviceId = device.Id, Type = device.Type, Severity = 2,
-        ObservedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
-        Location = new V1.GeoPoint { Lat = device.At.Lat, Lon = device.At.Lon },
-    };
+    public static V1.Alert Alert(BenchDevice device) =>
+        new()
+        {
+            AlertId = Guid.NewGuid().ToString("N"),
+            DeviceId = device.Id,
+            Type = device.Type,
+            Severity = 2,
+            ObservedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
+            Location = new V1.GeoPoint { Lat = device.At.Lat, Lon = device.At.Lon },
+        };
 
     /// <summary>The first alert of each device: each opens an incident.</summary>
     public static List<V1.Alert> Firsts(IEnumerable<BenchDevice> devices) => [.. devices.Select(Alert)];
@@ -108,7 +154,12 @@ internal sealed class BenchCity(Catalog catalog, int gatewayCount)
     /// alert: spread (round-robin over the devices), or in bursts (a device's alerts one after another, as a device
     /// repeating itself sends them).
     /// </summary>
-    public static List<V1.Alert> Duplicates(IReadOnlyList<V1.Alert> firsts, IReadOnlyList<BenchDevice> devices, int attach, bool bursts)
+    public static List<V1.Alert> Duplicates(
+        IReadOnlyList<V1.Alert> firsts,
+        IReadOnlyList<BenchDevice> devices,
+        int attach,
+        bool bursts
+    )
     {
         V1.Alert Nth(int i, int round) => round == attach ? firsts[i].Clone() : Alert(devices[i]);
         var rounds = Enumerable.Range(0, attach + 1);

@@ -15,26 +15,51 @@ namespace Dispatch.Benchmarks;
 /// </summary>
 internal static class NotificationStorm
 {
-    public sealed record Figures(Result Alerts, IReadOnlyList<ChannelLatency> Channels, int WebhookRequests, TimeSpan Drained);
+    public sealed record Figures(
+        Result Alerts,
+        IReadOnlyList<ChannelLatency> Channels,
+        int WebhookRequests,
+        TimeSpan Drained
+    );
 
     public static async Task<Figures> RunAsync(IConfiguration settings, BenchCity city, double rate, TimeSpan length)
     {
         await using var store = await BenchStore.StartAsync("single");
         await using var receiver = await WebhookReceiver.StartAsync();
-        await using var system = await BenchSystem.StartAsync(store, settings, withApi: true, new Dictionary<string, string?>
-        {
-            ["Notifications:Webhooks:0:Name"] = "bench", ["Notifications:Webhooks:0:Kind"] = "Json",
-            ["Notifications:Webhooks:0:Url"] = receiver.Url("/hook"), ["Notifications:Webhooks:0:Secret"] = "the bench's webhook secret",
-        });
+        await using var system = await BenchSystem.StartAsync(
+            store,
+            settings,
+            withApi: true,
+            new Dictionary<string, string?>
+            {
+                ["Notifications:Webhooks:0:Name"] = "bench",
+                ["Notifications:Webhooks:0:Kind"] = "Json",
+                ["Notifications:Webhooks:0:Url"] = receiver.Url("/hook"),
+                ["Notifications:Webhooks:0:Secret"] = "the bench's webhook secret",
+            }
+        );
         city.Reset();
         await city.RegisterGatewaysAsync(system.Ingest);
         var load = new Load(city.Gateways, city.GatewayOfDevice);
         var count = (int)(rate * length.TotalSeconds);
-        var urgent = await city.RegisterAsync(system.Ingest, count / 5 + 1,
-            s => s.Types.FirstOrDefault(t => t.Priority == Priority.P1 && t.Filing.AutoDispatch));
+        var urgent = await city.RegisterAsync(
+            system.Ingest,
+            count / 5 + 1,
+            s => s.Types.FirstOrDefault(t => t.Priority == Priority.P1 && t.Filing.AutoDispatch)
+        );
         // Warm the path (and the notifier) up with a few incidents of their own.
-        await load.ClosedAsync("warm-up", system.Ingest, BenchCity.Firsts(await city.RegisterAsync(system.Ingest, 50,
-            s => s.Types.FirstOrDefault(t => t.Priority == Priority.P1 && t.Filing.AutoDispatch))), null);
+        await load.ClosedAsync(
+            "warm-up",
+            system.Ingest,
+            BenchCity.Firsts(
+                await city.RegisterAsync(
+                    system.Ingest,
+                    50,
+                    s => s.Types.FirstOrDefault(t => t.Priority == Priority.P1 && t.Filing.AutoDispatch)
+                )
+            ),
+            null
+        );
 
         var random = new Random(7);
         var alerts = new List<V1.Alert>(count);
@@ -59,8 +84,9 @@ internal static class NotificationStorm
         {
             await Task.Delay(500);
             channels = await NotificationLatency.MeasureAsync(notices, result.Opened);
-        }
-        while ((channels.Count < 2 || channels.Any(c => c.Undelivered > 0)) && watch.Elapsed < TimeSpan.FromSeconds(120));
+        } while (
+            (channels.Count < 2 || channels.Any(c => c.Undelivered > 0)) && watch.Elapsed < TimeSpan.FromSeconds(120)
+        );
         return new Figures(result, channels, receiver.Requests.Count, watch.Elapsed);
     }
 }

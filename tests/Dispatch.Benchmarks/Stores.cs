@@ -14,9 +14,21 @@ internal sealed class BenchStore : IAsyncDisposable
     private readonly IAsyncDisposable _owner;
     private readonly ConnectionMultiplexer _admin;
 
-    private BenchStore(string name, string connectionString, int waitForReplicas, IAsyncDisposable owner, ConnectionMultiplexer admin)
+    private BenchStore(
+        string name,
+        string connectionString,
+        int waitForReplicas,
+        IAsyncDisposable owner,
+        ConnectionMultiplexer admin
+    )
     {
-        (Name, ConnectionString, WaitForReplicas, _owner, _admin) = (name, connectionString, waitForReplicas, owner, admin);
+        (Name, ConnectionString, WaitForReplicas, _owner, _admin) = (
+            name,
+            connectionString,
+            waitForReplicas,
+            owner,
+            admin
+        );
     }
 
     public string Name { get; }
@@ -30,18 +42,32 @@ internal sealed class BenchStore : IAsyncDisposable
             case "single":
                 var data = Directory.CreateTempSubdirectory("dispatch-bench-").FullName;
                 var server = await RedisServer.StartAsync(
-                    RedisServer.FindBinary() ?? throw new InvalidOperationException("install redis-server"), data);
+                    RedisServer.FindBinary() ?? throw new InvalidOperationException("install redis-server"),
+                    data
+                );
                 var single = await ConnectionMultiplexer.ConnectAsync($"{server.ConnectionString},allowAdmin=true");
-                return new BenchStore("single redis-server", server.ConnectionString, 0, new Owned(async () =>
-                {
-                    await server.DisposeAsync();
-                    Directory.Delete(data, recursive: true);
-                }), single);
+                return new BenchStore(
+                    "single redis-server",
+                    server.ConnectionString,
+                    0,
+                    new Owned(async () =>
+                    {
+                        await server.DisposeAsync();
+                        Directory.Delete(data, recursive: true);
+                    }),
+                    single
+                );
             case "cluster":
                 var cluster = new RedisClusterFixture();
                 await cluster.InitializeAsync();
                 var admin = await ConnectionMultiplexer.ConnectAsync($"{cluster.ConnectionString},allowAdmin=true");
-                return new BenchStore("Redis Cluster 3+3, WAIT 1", cluster.ConnectionString, 1, new Owned(cluster.DisposeAsync), admin);
+                return new BenchStore(
+                    "Redis Cluster 3+3, WAIT 1",
+                    cluster.ConnectionString,
+                    1,
+                    new Owned(cluster.DisposeAsync),
+                    admin
+                );
             default:
                 throw new ArgumentException($"topologies: '{topology}' is neither single nor cluster");
         }
@@ -54,10 +80,14 @@ internal sealed class BenchStore : IAsyncDisposable
         foreach (var endpoint in _admin.GetEndPoints())
         {
             var server = _admin.GetServer(endpoint);
-            if (!server.IsConnected || server.IsReplica) continue;
+            if (!server.IsConnected || server.IsReplica)
+                continue;
             var info = await server.InfoAsync("commandstats");
             total += info.SelectMany(g => g)
-                .Where(kv => kv.Key.StartsWith("cmdstat_", StringComparison.Ordinal) && kv.Key is not ("cmdstat_info" or "cmdstat_ping"))
+                .Where(kv =>
+                    kv.Key.StartsWith("cmdstat_", StringComparison.Ordinal)
+                    && kv.Key is not ("cmdstat_info" or "cmdstat_ping")
+                )
                 .Sum(kv => long.Parse(kv.Value.Split(',')[0].Split('=')[1]));
         }
         return total;

@@ -29,34 +29,52 @@ internal sealed class BenchSystem : IAsyncDisposable
     public GrpcChannel Floor { get; private set; } = null!;
 
     public static async Task<BenchSystem> StartAsync(
-        BenchStore store, IConfiguration settings, bool withApi = false, IDictionary<string, string?>? extra = null)
+        BenchStore store,
+        IConfiguration settings,
+        bool withApi = false,
+        IDictionary<string, string?>? extra = null
+    )
     {
         var system = new BenchSystem($"bench-{Guid.NewGuid():N}"[..14]);
         var ingestPort = RedisServer.FreePort();
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Logging:LogLevel:Default"] = "Warning", ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
-            // A benchmark drives the machine to its limit on purpose: Orleans' warnings of stalls are expected then.
-            ["Logging:LogLevel:Orleans"] = "Error",
-            ["Redis:ConnectionString"] = store.ConnectionString,
-            ["Store:WaitForReplicas"] = store.WaitForReplicas.ToString(),
-            ["Orleans:ServiceId"] = system.ServiceId, ["Orleans:ClusterId"] = "bench",
-            ["Orleans:SiloPort"] = RedisServer.FreePort().ToString(), ["Orleans:GatewayPort"] = RedisServer.FreePort().ToString(),
-            ["Ingest:Port"] = ingestPort.ToString(), ["Ingest:AdminToken"] = AdminToken,
-            ["Ingest:MaxInFlightPerStream"] = Load.Window.ToString(),
-            ["Api:GrpcPort"] = RedisServer.FreePort().ToString(), ["Api:HttpPort"] = RedisServer.FreePort().ToString(),
-            ["Identity:SigningKey"] = "the benchmark's signing key, 32 bytes at least",
-            ["Blobs:Directory"] = Path.Combine(Path.GetTempPath(), "dispatch-bench-blobs"),
-        });
-        if (extra is not null) builder.Configuration.AddInMemoryCollection(extra);
-        builder.Configuration.AddConfiguration(settings); // any setting of the system, e.g. --Ingest:RememberedAnswers=0
+        var builder = WebApplication.CreateBuilder(
+            new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory }
+        );
+        builder.Configuration.AddInMemoryCollection(
+            new Dictionary<string, string?>
+            {
+                ["Logging:LogLevel:Default"] = "Warning",
+                ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
+                // A benchmark drives the machine to its limit on purpose: Orleans' warnings of stalls are expected
+                // then.
+                ["Logging:LogLevel:Orleans"] = "Error",
+                ["Redis:ConnectionString"] = store.ConnectionString,
+                ["Store:WaitForReplicas"] = store.WaitForReplicas.ToString(),
+                ["Orleans:ServiceId"] = system.ServiceId,
+                ["Orleans:ClusterId"] = "bench",
+                ["Orleans:SiloPort"] = RedisServer.FreePort().ToString(),
+                ["Orleans:GatewayPort"] = RedisServer.FreePort().ToString(),
+                ["Ingest:Port"] = ingestPort.ToString(),
+                ["Ingest:AdminToken"] = AdminToken,
+                ["Ingest:MaxInFlightPerStream"] = Load.Window.ToString(),
+                ["Api:GrpcPort"] = RedisServer.FreePort().ToString(),
+                ["Api:HttpPort"] = RedisServer.FreePort().ToString(),
+                ["Identity:SigningKey"] = "the benchmark's signing key, 32 bytes at least",
+                ["Blobs:Directory"] = Path.Combine(Path.GetTempPath(), "dispatch-bench-blobs"),
+            }
+        );
+        if (extra is not null)
+            builder.Configuration.AddInMemoryCollection(extra);
+        // any setting of the system, e.g. --Ingest:RememberedAnswers=0
+        builder.Configuration.AddConfiguration(settings);
         await builder.AddDispatchSiloAsync();
         builder.AddDispatchIngest();
-        if (withApi) builder.AddDispatchApi();
+        if (withApi)
+            builder.AddDispatchApi();
         var app = builder.Build();
         app.MapDispatchIngest();
-        if (withApi) app.MapDispatchApi();
+        if (withApi)
+            app.MapDispatchApi();
         await app.StartAsync();
         system._apps.Add(app);
         system.Ingest = Channel(ingestPort);
@@ -65,7 +83,8 @@ internal sealed class BenchSystem : IAsyncDisposable
         return system;
     }
 
-    private async Task<GrpcChannel> BaselineAsync<TService>() where TService : V1.AlertIngest.AlertIngestBase
+    private async Task<GrpcChannel> BaselineAsync<TService>()
+        where TService : V1.AlertIngest.AlertIngestBase
     {
         var port = RedisServer.FreePort();
         var builder = WebApplication.CreateBuilder();
@@ -80,12 +99,16 @@ internal sealed class BenchSystem : IAsyncDisposable
         return Channel(port);
     }
 
-    private static GrpcChannel Channel(int port) => GrpcChannel.ForAddress($"http://127.0.0.1:{port}",
-        new GrpcChannelOptions { HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true } });
+    private static GrpcChannel Channel(int port) =>
+        GrpcChannel.ForAddress(
+            $"http://127.0.0.1:{port}",
+            new GrpcChannelOptions { HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true } }
+        );
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var channel in new[] { Ingest, Echo, Floor }) channel?.Dispose();
+        foreach (var channel in new[] { Ingest, Echo, Floor })
+            channel?.Dispose();
         foreach (var app in Enumerable.Reverse(_apps))
         {
             await app.StopAsync();
@@ -98,14 +121,22 @@ internal sealed class BenchSystem : IAsyncDisposable
 internal sealed class EchoIngest : V1.AlertIngest.AlertIngestBase
 {
     public override async Task StreamAlerts(
-        IAsyncStreamReader<V1.Alert> requestStream, IServerStreamWriter<V1.AlertAck> responseStream, ServerCallContext context)
+        IAsyncStreamReader<V1.Alert> requestStream,
+        IServerStreamWriter<V1.AlertAck> responseStream,
+        ServerCallContext context
+    )
     {
         await foreach (var alert in requestStream.ReadAllAsync())
             await responseStream.WriteAsync(Ack(alert.AlertId));
     }
 
     public static V1.AlertAck Ack(string alertId) =>
-        new() { AlertId = alertId, Disposition = V1.Disposition.NewIncident, IncidentNumber = "PT-00000000-000000" };
+        new()
+        {
+            AlertId = alertId,
+            Disposition = V1.Disposition.NewIncident,
+            IncidentNumber = "PT-00000000-000000",
+        };
 }
 
 /// <summary>
@@ -115,7 +146,10 @@ internal sealed class EchoIngest : V1.AlertIngest.AlertIngestBase
 internal sealed class GrainFloorIngest(IGrainFactory grains) : V1.AlertIngest.AlertIngestBase
 {
     public override async Task StreamAlerts(
-        IAsyncStreamReader<V1.Alert> requestStream, IServerStreamWriter<V1.AlertAck> responseStream, ServerCallContext context)
+        IAsyncStreamReader<V1.Alert> requestStream,
+        IServerStreamWriter<V1.AlertAck> responseStream,
+        ServerCallContext context
+    )
     {
         var inFlight = System.Threading.Channels.Channel.CreateBounded<Task<string>>(Load.Window);
         var writer = Task.Run(async () =>

@@ -1,12 +1,8 @@
-using Dispatch.Abstractions;
-using Dispatch.Domain;
-using Alert = Dispatch.Protos.V1.Alert;
-using AlertAck = Dispatch.Protos.V1.AlertAck;
-using DeviceRegistration = Dispatch.Protos.V1.DeviceRegistration;
-using Disposition = Dispatch.Protos.V1.Disposition;
-using Dispatch.Infrastructure;
 using System.Collections.Concurrent;
 using System.Text.Json;
+using Dispatch.Abstractions;
+using Dispatch.Domain;
+using Dispatch.Infrastructure;
 using Dispatch.Protos;
 using Dispatch.Protos.V1;
 using Dispatch.ServiceDefaults;
@@ -14,6 +10,10 @@ using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Grpc.Net.Client;
 using StackExchange.Redis;
+using Alert = Dispatch.Protos.V1.Alert;
+using AlertAck = Dispatch.Protos.V1.AlertAck;
+using DeviceRegistration = Dispatch.Protos.V1.DeviceRegistration;
+using Disposition = Dispatch.Protos.V1.Disposition;
 
 namespace Dispatch.Cluster.Tests;
 
@@ -32,30 +32,54 @@ public abstract class ClusterTests(TestStore redis, Xunit.Abstractions.ITestOutp
     {
         using var catalog = new CatalogCopy();
         // Deadlines of seconds, so that their thresholds (80 %, 100 %, 200 %) fall during the test.
-        catalog.Edit("scenarios/fire.json", json =>
-        {
-            foreach (var type in json["types"]!.AsArray())
-                if ((string?)type!["code"] == ShortType) type["deadlines"] = new System.Text.Json.Nodes.JsonObject { ["filing"] = "8s" };
-        });
+        catalog.Edit(
+            "scenarios/fire.json",
+            json =>
+            {
+                foreach (var type in json["types"]!.AsArray())
+                    if ((string?)type!["code"] == ShortType)
+                        type["deadlines"] = new System.Text.Json.Nodes.JsonObject { ["filing"] = "8s" };
+            }
+        );
         var dir = Directory.CreateTempSubdirectory("dispatch-cluster-").FullName;
         var serviceId = $"cl-{Guid.NewGuid():N}"[..12];
         string[] shared =
         [
-            .. redis.Arguments, $"--Orleans:ServiceId={serviceId}", "--Orleans:ClusterId=cluster",
+            .. redis.Arguments,
+            $"--Orleans:ServiceId={serviceId}",
+            "--Orleans:ClusterId=cluster",
             $"--Catalog:Path={catalog.Path}",
         ];
         string[] silo =
         [
-            .. shared, "--Orleans:MinimumReminderPeriod=00:00:01", "--Orleans:RefreshReminderListPeriod=00:00:01", "--Deadlines:ReminderPeriod=00:00:01",
-            "--Orleans:Membership:ProbeTimeout=00:00:01", "--Orleans:Membership:NumMissedProbesLimit=2", "--Orleans:Membership:NumVotesForDeathDeclaration=1",
+            .. shared,
+            "--Orleans:MinimumReminderPeriod=00:00:01",
+            "--Orleans:RefreshReminderListPeriod=00:00:01",
+            "--Deadlines:ReminderPeriod=00:00:01",
+            "--Orleans:Membership:ProbeTimeout=00:00:01",
+            "--Orleans:Membership:NumMissedProbesLimit=2",
+            "--Orleans:Membership:NumVotesForDeathDeclaration=1",
         ];
         await using var first = ServiceProcess.StartSilo(dir, silo);
         await first.WaitForLineAsync("Dispatch silo up", TimeSpan.FromSeconds(60));
         await using var second = ServiceProcess.StartSilo(dir, silo);
         await second.WaitForLineAsync("Dispatch silo up", TimeSpan.FromSeconds(60));
         var (ingestPort, apiPort) = (RedisServer.FreePort(), RedisServer.FreePort());
-        await using var ingest = ServiceProcess.Start("Dispatch.Ingest", dir, [.. shared, $"--Ingest:Port={ingestPort}", "--Ingest:HttpPort=0", $"--Ingest:AdminToken={AdminToken}"]);
-        await using var api = ServiceProcess.Start("Dispatch.Api", dir, [.. shared, $"--Api:GrpcPort={apiPort}", $"--Api:HttpPort={RedisServer.FreePort()}", "--Identity:DemoUsers=true"]);
+        await using var ingest = ServiceProcess.Start(
+            "Dispatch.Ingest",
+            dir,
+            [.. shared, $"--Ingest:Port={ingestPort}", "--Ingest:HttpPort=0", $"--Ingest:AdminToken={AdminToken}"]
+        );
+        await using var api = ServiceProcess.Start(
+            "Dispatch.Api",
+            dir,
+            [
+                .. shared,
+                $"--Api:GrpcPort={apiPort}",
+                $"--Api:HttpPort={RedisServer.FreePort()}",
+                "--Identity:DemoUsers=true",
+            ]
+        );
         await ingest.WaitForLineAsync("Now listening on", TimeSpan.FromSeconds(60));
         await api.WaitForLineAsync("Now listening on", TimeSpan.FromSeconds(60));
 
@@ -63,51 +87,104 @@ public abstract class ClusterTests(TestStore redis, Xunit.Abstractions.ITestOutp
         using var apiChannel = GrpcChannel.ForAddress($"http://127.0.0.1:{apiPort}");
         var gateway = await GatewayAsync(ingestChannel, devices: 24);
         var cases = new Cases.CasesClient(apiChannel);
-        var token = (await new Identity.IdentityClient(apiChannel).SignInAsync(new SignInRequest { UserId = "dispatcher", Password = "dispatch" })).Token;
+        var token = (
+            await new Identity.IdentityClient(apiChannel).SignInAsync(
+                new SignInRequest { UserId = "dispatcher", Password = "dispatch" }
+            )
+        ).Token;
         var asDispatcher = new Metadata { { "authorization", $"Bearer {token}" } };
 
-        // Incidents with short deadlines, reported before the kill, so that some of their reminders live on the silo that dies.
+        // Incidents with short deadlines, reported before the kill, so that some of their reminders live on the silo
+        // that dies.
         var timed = new List<string>();
         for (var i = 0; i < 8; i++)
-            timed.Add((await Retry(() => cases.ReportIncidentAsync(new ReportIncidentRequest
-            {
-                CommandId = $"timed-{i}", Type = ShortType, Channel = "Hotline", Street = "WL", Description = "消防通道堵塞",
-            }, asDispatcher).ResponseAsync)).Number);
+            timed.Add(
+                (
+                    await Retry(() =>
+                        cases
+                            .ReportIncidentAsync(
+                                new ReportIncidentRequest
+                                {
+                                    CommandId = $"timed-{i}",
+                                    Type = ShortType,
+                                    Channel = "Hotline",
+                                    Street = "WL",
+                                    Description = "消防通道堵塞",
+                                },
+                                asDispatcher
+                            )
+                            .ResponseAsync
+                    )
+                ).Number
+            );
 
         // Load: alerts from every device, each retried like a gateway would until it is acknowledged.
         var acks = new ConcurrentDictionary<string, AlertAck>();
         using var stop = new CancellationTokenSource();
-        var load = Task.WhenAll(Enumerable.Range(0, 24).Select(d => Task.Run(async () =>
-        {
-            for (var n = 0; !stop.IsCancellationRequested; n++)
-            {
-                var alert = Alert($"dev-{d}", $"dev-{d}-a{n}", d);
-                acks[alert.AlertId] = await Retry(() => gateway.ReportAsync(alert));
-            }
-        })));
+        var load = Task.WhenAll(
+            Enumerable
+                .Range(0, 24)
+                .Select(d =>
+                    Task.Run(async () =>
+                    {
+                        for (var n = 0; !stop.IsCancellationRequested; n++)
+                        {
+                            var alert = Alert($"dev-{d}", $"dev-{d}-a{n}", d);
+                            acks[alert.AlertId] = await Retry(() => gateway.ReportAsync(alert));
+                        }
+                    })
+                )
+        );
         await UntilAsync(() => acks.Count >= 200, "200 alerts acknowledged before the kill");
         first.Kill();
         var atKill = acks.Count;
         await UntilAsync(() => acks.Count >= atKill + 400, "400 more alerts acknowledged after the kill");
         await stop.CancelAsync();
         await load;
-        output.WriteLine($"{acks.Count} alerts acknowledged: " + string.Join(", ", acks.Values.GroupBy(a => a.Disposition).Select(g => $"{g.Key} {g.Count()}")));
+        output.WriteLine(
+            $"{acks.Count} alerts acknowledged: "
+                + string.Join(", ", acks.Values.GroupBy(a => a.Disposition).Select(g => $"{g.Key} {g.Count()}"))
+        );
 
         // The survivor serves every incident: each takes a note.
         foreach (var number in timed.Concat(acks.Values.Select(a => a.IncidentNumber)).Distinct())
-            await Retry(() => cases.AddNoteAsync(new AddNoteRequest { Number = number, CommandId = $"after-kill-{number}", Text = "after the kill" }, asDispatcher).ResponseAsync);
+            await Retry(() =>
+                cases
+                    .AddNoteAsync(
+                        new AddNoteRequest
+                        {
+                            Number = number,
+                            CommandId = $"after-kill-{number}",
+                            Text = "after the kill",
+                        },
+                        asDispatcher
+                    )
+                    .ResponseAsync
+            );
 
         // Every acknowledged alert is in the alert record, and no incident was reported twice.
         var db = redis.Connection.GetDatabase();
-        var recorded = (await Ops.RecordedAlertsAsync(redis.Connection, serviceId)).Select(e => e.Alert.AlertId).ToHashSet();
+        var recorded = (await Ops.RecordedAlertsAsync(redis.Connection, serviceId))
+            .Select(e => e.Alert.AlertId)
+            .ToHashSet();
         Assert.True(acks.Count > 24, $"only {acks.Count} alerts were acknowledged");
         Assert.All(acks.Keys, id => Assert.Contains(id, recorded));
         var events = (await Ops.CommittedEventsAsync(redis.Connection, serviceId))
-            .Select(e => (e.Incident, e.Event.Seq, Kind: DispatchSerialization.KindOf(e.Event))).ToList();
-        Assert.All(events.GroupBy(e => e.Incident), g => Assert.Equal(g.Count(), g.Select(e => e.Seq).Distinct().Count()));
+            .Select(e => (e.Incident, e.Event.Seq, Kind: DispatchSerialization.KindOf(e.Event)))
+            .ToList();
+        Assert.All(
+            events.GroupBy(e => e.Incident),
+            g => Assert.Equal(g.Count(), g.Select(e => e.Seq).Distinct().Count())
+        );
         var reported = events.Where(e => e.Kind == "reported").Select(e => e.Incident).ToList();
         Assert.Equal(reported.Count, reported.Distinct().Count());
-        Assert.Equal(acks.Values.Count(a => a.Disposition == Disposition.NewIncident), acks.Values.Where(a => a.Disposition == Disposition.NewIncident).Select(a => a.IncidentNumber).Distinct().Count());
+        Assert.Equal(
+            acks.Values.Count(a => a.Disposition == Disposition.NewIncident),
+            acks.Values.Where(a => a.Disposition == Disposition.NewIncident)
+                .Select(a => a.IncidentNumber)
+                .Distinct()
+                .Count()
+        );
         Assert.Subset(reported.ToHashSet(), acks.Values.Select(a => a.IncidentNumber).ToHashSet());
 
         // Every deadline threshold of the timed incidents fires, once, on whichever silo is left.
@@ -116,12 +193,18 @@ public abstract class ClusterTests(TestStore redis, Xunit.Abstractions.ITestOutp
         do
         {
             await Task.Delay(500);
-            escalations = [.. (await Ops.CommittedEventsAsync(redis.Connection, serviceId))
-                .Where(e => e.Event is DeadlineEscalated && timed.Contains(e.Incident))
-                .Select(e => (e.Incident, ((DeadlineEscalated)e.Event).Level.ToString()))];
+            escalations =
+            [
+                .. (await Ops.CommittedEventsAsync(redis.Connection, serviceId))
+                    .Where(e => e.Event is DeadlineEscalated && timed.Contains(e.Incident))
+                    .Select(e => (e.Incident, ((DeadlineEscalated)e.Event).Level.ToString())),
+            ];
         } while (escalations.Count < timed.Count * 3 && DateTime.UtcNow < until);
         foreach (var number in timed)
-            Assert.Equal(["Warned", "Overdue", "ListedForSupervision"], escalations.Where(e => e.Incident == number).Select(e => e.Level));
+            Assert.Equal(
+                ["Warned", "Overdue", "ListedForSupervision"],
+                escalations.Where(e => e.Incident == number).Select(e => e.Level)
+            );
 
         await api.TerminateAsync(TimeSpan.FromSeconds(30));
         await ingest.TerminateAsync(TimeSpan.FromSeconds(30));
@@ -129,41 +212,63 @@ public abstract class ClusterTests(TestStore redis, Xunit.Abstractions.ITestOutp
         Directory.Delete(dir, recursive: true);
     }
 
-    /// <summary>Waits for a condition of the running load, polling; fails naming it if it does not come within 90 s.</summary>
+    /// <summary>
+    /// Waits for a condition of the running load, polling; fails naming it if it does not come within 90 s.
+    /// </summary>
     internal static async Task UntilAsync(Func<bool> condition, string what)
     {
         var until = DateTime.UtcNow + TimeSpan.FromSeconds(90);
         while (!condition())
         {
-            if (DateTime.UtcNow > until) throw new TimeoutException($"no {what} within 90 s");
+            if (DateTime.UtcNow > until)
+                throw new TimeoutException($"no {what} within 90 s");
             await Task.Delay(50);
         }
     }
 
     /// <summary>Devices on the creek bank, each in a grid cell of its own so that no two correlate.</summary>
-    internal static Alert Alert(string device, string id, int index) => new()
-    {
-        AlertId = id, DeviceId = device, Type = "CREEK_LITTERING", Severity = 2,
-        ObservedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddSeconds(-1)),
-        Location = Position(index),
-    };
+    internal static Alert Alert(string device, string id, int index) =>
+        new()
+        {
+            AlertId = id,
+            DeviceId = device,
+            Type = "CREEK_LITTERING",
+            Severity = 2,
+            ObservedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddSeconds(-1)),
+            Location = Position(index),
+        };
 
-    private static Protos.V1.GeoPoint Position(int index) => new() { Lat = 31.215 + index / 6 * 0.01, Lon = 121.35 + index % 6 * 0.015 };
+    private static Protos.V1.GeoPoint Position(int index) =>
+        new() { Lat = 31.215 + index / 6 * 0.01, Lon = 121.35 + index % 6 * 0.015 };
 
     internal static async Task<SignedGateway> GatewayAsync(GrpcChannel channel, int devices)
     {
         var registry = new DeviceRegistry.DeviceRegistryClient(channel);
         var admin = new Metadata { { "authorization", $"Bearer {AdminToken}" } };
-        var credentials = await registry.RegisterGatewayAsync(new RegisterGatewayRequest { GatewayId = "gw-cluster", Name = "cluster test" }, admin);
+        var credentials = await registry.RegisterGatewayAsync(
+            new RegisterGatewayRequest { GatewayId = "gw-cluster", Name = "cluster test" },
+            admin
+        );
         for (var d = 0; d < devices; d++)
-            await registry.RegisterDeviceAsync(new DeviceRegistration
-            {
-                DeviceId = $"dev-{d}", GatewayId = "gw-cluster", Scenario = "creek", Kind = "camera", Location = Position(d), Street = "CYXC", OwnerUnit = "OPS",
-            }, admin);
+            await registry.RegisterDeviceAsync(
+                new DeviceRegistration
+                {
+                    DeviceId = $"dev-{d}",
+                    GatewayId = "gw-cluster",
+                    Scenario = "creek",
+                    Kind = "camera",
+                    Location = Position(d),
+                    Street = "CYXC",
+                    OwnerUnit = "OPS",
+                },
+                admin
+            );
         return new SignedGateway("gw-cluster", credentials.Secret, new AlertIngest.AlertIngestClient(channel));
     }
 
-    /// <summary>Retries what failed because the cluster was between silos (UNAVAILABLE and the like), as a client would.</summary>
+    /// <summary>
+    /// Retries what failed because the cluster was between silos (UNAVAILABLE and the like), as a client would.
+    /// </summary>
     internal static async Task<T> Retry<T>(Func<Task<T>> call)
     {
         for (var attempt = 1; ; attempt++)
@@ -172,7 +277,14 @@ public abstract class ClusterTests(TestStore redis, Xunit.Abstractions.ITestOutp
             {
                 return await call();
             }
-            catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown or StatusCode.DeadlineExceeded && attempt < 60)
+            catch (RpcException e)
+                when (e.StatusCode
+                        is StatusCode.Unavailable
+                            or StatusCode.Internal
+                            or StatusCode.Unknown
+                            or StatusCode.DeadlineExceeded
+                    && attempt < 60
+                )
             {
                 await Task.Delay(500);
             }
@@ -182,8 +294,16 @@ public abstract class ClusterTests(TestStore redis, Xunit.Abstractions.ITestOutp
     internal sealed record SignedGateway(string Id, string Secret, AlertIngest.AlertIngestClient Client)
     {
         public async Task<AlertAck> ReportAsync(Alert alert) =>
-            await Client.ReportAlertAsync(alert, GatewaySignature.Headers(Id, Secret, $"/{AlertIngest.Descriptor.FullName}/ReportAlert", DateTimeOffset.UtcNow),
-                deadline: DateTime.UtcNow.AddSeconds(20));
+            await Client.ReportAlertAsync(
+                alert,
+                GatewaySignature.Headers(
+                    Id,
+                    Secret,
+                    $"/{AlertIngest.Descriptor.FullName}/ReportAlert",
+                    DateTimeOffset.UtcNow
+                ),
+                deadline: DateTime.UtcNow.AddSeconds(20)
+            );
     }
 }
 
@@ -205,17 +325,31 @@ public sealed class ClusterTestsOnRedisCluster(RedisClusterFixture redis, Xunit.
 public class RedisOutageTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [Fact]
-    public async Task Redis_gone_for_seconds_under_load_gives_fast_clear_errors_loses_nothing_acknowledged_and_recovers_by_itself()
+    public async Task Redis_gone_under_load_gives_fast_clear_errors_loses_nothing_acknowledged_and_recovers_by_itself()
     {
         var dir = Directory.CreateTempSubdirectory("dispatch-outage-").FullName;
         var binary = RedisServer.FindBinary()!;
         var store = await RedisServer.StartAsync(binary, Path.Combine(dir, "redis"));
         var serviceId = $"out-{Guid.NewGuid():N}"[..12];
-        string[] shared = [$"--Redis:ConnectionString={store.ConnectionString}", $"--Orleans:ServiceId={serviceId}", "--Orleans:ClusterId=outage"];
+        string[] shared =
+        [
+            $"--Redis:ConnectionString={store.ConnectionString}",
+            $"--Orleans:ServiceId={serviceId}",
+            "--Orleans:ClusterId=outage",
+        ];
         await using var silo = ServiceProcess.StartSilo(dir, shared);
         await silo.WaitForLineAsync("Dispatch silo up", TimeSpan.FromSeconds(60));
         var ingestPort = RedisServer.FreePort();
-        await using var ingest = ServiceProcess.Start("Dispatch.Ingest", dir, [.. shared, $"--Ingest:Port={ingestPort}", "--Ingest:HttpPort=0", $"--Ingest:AdminToken={ClusterTests.AdminToken}"]);
+        await using var ingest = ServiceProcess.Start(
+            "Dispatch.Ingest",
+            dir,
+            [
+                .. shared,
+                $"--Ingest:Port={ingestPort}",
+                "--Ingest:HttpPort=0",
+                $"--Ingest:AdminToken={ClusterTests.AdminToken}",
+            ]
+        );
         await ingest.WaitForLineAsync("Now listening on", TimeSpan.FromSeconds(60));
         using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{ingestPort}");
         var gateway = await ClusterTests.GatewayAsync(channel, devices: 8);
@@ -223,37 +357,54 @@ public class RedisOutageTests(Xunit.Abstractions.ITestOutputHelper output)
         var acks = new ConcurrentDictionary<string, (AlertAck Ack, DateTime At)>();
         var errors = new ConcurrentBag<(StatusCode Status, string Detail, TimeSpan Took)>();
         using var stop = new CancellationTokenSource();
-        var load = Task.WhenAll(Enumerable.Range(0, 8).Select(d => Task.Run(async () =>
-        {
-            for (var n = 0; !stop.IsCancellationRequested; n++)
-            {
-                var alert = ClusterTests.Alert($"dev-{d}", $"dev-{d}-a{n}", d);
-                while (!stop.IsCancellationRequested)
-                {
-                    var started = DateTime.UtcNow;
-                    try
+        var load = Task.WhenAll(
+            Enumerable
+                .Range(0, 8)
+                .Select(d =>
+                    Task.Run(async () =>
                     {
-                        acks[alert.AlertId] = (await gateway.ReportAsync(alert), DateTime.UtcNow);
-                        break;
-                    }
-                    catch (RpcException e)
-                    {
-                        errors.Add((e.StatusCode, e.Status.Detail, DateTime.UtcNow - started));
-                        await Task.Delay(200);
-                    }
-                }
-            }
-        })));
+                        for (var n = 0; !stop.IsCancellationRequested; n++)
+                        {
+                            var alert = ClusterTests.Alert($"dev-{d}", $"dev-{d}-a{n}", d);
+                            while (!stop.IsCancellationRequested)
+                            {
+                                var started = DateTime.UtcNow;
+                                try
+                                {
+                                    acks[alert.AlertId] = (await gateway.ReportAsync(alert), DateTime.UtcNow);
+                                    break;
+                                }
+                                catch (RpcException e)
+                                {
+                                    errors.Add((e.StatusCode, e.Status.Detail, DateTime.UtcNow - started));
+                                    await Task.Delay(200);
+                                }
+                            }
+                        }
+                    })
+                )
+        );
         await ClusterTests.UntilAsync(() => acks.Count >= 200, "200 alerts acknowledged before Redis goes");
         store.Kill();
         // Redis stays away until the callers have met it for a while: 100 failed calls, a few seconds.
         await ClusterTests.UntilAsync(() => errors.Count >= 100, "callers meeting the outage");
         store = await RedisServer.StartAsync(binary, Path.Combine(dir, "redis"), store.Port);
         var back = DateTime.UtcNow;
-        await ClusterTests.UntilAsync(() => acks.Values.Count(a => a.At > back.AddSeconds(2)) >= 100, "100 alerts acknowledged after Redis returned");
+        await ClusterTests.UntilAsync(
+            () => acks.Values.Count(a => a.At > back.AddSeconds(2)) >= 100,
+            "100 alerts acknowledged after Redis returned"
+        );
         await stop.CancelAsync();
         await load;
-        output.WriteLine($"{acks.Count} acknowledged, {errors.Count} errors: " + string.Join(", ", errors.GroupBy(e => e.Status).Select(g => $"{g.Key} {g.Count()} (slowest {g.Max(e => e.Took).TotalSeconds:0.0} s)")));
+        output.WriteLine(
+            $"{acks.Count} acknowledged, {errors.Count} errors: "
+                + string.Join(
+                    ", ",
+                    errors
+                        .GroupBy(e => e.Status)
+                        .Select(g => $"{g.Key} {g.Count()} (slowest {g.Max(e => e.Took).TotalSeconds:0.0} s)")
+                )
+        );
 
         Assert.NotEmpty(errors);
         Assert.All(errors, e => Assert.Equal(StatusCode.Unavailable, e.Status));
@@ -261,7 +412,9 @@ public class RedisOutageTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Contains(acks.Values, a => a.At > back.AddSeconds(2));
         await using (var connection = await ConnectionMultiplexer.ConnectAsync(store.ConnectionString))
         {
-            var recorded = (await Ops.RecordedAlertsAsync(connection, serviceId)).Select(e => e.Alert.AlertId).ToHashSet();
+            var recorded = (await Ops.RecordedAlertsAsync(connection, serviceId))
+                .Select(e => e.Alert.AlertId)
+                .ToHashSet();
             Assert.All(acks.Keys, id => Assert.Contains(id, recorded));
         }
 

@@ -33,17 +33,28 @@ public sealed class CrashTests(Xunit.Abstractions.ITestOutputHelper output) : ID
         public int IngestPort { get; } = RedisServer.FreePort();
         private readonly int[] _ports = [.. Enumerable.Range(0, 4).Select(_ => RedisServer.FreePort())];
 
-        public ServiceProcess Start() => ServiceProcess.Start("Dispatch.Local", folder,
-            $"--Redis:EmbeddedPort={RedisPort}", $"--Redis:DataDirectory={Data}", "--Simulator:Enabled=false",
-            $"--Orleans:SiloPort={_ports[0]}", $"--Orleans:GatewayPort={_ports[1]}", $"--Ingest:Port={IngestPort}",
-            $"--Ingest:AdminToken={AdminToken}", $"--Api:GrpcPort={_ports[2]}", $"--Api:HttpPort={_ports[3]}",
-            "--Management:Port=0");
+        public ServiceProcess Start() =>
+            ServiceProcess.Start(
+                "Dispatch.Local",
+                folder,
+                $"--Redis:EmbeddedPort={RedisPort}",
+                $"--Redis:DataDirectory={Data}",
+                "--Simulator:Enabled=false",
+                $"--Orleans:SiloPort={_ports[0]}",
+                $"--Orleans:GatewayPort={_ports[1]}",
+                $"--Ingest:Port={IngestPort}",
+                $"--Ingest:AdminToken={AdminToken}",
+                $"--Api:GrpcPort={_ports[2]}",
+                $"--Api:HttpPort={_ports[3]}",
+                "--Management:Port=0"
+            );
 
         /// <summary>The redis-server the data folder's pid file names, when one is running.</summary>
         public int? Server()
         {
             var file = Path.Combine(Data, RedisServer.PidFile);
-            if (!File.Exists(file)) return null;
+            if (!File.Exists(file))
+                return null;
             var pid = int.Parse(File.ReadAllText(file).Split(' ')[0]);
             return Alive(pid) ? pid : null;
         }
@@ -79,22 +90,30 @@ public sealed class CrashTests(Xunit.Abstractions.ITestOutputHelper output) : ID
         // others join it. The process is killed in the middle of it.
         var sent = new ConcurrentDictionary<string, Alert>();
         var before = new ConcurrentDictionary<string, AlertAck>();
-        var burst = Task.WhenAll(keys.SelectMany(key => Enumerable.Range(0, 6).Select(d => Task.Run(async () =>
-        {
-            for (var n = 0; ; n++)
-            {
-                var alert = Alert($"dev-{d}", $"{key}-dev-{d}-{n}", key, d);
-                sent[alert.AlertId] = alert;
-                try
-                {
-                    before[alert.AlertId] = await gateway.ReportAsync(alert);
-                }
-                catch (RpcException)
-                {
-                    return; // the process was killed under it: the gateway resends after the restart
-                }
-            }
-        }))));
+        var burst = Task.WhenAll(
+            keys.SelectMany(key =>
+                Enumerable
+                    .Range(0, 6)
+                    .Select(d =>
+                        Task.Run(async () =>
+                        {
+                            for (var n = 0; ; n++)
+                            {
+                                var alert = Alert($"dev-{d}", $"{key}-dev-{d}-{n}", key, d);
+                                sent[alert.AlertId] = alert;
+                                try
+                                {
+                                    before[alert.AlertId] = await gateway.ReportAsync(alert);
+                                }
+                                catch (RpcException)
+                                {
+                                    return; // the process was killed under it: the gateway resends after the restart
+                                }
+                            }
+                        })
+                    )
+            )
+        );
         await UntilAsync(() => before.Count >= 300, "300 alerts of the burst acknowledged");
         var redisBefore = embedded.Server()!.Value;
         if (withItsRedis)
@@ -103,7 +122,8 @@ public sealed class CrashTests(Xunit.Abstractions.ITestOutputHelper output) : ID
         }
         else
         {
-            using (var kill = Process.Start("kill", ["-KILL", first.Id.ToString()])) await kill.WaitForExitAsync();
+            using (var kill = Process.Start("kill", ["-KILL", first.Id.ToString()]))
+                await kill.WaitForExitAsync();
             await UntilAsync(() => first.HasExited, "the process to die");
         }
         await burst;
@@ -114,26 +134,34 @@ public sealed class CrashTests(Xunit.Abstractions.ITestOutputHelper output) : ID
         await StartedAsync(second);
         var redisAfter = embedded.Server()!.Value;
         _servers.Add(redisAfter);
-        if (withItsRedis) Assert.NotEqual(redisBefore, redisAfter);
-        else Assert.Contains($"taking over the redis-server (pid {redisBefore}", second.Output);
+        if (withItsRedis)
+            Assert.NotEqual(redisBefore, redisAfter);
+        else
+            Assert.Contains($"taking over the redis-server (pid {redisBefore}", second.Output);
         Assert.Equal(1, CountServers(embedded.Data));
 
         // The gateway resends what it sent (acknowledged or not), then one more alert on every key.
         var after = new Dictionary<string, AlertAck>();
-        foreach (var alert in sent.Values) after[alert.AlertId] = await Retry(() => gateway.ReportAsync(alert));
+        foreach (var alert in sent.Values)
+            after[alert.AlertId] = await Retry(() => gateway.ReportAsync(alert));
         foreach (var (key, k) in keys.Select((key, k) => (key, k)))
         {
             var late = Alert($"dev-{k % 6}", $"{key}-late", key, k % 6);
             after[late.AlertId] = await Retry(() => gateway.ReportAsync(late));
         }
-        output.WriteLine($"{before.Count} of {sent.Count} acknowledged before the kill; after: "
-            + string.Join(", ", after.Values.GroupBy(a => a.Disposition).Select(g => $"{g.Key} {g.Count()}")));
+        output.WriteLine(
+            $"{before.Count} of {sent.Count} acknowledged before the kill; after: "
+                + string.Join(", ", after.Values.GroupBy(a => a.Disposition).Select(g => $"{g.Key} {g.Count()}"))
+        );
 
         Assert.All(before, b => Assert.Equal(b.Value.IncidentNumber, after[b.Key].IncidentNumber));
         foreach (var key in keys)
         {
-            var incidents = after.Where(a => a.Key.StartsWith($"{key}-", StringComparison.Ordinal))
-                .Select(a => a.Value.IncidentNumber).Distinct().ToList();
+            var incidents = after
+                .Where(a => a.Key.StartsWith($"{key}-", StringComparison.Ordinal))
+                .Select(a => a.Value.IncidentNumber)
+                .Distinct()
+                .ToList();
             Assert.True(incidents.Count == 1, $"{key} has {incidents.Count} incidents: {string.Join(", ", incidents)}");
         }
 
@@ -154,11 +182,22 @@ public sealed class CrashTests(Xunit.Abstractions.ITestOutputHelper output) : ID
             var db = connection.GetDatabase();
             foreach (var group in Enumerable.Range(0, keys / 1000).Chunk(20))
             {
-                await Task.WhenAll(group.Select(batch => db.StringSetAsync([.. Enumerable.Range(0, 1000)
-                    .Select(i => new KeyValuePair<RedisKey, RedisValue>($"bulk:{batch}:{i}", new string('v', 100)))])));
+                await Task.WhenAll(
+                    group.Select(batch =>
+                        db.StringSetAsync([
+                            .. Enumerable
+                                .Range(0, 1000)
+                                .Select(i => new KeyValuePair<RedisKey, RedisValue>(
+                                    $"bulk:{batch}:{i}",
+                                    new string('v', 100)
+                                )),
+                        ])
+                    )
+                );
             }
         }
-        var aof = Directory.EnumerateFiles(embedded.Data, "appendonly*", SearchOption.AllDirectories)
+        var aof = Directory
+            .EnumerateFiles(embedded.Data, "appendonly*", SearchOption.AllDirectories)
             .Sum(f => new FileInfo(f).Length);
         output.WriteLine($"AOF: {aof / 1048576.0:0} MB");
 
@@ -182,19 +221,23 @@ public sealed class CrashTests(Xunit.Abstractions.ITestOutputHelper output) : ID
 
     /// <summary>The processes working in <paramref name="data"/> (a redis-server works in its data folder).</summary>
     private static int CountServers(string data) =>
-        Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Count(pid =>
-        {
-            try
+        Directory
+            .EnumerateDirectories("/proc")
+            .Select(Path.GetFileName)
+            .Count(pid =>
             {
-                return int.TryParse(pid, out var id) && Alive(id)
-                    && new DirectoryInfo($"/proc/{pid}/cwd").LinkTarget is { } cwd
-                    && Path.GetFullPath(cwd) == Path.GetFullPath(data);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                return false;
-            }
-        });
+                try
+                {
+                    return int.TryParse(pid, out var id)
+                        && Alive(id)
+                        && new DirectoryInfo($"/proc/{pid}/cwd").LinkTarget is { } cwd
+                        && Path.GetFullPath(cwd) == Path.GetFullPath(data);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    return false;
+                }
+            });
 
     /// <summary>Whether the process runs: it exists and is no zombie (a killed child that nobody reaped).</summary>
     private static bool Alive(int pid)
@@ -216,18 +259,24 @@ public sealed class CrashTests(Xunit.Abstractions.ITestOutputHelper output) : ID
         var until = DateTime.UtcNow + TimeSpan.FromSeconds(120);
         while (!condition())
         {
-            if (DateTime.UtcNow > until) throw new TimeoutException($"no {what} within 120 s");
+            if (DateTime.UtcNow > until)
+                throw new TimeoutException($"no {what} within 120 s");
             await Task.Delay(50);
         }
     }
 
     /// <summary>A device's alert with a gateway-set dedup key; each device in a grid cell of its own.</summary>
-    private static Alert Alert(string device, string id, string key, int index) => new()
-    {
-        AlertId = id, DeviceId = device, Type = "CREEK_LITTERING", Severity = 2, DedupKey = key,
-        ObservedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddSeconds(-1)),
-        Location = Position(index),
-    };
+    private static Alert Alert(string device, string id, string key, int index) =>
+        new()
+        {
+            AlertId = id,
+            DeviceId = device,
+            Type = "CREEK_LITTERING",
+            Severity = 2,
+            DedupKey = key,
+            ObservedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddSeconds(-1)),
+            Location = Position(index),
+        };
 
     private static Protos.V1.GeoPoint Position(int index) =>
         new() { Lat = 31.215 + index / 6 * 0.01, Lon = 121.35 + index % 6 * 0.015 };
@@ -240,11 +289,19 @@ public sealed class CrashTests(Xunit.Abstractions.ITestOutputHelper output) : ID
         var credentials = await Retry(() => registry.RegisterGatewayAsync(request, admin).ResponseAsync);
         for (var d = 0; d < devices; d++)
         {
-            await registry.RegisterDeviceAsync(new DeviceRegistration
-            {
-                DeviceId = $"dev-{d}", GatewayId = "gw-crash", Scenario = "creek", Kind = "camera",
-                Location = Position(d), Street = "CYXC", OwnerUnit = "OPS",
-            }, admin);
+            await registry.RegisterDeviceAsync(
+                new DeviceRegistration
+                {
+                    DeviceId = $"dev-{d}",
+                    GatewayId = "gw-crash",
+                    Scenario = "creek",
+                    Kind = "camera",
+                    Location = Position(d),
+                    Street = "CYXC",
+                    OwnerUnit = "OPS",
+                },
+                admin
+            );
         }
         return new SignedGateway("gw-crash", credentials.Secret, new AlertIngest.AlertIngestClient(channel));
     }
@@ -258,8 +315,14 @@ public sealed class CrashTests(Xunit.Abstractions.ITestOutputHelper output) : ID
             {
                 return await call();
             }
-            catch (RpcException e) when (attempt < 60 && e.StatusCode
-                is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown or StatusCode.DeadlineExceeded)
+            catch (RpcException e)
+                when (attempt < 60
+                    && e.StatusCode
+                        is StatusCode.Unavailable
+                            or StatusCode.Internal
+                            or StatusCode.Unknown
+                            or StatusCode.DeadlineExceeded
+                )
             {
                 await Task.Delay(500);
             }
@@ -271,7 +334,10 @@ public sealed class CrashTests(Xunit.Abstractions.ITestOutputHelper output) : ID
         private static readonly string Method = $"/{AlertIngest.Descriptor.FullName}/ReportAlert";
 
         public async Task<AlertAck> ReportAsync(Alert alert) =>
-            await Client.ReportAlertAsync(alert, GatewaySignature.Headers(Id, Secret, Method, DateTimeOffset.UtcNow),
-                deadline: DateTime.UtcNow.AddSeconds(20));
+            await Client.ReportAlertAsync(
+                alert,
+                GatewaySignature.Headers(Id, Secret, Method, DateTimeOffset.UtcNow),
+                deadline: DateTime.UtcNow.AddSeconds(20)
+            );
     }
 }

@@ -19,19 +19,40 @@ public class ArchitectureTests
 
     /// <summary>What a client of the cluster must never carry: the grains and the silo's own providers.</summary>
     private static readonly string[] SiloOnly =
-        ["Dispatch.Grains", "Dispatch.Silo", "Orleans.Persistence.Redis", "Orleans.Reminders.Redis", "Orleans.Reminders",
-         "Orleans.Dashboard", "Orleans.Hosting.Kubernetes", "Orleans.Server"];
+    [
+        "Dispatch.Grains",
+        "Dispatch.Silo",
+        "Orleans.Persistence.Redis",
+        "Orleans.Reminders.Redis",
+        "Orleans.Reminders",
+        "Orleans.Dashboard",
+        "Orleans.Hosting.Kubernetes",
+        "Orleans.Server",
+    ];
 
     [Fact]
     public void The_domain_references_nothing_but_the_base_library() =>
-        Assert.All(Direct(Domain), name => Assert.True(name.StartsWith("System", StringComparison.Ordinal), $"Dispatch.Domain references {name}"));
+        Assert.All(
+            Direct(Domain),
+            name =>
+                Assert.True(name.StartsWith("System", StringComparison.Ordinal), $"Dispatch.Domain references {name}")
+        );
 
     [Fact]
     public void Abstractions_know_the_domain_and_orleans_contracts_only() =>
-        Assert.All(Direct(Abstractions), name => Assert.True(
-            name.StartsWith("System", StringComparison.Ordinal) || name.StartsWith("Orleans.", StringComparison.Ordinal)
-            || name is "Dispatch.Domain" or "Microsoft.Extensions.DependencyInjection.Abstractions" or "Microsoft.Extensions.Options",
-            $"Dispatch.Abstractions references {name}"));
+        Assert.All(
+            Direct(Abstractions),
+            name =>
+                Assert.True(
+                    name.StartsWith("System", StringComparison.Ordinal)
+                        || name.StartsWith("Orleans.", StringComparison.Ordinal)
+                        || name
+                            is "Dispatch.Domain"
+                                or "Microsoft.Extensions.DependencyInjection.Abstractions"
+                                or "Microsoft.Extensions.Options",
+                    $"Dispatch.Abstractions references {name}"
+                )
+        );
 
     [Fact]
     public void Grains_depend_on_ports_not_on_a_store() =>
@@ -39,9 +60,13 @@ public class ArchitectureTests
 
     [Fact]
     public void Service_defaults_know_no_domain_no_store_and_no_orleans() =>
-        Assert.DoesNotContain(Direct(ServiceDefaults), name =>
-            name.StartsWith("Dispatch.", StringComparison.Ordinal) || name.StartsWith("Orleans", StringComparison.Ordinal)
-            || name.StartsWith("StackExchange", StringComparison.Ordinal));
+        Assert.DoesNotContain(
+            Direct(ServiceDefaults),
+            name =>
+                name.StartsWith("Dispatch.", StringComparison.Ordinal)
+                || name.StartsWith("Orleans", StringComparison.Ordinal)
+                || name.StartsWith("StackExchange", StringComparison.Ordinal)
+        );
 
     [Fact]
     public void Infrastructure_never_references_the_grains() =>
@@ -49,8 +74,10 @@ public class ArchitectureTests
 
     [Fact]
     public void Ingest_and_api_are_clients_that_never_carry_the_grains_or_the_silo() =>
-        Assert.All(new[] { Ingest, Api }, service =>
-            Assert.DoesNotContain(Closure(service), name => SiloOnly.Contains(name)));
+        Assert.All(
+            new[] { Ingest, Api },
+            service => Assert.DoesNotContain(Closure(service), name => SiloOnly.Contains(name))
+        );
 
     private static IReadOnlyList<string> Direct(Assembly assembly) =>
         [.. assembly.GetReferencedAssemblies().Select(a => a.Name!).Where(n => n is not ("netstandard" or "mscorlib"))];
@@ -62,7 +89,8 @@ public class ArchitectureTests
         var pending = new Stack<AssemblyName>(root.GetReferencedAssemblies());
         while (pending.TryPop(out var next))
         {
-            if (!seen.Add(next.Name!) || next.Name!.StartsWith("System", StringComparison.Ordinal)) continue;
+            if (!seen.Add(next.Name!) || next.Name!.StartsWith("System", StringComparison.Ordinal))
+                continue;
             Assembly loaded;
             try
             {
@@ -72,7 +100,8 @@ public class ArchitectureTests
             {
                 continue; // a facade or a framework assembly the runtime resolves elsewhere
             }
-            foreach (var reference in loaded.GetReferencedAssemblies()) pending.Push(reference);
+            foreach (var reference in loaded.GetReferencedAssemblies())
+                pending.Push(reference);
         }
         return seen;
     }

@@ -20,8 +20,11 @@ public partial class ComposeTests
 
     /// <summary>The services that run a Redis Cluster node: <c>--cluster-enabled yes</c> on redis-server.</summary>
     private static List<string> RedisNodes =>
-        [.. Services.Children.Where(s => Flag(Arguments(s.Value, "command"), "--cluster-enabled") == "yes")
-            .Select(s => ((YamlScalarNode)s.Key).Value!)];
+        [
+            .. Services
+                .Children.Where(s => Flag(Arguments(s.Value, "command"), "--cluster-enabled") == "yes")
+                .Select(s => ((YamlScalarNode)s.Key).Value!),
+        ];
 
     private static List<string> Arguments(YamlNode node, params string[] path) =>
         [.. node.Items(path).Select(i => ((YamlScalarNode)i).Value!)];
@@ -41,12 +44,17 @@ public partial class ComposeTests
 
     private static readonly Dictionary<string, string> ProjectOf = new()
     {
-        ["silo1"] = "Silo", ["silo2"] = "Silo", ["ingest"] = "Ingest", ["api"] = "Api", ["simulator"] = "Simulator",
+        ["silo1"] = "Silo",
+        ["silo2"] = "Silo",
+        ["ingest"] = "Ingest",
+        ["api"] = "Api",
+        ["simulator"] = "Simulator",
     };
 
     private static Dictionary<string, string> Environment(YamlNode service) =>
         service.At("environment") is YamlMappingNode env
-            ? env.Children.Where(c => c.Key is YamlScalarNode { Value: not "<<" })
+            ? env
+                .Children.Where(c => c.Key is YamlScalarNode { Value: not "<<" })
                 .ToDictionary(c => ((YamlScalarNode)c.Key).Value!, c => ((YamlScalarNode)c.Value).Value!)
             : [];
 
@@ -55,8 +63,10 @@ public partial class ComposeTests
     {
         var merged = new Dictionary<string, string>();
         if (service.At("environment", "<<") is YamlMappingNode shared)
-            foreach (var (k, v) in shared.Children) merged[((YamlScalarNode)k).Value!] = ((YamlScalarNode)v).Value!;
-        foreach (var (k, v) in Environment(service)) merged[k] = v;
+            foreach (var (k, v) in shared.Children)
+                merged[((YamlScalarNode)k).Value!] = ((YamlScalarNode)v).Value!;
+        foreach (var (k, v) in Environment(service))
+            merged[k] = v;
         return merged;
     }
 
@@ -65,12 +75,32 @@ public partial class ComposeTests
     {
         var names = Services.Children.Keys.Select(k => ((YamlScalarNode)k).Value).ToList();
         Assert.Equal(
-            ["redis-0", "redis-1", "redis-2", "redis-3", "redis-4", "redis-5", ClusterInit,
-                "silo1", "silo2", "ingest", "api", "simulator", "dashboard"],
-            names);
+            [
+                "redis-0",
+                "redis-1",
+                "redis-2",
+                "redis-3",
+                "redis-4",
+                "redis-5",
+                ClusterInit,
+                "silo1",
+                "silo2",
+                "ingest",
+                "api",
+                "simulator",
+                "dashboard",
+            ],
+            names
+        );
         Assert.Equal(names.Take(6), RedisNodes);
-        Assert.All(ProjectOf.Keys.Where(s => s != "simulator"), s =>
-            Assert.Equal("http://dashboard:18889", MergedEnvironment(Services.At(s)!)["OTEL_EXPORTER_OTLP_ENDPOINT"]));
+        Assert.All(
+            ProjectOf.Keys.Where(s => s != "simulator"),
+            s =>
+                Assert.Equal(
+                    "http://dashboard:18889",
+                    MergedEnvironment(Services.At(s)!)["OTEL_EXPORTER_OTLP_ENDPOINT"]
+                )
+        );
     }
 
     [Fact]
@@ -82,12 +112,15 @@ public partial class ComposeTests
             if (service.Text("restart") == "no")
             {
                 // A one-shot is done when it exits: whoever needs it waits for it to complete, not to be healthy.
-                Assert.Contains(Services.Children.Values,
-                    s => DependsOn(s).GetValueOrDefault(name) == "service_completed_successfully");
+                Assert.Contains(
+                    Services.Children.Values,
+                    s => DependsOn(s).GetValueOrDefault(name) == "service_completed_successfully"
+                );
                 continue;
             }
             Assert.True(service.At("healthcheck", "test") is not null, $"{name} has no health check");
-            if (service.At("build") is null) continue;
+            if (service.At("build") is null)
+                continue;
             var dockerfile = service.Text("build", "dockerfile")!;
             Assert.True(File.Exists(PathOf(dockerfile)), $"{name}: {dockerfile} does not exist");
             Assert.Equal($"services/Dispatch.{ProjectOf[name]}/Dockerfile", dockerfile);
@@ -102,7 +135,10 @@ public partial class ComposeTests
             var known = KeysOf(project);
             foreach (var variable in MergedEnvironment(Services.At(service)!).Keys)
                 if (KeyOf(variable) is { } key)
-                    Assert.True(known.Contains(key), $"{service}: {variable} sets {key}, which Dispatch.{project} does not read");
+                    Assert.True(
+                        known.Contains(key),
+                        $"{service}: {variable} sets {key}, which Dispatch.{project} does not read"
+                    );
         }
     }
 
@@ -122,16 +158,23 @@ public partial class ComposeTests
             var check = string.Join(' ', service.Items("healthcheck", "test").Select(i => ((YamlScalarNode)i).Value));
             Assert.Contains($"127.0.0.1:{env[healthKey]}/health/ready", check);
             var exposed = ExposedPorts(ProjectOf[name]);
-            foreach (var key in portKeys) Assert.Contains(env[key], exposed);
+            foreach (var key in portKeys)
+                Assert.Contains(env[key], exposed);
             foreach (var published in service.Items("ports").Select(p => ((YamlScalarNode)p).Value!))
             {
                 Assert.StartsWith("127.0.0.1:", published); // the demo users must not face the network
                 Assert.Contains(published.Split(':')[^1], portKeys.Select(k => env[k]));
             }
-            Assert.Contains($"127.0.0.1:{env[healthKey]}/health/ready", File.ReadAllText(PathOf($"services/Dispatch.{ProjectOf[name]}/Dockerfile")));
+            Assert.Contains(
+                $"127.0.0.1:{env[healthKey]}/health/ready",
+                File.ReadAllText(PathOf($"services/Dispatch.{ProjectOf[name]}/Dockerfile"))
+            );
         }
         var ingestPort = MergedEnvironment(Services.At("ingest")!)["Ingest__Port"];
-        Assert.Contains($"http://ingest:{ingestPort}", Services.At("simulator")!.Items("command").Select(i => ((YamlScalarNode)i).Value));
+        Assert.Contains(
+            $"http://ingest:{ingestPort}",
+            Services.At("simulator")!.Items("command").Select(i => ((YamlScalarNode)i).Value)
+        );
     }
 
     [Theory]
@@ -205,7 +248,8 @@ public partial class ComposeTests
         var command = Arguments(redis, "command");
         Assert.Equal(
             ("redis-server", "yes", null),
-            (command[0], Flag(command, "--appendonly"), Flag(command, "--cluster-enabled")));
+            (command[0], Flag(command, "--appendonly"), Flag(command, "--cluster-enabled"))
+        );
         Assert.NotNull(redis.At("healthcheck", "test"));
         Assert.NotNull(Single.At("volumes", Arguments(redis, "volumes").Single().Split(':')[0]));
         var cluster = RedisNodes.Append(ClusterInit).ToList();
@@ -216,17 +260,24 @@ public partial class ComposeTests
             var name = ((YamlScalarNode)key).Value!;
             if (MergedEnvironment(service).ContainsKey("Redis__ConnectionString"))
                 Assert.Equal("redis:6379", Environment(overrides.At(name)!)["Redis__ConnectionString"]);
-            if (!DependsOn(service).Keys.Intersect(cluster).Any() || cluster.Contains(name)) continue;
+            if (!DependsOn(service).Keys.Intersect(cluster).Any() || cluster.Contains(name))
+                continue;
             // Compose merges depends_on of an override into the base: only !override drops the wait for the cluster.
             var dependsOn = overrides.At(name, "depends_on")!;
             Assert.Equal("!override", dependsOn.Tag.Value);
             Assert.Equal(
-                new Dictionary<string, string?> { ["redis"] = "service_healthy" }, DependsOn(overrides.At(name)!));
+                new Dictionary<string, string?> { ["redis"] = "service_healthy" },
+                DependsOn(overrides.At(name)!)
+            );
         }
     }
 
     public static IReadOnlyList<string> ExposedPorts(string project) =>
-        [.. ExposeLine().Matches(File.ReadAllText(PathOf($"services/Dispatch.{project}/Dockerfile"))).SelectMany(m => m.Groups[1].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries))];
+        [
+            .. ExposeLine()
+                .Matches(File.ReadAllText(PathOf($"services/Dispatch.{project}/Dockerfile")))
+                .SelectMany(m => m.Groups[1].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries)),
+        ];
 
     [GeneratedRegex(@"(?m)^FROM ")]
     private static partial Regex FromLine();

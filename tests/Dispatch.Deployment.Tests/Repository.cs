@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Dispatch.Api;
 using Dispatch.Api.Auth;
-using Dispatch.Ingest;
 using Dispatch.Infrastructure;
+using Dispatch.Ingest;
 using YamlDotNet.RepresentationModel;
 
 namespace Dispatch.Deployment.Tests;
@@ -31,23 +31,42 @@ public static class Repository
         var keys = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         void Flatten(JsonElement e, string prefix)
         {
-            if (e.ValueKind != JsonValueKind.Object) { keys.Add(prefix); return; }
-            foreach (var p in e.EnumerateObject()) Flatten(p.Value, prefix.Length == 0 ? p.Name : $"{prefix}:{p.Name}");
+            if (e.ValueKind != JsonValueKind.Object)
+            {
+                keys.Add(prefix);
+                return;
+            }
+            foreach (var p in e.EnumerateObject())
+                Flatten(p.Value, prefix.Length == 0 ? p.Name : $"{prefix}:{p.Name}");
         }
-        Flatten(JsonDocument.Parse(File.ReadAllText(PathOf($"services/Dispatch.{service}/appsettings.json"))).RootElement, "");
+        Flatten(
+            JsonDocument.Parse(File.ReadAllText(PathOf($"services/Dispatch.{service}/appsettings.json"))).RootElement,
+            ""
+        );
         void Options(string section, Type type)
         {
-            foreach (var p in type.GetProperties()) keys.Add($"{section}:{p.Name}");
+            foreach (var p in type.GetProperties())
+                keys.Add($"{section}:{p.Name}");
         }
-        if (service == "Ingest") Options("Ingest", typeof(IngestOptions));
-        if (service == "Api") { Options("Api", typeof(ApiOptions)); Options("Identity", typeof(IdentityOptions)); }
+        if (service == "Ingest")
+            Options("Ingest", typeof(IngestOptions));
+        if (service == "Api")
+        {
+            Options("Api", typeof(ApiOptions));
+            Options("Identity", typeof(IdentityOptions));
+        }
         return keys;
     }
 
-    /// <summary>An environment variable as the configuration key it sets (<c>Redis__ConnectionString</c> → <c>Redis:ConnectionString</c>), or null for variables read by libraries.</summary>
+    /// <summary>
+    /// An environment variable as the configuration key it sets (<c>Redis__ConnectionString</c> →
+    /// <c>Redis:ConnectionString</c>), or null for variables read by libraries.
+    /// </summary>
     public static string? KeyOf(string variable) =>
-        variable.StartsWith("OTEL_", StringComparison.Ordinal) || variable.StartsWith("ORLEANS_", StringComparison.Ordinal)
-        || variable.StartsWith("POD_", StringComparison.Ordinal) || variable.StartsWith("DOTNET_", StringComparison.Ordinal)
+        variable.StartsWith("OTEL_", StringComparison.Ordinal)
+        || variable.StartsWith("ORLEANS_", StringComparison.Ordinal)
+        || variable.StartsWith("POD_", StringComparison.Ordinal)
+        || variable.StartsWith("DOTNET_", StringComparison.Ordinal)
             ? null
             : variable.Replace("__", ":");
 
@@ -55,7 +74,8 @@ public static class Repository
     {
         foreach (var step in path)
         {
-            if (node is not YamlMappingNode map || !map.Children.TryGetValue(new YamlScalarNode(step), out var next)) return null;
+            if (node is not YamlMappingNode map || !map.Children.TryGetValue(new YamlScalarNode(step), out var next))
+                return null;
             node = next;
         }
         return node;

@@ -48,10 +48,14 @@ public class AccessTests
         var incident = Dispatched(street: "GQL", worker: null);
 
         Assert.True(Access.CanSee(new Principal("s", Role.UnitStaff, "GREEN"), incident));
-        Assert.True(Access.CanSee(new Principal("s", Role.UnitStaff, "CSL"), incident),
-            "CSL holds the co-unit assignment");
-        Assert.True(Access.CanSee(new Principal("s", Role.UnitStaff, "GQL", ["GQL"]), incident),
-            "the incident lies in GQL's area");
+        Assert.True(
+            Access.CanSee(new Principal("s", Role.UnitStaff, "CSL"), incident),
+            "CSL holds the co-unit assignment"
+        );
+        Assert.True(
+            Access.CanSee(new Principal("s", Role.UnitStaff, "GQL", ["GQL"]), incident),
+            "the incident lies in GQL's area"
+        );
         Assert.False(Access.CanSee(new Principal("s", Role.UnitStaff, "FIRE"), incident));
         Assert.False(Access.CanSee(new Principal("s", Role.UnitStaff, "WL", ["WL"]), incident));
         Assert.True(Access.CanSee(new Principal("a", Role.Auditor), incident));
@@ -63,8 +67,10 @@ public class AccessTests
         Assert.Equal("张**", Masking.Name("张三丰"));
         Assert.Equal("*", Masking.Name("张"));
         Assert.Equal("138******78", Masking.Digits("13812345678"));
-        Assert.Equal("住址 310*************34 电话 139******11，3号楼",
-            Masking.Text("住址 310101199001011234 电话 13900001111，3号楼"));
+        Assert.Equal(
+            "住址 310*************34 电话 139******11，3号楼",
+            Masking.Text("住址 310101199001011234 电话 13900001111，3号楼")
+        );
         Assert.Equal("31010119900101123X".Length, Masking.Text("31010119900101123X").Length);
         Assert.DoesNotContain("0101199", Masking.Text("31010119900101123X"));
         Assert.Equal(new GeoPoint(31.241, 121.442), Masking.Coarse(new GeoPoint(31.2412345, 121.4416789)));
@@ -92,8 +98,14 @@ public class AccessTests
         var desk = new Desk(type: "RELIEF_URGENT");
         desk.Report();
         desk.Do(new AddNote(desk.Id(), Desk.Dispatcher, "called 13912345678"));
-        desk.Do(new DismissIncident(
-            desk.Id(), Desk.Dispatcher, DismissalGround.Duplicate, "same as the case of 13912345678"));
+        desk.Do(
+            new DismissIncident(
+                desk.Id(),
+                Desk.Dispatcher,
+                DismissalGround.Duplicate,
+                "same as the case of 13912345678"
+            )
+        );
 
         var masked = Masking.Mask(desk.Timeline);
 

@@ -11,7 +11,8 @@ public class ActionTests
 
     private static string[] Codes(Principal who, Desk desk) =>
         [
-            .. IncidentActions.For(who, desk.Incident!, Lifecycle, desk.Now)
+            .. IncidentActions
+                .For(who, desk.Incident!, Lifecycle, desk.Now)
                 .Select(a => a.Unit is null ? a.Code : $"{a.Code}:{a.Unit}"),
         ];
 
@@ -20,14 +21,36 @@ public class ActionTests
     {
         Assert.Equal(
             [
-                "file", "dismiss", "merge", "dispatch", "reclassify", "recall", "redirect", "urge", "extend", "defer",
-                "resume", "approve", "rework", "reopen", "note", "accept", "return", "arrive", "submit",
+                "file",
+                "dismiss",
+                "merge",
+                "dispatch",
+                "reclassify",
+                "recall",
+                "redirect",
+                "urge",
+                "extend",
+                "defer",
+                "resume",
+                "approve",
+                "rework",
+                "reopen",
+                "note",
+                "accept",
+                "return",
+                "arrive",
+                "submit",
             ],
-            Enum.GetValues<IncidentAction>().Select(IncidentActions.Code));
+            Enum.GetValues<IncidentAction>().Select(IncidentActions.Code)
+        );
         Assert.Equal("\"reclassify\"", JsonSerializer.Serialize(IncidentAction.Reclassify));
-        Assert.Equal("{\"action\":\"recall\",\"unit\":\"GREEN\",\"code\":\"recall\"}",
-            JsonSerializer.Serialize(new AllowedAction(IncidentAction.Recall, "GREEN"),
-                new JsonSerializerOptions(JsonSerializerDefaults.Web)));
+        Assert.Equal(
+            "{\"action\":\"recall\",\"unit\":\"GREEN\",\"code\":\"recall\"}",
+            JsonSerializer.Serialize(
+                new AllowedAction(IncidentAction.Recall, "GREEN"),
+                new JsonSerializerOptions(JsonSerializerDefaults.Web)
+            )
+        );
     }
 
     [Fact]
@@ -36,8 +59,10 @@ public class ActionTests
         Type[] bySystem = [typeof(AbsorbIncident), typeof(CheckDeadlines), typeof(ResolveIncident)];
         Assert.All(Lifecycle.AllowedIn.Keys.Except(bySystem), t => Assert.NotNull(IncidentActions.ActionOf(t)));
         Assert.All(bySystem, t => Assert.Null(IncidentActions.PermissionFor(t)));
-        Assert.All(Enum.GetValues<IncidentAction>(),
-            a => Assert.NotNull(IncidentActions.PermissionFor(IncidentActions.CommandOf(a))));
+        Assert.All(
+            Enum.GetValues<IncidentAction>(),
+            a => Assert.NotNull(IncidentActions.PermissionFor(IncidentActions.CommandOf(a)))
+        );
         Assert.Equal(Permission.Report, IncidentActions.PermissionFor(typeof(ReportIncident)));
         Assert.Null(IncidentActions.PermissionFor(typeof(CheckDeadlines)));
         Assert.Equal(Permission.Urge, IncidentActions.PermissionFor(typeof(UrgeIncident)));
@@ -61,8 +86,10 @@ public class ActionTests
         desk.To(IncidentState.Dispatched);
         desk.Accept("GREEN");
         desk.Arrive("GREEN");
-        Assert.Equal(["reclassify", "recall:CSL", "redirect:CSL", "urge", "extend", "defer", "note"],
-            Codes(Dispatcher, desk));
+        Assert.Equal(
+            ["reclassify", "recall:CSL", "redirect:CSL", "urge", "extend", "defer", "note"],
+            Codes(Dispatcher, desk)
+        );
     }
 
     [Fact]
@@ -106,14 +133,22 @@ public class ActionTests
     public static TheoryData<IncidentState, string> StatesAndPeople()
     {
         var data = new TheoryData<IncidentState, string>();
-        foreach (var state in new[]
-        {
-            IncidentState.Reported, IncidentState.Filed, IncidentState.Dispatched, IncidentState.Returned,
-            IncidentState.Accepted, IncidentState.InProgress, IncidentState.UnderReview, IncidentState.Closed,
-            IncidentState.Dismissed,
-        })
-            foreach (var who in new[] { "dispatcher", "reviewer", "staff.GREEN", "staff.CSL", "worker.GREEN" })
-                data.Add(state, who);
+        foreach (
+            var state in new[]
+            {
+                IncidentState.Reported,
+                IncidentState.Filed,
+                IncidentState.Dispatched,
+                IncidentState.Returned,
+                IncidentState.Accepted,
+                IncidentState.InProgress,
+                IncidentState.UnderReview,
+                IncidentState.Closed,
+                IncidentState.Dismissed,
+            }
+        )
+        foreach (var who in new[] { "dispatcher", "reviewer", "staff.GREEN", "staff.CSL", "worker.GREEN" })
+            data.Add(state, who);
         return data;
     }
 
@@ -134,8 +169,10 @@ public class ActionTests
         foreach (var action in offered)
         {
             var outcome = Lifecycle.Execute(desk.Number, desk.Incident, Command(action, principal, desk), desk.Now);
-            Assert.True(outcome.IsAccepted,
-                $"{action.Code} {action.Unit} offered in {state} to {who}: {outcome.Refusal?.Message}");
+            Assert.True(
+                outcome.IsAccepted,
+                $"{action.Code} {action.Unit} offered in {state} to {who}: {outcome.Refusal?.Message}"
+            );
         }
     }
 
@@ -153,11 +190,16 @@ public class ActionTests
             IncidentAction.Recall => new RecallAssignment("c", actor, unit, "mistake"),
             IncidentAction.Redirect => new RedirectAssignment("c", actor, unit, "MARKET", null, "theirs"),
             IncidentAction.Urge => new UrgeIncident("c", actor, null, "hurry"),
-            IncidentAction.Extend => new ApproveExtension("c", actor,
-                Allowance.Parse((d.Incident!.Clock(Stage.Handling) ?? d.Incident.Clocks[^1]).Kind == ClockKind.Working
-                    ? "1wh"
-                    : "1h"),
-                "more"),
+            IncidentAction.Extend => new ApproveExtension(
+                "c",
+                actor,
+                Allowance.Parse(
+                    (d.Incident!.Clock(Stage.Handling) ?? d.Incident.Clocks[^1]).Kind == ClockKind.Working
+                        ? "1wh"
+                        : "1h"
+                ),
+                "more"
+            ),
             IncidentAction.Defer => new DeferIncident("c", actor, "later"),
             IncidentAction.Resume => new ResumeIncident("c", actor, "now"),
             IncidentAction.Approve => new ApproveReview("c", actor, new Evaluation(5)),

@@ -14,24 +14,45 @@ public class AlertDeciderTests
         new(id, gateway, scenario, "sensor", Here, street, "OPS", GridCell.Of(Here, Catalog));
 
     private static Alert AlertOf(
-        string id, Device device, string type, string? key = null, double? confidence = null) =>
-        new(id, device.Id, device.GatewayId, type, Now.AddSeconds(-2), Here, 3,
+        string id,
+        Device device,
+        string type,
+        string? key = null,
+        double? confidence = null
+    ) =>
+        new(
+            id,
+            device.Id,
+            device.GatewayId,
+            type,
+            Now.AddSeconds(-2),
+            Here,
+            3,
             confidence is { } c ? new Detection("yolo", "8", c, [new Box(0.1, 0.1, 0.2, 0.2)], "oss://f.jpg") : null,
-            null, key);
+            null,
+            key
+        );
 
     private static CellIncident InCell(string number, string type, int minutesAgo = 1) =>
         new(number, type, Catalog.FindType(type)!.Priority, Now.AddMinutes(-minutesAgo));
 
-    private static AlertDecision Decide(Alert alert, Device device, IEnumerable<CellIncident>? cell = null,
-        IEnumerable<DedupEntry>? windows = null, DeviceSilence? silence = null) =>
-        Decider.Decide(alert, device, silence, windows ?? [], cell ?? [], Now);
+    private static AlertDecision Decide(
+        Alert alert,
+        Device device,
+        IEnumerable<CellIncident>? cell = null,
+        IEnumerable<DedupEntry>? windows = null,
+        DeviceSilence? silence = null
+    ) => Decider.Decide(alert, device, silence, windows ?? [], cell ?? [], Now);
 
     [Fact]
     public void A_confirmed_fire_after_low_hydrant_pressure_in_one_cell_joins_and_reclassifies_it_to_p1()
     {
         var sensor = DeviceOf("smoke-1", "fire");
         var decision = Decide(
-            AlertOf("a-1", sensor, "FIRE_CONFIRMED"), sensor, [InCell("PT-1", "FIRE_HYDRANT_PRESSURE")]);
+            AlertOf("a-1", sensor, "FIRE_CONFIRMED"),
+            sensor,
+            [InCell("PT-1", "FIRE_HYDRANT_PRESSURE")]
+        );
 
         var reclassify = Assert.IsType<AttachAndReclassify>(decision);
         Assert.Equal(("PT-1", AttachBasis.Cell), (reclassify.Incident, reclassify.By));
@@ -46,19 +67,27 @@ public class AlertDeciderTests
     public void A_person_in_the_water_after_gathering_on_the_bank_reclassifies_the_gathering_incident()
     {
         var camera = DeviceOf("cam-1", "creek");
-        var decision = Decide(AlertOf("a-1", camera, "CREEK_PERSON_IN_WATER", confidence: 0.97), camera,
-            [InCell("PT-7", "CREEK_GATHERING", minutesAgo: 8)]);
+        var decision = Decide(
+            AlertOf("a-1", camera, "CREEK_PERSON_IN_WATER", confidence: 0.97),
+            camera,
+            [InCell("PT-7", "CREEK_GATHERING", minutesAgo: 8)]
+        );
         var reclassify = Assert.IsType<AttachAndReclassify>(decision);
-        Assert.Equal(("PT-7", "CREEK_PERSON_IN_WATER", Priority.P1),
-            (reclassify.Incident, reclassify.Type, reclassify.Priority));
+        Assert.Equal(
+            ("PT-7", "CREEK_PERSON_IN_WATER", Priority.P1),
+            (reclassify.Incident, reclassify.Type, reclassify.Priority)
+        );
     }
 
     [Fact]
     public void A_person_in_the_water_after_littering_opens_its_own_p1_incident()
     {
         var camera = DeviceOf("cam-1", "creek");
-        var decision = Decide(AlertOf("a-1", camera, "CREEK_PERSON_IN_WATER", confidence: 0.97), camera,
-            [InCell("PT-7", "CREEK_LITTERING"), InCell("PT-8", "CREEK_FLOATING_WASTE")]);
+        var decision = Decide(
+            AlertOf("a-1", camera, "CREEK_PERSON_IN_WATER", confidence: 0.97),
+            camera,
+            [InCell("PT-7", "CREEK_LITTERING"), InCell("PT-8", "CREEK_FLOATING_WASTE")]
+        );
         var open = Assert.IsType<OpenNewIncident>(decision);
         Assert.Equal(("CREEK_PERSON_IN_WATER", Priority.P1), (open.Type, open.Priority));
         Assert.Equal("CREEK_PERSON_IN_WATER", open.Report.Type);
@@ -70,15 +99,19 @@ public class AlertDeciderTests
     public void Compatible_types_still_join_and_a_lesser_alert_leaves_the_incident_as_it_is()
     {
         var camera = DeviceOf("cam-1", "creek");
-        var floating = Assert.IsType<AttachAlert>(Decide(AlertOf("a-1", camera, "CREEK_FLOATING_WASTE"), camera,
-            [InCell("PT-7", "CREEK_LITTERING")]));
+        var floating = Assert.IsType<AttachAlert>(
+            Decide(AlertOf("a-1", camera, "CREEK_FLOATING_WASTE"), camera, [InCell("PT-7", "CREEK_LITTERING")])
+        );
         Assert.Equal(("PT-7", "CREEK_LITTERING", Priority.P3), (floating.Incident, floating.Type, floating.Priority));
 
         var smoke = DeviceOf("smoke-1", "fire");
-        var alarm = Assert.IsType<AttachAlert>(Decide(AlertOf("a-2", smoke, "FIRE_SMOKE_ALARM"), smoke,
-            [InCell("PT-1", "FIRE_CONFIRMED")]));
-        Assert.Equal(("PT-1", "FIRE_CONFIRMED", Priority.P1, AttachBasis.Cell),
-            (alarm.Incident, alarm.Type, alarm.Priority, alarm.By));
+        var alarm = Assert.IsType<AttachAlert>(
+            Decide(AlertOf("a-2", smoke, "FIRE_SMOKE_ALARM"), smoke, [InCell("PT-1", "FIRE_CONFIRMED")])
+        );
+        Assert.Equal(
+            ("PT-1", "FIRE_CONFIRMED", Priority.P1, AttachBasis.Cell),
+            (alarm.Incident, alarm.Type, alarm.Priority, alarm.By)
+        );
     }
 
     [Fact]
@@ -89,7 +122,8 @@ public class AlertDeciderTests
         var opened = Decide(AlertOf("a-1", first, "CREEK_PERSON_IN_WATER"), first);
         var cell = Decider.CellAfter(opened, "PT-1", Now)!;
         var joined = Assert.IsType<AttachAlert>(
-            Decide(AlertOf("b-1", second, "CREEK_PERSON_IN_WATER"), second, [cell]));
+            Decide(AlertOf("b-1", second, "CREEK_PERSON_IN_WATER"), second, [cell])
+        );
         Assert.Equal("PT-1", joined.Incident);
     }
 
@@ -98,20 +132,28 @@ public class AlertDeciderTests
     {
         var smoke = DeviceOf("smoke-1", "fire"); // fire uses the default cell window of 5 minutes
         Assert.IsType<AttachAlert>(
-            Decide(AlertOf("a-1", smoke, "FIRE_SMOKE_ALARM"), smoke, [InCell("PT-1", "FIRE_SMOKE_ALARM", 5)]));
+            Decide(AlertOf("a-1", smoke, "FIRE_SMOKE_ALARM"), smoke, [InCell("PT-1", "FIRE_SMOKE_ALARM", 5)])
+        );
         Assert.IsType<OpenNewIncident>(
-            Decide(AlertOf("a-2", smoke, "FIRE_SMOKE_ALARM"), smoke, [InCell("PT-1", "FIRE_SMOKE_ALARM", 6)]));
+            Decide(AlertOf("a-2", smoke, "FIRE_SMOKE_ALARM"), smoke, [InCell("PT-1", "FIRE_SMOKE_ALARM", 6)])
+        );
     }
 
     [Fact]
     public void Of_several_compatible_incidents_in_the_cell_the_most_urgent_takes_the_alert()
     {
         var smoke = DeviceOf("smoke-1", "fire");
-        var joined = Assert.IsType<AttachAlert>(Decide(AlertOf("a-1", smoke, "FIRE_SMOKE_ALARM"), smoke,
-            [
-                InCell("PT-1", "FIRE_HYDRANT_PRESSURE", 0), InCell("PT-2", "FIRE_CONFIRMED", 3),
-                InCell("PT-3", "FIRE_PASSAGE_BLOCKED", 0),
-            ]));
+        var joined = Assert.IsType<AttachAlert>(
+            Decide(
+                AlertOf("a-1", smoke, "FIRE_SMOKE_ALARM"),
+                smoke,
+                [
+                    InCell("PT-1", "FIRE_HYDRANT_PRESSURE", 0),
+                    InCell("PT-2", "FIRE_CONFIRMED", 3),
+                    InCell("PT-3", "FIRE_PASSAGE_BLOCKED", 0),
+                ]
+            )
+        );
         Assert.Equal("PT-2", joined.Incident);
     }
 
@@ -121,15 +163,26 @@ public class AlertDeciderTests
         var camera = DeviceOf("cam-1", "creek");
         var first = AlertOf("a-1", camera, "CREEK_LITTERING");
         var window = Decider.WindowAfter(first, Decide(first, camera), "PT-1", Now)!;
-        Assert.Equal(("cam-1/CREEK_LITTERING", "PT-1", Now.AddMinutes(30)),
-            (window.Key, window.Incident, window.Until));
+        Assert.Equal(
+            ("cam-1/CREEK_LITTERING", "PT-1", Now.AddMinutes(30)),
+            (window.Key, window.Incident, window.Until)
+        );
 
         var repeat = Assert.IsType<AttachAlert>(
-            Decide(AlertOf("a-2", camera, "CREEK_LITTERING"), camera, windows: [window]));
+            Decide(AlertOf("a-2", camera, "CREEK_LITTERING"), camera, windows: [window])
+        );
         Assert.Equal(("PT-1", AttachBasis.DedupKey), (repeat.Incident, repeat.By));
         var late = Decider.Decide(
-            AlertOf("a-3", camera, "CREEK_LITTERING") with { ObservedAt = Now.AddMinutes(30) },
-            camera, null, [window], [], Now.AddMinutes(30));
+            AlertOf("a-3", camera, "CREEK_LITTERING") with
+            {
+                ObservedAt = Now.AddMinutes(30),
+            },
+            camera,
+            null,
+            [window],
+            [],
+            Now.AddMinutes(30)
+        );
         Assert.IsType<OpenNewIncident>(late);
     }
 
@@ -173,8 +226,12 @@ public class AlertDeciderTests
         Assert.Equal((Disposition.Rejected, "type"), (rejected.Answer().Disposition, rejected.Answer().Field));
         Assert.Null(Decider.WindowAfter(AlertOf("a-1", camera, "FIRE_CONFIRMED"), rejected, null, Now));
 
-        var suppressed = Decide(AlertOf("a-2", camera, "CREEK_LITTERING"), camera, [InCell("PT-1", "CREEK_LITTERING")],
-            silence: new DeviceSilence("lens being cleaned"));
+        var suppressed = Decide(
+            AlertOf("a-2", camera, "CREEK_LITTERING"),
+            camera,
+            [InCell("PT-1", "CREEK_LITTERING")],
+            silence: new DeviceSilence("lens being cleaned")
+        );
         Assert.IsType<SuppressAlert>(suppressed);
         Assert.Equal(Disposition.Suppressed, suppressed.Answer().Disposition);
         Assert.Contains("lens being cleaned", suppressed.Reason);
@@ -185,11 +242,14 @@ public class AlertDeciderTests
     {
         var camera = DeviceOf("cam-1", "creek", street: "ZR");
         var open = Assert.IsType<OpenNewIncident>(
-            Decide(AlertOf("a-1", camera, "CREEK_GATHERING", confidence: 0.93), camera));
+            Decide(AlertOf("a-1", camera, "CREEK_GATHERING", confidence: 0.93), camera)
+        );
         var r = open.Report;
         Assert.Equal(("alert/a-1", "gw-1", Role.Gateway), (r.CommandId, r.Actor.UserId, r.Actor.Role));
-        Assert.Equal((Channel.AiCamera, "ZR", 0.93, "device/cam-1/alert/a-1"),
-            (r.Channel, r.Street, r.Confidence, r.SourceRef));
+        Assert.Equal(
+            (Channel.AiCamera, "ZR", 0.93, "device/cam-1/alert/a-1"),
+            (r.Channel, r.Street, r.Confidence, r.SourceRef)
+        );
         Assert.Equal(Channel.IotSensor, Decider.Report(AlertOf("a-2", camera, "CREEK_GATHERING"), camera).Channel);
     }
 
@@ -204,21 +264,34 @@ public class AlertDeciderTests
         Assert.False(Catalog.Compatible("FIRE_CONFIRMED", "NO_SUCH_TYPE"));
     }
 
-    public static TheoryData<string, Action<JsonObject>, string> BrokenFamilies => new()
-    {
-        { "scenarios/fire.json", j => j["correlation"]!["families"]![0]!.AsArray().Add("CREEK_LITTERING"),
-            "scenarios/fire.json: correlation.families[0]: unknown type 'CREEK_LITTERING' (not in this scenario)" },
-        { "scenarios/creek.json", j => j["correlation"]!["families"]![1] = new JsonArray("CREEK_LITTERING"),
-            "scenarios/creek.json: correlation.families[1]: needs at least two types" },
-        { "scenarios/shop.json", j => j["correlation"]!["families"]![0]!.AsArray().Add("SHOP_SMALL_BAG"),
-            "scenarios/shop.json: correlation.families[0]: names a type twice" },
-        { "catalog.json", j => j["correlation"]!["families"] = new JsonArray(), "families" },
-    };
+    public static TheoryData<string, Action<JsonObject>, string> BrokenFamilies =>
+        new()
+        {
+            {
+                "scenarios/fire.json",
+                j => j["correlation"]!["families"]![0]!.AsArray().Add("CREEK_LITTERING"),
+                "scenarios/fire.json: correlation.families[0]: unknown type 'CREEK_LITTERING' (not in this scenario)"
+            },
+            {
+                "scenarios/creek.json",
+                j => j["correlation"]!["families"]![1] = new JsonArray("CREEK_LITTERING"),
+                "scenarios/creek.json: correlation.families[1]: needs at least two types"
+            },
+            {
+                "scenarios/shop.json",
+                j => j["correlation"]!["families"]![0]!.AsArray().Add("SHOP_SMALL_BAG"),
+                "scenarios/shop.json: correlation.families[0]: names a type twice"
+            },
+            { "catalog.json", j => j["correlation"]!["families"] = new JsonArray(), "families" },
+        };
 
     [Theory]
     [MemberData(nameof(BrokenFamilies))]
     public void Type_families_naming_unknown_types_are_refused_with_file_and_entry(
-        string file, Action<JsonObject> breakIt, string expected)
+        string file,
+        Action<JsonObject> breakIt,
+        string expected
+    )
     {
         using var copy = new CatalogCopy();
         copy.Edit(file, breakIt);
@@ -230,10 +303,14 @@ public class AlertDeciderTests
     public void Every_scenario_with_alerts_by_place_groups_its_types_into_families()
     {
         var fire = Catalog.FindScenario("fire")!;
-        Assert.Contains(fire.Families!,
-            f => f.Contains("FIRE_CONFIRMED") && f.Contains("FIRE_HYDRANT_PRESSURE") && f.Contains("FIRE_SMOKE_ALARM"));
+        Assert.Contains(
+            fire.Families!,
+            f => f.Contains("FIRE_CONFIRMED") && f.Contains("FIRE_HYDRANT_PRESSURE") && f.Contains("FIRE_SMOKE_ALARM")
+        );
         Assert.All(Catalog.Scenarios.Where(s => s.Id != "relief"), s => Assert.NotEmpty(s.Families!));
-        Assert.All(Catalog.Scenarios.SelectMany(s => s.Families!.SelectMany(f => f.Select(t => (s, t)))),
-            x => Assert.Equal(x.s.Id, Catalog.FindType(x.t)!.Scenario));
+        Assert.All(
+            Catalog.Scenarios.SelectMany(s => s.Families!.SelectMany(f => f.Select(t => (s, t)))),
+            x => Assert.Equal(x.s.Id, Catalog.FindType(x.t)!.Scenario)
+        );
     }
 }

@@ -5,6 +5,7 @@ namespace Dispatch.Domain.Tests;
 public class CalendarTests
 {
     private static readonly WorkingCalendar Calendar = Desk.Catalog.Calendar;
+
     private static DateTimeOffset Shanghai(int y, int mo, int d, int h, int mi = 0) =>
         new(y, mo, d, h, mi, 0, TimeSpan.FromHours(8));
 
@@ -41,8 +42,10 @@ public class CalendarTests
     [Fact]
     public void Working_time_between_two_instants_skips_nights_weekends_and_holidays()
     {
-        Assert.Equal(TimeSpan.FromHours(2),
-            Calendar.Between(Shanghai(2026, 11, 27, 16, 30), Shanghai(2026, 11, 30, 10)));
+        Assert.Equal(
+            TimeSpan.FromHours(2),
+            Calendar.Between(Shanghai(2026, 11, 27, 16, 30), Shanghai(2026, 11, 30, 10))
+        );
         Assert.Equal(TimeSpan.FromHours(8.5) * 4, Calendar.Between(Shanghai(2026, 9, 28, 0), Shanghai(2026, 10, 9, 0)));
         Assert.Equal(TimeSpan.Zero, Calendar.Between(Shanghai(2026, 11, 28, 9), Shanghai(2026, 11, 28, 17)));
     }
@@ -68,13 +71,20 @@ public class StageClockTests
     public void Wall_clock_thresholds_fall_at_80_100_and_200_percent()
     {
         var clock = StageClock.Start(
-            Stage.Handling, new TimeAllotment(ClockKind.Wall, TimeSpan.FromHours(2)), Monday10);
+            Stage.Handling,
+            new TimeAllotment(ClockKind.Wall, TimeSpan.FromHours(2)),
+            Monday10
+        );
         Assert.Equal((Monday10.AddMinutes(96), EscalationLevel.Warned), clock.NextThreshold(Calendar));
         Assert.Equal(Monday10.AddHours(2), clock.DueAt(Calendar));
-        Assert.Equal([EscalationLevel.Warned, EscalationLevel.Overdue],
-            clock.ThresholdsPassed(Monday10.AddHours(3), Calendar));
-        Assert.Equal([EscalationLevel.Warned, EscalationLevel.Overdue, EscalationLevel.ListedForSupervision],
-            clock.ThresholdsPassed(Monday10.AddHours(4), Calendar));
+        Assert.Equal(
+            [EscalationLevel.Warned, EscalationLevel.Overdue],
+            clock.ThresholdsPassed(Monday10.AddHours(3), Calendar)
+        );
+        Assert.Equal(
+            [EscalationLevel.Warned, EscalationLevel.Overdue, EscalationLevel.ListedForSupervision],
+            clock.ThresholdsPassed(Monday10.AddHours(4), Calendar)
+        );
         var warned = clock with { Reached = EscalationLevel.Warned };
         Assert.Equal((Monday10.AddHours(2), EscalationLevel.Overdue), warned.NextThreshold(Calendar));
         Assert.Null((clock with { Reached = EscalationLevel.ListedForSupervision }).NextThreshold(Calendar));
@@ -83,8 +93,11 @@ public class StageClockTests
     [Fact]
     public void Working_time_clock_runs_only_in_working_hours()
     {
-        var clock = StageClock.Start(Stage.Handling, new TimeAllotment(ClockKind.Working, Calendar.WorkingDay),
-            new DateTimeOffset(2026, 11, 27, 15, 0, 0, TimeSpan.FromHours(8)));
+        var clock = StageClock.Start(
+            Stage.Handling,
+            new TimeAllotment(ClockKind.Working, Calendar.WorkingDay),
+            new DateTimeOffset(2026, 11, 27, 15, 0, 0, TimeSpan.FromHours(8))
+        );
         Assert.Equal(new DateTimeOffset(2026, 11, 30, 15, 0, 0, TimeSpan.FromHours(8)), clock.DueAt(Calendar));
     }
 
@@ -92,7 +105,10 @@ public class StageClockTests
     public void Deferral_pauses_the_clock_and_resuming_shifts_the_deadline_by_the_pause()
     {
         var clock = StageClock.Start(
-            Stage.Handling, new TimeAllotment(ClockKind.Wall, TimeSpan.FromHours(4)), Monday10);
+            Stage.Handling,
+            new TimeAllotment(ClockKind.Wall, TimeSpan.FromHours(4)),
+            Monday10
+        );
         var paused = clock.Pause(clock.Elapsed(Monday10.AddHours(1), Calendar));
         Assert.True(paused.IsPaused);
         Assert.Null(paused.DueAt(Calendar));
@@ -107,7 +123,10 @@ public class StageClockTests
     {
         var friday = new DateTimeOffset(2026, 11, 27, 16, 30, 0, TimeSpan.FromHours(8));
         var clock = StageClock.Start(
-            Stage.Handling, new TimeAllotment(ClockKind.Working, TimeSpan.FromHours(3)), friday);
+            Stage.Handling,
+            new TimeAllotment(ClockKind.Working, TimeSpan.FromHours(3)),
+            friday
+        );
         var paused = clock.Pause(clock.Elapsed(friday.AddHours(1), Calendar)); // 1 working hour used
         var resumed = paused.Resume(new DateTimeOffset(2026, 12, 1, 9, 0, 0, TimeSpan.FromHours(8)));
         Assert.Equal(new DateTimeOffset(2026, 12, 1, 11, 0, 0, TimeSpan.FromHours(8)), resumed.DueAt(Calendar));
@@ -117,15 +136,24 @@ public class StageClockTests
     public void Extension_moves_the_deadline()
     {
         var clock = StageClock.Start(
-            Stage.Handling, new TimeAllotment(ClockKind.Wall, TimeSpan.FromHours(2)), Monday10);
+            Stage.Handling,
+            new TimeAllotment(ClockKind.Wall, TimeSpan.FromHours(2)),
+            Monday10
+        );
         Assert.Equal(Monday10.AddHours(5), clock.Extend(TimeSpan.FromHours(3), EscalationLevel.None).DueAt(Calendar));
     }
 
     [Fact]
     public void An_extension_after_the_deadline_lets_the_moved_deadline_fall_overdue_again()
     {
-        var clock = StageClock.Start(Stage.Handling, new TimeAllotment(ClockKind.Wall, TimeSpan.FromHours(2)), Monday10)
-            with { Reached = EscalationLevel.Overdue };
+        var clock = StageClock.Start(
+            Stage.Handling,
+            new TimeAllotment(ClockKind.Wall, TimeSpan.FromHours(2)),
+            Monday10
+        ) with
+        {
+            Reached = EscalationLevel.Overdue,
+        };
         var at = Monday10.AddHours(2.5);
         Assert.Equal(EscalationLevel.None, clock.ReachedIfExtended(TimeSpan.FromHours(2), at, Calendar));
         Assert.Equal(EscalationLevel.Warned, clock.ReachedIfExtended(TimeSpan.FromMinutes(40), at, Calendar));

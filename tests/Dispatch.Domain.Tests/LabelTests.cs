@@ -6,35 +6,44 @@ namespace Dispatch.Domain.Tests;
 public class LabelTests
 {
     private static readonly Type[] Enumerations =
-        [.. typeof(Incident).Assembly.GetExportedTypes().Where(t => t.IsEnum)];
+    [
+        .. typeof(Incident).Assembly.GetExportedTypes().Where(t => t.IsEnum),
+    ];
 
     private static bool IsChinese(string text) => text.Any(c => c >= 0x3400 && c <= 0x9FFF);
 
-    private static readonly System.Reflection.MethodInfo Of =
-        typeof(Labels).GetMethods().Single(m => m.Name == nameof(Labels.Of) && m.IsGenericMethod);
+    private static readonly System.Reflection.MethodInfo Of = typeof(Labels)
+        .GetMethods()
+        .Single(m => m.Name == nameof(Labels.Of) && m.IsGenericMethod);
 
     [Fact]
     public void Every_value_of_every_enumeration_of_the_domain_has_words_in_both_languages()
     {
         Assert.True(Enumerations.Length >= 20, $"only {Enumerations.Length} enumerations found");
         foreach (var type in Enumerations)
-            foreach (Enum value in Enum.GetValues(type))
-            {
-                var label = (Label)Of.MakeGenericMethod(type).Invoke(null, [value])!;
-                Assert.True(IsChinese(label.Zh), $"{type.Name}.{value}: '{label.Zh}' is not Chinese");
-                Assert.False(string.IsNullOrWhiteSpace(label.En) || IsChinese(label.En),
-                    $"{type.Name}.{value}: '{label.En}'");
-            }
+        foreach (Enum value in Enum.GetValues(type))
+        {
+            var label = (Label)Of.MakeGenericMethod(type).Invoke(null, [value])!;
+            Assert.True(IsChinese(label.Zh), $"{type.Name}.{value}: '{label.Zh}' is not Chinese");
+            Assert.False(
+                string.IsNullOrWhiteSpace(label.En) || IsChinese(label.En),
+                $"{type.Name}.{value}: '{label.En}'"
+            );
+        }
     }
 
     [Fact]
     public void Every_kind_of_timeline_event_has_words_in_both_languages()
     {
         var kinds = Labels.EventKindNames.ToList();
-        Assert.Equal(typeof(IncidentEvent).Assembly.GetTypes().Count(t => t.IsSubclassOf(typeof(IncidentEvent))),
-            kinds.Count);
-        Assert.All(kinds,
-            k => Assert.True(IsChinese(Labels.OfEventKind(k).Zh) && !IsChinese(Labels.OfEventKind(k).En), k));
+        Assert.Equal(
+            typeof(IncidentEvent).Assembly.GetTypes().Count(t => t.IsSubclassOf(typeof(IncidentEvent))),
+            kinds.Count
+        );
+        Assert.All(
+            kinds,
+            k => Assert.True(IsChinese(Labels.OfEventKind(k).Zh) && !IsChinese(Labels.OfEventKind(k).En), k)
+        );
         Assert.Equal(new Label("派遣", "Dispatched"), Labels.Of(new IncidentDispatched("GREEN", [], false)));
         Assert.Equal(new Label("退单", "Returned"), Labels.Of(new AssignmentReturned("GREEN")));
         Assert.Equal(new Label("催办", "Urged"), Labels.Of(new IncidentUrged(null, "快")));

@@ -38,10 +38,13 @@ public class LifecycleTests
         var desk = new Desk();
         desk.To(IncidentState.Dispatched);
         var returned = desk.Try(
-            new ReturnAssignment("ret-1", Desk.StaffOf("GREEN"), "GREEN", "not ours: private land"));
+            new ReturnAssignment("ret-1", Desk.StaffOf("GREEN"), "GREEN", "not ours: private land")
+        );
         var e = Assert.IsType<AssignmentReturned>(Assert.Single(returned.Events));
-        Assert.Equal(("ret-1", "staff.GREEN", Role.UnitStaff, "GREEN", "not ours: private land", desk.Now),
-            (e.CommandId, e.Actor.UserId, e.Actor.Role, e.Actor.Unit, e.Reason, e.At));
+        Assert.Equal(
+            ("ret-1", "staff.GREEN", Role.UnitStaff, "GREEN", "not ours: private land", desk.Now),
+            (e.CommandId, e.Actor.UserId, e.Actor.Role, e.Actor.Unit, e.Reason, e.At)
+        );
     }
 
     [Fact]
@@ -51,7 +54,11 @@ public class LifecycleTests
         desk.Report();
         desk.File();
         desk.Dispatch("GREEN", "CSL", "ENFORCE");
-        foreach (var unit in new[] { "GREEN", "CSL", "ENFORCE" }) { desk.Accept(unit); desk.Arrive(unit); }
+        foreach (var unit in new[] { "GREEN", "CSL", "ENFORCE" })
+        {
+            desk.Accept(unit);
+            desk.Arrive(unit);
+        }
         Assert.Equal(IncidentState.InProgress, desk.Submit("GREEN").State);
         Assert.Equal(IncidentState.InProgress, desk.Submit("ENFORCE").State);
         var reviewed = desk.Submit("CSL");
@@ -119,7 +126,9 @@ public class LifecycleTests
     [InlineData(0.5, IncidentState.Reported)]
     [InlineData(null, IncidentState.Reported)]
     public void A_confident_ai_detection_files_itself_and_a_doubtful_one_waits_for_a_dispatcher(
-        double? confidence, IncidentState expected)
+        double? confidence,
+        IncidentState expected
+    )
     {
         Assert.Equal(expected, new Desk("SITE_DUST").Report(Channel.AiCamera, confidence).State);
     }
@@ -188,8 +197,10 @@ public class LifecycleTests
         var desk = new Desk();
         var before = desk.To(IncidentState.InProgress).Clock(Stage.Handling)!.DueAt(Desk.Catalog.Calendar);
         var after = desk.Do(new ApproveExtension(desk.Id(), Desk.Dispatcher, Allowance.Parse("2wd"), "parts on order"));
-        Assert.Equal(Desk.Catalog.Calendar.Add(before!.Value, TimeSpan.FromHours(17)),
-            after.Clock(Stage.Handling)!.DueAt(Desk.Catalog.Calendar));
+        Assert.Equal(
+            Desk.Catalog.Calendar.Add(before!.Value, TimeSpan.FromHours(17)),
+            after.Clock(Stage.Handling)!.DueAt(Desk.Catalog.Calendar)
+        );
         Assert.Equal(Stage.Handling, Assert.IsType<DeadlineExtended>(desk.Timeline[^1]).Stage);
     }
 
@@ -225,7 +236,8 @@ public class LifecycleTests
         var late = desk.Try(new CheckDeadlines(desk.Id(), Actor.System));
         Assert.Equal(
             [(Stage.Accepting, EscalationLevel.Overdue), (Stage.Accepting, EscalationLevel.ListedForSupervision)],
-            late.Events.Select(Single));
+            late.Events.Select(Single)
+        );
         Assert.Equal(EscalationLevel.ListedForSupervision, desk.Incident!.Escalation);
         Assert.Null(desk.Incident.Clock(Stage.Accepting)!.NextThreshold(Desk.Catalog.Calendar));
 
@@ -253,8 +265,10 @@ public class LifecycleTests
         desk.Rework();
         desk.Do(new AddNote(desk.Id(), Desk.Dispatcher, "called the shop owner"));
         var rebuilt = new Lifecycle(Desk.Catalog).Replay(desk.Timeline)!;
-        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(desk.Incident),
-            System.Text.Json.JsonSerializer.Serialize(rebuilt));
+        Assert.Equal(
+            System.Text.Json.JsonSerializer.Serialize(desk.Incident),
+            System.Text.Json.JsonSerializer.Serialize(rebuilt)
+        );
     }
 
     public static TheoryData<IncidentState, string> IllegalCommands()
@@ -262,20 +276,29 @@ public class LifecycleTests
         var data = new TheoryData<IncidentState, string>();
         IncidentState[] resting =
         [
-            IncidentState.Reported, IncidentState.Filed, IncidentState.Dismissed, IncidentState.Dispatched,
-            IncidentState.Returned, IncidentState.Accepted, IncidentState.InProgress, IncidentState.UnderReview,
-            IncidentState.Closed, IncidentState.Merged,
+            IncidentState.Reported,
+            IncidentState.Filed,
+            IncidentState.Dismissed,
+            IncidentState.Dispatched,
+            IncidentState.Returned,
+            IncidentState.Accepted,
+            IncidentState.InProgress,
+            IncidentState.UnderReview,
+            IncidentState.Closed,
+            IncidentState.Merged,
         ];
         foreach (var (command, allowed) in Lifecycle.AllowedIn)
-            foreach (var state in resting.Except(allowed))
-                data.Add(state, command.Name);
+        foreach (var state in resting.Except(allowed))
+            data.Add(state, command.Name);
         return data;
     }
 
     [Theory]
     [MemberData(nameof(IllegalCommands))]
     public void An_illegal_command_is_refused_naming_the_command_and_the_state_and_changes_nothing(
-        IncidentState state, string commandName)
+        IncidentState state,
+        string commandName
+    )
     {
         var desk = new Desk();
         var before = desk.To(state);
@@ -292,8 +315,8 @@ public class LifecycleTests
         var data = new TheoryData<IncidentState, string>();
         // ResolveIncident is allowed in every open state, but only for self-resolving types: see its own tests.
         foreach (var (command, allowed) in Lifecycle.AllowedIn.Where(c => c.Key != typeof(ResolveIncident)))
-            foreach (var state in allowed.Where(s => s != IncidentState.Handled))
-                data.Add(state, command.Name);
+        foreach (var state in allowed.Where(s => s != IncidentState.Handled))
+            data.Add(state, command.Name);
         return data;
     }
 
@@ -345,8 +368,10 @@ public class LifecycleTests
     public void A_device_offline_incident_files_itself_and_closes_when_the_device_is_back()
     {
         var desk = new Desk("DEVICE_OFFLINE", "WL");
-        Assert.Equal((IncidentState.Filed, "maintenance"),
-            (desk.Report(Channel.System).State, desk.Incident!.Scenario));
+        Assert.Equal(
+            (IncidentState.Filed, "maintenance"),
+            (desk.Report(Channel.System).State, desk.Incident!.Scenario)
+        );
         desk.Dispatch("GREEN");
         desk.Accept("GREEN");
         var resolved = desk.Do(new ResolveIncident(desk.Id(), Actor.System, "heartbeat received"));
@@ -368,10 +393,13 @@ public class LifecycleTests
     [Fact]
     public void The_transition_table_covers_every_command()
     {
-        var commands = typeof(IncidentCommand).Assembly.GetTypes()
+        var commands = typeof(IncidentCommand)
+            .Assembly.GetTypes()
             .Where(t => t.IsSubclassOf(typeof(IncidentCommand)) && t != typeof(ReportIncident));
-        Assert.All(commands,
-            c => Assert.True(Lifecycle.AllowedIn.ContainsKey(c), $"{c.Name} is missing from the table"));
+        Assert.All(
+            commands,
+            c => Assert.True(Lifecycle.AllowedIn.ContainsKey(c), $"{c.Name} is missing from the table")
+        );
     }
 
     [Fact]
@@ -380,7 +408,8 @@ public class LifecycleTests
         var desk = new Desk();
         desk.Report();
         var outcome = desk.Try(
-            new ReportIncident(desk.Id(), Desk.Dispatcher, "SHOP_SMALL_BAG", Channel.Hotline, "CSL", "again"));
+            new ReportIncident(desk.Id(), Desk.Dispatcher, "SHOP_SMALL_BAG", Channel.Hotline, "CSL", "again")
+        );
         Assert.Contains("ReportIncident is not allowed", outcome.Refusal!.Message);
         Assert.Contains("state Reported", outcome.Refusal.Message);
     }
@@ -402,45 +431,92 @@ public class LifecycleTests
         Assert.Equal(RefusalKind.NotFound, outcome.Refusal!.Kind);
     }
 
-    public static TheoryData<string, IncidentState, Func<Desk, IncidentCommand>> InvalidCommands => new()
-    {
-        { "reason", IncidentState.Reported,
-            d => new DismissIncident(d.Id(), Desk.Dispatcher, DismissalGround.FalseAlarm, " ") },
-        { "reason", IncidentState.Dispatched, d => new ReturnAssignment(d.Id(), Desk.StaffOf("GREEN"), "GREEN", "") },
-        { "type", IncidentState.Filed, d => new ReclassifyIncident(d.Id(), Desk.Dispatcher, "NO_SUCH", null, "why") },
-        { "type", IncidentState.Filed,
-            d => new ReclassifyIncident(d.Id(), Desk.Dispatcher, "FIRE_CONFIRMED", null, "fire") },
-        { "type", IncidentState.Accepted,
-            d => new ReclassifyIncident(d.Id(), Desk.Dispatcher, "SHOP_BIN_OVERFLOW", Priority.P3, "same") },
-        { "reason", IncidentState.Filed,
-            d => new ReclassifyIncident(d.Id(), Desk.Dispatcher, "SHOP_SMALL_BAG", null, " ") },
-        { "confidence", IncidentState.Reported,
-            d => new ReclassifyIncident(d.Id(), Desk.Dispatcher, "SHOP_SMALL_BAG", null, "bags", 1.2) },
-        { "reason", IncidentState.UnderReview, d => new RequestRework(d.Id(), Desk.Reviewer, "") },
-        { "reason", IncidentState.Filed, d => new DeferIncident(d.Id(), Desk.Dispatcher, "") },
-        { "reason", IncidentState.InProgress,
-            d => new ApproveExtension(d.Id(), Desk.Dispatcher, Allowance.Parse("1wd"), "") },
-        { "leadUnit", IncidentState.Filed, d => new DispatchIncident(d.Id(), Desk.Dispatcher, "NOBODY") },
-        { "coUnits", IncidentState.Filed, d => new DispatchIncident(d.Id(), Desk.Dispatcher, "GREEN", ["GREEN"]) },
-        { "coUnits", IncidentState.Filed, d => new DispatchIncident(d.Id(), Desk.Dispatcher, "GREEN", ["GHOST"]) },
-        { "photos", IncidentState.InProgress,
-            d => new SubmitResult(d.Id(), Desk.StaffOf("GREEN"), "GREEN", "done", []) },
-        { "evaluation.rating", IncidentState.UnderReview,
-            d => new ApproveReview(d.Id(), Desk.Reviewer, new Evaluation(0)) },
-        { "into", IncidentState.Filed, d => new MergeIncident(d.Id(), Desk.Dispatcher, d.Number, "same") },
-        { "commandId", IncidentState.Reported, d => new FileIncident("", Desk.Dispatcher) },
-        { "actor.userId", IncidentState.Reported, d => new FileIncident(d.Id(), new Actor("", Role.Dispatcher)) },
-        { "text", IncidentState.Reported, d => new AddNote(d.Id(), Desk.Dispatcher, "") },
-        { "extra", IncidentState.InProgress, d => new ApproveExtension(
-            d.Id(), Desk.Dispatcher, Allowance.Parse("3h"), "wall hours on a working-day deadline") },
-        { "location", IncidentState.Accepted,
-            d => new ArriveOnSite(d.Id(), Desk.StaffOf("GREEN"), "GREEN", new GeoPoint(123, 0)) },
-    };
+    public static TheoryData<string, IncidentState, Func<Desk, IncidentCommand>> InvalidCommands =>
+        new()
+        {
+            {
+                "reason",
+                IncidentState.Reported,
+                d => new DismissIncident(d.Id(), Desk.Dispatcher, DismissalGround.FalseAlarm, " ")
+            },
+            {
+                "reason",
+                IncidentState.Dispatched,
+                d => new ReturnAssignment(d.Id(), Desk.StaffOf("GREEN"), "GREEN", "")
+            },
+            {
+                "type",
+                IncidentState.Filed,
+                d => new ReclassifyIncident(d.Id(), Desk.Dispatcher, "NO_SUCH", null, "why")
+            },
+            {
+                "type",
+                IncidentState.Filed,
+                d => new ReclassifyIncident(d.Id(), Desk.Dispatcher, "FIRE_CONFIRMED", null, "fire")
+            },
+            {
+                "type",
+                IncidentState.Accepted,
+                d => new ReclassifyIncident(d.Id(), Desk.Dispatcher, "SHOP_BIN_OVERFLOW", Priority.P3, "same")
+            },
+            {
+                "reason",
+                IncidentState.Filed,
+                d => new ReclassifyIncident(d.Id(), Desk.Dispatcher, "SHOP_SMALL_BAG", null, " ")
+            },
+            {
+                "confidence",
+                IncidentState.Reported,
+                d => new ReclassifyIncident(d.Id(), Desk.Dispatcher, "SHOP_SMALL_BAG", null, "bags", 1.2)
+            },
+            { "reason", IncidentState.UnderReview, d => new RequestRework(d.Id(), Desk.Reviewer, "") },
+            { "reason", IncidentState.Filed, d => new DeferIncident(d.Id(), Desk.Dispatcher, "") },
+            {
+                "reason",
+                IncidentState.InProgress,
+                d => new ApproveExtension(d.Id(), Desk.Dispatcher, Allowance.Parse("1wd"), "")
+            },
+            { "leadUnit", IncidentState.Filed, d => new DispatchIncident(d.Id(), Desk.Dispatcher, "NOBODY") },
+            { "coUnits", IncidentState.Filed, d => new DispatchIncident(d.Id(), Desk.Dispatcher, "GREEN", ["GREEN"]) },
+            { "coUnits", IncidentState.Filed, d => new DispatchIncident(d.Id(), Desk.Dispatcher, "GREEN", ["GHOST"]) },
+            {
+                "photos",
+                IncidentState.InProgress,
+                d => new SubmitResult(d.Id(), Desk.StaffOf("GREEN"), "GREEN", "done", [])
+            },
+            {
+                "evaluation.rating",
+                IncidentState.UnderReview,
+                d => new ApproveReview(d.Id(), Desk.Reviewer, new Evaluation(0))
+            },
+            { "into", IncidentState.Filed, d => new MergeIncident(d.Id(), Desk.Dispatcher, d.Number, "same") },
+            { "commandId", IncidentState.Reported, d => new FileIncident("", Desk.Dispatcher) },
+            { "actor.userId", IncidentState.Reported, d => new FileIncident(d.Id(), new Actor("", Role.Dispatcher)) },
+            { "text", IncidentState.Reported, d => new AddNote(d.Id(), Desk.Dispatcher, "") },
+            {
+                "extra",
+                IncidentState.InProgress,
+                d => new ApproveExtension(
+                    d.Id(),
+                    Desk.Dispatcher,
+                    Allowance.Parse("3h"),
+                    "wall hours on a working-day deadline"
+                )
+            },
+            {
+                "location",
+                IncidentState.Accepted,
+                d => new ArriveOnSite(d.Id(), Desk.StaffOf("GREEN"), "GREEN", new GeoPoint(123, 0))
+            },
+        };
 
     [Theory]
     [MemberData(nameof(InvalidCommands))]
     public void A_command_with_a_bad_field_is_refused_naming_the_field(
-        string field, IncidentState state, Func<Desk, IncidentCommand> command)
+        string field,
+        IncidentState state,
+        Func<Desk, IncidentCommand> command
+    )
     {
         var desk = new Desk();
         var before = desk.To(state);
@@ -455,7 +531,10 @@ public class LifecycleTests
     [InlineData("type", "NO_SUCH_TYPE", "CSL")]
     [InlineData("street", "SHOP_BIN_OVERFLOW", "ATLANTIS")]
     public void A_report_with_an_unknown_type_or_street_is_refused_naming_the_field(
-        string field, string type, string street)
+        string field,
+        string type,
+        string street
+    )
     {
         var outcome = new Desk().Try(new ReportIncident("r", Desk.Dispatcher, type, Channel.Hotline, street, "x"));
         Assert.Equal(field, outcome.Refusal!.Field);
@@ -472,33 +551,51 @@ public class LifecycleTests
         Assert.Contains("state Dispatched", outcome.Refusal.Message);
     }
 
-    private static IncidentCommand Sample(string name, Desk d) => name switch
-    {
-        nameof(FileIncident) => new FileIncident(d.Id(), Desk.Dispatcher),
-        nameof(DismissIncident) => new DismissIncident(d.Id(), Desk.Dispatcher, DismissalGround.Duplicate, "dup"),
-        nameof(DispatchIncident) => new DispatchIncident(d.Id(), Desk.Dispatcher),
-        nameof(AcceptAssignment) => new AcceptAssignment(d.Id(), Desk.StaffOf("GREEN"), "GREEN"),
-        nameof(ReturnAssignment) => new ReturnAssignment(d.Id(), Desk.StaffOf("GREEN"), "GREEN", "not ours"),
-        nameof(ArriveOnSite) => new ArriveOnSite(d.Id(), Desk.StaffOf("GREEN"), "GREEN"),
-        nameof(SubmitResult) => new SubmitResult(d.Id(), Desk.StaffOf("GREEN"), "GREEN", "done", ["p.jpg"]),
-        nameof(ApproveReview) => new ApproveReview(d.Id(), Desk.Reviewer, new Evaluation(5)),
-        nameof(RequestRework) => new RequestRework(d.Id(), Desk.Reviewer, "redo"),
-        nameof(ReopenIncident) => new ReopenIncident(d.Id(), Desk.Dispatcher, "again"),
-        nameof(MergeIncident) => new MergeIncident(d.Id(), Desk.Dispatcher, "PT-20261130-000009", "same"),
-        nameof(AbsorbIncident) => new AbsorbIncident(d.Id(), Desk.Dispatcher, "PT-20261130-000009"),
-        nameof(ApproveExtension) => new ApproveExtension(d.Id(), Desk.Dispatcher,
-            Allowance.Parse((d.Incident?.Clock(Stage.Handling) ?? d.Incident?.Clocks.LastOrDefault())?.Kind
-                == ClockKind.Working ? "1wh" : "1h"),
-            "more time"),
-        nameof(DeferIncident) => new DeferIncident(d.Id(), Desk.Dispatcher, "later"),
-        nameof(ResumeIncident) => new ResumeIncident(d.Id(), Desk.Dispatcher, "now"),
-        nameof(ResolveIncident) => new ResolveIncident(d.Id(), Actor.System, "cleared"),
-        nameof(ReclassifyIncident) =>
-            new ReclassifyIncident(d.Id(), Desk.Dispatcher, "SHOP_SMALL_BAG", null, "small bags"),
-        nameof(RecallAssignment) => new RecallAssignment(d.Id(), Desk.Dispatcher, "GREEN", "sent by mistake"),
-        nameof(RedirectAssignment) =>
-            new RedirectAssignment(d.Id(), Desk.Dispatcher, "GREEN", "ENFORCE", null, "theirs"),
-        nameof(UrgeIncident) => new UrgeIncident(d.Id(), Desk.Dispatcher, null, "please hurry"),
-        _ => throw new ArgumentOutOfRangeException(nameof(name), name, "no sample"),
-    };
+    private static IncidentCommand Sample(string name, Desk d) =>
+        name switch
+        {
+            nameof(FileIncident) => new FileIncident(d.Id(), Desk.Dispatcher),
+            nameof(DismissIncident) => new DismissIncident(d.Id(), Desk.Dispatcher, DismissalGround.Duplicate, "dup"),
+            nameof(DispatchIncident) => new DispatchIncident(d.Id(), Desk.Dispatcher),
+            nameof(AcceptAssignment) => new AcceptAssignment(d.Id(), Desk.StaffOf("GREEN"), "GREEN"),
+            nameof(ReturnAssignment) => new ReturnAssignment(d.Id(), Desk.StaffOf("GREEN"), "GREEN", "not ours"),
+            nameof(ArriveOnSite) => new ArriveOnSite(d.Id(), Desk.StaffOf("GREEN"), "GREEN"),
+            nameof(SubmitResult) => new SubmitResult(d.Id(), Desk.StaffOf("GREEN"), "GREEN", "done", ["p.jpg"]),
+            nameof(ApproveReview) => new ApproveReview(d.Id(), Desk.Reviewer, new Evaluation(5)),
+            nameof(RequestRework) => new RequestRework(d.Id(), Desk.Reviewer, "redo"),
+            nameof(ReopenIncident) => new ReopenIncident(d.Id(), Desk.Dispatcher, "again"),
+            nameof(MergeIncident) => new MergeIncident(d.Id(), Desk.Dispatcher, "PT-20261130-000009", "same"),
+            nameof(AbsorbIncident) => new AbsorbIncident(d.Id(), Desk.Dispatcher, "PT-20261130-000009"),
+            nameof(ApproveExtension) => new ApproveExtension(
+                d.Id(),
+                Desk.Dispatcher,
+                Allowance.Parse(
+                    (d.Incident?.Clock(Stage.Handling) ?? d.Incident?.Clocks.LastOrDefault())?.Kind == ClockKind.Working
+                        ? "1wh"
+                        : "1h"
+                ),
+                "more time"
+            ),
+            nameof(DeferIncident) => new DeferIncident(d.Id(), Desk.Dispatcher, "later"),
+            nameof(ResumeIncident) => new ResumeIncident(d.Id(), Desk.Dispatcher, "now"),
+            nameof(ResolveIncident) => new ResolveIncident(d.Id(), Actor.System, "cleared"),
+            nameof(ReclassifyIncident) => new ReclassifyIncident(
+                d.Id(),
+                Desk.Dispatcher,
+                "SHOP_SMALL_BAG",
+                null,
+                "small bags"
+            ),
+            nameof(RecallAssignment) => new RecallAssignment(d.Id(), Desk.Dispatcher, "GREEN", "sent by mistake"),
+            nameof(RedirectAssignment) => new RedirectAssignment(
+                d.Id(),
+                Desk.Dispatcher,
+                "GREEN",
+                "ENFORCE",
+                null,
+                "theirs"
+            ),
+            nameof(UrgeIncident) => new UrgeIncident(d.Id(), Desk.Dispatcher, null, "please hurry"),
+            _ => throw new ArgumentOutOfRangeException(nameof(name), name, "no sample"),
+        };
 }

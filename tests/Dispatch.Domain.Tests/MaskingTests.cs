@@ -18,8 +18,18 @@ public class MaskingTests
     private static Desk ReliefCase()
     {
         var desk = new Desk("RELIEF_URGENT", "CSL");
-        desk.Do(new ReportIncident(desk.Id(), Desk.Dispatcher, "RELIEF_URGENT", Channel.Hotline, "CSL",
-            "李秀英来电：老伴突发重病住院，家中无收入，回电 139-1234-5678", new GeoPoint(31.2412345, 121.4416789), Caller));
+        desk.Do(
+            new ReportIncident(
+                desk.Id(),
+                Desk.Dispatcher,
+                "RELIEF_URGENT",
+                Channel.Hotline,
+                "CSL",
+                "李秀英来电：老伴突发重病住院，家中无收入，回电 139-1234-5678",
+                new GeoPoint(31.2412345, 121.4416789),
+                Caller
+            )
+        );
         desk.Do(new AddNote(desk.Id(), Desk.Dispatcher, "已回电秀英女士，核实低保身份证号 310101195501011234"));
         desk.File();
         desk.Dispatch("CIVAFF", "CSL");
@@ -27,7 +37,9 @@ public class MaskingTests
         desk.Do(new UrgeIncident(desk.Id(), Desk.Dispatcher, "CIVAFF", "李秀英再次来电 139 1234 5678，请尽快上门"));
         desk.Accept("CIVAFF");
         desk.Arrive("CIVAFF");
-        desk.Do(new SubmitResult(desk.Id(), Desk.StaffOf("CIVAFF"), "CIVAFF", "已为李秀英办理临时救助 3000 元", ["p.jpg"]));
+        desk.Do(
+            new SubmitResult(desk.Id(), Desk.StaffOf("CIVAFF"), "CIVAFF", "已为李秀英办理临时救助 3000 元", ["p.jpg"])
+        );
         desk.Do(new ApproveReview(desk.Id(), Desk.Reviewer, new Evaluation(5, "回访李秀英，表示满意")));
         return desk;
     }
@@ -39,7 +51,8 @@ public class MaskingTests
         var auditor = new Principal("audit.1", Role.Auditor);
         Assert.True(Masking.Applies(auditor, desk.Incident!, Desk.Catalog));
 
-        var seen = JsonSerializer.Serialize(Masking.Mask(desk.Incident!), Readable)
+        var seen =
+            JsonSerializer.Serialize(Masking.Mask(desk.Incident!), Readable)
             + JsonSerializer.Serialize(Masking.Mask(desk.Timeline), Readable);
 
         Assert.Contains("李秀英", JsonSerializer.Serialize(desk.Timeline, Readable));

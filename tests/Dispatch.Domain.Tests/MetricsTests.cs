@@ -40,7 +40,11 @@ public class MetricsTests
         lateHandling.Report();
         lateHandling.File();
         lateHandling.Dispatch("GREEN", "CSL");
-        foreach (var unit in new[] { "GREEN", "CSL" }) { lateHandling.Accept(unit); lateHandling.Arrive(unit); }
+        foreach (var unit in new[] { "GREEN", "CSL" })
+        {
+            lateHandling.Accept(unit);
+            lateHandling.Arrive(unit);
+        }
         // Handling is allotted 1 working day from Monday 10:00, so it was due on Tuesday at 10:00.
         lateHandling.Now = At(12, 1, 11);
         lateHandling.Submit("GREEN");
@@ -57,17 +61,26 @@ public class MetricsTests
         dismissed.To(IncidentState.Dismissed);
 
         var late = Facts(lateHandling);
-        Assert.Equal((true, true, (bool?)null, false, true),
-            (late.DispatchingOnTime, late.AcceptingOnTime, late.ArrivingOnTime, late.HandlingOnTime,
-                late.ReviewingOnTime));
+        Assert.Equal(
+            (true, true, (bool?)null, false, true),
+            (
+                late.DispatchingOnTime,
+                late.AcceptingOnTime,
+                late.ArrivingOnTime,
+                late.HandlingOnTime,
+                late.ReviewingOnTime
+            )
+        );
         Assert.False(late.ClosedOnTime);
         Assert.True(Facts(onTime).ClosedOnTime);
         Assert.Equal(EscalationLevel.ListedForSupervision, Facts(stuck).Escalation);
         Assert.False(Facts(stuck).AcceptingOnTime);
 
         var figures = Scorecard.Compute([Facts(onTime), late, Facts(stuck), Facts(dismissed)]);
-        Assert.Equal((4, 3, 1, 2, 1),
-            (figures.Reported, figures.Filed, figures.Dismissed, figures.Closed, figures.ClosedOnTime));
+        Assert.Equal(
+            (4, 3, 1, 2, 1),
+            (figures.Reported, figures.Filed, figures.Dismissed, figures.Closed, figures.ClosedOnTime)
+        );
         Assert.Equal(0.75, figures.FilingRate);
         Assert.Equal(2.0 / 3, figures.ClosureRate);
         Assert.Equal(0.5, figures.OnTimeClosureRate);
@@ -143,10 +156,16 @@ public class MetricsTests
             Assert.True(before.Clock(Stage.Dispatching)!.IsPaused);
             var dispatched = new IncidentDispatched("GREEN", [], Automatic: false)
             {
-                Seq = before.Version + 1, At = At(12, 9, 10),
+                Seq = before.Version + 1,
+                At = At(12, 9, 10),
             };
             var facts = IncidentFactsFold.Apply(
-                Facts(desk), before, Lifecycle.Evolve(before, dispatched), dispatched, Desk.Catalog.Calendar);
+                Facts(desk),
+                before,
+                Lifecycle.Evolve(before, dispatched),
+                dispatched,
+                Desk.Catalog.Calendar
+            );
             return facts.DispatchingOnTime;
         }
 
@@ -165,9 +184,21 @@ public class MetricsTests
             desk.Arrive(Desk.CoUnit);
             return desk;
         }
-        void Extend(Desk desk) => desk.Do(new ApproveExtension(
-            desk.Id(), Desk.Dispatcher, Allowance.Parse("2wd"), "parts on order", Stage.Handling));
-        void Finish(Desk desk) { desk.Submit("GREEN"); desk.Submit(Desk.CoUnit); }
+        void Extend(Desk desk) =>
+            desk.Do(
+                new ApproveExtension(
+                    desk.Id(),
+                    Desk.Dispatcher,
+                    Allowance.Parse("2wd"),
+                    "parts on order",
+                    Stage.Handling
+                )
+            );
+        void Finish(Desk desk)
+        {
+            desk.Submit("GREEN");
+            desk.Submit(Desk.CoUnit);
+        }
 
         var extendedInTime = Accepted();
         extendedInTime.Now = At(11, 30, 15);
@@ -202,14 +233,16 @@ public class MetricsTests
         returned.Report();
         returned.File();
         returned.Dispatch("ENFORCE");
-        returned.Do(new ReturnAssignment(
-            returned.Id(), Desk.StaffOf("ENFORCE"), "ENFORCE", "not ours: a green-space bin"));
+        returned.Do(
+            new ReturnAssignment(returned.Id(), Desk.StaffOf("ENFORCE"), "ENFORCE", "not ours: a green-space bin")
+        );
         returned.Dispatch("GREEN");
 
         var coUnitReturned = new Desk();
         coUnitReturned.To(IncidentState.Dispatched);
-        coUnitReturned.Do(new ReturnAssignment(
-            coUnitReturned.Id(), Desk.StaffOf(Desk.CoUnit), Desk.CoUnit, "not our area"));
+        coUnitReturned.Do(
+            new ReturnAssignment(coUnitReturned.Id(), Desk.StaffOf(Desk.CoUnit), Desk.CoUnit, "not our area")
+        );
 
         var facts = Facts(returned);
         Assert.Equal("GREEN", facts.LeadUnit);
@@ -266,8 +299,9 @@ public class MetricsTests
         var elsewhere = Reported(At(12, 10, 9), street: "CYXC");
         var tooLate = Reported(At(12, 31, 10, 1));
         var falseAlarm = Reported(At(12, 5, 9));
-        falseAlarm.Do(new DismissIncident(
-            falseAlarm.Id(), Desk.Dispatcher, DismissalGround.FalseAlarm, "nothing there"));
+        falseAlarm.Do(
+            new DismissIncident(falseAlarm.Id(), Desk.Dispatcher, DismissalGround.FalseAlarm, "nothing there")
+        );
         var incidents = new[] { first, again, elsewhere, tooLate, falseAlarm }.Select(Facts).ToList();
 
         Assert.Equal(1, Scorecard.Compute(incidents).Recurrences);
@@ -325,15 +359,18 @@ public class MetricsTests
         neverAccepted.Now = At(11, 30, 13);
         Check(neverAccepted);
 
-        var ranking = Scorecard.Rank(
-        [
-            Facts(Closed("GREEN")), Facts(Closed("GREEN")), Facts(Closed("ECO")), Facts(lateHandling),
+        var ranking = Scorecard.Rank([
+            Facts(Closed("GREEN")),
+            Facts(Closed("GREEN")),
+            Facts(Closed("ECO")),
+            Facts(lateHandling),
             Facts(neverAccepted),
         ]);
 
         Assert.Equal(
             [(1, "ECO", Grade.Green), (1, "GREEN", Grade.Green), (3, "ENFORCE", Grade.Yellow), (4, "CONS", Grade.Red)],
-            ranking.Select(r => (r.Rank, r.Unit, r.Grade)));
+            ranking.Select(r => (r.Rank, r.Unit, r.Grade))
+        );
         Assert.Equal(100, ranking[0].Score);
         // On-time handling (30) missed; closure, accuracy, acceptance and no rework (25 + 15 + 15 + 15) met.
         Assert.Equal(70, ranking[2].Score, 9);
@@ -366,15 +403,17 @@ public class MetricsTests
     [Fact]
     public void Times_to_dispatch_are_nearest_rank_percentiles_in_seconds()
     {
-        var incidents = new[] { 10, 20, 30 }.Select(minutes =>
-        {
-            var desk = new Desk();
-            desk.Report();
-            desk.File();
-            desk.Now += TimeSpan.FromMinutes(minutes);
-            desk.Dispatch("GREEN");
-            return Facts(desk);
-        }).Append(Facts(new Desk().Also(d => d.To(IncidentState.Filed))));
+        var incidents = new[] { 10, 20, 30 }
+            .Select(minutes =>
+            {
+                var desk = new Desk();
+                desk.Report();
+                desk.File();
+                desk.Now += TimeSpan.FromMinutes(minutes);
+                desk.Dispatch("GREEN");
+                return Facts(desk);
+            })
+            .Append(Facts(new Desk().Also(d => d.To(IncidentState.Filed))));
 
         var figures = Scorecard.Compute(incidents);
         Assert.Equal(20 * 60.0, figures.SecondsToDispatchP50);
@@ -423,18 +462,21 @@ public class MetricsTests
         var trend = Scorecard.Trend(incidents, new DateOnly(2026, 11, 29), new DateOnly(2026, 12, 3), Shanghai);
 
         Assert.Equal(
-        [
-            new TrendPoint(new DateOnly(2026, 11, 29), 0, 0, 0, 0, 0, 0),
-            new TrendPoint(new DateOnly(2026, 11, 30), 2, 1, 0, 1, 1, 0),
-            new TrendPoint(new DateOnly(2026, 12, 1), 0, 1, 0, 0, 0, 1),
-            new TrendPoint(new DateOnly(2026, 12, 2), 1, 0, 1, 0, 0, 0),
-            new TrendPoint(new DateOnly(2026, 12, 3), 0, 0, 0, 0, 0, 0),
-        ], trend);
+            [
+                new TrendPoint(new DateOnly(2026, 11, 29), 0, 0, 0, 0, 0, 0),
+                new TrendPoint(new DateOnly(2026, 11, 30), 2, 1, 0, 1, 1, 0),
+                new TrendPoint(new DateOnly(2026, 12, 1), 0, 1, 0, 0, 0, 1),
+                new TrendPoint(new DateOnly(2026, 12, 2), 1, 0, 1, 0, 0, 0),
+                new TrendPoint(new DateOnly(2026, 12, 3), 0, 0, 0, 0, 0, 0),
+            ],
+            trend
+        );
 
         var utc = Scorecard.Trend(incidents, new DateOnly(2026, 11, 29), new DateOnly(2026, 11, 29), TimeZoneInfo.Utc);
         Assert.Equal(new TrendPoint(new DateOnly(2026, 11, 29), 1, 1, 0, 1, 1, 0), Assert.Single(utc));
-        Assert.Throws<ArgumentException>(
-            () => Scorecard.Trend(incidents, new DateOnly(2026, 12, 3), new DateOnly(2026, 12, 1), Shanghai));
+        Assert.Throws<ArgumentException>(() =>
+            Scorecard.Trend(incidents, new DateOnly(2026, 12, 3), new DateOnly(2026, 12, 1), Shanghai)
+        );
     }
 
     [Fact]
@@ -468,14 +510,45 @@ public class MetricsTests
             d.Now = At(11, 30, 11);
             d.Do(new DeferIncident(d.Id(), Desk.Dispatcher, "waiting for the owner"));
         });
-        Step(d => { d.Now = At(12, 2, 10); d.Do(new ResumeIncident(d.Id(), Desk.Dispatcher, "owner is back")); });
-        Step(d => d.Do(new ApproveExtension(
-            d.Id(), Desk.Dispatcher, Allowance.Parse("1wd"), "more bins than reported", Stage.Handling)));
-        Step(d => { d.Arrive("GREEN"); d.Accept(Desk.CoUnit); d.Arrive(Desk.CoUnit); });
-        Step(d => { d.Now = At(12, 3, 17); Check(d); });
-        Step(d => { d.Submit("GREEN"); d.Submit(Desk.CoUnit); });
+        Step(d =>
+        {
+            d.Now = At(12, 2, 10);
+            d.Do(new ResumeIncident(d.Id(), Desk.Dispatcher, "owner is back"));
+        });
+        Step(d =>
+            d.Do(
+                new ApproveExtension(
+                    d.Id(),
+                    Desk.Dispatcher,
+                    Allowance.Parse("1wd"),
+                    "more bins than reported",
+                    Stage.Handling
+                )
+            )
+        );
+        Step(d =>
+        {
+            d.Arrive("GREEN");
+            d.Accept(Desk.CoUnit);
+            d.Arrive(Desk.CoUnit);
+        });
+        Step(d =>
+        {
+            d.Now = At(12, 3, 17);
+            Check(d);
+        });
+        Step(d =>
+        {
+            d.Submit("GREEN");
+            d.Submit(Desk.CoUnit);
+        });
         Step(d => d.Rework());
-        Step(d => { d.Now = At(12, 4, 10); d.Submit("GREEN"); d.Submit(Desk.CoUnit); });
+        Step(d =>
+        {
+            d.Now = At(12, 4, 10);
+            d.Submit("GREEN");
+            d.Submit(Desk.CoUnit);
+        });
         Step(d => d.Approve());
         Step(d => d.Do(new ReopenIncident(d.Id(), Desk.Dispatcher, "bin overflowing again")));
         Step(d => d.Dispatch("GREEN"));
@@ -532,8 +605,9 @@ public class MetricsTests
         hotline.Report(Channel.Hotline);
         hotline.Do(new DismissIncident(hotline.Id(), Desk.Dispatcher, DismissalGround.FalseAlarm, "prank call"));
 
-        var figures = Scorecard.Compute(
-            [.. new[] { falseAlarm, real, hotline }.Select(d => IncidentFactsFold.From(d.Timeline, lifecycle))]);
+        var figures = Scorecard.Compute([
+            .. new[] { falseAlarm, real, hotline }.Select(d => IncidentFactsFold.From(d.Timeline, lifecycle)),
+        ]);
 
         Assert.Equal(2, figures.DeviceReported);
         Assert.Equal(1, figures.FalseAlarms);

@@ -8,8 +8,11 @@ public class NotificationTests
     private static readonly Catalog Catalog = Desk.Catalog;
     private static readonly Lifecycle Lifecycle = new(Catalog);
     private static readonly DutyRoster Roster = RosterLoader.Load(CatalogLoader.DefaultDirectory(), Catalog);
-    private static readonly NotificationPolicy Policy =
-        NotificationPolicyLoader.Load(CatalogLoader.DefaultDirectory(), Catalog, Roster);
+    private static readonly NotificationPolicy Policy = NotificationPolicyLoader.Load(
+        CatalogLoader.DefaultDirectory(),
+        Catalog,
+        Roster
+    );
 
     private static NoticeRecipient Assignee(string unit, string? worker = null) =>
         NoticeRecipient.Assignee(unit, worker ?? $"worker.{unit}");
@@ -37,23 +40,38 @@ public class NotificationTests
     {
         var desk = new Desk(type, street);
         desk.Report(Channel.GridPatrol);
-        if (desk.Incident!.State == IncidentState.Reported) desk.File();
+        if (desk.Incident!.State == IncidentState.Reported)
+            desk.File();
         return desk;
     }
 
     private static DispatchIncident Dispatch(Desk desk, string lead, params string[] coUnits) =>
-        new(desk.Id(), Desk.Dispatcher, lead, coUnits, null,
-            coUnits.Prepend(lead).ToDictionary(u => u, u => $"worker.{u}"));
+        new(
+            desk.Id(),
+            Desk.Dispatcher,
+            lead,
+            coUnits,
+            null,
+            coUnits.Prepend(lead).ToDictionary(u => u, u => $"worker.{u}")
+        );
 
     [Fact]
     public void A_dispatch_tells_the_assignee_of_every_assignment()
     {
         var desk = Filed();
         var notices = After(desk, Dispatch(desk, "GREEN", "CSL"));
-        Assert.Equal([(NoticeTopic.Dispatched, Assignee("GREEN")), (NoticeTopic.Dispatched, Assignee("CSL"))],
-            Told(notices));
-        Assert.All(notices, n => Assert.Equal((NoticeUrgency.Normal, (TimeSpan?)null, desk.Number),
-            (n.Urgency, n.EscalateAfter, n.Incident)));
+        Assert.Equal(
+            [(NoticeTopic.Dispatched, Assignee("GREEN")), (NoticeTopic.Dispatched, Assignee("CSL"))],
+            Told(notices)
+        );
+        Assert.All(
+            notices,
+            n =>
+                Assert.Equal(
+                    (NoticeUrgency.Normal, (TimeSpan?)null, desk.Number),
+                    (n.Urgency, n.EscalateAfter, n.Incident)
+                )
+        );
         Assert.Equal(["GREEN", "CSL"], notices.Select(n => n.Unit));
     }
 
@@ -65,13 +83,21 @@ public class NotificationTests
         var notices = After(desk, new ReclassifyIncident(desk.Id(), Desk.Dispatcher, "FIRE_CONFIRMED", null, "flames"));
         var dispatched = notices.Where(n => n.Topic == NoticeTopic.Dispatched).ToList();
         Assert.Equal(
-        [
-            NoticeRecipient.Assignee("FIRE", null), NoticeRecipient.DutyOfficer("FIRE"),
-            NoticeRecipient.UnitHead("FIRE"), NoticeRecipient.Assignee("OPS", null), NoticeRecipient.DutyOfficer("OPS"),
-            NoticeRecipient.Assignee("CYXC", null), NoticeRecipient.DutyOfficer("CYXC"),
-        ], dispatched.Select(n => n.To));
-        Assert.All(dispatched,
-            n => Assert.Equal((NoticeUrgency.Critical, TimeSpan.FromMinutes(2)), (n.Urgency, n.EscalateAfter)));
+            [
+                NoticeRecipient.Assignee("FIRE", null),
+                NoticeRecipient.DutyOfficer("FIRE"),
+                NoticeRecipient.UnitHead("FIRE"),
+                NoticeRecipient.Assignee("OPS", null),
+                NoticeRecipient.DutyOfficer("OPS"),
+                NoticeRecipient.Assignee("CYXC", null),
+                NoticeRecipient.DutyOfficer("CYXC"),
+            ],
+            dispatched.Select(n => n.To)
+        );
+        Assert.All(
+            dispatched,
+            n => Assert.Equal((NoticeUrgency.Critical, TimeSpan.FromMinutes(2)), (n.Urgency, n.EscalateAfter))
+        );
         Assert.Contains((NoticeTopic.Reclassified, NoticeRecipient.Dispatchers), Told(notices));
     }
 
@@ -81,8 +107,10 @@ public class NotificationTests
         var desk = Filed();
         desk.Do(Dispatch(desk, "GREEN", "CSL"));
         var notices = After(desk, new RecallAssignment(desk.Id(), Desk.Dispatcher, "GREEN", "wrong bureau"));
-        Assert.Equal([(NoticeTopic.Recalled, Assignee("GREEN")), (NoticeTopic.Recalled, Assignee("CSL"))],
-            Told(notices));
+        Assert.Equal(
+            [(NoticeTopic.Recalled, Assignee("GREEN")), (NoticeTopic.Recalled, Assignee("CSL"))],
+            Told(notices)
+        );
     }
 
     [Fact]
@@ -91,8 +119,10 @@ public class NotificationTests
         var desk = Filed();
         desk.Do(Dispatch(desk, "GREEN", "CSL"));
         var notices = After(desk, new RedirectAssignment(desk.Id(), Desk.Dispatcher, "CSL", "CSL", "csl.w2", "closer"));
-        Assert.Equal([(NoticeTopic.Recalled, Assignee("CSL")), (NoticeTopic.Redirected, Assignee("CSL", "csl.w2"))],
-            Told(notices));
+        Assert.Equal(
+            [(NoticeTopic.Recalled, Assignee("CSL")), (NoticeTopic.Redirected, Assignee("CSL", "csl.w2"))],
+            Told(notices)
+        );
     }
 
     [Fact]
@@ -100,14 +130,18 @@ public class NotificationTests
     {
         var desk = new Desk("BLDG_ELEVATOR_ENTRAPMENT", "CSL");
         desk.Report(Channel.IotSensor); // P1: dispatched by the machine to FIRE, MARKET and OPS
-        var notices = After(desk,
-            new RedirectAssignment(desk.Id(), Desk.Dispatcher, "MARKET", "POLICE", "police.w1", "closer"));
+        var notices = After(
+            desk,
+            new RedirectAssignment(desk.Id(), Desk.Dispatcher, "MARKET", "POLICE", "police.w1", "closer")
+        );
         Assert.Equal(
-        [
-            (NoticeTopic.Recalled, NoticeRecipient.Assignee("MARKET", null)),
-            (NoticeTopic.Redirected, Assignee("POLICE", "police.w1")),
-            (NoticeTopic.Redirected, NoticeRecipient.DutyOfficer("POLICE")),
-        ], Told(notices));
+            [
+                (NoticeTopic.Recalled, NoticeRecipient.Assignee("MARKET", null)),
+                (NoticeTopic.Redirected, Assignee("POLICE", "police.w1")),
+                (NoticeTopic.Redirected, NoticeRecipient.DutyOfficer("POLICE")),
+            ],
+            Told(notices)
+        );
     }
 
     [Theory]
@@ -144,21 +178,25 @@ public class NotificationTests
 
         desk.Now = desk.Now.AddMinutes(10);
         Assert.Equal(
-        [
-            (NoticeTopic.DeadlineOverdue, Assignee("CONS")),
-            (NoticeTopic.DeadlineOverdue, NoticeRecipient.DutyOfficer("CONS")),
-            (NoticeTopic.DeadlineOverdue, NoticeRecipient.UnitHead("CONS")),
-        ], Told(After(desk, new CheckDeadlines(desk.Id(), Actor.System))));
+            [
+                (NoticeTopic.DeadlineOverdue, Assignee("CONS")),
+                (NoticeTopic.DeadlineOverdue, NoticeRecipient.DutyOfficer("CONS")),
+                (NoticeTopic.DeadlineOverdue, NoticeRecipient.UnitHead("CONS")),
+            ],
+            Told(After(desk, new CheckDeadlines(desk.Id(), Actor.System)))
+        );
 
         desk.Now = desk.Now.AddMinutes(30);
         var listed = After(desk, new CheckDeadlines(desk.Id(), Actor.System));
         Assert.Equal(
-        [
-            (NoticeTopic.DeadlineListed, Assignee("CONS")),
-            (NoticeTopic.DeadlineListed, NoticeRecipient.DutyOfficer("CONS")),
-            (NoticeTopic.DeadlineListed, NoticeRecipient.UnitHead("CONS")),
-            (NoticeTopic.DeadlineListed, NoticeRecipient.DistrictDutyLeader),
-        ], Told(listed));
+            [
+                (NoticeTopic.DeadlineListed, Assignee("CONS")),
+                (NoticeTopic.DeadlineListed, NoticeRecipient.DutyOfficer("CONS")),
+                (NoticeTopic.DeadlineListed, NoticeRecipient.UnitHead("CONS")),
+                (NoticeTopic.DeadlineListed, NoticeRecipient.DistrictDutyLeader),
+            ],
+            Told(listed)
+        );
         Assert.All(listed, n => Assert.Equal(NoticeUrgency.Critical, n.Urgency));
     }
 
@@ -168,12 +206,14 @@ public class NotificationTests
         var desk = Filed("SITE_DUST"); // P2: dispatching 15 minutes
         desk.Now = desk.Now.AddMinutes(16);
         Assert.Equal(
-        [
-            (NoticeTopic.DeadlineWarned, NoticeRecipient.Dispatchers),
-            (NoticeTopic.DeadlineOverdue, NoticeRecipient.Dispatchers),
-            (NoticeTopic.DeadlineOverdue, NoticeRecipient.DutyOfficer("OPS")),
-            (NoticeTopic.DeadlineOverdue, NoticeRecipient.UnitHead("OPS")),
-        ], Told(After(desk, new CheckDeadlines(desk.Id(), Actor.System))));
+            [
+                (NoticeTopic.DeadlineWarned, NoticeRecipient.Dispatchers),
+                (NoticeTopic.DeadlineOverdue, NoticeRecipient.Dispatchers),
+                (NoticeTopic.DeadlineOverdue, NoticeRecipient.DutyOfficer("OPS")),
+                (NoticeTopic.DeadlineOverdue, NoticeRecipient.UnitHead("OPS")),
+            ],
+            Told(After(desk, new CheckDeadlines(desk.Id(), Actor.System)))
+        );
     }
 
     [Fact]
@@ -192,7 +232,8 @@ public class NotificationTests
     public void The_dispatchers_are_told_when_a_p1_is_not_accepted_in_time(string type, int toDispatchers)
     {
         var desk = Filed(type);
-        if (desk.Incident!.State == IncidentState.Filed) desk.Do(Dispatch(desk, "FIRE"));
+        if (desk.Incident!.State == IncidentState.Filed)
+            desk.Do(Dispatch(desk, "FIRE"));
         desk.Now = desk.Now.AddMinutes(31);
         var notices = After(desk, new CheckDeadlines(desk.Id(), Actor.System));
         var late = notices.Where(n => n.Topic == NoticeTopic.AcceptanceOverdue).ToList();
@@ -205,8 +246,10 @@ public class NotificationTests
     {
         var desk = Filed();
         desk.Do(Dispatch(desk, "GREEN", "CSL"));
-        Assert.Equal([(NoticeTopic.Urged, Assignee("CSL")), (NoticeTopic.Urged, NoticeRecipient.DutyOfficer("CSL"))],
-            Told(After(desk, new UrgeIncident(desk.Id(), Desk.Dispatcher, "CSL", "请尽快"))));
+        Assert.Equal(
+            [(NoticeTopic.Urged, Assignee("CSL")), (NoticeTopic.Urged, NoticeRecipient.DutyOfficer("CSL"))],
+            Told(After(desk, new UrgeIncident(desk.Id(), Desk.Dispatcher, "CSL", "请尽快")))
+        );
         Assert.Equal(4, After(desk, new UrgeIncident(desk.Id(), Desk.Dispatcher, null, "请尽快")).Count);
     }
 
@@ -226,10 +269,14 @@ public class NotificationTests
         for (NoticeRecipient? r = NoticeRecipient.Assignee("FIRE", "fire.w1"); r is not null; r = Policy.NextInChain(r))
             chain.Add(r);
         Assert.Equal(
-        [
-            NoticeRecipient.Assignee("FIRE", "fire.w1"), NoticeRecipient.DutyOfficer("FIRE"),
-            NoticeRecipient.UnitHead("FIRE"), NoticeRecipient.DistrictDutyLeader,
-        ], chain);
+            [
+                NoticeRecipient.Assignee("FIRE", "fire.w1"),
+                NoticeRecipient.DutyOfficer("FIRE"),
+                NoticeRecipient.UnitHead("FIRE"),
+                NoticeRecipient.DistrictDutyLeader,
+            ],
+            chain
+        );
         Assert.Equal(NoticeRecipient.DistrictDutyLeader, Policy.NextInChain(NoticeRecipient.Dispatchers));
     }
 
@@ -258,26 +305,43 @@ public class NotificationTests
         Assert.Equal($"{desk.Number}#{e.Seq}/Dispatched/Assignee(GREEN: worker.GREEN)", first[0].Key);
     }
 
-    public static TheoryData<Action<JsonObject>, string> BrokenPolicies => new()
-    {
-        { j => j["rules"]![0]!["on"] = "fireworks",
-            "notifications.json: rules[0].on: 'fireworks' is not one of dispatched" },
-        { j => j["rules"]![0]!["notify"]!.AsArray().Add("mayor"),
-            "notifications.json: rules[0].notify: 'mayor' is not one of" },
-        { j => j["rules"]![2]!["units"]!.AsArray().Add("NOBODY"),
-            "notifications.json: rules[2].units: unknown unit 'NOBODY'" },
-        { j => j["rules"]![1]!["priorities"]!.AsArray().Add("P7"),
-            "notifications.json: rules[1].priorities: 'P7' is not one of" },
-        { j => j["escalateUnacknowledged"]!["P1"] = "1wd",
-            "escalateUnacknowledged.P1: '1wd' is not a wall-clock allowance" },
-        { j => j["rules"]!.AsArray().RemoveAt(10), "notifications.json: rules: no rule for returned" },
-        { j => j["rules"]!.AsArray().Add(new JsonObject { ["on"] = "rework", ["notify"] = new JsonArray() }),
-            "notifications.json: rules[16]: a rule for rework with the same units and priorities comes before it" },
-        { j => j["rules"]![0]!["users"] = new JsonArray("ghost.1"),
-            "notifications.json: rules[0].users: unknown person 'ghost.1'" },
-        { j => j["chain"] = new JsonArray("assignee", "dutyOfficer"),
-            "notifications.json: chain: must end with a role" },
-    };
+    public static TheoryData<Action<JsonObject>, string> BrokenPolicies =>
+        new()
+        {
+            {
+                j => j["rules"]![0]!["on"] = "fireworks",
+                "notifications.json: rules[0].on: 'fireworks' is not one of dispatched"
+            },
+            {
+                j => j["rules"]![0]!["notify"]!.AsArray().Add("mayor"),
+                "notifications.json: rules[0].notify: 'mayor' is not one of"
+            },
+            {
+                j => j["rules"]![2]!["units"]!.AsArray().Add("NOBODY"),
+                "notifications.json: rules[2].units: unknown unit 'NOBODY'"
+            },
+            {
+                j => j["rules"]![1]!["priorities"]!.AsArray().Add("P7"),
+                "notifications.json: rules[1].priorities: 'P7' is not one of"
+            },
+            {
+                j => j["escalateUnacknowledged"]!["P1"] = "1wd",
+                "escalateUnacknowledged.P1: '1wd' is not a wall-clock allowance"
+            },
+            { j => j["rules"]!.AsArray().RemoveAt(10), "notifications.json: rules: no rule for returned" },
+            {
+                j => j["rules"]!.AsArray().Add(new JsonObject { ["on"] = "rework", ["notify"] = new JsonArray() }),
+                "notifications.json: rules[16]: a rule for rework with the same units and priorities comes before it"
+            },
+            {
+                j => j["rules"]![0]!["users"] = new JsonArray("ghost.1"),
+                "notifications.json: rules[0].users: unknown person 'ghost.1'"
+            },
+            {
+                j => j["chain"] = new JsonArray("assignee", "dutyOfficer"),
+                "notifications.json: chain: must end with a role"
+            },
+        };
 
     [Theory]
     [MemberData(nameof(BrokenPolicies))]

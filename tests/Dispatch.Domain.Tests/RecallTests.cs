@@ -36,8 +36,10 @@ public class RecallTests
         Assert.Equal(desk.Now, after.Clock(Stage.Dispatching)!.RunningSince);
         Assert.Equal((0, 1), (after.Returns, after.Recalls));
         var recalled = Assert.IsType<AssignmentRecalled>(desk.Timeline[^1]);
-        Assert.Equal(("GREEN", "worker.GREEN", "sent to the wrong bureau"),
-            (recalled.Unit, recalled.Worker, recalled.Reason));
+        Assert.Equal(
+            ("GREEN", "worker.GREEN", "sent to the wrong bureau"),
+            (recalled.Unit, recalled.Worker, recalled.Reason)
+        );
         Assert.Equal(IncidentState.Dispatched, desk.Dispatch("ENFORCE").State);
     }
 
@@ -56,7 +58,12 @@ public class RecallTests
     {
         var desk = Dispatched();
         desk.Do(Recall(desk, "ENFORCE"));
-        foreach (var unit in new[] { "GREEN" }) { desk.Accept(unit); desk.Arrive(unit); desk.Submit(unit); }
+        foreach (var unit in new[] { "GREEN" })
+        {
+            desk.Accept(unit);
+            desk.Arrive(unit);
+            desk.Submit(unit);
+        }
         Assert.Equal(IncidentState.InProgress, desk.Incident!.State);
         desk.Accept("CSL");
         var after = desk.Do(Recall(desk, "CSL"));
@@ -114,8 +121,10 @@ public class RecallTests
         Assert.Equal([Stage.Accepting], after.Clocks.Select(c => c.Stage));
         Assert.Equal(desk.Now, after.Clock(Stage.Accepting)!.RunningSince);
         var moved = Assert.IsType<AssignmentRedirected>(desk.Timeline[^1]);
-        Assert.Equal(("GREEN", "worker.GREEN", "MARKET", "market.w1"),
-            (moved.Unit, moved.FromWorker, moved.ToUnit, moved.Worker));
+        Assert.Equal(
+            ("GREEN", "worker.GREEN", "MARKET", "market.w1"),
+            (moved.Unit, moved.FromWorker, moved.ToUnit, moved.Worker)
+        );
         Assert.Equal(IncidentState.Accepted, desk.Accept("MARKET").State);
     }
 
@@ -129,19 +138,20 @@ public class RecallTests
         Assert.Equal(["GREEN", "CSL", "ENFORCE"], after.Assignments.Select(a => a.Unit));
     }
 
-    public static TheoryData<string, Func<Desk, IncidentCommand>> BadRedirects => new()
-    {
-        { "toUnit", d => Redirect(d, "GREEN", "NOWHERE") },
-        { "toUnit", d => Redirect(d, "GREEN", "ENFORCE") },
-        { "toUnit", d => Redirect(d, "GREEN", "CSL") },
-        { "toUnit", d => Redirect(d, "GREEN", " ") },
-        { "worker", d => Redirect(d, "GREEN", "GREEN") },
-        { "worker", d => Redirect(d, "GREEN", "GREEN", "green.w1") },
-        { "worker", d => Redirect(d, "GREEN", "MARKET", "") },
-        { "reason", d => new RedirectAssignment(d.Id(), Desk.Dispatcher, "GREEN", "MARKET", null, "") },
-        { "reason", d => new RecallAssignment(d.Id(), Desk.Dispatcher, "GREEN", " ") },
-        { "unit", d => new RecallAssignment(d.Id(), Desk.Dispatcher, "", "why") },
-    };
+    public static TheoryData<string, Func<Desk, IncidentCommand>> BadRedirects =>
+        new()
+        {
+            { "toUnit", d => Redirect(d, "GREEN", "NOWHERE") },
+            { "toUnit", d => Redirect(d, "GREEN", "ENFORCE") },
+            { "toUnit", d => Redirect(d, "GREEN", "CSL") },
+            { "toUnit", d => Redirect(d, "GREEN", " ") },
+            { "worker", d => Redirect(d, "GREEN", "GREEN") },
+            { "worker", d => Redirect(d, "GREEN", "GREEN", "green.w1") },
+            { "worker", d => Redirect(d, "GREEN", "MARKET", "") },
+            { "reason", d => new RedirectAssignment(d.Id(), Desk.Dispatcher, "GREEN", "MARKET", null, "") },
+            { "reason", d => new RecallAssignment(d.Id(), Desk.Dispatcher, "GREEN", " ") },
+            { "unit", d => new RecallAssignment(d.Id(), Desk.Dispatcher, "", "why") },
+        };
 
     [Theory]
     [MemberData(nameof(BadRedirects))]

@@ -8,8 +8,11 @@ public class ReclassifyTests
     private static readonly WorkingCalendar Calendar = Catalog.Calendar;
 
     private static ReclassifyIncident Reclassify(
-        Desk desk, string type, Priority? priority = null, double? confidence = null) =>
-        new(desk.Id(), Desk.Dispatcher, type, priority, "seen on site", confidence);
+        Desk desk,
+        string type,
+        Priority? priority = null,
+        double? confidence = null
+    ) => new(desk.Id(), Desk.Dispatcher, type, priority, "seen on site", confidence);
 
     [Fact]
     public void A_filed_incident_reclassified_to_a_type_that_dispatches_itself_is_dispatched_by_the_machine()
@@ -20,12 +23,16 @@ public class ReclassifyTests
 
         var after = desk.Do(Reclassify(desk, "FIRE_CONFIRMED"));
 
-        Assert.Equal((IncidentState.Dispatched, "FIRE_CONFIRMED", Priority.P1),
-            (after.State, after.Type, after.Priority));
+        Assert.Equal(
+            (IncidentState.Dispatched, "FIRE_CONFIRMED", Priority.P1),
+            (after.State, after.Type, after.Priority)
+        );
         var events = desk.Timeline.Skip(seq).ToList();
         var reclassified = Assert.IsType<IncidentReclassified>(events[0]);
-        Assert.Equal(("FIRE_HYDRANT_PRESSURE", Priority.P3, "FIRE_CONFIRMED", Priority.P1),
-            (reclassified.FromType, reclassified.FromPriority, reclassified.ToType, reclassified.ToPriority));
+        Assert.Equal(
+            ("FIRE_HYDRANT_PRESSURE", Priority.P3, "FIRE_CONFIRMED", Priority.P1),
+            (reclassified.FromType, reclassified.FromPriority, reclassified.ToType, reclassified.ToPriority)
+        );
         Assert.Equal("seen on site", reclassified.Reason);
         var dispatched = Assert.IsType<IncidentDispatched>(events[1]);
         Assert.True(dispatched.Automatic);
@@ -50,7 +57,9 @@ public class ReclassifyTests
     [InlineData(null, IncidentState.Reported)]
     [InlineData(0.95, IncidentState.Filed)]
     public void A_type_that_files_itself_when_confident_needs_the_confidence_of_the_detection(
-        double? confidence, IncidentState expected)
+        double? confidence,
+        IncidentState expected
+    )
     {
         var desk = new Desk("SITE_NOISE");
         desk.Report(Channel.AiCamera, confidence: 0.5);
@@ -84,8 +93,10 @@ public class ReclassifyTests
         Assert.Null(accepted.Clock(Stage.Arriving));
         var after = desk.Do(Reclassify(desk, "SHOP_BIN_OVERFLOW", Priority.P1));
         Assert.Equal([Stage.Arriving, Stage.Handling], after.Clocks.Select(c => c.Stage));
-        Assert.Equal((TimeSpan.FromMinutes(15), ClockKind.Wall),
-            (after.Clock(Stage.Arriving)!.Allotted, after.Clock(Stage.Arriving)!.Kind));
+        Assert.Equal(
+            (TimeSpan.FromMinutes(15), ClockKind.Wall),
+            (after.Clock(Stage.Arriving)!.Allotted, after.Clock(Stage.Arriving)!.Kind)
+        );
     }
 
     [Fact]
@@ -106,8 +117,10 @@ public class ReclassifyTests
         var desk = new Desk("HAZARD_HOUSE_C", "CFXC");
         desk.To(IncidentState.Filed);
         var enterprise = desk.Do(Reclassify(desk, "HAZARD_ENTERPRISE", Priority.P4));
-        Assert.Equal(Catalog.Allotments(Catalog.FindType("HAZARD_ENTERPRISE")!)[Stage.Handling],
-            enterprise.Allotments[Stage.Handling]);
+        Assert.Equal(
+            Catalog.Allotments(Catalog.FindType("HAZARD_ENTERPRISE")!)[Stage.Handling],
+            enterprise.Allotments[Stage.Handling]
+        );
         Assert.Equal(TimeSpan.FromHours(15 * 8.5), enterprise.Allotments[Stage.Handling].Length);
     }
 
@@ -121,8 +134,10 @@ public class ReclassifyTests
         var after = desk.Do(Reclassify(desk, "SHOP_SMALL_BAG", Priority.P2));
         Assert.False(after.Deferred);
         Assert.All(after.Clocks, c => Assert.Equal(desk.Now, c.RunningSince));
-        Assert.Equal([typeof(IncidentResumed), typeof(IncidentReclassified)],
-            desk.Timeline.Skip(seq).Select(e => e.GetType()));
+        Assert.Equal(
+            [typeof(IncidentResumed), typeof(IncidentReclassified)],
+            desk.Timeline.Skip(seq).Select(e => e.GetType())
+        );
     }
 
     [Theory]
@@ -166,8 +181,10 @@ public class ReclassifyTests
         desk.Report(Channel.IotSensor);
         desk.Do(Reclassify(desk, "FIRE_CONFIRMED"));
         var rebuilt = new Lifecycle(Catalog).Replay(desk.Timeline)!;
-        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(desk.Incident),
-            System.Text.Json.JsonSerializer.Serialize(rebuilt));
+        Assert.Equal(
+            System.Text.Json.JsonSerializer.Serialize(desk.Incident),
+            System.Text.Json.JsonSerializer.Serialize(rebuilt)
+        );
     }
 
     [Fact]
@@ -181,11 +198,14 @@ public class ReclassifyTests
         var cell = new CellIncident(desk.Number, desk.Incident!.Type, desk.Incident.Priority, desk.Now.AddMinutes(-2));
 
         var decision = Assert.IsType<AttachAndReclassify>(
-            new AlertDecider(Catalog).Decide(alert, sensor, null, [], [cell], desk.Now));
+            new AlertDecider(Catalog).Decide(alert, sensor, null, [], [cell], desk.Now)
+        );
         var after = desk.Do(decision.Command);
 
         Assert.Equal((IncidentState.Dispatched, Priority.P1), (after.State, after.Priority));
-        Assert.Equal(("alert/a-9/reclassify", Role.Gateway),
-            (desk.Timeline[^2].CommandId, desk.Timeline[^2].Actor.Role));
+        Assert.Equal(
+            ("alert/a-9/reclassify", Role.Gateway),
+            (desk.Timeline[^2].CommandId, desk.Timeline[^2].Actor.Role)
+        );
     }
 }

@@ -22,8 +22,18 @@ public class SecurityMaskingTests
     private static Desk ShopCase()
     {
         var desk = new Desk("SHOP_BIN_OVERFLOW", "CSL");
-        desk.Do(new ReportIncident(desk.Id(), Desk.Dispatcher, "SHOP_BIN_OVERFLOW", Channel.Hotline, "CSL",
-            "王小明来电：长寿路 88 号门口垃圾桶满溢，店铺编号 31010612345，回电 139-1234-5678", Corner, Caller));
+        desk.Do(
+            new ReportIncident(
+                desk.Id(),
+                Desk.Dispatcher,
+                "SHOP_BIN_OVERFLOW",
+                Channel.Hotline,
+                "CSL",
+                "王小明来电：长寿路 88 号门口垃圾桶满溢，店铺编号 31010612345，回电 139-1234-5678",
+                Corner,
+                Caller
+            )
+        );
         desk.Do(new AddNote(desk.Id(), Desk.Dispatcher, "已回电小明先生，说明处理时限"));
         desk.File();
         desk.Dispatch("GREEN");
@@ -48,9 +58,13 @@ public class SecurityMaskingTests
         var seen = JsonSerializer.Serialize(incident, Readable) + JsonSerializer.Serialize(timeline, Readable);
 
         string[] secrets = ["王小明", "小明", "13912345678", "139-1234-5678"];
-        foreach (var secret in secrets) Assert.DoesNotContain(secret, seen);
+        foreach (var secret in secrets)
+            Assert.DoesNotContain(secret, seen);
         Assert.Equal(new Reporter("王**", "139******78"), incident.Reporter);
-        Assert.Equal("王**来电：长寿路 88 号门口垃圾桶满溢，店铺编号 31010612345，回电 139******78", incident.Description);
+        Assert.Equal(
+            "王**来电：长寿路 88 号门口垃圾桶满溢，店铺编号 31010612345，回电 139******78",
+            incident.Description
+        );
         Assert.Equal("已回电**先生，说明处理时限", timeline.OfType<NoteAdded>().Single().Text);
         Assert.Equal("已清运，告知王**", timeline.OfType<ResultSubmitted>().Single().Note);
         Assert.Equal("王**表示满意", incident.Evaluation!.Comment);
@@ -77,8 +91,18 @@ public class SecurityMaskingTests
     public void A_case_of_a_personal_data_scenario_is_still_masked_whole_for_an_auditor()
     {
         var desk = new Desk("RELIEF_URGENT", "CSL");
-        desk.Do(new ReportIncident(desk.Id(), Desk.Dispatcher, "RELIEF_URGENT", Channel.Hotline, "CSL",
-            "王小明来电，身份证号 310101195501011234", Corner, Caller));
+        desk.Do(
+            new ReportIncident(
+                desk.Id(),
+                Desk.Dispatcher,
+                "RELIEF_URGENT",
+                Channel.Hotline,
+                "CSL",
+                "王小明来电，身份证号 310101195501011234",
+                Corner,
+                Caller
+            )
+        );
         var auditor = new Principal("audit.1", Role.Auditor);
 
         var incident = Masking.For(auditor, desk.Incident!, Desk.Catalog);

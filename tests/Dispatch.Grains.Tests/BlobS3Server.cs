@@ -17,11 +17,16 @@ public sealed class BlobS3Server : IAsyncLifetime
 
     public int Port { get; } = RedisServer.FreePort();
 
-    public S3BlobOptions Options => new()
-    {
-        Bucket = Bucket, ServiceUrl = $"http://127.0.0.1:{Port}", AccessKey = "S3RVER", SecretKey = "S3RVER",
-        ForcePathStyle = true, UnchunkedUploads = true,
-    };
+    public S3BlobOptions Options =>
+        new()
+        {
+            Bucket = Bucket,
+            ServiceUrl = $"http://127.0.0.1:{Port}",
+            AccessKey = "S3RVER",
+            SecretKey = "S3RVER",
+            ForcePathStyle = true,
+            UnchunkedUploads = true,
+        };
 
     /// <summary>
     /// A store under a prefix of its own, so that tests sharing the server do not see each other's objects.
@@ -32,17 +37,36 @@ public sealed class BlobS3Server : IAsyncLifetime
     {
         var folder = Path.Combine(DispatchStore.RepositoryRoot(AppContext.BaseDirectory), "tests", "s3rver");
         var server = Path.Combine(folder, "node_modules", "s3rver", "bin", "s3rver.js");
-        if (!File.Exists(server)) await RunAsync("npm", folder, "ci", "--no-audit", "--no-fund", "--ignore-scripts");
+        if (!File.Exists(server))
+            await RunAsync("npm", folder, "ci", "--no-audit", "--no-fund", "--ignore-scripts");
         var start = new ProcessStartInfo("node")
         {
-            WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true,
-                UseShellExecute = false,
+            WorkingDirectory = folder,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
         };
-        foreach (var arg in new[] { server, "-d", _data, "-a", "127.0.0.1", "-p", Port.ToString(), "--silent",
-            "--configure-bucket", Bucket })
+        foreach (
+            var arg in new[]
+            {
+                server,
+                "-d",
+                _data,
+                "-a",
+                "127.0.0.1",
+                "-p",
+                Port.ToString(),
+                "--silent",
+                "--configure-bucket",
+                Bucket,
+            }
+        )
             start.ArgumentList.Add(arg);
-        _process = Process.Start(start)
-            ?? throw new InvalidOperationException("could not start node (npm is installed by scripts/prerequisites.sh)");
+        _process =
+            Process.Start(start)
+            ?? throw new InvalidOperationException(
+                "could not start node (npm is installed by scripts/prerequisites.sh)"
+            );
         _process.OutputDataReceived += (_, _) => { };
         _process.ErrorDataReceived += (_, _) => { };
         _process.BeginOutputReadLine();
@@ -78,20 +102,29 @@ public sealed class BlobS3Server : IAsyncLifetime
 
     private static async Task RunAsync(string program, string folder, params string[] args)
     {
-        var start = new ProcessStartInfo(program) { WorkingDirectory = folder, RedirectStandardOutput = true,
-            RedirectStandardError = true };
-        foreach (var arg in args) start.ArgumentList.Add(arg);
+        var start = new ProcessStartInfo(program)
+        {
+            WorkingDirectory = folder,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var arg in args)
+            start.ArgumentList.Add(arg);
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {program}");
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
         if (process.ExitCode != 0)
-            throw new InvalidOperationException($"{program} {string.Join(' ', args)} in {folder} failed ({process.ExitCode}): {await error}{await output}");
+            throw new InvalidOperationException(
+                $"{program} {string.Join(' ', args)} in {folder} failed ({process.ExitCode}): "
+                    + $"{await error}{await output}"
+            );
     }
 
     public Task DisposeAsync()
     {
-        if (_process is { HasExited: false }) _process.Kill(entireProcessTree: true);
+        if (_process is { HasExited: false })
+            _process.Kill(entireProcessTree: true);
         _process?.WaitForExit();
         _process?.Dispose();
         Directory.Delete(_data, recursive: true);

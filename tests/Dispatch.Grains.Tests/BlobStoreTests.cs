@@ -22,18 +22,26 @@ public sealed class BlobStoreTests(BlobS3Server s3) : IDisposable
         await store.PutAsync("events/2026-11-30/p01.ndjson.gz", "three"u8.ToArray());
         await store.PutAsync("facts/2026-11-29/facts.ndjson.gz", "four"u8.ToArray());
 
-        Assert.Equal("two",
-            Encoding.UTF8.GetString((await store.GetAsync("events/2026-11-29/p02.1-0.2-0.part.ndjson.gz"))!));
         Assert.Equal(
-            ["events/2026-11-29/p01.1-0.2-0.part.ndjson.gz", "events/2026-11-29/p02.1-0.2-0.part.ndjson.gz",
-                "events/2026-11-30/p01.ndjson.gz"],
-            (await store.ListAsync("events/2026-11-")).Select(b => b.Name));
+            "two",
+            Encoding.UTF8.GetString((await store.GetAsync("events/2026-11-29/p02.1-0.2-0.part.ndjson.gz"))!)
+        );
+        Assert.Equal(
+            [
+                "events/2026-11-29/p01.1-0.2-0.part.ndjson.gz",
+                "events/2026-11-29/p02.1-0.2-0.part.ndjson.gz",
+                "events/2026-11-30/p01.ndjson.gz",
+            ],
+            (await store.ListAsync("events/2026-11-")).Select(b => b.Name)
+        );
         Assert.Equal([new BlobInfo("facts/2026-11-29/facts.ndjson.gz", 4)], await store.ListAsync("facts/"));
         Assert.Empty(await store.ListAsync("reads/"));
 
         await store.PutAsync("events/2026-11-30/p01.ndjson.gz", "three, again"u8.ToArray());
-        Assert.Equal("three, again",
-            Encoding.UTF8.GetString((await store.GetAsync("events/2026-11-30/p01.ndjson.gz"))!));
+        Assert.Equal(
+            "three, again",
+            Encoding.UTF8.GetString((await store.GetAsync("events/2026-11-30/p01.ndjson.gz"))!)
+        );
         await store.DeleteAsync("events/2026-11-30/p01.ndjson.gz");
         await store.DeleteAsync("events/2026-11-30/p01.ndjson.gz");
         Assert.Null(await store.GetAsync("events/2026-11-30/p01.ndjson.gz"));

@@ -36,8 +36,14 @@ public class CrashRetryTests(RedisFixture redis)
         }
 
         public async Task CommitAsync(
-            string number, long expectedVersion, IncidentRecord record, IReadOnlyList<IncidentEvent> events,
-            DateTimeOffset? nextDeadline, bool deadlineUnchanged, string? traceParent)
+            string number,
+            long expectedVersion,
+            IncidentRecord record,
+            IReadOnlyList<IncidentEvent> events,
+            DateTimeOffset? nextDeadline,
+            bool deadlineUnchanged,
+            string? traceParent
+        )
         {
             if (Interlocked.Exchange(ref _entered, null) is { } entered)
             {
@@ -46,13 +52,23 @@ public class CrashRetryTests(RedisFixture redis)
                 throw new StoreUnavailableException("the store refused the write");
             }
             await inner.CommitAsync(
-                number, expectedVersion, record, events, nextDeadline, deadlineUnchanged, traceParent);
+                number,
+                expectedVersion,
+                record,
+                events,
+                nextDeadline,
+                deadlineUnchanged,
+                traceParent
+            );
         }
 
         public Task<IncidentRecord?> LoadAsync(string number) => inner.LoadAsync(number);
+
         public Task<bool> ExistsAsync(string number) => inner.ExistsAsync(number);
+
         public Task SetDeadlineAsync(string number, DateTimeOffset? nextDeadline) =>
             inner.SetDeadlineAsync(number, nextDeadline);
+
         public Task<IReadOnlyList<string>> DueAsync(int partition, DateTimeOffset now, int max) =>
             inner.DueAsync(partition, now, max);
     }
@@ -61,14 +77,16 @@ public class CrashRetryTests(RedisFixture redis)
     private async Task<IHost> SiloAsync()
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Redis:ConnectionString"] = redis.ConnectionString,
-            ["Orleans:ServiceId"] = $"retry-{Guid.NewGuid():N}"[..16],
-            ["Orleans:ClusterId"] = "test",
-            ["Orleans:SiloPort"] = RedisServer.FreePort().ToString(),
-            ["Orleans:GatewayPort"] = RedisServer.FreePort().ToString(),
-        });
+        builder.Configuration.AddInMemoryCollection(
+            new Dictionary<string, string?>
+            {
+                ["Redis:ConnectionString"] = redis.ConnectionString,
+                ["Orleans:ServiceId"] = $"retry-{Guid.NewGuid():N}"[..16],
+                ["Orleans:ClusterId"] = "test",
+                ["Orleans:SiloPort"] = RedisServer.FreePort().ToString(),
+                ["Orleans:GatewayPort"] = RedisServer.FreePort().ToString(),
+            }
+        );
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         await builder.AddDispatchSiloAsync();
         var redisStore = builder.Services.Single(s => s.ServiceType == typeof(IIncidentStore));

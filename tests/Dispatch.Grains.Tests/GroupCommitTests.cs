@@ -12,8 +12,10 @@ public class GroupCommitTests
         var first = new TaskCompletionSource();
         await using var commit = new GroupCommit<int>(async batch =>
         {
-            lock (writes) writes.Add(batch);
-            if (batch.Contains(0)) await first.Task;
+            lock (writes)
+                writes.Add(batch);
+            if (batch.Contains(0))
+                await first.Task;
         });
 
         var zero = commit.AddAsync(0);
@@ -23,13 +25,22 @@ public class GroupCommitTests
         first.SetResult();
         await Task.WhenAll(rest.Append(zero));
 
-        Assert.Equal([[0], [1, 2, 3, 4, 5]], writes.Select(w => w.ToArray()));
+        Assert.Equal(
+            [
+                [0],
+                [1, 2, 3, 4, 5],
+            ],
+            writes.Select(w => w.ToArray())
+        );
     }
 
     [Fact]
     public async Task A_failed_write_fails_its_own_items_only()
     {
-        await using var commit = new GroupCommit<int>(batch => batch.Contains(13) ? throw new InvalidOperationException("bad luck") : Task.CompletedTask, maxBatch: 1);
+        await using var commit = new GroupCommit<int>(
+            batch => batch.Contains(13) ? throw new InvalidOperationException("bad luck") : Task.CompletedTask,
+            maxBatch: 1
+        );
 
         var good = commit.AddAsync(1);
         var bad = commit.AddAsync(13);
@@ -45,11 +56,15 @@ public class GroupCommitTests
     {
         var sizes = new List<int>();
         var gate = new TaskCompletionSource();
-        await using var commit = new GroupCommit<int>(async batch =>
-        {
-            lock (sizes) sizes.Add(batch.Count);
-            await gate.Task;
-        }, maxBatch: 3);
+        await using var commit = new GroupCommit<int>(
+            async batch =>
+            {
+                lock (sizes)
+                    sizes.Add(batch.Count);
+                await gate.Task;
+            },
+            maxBatch: 3
+        );
 
         var items = Enumerable.Range(0, 10).Select(commit.AddAsync).ToList();
         gate.SetResult();
@@ -60,7 +75,8 @@ public class GroupCommitTests
 
     private static async Task WaitUntil(Func<bool> condition)
     {
-        for (var i = 0; i < 200 && !condition(); i++) await Task.Delay(10);
+        for (var i = 0; i < 200 && !condition(); i++)
+            await Task.Delay(10);
         Assert.True(condition());
     }
 }

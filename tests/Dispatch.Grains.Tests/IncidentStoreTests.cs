@@ -5,7 +5,9 @@ using Dispatch.Infrastructure;
 
 namespace Dispatch.Grains.Tests;
 
-/// <summary>The incident store on a real redis-server: one atomic commit per command, checked against its version.</summary>
+/// <summary>
+/// The incident store on a real redis-server: one atomic commit per command, checked against its version.
+/// </summary>
 public abstract class IncidentStoreTests(TestStore redis)
 {
     private readonly KeySpace _keys = new($"store-{Guid.NewGuid():N}");
@@ -15,14 +17,38 @@ public abstract class IncidentStoreTests(TestStore redis)
     private RedisIncidentStore Store() => new(redis.Connection, _keys, Partitions, redis.Acknowledgement());
 
     private static IReadOnlyList<IncidentEvent> Events(long from, int count) =>
-        [.. Enumerable.Range(0, count).Select(i => (IncidentEvent)new NoteAdded($"note {from + i}") { Seq = from + i, At = At, CommandId = "c" })];
+        [
+            .. Enumerable
+                .Range(0, count)
+                .Select(i =>
+                    (IncidentEvent)
+                        new NoteAdded($"note {from + i}")
+                        {
+                            Seq = from + i,
+                            At = At,
+                            CommandId = "c",
+                        }
+                ),
+        ];
 
-    private static IncidentRecord Record(string number, long version) => new()
-    {
-        Incident = new Incident { Number = number, Version = version, Scenario = "shop", Type = "SHOP_BIN_OVERFLOW", Street = "CSL", Description = "d" },
-        Timeline = [.. Events(1, (int)version)],
-        Results = ImmutableDictionary<string, CommandResult>.Empty.Add($"c{version}", new CommandResult(number, $"c{version}", 1, version, IncidentState.Reported, null)),
-    };
+    private static IncidentRecord Record(string number, long version) =>
+        new()
+        {
+            Incident = new Incident
+            {
+                Number = number,
+                Version = version,
+                Scenario = "shop",
+                Type = "SHOP_BIN_OVERFLOW",
+                Street = "CSL",
+                Description = "d",
+            },
+            Timeline = [.. Events(1, (int)version)],
+            Results = ImmutableDictionary<string, CommandResult>.Empty.Add(
+                $"c{version}",
+                new CommandResult(number, $"c{version}", 1, version, IncidentState.Reported, null)
+            ),
+        };
 
     [Fact]
     public async Task A_command_is_one_commit_of_record_events_and_deadline()
@@ -30,13 +56,23 @@ public abstract class IncidentStoreTests(TestStore redis)
         var store = Store();
         var number = $"PT-20261201-{Random.Shared.Next(999_999):D6}";
         var due = At.AddMinutes(30);
-        await store.CommitAsync(number, 0, Record(number, 2), Events(1, 2), due, deadlineUnchanged: false, traceParent: "00-abc-def-01");
+        await store.CommitAsync(
+            number,
+            0,
+            Record(number, 2),
+            Events(1, 2),
+            due,
+            deadlineUnchanged: false,
+            traceParent: "00-abc-def-01"
+        );
 
         Assert.True(await store.ExistsAsync(number));
         var loaded = (await store.LoadAsync(number))!;
         Assert.Equal((2L, 2, "c2"), (loaded.Version, loaded.Timeline.Count, loaded.Results.Keys.Single()));
         var stream = new IncidentEventStream(_keys, Partitions);
-        var entries = (await redis.Connection.GetDatabase().StreamRangeAsync(stream.Key(Partitions.Of(number)))).Select(stream.Read).ToList();
+        var entries = (await redis.Connection.GetDatabase().StreamRangeAsync(stream.Key(Partitions.Of(number))))
+            .Select(stream.Read)
+            .ToList();
         var entry = Assert.Single(entries);
         Assert.Equal((number, "00-abc-def-01"), (entry.Number, entry.TraceParent));
         Assert.Equal([1L, 2L], entry.Events.Select(e => e.Seq));
@@ -52,14 +88,20 @@ public abstract class IncidentStoreTests(TestStore redis)
         await store.CommitAsync(number, 0, Record(number, 1), Events(1, 1), null, false, null);
         await store.CommitAsync(number, 1, Record(number, 2), Events(2, 1), null, false, null);
 
-        var again = await Assert.ThrowsAsync<IncidentConflictException>(() => store.CommitAsync(number, 0, Record(number, 1), Events(1, 1), null, false, null));
+        var again = await Assert.ThrowsAsync<IncidentConflictException>(() =>
+            store.CommitAsync(number, 0, Record(number, 1), Events(1, 1), null, false, null)
+        );
         Assert.Equal(2, again.StoredVersion);
-        var stale = await Assert.ThrowsAsync<IncidentConflictException>(() => store.CommitAsync(number, 1, Record(number, 3), Events(2, 2), At, false, null));
+        var stale = await Assert.ThrowsAsync<IncidentConflictException>(() =>
+            store.CommitAsync(number, 1, Record(number, 3), Events(2, 2), At, false, null)
+        );
         Assert.Equal(2, stale.StoredVersion);
 
         Assert.Equal(2, (await store.LoadAsync(number))!.Version);
         var stream = new IncidentEventStream(_keys, Partitions);
-        var entries = (await redis.Connection.GetDatabase().StreamRangeAsync(stream.Key(Partitions.Of(number)))).Select(stream.Read).ToList();
+        var entries = (await redis.Connection.GetDatabase().StreamRangeAsync(stream.Key(Partitions.Of(number))))
+            .Select(stream.Read)
+            .ToList();
         Assert.Equal([1L, 2L], entries.Where(e => e.Number == number).SelectMany(e => e.Events).Select(e => e.Seq));
         Assert.Empty(await store.DueAsync(Partitions.Of(number), At.AddYears(1), 10));
     }
@@ -71,7 +113,15 @@ public abstract class IncidentStoreTests(TestStore redis)
         var number = $"PT-20261201-{Random.Shared.Next(999_999):D6}";
         var partition = Partitions.Of(number);
         await store.CommitAsync(number, 0, Record(number, 1), Events(1, 1), At, false, null);
-        await store.CommitAsync(number, 1, Record(number, 2), Events(2, 1), null, deadlineUnchanged: true, traceParent: null);
+        await store.CommitAsync(
+            number,
+            1,
+            Record(number, 2),
+            Events(2, 1),
+            null,
+            deadlineUnchanged: true,
+            traceParent: null
+        );
         Assert.Equal([number], await store.DueAsync(partition, At, 10));
 
         await store.SetDeadlineAsync(number, At.AddHours(1));

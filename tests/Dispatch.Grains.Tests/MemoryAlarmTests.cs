@@ -29,14 +29,16 @@ public sealed class MemoryAlarmTests : IAsyncLifetime
     public async Task The_embedded_server_runs_with_its_limit_and_without_eviction()
     {
         await using var admin = await ConnectionMultiplexer.ConnectAsync($"{_server.ConnectionString},allowAdmin=true");
-        var config = (await admin.GetServer(_server.ConnectionString).ConfigGetAsync("maxmemory*")).ToDictionary(kv
-            => kv.Key, kv => kv.Value);
+        var config = (await admin.GetServer(_server.ConnectionString).ConfigGetAsync("maxmemory*")).ToDictionary(
+            kv => kv.Key,
+            kv => kv.Value
+        );
         Assert.Equal((24L * 1024 * 1024).ToString(), config["maxmemory"]);
         Assert.Equal("noeviction", config["maxmemory-policy"]);
     }
 
     [Fact]
-    public async Task From_80_percent_readiness_degrades_a_warning_is_logged_and_the_metric_shows_it_and_at_the_limit_writes_are_refused_as_an_outage()
+    public async Task From_80_percent_readiness_degrades_log_and_metric_warn_and_at_the_limit_writes_fail_as_an_outage()
     {
         var log = new Recorded();
         var memory = new StoreMemory(_redis, TimeSpan.FromSeconds(1), log);
@@ -48,18 +50,20 @@ public sealed class MemoryAlarmTests : IAsyncLifetime
 
         var filler = new byte[512 * 1024];
         var n = 0;
-        while ((await memory.ReadAsync())!.Ratio < StoreMemory.AlarmRatio) await db.StringSetAsync($"filler:{n++}",
-            filler);
+        while ((await memory.ReadAsync())!.Ratio < StoreMemory.AlarmRatio)
+            await db.StringSetAsync($"filler:{n++}", filler);
         var alarm = await health.CheckHealthAsync(new HealthCheckContext());
         Assert.Equal(HealthStatus.Degraded, alarm.Status);
         Assert.Contains("maxmemory", alarm.Description);
         Assert.Contains(log.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("maxmemory"));
         Assert.True(UsedRatio() >= StoreMemory.AlarmRatio);
 
-        // Up to the limit: then Redis refuses every write, and the code takes that for an outage (UNAVAILABLE to callers).
+        // Up to the limit: then Redis refuses every write, and the code takes that for an outage (UNAVAILABLE to
+        // callers).
         var refused = await Assert.ThrowsAsync<RedisServerException>(async () =>
         {
-            while (true) await db.StringSetAsync($"filler:{n++}", filler);
+            while (true)
+                await db.StringSetAsync($"filler:{n++}", filler);
         });
         Assert.True(StoreOutage.Is(refused), refused.Message);
         Assert.True((await memory.ReadAsync())!.Ratio >= StoreMemory.FullRatio);
@@ -80,8 +84,8 @@ public sealed class MemoryAlarmTests : IAsyncLifetime
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == StoreMemory.MeterName
-                && instrument.Name == "dispatch.store.memory.used_ratio") l.EnableMeasurementEvents(instrument);
+            if (instrument.Meter.Name == StoreMemory.MeterName && instrument.Name == "dispatch.store.memory.used_ratio")
+                l.EnableMeasurementEvents(instrument);
         };
         listener.SetMeasurementEventCallback<double>((_, value, _, _) => seen = Math.Max(seen ?? 0, value));
         listener.Start();
@@ -101,14 +105,21 @@ public sealed class MemoryAlarmTests : IAsyncLifetime
     {
         public List<(LogLevel Level, string Message)> Entries { get; } = [];
 
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
 
         public bool IsEnabled(LogLevel logLevel) => true;
 
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState,
-            Exception?, string> formatter)
+        public void Log<TState>(
+            LogLevel logLevel,
+            EventId eventId,
+            TState state,
+            Exception? exception,
+            Func<TState, Exception?, string> formatter
+        )
         {
-            lock (Entries) Entries.Add((logLevel, formatter(state, exception)));
+            lock (Entries)
+                Entries.Add((logLevel, formatter(state, exception)));
         }
     }
 }

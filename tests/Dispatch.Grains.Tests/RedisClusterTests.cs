@@ -42,7 +42,10 @@ public class RedisClusterTests(RedisClusterFixture redis)
         };
         foreach (var key in expected)
             Assert.Contains(key, stored[(await redis.PrimaryOfAsync(key)).Port]);
-        var state = Assert.Single(stored.Values.SelectMany(keys => keys), k => k.EndsWith($":incident:{number}", StringComparison.Ordinal));
+        var state = Assert.Single(
+            stored.Values.SelectMany(keys => keys),
+            k => k.EndsWith($":incident:{number}", StringComparison.Ordinal)
+        );
         Assert.Contains(state, stored[(await redis.PrimaryOfAsync(state)).Port]);
         Assert.True(stored.Count(p => p.Value.Count > 0) >= 2, $"every key on one primary: {Ops.Json(stored)}");
         Assert.Equal([(1L, "reported")], await Ops.StreamedAsync(redis.Connection, serviceId, number));
@@ -76,12 +79,15 @@ public class RedisClusterTests(RedisClusterFixture redis)
             Assert.NotEqual(before, after);
             var dispatch = new DispatchIncident(Ops.Id(), Ops.Dispatcher);
             var dispatched = await AcceptedAsync(
-                "a command to the earlier incident", () => cluster.Silo(0).Incident(before).ExecuteAsync(dispatch));
+                "a command to the earlier incident",
+                () => cluster.Silo(0).Incident(before).ExecuteAsync(dispatch)
+            );
             Assert.Equal(IncidentState.Dispatched, dispatched.State);
             Assert.Equal(IncidentState.Reported, (await cluster.Silo(0).Incident(after).GetAsync())!.State);
             Assert.Equal(
                 [(1L, "reported"), (2L, "filed"), (3L, "dispatched")],
-                await Ops.StreamedAsync(redis.Connection, serviceId, before));
+                await Ops.StreamedAsync(redis.Connection, serviceId, before)
+            );
             Assert.Equal([(1L, "reported")], await Ops.StreamedAsync(redis.Connection, serviceId, after));
             Assert.True(silos.SetEquals(await ActiveSilosAsync(cluster)), "the same silos, none restarted, are active");
         }
@@ -109,7 +115,10 @@ public class RedisClusterTests(RedisClusterFixture redis)
                     return new Attempt(null, $"{e.GetType().Name}: {e.Message}");
                 }
             },
-            attempt => attempt.Result is { IsAccepted: true }, TimeSpan.FromSeconds(60), what);
+            attempt => attempt.Result is { IsAccepted: true },
+            TimeSpan.FromSeconds(60),
+            what
+        );
         return accepted.Result!;
     }
 
@@ -128,7 +137,8 @@ public class RedisClusterTests(RedisClusterFixture redis)
         {
             var serviceId = $"test-{Guid.NewGuid():N}"[..17];
             var dispatch = await redis.PrimaryOfAsync(new KeySpace(serviceId).Shared("events"));
-            if (dispatch.Port != (await redis.PrimaryOfAsync(Membership(serviceId))).Port) return serviceId;
+            if (dispatch.Port != (await redis.PrimaryOfAsync(Membership(serviceId))).Port)
+                return serviceId;
         }
     }
 

@@ -9,12 +9,23 @@ namespace Dispatch.Grains.Tests;
 /// <summary>How domain types cross a grain boundary: the alert path by Orleans surrogates, the rest as JSON.</summary>
 public class SerializationTests
 {
-    private static readonly Serializer Serializer =
-        new ServiceCollection().AddDispatchSerialization().BuildServiceProvider().GetRequiredService<Serializer>();
+    private static readonly Serializer Serializer = new ServiceCollection()
+        .AddDispatchSerialization()
+        .BuildServiceProvider()
+        .GetRequiredService<Serializer>();
 
-    private static readonly Alert Alert = new("a-1", "cam-1", "gw-1", "CREEK_GATHERING", DateTimeOffset.UnixEpoch.AddDays(20_000),
-        new GeoPoint(31.2452, 121.4105), 3, new Detection("bank-watch", "3.2", 0.91, [new Box(0.4, 0.5, 0.1, 0.2, "person")], "frames/1.jpg"),
-        new Dictionary<string, string> { ["zone"] = "B" }, "bank-7");
+    private static readonly Alert Alert = new(
+        "a-1",
+        "cam-1",
+        "gw-1",
+        "CREEK_GATHERING",
+        DateTimeOffset.UnixEpoch.AddDays(20_000),
+        new GeoPoint(31.2452, 121.4105),
+        3,
+        new Detection("bank-watch", "3.2", 0.91, [new Box(0.4, 0.5, 0.1, 0.2, "person")], "frames/1.jpg"),
+        new Dictionary<string, string> { ["zone"] = "B" },
+        "bank-7"
+    );
 
     [Fact]
     public void An_alert_and_its_answer_cross_as_orleans_binary_and_come_back_equal()
@@ -22,7 +33,18 @@ public class SerializationTests
         var bytes = Serializer.SerializeToArray(Alert);
         var back = Serializer.Deserialize<Alert>(bytes);
 
-        Assert.Equal(Alert with { Attributes = null, Detection = null }, back! with { Attributes = null, Detection = null });
+        Assert.Equal(
+            Alert with
+            {
+                Attributes = null,
+                Detection = null,
+            },
+            back! with
+            {
+                Attributes = null,
+                Detection = null,
+            }
+        );
         Assert.Equal(Alert.Detection!.Boxes, back!.Detection!.Boxes);
         Assert.Equal("B", back.Attributes!["zone"]);
         Assert.DoesNotContain("\"alertId\"", Encoding.UTF8.GetString(bytes)); // not the JSON codec
@@ -35,8 +57,14 @@ public class SerializationTests
     [Fact]
     public void Commands_and_events_cross_as_json_with_their_kind()
     {
-        IncidentCommand command = new DispatchIncident("c-1", new Actor("d.li", Role.Dispatcher, "OPS"), "FIRE", ["OPS"], "fire.w1",
-            new Dictionary<string, string> { ["OPS"] = "ops.w1" });
+        IncidentCommand command = new DispatchIncident(
+            "c-1",
+            new Actor("d.li", Role.Dispatcher, "OPS"),
+            "FIRE",
+            ["OPS"],
+            "fire.w1",
+            new Dictionary<string, string> { ["OPS"] = "ops.w1" }
+        );
         var bytes = Serializer.SerializeToArray(command);
         var back = (DispatchIncident)Serializer.Deserialize<IncidentCommand>(bytes)!;
 

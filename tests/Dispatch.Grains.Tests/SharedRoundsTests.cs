@@ -12,7 +12,8 @@ public class SharedRoundsTests
         var rounds = new SharedRounds(() =>
         {
             var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            lock (gates) gates.Add(gate);
+            lock (gates)
+                gates.Add(gate);
             return gate.Task;
         });
         var first = rounds.RunAsync();
@@ -50,7 +51,8 @@ public class SharedRoundsTests
 
     private static async Task WaitForAsync(Func<bool> condition)
     {
-        for (var i = 0; i < 500 && !condition(); i++) await Task.Delay(10);
+        for (var i = 0; i < 500 && !condition(); i++)
+            await Task.Delay(10);
         Assert.True(condition());
     }
 }

@@ -1,6 +1,6 @@
-using Dispatch.Infrastructure;
 using Dispatch.Abstractions;
 using Dispatch.Domain;
+using Dispatch.Infrastructure;
 using Dispatch.ServiceDefaults;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
@@ -22,25 +22,38 @@ public class SiloHostTests
         var data = Directory.CreateTempSubdirectory("dispatch-embedded-").FullName;
         var port = RedisServer.FreePort();
         string number;
-        await using (var silo = ServiceProcess.StartSilo(data, $"--Redis:EmbeddedPort={port}", $"--Redis:DataDirectory={data}"))
+        await using (
+            var silo = ServiceProcess.StartSilo(data, $"--Redis:EmbeddedPort={port}", $"--Redis:DataDirectory={data}")
+        )
         {
             var banner = await silo.WaitForLineAsync("Dispatch silo up", StartTimeout);
             Assert.Contains($"Redis 127.0.0.1:{port} (embedded redis-server, AOF on", banner);
             using var client = await silo.ClientAsync(("Redis:ConnectionString", $"127.0.0.1:{port}"));
-            number = await client.Services.GetRequiredService<IClusterClient>().ReportAsync(Ops.Report("FIRE_EBIKE_INDOOR", "CYXC"));
+            number = await client
+                .Services.GetRequiredService<IClusterClient>()
+                .ReportAsync(Ops.Report("FIRE_EBIKE_INDOOR", "CYXC"));
             await client.StopAsync();
             await silo.TerminateAsync(TimeSpan.FromSeconds(60));
-            Assert.False(await RedisServer.AnswersAsync($"127.0.0.1:{port}"), "the silo should stop the redis-server it started");
+            Assert.False(
+                await RedisServer.AnswersAsync($"127.0.0.1:{port}"),
+                "the silo should stop the redis-server it started"
+            );
         }
 
-        Assert.True(Directory.EnumerateFiles(data, "*.aof", SearchOption.AllDirectories).Any(), "redis should write an append-only file");
+        Assert.True(
+            Directory.EnumerateFiles(data, "*.aof", SearchOption.AllDirectories).Any(),
+            "redis should write an append-only file"
+        );
         await using var reopened = await RedisServer.StartAsync(RedisServer.FindBinary()!, data, port);
         await using var redis = await ConnectionMultiplexer.ConnectAsync(reopened.ConnectionString);
         var keys = redis.GetServer(reopened.ConnectionString).Keys(pattern: "*").Select(k => k.ToString()).ToList();
         Assert.Contains("dispatch/members/dispatch", keys);
         var partition = new Partitions(Partitions.Default).Of(number);
         Assert.Contains($"{{dispatch:p{partition}}}:incident:{number}", keys);
-        Assert.Equal(number, (string?)(await redis.GetDatabase().StreamRangeAsync($"{{dispatch:p{partition}}}:events"))[0]["incident"]);
+        Assert.Equal(
+            number,
+            (string?)(await redis.GetDatabase().StreamRangeAsync($"{{dispatch:p{partition}}}:events"))[0]["incident"]
+        );
         Directory.Delete(data, recursive: true);
     }
 
@@ -49,10 +62,19 @@ public class SiloHostTests
     {
         var dir = Directory.CreateTempSubdirectory("dispatch-no-redis-").FullName;
         await using var silo = ServiceProcess.StartSilo(dir, "--Redis:Embedded=false");
-        await Ops.EventuallyAsync(() => Task.FromResult(silo.HasExited), exited => exited, StartTimeout, "the silo to refuse");
+        await Ops.EventuallyAsync(
+            () => Task.FromResult(silo.HasExited),
+            exited => exited,
+            StartTimeout,
+            "the silo to refuse"
+        );
         Assert.NotEqual(0, silo.ExitCode);
-        await Ops.EventuallyAsync(() => Task.FromResult(silo.Output), o => o.Contains("Dispatch keeps its state in Redis"),
-            TimeSpan.FromSeconds(10), "the reason in the output");
+        await Ops.EventuallyAsync(
+            () => Task.FromResult(silo.Output),
+            o => o.Contains("Dispatch keeps its state in Redis"),
+            TimeSpan.FromSeconds(10),
+            "the reason in the output"
+        );
         Directory.Delete(dir, recursive: true);
     }
 
@@ -61,7 +83,11 @@ public class SiloHostTests
     {
         var dir = Directory.CreateTempSubdirectory("dispatch-outage-").FullName;
         var redis = await RedisServer.StartAsync(RedisServer.FindBinary()!, dir);
-        await using var silo = ServiceProcess.StartSilo(dir, $"--Redis:ConnectionString={redis.ConnectionString}", "--Orleans:ShutdownTimeout=00:00:03");
+        await using var silo = ServiceProcess.StartSilo(
+            dir,
+            $"--Redis:ConnectionString={redis.ConnectionString}",
+            "--Orleans:ShutdownTimeout=00:00:03"
+        );
         await silo.WaitForLineAsync("Dispatch silo up", StartTimeout);
         redis.Kill();
         // Without the bound, Orleans keeps retrying its membership write to the lost Redis for minutes.
@@ -76,7 +102,11 @@ public class SiloHostTests
     {
         var dir = Directory.CreateTempSubdirectory("dispatch-health-").FullName;
         await using var redis = await RedisServer.StartAsync(RedisServer.FindBinary()!, dir);
-        await using var silo = ServiceProcess.StartSilo(dir, $"--Redis:ConnectionString={redis.ConnectionString}", "--Dashboard:AdminToken=let-me-in");
+        await using var silo = ServiceProcess.StartSilo(
+            dir,
+            $"--Redis:ConnectionString={redis.ConnectionString}",
+            "--Dashboard:AdminToken=let-me-in"
+        );
         await silo.WaitForLineAsync("Dispatch silo up", StartTimeout);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{silo.HttpPort}") };
 
@@ -86,9 +116,15 @@ public class SiloHostTests
         var anonymous = await http.GetAsync("/dashboard/");
         Assert.Equal(System.Net.HttpStatusCode.Unauthorized, anonymous.StatusCode);
         Assert.Contains("Basic", anonymous.Headers.WwwAuthenticate.ToString());
-        using var wrong = new HttpRequestMessage(HttpMethod.Get, "/dashboard/") { Headers = { Authorization = new("Basic", Convert.ToBase64String("admin:guess"u8.ToArray())) } };
+        using var wrong = new HttpRequestMessage(HttpMethod.Get, "/dashboard/")
+        {
+            Headers = { Authorization = new("Basic", Convert.ToBase64String("admin:guess"u8.ToArray())) },
+        };
         Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await http.SendAsync(wrong)).StatusCode);
-        using var admin = new HttpRequestMessage(HttpMethod.Get, "/dashboard/") { Headers = { Authorization = new("Basic", Convert.ToBase64String("admin:let-me-in"u8.ToArray())) } };
+        using var admin = new HttpRequestMessage(HttpMethod.Get, "/dashboard/")
+        {
+            Headers = { Authorization = new("Basic", Convert.ToBase64String("admin:let-me-in"u8.ToArray())) },
+        };
         var shown = await http.SendAsync(admin);
         Assert.Equal(System.Net.HttpStatusCode.OK, shown.StatusCode);
         Assert.Contains("Orleans", await shown.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);

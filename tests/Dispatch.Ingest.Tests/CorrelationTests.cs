@@ -33,52 +33,85 @@ public abstract class CorrelationTests(TestStore redis) : IAsyncLifetime
 
     private static string Tag() => Guid.NewGuid().ToString("N")[..8];
 
-    /// <summary>Somewhere of its own on the creek bank, so that no other test's incident shares the grid cell.</summary>
-    private static GeoPoint Somewhere() => new() { Lat = 31.2300 + Random.Shared.Next(0, 300) * 0.0002, Lon = 121.4000 + Random.Shared.Next(0, 100) * 0.0003 };
+    /// <summary>
+    /// Somewhere of its own on the creek bank, so that no other test's incident shares the grid cell.
+    /// </summary>
+    private static GeoPoint Somewhere() =>
+        new()
+        {
+            Lat = 31.2300 + Random.Shared.Next(0, 300) * 0.0002,
+            Lon = 121.4000 + Random.Shared.Next(0, 100) * 0.0003,
+        };
 
     private async Task<string> DeviceAsync(string scenario, GeoPoint at, string street = "CYXC")
     {
         var id = $"{scenario}-{Tag()}";
-        await ingest.DeviceAsync(new DeviceRegistration
-        {
-            DeviceId = id, GatewayId = gateway.Id, Scenario = scenario, Kind = "camera", Location = at, Street = street, OwnerUnit = "OPS",
-        });
+        await ingest.DeviceAsync(
+            new DeviceRegistration
+            {
+                DeviceId = id,
+                GatewayId = gateway.Id,
+                Scenario = scenario,
+                Kind = "camera",
+                Location = at,
+                Street = street,
+                OwnerUnit = "OPS",
+            }
+        );
         return id;
     }
 
     [Fact]
-    public async Task A_confirmed_fire_after_a_hydrant_alert_in_its_cell_reclassifies_the_incident_to_P1_and_dispatches_it_to_a_person()
+    public async Task A_confirmed_fire_after_a_hydrant_alert_in_its_cell_reclassifies_to_P1_and_dispatches_to_a_person()
     {
         var at = Somewhere();
         var hydrant = await DeviceAsync("fire", at);
         var smoke = await DeviceAsync("fire", at);
 
-        var acks = await gateway.SendOneByOneAsync(City.Alert(hydrant, "FIRE_HYDRANT_PRESSURE", at), City.Alert(smoke, "FIRE_CONFIRMED", at, 0.97));
+        var acks = await gateway.SendOneByOneAsync(
+            City.Alert(hydrant, "FIRE_HYDRANT_PRESSURE", at),
+            City.Alert(smoke, "FIRE_CONFIRMED", at, 0.97)
+        );
 
         Assert.Equal([Disposition.NewIncident, Disposition.Attached], acks.Select(a => a.Disposition));
         Assert.Equal(acks[0].IncidentNumber, acks[1].IncidentNumber);
         var incident = (await cluster.Grains.Incident(acks[0].IncidentNumber).GetAsync())!;
-        Assert.Equal(("FIRE_CONFIRMED", Priority.P1, IncidentState.Dispatched), (incident.Type, incident.Priority, incident.State));
+        Assert.Equal(
+            ("FIRE_CONFIRMED", Priority.P1, IncidentState.Dispatched),
+            (incident.Type, incident.Priority, incident.State)
+        );
         Assert.Equal("FIRE", incident.Lead!.Unit);
-        Assert.All(incident.Assignments, a => Assert.False(string.IsNullOrEmpty(a.Worker), $"the assignment of {a.Unit} names no one"));
+        Assert.All(
+            incident.Assignments,
+            a => Assert.False(string.IsNullOrEmpty(a.Worker), $"the assignment of {a.Unit} names no one")
+        );
         var timeline = await cluster.Grains.Incident(incident.Number).GetTimelineAsync();
         var reclassified = Assert.Single(timeline.OfType<IncidentReclassified>());
         Assert.Equal(("FIRE_HYDRANT_PRESSURE", "FIRE_CONFIRMED"), (reclassified.FromType, reclassified.ToType));
     }
 
     [Fact]
-    public async Task A_person_in_the_water_reclassifies_a_gathering_in_its_cell_but_opens_its_own_incident_after_littering()
+    public async Task A_person_in_the_water_reclassifies_a_gathering_in_its_cell_but_opens_its_own_after_littering()
     {
         var bank = Somewhere();
         var (watch, water) = (await DeviceAsync("creek", bank), await DeviceAsync("creek", bank));
-        var acks = await gateway.SendOneByOneAsync(City.Alert(watch, "CREEK_GATHERING", bank, 0.95), City.Alert(water, "CREEK_PERSON_IN_WATER", bank, 0.98));
+        var acks = await gateway.SendOneByOneAsync(
+            City.Alert(watch, "CREEK_GATHERING", bank, 0.95),
+            City.Alert(water, "CREEK_PERSON_IN_WATER", bank, 0.98)
+        );
         Assert.Equal([Disposition.NewIncident, Disposition.Attached], acks.Select(a => a.Disposition));
         var joined = (await cluster.Grains.Incident(acks[0].IncidentNumber).GetAsync())!;
-        Assert.Equal(("CREEK_PERSON_IN_WATER", Priority.P1, IncidentState.Dispatched), (joined.Type, joined.Priority, joined.State));
+        Assert.Equal(
+            ("CREEK_PERSON_IN_WATER", Priority.P1, IncidentState.Dispatched),
+            (joined.Type, joined.Priority, joined.State)
+        );
 
         var other = Somewhere();
         var (litter, swimmer) = (await DeviceAsync("creek", other), await DeviceAsync("creek", other));
-        var apart = await gateway.SendOneByOneAsync(City.Alert(litter, "CREEK_LITTERING", other, 0.95), City.Alert(swimmer, "CREEK_PERSON_IN_WATER", other, 0.98));
+        var apart = await gateway.SendOneByOneAsync(
+            City.Alert(litter, "CREEK_LITTERING", other, 0.95),
+            City.Alert(swimmer, "CREEK_PERSON_IN_WATER", other, 0.98)
+        );
         Assert.Equal([Disposition.NewIncident, Disposition.NewIncident], apart.Select(a => a.Disposition));
         var littering = (await cluster.Grains.Incident(apart[0].IncidentNumber).GetAsync())!;
         var rescue = (await cluster.Grains.Incident(apart[1].IncidentNumber).GetAsync())!;
@@ -92,7 +125,10 @@ public abstract class CorrelationTests(TestStore redis) : IAsyncLifetime
     {
         var bank = Somewhere();
         var (first, second) = (await DeviceAsync("creek", bank), await DeviceAsync("creek", bank));
-        var acks = await gateway.SendOneByOneAsync(City.Alert(first, "CREEK_LITTERING", bank, 0.95), City.Alert(second, "CREEK_FLOATING_WASTE", bank, 0.95));
+        var acks = await gateway.SendOneByOneAsync(
+            City.Alert(first, "CREEK_LITTERING", bank, 0.95),
+            City.Alert(second, "CREEK_FLOATING_WASTE", bank, 0.95)
+        );
         Assert.Equal([Disposition.NewIncident, Disposition.Attached], acks.Select(a => a.Disposition));
         Assert.Equal(acks[0].IncidentNumber, acks[1].IncidentNumber);
         Assert.Equal("CREEK_LITTERING", (await cluster.Grains.Incident(acks[0].IncidentNumber).GetAsync())!.Type);
@@ -102,14 +138,25 @@ public abstract class CorrelationTests(TestStore redis) : IAsyncLifetime
     public async Task A_dedup_key_set_by_the_gateway_is_shared_by_all_of_its_devices()
     {
         // Two devices far apart (different cells), so that only the shared key can bring them together.
-        var (north, south) = (new GeoPoint { Lat = 31.2700, Lon = 121.4130 }, new GeoPoint { Lat = 31.2320, Lon = 121.4420 });
+        var (north, south) = (
+            new GeoPoint { Lat = 31.2700, Lon = 121.4130 },
+            new GeoPoint { Lat = 31.2320, Lon = 121.4420 }
+        );
         var (a, b) = (await DeviceAsync("creek", north), await DeviceAsync("creek", south));
         var key = $"bank-{Tag()}";
-        Alert Keyed(string device, GeoPoint at) { var alert = City.Alert(device, "CREEK_LITTERING", at, 0.95); alert.DedupKey = key; return alert; }
+        Alert Keyed(string device, GeoPoint at)
+        {
+            var alert = City.Alert(device, "CREEK_LITTERING", at, 0.95);
+            alert.DedupKey = key;
+            return alert;
+        }
 
         var acks = await gateway.SendOneByOneAsync(Keyed(a, north), Keyed(b, south), Keyed(a, north));
 
-        Assert.Equal([Disposition.NewIncident, Disposition.Attached, Disposition.Attached], acks.Select(x => x.Disposition));
+        Assert.Equal(
+            [Disposition.NewIncident, Disposition.Attached, Disposition.Attached],
+            acks.Select(x => x.Disposition)
+        );
         Assert.Single(acks.Select(x => x.IncidentNumber).Distinct());
         // Without the key, the second device's alert opens its own incident (another cell).
         var plain = await gateway.SendOneByOneAsync(City.Alert(b, "CREEK_LITTERING", south, 0.95));

@@ -5,7 +5,9 @@ using Grpc.Net.Client;
 
 namespace Dispatch.Ingest.Tests;
 
-/// <summary>Ingest deployed as it runs in production: its own process, an Orleans client of a silo process, both on one Redis.</summary>
+/// <summary>
+/// Ingest deployed as it runs in production: its own process, an Orleans client of a silo process, both on one Redis.
+/// </summary>
 public abstract class IngestProcessTests(TestStore redis)
 {
     [Fact]
@@ -17,13 +19,20 @@ public abstract class IngestProcessTests(TestStore redis)
         await using var silo = ServiceProcess.StartSilo(dir, cluster);
         await silo.WaitForLineAsync("Dispatch silo up", TimeSpan.FromSeconds(60));
         var port = RedisServer.FreePort();
-        await using var ingest = ServiceProcess.Start("Dispatch.Ingest", dir, [.. cluster, $"--Ingest:Port={port}", "--Ingest:AdminToken=proc-admin"]);
+        await using var ingest = ServiceProcess.Start(
+            "Dispatch.Ingest",
+            dir,
+            [.. cluster, $"--Ingest:Port={port}", "--Ingest:AdminToken=proc-admin"]
+        );
         await ingest.WaitForLineAsync("Now listening on", TimeSpan.FromSeconds(60));
 
         using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{port}");
         var registry = new DeviceRegistry.DeviceRegistryClient(channel);
         var admin = new Grpc.Core.Metadata { { "authorization", "Bearer proc-admin" } };
-        var credentials = await registry.RegisterGatewayAsync(new RegisterGatewayRequest { GatewayId = "gw-proc", Name = "process test" }, admin);
+        var credentials = await registry.RegisterGatewayAsync(
+            new RegisterGatewayRequest { GatewayId = "gw-proc", Name = "process test" },
+            admin
+        );
         await registry.RegisterDeviceAsync(City.Camera("cam-proc", "gw-proc"), admin);
         var gateway = new Gateway("gw-proc", credentials.Secret, new AlertIngest.AlertIngestClient(channel));
         var ack = await gateway.ReportAsync(City.Alert("cam-proc", "CREEK_LITTERING", confidence: 0.95));

@@ -1,16 +1,16 @@
-using Dispatch.Infrastructure;
 using Dispatch.Abstractions;
 using Dispatch.Domain;
+using Dispatch.Infrastructure;
 using Dispatch.Ingest.Services;
 using Dispatch.Protos.V1;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using StackExchange.Redis;
-using Domain = Dispatch.Domain;
 using Alert = Dispatch.Protos.V1.Alert;
-using DeviceRegistration = Dispatch.Protos.V1.DeviceRegistration;
 using AlertAck = Dispatch.Protos.V1.AlertAck;
+using DeviceRegistration = Dispatch.Protos.V1.DeviceRegistration;
 using Disposition = Dispatch.Protos.V1.Disposition;
+using Domain = Dispatch.Domain;
 using GeoPoint = Dispatch.Protos.V1.GeoPoint;
 
 namespace Dispatch.Ingest.Tests;
@@ -20,7 +20,9 @@ public abstract class IngestTests(TestStore redis) : IAsyncLifetime
     private TestCluster cluster = null!;
     private IngestServer ingest = null!;
 
-    /// <summary>A cluster and an ingest service for each test; a test that needs another catalog starts its own.</summary>
+    /// <summary>
+    /// A cluster and an ingest service for each test; a test that needs another catalog starts its own.
+    /// </summary>
     public async Task InitializeAsync() => (cluster, ingest) = await StartAsync();
 
     public async Task DisposeAsync()
@@ -55,7 +57,15 @@ public abstract class IngestTests(TestStore redis) : IAsyncLifetime
         var (cam, quiet) = ($"cam-{Tag()}", $"cam-{Tag()}");
         await ingest.DeviceAsync(City.Camera(cam, gateway.Id));
         await ingest.DeviceAsync(City.Camera(quiet, gateway.Id, new GeoPoint { Lat = 31.2700, Lon = 121.4130 }));
-        await ingest.Registry.SetSilencedAsync(new SetSilencedRequest { DeviceId = quiet, Silenced = true, Reason = "lens replacement" }, IngestServer.Admin);
+        await ingest.Registry.SetSilencedAsync(
+            new SetSilencedRequest
+            {
+                DeviceId = quiet,
+                Silenced = true,
+                Reason = "lens replacement",
+            },
+            IngestServer.Admin
+        );
 
         var first = City.Alert(cam, "CREEK_LITTERING", confidence: 0.91);
         var acks = await gateway.SendOneByOneAsync(
@@ -63,11 +73,19 @@ public abstract class IngestTests(TestStore redis) : IAsyncLifetime
             City.Alert(cam, "CREEK_LITTERING", confidence: 0.88),
             first,
             City.Alert(quiet, "CREEK_LITTERING", new GeoPoint { Lat = 31.2700, Lon = 121.4130 }),
-            City.Alert(cam, "NO_SUCH_TYPE"));
+            City.Alert(cam, "NO_SUCH_TYPE")
+        );
 
         Assert.Equal(
-            [Disposition.NewIncident, Disposition.Attached, Disposition.DuplicateReplay, Disposition.Suppressed, Disposition.Rejected],
-            acks.Select(a => a.Disposition));
+            [
+                Disposition.NewIncident,
+                Disposition.Attached,
+                Disposition.DuplicateReplay,
+                Disposition.Suppressed,
+                Disposition.Rejected,
+            ],
+            acks.Select(a => a.Disposition)
+        );
         Assert.Equal(acks[0].IncidentNumber, acks[1].IncidentNumber);
         Assert.Equal(acks[0].IncidentNumber, acks[2].IncidentNumber);
         Assert.Equal(("type", ""), (acks[4].Field, acks[4].IncidentNumber));
@@ -75,10 +93,19 @@ public abstract class IngestTests(TestStore redis) : IAsyncLifetime
 
         var recorded = await Ops.RecordedAlertsAsync(redis.Connection, cluster.ServiceId);
         Assert.Equal(
-            new[] { (acks[0].AlertId, "NewIncident"), (acks[1].AlertId, "Attached"), (acks[3].AlertId, "Suppressed") }.Order(),
-            recorded.Select(e => (e.Alert.AlertId, e.Disposition.ToString())).Order()); // devices record independently
+            new[]
+            {
+                (acks[0].AlertId, "NewIncident"),
+                (acks[1].AlertId, "Attached"),
+                (acks[3].AlertId, "Suppressed"),
+            }.Order(),
+            recorded.Select(e => (e.Alert.AlertId, e.Disposition.ToString())).Order()
+        ); // devices record independently
         var incident = (await cluster.Grains.Incident(acks[0].IncidentNumber).GetAsync())!;
-        Assert.Equal((Channel.AiCamera, "CREEK_LITTERING", IncidentState.Filed), (incident.Channel, incident.Type, incident.State));
+        Assert.Equal(
+            (Channel.AiCamera, "CREEK_LITTERING", IncidentState.Filed),
+            (incident.Channel, incident.Type, incident.State)
+        );
         var device = await ingest.Registry.GetDeviceAsync(new GetDeviceRequest { DeviceId = cam }, IngestServer.Admin);
         Assert.Equal((2L, 1L), (device.Alerts, device.IncidentsOpened));
     }
@@ -97,11 +124,23 @@ public abstract class IngestTests(TestStore redis) : IAsyncLifetime
 
         Assert.Equal([first.AlertId, repeat.AlertId, first.AlertId, wrong.AlertId], acks.Select(a => a.AlertId));
         Assert.Equal(
-            [Domain.Disposition.NewIncident, Domain.Disposition.Attached, Domain.Disposition.DuplicateReplay, Domain.Disposition.Rejected],
-            acks.Select(a => a.Disposition));
-        Assert.Equal((acks[0].IncidentNumber, acks[0].IncidentNumber), (acks[1].IncidentNumber, acks[2].IncidentNumber));
+            [
+                Domain.Disposition.NewIncident,
+                Domain.Disposition.Attached,
+                Domain.Disposition.DuplicateReplay,
+                Domain.Disposition.Rejected,
+            ],
+            acks.Select(a => a.Disposition)
+        );
+        Assert.Equal(
+            (acks[0].IncidentNumber, acks[0].IncidentNumber),
+            (acks[1].IncidentNumber, acks[2].IncidentNumber)
+        );
         var recorded = await Ops.RecordedAlertsAsync(redis.Connection, cluster.ServiceId);
-        Assert.Equal([first.AlertId, repeat.AlertId], recorded.Where(e => e.Alert.DeviceId == cam).Select(e => e.Alert.AlertId));
+        Assert.Equal(
+            [first.AlertId, repeat.AlertId],
+            recorded.Where(e => e.Alert.DeviceId == cam).Select(e => e.Alert.AlertId)
+        );
     }
 
     [Fact]
@@ -123,13 +162,18 @@ public abstract class IngestTests(TestStore redis) : IAsyncLifetime
         foreach (var replayed in new[] { alert, repeat })
         {
             var replay = await sameGateway.ReportAsync(replayed);
-            Assert.Equal((Disposition.DuplicateReplay, first.IncidentNumber), (replay.Disposition, replay.IncidentNumber));
+            Assert.Equal(
+                (Disposition.DuplicateReplay, first.IncidentNumber),
+                (replay.Disposition, replay.IncidentNumber)
+            );
         }
         var recorded = await Ops.RecordedAlertsAsync(redis.Connection, cluster.ServiceId);
         Assert.Equal([alert.AlertId, repeat.AlertId], recorded.Select(e => e.Alert.AlertId));
         var device = await again.Registry.GetDeviceAsync(new GetDeviceRequest { DeviceId = cam }, IngestServer.Admin);
         Assert.Equal((2L, 1L), (device.Alerts, device.IncidentsOpened));
-        Assert.Single((await restarted.Grains.Incident(first.IncidentNumber).GetTimelineAsync()).OfType<IncidentReported>());
+        Assert.Single(
+            (await restarted.Grains.Incident(first.IncidentNumber).GetTimelineAsync()).OfType<IncidentReported>()
+        );
     }
 
     [Fact]
@@ -138,16 +182,22 @@ public abstract class IngestTests(TestStore redis) : IAsyncLifetime
         var gateway = await ingest.GatewayAsync($"gw-{Tag()}");
         var cameras = Enumerable.Range(0, 3).Select(i => $"cam-{Tag()}").ToList();
         foreach (var (camera, i) in cameras.Select((c, i) => (c, i)))
-            await ingest.DeviceAsync(City.Camera(camera, gateway.Id, new GeoPoint { Lat = 31.2452 + i * 0.0001, Lon = 121.4105 }));
+            await ingest.DeviceAsync(
+                City.Camera(camera, gateway.Id, new GeoPoint { Lat = 31.2452 + i * 0.0001, Lon = 121.4105 })
+            );
 
-        var acks = await Task.WhenAll(cameras.Select(c => gateway.ReportAsync(City.Alert(c, "CREEK_PERSON_IN_WATER", City.CreekBank, 0.97))));
+        var acks = await Task.WhenAll(
+            cameras.Select(c => gateway.ReportAsync(City.Alert(c, "CREEK_PERSON_IN_WATER", City.CreekBank, 0.97)))
+        );
         Assert.Single(acks, a => a.Disposition == Disposition.NewIncident);
         Assert.Equal(2, acks.Count(a => a.Disposition == Disposition.Attached));
         Assert.Single(acks.Select(a => a.IncidentNumber).Distinct());
         var incident = (await cluster.Grains.Incident(acks[0].IncidentNumber).GetAsync())!;
         Assert.Equal((IncidentState.Dispatched, "FIRE"), (incident.State, incident.Lead!.Unit));
 
-        var far = await gateway.ReportAsync(City.Alert(cameras[0], "CREEK_LITTERING", new GeoPoint { Lat = 31.2600, Lon = 121.4300 }, 0.95));
+        var far = await gateway.ReportAsync(
+            City.Alert(cameras[0], "CREEK_LITTERING", new GeoPoint { Lat = 31.2600, Lon = 121.4300 }, 0.95)
+        );
         Assert.Equal(Disposition.NewIncident, far.Disposition);
     }
 
@@ -172,7 +222,12 @@ public abstract class IngestTests(TestStore redis) : IAsyncLifetime
     {
         var (gateway, other, cam, foreign) = await TwoGatewaysAsync();
 
-        Alert With(Action<Alert> spoil) { var a = City.Alert(cam, "CREEK_LITTERING", confidence: 0.9); spoil(a); return a; }
+        Alert With(Action<Alert> spoil)
+        {
+            var a = City.Alert(cam, "CREEK_LITTERING", confidence: 0.9);
+            spoil(a);
+            return a;
+        }
         var bad = new (string Field, Alert Alert)[]
         {
             ("device_id", City.Alert($"cam-{Tag()}", "CREEK_LITTERING")),
@@ -198,7 +253,9 @@ public abstract class IngestTests(TestStore redis) : IAsyncLifetime
         var recorded = await Ops.RecordedAlertsAsync(redis.Connection, cluster.ServiceId);
         Assert.Equal([good.AlertId], recorded.Select(e => e.Alert.AlertId));
 
-        var unary = await Assert.ThrowsAsync<RpcException>(() => gateway.ReportAsync(City.Alert(cam, "CREEK_LITTERING", new GeoPoint { Lat = 0, Lon = 0 })));
+        var unary = await Assert.ThrowsAsync<RpcException>(() =>
+            gateway.ReportAsync(City.Alert(cam, "CREEK_LITTERING", new GeoPoint { Lat = 0, Lon = 0 }))
+        );
         Assert.Equal(StatusCode.InvalidArgument, unary.StatusCode);
         Assert.StartsWith("location:", unary.Status.Detail);
     }
@@ -213,18 +270,43 @@ public abstract class IngestTests(TestStore redis) : IAsyncLifetime
             await Assert.ThrowsAsync<RpcException>(() => gateway.Client.ReportAlertAsync(alert, headers).ResponseAsync);
 
         var none = await Refused(null);
-        Assert.Equal((StatusCode.Unauthenticated, true), (none.StatusCode, none.Status.Detail.StartsWith("x-gateway-id:")));
-        var wrongSecret = await Refused(Protos.GatewaySignature.Headers(gateway.Id, other.Secret, Gateway.Method("ReportAlert"), DateTimeOffset.UtcNow));
-        Assert.Equal((StatusCode.Unauthenticated, true), (wrongSecret.StatusCode, wrongSecret.Status.Detail.StartsWith("x-signature:")));
-        var stale = await Refused(Protos.GatewaySignature.Headers(gateway.Id, gateway.Secret, Gateway.Method("ReportAlert"), DateTimeOffset.UtcNow.AddMinutes(-20)));
+        Assert.Equal(
+            (StatusCode.Unauthenticated, true),
+            (none.StatusCode, none.Status.Detail.StartsWith("x-gateway-id:"))
+        );
+        var wrongSecret = await Refused(
+            Protos.GatewaySignature.Headers(
+                gateway.Id,
+                other.Secret,
+                Gateway.Method("ReportAlert"),
+                DateTimeOffset.UtcNow
+            )
+        );
+        Assert.Equal(
+            (StatusCode.Unauthenticated, true),
+            (wrongSecret.StatusCode, wrongSecret.Status.Detail.StartsWith("x-signature:"))
+        );
+        var stale = await Refused(
+            Protos.GatewaySignature.Headers(
+                gateway.Id,
+                gateway.Secret,
+                Gateway.Method("ReportAlert"),
+                DateTimeOffset.UtcNow.AddMinutes(-20)
+            )
+        );
         Assert.StartsWith("x-timestamp:", stale.Status.Detail);
 
         var signed = gateway.Signed("ReportAlert");
         await gateway.Client.ReportAlertAsync(alert, signed);
         var replayed = await Refused(signed);
-        Assert.Equal((StatusCode.Unauthenticated, true), (replayed.StatusCode, replayed.Status.Detail.StartsWith("x-nonce:")));
+        Assert.Equal(
+            (StatusCode.Unauthenticated, true),
+            (replayed.StatusCode, replayed.Status.Detail.StartsWith("x-nonce:"))
+        );
 
-        var notYours = await Assert.ThrowsAsync<RpcException>(() => gateway.ReportAsync(City.Alert(foreign, "CREEK_LITTERING")));
+        var notYours = await Assert.ThrowsAsync<RpcException>(() =>
+            gateway.ReportAsync(City.Alert(foreign, "CREEK_LITTERING"))
+        );
         Assert.Equal(StatusCode.PermissionDenied, notYours.StatusCode);
         Assert.StartsWith("device_id:", notYours.Status.Detail);
         // Replaying another gateway's alert id does not reveal its answer either.
@@ -232,7 +314,9 @@ public abstract class IngestTests(TestStore redis) : IAsyncLifetime
         Assert.Equal(StatusCode.PermissionDenied, spied.StatusCode);
         Assert.DoesNotContain("PT-", spied.Status.Detail);
 
-        var noAdmin = await Assert.ThrowsAsync<RpcException>(() => ingest.Registry.GetDeviceAsync(new GetDeviceRequest { DeviceId = cam }).ResponseAsync);
+        var noAdmin = await Assert.ThrowsAsync<RpcException>(() =>
+            ingest.Registry.GetDeviceAsync(new GetDeviceRequest { DeviceId = cam }).ResponseAsync
+        );
         Assert.Equal(StatusCode.Unauthenticated, noAdmin.StatusCode);
     }
 
@@ -251,26 +335,45 @@ public abstract class IngestTests(TestStore redis) : IAsyncLifetime
 
         using (var beats = gateway.Client.StreamHeartbeats(gateway.Signed("StreamHeartbeats")))
         {
-            await beats.RequestStream.WriteAsync(new Heartbeat { DeviceId = cam, SentAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow) });
+            await beats.RequestStream.WriteAsync(
+                new Heartbeat { DeviceId = cam, SentAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow) }
+            );
             Assert.True(await beats.ResponseStream.MoveNext(CancellationToken.None));
             Assert.True(beats.ResponseStream.Current.Accepted);
             await beats.RequestStream.CompleteAsync();
         }
 
         var offline = await Ops.EventuallyAsync(
-            async () => await ingest.Registry.GetDeviceAsync(new GetDeviceRequest { DeviceId = cam }, IngestServer.Admin),
-            d => d.MaintenanceIncident != "", TimeSpan.FromSeconds(20), "the maintenance incident");
+            async () =>
+                await ingest.Registry.GetDeviceAsync(new GetDeviceRequest { DeviceId = cam }, IngestServer.Admin),
+            d => d.MaintenanceIncident != "",
+            TimeSpan.FromSeconds(20),
+            "the maintenance incident"
+        );
         Assert.False(offline.Online);
         var incident = (await cluster.Grains.Incident(offline.MaintenanceIncident).GetAsync())!;
-        Assert.Equal(("DEVICE_OFFLINE", IncidentState.Dispatched, "GREEN"), (incident.Type, incident.State, incident.Lead!.Unit));
+        Assert.Equal(
+            ("DEVICE_OFFLINE", IncidentState.Dispatched, "GREEN"),
+            (incident.Type, incident.State, incident.Lead!.Unit)
+        );
 
         using var back = gateway.Client.StreamHeartbeats(gateway.Signed("StreamHeartbeats"));
-        await back.RequestStream.WriteAsync(new Heartbeat { DeviceId = cam, SentAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow) });
+        await back.RequestStream.WriteAsync(
+            new Heartbeat { DeviceId = cam, SentAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow) }
+        );
         Assert.True(await back.ResponseStream.MoveNext(CancellationToken.None));
         Assert.Equal(offline.MaintenanceIncident, back.ResponseStream.Current.ResolvedIncident);
         await back.RequestStream.CompleteAsync();
-        Assert.Equal(IncidentState.Closed, (await cluster.Grains.Incident(offline.MaintenanceIncident).GetAsync())!.State);
-        Assert.Equal("", (await ingest.Registry.GetDeviceAsync(new GetDeviceRequest { DeviceId = cam }, IngestServer.Admin)).MaintenanceIncident);
+        Assert.Equal(
+            IncidentState.Closed,
+            (await cluster.Grains.Incident(offline.MaintenanceIncident).GetAsync())!.State
+        );
+        Assert.Equal(
+            "",
+            (
+                await ingest.Registry.GetDeviceAsync(new GetDeviceRequest { DeviceId = cam }, IngestServer.Admin)
+            ).MaintenanceIncident
+        );
     }
 
     [Fact]
@@ -278,12 +381,17 @@ public abstract class IngestTests(TestStore redis) : IAsyncLifetime
     {
         var gateway = await ingest.GatewayAsync($"gw-{Tag()}");
         async Task<RpcException> Refused(DeviceRegistration request) =>
-            await Assert.ThrowsAsync<RpcException>(() => ingest.Registry.RegisterDeviceAsync(request, IngestServer.Admin).ResponseAsync);
+            await Assert.ThrowsAsync<RpcException>(() =>
+                ingest.Registry.RegisterDeviceAsync(request, IngestServer.Admin).ResponseAsync
+            );
 
         var cam = $"cam-{Tag()}";
         var badStreet = City.Camera(cam, gateway.Id);
         badStreet.Street = "ATLANTIS";
-        Assert.Equal((StatusCode.InvalidArgument, "street:"), ((await Refused(badStreet)).StatusCode, (await Refused(badStreet)).Status.Detail[..7]));
+        Assert.Equal(
+            (StatusCode.InvalidArgument, "street:"),
+            ((await Refused(badStreet)).StatusCode, (await Refused(badStreet)).Status.Detail[..7])
+        );
         var badScenario = City.Camera(cam, gateway.Id);
         badScenario.Scenario = "moon";
         Assert.StartsWith("scenario:", (await Refused(badScenario)).Status.Detail);
@@ -293,7 +401,9 @@ public abstract class IngestTests(TestStore redis) : IAsyncLifetime
         var unknownGateway = await Refused(City.Camera(cam, "gw-nobody"));
         Assert.Equal(StatusCode.FailedPrecondition, unknownGateway.StatusCode);
         Assert.StartsWith("gateway_id:", unknownGateway.Status.Detail);
-        var missing = await Assert.ThrowsAsync<RpcException>(() => ingest.Registry.GetDeviceAsync(new GetDeviceRequest { DeviceId = cam }, IngestServer.Admin).ResponseAsync);
+        var missing = await Assert.ThrowsAsync<RpcException>(() =>
+            ingest.Registry.GetDeviceAsync(new GetDeviceRequest { DeviceId = cam }, IngestServer.Admin).ResponseAsync
+        );
         Assert.Equal(StatusCode.NotFound, missing.StatusCode);
     }
 
@@ -304,7 +414,8 @@ public abstract class IngestTests(TestStore redis) : IAsyncLifetime
         var dust = $"dust-{Tag()}";
         await ingest.DeviceAsync(City.DustSensor(dust, gateway.Id));
         var first = await gateway.ReportAsync(City.Alert(dust, "SITE_DUST", City.Site, 0.5));
-        await cluster.Grains.Incident(first.IncidentNumber)
+        await cluster
+            .Grains.Incident(first.IncidentNumber)
             .MustAsync(new DismissIncident(Ops.Id(), Ops.Dispatcher, DismissalGround.Duplicate, "seen on the camera"));
 
         // Repeats come faster than the device re-asks whether the incident is open: the answer it remembers must
@@ -313,7 +424,12 @@ public abstract class IngestTests(TestStore redis) : IAsyncLifetime
         var acks = new List<(TimeSpan After, AlertAck Ack)>();
         while (DateTimeOffset.UtcNow - dismissedAt < TimeSpan.FromSeconds(6))
         {
-            acks.Add((DateTimeOffset.UtcNow - dismissedAt, await gateway.ReportAsync(City.Alert(dust, "SITE_DUST", City.Site, 0.5))));
+            acks.Add(
+                (
+                    DateTimeOffset.UtcNow - dismissedAt,
+                    await gateway.ReportAsync(City.Alert(dust, "SITE_DUST", City.Site, 0.5))
+                )
+            );
             await Task.Delay(200);
         }
         var late = acks.Where(a => a.After > TimeSpan.FromSeconds(3)).Select(a => a.Ack).ToList();
@@ -329,7 +445,12 @@ public abstract class IngestTests(TestStore redis) : IAsyncLifetime
         var dust = $"dust-{Tag()}";
         await ingest.DeviceAsync(City.DustSensor(dust, gateway.Id));
         var ack = await gateway.ReportAsync(City.Alert(dust, "SITE_DUST", City.Site, 0.5));
-        var dismiss = new DismissIncident(Ops.Id(), Ops.Dispatcher, DismissalGround.FalseAlarm, "sprinkler mist, not dust");
+        var dismiss = new DismissIncident(
+            Ops.Id(),
+            Ops.Dispatcher,
+            DismissalGround.FalseAlarm,
+            "sprinkler mist, not dust"
+        );
         await cluster.Grains.Incident(ack.IncidentNumber).MustAsync(dismiss);
         await cluster.Grains.Incident(ack.IncidentNumber).ExecuteAsync(dismiss);
         var device = await ingest.Registry.GetDeviceAsync(new GetDeviceRequest { DeviceId = dust }, IngestServer.Admin);
@@ -370,7 +491,8 @@ public abstract class BackpressureTests(TestStore redis)
 
         var acks = await calm.SendOneByOneAsync(
             City.Alert(cam, "CREEK_LITTERING", new GeoPoint { Lat = 31.2700, Lon = 121.4130 }, 0.9),
-            City.Alert(cam, "CREEK_FLOATING_WASTE", new GeoPoint { Lat = 31.2700, Lon = 121.4130 }, 0.9));
+            City.Alert(cam, "CREEK_FLOATING_WASTE", new GeoPoint { Lat = 31.2700, Lon = 121.4130 }, 0.9)
+        );
         Assert.Equal([Disposition.NewIncident, Disposition.Attached], acks.Select(a => a.Disposition));
     }
 }

@@ -34,7 +34,8 @@ public class ReplicatedAckTests(RedisClusterFixture redis)
         await using var cluster = rig.Cluster;
         await using var ingest = rig.Ingest;
         var silos = await ActiveSilosAsync(cluster);
-        var burst = rig.Devices.SelectMany(d => Enumerable.Range(0, AlertsPerDevice).Select(_ => rig.Alert(d)))
+        var burst = rig
+            .Devices.SelectMany(d => Enumerable.Range(0, AlertsPerDevice).Select(_ => rig.Alert(d)))
             .ToList();
 
         var acks = await rig.Gateway.SendUntilAckedAsync(burst);
@@ -49,20 +50,29 @@ public class ReplicatedAckTests(RedisClusterFixture redis)
             var promoted = await redis.KillPrimaryAsync(victim);
 
             Assert.Equal(burst.Count, acks.Count);
-            Assert.All(acks, a =>
-                Assert.True(a.Disposition is Disposition.NewIncident or Disposition.Attached, a.Reason));
-            var recorded = (await SettledAsync(() => Ops.RecordedAlertsAsync(redis.Connection, serviceId)))
-                .ToDictionary(r => r.Alert.AlertId);
+            Assert.All(
+                acks,
+                a => Assert.True(a.Disposition is Disposition.NewIncident or Disposition.Attached, a.Reason)
+            );
+            var recorded = (
+                await SettledAsync(() => Ops.RecordedAlertsAsync(redis.Connection, serviceId))
+            ).ToDictionary(r => r.Alert.AlertId);
             foreach (var ack in acks)
             {
                 Assert.True(recorded.TryGetValue(ack.AlertId, out var record), $"acked alert {ack.AlertId} is lost");
                 Assert.Equal(
-                    (ack.Disposition.ToString(), ack.IncidentNumber), (record.Disposition.ToString(), record.Incident));
+                    (ack.Disposition.ToString(), ack.IncidentNumber),
+                    (record.Disposition.ToString(), record.Incident)
+                );
             }
             var incidents = acks.Select(a => a.IncidentNumber).Distinct().ToList();
             Assert.True(incidents.Count >= DeviceCount, $"{incidents.Count} incidents of {DeviceCount} devices apart");
             var store = new RedisIncidentStore(
-                redis.Connection, new KeySpace(serviceId), Partitioning, redis.Acknowledgement());
+                redis.Connection,
+                new KeySpace(serviceId),
+                Partitioning,
+                redis.Acknowledgement()
+            );
             foreach (var number in incidents)
             {
                 var stored = await SettledAsync(() => store.LoadAsync(number));
@@ -89,12 +99,17 @@ public class ReplicatedAckTests(RedisClusterFixture redis)
             // answered from the store as a replay of its first answer.
             await cluster.Grains.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
             await using var fresh = await IngestServer.StartAsync(cluster, redis, rig.Settings);
-            var replays = await (rig.Gateway with { Client = new AlertIngest.AlertIngestClient(fresh.Channel) })
-                .SendUntilAckedAsync(burst);
+            var replays = await (
+                rig.Gateway with
+                {
+                    Client = new AlertIngest.AlertIngestClient(fresh.Channel),
+                }
+            ).SendUntilAckedAsync(burst);
             Assert.All(replays, r => Assert.Equal(Disposition.DuplicateReplay, r.Disposition));
             Assert.Equal(
                 acks.Select(a => (a.AlertId, a.IncidentNumber)).Order(),
-                replays.Select(r => (r.AlertId, r.IncidentNumber)).Order());
+                replays.Select(r => (r.AlertId, r.IncidentNumber)).Order()
+            );
             // New alerts are acknowledged, and every incident takes a command.
             var after = await rig.Gateway.SendUntilAckedAsync([.. rig.Devices.Select(rig.Alert)]);
             Assert.Equal(DeviceCount, after.Count(a => a.IncidentNumber.StartsWith("PT-", StringComparison.Ordinal)));
@@ -107,7 +122,8 @@ public class ReplicatedAckTests(RedisClusterFixture redis)
         }
         finally
         {
-            if (!restarted) await redis.RestartAsync(victim);
+            if (!restarted)
+                await redis.RestartAsync(victim);
         }
     }
 
@@ -140,8 +156,12 @@ public class ReplicatedAckTests(RedisClusterFixture redis)
 
     /// <summary>A cluster of two silos, an ingest, a gateway and its cameras, each in a grid cell of its own.</summary>
     private sealed record Rig(
-        TestCluster Cluster, IngestServer Ingest, Gateway Gateway, IReadOnlyList<string> Devices,
-        Dictionary<string, string?> Settings)
+        TestCluster Cluster,
+        IngestServer Ingest,
+        Gateway Gateway,
+        IReadOnlyList<string> Devices,
+        Dictionary<string, string?> Settings
+    )
     {
         public static async Task<Rig> StartAsync(RedisClusterFixture redis, string serviceId, int waitForReplicas)
         {
@@ -201,8 +221,10 @@ public class ReplicatedAckTests(RedisClusterFixture redis)
                 }
                 return clients.Select(c => c.GetServer((RedisKey)key).EndPoint.ToString()).ToList();
             },
-            endpoints => endpoints.All(e => e == promoted.EndPoint), TimeSpan.FromSeconds(60),
-            $"the silos to send {key} to {promoted.EndPoint}");
+            endpoints => endpoints.All(e => e == promoted.EndPoint),
+            TimeSpan.FromSeconds(60),
+            $"the silos to send {key} to {promoted.EndPoint}"
+        );
     }
 
     /// <summary>What a read gives once the test's own client has found the promoted primary.</summary>
@@ -237,9 +259,10 @@ public class ReplicatedAckTests(RedisClusterFixture redis)
                 Assert.False(result is CommandResult { IsAccepted: false }, $"{what} was refused: {Ops.Json(result)}");
                 return result;
             }
-            catch (Exception e) when (
-                (e is RpcException { StatusCode: StatusCode.Unavailable } || StoreOutage.Find(e) is not null)
-                && DateTime.UtcNow < until)
+            catch (Exception e)
+                when ((e is RpcException { StatusCode: StatusCode.Unavailable } || StoreOutage.Find(e) is not null)
+                    && DateTime.UtcNow < until
+                )
             {
                 await Task.Delay(200);
             }

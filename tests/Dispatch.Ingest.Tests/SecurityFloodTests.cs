@@ -1,7 +1,7 @@
 using Dispatch.Abstractions;
+using Dispatch.Ingest.Auth;
 using Dispatch.Protos;
 using Dispatch.ServiceDefaults;
-using Dispatch.Ingest.Auth;
 using Grpc.Core;
 
 namespace Dispatch.Ingest.Tests;
@@ -25,12 +25,20 @@ public class SecurityFloodTests(RedisFixture redis)
         for (var i = 0; i < 300; i++)
         {
             // Made-up gateways with a fresh timestamp and a junk signature, and calls that are not signed at all.
-            var forged = i % 3 == 0
-                ? new Metadata()
-                : GatewaySignature.Headers($"gw-made-up-{i}", Convert.ToBase64String(Guid.NewGuid().ToByteArray()),
-                    Gateway.Method("ReportAlert"), DateTimeOffset.UtcNow);
-            refusals.Add(await Assert.ThrowsAsync<RpcException>(
-                () => gateway.Client.ReportAlertAsync(alert, forged).ResponseAsync));
+            var forged =
+                i % 3 == 0
+                    ? new Metadata()
+                    : GatewaySignature.Headers(
+                        $"gw-made-up-{i}",
+                        Convert.ToBase64String(Guid.NewGuid().ToByteArray()),
+                        Gateway.Method("ReportAlert"),
+                        DateTimeOffset.UtcNow
+                    );
+            refusals.Add(
+                await Assert.ThrowsAsync<RpcException>(() =>
+                    gateway.Client.ReportAlertAsync(alert, forged).ResponseAsync
+                )
+            );
         }
         var created = activations.Created - before;
 
@@ -39,11 +47,14 @@ public class SecurityFloodTests(RedisFixture redis)
         Assert.All(refusals, r => Assert.Contains(r.StatusCode, refused));
         var heldBack = refusals.Where(r => r.StatusCode == StatusCode.ResourceExhausted).ToList();
         Assert.NotEmpty(heldBack);
-        Assert.All(heldBack, r =>
-        {
-            Assert.Equal(Problems.Reasons.RateLimited, Problems.ReasonOf(r));
-            Assert.NotNull(r.Trailers.GetValue("retry-after"));
-        });
+        Assert.All(
+            heldBack,
+            r =>
+            {
+                Assert.Equal(Problems.Reasons.RateLimited, Problems.ReasonOf(r));
+                Assert.NotNull(r.Trailers.GetValue("retry-after"));
+            }
+        );
         var firstHeldBack = refusals.FindIndex(r => r.StatusCode == StatusCode.ResourceExhausted);
         Assert.True(firstHeldBack <= FailedAuthentications.Limit, $"held back only after {firstHeldBack} failures");
         // The count is live: a grain asked for directly is activated, and counted.

@@ -1,7 +1,7 @@
+using Dispatch.Infrastructure;
 using Dispatch.Ingest;
 using Dispatch.Protos;
 using Dispatch.Protos.V1;
-using Dispatch.Infrastructure;
 using Dispatch.ServiceDefaults;
 using Dispatch.Silo;
 using Grpc.Core;
@@ -37,23 +37,32 @@ public sealed class IngestServer : IAsyncDisposable
     /// on that topology; <paramref name="extra"/> settings come on top.
     /// </summary>
     public static Task<IngestServer> StartAsync(
-        TestCluster cluster, TestStore store, IDictionary<string, string?>? extra = null) =>
-        StartAsync(cluster, store.ConnectionString, store.SettingsWith(extra));
+        TestCluster cluster,
+        TestStore store,
+        IDictionary<string, string?>? extra = null
+    ) => StartAsync(cluster, store.ConnectionString, store.SettingsWith(extra));
 
-    public static async Task<IngestServer> StartAsync(TestCluster cluster, string redis, IDictionary<string, string?>? extra = null)
+    public static async Task<IngestServer> StartAsync(
+        TestCluster cluster,
+        string redis,
+        IDictionary<string, string?>? extra = null
+    )
     {
         var port = RedisServer.FreePort();
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Redis:ConnectionString"] = redis,
-            ["Orleans:ServiceId"] = cluster.ServiceId,
-            ["Orleans:ClusterId"] = "test",
-            ["Ingest:Port"] = port.ToString(),
-            ["Ingest:HttpPort"] = "0",
-            ["Ingest:AdminToken"] = AdminToken,
-        });
-        if (extra is not null) builder.Configuration.AddInMemoryCollection(extra);
+        builder.Configuration.AddInMemoryCollection(
+            new Dictionary<string, string?>
+            {
+                ["Redis:ConnectionString"] = redis,
+                ["Orleans:ServiceId"] = cluster.ServiceId,
+                ["Orleans:ClusterId"] = "test",
+                ["Ingest:Port"] = port.ToString(),
+                ["Ingest:HttpPort"] = "0",
+                ["Ingest:AdminToken"] = AdminToken,
+            }
+        );
+        if (extra is not null)
+            builder.Configuration.AddInMemoryCollection(extra);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.AddDispatchClient();
         builder.AddDispatchIngest();
@@ -66,7 +75,10 @@ public sealed class IngestServer : IAsyncDisposable
     /// <summary>Registers a gateway and returns a client that signs its calls.</summary>
     public async Task<Gateway> GatewayAsync(string id)
     {
-        var credentials = await Registry.RegisterGatewayAsync(new RegisterGatewayRequest { GatewayId = id, Name = id }, Admin);
+        var credentials = await Registry.RegisterGatewayAsync(
+            new RegisterGatewayRequest { GatewayId = id, Name = id },
+            Admin
+        );
         return new Gateway(id, credentials.Secret, new AlertIngest.AlertIngestClient(Channel));
     }
 
@@ -87,7 +99,8 @@ public sealed record Gateway(string Id, string Secret, AlertIngest.AlertIngestCl
 {
     public static string Method(string name) => $"/{AlertIngest.Descriptor.FullName}/{name}";
 
-    public Metadata Signed(string method) => GatewaySignature.Headers(Id, Secret, Method(method), DateTimeOffset.UtcNow);
+    public Metadata Signed(string method) =>
+        GatewaySignature.Headers(Id, Secret, Method(method), DateTimeOffset.UtcNow);
 
     public AsyncDuplexStreamingCall<Alert, AlertAck> Stream() => Client.StreamAlerts(Signed("StreamAlerts"));
 
@@ -125,11 +138,13 @@ public sealed record Gateway(string Id, string Secret, AlertIngest.AlertIngestCl
             using var call = Stream();
             var reading = Task.Run(async () =>
             {
-                await foreach (var ack in call.ResponseStream.ReadAllAsync()) acks.Add(ack);
+                await foreach (var ack in call.ResponseStream.ReadAllAsync())
+                    acks.Add(ack);
             });
             try
             {
-                foreach (var alert in pending) await call.RequestStream.WriteAsync(alert);
+                foreach (var alert in pending)
+                    await call.RequestStream.WriteAsync(alert);
                 await call.RequestStream.CompleteAsync();
                 await reading;
                 return acks;
@@ -143,16 +158,20 @@ public sealed record Gateway(string Id, string Secret, AlertIngest.AlertIngestCl
         }
     }
 
-    /// <summary>Sends alerts over one stream without waiting and returns one ack per alert, in the order sent.</summary>
+    /// <summary>
+    /// Sends alerts over one stream without waiting and returns one ack per alert, in the order sent.
+    /// </summary>
     public async Task<List<AlertAck>> SendAsync(params Alert[] alerts)
     {
         using var call = Stream();
         var acks = new List<AlertAck>();
         var reading = Task.Run(async () =>
         {
-            await foreach (var ack in call.ResponseStream.ReadAllAsync()) acks.Add(ack);
+            await foreach (var ack in call.ResponseStream.ReadAllAsync())
+                acks.Add(ack);
         });
-        foreach (var alert in alerts) await call.RequestStream.WriteAsync(alert);
+        foreach (var alert in alerts)
+            await call.RequestStream.WriteAsync(alert);
         await call.RequestStream.CompleteAsync();
         await reading;
         return acks;

@@ -24,15 +24,19 @@ internal static class RedisClusterAdmin
         var stream = client.GetStream();
         var request = new StringBuilder().Append('*').Append(command.Length).Append("\r\n");
         foreach (var argument in command)
-            request.Append('$').Append(Encoding.UTF8.GetByteCount(argument)).Append("\r\n")
-                .Append(argument).Append("\r\n");
+            request
+                .Append('$')
+                .Append(Encoding.UTF8.GetByteCount(argument))
+                .Append("\r\n")
+                .Append(argument)
+                .Append("\r\n");
         await stream.WriteAsync(Encoding.UTF8.GetBytes(request.ToString()), timeout.Token);
         return await new Reply(stream, port).ReadAsync(timeout.Token);
     }
 
     public static async Task<string> TextAsync(int port, params string[] command) =>
         await AskAsync(port, command) as string
-            ?? throw new RedisNodeError(port, $"{string.Join(' ', command)} gave no text");
+        ?? throw new RedisNodeError(port, $"{string.Join(' ', command)} gave no text");
 
     /// <summary>The <c>field:value</c> lines of a reply like <c>CLUSTER INFO</c> or <c>INFO replication</c>.</summary>
     public static async Task<Dictionary<string, string>> FieldsAsync(int port, params string[] command) =>
@@ -54,23 +58,31 @@ internal static class RedisClusterAdmin
             var body = line[1..];
             switch (line[0])
             {
-                case '+': return body;
-                case '-': throw new RedisNodeError(port, body);
-                case ':': return long.Parse(body);
+                case '+':
+                    return body;
+                case '-':
+                    throw new RedisNodeError(port, body);
+                case ':':
+                    return long.Parse(body);
                 case '$':
                     var length = int.Parse(body);
-                    if (length < 0) return null;
+                    if (length < 0)
+                        return null;
                     var bytes = new byte[length];
-                    for (var i = 0; i < length; i++) bytes[i] = await ByteAsync(cancellationToken);
+                    for (var i = 0; i < length; i++)
+                        bytes[i] = await ByteAsync(cancellationToken);
                     await LineAsync(cancellationToken);
                     return Encoding.UTF8.GetString(bytes);
                 case '*':
                     var count = int.Parse(body);
-                    if (count < 0) return null;
+                    if (count < 0)
+                        return null;
                     var items = new object?[count];
-                    for (var i = 0; i < count; i++) items[i] = await ReadAsync(cancellationToken);
+                    for (var i = 0; i < count; i++)
+                        items[i] = await ReadAsync(cancellationToken);
                     return items;
-                default: throw new RedisNodeError(port, $"unexpected reply {line}");
+                default:
+                    throw new RedisNodeError(port, $"unexpected reply {line}");
             }
         }
 
@@ -88,7 +100,8 @@ internal static class RedisClusterAdmin
             if (_next == _end)
             {
                 (_next, _end) = (0, await stream.ReadAsync(_buffer, cancellationToken));
-                if (_end == 0) throw new IOException($"127.0.0.1:{port} closed the connection");
+                if (_end == 0)
+                    throw new IOException($"127.0.0.1:{port} closed the connection");
             }
             return _buffer[_next++];
         }

@@ -77,15 +77,19 @@ public sealed class RedisClusterFixture : TestStore
 
     protected override async Task StartAsync()
     {
-        var server = RedisServer.FindBinary()
+        var server =
+            RedisServer.FindBinary()
             ?? throw new InvalidOperationException(
-                "redis-server is not installed; ./test.sh installs it (apt-get install redis-server)");
+                "redis-server is not installed; ./test.sh installs it (apt-get install redis-server)"
+            );
         var cli = Path.Combine(Path.GetDirectoryName(server)!, "redis-cli");
-        if (!File.Exists(cli)) throw new InvalidOperationException($"redis-cli is not installed beside {server}");
+        if (!File.Exists(cli))
+            throw new InvalidOperationException($"redis-cli is not installed beside {server}");
         try
         {
             var taken = new HashSet<int>();
-            for (var i = 0; i < NodeCount; i++) _processes.Add(await StartNodeAsync(server, i, taken));
+            for (var i = 0; i < NodeCount; i++)
+                _processes.Add(await StartNodeAsync(server, i, taken));
             await CreateClusterAsync(cli);
             Nodes = await UntilAsync("the cluster to form", WholeAsync);
             _connection = await ConnectionMultiplexer.ConnectAsync(ConnectionString);
@@ -93,7 +97,8 @@ public sealed class RedisClusterFixture : TestStore
         catch
         {
             // Whether or not the runner disposes a fixture that failed to start, no redis-server may outlive it.
-            foreach (var process in _processes) process.Kill();
+            foreach (var process in _processes)
+                process.Kill();
             throw;
         }
     }
@@ -107,17 +112,21 @@ public sealed class RedisClusterFixture : TestStore
         var written = new Dictionary<RedisClusterNode, long>();
         foreach (var primary in Primaries)
             written[ReplicaOf(primary)] = long.Parse(await ReplicationAsync(primary, "master_repl_offset"));
-        await UntilAsync("the replicas to catch up with their primaries", async () =>
-        {
-            foreach (var (replica, offset) in written)
+        await UntilAsync(
+            "the replicas to catch up with their primaries",
+            async () =>
             {
-                var applied = long.Parse(await ReplicationAsync(replica, "slave_repl_offset"));
-                if (applied < offset)
-                    return NotYet<Dictionary<RedisClusterNode, long>>(
-                        $"{replica.EndPoint} has applied {applied} of {offset}");
+                foreach (var (replica, offset) in written)
+                {
+                    var applied = long.Parse(await ReplicationAsync(replica, "slave_repl_offset"));
+                    if (applied < offset)
+                        return NotYet<Dictionary<RedisClusterNode, long>>(
+                            $"{replica.EndPoint} has applied {applied} of {offset}"
+                        );
+                }
+                return written;
             }
-            return written;
-        });
+        );
     }
 
     /// <summary>
@@ -132,7 +141,9 @@ public sealed class RedisClusterFixture : TestStore
         var replica = ReplicaOf(victim);
         ProcessOf(victim).Kill();
         Nodes = await UntilAsync(
-            $"{replica.EndPoint} to take over from {victim.EndPoint}", () => PromotedAsync(victim, replica));
+            $"{replica.EndPoint} to take over from {victim.EndPoint}",
+            () => PromotedAsync(victim, replica)
+        );
         return Nodes.Single(n => n.Id == replica.Id);
     }
 
@@ -144,7 +155,8 @@ public sealed class RedisClusterFixture : TestStore
     public async Task RestartAsync(RedisClusterNode node)
     {
         var process = ProcessOf(node);
-        if (process.IsRunning) throw new ArgumentException($"{node.EndPoint} is running", nameof(node));
+        if (process.IsRunning)
+            throw new ArgumentException($"{node.EndPoint} is running", nameof(node));
         process.Start();
         await process.WaitUntilAnswersAsync();
         Nodes = await UntilAsync($"the cluster to be whole again after {node.EndPoint} restarted", WholeAsync);
@@ -152,8 +164,10 @@ public sealed class RedisClusterFixture : TestStore
 
     protected override async Task StopAsync()
     {
-        if (_connection is not null) await _connection.DisposeAsync();
-        foreach (var process in _processes) process.Kill();
+        if (_connection is not null)
+            await _connection.DisposeAsync();
+        foreach (var process in _processes)
+            process.Kill();
         System.IO.Directory.Delete(Directory, recursive: true);
     }
 
@@ -168,7 +182,11 @@ public sealed class RedisClusterFixture : TestStore
         for (var attempt = 1; ; attempt++)
         {
             var process = new NodeProcess(
-                binary, FreePort(taken), FreePort(taken), Path.Combine(Directory, $"node-{index}"));
+                binary,
+                FreePort(taken),
+                FreePort(taken),
+                Path.Combine(Directory, $"node-{index}")
+            );
             process.Start();
             try
             {
@@ -188,7 +206,8 @@ public sealed class RedisClusterFixture : TestStore
     private static int FreePort(HashSet<int> taken)
     {
         while (true)
-            if (RedisServer.FreePort() is var port && taken.Add(port)) return port;
+            if (RedisServer.FreePort() is var port && taken.Add(port))
+                return port;
     }
 
     private async Task CreateClusterAsync(string cli)
@@ -201,8 +220,10 @@ public sealed class RedisClusterFixture : TestStore
         };
         start.ArgumentList.Add("--cluster");
         start.ArgumentList.Add("create");
-        foreach (var process in _processes) start.ArgumentList.Add($"127.0.0.1:{process.Port}");
-        foreach (var argument in new[] { "--cluster-replicas", "1", "--cluster-yes" }) start.ArgumentList.Add(argument);
+        foreach (var process in _processes)
+            start.ArgumentList.Add($"127.0.0.1:{process.Port}");
+        foreach (var argument in new[] { "--cluster-replicas", "1", "--cluster-yes" })
+            start.ArgumentList.Add(argument);
         using var create = Process.Start(start) ?? throw new InvalidOperationException($"could not start {cli}");
         var output = create.StandardOutput.ReadToEndAsync();
         var errors = create.StandardError.ReadToEndAsync();
@@ -210,7 +231,8 @@ public sealed class RedisClusterFixture : TestStore
         await create.WaitForExitAsync(timeout.Token);
         if (create.ExitCode != 0)
             throw new InvalidOperationException(
-                $"redis-cli --cluster create failed (exit code {create.ExitCode}): {await output}{await errors}");
+                $"redis-cli --cluster create failed (exit code {create.ExitCode}): {await output}{await errors}"
+            );
     }
 
     /// <summary>
@@ -222,11 +244,16 @@ public sealed class RedisClusterFixture : TestStore
         IReadOnlyList<RedisClusterNode>? agreed = null;
         foreach (var process in _processes)
         {
-            if (await ViewAsync(process.Port) is not { } view) return null;
+            if (await ViewAsync(process.Port) is not { } view)
+                return null;
             var primaries = view.Where(n => n.IsPrimary).ToList();
-            if (view.Count != NodeCount || view.Any(n => n.IsFailed) || primaries.Count != PrimaryCount
+            if (
+                view.Count != NodeCount
+                || view.Any(n => n.IsFailed)
+                || primaries.Count != PrimaryCount
                 || primaries.Sum(p => p.Slots.Sum(r => r.Count)) != RedisSlotRange.SlotCount
-                || primaries.Any(p => view.Count(r => r.PrimaryId == p.Id) != 1))
+                || primaries.Any(p => view.Count(r => r.PrimaryId == p.Id) != 1)
+            )
                 return NotYet($"127.0.0.1:{process.Port} sees {Describe(view)}");
             if (agreed is not null && Describe(agreed) != Describe(view))
                 return NotYet($"127.0.0.1:{process.Port} sees {Describe(view)}, others {Describe(agreed)}");
@@ -244,15 +271,21 @@ public sealed class RedisClusterFixture : TestStore
     /// victim's slots. Null while it has not.
     /// </summary>
     private async Task<IReadOnlyList<RedisClusterNode>?> PromotedAsync(
-        RedisClusterNode victim, RedisClusterNode replica)
+        RedisClusterNode victim,
+        RedisClusterNode replica
+    )
     {
         IReadOnlyList<RedisClusterNode>? agreed = null;
         foreach (var process in _processes.Where(p => p.IsRunning))
         {
-            if (await ViewAsync(process.Port) is not { } view) return null;
+            if (await ViewAsync(process.Port) is not { } view)
+                return null;
             var promoted = view.Single(n => n.Id == replica.Id);
-            if (!view.Single(n => n.Id == victim.Id).IsFailed || !promoted.IsPrimary
-                || string.Join(' ', promoted.Slots) != string.Join(' ', victim.Slots))
+            if (
+                !view.Single(n => n.Id == victim.Id).IsFailed
+                || !promoted.IsPrimary
+                || string.Join(' ', promoted.Slots) != string.Join(' ', victim.Slots)
+            )
                 return NotYet($"127.0.0.1:{process.Port} sees {Describe(view)}");
             if (agreed is not null && Describe(agreed) != Describe(view))
                 return NotYet($"127.0.0.1:{process.Port} sees {Describe(view)}, others {Describe(agreed)}");
@@ -266,8 +299,10 @@ public sealed class RedisClusterFixture : TestStore
     {
         var info = await RedisClusterAdmin.FieldsAsync(port, "CLUSTER", "INFO");
         if (info["cluster_state"] != "ok" || info["cluster_slots_ok"] != RedisSlotRange.SlotCount.ToString())
-            return NotYet($"127.0.0.1:{port}: cluster_state:{info["cluster_state"]}, "
-                + $"cluster_slots_ok:{info["cluster_slots_ok"]}");
+            return NotYet(
+                $"127.0.0.1:{port}: cluster_state:{info["cluster_state"]}, "
+                    + $"cluster_slots_ok:{info["cluster_slots_ok"]}"
+            );
         var lines = await RedisClusterAdmin.TextAsync(port, "CLUSTER", "NODES");
         return [.. lines.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(RedisClusterNode.Parse)];
     }
@@ -283,13 +318,22 @@ public sealed class RedisClusterFixture : TestStore
     private static string Describe(IEnumerable<RedisClusterNode> view)
     {
         var ports = view.ToDictionary(n => n.Id, n => n.Port);
-        return string.Join("; ", view.OrderBy(n => n.Port).Select(n =>
-            $"{n.Port} {(n.IsFailed ? "failed " : "")}"
-            + (n.IsPrimary ? $"primary [{string.Join(' ', n.Slots)}]"
-                : $"replica of {(n.PrimaryId is { } id && ports.TryGetValue(id, out var p) ? p : 0)}")));
+        return string.Join(
+            "; ",
+            view.OrderBy(n => n.Port)
+                .Select(n =>
+                    $"{n.Port} {(n.IsFailed ? "failed " : "")}"
+                    + (
+                        n.IsPrimary
+                            ? $"primary [{string.Join(' ', n.Slots)}]"
+                            : $"replica of {(n.PrimaryId is { } id && ports.TryGetValue(id, out var p) ? p : 0)}"
+                    )
+                )
+        );
     }
 
-    private T? NotYet<T>(string seen) where T : class
+    private T? NotYet<T>(string seen)
+        where T : class
     {
         _lastSeen = seen;
         return null;
@@ -298,14 +342,16 @@ public sealed class RedisClusterFixture : TestStore
     private IReadOnlyList<RedisClusterNode>? NotYet(string seen) => NotYet<IReadOnlyList<RedisClusterNode>>(seen);
 
     /// <summary>Polls until <paramref name="probe"/> gives a value; a node not answering is no failure.</summary>
-    private async Task<T> UntilAsync<T>(string what, Func<Task<T?>> probe) where T : class
+    private async Task<T> UntilAsync<T>(string what, Func<Task<T?>> probe)
+        where T : class
     {
         var until = DateTime.UtcNow + Patience;
         while (true)
         {
             try
             {
-                if (await probe() is { } done) return done;
+                if (await probe() is { } done)
+                    return done;
             }
             catch (Exception e) when (NotAnswering(e))
             {
@@ -313,7 +359,8 @@ public sealed class RedisClusterFixture : TestStore
             }
             if (DateTime.UtcNow > until)
                 throw new InvalidOperationException(
-                    $"timed out after {Patience} waiting for {what}; last seen: {_lastSeen}\n{LogTails()}");
+                    $"timed out after {Patience} waiting for {what}; last seen: {_lastSeen}\n{LogTails()}"
+                );
             await Task.Delay(100);
         }
     }
@@ -354,16 +401,41 @@ public sealed class RedisClusterFixture : TestStore
                 RedirectStandardError = true,
                 UseShellExecute = false,
             };
-            foreach (var argument in new[]
-            {
-                "--port", port.ToString(), "--cluster-port", busPort.ToString(), "--bind", "127.0.0.1",
-                "--dir", dataDirectory, "--logfile", "redis.log", "--daemonize", "no", "--protected-mode", "yes",
-                "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-                "--cluster-node-timeout", ((int)NodeTimeout.TotalMilliseconds).ToString(),
-                "--appendonly", "yes", "--appendfsync", "everysec", "--save", "",
-                // A replica's first sync starts at once instead of waiting five seconds for other replicas to join it.
-                "--repl-diskless-sync-delay", "0",
-            })
+            foreach (
+                var argument in new[]
+                {
+                    "--port",
+                    port.ToString(),
+                    "--cluster-port",
+                    busPort.ToString(),
+                    "--bind",
+                    "127.0.0.1",
+                    "--dir",
+                    dataDirectory,
+                    "--logfile",
+                    "redis.log",
+                    "--daemonize",
+                    "no",
+                    "--protected-mode",
+                    "yes",
+                    "--cluster-enabled",
+                    "yes",
+                    "--cluster-config-file",
+                    "nodes.conf",
+                    "--cluster-node-timeout",
+                    ((int)NodeTimeout.TotalMilliseconds).ToString(),
+                    "--appendonly",
+                    "yes",
+                    "--appendfsync",
+                    "everysec",
+                    "--save",
+                    "",
+                    // A replica's first sync starts at once instead of waiting five seconds for other replicas to join
+                    // it.
+                    "--repl-diskless-sync-delay",
+                    "0",
+                }
+            )
                 start.ArgumentList.Add(argument);
             _process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {binary}");
             _process.OutputDataReceived += (_, line) => Keep(line.Data);
@@ -374,8 +446,10 @@ public sealed class RedisClusterFixture : TestStore
 
         private void Keep(string? line)
         {
-            if (line is null) return;
-            lock (_output) _output.AppendLine(line);
+            if (line is null)
+                return;
+            lock (_output)
+                _output.AppendLine(line);
         }
 
         public async Task WaitUntilAnswersAsync()
@@ -385,7 +459,8 @@ public sealed class RedisClusterFixture : TestStore
             {
                 try
                 {
-                    if (await RedisClusterAdmin.AskAsync(port, "PING") is "PONG") return;
+                    if (await RedisClusterAdmin.AskAsync(port, "PING") is "PONG")
+                        return;
                 }
                 catch (Exception e) when (NotAnswering(e))
                 {
@@ -394,10 +469,12 @@ public sealed class RedisClusterFixture : TestStore
                 if (!IsRunning || DateTime.UtcNow > until)
                 {
                     string output;
-                    lock (_output) output = _output.ToString();
+                    lock (_output)
+                        output = _output.ToString();
                     throw new InvalidOperationException(
                         $"redis-server did not come up on port {port} ({(IsRunning ? "no answer" : "it exited")}):"
-                        + $" {output} see {Path.Combine(dataDirectory, "redis.log")}");
+                            + $" {output} see {Path.Combine(dataDirectory, "redis.log")}"
+                    );
                 }
                 await Task.Delay(50);
             }
@@ -406,8 +483,10 @@ public sealed class RedisClusterFixture : TestStore
         /// <summary>SIGKILL: the process gets no chance to flush or say goodbye, as when its machine dies.</summary>
         public void Kill()
         {
-            if (_process is null) return;
-            if (!_process.HasExited) _process.Kill();
+            if (_process is null)
+                return;
+            if (!_process.HasExited)
+                _process.Kill();
             _process.WaitForExit();
             _process.Dispose();
             _process = null;

@@ -6,7 +6,13 @@ namespace Dispatch.Tests;
 /// serves (none for a replica).
 /// </summary>
 public sealed record RedisClusterNode(
-    string Id, int Port, bool IsPrimary, string? PrimaryId, bool IsFailed, IReadOnlyList<RedisSlotRange> Slots)
+    string Id,
+    int Port,
+    bool IsPrimary,
+    string? PrimaryId,
+    bool IsFailed,
+    IReadOnlyList<RedisSlotRange> Slots
+)
 {
     /// <summary>The node's address, as StackExchange.Redis names a server: <c>127.0.0.1:port</c>.</summary>
     public string EndPoint => $"127.0.0.1:{Port}";
@@ -30,7 +36,8 @@ public sealed record RedisClusterNode(
             flags.Contains("master"),
             fields[3] == "-" ? null : fields[3],
             flags.Contains("fail"),
-            slots);
+            slots
+        );
     }
 }
 

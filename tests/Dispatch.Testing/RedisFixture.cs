@@ -8,7 +8,8 @@ public sealed class RedisFixture : TestStore
 {
     /// <summary>
     /// The collection of the tests that share the run's redis-server. xunit wants each test assembly to declare it:
-    /// <c>[CollectionDefinition(RedisFixture.Collection)] public sealed class RedisCollection : ICollectionFixture&lt;RedisFixture&gt;;</c>
+    /// <c>[CollectionDefinition(RedisFixture.Collection)] public sealed class RedisCollection :
+    /// ICollectionFixture&lt;RedisFixture&gt;;</c>
     /// </summary>
     public const string Collection = "redis";
 
@@ -24,16 +25,21 @@ public sealed class RedisFixture : TestStore
 
     protected override async Task StartAsync()
     {
-        var binary = RedisServer.FindBinary()
-            ?? throw new InvalidOperationException("redis-server is not installed; ./test.sh installs it (apt-get install redis-server)");
+        var binary =
+            RedisServer.FindBinary()
+            ?? throw new InvalidOperationException(
+                "redis-server is not installed; ./test.sh installs it (apt-get install redis-server)"
+            );
         _server = await RedisServer.StartAsync(binary, Directory);
         _connection = await ConnectionMultiplexer.ConnectAsync(ConnectionString);
     }
 
     protected override async Task StopAsync()
     {
-        if (_connection is not null) await _connection.DisposeAsync();
-        if (_server is not null) await _server.DisposeAsync();
+        if (_connection is not null)
+            await _connection.DisposeAsync();
+        if (_server is not null)
+            await _server.DisposeAsync();
         System.IO.Directory.Delete(Directory, recursive: true);
     }
 }

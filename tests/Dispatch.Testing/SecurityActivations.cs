@@ -32,7 +32,8 @@ public sealed class SecurityActivations : IDisposable
     /// <summary>Waits until <paramref name="count"/> activations beyond <paramref name="from"/> were created.</summary>
     public async Task<long> AtLeastAsync(long from, long count)
     {
-        for (var i = 0; i < 300 && Created < from + count; i++) await Task.Delay(50);
+        for (var i = 0; i < 300 && Created < from + count; i++)
+            await Task.Delay(50);
         return Created - from;
     }
 

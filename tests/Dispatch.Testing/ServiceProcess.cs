@@ -19,13 +19,22 @@ public sealed class ServiceProcess : IAsyncDisposable
     private ServiceProcess(Process process)
     {
         _process = process;
-        _process.OutputDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue(e.Data); };
-        _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue(e.Data); };
+        _process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+                _output.Enqueue(e.Data);
+        };
+        _process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+                _output.Enqueue(e.Data);
+        };
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
     }
 
     public int GatewayPort { get; private set; }
+
     /// <summary>The silo's HTTP port (health, metrics, dashboard).</summary>
     public int HttpPort { get; private set; }
     public string Output => string.Join(Environment.NewLine, _output);
@@ -37,7 +46,16 @@ public sealed class ServiceProcess : IAsyncDisposable
     public static ServiceProcess StartSilo(string workingDirectory, params string[] settings)
     {
         var (gateway, http) = (RedisServer.FreePort(), RedisServer.FreePort());
-        var silo = Start("Dispatch.Silo", workingDirectory, [.. settings, $"--Orleans:SiloPort={RedisServer.FreePort()}", $"--Orleans:GatewayPort={gateway}", $"--Silo:HttpPort={http}"]);
+        var silo = Start(
+            "Dispatch.Silo",
+            workingDirectory,
+            [
+                .. settings,
+                $"--Orleans:SiloPort={RedisServer.FreePort()}",
+                $"--Orleans:GatewayPort={gateway}",
+                $"--Silo:HttpPort={http}",
+            ]
+        );
         (silo.GatewayPort, silo.HttpPort) = (gateway, http);
         return silo;
     }
@@ -59,7 +77,8 @@ public sealed class ServiceProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         start.ArgumentList.Add(dll);
-        foreach (var setting in settings) start.ArgumentList.Add(setting);
+        foreach (var setting in settings)
+            start.ArgumentList.Add(setting);
         start.Environment["Logging__Console__FormatterName"] = "simple";
         return new ServiceProcess(Process.Start(start)!);
     }
@@ -69,36 +88,48 @@ public sealed class ServiceProcess : IAsyncDisposable
         var until = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < until)
         {
-            if (_output.FirstOrDefault(l => l.Contains(fragment, StringComparison.Ordinal)) is { } line) return line;
-            if (_process.HasExited) break;
+            if (_output.FirstOrDefault(l => l.Contains(fragment, StringComparison.Ordinal)) is { } line)
+                return line;
+            if (_process.HasExited)
+                break;
             await Task.Delay(100);
         }
-        throw new Xunit.Sdk.XunitException($"the process did not print '{fragment}' within {timeout}; it printed:{Environment.NewLine}{Output}");
+        throw new Xunit.Sdk.XunitException(
+            $"the process did not print '{fragment}' within {timeout}; it printed:{Environment.NewLine}{Output}"
+        );
     }
 
     /// <summary>Asks the process to stop, as Ctrl+C or Kubernetes would (SIGTERM), and waits for it to exit.</summary>
     public async Task<TimeSpan> TerminateAsync(TimeSpan timeout)
     {
         var watch = Stopwatch.StartNew();
-        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString()])) await kill.WaitForExitAsync();
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString()]))
+            await kill.WaitForExitAsync();
         using var cts = new CancellationTokenSource(timeout);
         await _process.WaitForExitAsync(cts.Token);
         return watch.Elapsed;
     }
 
-    /// <summary>Kills the process at once (SIGKILL), as a crash or a lost machine would: nothing runs on the way out.</summary>
+    /// <summary>
+    /// Kills the process at once (SIGKILL), as a crash or a lost machine would: nothing runs on the way out.
+    /// </summary>
     public void Kill()
     {
         _process.Kill(entireProcessTree: true);
         _process.WaitForExit();
     }
 
-    /// <summary>An Orleans client of this silo (started by <see cref="StartSilo"/>), built as the services build theirs.</summary>
+    /// <summary>
+    /// An Orleans client of this silo (started by <see cref="StartSilo"/>), built as the services build theirs.
+    /// </summary>
     public async Task<IHost> ClientAsync(params (string Key, string Value)[] settings)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(settings.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value))
-            .Append(KeyValuePair.Create("Orleans:GatewayPort", (string?)GatewayPort.ToString())));
+        builder.Configuration.AddInMemoryCollection(
+            settings
+                .Select(s => KeyValuePair.Create(s.Key, (string?)s.Value))
+                .Append(KeyValuePair.Create("Orleans:GatewayPort", (string?)GatewayPort.ToString()))
+        );
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.AddDispatchClient();
         var host = builder.Build();
@@ -108,7 +139,8 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        if (!_process.HasExited)
+            _process.Kill(entireProcessTree: true);
         await _process.WaitForExitAsync();
         _process.Dispose();
     }

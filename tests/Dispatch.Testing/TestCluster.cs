@@ -24,7 +24,9 @@ public sealed class TestCluster : IAsyncDisposable
     public string ServiceId => _settings["Orleans:ServiceId"]!;
     public IReadOnlyList<IHost> Silos => _silos;
     public IGrainFactory Grains => Silo(0);
+
     public IGrainFactory Silo(int silo) => _silos[silo].Services.GetRequiredService<IGrainFactory>();
+
     public Catalog Catalog => _silos[0].Services.GetRequiredService<Catalog>();
 
     /// <summary>
@@ -32,12 +34,20 @@ public sealed class TestCluster : IAsyncDisposable
     /// <see cref="TestStore.Settings"/>); <paramref name="extra"/> settings come on top.
     /// </summary>
     public static Task<TestCluster> StartAsync(
-        TestStore store, int silos = 1, string? serviceId = null, string? catalogPath = null,
-        IDictionary<string, string?>? extra = null) =>
-        StartAsync(store.ConnectionString, silos, serviceId, catalogPath, store.SettingsWith(extra));
+        TestStore store,
+        int silos = 1,
+        string? serviceId = null,
+        string? catalogPath = null,
+        IDictionary<string, string?>? extra = null
+    ) => StartAsync(store.ConnectionString, silos, serviceId, catalogPath, store.SettingsWith(extra));
 
     public static async Task<TestCluster> StartAsync(
-        string? redis, int silos = 1, string? serviceId = null, string? catalogPath = null, IDictionary<string, string?>? extra = null)
+        string? redis,
+        int silos = 1,
+        string? serviceId = null,
+        string? catalogPath = null,
+        IDictionary<string, string?>? extra = null
+    )
     {
         var settings = new Dictionary<string, string?>
         {
@@ -52,9 +62,11 @@ public sealed class TestCluster : IAsyncDisposable
             ["Deadlines:SweepInterval"] = "00:00:00.200",
             ["Catalog:Path"] = catalogPath,
         };
-        foreach (var (key, value) in extra ?? new Dictionary<string, string?>()) settings[key] = value;
+        foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
+            settings[key] = value;
         var cluster = new TestCluster(settings);
-        for (var i = 0; i < silos; i++) await cluster.AddSiloAsync();
+        for (var i = 0; i < silos; i++)
+            await cluster.AddSiloAsync();
         return cluster;
     }
 
@@ -62,11 +74,13 @@ public sealed class TestCluster : IAsyncDisposable
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(_settings);
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Orleans:SiloPort"] = RedisServer.FreePort().ToString(),
-            ["Orleans:GatewayPort"] = RedisServer.FreePort().ToString(),
-        });
+        builder.Configuration.AddInMemoryCollection(
+            new Dictionary<string, string?>
+            {
+                ["Orleans:SiloPort"] = RedisServer.FreePort().ToString(),
+                ["Orleans:GatewayPort"] = RedisServer.FreePort().ToString(),
+            }
+        );
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         await builder.AddDispatchSiloAsync();
         var host = builder.Build();
@@ -75,7 +89,9 @@ public sealed class TestCluster : IAsyncDisposable
         return host;
     }
 
-    /// <summary>Stops every silo gracefully; the same service id can then start a new cluster on the same Redis.</summary>
+    /// <summary>
+    /// Stops every silo gracefully; the same service id can then start a new cluster on the same Redis.
+    /// </summary>
     public async Task StopAsync()
     {
         foreach (var silo in _silos.AsEnumerable().Reverse())
@@ -90,7 +106,8 @@ public sealed class TestCluster : IAsyncDisposable
     {
         await StopAsync();
         var next = new TestCluster(_settings);
-        for (var i = 0; i < silos; i++) await next.AddSiloAsync();
+        for (var i = 0; i < silos; i++)
+            await next.AddSiloAsync();
         return next;
     }
 

@@ -34,18 +34,20 @@ public abstract class TestStore : IAsyncLifetime
     public virtual TimeSpan ReplicaTimeout => TimeSpan.FromMilliseconds(500);
 
     /// <summary>What the hosts of the system (silos, ingest, API) are configured with to run on this store.</summary>
-    public IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
-    {
-        ["Redis:ConnectionString"] = ConnectionString,
-        ["Store:WaitForReplicas"] = WaitForReplicas.ToString(),
-        ["Store:ReplicaTimeout"] = ReplicaTimeout.ToString("c"),
-    };
+    public IReadOnlyDictionary<string, string?> Settings =>
+        new Dictionary<string, string?>
+        {
+            ["Redis:ConnectionString"] = ConnectionString,
+            ["Store:WaitForReplicas"] = WaitForReplicas.ToString(),
+            ["Store:ReplicaTimeout"] = ReplicaTimeout.ToString("c"),
+        };
 
     /// <summary><see cref="Settings"/> with <paramref name="extra"/> on top (a test's own settings win).</summary>
     public IDictionary<string, string?> SettingsWith(IDictionary<string, string?>? extra)
     {
         var settings = new Dictionary<string, string?>(Settings);
-        foreach (var (key, value) in extra ?? new Dictionary<string, string?>()) settings[key] = value;
+        foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
+            settings[key] = value;
         return settings;
     }
 
@@ -61,10 +63,12 @@ public abstract class TestStore : IAsyncLifetime
     /// <summary>
     /// Something several tests share (a service on the shared cluster), made once and disposed before the cluster.
     /// </summary>
-    public async Task<T> Shared<T>(string key, Func<Task<T>> create) where T : IAsyncDisposable
+    public async Task<T> Shared<T>(string key, Func<Task<T>> create)
+        where T : IAsyncDisposable
     {
         lock (_resources)
-            if (!_resources.ContainsKey(key)) _resources[key] = Create();
+            if (!_resources.ContainsKey(key))
+                _resources[key] = Create();
         return (T)await _resources[key];
 
         async Task<IAsyncDisposable> Create() => await create();
@@ -80,8 +84,10 @@ public abstract class TestStore : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        foreach (var resource in _resources.Values) await (await resource).DisposeAsync();
-        if (_shared is not null) await (await _shared).DisposeAsync();
+        foreach (var resource in _resources.Values)
+            await (await resource).DisposeAsync();
+        if (_shared is not null)
+            await (await _shared).DisposeAsync();
         await StopAsync();
     }
 }

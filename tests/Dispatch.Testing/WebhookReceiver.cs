@@ -37,11 +37,18 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     /// <summary>One request as received, and the status it was answered with (0: the client gave up first).</summary>
     public sealed record Received(
-        DateTimeOffset At, string Path, IReadOnlyDictionary<string, string> Query,
-        IReadOnlyDictionary<string, string> Headers, byte[] Body, int Status)
+        DateTimeOffset At,
+        string Path,
+        IReadOnlyDictionary<string, string> Query,
+        IReadOnlyDictionary<string, string> Headers,
+        byte[] Body,
+        int Status
+    )
     {
         public string Text => Encoding.UTF8.GetString(Body);
+
         public string? Header(string name) => Headers.TryGetValue(name, out var value) ? value : null;
+
         public bool Delivered => Status is >= 200 and < 300;
     }
 
@@ -66,7 +73,8 @@ public sealed class WebhookReceiver : IAsyncDisposable
     {
         get
         {
-            lock (_gate) return [.. _received];
+            lock (_gate)
+                return [.. _received];
         }
     }
 
@@ -75,13 +83,15 @@ public sealed class WebhookReceiver : IAsyncDisposable
     /// </summary>
     public void FailNext(int count, Func<Received, bool>? which = null)
     {
-        lock (_gate) _failures.Add((count, which ?? (_ => true)));
+        lock (_gate)
+            _failures.Add((count, which ?? (_ => true)));
     }
 
     /// <summary>Answers every request normally again.</summary>
     public void Heal()
     {
-        lock (_gate) _failures.Clear();
+        lock (_gate)
+            _failures.Clear();
     }
 
     /// <summary>
@@ -109,15 +119,20 @@ public sealed class WebhookReceiver : IAsyncDisposable
     {
         using var body = new MemoryStream();
         await http.Request.Body.CopyToAsync(body);
-        var request = new Received(DateTimeOffset.UtcNow, http.Request.Path.Value ?? "",
+        var request = new Received(
+            DateTimeOffset.UtcNow,
+            http.Request.Path.Value ?? "",
             http.Request.Query.ToDictionary(q => q.Key, q => q.Value.ToString()),
             http.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
-            body.ToArray(), 0);
+            body.ToArray(),
+            0
+        );
         Task? held = null;
         var status = 200;
         lock (_gate)
         {
-            if (_hold?.Invoke(request) == true) held = _released.Task;
+            if (_hold?.Invoke(request) == true)
+                held = _released.Task;
             var failure = _failures.FindIndex(f => f.Left > 0 && f.Which(request));
             if (failure >= 0)
             {
@@ -134,7 +149,8 @@ public sealed class WebhookReceiver : IAsyncDisposable
             }
             catch (OperationCanceledException)
             {
-                lock (_gate) _received.Add(request);
+                lock (_gate)
+                    _received.Add(request);
                 return;
             }
             finally
@@ -142,7 +158,8 @@ public sealed class WebhookReceiver : IAsyncDisposable
                 Interlocked.Decrement(ref _holding);
             }
         }
-        lock (_gate) _received.Add(request with { Status = status });
+        lock (_gate)
+            _received.Add(request with { Status = status });
         http.Response.StatusCode = status;
         await http.Response.WriteAsync(status == 200 ? "{\"errcode\":0}" : "{\"errcode\":500}");
     }

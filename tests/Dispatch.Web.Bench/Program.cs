@@ -24,38 +24,67 @@ var phase = TimeSpan.FromMinutes(minutes);
 
 var data = Directory.CreateTempSubdirectory("dispatch-bench-").FullName;
 var (http, ingest) = (RedisServer.FreePort(), RedisServer.FreePort());
-await using var system = ServiceProcess.Start("Dispatch.Local", data,
-    $"--Redis:EmbeddedPort={RedisServer.FreePort()}", $"--Redis:DataDirectory={Path.Combine(data, "redis")}",
-    $"--Orleans:SiloPort={RedisServer.FreePort()}", $"--Orleans:GatewayPort={RedisServer.FreePort()}",
-    $"--Ingest:Port={ingest}", $"--Simulator:Target=http://127.0.0.1:{ingest}", "--Simulator:Rate=2",
-    $"--Api:GrpcPort={RedisServer.FreePort()}", $"--Api:HttpPort={http}");
+await using var system = ServiceProcess.Start(
+    "Dispatch.Local",
+    data,
+    $"--Redis:EmbeddedPort={RedisServer.FreePort()}",
+    $"--Redis:DataDirectory={Path.Combine(data, "redis")}",
+    $"--Orleans:SiloPort={RedisServer.FreePort()}",
+    $"--Orleans:GatewayPort={RedisServer.FreePort()}",
+    $"--Ingest:Port={ingest}",
+    $"--Simulator:Target=http://127.0.0.1:{ingest}",
+    "--Simulator:Rate=2",
+    $"--Api:GrpcPort={RedisServer.FreePort()}",
+    $"--Api:HttpPort={http}"
+);
 await system.WaitForLineAsync("API: gRPC (HTTP/2)", TimeSpan.FromSeconds(180));
 var baseUrl = $"http://127.0.0.1:{http}";
 using var client = new HttpClient { BaseAddress = new Uri(baseUrl) };
-var token = (await (await client.PostAsJsonAsync("/api/v1/sign-in", new { userId = "dispatcher", password = "dispatch" }))
-    .Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;
+var token = (
+    await (
+        await client.PostAsJsonAsync("/api/v1/sign-in", new { userId = "dispatcher", password = "dispatch" })
+    ).Content.ReadFromJsonAsync<JsonElement>()
+)
+    .GetProperty("token")
+    .GetString()!;
 
 using var playwright = await Playwright.CreateAsync();
-await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-{
-    ExecutablePath = "/usr/bin/chromium", Headless = true,
-    Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--enable-precise-memory-info"],
-});
+await using var browser = await playwright.Chromium.LaunchAsync(
+    new BrowserTypeLaunchOptions
+    {
+        ExecutablePath = "/usr/bin/chromium",
+        Headless = true,
+        Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--enable-precise-memory-info"],
+    }
+);
 
-Console.WriteLine($"Dispatch console benchmark: {minutes:0.##} min per phase, storm of {rate:0} new incidents/s, Chromium headless, 1440×900");
-Console.WriteLine($"{"phase",-6} {"longest task",13} {"blocked/min",12} {"tasks>50ms",11} {"JS heap",9} {"renderer RSS",13} {"first row",10} {"map build",10} {"incidents",10}");
+Console.WriteLine(
+    $"Dispatch console benchmark: {minutes:0.##} min per phase, storm of {rate:0} new incidents/s, "
+        + "Chromium headless, 1440×900"
+);
+Console.WriteLine(
+    $"{"phase", -6} {"longest task", 13} {"blocked/min", 12} {"tasks>50ms", 11} {"JS heap", 9} "
+        + $"{"renderer RSS", 13} {"first row", 10} {"map build", 10} {"incidents", 10}"
+);
 foreach (var storm in new[] { false, true })
 {
-    var context = await browser.NewContextAsync(new BrowserNewContextOptions
-    {
-        BaseURL = baseUrl, Locale = "zh-CN", TimezoneId = "Asia/Shanghai", ViewportSize = new ViewportSize { Width = 1440, Height = 900 },
-    });
+    var context = await browser.NewContextAsync(
+        new BrowserNewContextOptions
+        {
+            BaseURL = baseUrl,
+            Locale = "zh-CN",
+            TimezoneId = "Asia/Shanghai",
+            ViewportSize = new ViewportSize { Width = 1440, Height = 900 },
+        }
+    );
     // Every long task of the main thread, from the start of the page.
-    await context.AddInitScriptAsync("""
+    await context.AddInitScriptAsync(
+        """
         window.__long = [];
         new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__long.push(e.duration); })
           .observe({ type: 'longtask', buffered: true });
-        """);
+        """
+    );
     var page = await context.NewPageAsync();
     await page.GotoAsync("/console/");
     await page.FillAsync("#signin [name=user]", "dispatcher");
@@ -72,21 +101,24 @@ foreach (var storm in new[] { false, true })
 
     var sent = 0;
     using var stop = new CancellationTokenSource(phase);
-    var producer = storm ? Task.Run(async () =>
-    {
-        var gap = TimeSpan.FromSeconds(1 / rate);
-        var next = Stopwatch.StartNew();
-        var inFlight = new List<Task>();
-        while (!stop.IsCancellationRequested)
+    var producer = storm
+        ? Task.Run(async () =>
         {
-            inFlight.Add(ReportAsync(client, token));
-            sent++;
-            inFlight.RemoveAll(t => t.IsCompleted);
-            var due = gap * sent - next.Elapsed;
-            if (due > TimeSpan.Zero) await Task.Delay(due).ContinueWith(_ => { });
-        }
-        await Task.WhenAll(inFlight).ContinueWith(_ => { });
-    }) : Task.Delay(phase);
+            var gap = TimeSpan.FromSeconds(1 / rate);
+            var next = Stopwatch.StartNew();
+            var inFlight = new List<Task>();
+            while (!stop.IsCancellationRequested)
+            {
+                inFlight.Add(ReportAsync(client, token));
+                sent++;
+                inFlight.RemoveAll(t => t.IsCompleted);
+                var due = gap * sent - next.Elapsed;
+                if (due > TimeSpan.Zero)
+                    await Task.Delay(due).ContinueWith(_ => { });
+            }
+            await Task.WhenAll(inFlight).ContinueWith(_ => { });
+        })
+        : Task.Delay(phase);
     // Hover over the list now and then, as a dispatcher would, so that arrivals are held and then let in.
     var hovering = Task.Run(async () =>
     {
@@ -95,8 +127,10 @@ foreach (var storm in new[] { false, true })
         {
             try
             {
-                if (k++ % 2 == 0) await page.HoverAsync("#queue .row >> nth=2", new PageHoverOptions { Timeout = 2000 });
-                else await page.Mouse.MoveAsync(1400, 20);
+                if (k++ % 2 == 0)
+                    await page.HoverAsync("#queue .row >> nth=2", new PageHoverOptions { Timeout = 2000 });
+                else
+                    await page.Mouse.MoveAsync(1400, 20);
             }
             catch (Exception e) when (e is PlaywrightException or TimeoutException)
             {
@@ -110,8 +144,14 @@ foreach (var storm in new[] { false, true })
     var longTasks = await page.EvaluateAsync<double[]>("window.__long");
     var heap = await page.EvaluateAsync<double>("performance.memory ? performance.memory.usedJSHeapSize : 0");
     var blocked = longTasks.Sum(d => Math.Max(0, d - 50)) / phase.TotalMinutes;
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"{(storm ? "storm" : "idle"),-6} {Ms(longTasks.DefaultIfEmpty(0).Max()),13} {Ms(blocked),12} {longTasks.Length,11} {Mb(heap),9} {Mb(RendererBytes()),13} {Ms(firstRow.TotalMilliseconds),10} {Ms(mapBuild.DefaultIfEmpty(0).Max()),10} {sent,10}"));
+    Console.WriteLine(
+        string.Create(
+            CultureInfo.InvariantCulture,
+            $"{(storm ? "storm" : "idle"), -6} {Ms(longTasks.DefaultIfEmpty(0).Max()), 13} {Ms(blocked), 12} "
+                + $"{longTasks.Length, 11} {Mb(heap), 9} {Mb(RendererBytes()), 13} "
+                + $"{Ms(firstRow.TotalMilliseconds), 10} {Ms(mapBuild.DefaultIfEmpty(0).Max()), 10} {sent, 10}"
+        )
+    );
     await context.CloseAsync();
 }
 await system.TerminateAsync(TimeSpan.FromSeconds(30));
@@ -124,7 +164,9 @@ static string Mb(double bytes) => $"{bytes / 1048576:0} MB";
 double Option(string name, double fallback)
 {
     var at = Array.IndexOf(args, name);
-    return at >= 0 && at + 1 < args.Length && double.TryParse(args[at + 1], CultureInfo.InvariantCulture, out var value) ? value : fallback;
+    return at >= 0 && at + 1 < args.Length && double.TryParse(args[at + 1], CultureInfo.InvariantCulture, out var value)
+        ? value
+        : fallback;
 }
 
 static async Task ReportAsync(HttpClient client, string token)
@@ -132,11 +174,21 @@ static async Task ReportAsync(HttpClient client, string token)
     using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/incidents")
     {
         Headers = { { "authorization", $"Bearer {token}" } },
-        Content = JsonContent.Create(new
-        {
-            commandId = Guid.NewGuid().ToString(), type = "SHOP_SMALL_BAG", channel = "Hotline", street = "CSL",
-            description = "压测：门前垃圾", location = new { lat = 31.2412 + Random.Shared.NextDouble() / 100, lon = 121.4433 + Random.Shared.NextDouble() / 100 },
-        }),
+        Content = JsonContent.Create(
+            new
+            {
+                commandId = Guid.NewGuid().ToString(),
+                type = "SHOP_SMALL_BAG",
+                channel = "Hotline",
+                street = "CSL",
+                description = "压测：门前垃圾",
+                location = new
+                {
+                    lat = 31.2412 + Random.Shared.NextDouble() / 100,
+                    lon = 121.4433 + Random.Shared.NextDouble() / 100,
+                },
+            }
+        ),
     };
     try
     {
@@ -157,7 +209,8 @@ static double RendererBytes()
         try
         {
             var command = File.ReadAllText($"/proc/{process.Id}/cmdline");
-            if (command.Contains("--type=renderer", StringComparison.Ordinal)) largest = Math.Max(largest, process.WorkingSet64);
+            if (command.Contains("--type=renderer", StringComparison.Ordinal))
+                largest = Math.Max(largest, process.WorkingSet64);
         }
         catch (IOException)
         {

@@ -14,24 +14,32 @@ namespace Dispatch.Web.Tests;
 public class ConsoleTests(RunningSystem system)
 {
     /// <summary>A place in 长寿路街道 (CSL), inside the district.</summary>
-    private const double Lat = 31.2412, Lon = 121.4433;
+    private const double Lat = 31.2412,
+        Lon = 121.4433;
 
     [Fact]
     public async Task The_queue_shows_each_bucket_with_its_count_the_first_deadline_first()
     {
-        for (var i = 0; i < 3; i++) await ReportAsync("SHOP_BIN_ON_STREET");
+        for (var i = 0; i < 3; i++)
+            await ReportAsync("SHOP_BIN_ON_STREET");
         var page = await system.PageAsync(1440, 900);
         await system.SignInAsync(page, "/console/?bucket=report", "dispatcher");
         await page.WaitForSelectorAsync("#queue .row");
         var count = int.Parse(await page.InnerTextAsync("#buckets [data-bucket=report] b"));
         Assert.True(count >= 3, $"the report bucket counts {count}");
         Assert.Equal("true", await page.GetAttributeAsync("#buckets [data-bucket=report]", "aria-pressed"));
-        var dues = await page.Locator("#queue .row .due").EvaluateAllAsync<string[]>("els => els.map(e => e.dataset.due)");
+        var dues = await page.Locator("#queue .row .due")
+            .EvaluateAllAsync<string[]>("els => els.map(e => e.dataset.due)");
         // The server orders by the due instant to the millisecond, then by priority.
-        var instants = dues.Select(d => d.Length == 0 ? long.MaxValue : DateTimeOffset.Parse(d).ToUnixTimeMilliseconds()).ToList();
+        var instants = dues.Select(d =>
+                d.Length == 0 ? long.MaxValue : DateTimeOffset.Parse(d).ToUnixTimeMilliseconds()
+            )
+            .ToList();
         Assert.Equal(instants.Order(), instants);
-        Assert.All(await page.Locator("#queue .row").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.state)"),
-            state => Assert.Equal("Reported", state));
+        Assert.All(
+            await page.Locator("#queue .row").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.state)"),
+            state => Assert.Equal("Reported", state)
+        );
         // Another bucket is one click, and the address says which.
         await page.ClickAsync("#buckets [data-bucket=dispatch]");
         await page.WaitForFunctionAsync("location.search.includes('bucket') === false");
@@ -43,7 +51,8 @@ public class ConsoleTests(RunningSystem system)
     {
         var page = await system.PageAsync(1440, 900);
         await system.SignInAsync(page, "/console/?bucket=report", "dispatcher");
-        for (var i = 0; i < 3; i++) await ReportAsync("SHOP_SMALL_BAG");
+        for (var i = 0; i < 3; i++)
+            await ReportAsync("SHOP_SMALL_BAG");
         await page.WaitForFunctionAsync("document.querySelectorAll('#queue .row').length >= 3");
         var row = page.Locator("#queue .row").Nth(1);
         var number = await row.GetAttributeAsync("data-number");
@@ -57,12 +66,21 @@ public class ConsoleTests(RunningSystem system)
         var held = page.Locator($"#queue .row[data-number='{number}']");
         var after = await held.BoundingBoxAsync();
         Assert.Equal(before!.Y, after!.Y, 0.5);
-        Assert.Equal(number, await page.EvaluateAsync<string>("document.querySelectorAll('#queue .row')[1].dataset.number"));
+        Assert.Equal(
+            number,
+            await page.EvaluateAsync<string>("document.querySelectorAll('#queue .row')[1].dataset.number")
+        );
 
         // Away from the list, the arrivals join in their places; the list never holds more than its bound.
         await page.Mouse.MoveAsync(1400, 20);
-        await page.WaitForSelectorAsync("#arrivals[hidden]", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
-        await page.WaitForSelectorAsync("#announce:has-text('条新案件')", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
+        await page.WaitForSelectorAsync(
+            "#arrivals[hidden]",
+            new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached }
+        );
+        await page.WaitForSelectorAsync(
+            "#announce:has-text('条新案件')",
+            new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached }
+        );
         Assert.InRange(await page.Locator("#queue .row").CountAsync(), 3, 200);
         await page.Context.CloseAsync();
     }
@@ -71,10 +89,18 @@ public class ConsoleTests(RunningSystem system)
     public async Task A_case_is_found_by_the_last_digits_of_its_number()
     {
         var number = await ReportAsync("SHOP_BIN_OVERFLOW");
-        for (var i = 0; i < 20; i++) await ReportAsync("SHOP_BIN_OVERFLOW");
+        for (var i = 0; i < 20; i++)
+            await ReportAsync("SHOP_BIN_OVERFLOW");
         // The read model indexes numbers as it projects; wait until it has this one.
-        for (var i = 0; i < 120 && (await system.ApiAsync(HttpMethod.Get, $"/api/v1/numbers/{number[^6..]}", "dispatcher"))
-                 .GetProperty("items").EnumerateArray().All(x => x.GetProperty("number").GetString() != number); i++)
+        for (
+            var i = 0;
+            i < 120
+                && (await system.ApiAsync(HttpMethod.Get, $"/api/v1/numbers/{number[^6..]}", "dispatcher"))
+                    .GetProperty("items")
+                    .EnumerateArray()
+                    .All(x => x.GetProperty("number").GetString() != number);
+            i++
+        )
             await Task.Delay(500);
         var page = await system.PageAsync(1440, 900);
         await system.SignInAsync(page, "/console/", "dispatcher");
@@ -128,11 +154,22 @@ public class ConsoleTests(RunningSystem system)
         var number = await page.InnerTextAsync("#d-number");
         var urgent = await system.IncidentAsync(number);
         Assert.Equal("P1", urgent.GetProperty("summary").GetProperty("priority").GetString());
-        Assert.Contains(urgent.GetProperty("timeline").EnumerateArray(), e => e.GetProperty("kind").GetString() == "reclassified");
+        Assert.Contains(
+            urgent.GetProperty("timeline").EnumerateArray(),
+            e => e.GetProperty("kind").GetString() == "reclassified"
+        );
 
         // The buttons are the server's actions for this caller and state, and nothing else.
-        var actions = urgent.GetProperty("summary").GetProperty("actions").EnumerateArray().Select(a => a.GetString()).ToHashSet();
-        var buttons = (await page.Locator("#actions [data-action]").EvaluateAllAsync<string[]>("bs => bs.map(b => b.dataset.action)")).ToHashSet();
+        var actions = urgent
+            .GetProperty("summary")
+            .GetProperty("actions")
+            .EnumerateArray()
+            .Select(a => a.GetString())
+            .ToHashSet();
+        var buttons = (
+            await page.Locator("#actions [data-action]")
+                .EvaluateAllAsync<string[]>("bs => bs.map(b => b.dataset.action)")
+        ).ToHashSet();
         Assert.Subset(actions!, buttons!);
         Assert.Contains("reclassify", buttons);
         await page.ClickAsync("[data-action=reclassify]");
@@ -149,12 +186,24 @@ public class ConsoleTests(RunningSystem system)
     {
         var number = await ReportAsync("SHOP_BIN_OVERFLOW");
         await FileAsync(number);
-        await system.ApiAsync(HttpMethod.Post, $"/api/v1/incidents/{number}:dispatch", "dispatcher", new
-        {
-            commandId = Guid.NewGuid().ToString(), leadUnit = "GREEN", coUnits = new[] { "CSL" },
-            workers = new Dictionary<string, string> { ["GREEN"] = "green.w2", ["CSL"] = "csl.w1" },
-        });
-        await system.ApiAsync(HttpMethod.Post, $"/api/v1/incidents/{number}:note", "dispatcher", new { commandId = Guid.NewGuid().ToString(), text = "请先联系店主" });
+        await system.ApiAsync(
+            HttpMethod.Post,
+            $"/api/v1/incidents/{number}:dispatch",
+            "dispatcher",
+            new
+            {
+                commandId = Guid.NewGuid().ToString(),
+                leadUnit = "GREEN",
+                coUnits = new[] { "CSL" },
+                workers = new Dictionary<string, string> { ["GREEN"] = "green.w2", ["CSL"] = "csl.w1" },
+            }
+        );
+        await system.ApiAsync(
+            HttpMethod.Post,
+            $"/api/v1/incidents/{number}:note",
+            "dispatcher",
+            new { commandId = Guid.NewGuid().ToString(), text = "请先联系店主" }
+        );
         var page = await system.PageAsync(1440, 900);
         await system.SignInAsync(page, $"/console/?case={number}", "dispatcher");
         await page.WaitForSelectorAsync($"#d-number:text-is('{number}')");
@@ -175,7 +224,14 @@ public class ConsoleTests(RunningSystem system)
         await OnShiftAllDayAsync("green.w3");
         var phone = await system.PageAsync(phone: true);
         await phone.Context.GrantPermissionsAsync(["geolocation"]);
-        await phone.Context.SetGeolocationAsync(new Geolocation { Latitude = 31.2398f, Longitude = 121.4301f, Accuracy = 18 });
+        await phone.Context.SetGeolocationAsync(
+            new Geolocation
+            {
+                Latitude = 31.2398f,
+                Longitude = 121.4301f,
+                Accuracy = 18,
+            }
+        );
         await system.SignInAsync(phone, "/field/", "green.w3");
         await phone.WaitForSelectorAsync("#duty:not([hidden]) [data-status]");
         await phone.ClickAsync("#duty [data-status=OnDutyFree]");
@@ -186,12 +242,22 @@ public class ConsoleTests(RunningSystem system)
 
         var number = await ReportAsync("SHOP_BIN_OVERFLOW");
         await FileAsync(number);
-        await system.ApiAsync(HttpMethod.Post, $"/api/v1/incidents/{number}:dispatch", "dispatcher", new
-        {
-            commandId = Guid.NewGuid().ToString(), leadUnit = "GREEN", coUnits = Array.Empty<string>(),
-            workers = new Dictionary<string, string> { ["GREEN"] = "green.w3" },
-        });
-        await phone.WaitForSelectorAsync($".task[data-number='{number}']", new PageWaitForSelectorOptions { Timeout = 60_000 });
+        await system.ApiAsync(
+            HttpMethod.Post,
+            $"/api/v1/incidents/{number}:dispatch",
+            "dispatcher",
+            new
+            {
+                commandId = Guid.NewGuid().ToString(),
+                leadUnit = "GREEN",
+                coUnits = Array.Empty<string>(),
+                workers = new Dictionary<string, string> { ["GREEN"] = "green.w3" },
+            }
+        );
+        await phone.WaitForSelectorAsync(
+            $".task[data-number='{number}']",
+            new PageWaitForSelectorOptions { Timeout = 60_000 }
+        );
         await phone.ClickAsync("#duty [data-status=OffDuty]");
         await phone.WaitForSelectorAsync("#duty-fix[data-fix=no]");
         await phone.Context.CloseAsync();
@@ -216,11 +282,18 @@ public class ConsoleTests(RunningSystem system)
     {
         var number = await ReportAsync("SHOP_BIN_OVERFLOW");
         await FileAsync(number);
-        await system.ApiAsync(HttpMethod.Post, $"/api/v1/incidents/{number}:dispatch", "dispatcher", new
-        {
-            commandId = Guid.NewGuid().ToString(), leadUnit = "GREEN", coUnits = Array.Empty<string>(),
-            workers = new Dictionary<string, string> { ["GREEN"] = "green.w1" },
-        });
+        await system.ApiAsync(
+            HttpMethod.Post,
+            $"/api/v1/incidents/{number}:dispatch",
+            "dispatcher",
+            new
+            {
+                commandId = Guid.NewGuid().ToString(),
+                leadUnit = "GREEN",
+                coUnits = Array.Empty<string>(),
+                workers = new Dictionary<string, string> { ["GREEN"] = "green.w1" },
+            }
+        );
         var phone = await system.PageAsync(phone: true);
         await system.SignInAsync(phone, $"/field/#task={number}", "green.duty");
         await phone.WaitForSelectorAsync("#handover-form select");
@@ -244,10 +317,14 @@ public class ConsoleTests(RunningSystem system)
 
         using var list = new HttpRequestMessage(HttpMethod.Post, "/api/v1/incidents:list")
         {
-            Headers = { { "authorization", $"Kiosk {RunningSystem.KioskKey}" } }, Content = System.Net.Http.Json.JsonContent.Create(new { }),
+            Headers = { { "authorization", $"Kiosk {RunningSystem.KioskKey}" } },
+            Content = System.Net.Http.Json.JsonContent.Create(new { }),
         };
         Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await system.Http.SendAsync(list)).StatusCode);
-        using var wrong = new HttpRequestMessage(HttpMethod.Get, "/api/v1/overview") { Headers = { { "authorization", "Kiosk guessed" } } };
+        using var wrong = new HttpRequestMessage(HttpMethod.Get, "/api/v1/overview")
+        {
+            Headers = { { "authorization", "Kiosk guessed" } },
+        };
         Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await system.Http.SendAsync(wrong)).StatusCode);
         await page.Context.CloseAsync();
     }
@@ -258,7 +335,12 @@ public class ConsoleTests(RunningSystem system)
         var config = await system.Http.GetFromJsonAsync<JsonElement>("/api/v1/map-config");
         Assert.Equal(RunningSystem.MapAttribution, config.GetProperty("attribution").GetString());
         await ReportAsync("SHOP_BIN_ON_STREET");
-        var heat = await system.ApiAsync(HttpMethod.Post, "/api/v1/map/heat", "dispatcher", new { scenario = "shop", period = "open" });
+        var heat = await system.ApiAsync(
+            HttpMethod.Post,
+            "/api/v1/map/heat",
+            "dispatcher",
+            new { scenario = "shop", period = "open" }
+        );
         var counted = heat.GetProperty("cells").EnumerateArray().Sum(c => c.GetProperty("count").GetInt32());
         Assert.Equal(heat.GetProperty("total").GetInt32(), counted);
         Assert.True(counted >= 1);
@@ -267,11 +349,20 @@ public class ConsoleTests(RunningSystem system)
     /// <summary>Reports a hotline case at the test place; answers its number.</summary>
     private async Task<string> ReportAsync(string type)
     {
-        var reply = await system.ApiAsync(HttpMethod.Post, "/api/v1/incidents", "dispatcher", new
-        {
-            commandId = Guid.NewGuid().ToString(), type, channel = "Hotline", street = "CSL", description = "测试：门前问题",
-            location = new { lat = Lat, lon = Lon },
-        });
+        var reply = await system.ApiAsync(
+            HttpMethod.Post,
+            "/api/v1/incidents",
+            "dispatcher",
+            new
+            {
+                commandId = Guid.NewGuid().ToString(),
+                type,
+                channel = "Hotline",
+                street = "CSL",
+                description = "测试：门前问题",
+                location = new { lat = Lat, lon = Lon },
+            }
+        );
         return reply.GetProperty("number").GetString()!;
     }
 
@@ -279,7 +370,12 @@ public class ConsoleTests(RunningSystem system)
     {
         var incident = await system.IncidentAsync(number);
         if (incident.GetProperty("summary").GetProperty("state").GetString() == "Reported")
-            await system.ApiAsync(HttpMethod.Post, $"/api/v1/incidents/{number}:file", "dispatcher", new { commandId = Guid.NewGuid().ToString() });
+            await system.ApiAsync(
+                HttpMethod.Post,
+                $"/api/v1/incidents/{number}:file",
+                "dispatcher",
+                new { commandId = Guid.NewGuid().ToString() }
+            );
     }
 
     /// <summary>
@@ -290,24 +386,49 @@ public class ConsoleTests(RunningSystem system)
     {
         var roster = await system.ApiAsync(HttpMethod.Get, "/api/v1/roster/GREEN", "dispatcher");
         var days = new[] { "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday" };
-        var staff = roster.GetProperty("staff").EnumerateArray().Select(p => new
-        {
-            userId = p.GetProperty("userId").GetString(), name = p.GetProperty("name").GetString(), role = p.GetProperty("role").GetString(),
-            shifts = users.Contains(p.GetProperty("userId").GetString())
-                ? [new { days, start = "00:00", end = "00:00" }]
+        var staff = roster
+            .GetProperty("staff")
+            .EnumerateArray()
+            .Select(p => new
+            {
+                userId = p.GetProperty("userId").GetString(),
+                name = p.GetProperty("name").GetString(),
+                role = p.GetProperty("role").GetString(),
+                shifts = users.Contains(p.GetProperty("userId").GetString())
+                    ?
+                    [
+                        new
+                        {
+                            days,
+                            start = "00:00",
+                            end = "00:00",
+                        },
+                    ]
                 : p.TryGetProperty("shifts", out var shifts)
-                    ? shifts.EnumerateArray().Select(x => new
-                    {
-                        days = x.GetProperty("days").EnumerateArray().Select(d => d.GetString()!).ToArray(),
-                        start = x.GetProperty("start").GetString()!, end = x.GetProperty("end").GetString()!,
-                    }).ToArray()
-                    : [],
-        }).ToArray();
-        await system.ApiAsync(HttpMethod.Put, "/api/v1/roster/GREEN", "green.duty", new
-        {
-            unit = "GREEN", dutyOfficer = roster.GetProperty("dutyOfficer").GetString(),
-            head = roster.TryGetProperty("head", out var head) ? head.GetString() : "", staff,
-        });
+                    ? shifts
+                        .EnumerateArray()
+                        .Select(x => new
+                        {
+                            days = x.GetProperty("days").EnumerateArray().Select(d => d.GetString()!).ToArray(),
+                            start = x.GetProperty("start").GetString()!,
+                            end = x.GetProperty("end").GetString()!,
+                        })
+                        .ToArray()
+                : [],
+            })
+            .ToArray();
+        await system.ApiAsync(
+            HttpMethod.Put,
+            "/api/v1/roster/GREEN",
+            "green.duty",
+            new
+            {
+                unit = "GREEN",
+                dutyOfficer = roster.GetProperty("dutyOfficer").GetString(),
+                head = roster.TryGetProperty("head", out var head) ? head.GetString() : "",
+                staff,
+            }
+        );
     }
 
     /// <summary>A person as the map's workers layer sees them, once the condition holds.</summary>
@@ -316,8 +437,12 @@ public class ConsoleTests(RunningSystem system)
         for (var i = 0; i < 120; i++)
         {
             var people = await system.ApiAsync(HttpMethod.Get, "/api/v1/people", "dispatcher");
-            var person = people.GetProperty("people").EnumerateArray().FirstOrDefault(p => p.GetProperty("userId").GetString() == userId);
-            if (person.ValueKind == JsonValueKind.Object && condition(person)) return person;
+            var person = people
+                .GetProperty("people")
+                .EnumerateArray()
+                .FirstOrDefault(p => p.GetProperty("userId").GetString() == userId);
+            if (person.ValueKind == JsonValueKind.Object && condition(person))
+                return person;
             await Task.Delay(500);
         }
         throw new TimeoutException($"{userId} never met the condition on the workers' layer");

@@ -13,28 +13,43 @@ namespace Dispatch.Web.Tests;
 public partial class PageCraftTests(RunningSystem system)
 {
     /// <summary>Each page with the user who works on it; no user means the sign-in form.</summary>
-    public static TheoryData<string, string, string> Screens => new()
-    {
-        { "home", "/", "" },
-        { "signin", "/console/", "" },
-        { "console", "/console/", "dispatcher" },
-        { "field-tasks", "/field/", "green.w1" },
-        { "field-report", "/field/#report", "green.w1" },
-        { "audit", "/audit/", "auditor" },
-        { "overview", "/overview/", "dispatcher" },
-    };
+    public static TheoryData<string, string, string> Screens =>
+        new()
+        {
+            { "home", "/", "" },
+            { "signin", "/console/", "" },
+            { "console", "/console/", "dispatcher" },
+            { "field-tasks", "/field/", "green.w1" },
+            { "field-report", "/field/#report", "green.w1" },
+            { "audit", "/audit/", "auditor" },
+            { "overview", "/overview/", "dispatcher" },
+        };
 
     [Theory]
     [MemberData(nameof(Screens))]
-    public async Task Every_page_has_no_critical_or_serious_accessibility_violation(string name, string path, string user)
+    public async Task Every_page_has_no_critical_or_serious_accessibility_violation(
+        string name,
+        string path,
+        string user
+    )
     {
         foreach (var language in new[] { "zh-CN", "en" })
         {
-            var page = await OpenAsync(path, user, name.StartsWith("field", StringComparison.Ordinal) ? (390, 844) : (1440, 900), language);
-            if (name == "console") await OpenFirstIncidentAsync(page);
+            var page = await OpenAsync(
+                path,
+                user,
+                name.StartsWith("field", StringComparison.Ordinal) ? (390, 844) : (1440, 900),
+                language
+            );
+            if (name == "console")
+                await OpenFirstIncidentAsync(page);
             var result = await page.RunAxe();
-            var serious = result.Violations.Where(v => v.Impact is "critical" or "serious")
-                .Select(v => $"{v.Id} ({v.Impact}) {v.Help}: {string.Join(" | ", v.Nodes.Take(3).Select(n => n.Target?.ToString()))}")
+            var serious = result
+                .Violations.Where(v => v.Impact is "critical" or "serious")
+                .Select(v =>
+                    $"{v.Id} ({v.Impact}) {v.Help}: "
+                    + $"{string.Join(" | ", v.Nodes.Take(3).Select(n => n.Target?.ToString()))}"
+                )
                 .ToList();
             Assert.True(serious.Count == 0, $"{name} in {language}:\n{string.Join('\n', serious)}");
             await page.Context.CloseAsync();
@@ -60,18 +75,36 @@ public partial class PageCraftTests(RunningSystem system)
     [Fact]
     public async Task Every_screen_speaks_one_language()
     {
-        foreach (var (path, user) in new[] { ("/console/", "dispatcher"), ("/audit/", "auditor"), ("/overview/", "dispatcher"), ("/field/", "green.w1") })
+        foreach (
+            var (path, user) in new[]
+            {
+                ("/console/", "dispatcher"),
+                ("/audit/", "auditor"),
+                ("/overview/", "dispatcher"),
+                ("/field/", "green.w1"),
+            }
+        )
         {
             var english = await OpenAsync(path, user, (1440, 900), "en");
-            if (path == "/console/") await OpenFirstIncidentAsync(english);
+            if (path == "/console/")
+                await OpenFirstIncidentAsync(english);
             var words = await ChromeTextAsync(english);
-            Assert.False(Han().IsMatch(words), $"Chinese on the English {path}: {string.Join(' ', Han().Matches(words).Select(m => m.Value).Distinct())}");
+            Assert.False(
+                Han().IsMatch(words),
+                $"Chinese on the English {path}: "
+                    + $"{string.Join(' ', Han().Matches(words).Select(m => m.Value).Distinct())}"
+            );
             await english.Context.CloseAsync();
 
             var chinese = await OpenAsync(path, user, (1440, 900), "zh-CN");
-            if (path == "/console/") await OpenFirstIncidentAsync(chinese);
+            if (path == "/console/")
+                await OpenFirstIncidentAsync(chinese);
             words = await ChromeTextAsync(chinese);
-            Assert.False(Latin().IsMatch(words), $"English on the Chinese {path}: {string.Join(' ', Latin().Matches(words).Select(m => m.Value).Distinct())}");
+            Assert.False(
+                Latin().IsMatch(words),
+                $"English on the Chinese {path}: "
+                    + $"{string.Join(' ', Latin().Matches(words).Select(m => m.Value).Distinct())}"
+            );
             await chinese.Context.CloseAsync();
         }
     }
@@ -80,8 +113,11 @@ public partial class PageCraftTests(RunningSystem system)
     public async Task The_queue_is_worked_from_the_keyboard()
     {
         var page = await OpenAsync("/console/", "dispatcher", (1440, 900), "zh-CN");
-        await page.WaitForFunctionAsync("document.querySelectorAll('#queue .row').length >= 3", null,
-            new PageWaitForFunctionOptions { Timeout = 120_000 });
+        await page.WaitForFunctionAsync(
+            "document.querySelectorAll('#queue .row').length >= 3",
+            null,
+            new PageWaitForFunctionOptions { Timeout = 120_000 }
+        );
         await page.FocusAsync("#queue .row:first-child");
         var first = await page.EvaluateAsync<string>("document.activeElement.dataset.number");
         await page.Keyboard.PressAsync("ArrowDown");
@@ -115,7 +151,9 @@ public partial class PageCraftTests(RunningSystem system)
         await page.Context.CloseAsync();
     }
 
-    /// <summary>Opens a page at a size and in a language, signed in as the user (or at the sign-in form), ready.</summary>
+    /// <summary>
+    /// Opens a page at a size and in a language, signed in as the user (or at the sign-in form), ready.
+    /// </summary>
     private async Task<IPage> OpenAsync(string path, string user, (int Width, int Height) size, string language)
     {
         var page = await system.PageAsync(size.Width, size.Height, touch: size.Width < 600);
@@ -123,7 +161,8 @@ public partial class PageCraftTests(RunningSystem system)
         await page.GotoAsync(hash < 0 ? $"{path}?lang={language}" : $"{path[..hash]}?lang={language}{path[hash..]}");
         if (user.Length == 0)
         {
-            if (path != "/") await page.WaitForSelectorAsync("#signin:not([hidden]) input[name=user]");
+            if (path != "/")
+                await page.WaitForSelectorAsync("#signin:not([hidden]) input[name=user]");
             return page;
         }
         await page.FillAsync("#signin [name=user]", user);
@@ -138,7 +177,8 @@ public partial class PageCraftTests(RunningSystem system)
             _ => "#view > *",
         };
         await page.WaitForSelectorAsync(ready, new PageWaitForSelectorOptions { Timeout = 120_000 });
-        if (path == "/console/") await page.WaitForSelectorAsync("#total:not(:text('加载中…')):not(:text('Loading…'))");
+        if (path == "/console/")
+            await page.WaitForSelectorAsync("#total:not(:text('加载中…')):not(:text('Loading…'))");
         return page;
     }
 
@@ -150,13 +190,23 @@ public partial class PageCraftTests(RunningSystem system)
         await page.WaitForSelectorAsync($"#d-number:text-is('{number}')");
     }
 
-    /// <summary>The words the page itself puts on the screen (headings, labels, buttons, table heads, terms), not the data.</summary>
-    private static Task<string> ChromeTextAsync(IPage page) => page.EvaluateAsync<string>("""
-        [...document.querySelectorAll('h1, h2, h3, label, button:not(#lang), th[scope=col], dt, caption, .keys, #total, .kpi .label, .kpi .sub, #conn, .badge, .due, #task-state, .map-legend')]
-          .filter(e => e.getClientRects().length > 0)
-          .map(e => { const c = e.cloneNode(true); c.querySelectorAll('select, option').forEach(x => x.remove()); return c.textContent; })
-          .join('\n')
-        """);
+    /// <summary>
+    /// The words the page itself puts on the screen (headings, labels, buttons, table heads, terms), not the data.
+    /// </summary>
+    private static Task<string> ChromeTextAsync(IPage page) =>
+        page.EvaluateAsync<string>(
+            """
+            [...document.querySelectorAll('h1, h2, h3, label, button:not(#lang), th[scope=col], dt, caption, .keys, '
+                + '#total, .kpi .label, .kpi .sub, #conn, .badge, .due, #task-state, .map-legend')]
+              .filter(e => e.getClientRects().length > 0)
+              .map(e => {
+                const c = e.cloneNode(true);
+                c.querySelectorAll('select, option').forEach(x => x.remove());
+                return c.textContent;
+              })
+              .join('\n')
+            """
+        );
 
     [GeneratedRegex(@"\p{IsCJKUnifiedIdeographs}+")]
     private static partial Regex Han();
@@ -169,10 +219,14 @@ public partial class PageCraftTests(RunningSystem system)
 public static class PageChecks
 {
     /// <summary>The visible controls smaller than 44 × 44 CSS pixels (the least a finger hits reliably).</summary>
-    public static Task<string[]> SmallTouchTargetsAsync(IPage page) => page.EvaluateAsync<string[]>("""
-        [...document.querySelectorAll('button, a[href], input:not([type=hidden]), select, textarea, [role=button]')]
-          .filter(e => e.getClientRects().length > 0)
-          .filter(e => { const r = e.getBoundingClientRect(); return r.width < 44 || r.height < 44; })
-          .map(e => `${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''} ${Math.round(e.getBoundingClientRect().width)}×${Math.round(e.getBoundingClientRect().height)}`)
-        """);
+    public static Task<string[]> SmallTouchTargetsAsync(IPage page) =>
+        page.EvaluateAsync<string[]>(
+            """
+            [...document.querySelectorAll('button, a[href], input:not([type=hidden]), select, textarea, [role=button]')]
+              .filter(e => e.getClientRects().length > 0)
+              .filter(e => { const r = e.getBoundingClientRect(); return r.width < 44 || r.height < 44; })
+              .map(e => `${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''} `
+                + `${Math.round(e.getBoundingClientRect().width)}×${Math.round(e.getBoundingClientRect().height)}`)
+            """
+        );
 }

@@ -26,7 +26,10 @@ public class PagesTests(RunningSystem system)
         var console = await system.PageAsync();
         await system.SignInAsync(console, "/console/", "dispatcher");
         Assert.Equal("dispatcher", await console.GetAttributeAsync("#watermark", "data-user"));
-        Assert.True(await console.EvaluateAsync<bool>("document.fonts.check('14px \"WenQuanYi Micro Hei\"')"), "the Chinese font is not installed");
+        Assert.True(
+            await console.EvaluateAsync<bool>("document.fonts.check('14px \"WenQuanYi Micro Hei\"')"),
+            "the Chinese font is not installed"
+        );
         await console.SelectOptionAsync("#f-scenario", "shop");
         var number = await WaitForNewRowAsync(console);
 
@@ -44,7 +47,10 @@ public class PagesTests(RunningSystem system)
         Assert.False(string.IsNullOrEmpty(worker), "a worker of the lead unit is recommended and preselected");
         Assert.Contains("须主办与每个协办单位都反馈处置结果", await console.InnerTextAsync("#dialog .hint"));
         // The lead unit alone, so that its result goes to review without waiting for co-units (named units to tick).
-        await console.EvalOnSelectorAllAsync("#dialog input[name=coUnits]:not([disabled])", "boxes => boxes.forEach(b => { b.checked = false; })");
+        await console.EvalOnSelectorAllAsync(
+            "#dialog input[name=coUnits]:not([disabled])",
+            "boxes => boxes.forEach(b => { b.checked = false; })"
+        );
         await console.ClickAsync("#dialog-ok");
         await console.WaitForSelectorAsync("#d-state:text('派遣')");
         await system.ScreenshotAsync(console, "console");
@@ -55,7 +61,10 @@ public class PagesTests(RunningSystem system)
         await phone.EvaluateAsync("navigator.serviceWorker.ready.then(() => true)");
         await phone.ClickAsync($".task[data-number='{number}']");
         await phone.ClickAsync("[data-kind=accept]");
-        await phone.WaitForSelectorAsync("#waiting", new PageWaitForSelectorOptions { State = WaitForSelectorState.Detached });
+        await phone.WaitForSelectorAsync(
+            "#waiting",
+            new PageWaitForSelectorOptions { State = WaitForSelectorState.Detached }
+        );
         // The page stays on the task after the action: the next step is there without going back to the list.
         await phone.WaitForSelectorAsync("[data-kind=arrive]");
         Assert.Equal(0, await phone.Locator(".task").CountAsync());
@@ -66,12 +75,27 @@ public class PagesTests(RunningSystem system)
         await phone.ClickAsync("[data-kind=arrive]");
         await phone.WaitForSelectorAsync("#toast:text('未能获取手机定位')");
         await phone.WaitForSelectorAsync("#result .required:text('照片必填')");
-        await phone.SetInputFilesAsync("input[name=photo]", new FilePayload { Name = "bin.jpg", MimeType = "image/jpeg", Buffer = await PhotoAsync(phone) });
+        await phone.SetInputFilesAsync(
+            "input[name=photo]",
+            new FilePayload
+            {
+                Name = "bin.jpg",
+                MimeType = "image/jpeg",
+                Buffer = await PhotoAsync(phone),
+            }
+        );
         await phone.WaitForSelectorAsync("#preview[src^='data:image/jpeg']");
         await phone.FillAsync("textarea[name=note]", "已清理，垃圾桶已复位");
         // With a fix, the result carries the phone's own position.
         await phone.Context.GrantPermissionsAsync(["geolocation"]);
-        await phone.Context.SetGeolocationAsync(new Geolocation { Latitude = 31.2412f, Longitude = 121.4433f, Accuracy = 12 });
+        await phone.Context.SetGeolocationAsync(
+            new Geolocation
+            {
+                Latitude = 31.2412f,
+                Longitude = 121.4433f,
+                Accuracy = 12,
+            }
+        );
         await phone.ClickAsync("#submit");
         await phone.WaitForSelectorAsync("#waiting-count:text-is('2')");
         await phone.ReloadAsync();
@@ -79,18 +103,28 @@ public class PagesTests(RunningSystem system)
         await phone.WaitForSelectorAsync("#conn[data-state=offline]");
         await system.ScreenshotAsync(phone, "field-offline");
         await phone.Context.SetOfflineAsync(false);
-        await phone.WaitForSelectorAsync("#waiting", new PageWaitForSelectorOptions { State = WaitForSelectorState.Detached, Timeout = 60_000 });
+        await phone.WaitForSelectorAsync(
+            "#waiting",
+            new PageWaitForSelectorOptions { State = WaitForSelectorState.Detached, Timeout = 60_000 }
+        );
         await phone.WaitForSelectorAsync("#submitted:text('已提交，等待核查')");
         await system.ScreenshotAsync(phone, "field");
 
         var handled = await system.IncidentAsync(number);
-        var kinds = handled.GetProperty("timeline").EnumerateArray().Select(e => e.GetProperty("kind").GetString()).ToList();
+        var kinds = handled
+            .GetProperty("timeline")
+            .EnumerateArray()
+            .Select(e => e.GetProperty("kind").GetString())
+            .ToList();
         Assert.Single(kinds, k => k == "resultSubmitted");
         Assert.Single(kinds, k => k == "arrived");
         Assert.Equal("UnderReview", handled.GetProperty("summary").GetProperty("state").GetString());
         Assert.Single(handled.GetProperty("evidence").EnumerateArray());
-        Assert.False(Details(handled, "arrived").TryGetProperty("location", out var arrivedAt) && arrivedAt.ValueKind == JsonValueKind.Object,
-            "with no fix the phone sent a position (the incident's, not its own)");
+        Assert.False(
+            Details(handled, "arrived").TryGetProperty("location", out var arrivedAt)
+                && arrivedAt.ValueKind == JsonValueKind.Object,
+            "with no fix the phone sent a position (the incident's, not its own)"
+        );
         var submittedAt = Details(handled, "resultSubmitted").GetProperty("location");
         Assert.Equal(31.2412, submittedAt.GetProperty("lat").GetDouble(), 3);
         Assert.Equal(121.4433, submittedAt.GetProperty("lon").GetDouble(), 3);
@@ -113,7 +147,10 @@ public class PagesTests(RunningSystem system)
             await audit.WaitForSelectorAsync("#refresh:not([disabled])");
             await Task.Delay(500);
         }
-        Assert.True(int.Parse(await audit.InnerTextAsync("[data-figure=closed] b")) > closedBefore, "the closed figure did not move");
+        Assert.True(
+            int.Parse(await audit.InnerTextAsync("[data-figure=closed] b")) > closedBefore,
+            "the closed figure did not move"
+        );
         var download = await audit.RunAndWaitForDownloadAsync(() => audit.ClickAsync("#export"));
         var csv = await File.ReadAllBytesAsync(await download.PathAsync());
         Assert.Equal(Encoding.UTF8.GetPreamble(), csv[..3]);
@@ -139,23 +176,37 @@ public class PagesTests(RunningSystem system)
         await console.Context.SetOfflineAsync(false);
         await console.WaitForSelectorAsync("#conn[data-state=ok]", new PageWaitForSelectorOptions { Timeout = 60_000 });
 
-        var bad = await console.EvaluateAsync<string>("import('/js/common.js').then(m => m.call('GET', '/api/v1/incidents/PT-20991231-000001').then(() => '', e => e.advice))");
+        var bad = await console.EvaluateAsync<string>(
+            "import('/js/common.js').then(m => m.call('GET', '/api/v1/incidents/PT-20991231-000001')"
+                + ".then(() => '', e => e.advice))"
+        );
         Assert.Equal("案件不存在或不在您的范围内。", bad);
     }
 
     /// <summary>The event of this kind on the incident's timeline, as the event log recorded it.</summary>
     private static JsonElement Details(JsonElement incident, string kind) =>
-        JsonDocument.Parse(incident.GetProperty("timeline").EnumerateArray()
-            .Single(e => e.GetProperty("kind").GetString() == kind).GetProperty("detailsJson").GetString()!).RootElement;
+        JsonDocument
+            .Parse(
+                incident
+                    .GetProperty("timeline")
+                    .EnumerateArray()
+                    .Single(e => e.GetProperty("kind").GetString() == kind)
+                    .GetProperty("detailsJson")
+                    .GetString()!
+            )
+            .RootElement;
 
     /// <summary>A real JPEG, drawn by the browser itself.</summary>
     private static async Task<byte[]> PhotoAsync(IPage page)
     {
-        var data = await page.EvaluateAsync<string>("""
-            (() => { const c = document.createElement('canvas'); c.width = 64; c.height = 48; const g = c.getContext('2d');
+        var data = await page.EvaluateAsync<string>(
+            """
+            (() => {
+              const c = document.createElement('canvas'); c.width = 64; c.height = 48; const g = c.getContext('2d');
               g.fillStyle = '#2a7'; g.fillRect(0, 0, 64, 48); g.fillStyle = '#fff'; g.fillRect(20, 10, 24, 28);
               return c.toDataURL('image/jpeg', 0.9).split(',')[1]; })()
-            """);
+            """
+        );
         return Convert.FromBase64String(data);
     }
 
@@ -172,11 +223,18 @@ public class PagesTests(RunningSystem system)
             foreach (var bucket in new[] { "dispatch", "report" })
             {
                 await console.ClickAsync($"#buckets [data-bucket={bucket}]");
-                await console.WaitForFunctionAsync($"document.querySelector('#buckets [data-bucket={bucket}]').getAttribute('aria-pressed') === 'true'");
+                await console.WaitForFunctionAsync(
+                    $"document.querySelector('#buckets [data-bucket={bucket}]').getAttribute('aria-pressed') === 'true'"
+                );
                 await console.WaitForSelectorAsync("#total:not(:text('加载中…'))");
-                var rows = await console.Locator("#queue .row").EvaluateAllAsync<string[][]>("rows => rows.map(r => [r.dataset.number, r.dataset.state])");
-                if (seen.TryGetValue(bucket, out var before)
-                    && rows.FirstOrDefault(r => !before.Contains(r[0]) && r[1] is "Reported" or "Filed") is { } row) return row[0];
+                var rows = await console
+                    .Locator("#queue .row")
+                    .EvaluateAllAsync<string[][]>("rows => rows.map(r => [r.dataset.number, r.dataset.state])");
+                if (
+                    seen.TryGetValue(bucket, out var before)
+                    && rows.FirstOrDefault(r => !before.Contains(r[0]) && r[1] is "Reported" or "Filed") is { } row
+                )
+                    return row[0];
                 seen[bucket] = [.. (seen.GetValueOrDefault(bucket) ?? []).Concat(rows.Select(r => r[0]))];
             }
             await Task.Delay(1000);

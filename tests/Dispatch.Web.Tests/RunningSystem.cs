@@ -1,6 +1,6 @@
-using Dispatch.Infrastructure;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Dispatch.Infrastructure;
 using Dispatch.ServiceDefaults;
 using Microsoft.Playwright;
 
@@ -35,47 +35,67 @@ public sealed class RunningSystem : IAsyncLifetime
     public HttpClient Http { get; private set; } = null!;
 
     /// <summary>Screenshots land here: <c>.artifacts/screenshots</c> at the root of the repository.</summary>
-    public string Screenshots { get; } = Path.Combine(DispatchStore.RepositoryRoot(AppContext.BaseDirectory), ".artifacts", "screenshots");
+    public string Screenshots { get; } =
+        Path.Combine(DispatchStore.RepositoryRoot(AppContext.BaseDirectory), ".artifacts", "screenshots");
 
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(Screenshots);
         var (http, ingest) = (RedisServer.FreePort(), RedisServer.FreePort());
-        _system = ServiceProcess.Start("Dispatch.Local", _data,
-            $"--Redis:EmbeddedPort={RedisServer.FreePort()}", $"--Redis:DataDirectory={Path.Combine(_data, "redis")}",
-            $"--Orleans:SiloPort={RedisServer.FreePort()}", $"--Orleans:GatewayPort={RedisServer.FreePort()}",
-            $"--Ingest:Port={ingest}", $"--Simulator:Target=http://127.0.0.1:{ingest}", "--Simulator:Rate=6",
-            $"--Api:GrpcPort={RedisServer.FreePort()}", $"--Api:HttpPort={http}", $"--Management:Port={RedisServer.FreePort()}",
-            $"--Overview:KioskKeys:0={Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(KioskKey)))}",
-            "--Audit:Targets:onTimeHandlingRate=0.9", "--Audit:MinimumSample=3", $"--Map:Attribution={MapAttribution}");
+        _system = ServiceProcess.Start(
+            "Dispatch.Local",
+            _data,
+            $"--Redis:EmbeddedPort={RedisServer.FreePort()}",
+            $"--Redis:DataDirectory={Path.Combine(_data, "redis")}",
+            $"--Orleans:SiloPort={RedisServer.FreePort()}",
+            $"--Orleans:GatewayPort={RedisServer.FreePort()}",
+            $"--Ingest:Port={ingest}",
+            $"--Simulator:Target=http://127.0.0.1:{ingest}",
+            "--Simulator:Rate=6",
+            $"--Api:GrpcPort={RedisServer.FreePort()}",
+            $"--Api:HttpPort={http}",
+            $"--Management:Port={RedisServer.FreePort()}",
+            "--Overview:KioskKeys:0="
+                + Convert.ToHexString(
+                    System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(KioskKey))
+                ),
+            "--Audit:Targets:onTimeHandlingRate=0.9",
+            "--Audit:MinimumSample=3",
+            $"--Map:Attribution={MapAttribution}"
+        );
         await _system.WaitForLineAsync("API: gRPC (HTTP/2)", TimeSpan.FromSeconds(120));
         BaseUrl = $"http://127.0.0.1:{http}";
         Http = new HttpClient { BaseAddress = new Uri(BaseUrl) };
         _playwright = await Playwright.CreateAsync();
-        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        });
+        Browser = await _playwright.Chromium.LaunchAsync(
+            new BrowserTypeLaunchOptions
+            {
+                ExecutablePath = "/usr/bin/chromium",
+                Headless = true,
+                Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            }
+        );
     }
 
     /// <summary>A browser window of its own: a desktop console, or a phone.</summary>
-    public Task<IPage> PageAsync(bool phone = false) => phone ? PageAsync(390, 844, touch: true) : PageAsync(1600, 1000);
+    public Task<IPage> PageAsync(bool phone = false) =>
+        phone ? PageAsync(390, 844, touch: true) : PageAsync(1600, 1000);
 
     /// <summary>A browser window of this size; a touch screen is a phone.</summary>
     public async Task<IPage> PageAsync(int width, int height, bool touch = false)
     {
-        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
-        {
-            BaseURL = BaseUrl,
-            Locale = "zh-CN",
-            TimezoneId = "Asia/Shanghai",
-            ViewportSize = new ViewportSize { Width = width, Height = height },
-            IsMobile = touch,
-            HasTouch = touch,
-            AcceptDownloads = true,
-        });
+        var context = await Browser.NewContextAsync(
+            new BrowserNewContextOptions
+            {
+                BaseURL = BaseUrl,
+                Locale = "zh-CN",
+                TimezoneId = "Asia/Shanghai",
+                ViewportSize = new ViewportSize { Width = width, Height = height },
+                IsMobile = touch,
+                HasTouch = touch,
+                AcceptDownloads = true,
+            }
+        );
         context.SetDefaultTimeout(30_000);
         return await context.NewPageAsync();
     }
@@ -90,40 +110,57 @@ public sealed class RunningSystem : IAsyncLifetime
     }
 
     public async Task ScreenshotAsync(IPage page, string name) =>
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, name + ".png"), FullPage = true });
+        await page.ScreenshotAsync(
+            new PageScreenshotOptions { Path = Path.Combine(Screenshots, name + ".png"), FullPage = true }
+        );
 
     /// <summary>An incident as the API shows it to a dispatcher (to check what the pages did).</summary>
     public async Task<JsonElement> IncidentAsync(string number)
     {
         var signIn = await Http.PostAsJsonAsync("/api/v1/sign-in", new { userId = "dispatcher", password = Password });
         var token = (await signIn.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString();
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/incidents/{number}") { Headers = { { "authorization", $"Bearer {token}" } } };
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/incidents/{number}")
+        {
+            Headers = { { "authorization", $"Bearer {token}" } },
+        };
         return await (await Http.SendAsync(request)).Content.ReadFromJsonAsync<JsonElement>();
     }
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Task<string>> _tokens = new();
 
     /// <summary>A bearer token of a demo user (signed in once per run).</summary>
-    public Task<string> TokenAsync(string user) => _tokens.GetOrAdd(user, async name =>
-    {
-        var signIn = await Http.PostAsJsonAsync("/api/v1/sign-in", new { userId = name, password = Password });
-        return (await signIn.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;
-    });
+    public Task<string> TokenAsync(string user) =>
+        _tokens.GetOrAdd(
+            user,
+            async name =>
+            {
+                var signIn = await Http.PostAsJsonAsync("/api/v1/sign-in", new { userId = name, password = Password });
+                return (await signIn.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;
+            }
+        );
 
-    /// <summary>Sends JSON to the API as a user and answers with the reply's JSON (failing on an error status).</summary>
+    /// <summary>
+    /// Sends JSON to the API as a user and answers with the reply's JSON (failing on an error status).
+    /// </summary>
     public async Task<JsonElement> ApiAsync(HttpMethod method, string path, string user, object? body = null)
     {
-        using var request = new HttpRequestMessage(method, path) { Headers = { { "authorization", $"Bearer {await TokenAsync(user)}" } } };
-        if (body is not null) request.Content = JsonContent.Create(body);
+        using var request = new HttpRequestMessage(method, path)
+        {
+            Headers = { { "authorization", $"Bearer {await TokenAsync(user)}" } },
+        };
+        if (body is not null)
+            request.Content = JsonContent.Create(body);
         using var response = await Http.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
-        if (!response.IsSuccessStatusCode) throw new HttpRequestException($"{method} {path}: {(int)response.StatusCode} {text}");
+        if (!response.IsSuccessStatusCode)
+            throw new HttpRequestException($"{method} {path}: {(int)response.StatusCode} {text}");
         return JsonDocument.Parse(text.Length == 0 ? "{}" : text).RootElement.Clone();
     }
 
     public async Task DisposeAsync()
     {
-        if (Browser is not null) await Browser.DisposeAsync();
+        if (Browser is not null)
+            await Browser.DisposeAsync();
         _playwright?.Dispose();
         Http?.Dispose();
         if (_system is not null)

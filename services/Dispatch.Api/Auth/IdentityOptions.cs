@@ -8,7 +8,9 @@ namespace Dispatch.Api.Auth;
 /// </summary>
 public sealed class IdentityOptions
 {
-    /// <summary>An external OIDC issuer (e.g. https://sso.example.gov.cn/realms/dispatch); empty for the development provider.</summary>
+    /// <summary>
+    /// An external OIDC issuer (e.g. https://sso.example.gov.cn/realms/dispatch); empty for the development provider.
+    /// </summary>
     public string Authority { get; set; } = "";
 
     /// <summary>The audience tokens must be issued for.</summary>
@@ -17,7 +19,9 @@ public sealed class IdentityOptions
     /// <summary>The issuer the development provider writes into its tokens.</summary>
     public string Issuer { get; set; } = "dispatch-dev";
 
-    /// <summary>At least 32 bytes, base64 or plain; every API instance needs the same. Empty: a random key per process.</summary>
+    /// <summary>
+    /// At least 32 bytes, base64 or plain; every API instance needs the same. Empty: a random key per process.
+    /// </summary>
     public string SigningKey { get; set; } = "";
 
     public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(10);

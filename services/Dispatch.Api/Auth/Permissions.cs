@@ -19,7 +19,10 @@ public static class Permissions
         services.AddAuthorization(options =>
         {
             foreach (var permission in Enum.GetValues<Permission>())
-                options.AddPolicy(permission.ToString(), policy => policy.RequireAuthenticatedUser().AddRequirements(new Requirement(permission)));
+                options.AddPolicy(
+                    permission.ToString(),
+                    policy => policy.RequireAuthenticatedUser().AddRequirements(new Requirement(permission))
+                );
         });
         services.AddSingleton<IAuthorizationHandler, Handler>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, RefusalWriter>();
@@ -35,22 +38,36 @@ public static class Permissions
         {
             if (DispatchClaims.Read(context.User) is not { } who)
                 context.Fail(new AuthorizationFailureReason(this, "the token names no user or role a person can hold"));
-            else if (Access.May(who, requirement.Permission)) context.Succeed(requirement);
-            else context.Fail(new AuthorizationFailureReason(this, $"role {who.Role} may not {requirement.Permission}"));
+            else if (Access.May(who, requirement.Permission))
+                context.Succeed(requirement);
+            else
+                context.Fail(new AuthorizationFailureReason(this, $"role {who.Role} may not {requirement.Permission}"));
             return Task.CompletedTask;
         }
     }
 
-    /// <summary>Writes a refusal as gRPC (trailers only) or as the JSON error of the transcoded routes, with its reason.</summary>
+    /// <summary>
+    /// Writes a refusal as gRPC (trailers only) or as the JSON error of the transcoded routes, with its reason.
+    /// </summary>
     private sealed class RefusalWriter : IAuthorizationMiddlewareResultHandler
     {
         private readonly AuthorizationMiddlewareResultHandler _default = new();
 
-        public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult result)
+        public async Task HandleAsync(
+            RequestDelegate next,
+            HttpContext context,
+            AuthorizationPolicy policy,
+            PolicyAuthorizationResult result
+        )
         {
             if (result.Forbidden && result.AuthorizationFailure?.FailureReasons.FirstOrDefault()?.Message is { } reason)
             {
-                await Refusals.WriteAsync(context, StatusCode.PermissionDenied, Problems.Reasons.PermissionDenied, reason);
+                await Refusals.WriteAsync(
+                    context,
+                    StatusCode.PermissionDenied,
+                    Problems.Reasons.PermissionDenied,
+                    reason
+                );
                 return;
             }
             await _default.HandleAsync(next, context, policy, result);

@@ -19,9 +19,13 @@ public static class DispatchClaims
     /// <summary>The signed-in person, or null when the claims name no user or no role a person can hold.</summary>
     public static Principal? Read(ClaimsPrincipal user)
     {
-        if (user.FindFirst(Subject)?.Value is not { Length: > 0 } id) return null;
-        if (!Enum.TryParse<Role>(user.FindFirst(Role)?.Value, ignoreCase: true, out var role)
-            || role is Domain.Role.System or Domain.Role.Gateway or Domain.Role.Citizen) return null;
+        if (user.FindFirst(Subject)?.Value is not { Length: > 0 } id)
+            return null;
+        if (
+            !Enum.TryParse<Role>(user.FindFirst(Role)?.Value, ignoreCase: true, out var role)
+            || role is Domain.Role.System or Domain.Role.Gateway or Domain.Role.Citizen
+        )
+            return null;
         return new Principal(id, role, user.FindFirst(Unit)?.Value, [.. user.FindAll(Street).Select(c => c.Value)]);
     }
 }
@@ -34,9 +38,15 @@ public sealed class DevelopmentIdentity(IdentityOptions options, TimeProvider ti
     public DirectoryUser? Check(string userId, string password)
     {
         var user = options.Users.FirstOrDefault(u => u.Id == userId);
-        if (user is null) return null;
+        if (user is null)
+            return null;
         // Constant time, so the answer does not leak how much of a password was right.
-        return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(user.Password), Encoding.UTF8.GetBytes(password)) ? user : null;
+        return CryptographicOperations.FixedTimeEquals(
+            Encoding.UTF8.GetBytes(user.Password),
+            Encoding.UTF8.GetBytes(password)
+        )
+            ? user
+            : null;
     }
 
     public (string Token, DateTimeOffset ExpiresAt) Issue(DirectoryUser user)
@@ -49,27 +59,35 @@ public sealed class DevelopmentIdentity(IdentityOptions options, TimeProvider ti
             [DispatchClaims.Name] = user.Name,
             [DispatchClaims.Role] = user.Role,
         };
-        if (user.Unit is { Length: > 0 } unit) claims[DispatchClaims.Unit] = unit;
-        if (user.Streets.Count > 0) claims[DispatchClaims.Street] = user.Streets.ToArray();
-        var token = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
-        {
-            Issuer = options.Issuer,
-            Audience = options.Audience,
-            IssuedAt = now.UtcDateTime,
-            NotBefore = now.UtcDateTime,
-            Expires = expires.UtcDateTime,
-            Claims = claims,
-            SigningCredentials = new SigningCredentials(Key, SecurityAlgorithms.HmacSha256),
-        });
+        if (user.Unit is { Length: > 0 } unit)
+            claims[DispatchClaims.Unit] = unit;
+        if (user.Streets.Count > 0)
+            claims[DispatchClaims.Street] = user.Streets.ToArray();
+        var token = new JsonWebTokenHandler().CreateToken(
+            new SecurityTokenDescriptor
+            {
+                Issuer = options.Issuer,
+                Audience = options.Audience,
+                IssuedAt = now.UtcDateTime,
+                NotBefore = now.UtcDateTime,
+                Expires = expires.UtcDateTime,
+                Claims = claims,
+                SigningCredentials = new SigningCredentials(Key, SecurityAlgorithms.HmacSha256),
+            }
+        );
         return (token, expires);
     }
 
     private static byte[] KeyBytes(string configured)
     {
-        if (configured is not { Length: > 0 }) return RandomNumberGenerator.GetBytes(32);
+        if (configured is not { Length: > 0 })
+            return RandomNumberGenerator.GetBytes(32);
         var bytes = IsBase64(configured, out var decoded) ? decoded : Encoding.UTF8.GetBytes(configured);
-        return bytes.Length >= 32 ? bytes
-            : throw new InvalidOperationException($"Identity:SigningKey: has {bytes.Length} bytes; an HMAC-SHA256 key needs at least 32");
+        return bytes.Length >= 32
+            ? bytes
+            : throw new InvalidOperationException(
+                $"Identity:SigningKey: has {bytes.Length} bytes; an HMAC-SHA256 key needs at least 32"
+            );
     }
 
     private static bool IsBase64(string text, out byte[] bytes)

@@ -12,9 +12,13 @@ namespace Dispatch.Api.Notifications;
 public sealed class DirectoryRecipients(IOptions<IdentityOptions> identity) : INoticeDirectory
 {
     public IReadOnlyList<string> UsersIn(Role role) =>
-        [.. identity.Value.Users
-            .Where(u => string.Equals(u.Role, role.ToString(), StringComparison.OrdinalIgnoreCase) && u.Id.Length > 0)
-            .Select(u => u.Id)
-            .Distinct()
-            .Order(StringComparer.Ordinal)];
+        [
+            .. identity
+                .Value.Users.Where(u =>
+                    string.Equals(u.Role, role.ToString(), StringComparison.OrdinalIgnoreCase) && u.Id.Length > 0
+                )
+                .Select(u => u.Id)
+                .Distinct()
+                .Order(StringComparer.Ordinal),
+        ];
 }

@@ -21,17 +21,24 @@ public static class NotificationsHosting
     public static WebApplicationBuilder AddDispatchNotifications(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        if (services.Any(s => s.ServiceType == typeof(NoticeDelivery))) return builder;
+        if (services.Any(s => s.ServiceType == typeof(NoticeDelivery)))
+            return builder;
         var configuration = builder.Configuration;
         var section = configuration.GetSection(Section);
         services.AddOptions<NotificationOptions>().Bind(section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<NotificationOptions>, OptionsRules>();
         services.TryAddSingleton(TimeProvider.System);
         var catalogDirectory = configuration["Catalog:Path"] is { Length: > 0 } path
-            ? path : CatalogLoader.DefaultDirectory();
+            ? path
+            : CatalogLoader.DefaultDirectory();
         services.TryAddSingleton(sp => RosterLoader.Load(catalogDirectory, sp.GetRequiredService<Catalog>()));
-        services.TryAddSingleton(sp => NotificationPolicyLoader.Load(
-            catalogDirectory, sp.GetRequiredService<Catalog>(), sp.GetRequiredService<DutyRoster>()));
+        services.TryAddSingleton(sp =>
+            NotificationPolicyLoader.Load(
+                catalogDirectory,
+                sp.GetRequiredService<Catalog>(),
+                sp.GetRequiredService<DutyRoster>()
+            )
+        );
         services.TryAddSingleton<INoticeDirectory, DirectoryRecipients>();
         services.AddSingleton<NotificationKeys>();
         services.AddSingleton<NotificationStore>();
@@ -40,7 +47,8 @@ public static class NotificationsHosting
         services.AddHostedService(sp => sp.GetRequiredService<InboxFeed>());
         services.AddSingleton<RecipientResolver>();
         // The client's own request logs would write webhook URLs, whose query may hold a robot's token and signature.
-        services.AddHttpClient(WebhookSender.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+        services
+            .AddHttpClient(WebhookSender.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .RemoveAllLoggers();
         services.AddResiliencePipelineRegistry<string>();
         services.AddSingleton<WebhookSender>();

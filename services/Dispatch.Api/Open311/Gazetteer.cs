@@ -6,7 +6,12 @@ using Dispatch.Domain;
 namespace Dispatch.Api.Open311;
 
 /// <summary>What a place of the gazetteer is: one of the district's streets and towns, a road, or a landmark.</summary>
-public enum PlaceKind { Street, Road, Landmark }
+public enum PlaceKind
+{
+    Street,
+    Road,
+    Landmark,
+}
 
 /// <summary>A named place of the district: where it is (roughly) and the street or town (街镇) it lies in.</summary>
 public sealed record Place(string Id, PlaceKind Kind, string Zh, string En, GeoPoint Position, string Street);
@@ -49,8 +54,11 @@ public sealed class Gazetteer
         var normalised = Normalise(text);
         var found = new List<(int Start, int End, Place Place)>();
         foreach (var (name, place) in _names)
-            for (var at = normalised.IndexOf(name, StringComparison.Ordinal); at >= 0;
-                 at = normalised.IndexOf(name, at + 1, StringComparison.Ordinal))
+            for (
+                var at = normalised.IndexOf(name, StringComparison.Ordinal);
+                at >= 0;
+                at = normalised.IndexOf(name, at + 1, StringComparison.Ordinal)
+            )
                 found.Add((at, at + name.Length, place));
         // 长寿路 inside 长寿路街道 is part of the longer name, not a mention of the road.
         return found
@@ -70,7 +78,8 @@ public sealed class Gazetteer
     {
         var kept = new StringBuilder(text.Length);
         foreach (var rune in text.Normalize(NormalizationForm.FormKC).EnumerateRunes())
-            if (Rune.IsLetterOrDigit(rune)) kept.Append(Rune.ToLowerInvariant(rune).ToString());
+            if (Rune.IsLetterOrDigit(rune))
+                kept.Append(Rune.ToLowerInvariant(rune).ToString());
         return kept.ToString();
     }
 
@@ -80,7 +89,9 @@ public sealed class Gazetteer
         var path = Path.Combine(folder, FileName);
         if (!File.Exists(path))
             throw new FileNotFoundException(
-                $"no {FileName} beside the catalog in {folder}: Open311 cannot locate addresses", path);
+                $"no {FileName} beside the catalog in {folder}: Open311 cannot locate addresses",
+                path
+            );
         GazetteerDto? dto;
         try
         {
@@ -95,7 +106,8 @@ public sealed class Gazetteer
         foreach (var (entry, index) in (dto?.Places ?? []).Select((p, i) => (p, i)))
             if (Check(entry, $"places[{index}]", catalog, problems) is { } place)
                 places.Add((place, [entry.Zh!, entry.En!, .. entry.Aliases ?? []]));
-        if (places.Count == 0) problems.Add("places: none");
+        if (places.Count == 0)
+            problems.Add("places: none");
         var ids = places.GroupBy(p => p.Place.Id, StringComparer.OrdinalIgnoreCase);
         foreach (var twice in ids.Where(g => g.Count() > 1))
             problems.Add($"places '{twice.Key}': the id is used {twice.Count()} times");
@@ -106,22 +118,25 @@ public sealed class Gazetteer
             problems.Add($"the name '{shared.Key}' belongs to {string.Join(" and ", shared.Select(n => n.Place.Id))}");
         foreach (var (name, place) in names.Where(n => n.Name.Length < MinNameLength))
             problems.Add($"places '{place.Id}': the name '{name}' is shorter than {MinNameLength} letters");
-        if (problems.Count > 0) throw new GazetteerException(FileName, problems);
+        if (problems.Count > 0)
+            throw new GazetteerException(FileName, problems);
         return new Gazetteer(names, places.Select(p => p.Place));
     }
 
-    private static int Specificity(PlaceKind kind) => kind switch
-    {
-        PlaceKind.Landmark => 0,
-        PlaceKind.Road => 1,
-        _ => 2,
-    };
+    private static int Specificity(PlaceKind kind) =>
+        kind switch
+        {
+            PlaceKind.Landmark => 0,
+            PlaceKind.Road => 1,
+            _ => 2,
+        };
 
     private static Place? Check(PlaceDto entry, string at, Catalog catalog, List<string> problems)
     {
         var before = problems.Count;
         var where = entry.Id is { Length: > 0 } id ? $"places '{id}'" : at;
-        if (entry.Id is not { Length: > 0 }) problems.Add($"{at}: id is missing");
+        if (entry.Id is not { Length: > 0 })
+            problems.Add($"{at}: id is missing");
         if (!Enum.TryParse<PlaceKind>(entry.Kind, ignoreCase: true, out var kind) || !Enum.IsDefined(kind))
             problems.Add($"{where}: kind '{entry.Kind}' is not street, road or landmark");
         if (entry.Zh is not { Length: > 0 } || entry.En is not { Length: > 0 })
@@ -130,10 +145,12 @@ public sealed class Gazetteer
         if (entry.Street is not null && street is null)
             problems.Add($"{where}: street '{entry.Street}' is not in the catalog");
         GeoPoint? position = entry.Position is { } p ? new GeoPoint(p.Lat, p.Lon) : street?.Centre;
-        if (position is not { } point) problems.Add($"{where}: needs a position or a street");
+        if (position is not { } point)
+            problems.Add($"{where}: needs a position or a street");
         else if (!point.IsValid || !catalog.District.Bounds.Contains(point))
             problems.Add($"{where}: ({point.Lat}, {point.Lon}) is outside {catalog.District.En}");
-        if (problems.Count > before) return null;
+        if (problems.Count > before)
+            return null;
         var located = position!.Value;
         var lies = street ?? catalog.Streets.MinBy(s => s.Centre.MetresTo(located))!;
         return new Place(entry.Id!, kind, entry.Zh!, entry.En!, located, lies.Code);
@@ -149,7 +166,14 @@ public sealed class Gazetteer
     private sealed record GazetteerDto(string? About, List<PlaceDto>? Places);
 
     private sealed record PlaceDto(
-        string? Id, string? Kind, string? Zh, string? En, List<string>? Aliases, string? Street, PositionDto? Position);
+        string? Id,
+        string? Kind,
+        string? Zh,
+        string? En,
+        List<string>? Aliases,
+        string? Street,
+        PositionDto? Position
+    );
 
     private sealed record PositionDto(double Lat, double Lon);
 }

@@ -10,7 +10,11 @@ using System.Xml;
 namespace Dispatch.Api.Open311;
 
 /// <summary>The two formats of GeoReport v2, chosen by the extension of the path (<c>services.xml</c>).</summary>
-internal enum Open311Format { Xml, Json }
+internal enum Open311Format
+{
+    Xml,
+    Json,
+}
 
 /// <summary>
 /// A part of an Open311 answer, written the same way as XML and as JSON, so that both formats always carry the
@@ -28,9 +32,13 @@ internal sealed class Open311Value : Open311Node
     public static readonly Open311Value Null = new((object?)null);
 
     public static Open311Value Of(string? text) => text is null ? Null : new(text);
+
     public static Open311Value Of(bool flag) => new(flag);
+
     public static Open311Value Of(int number) => new(number);
+
     public static Open311Value Of(double? number) => number is { } n ? new(n) : Null;
+
     public static Open311Value Of(DateTimeOffset? time) => time is { } t ? new(t) : Null;
 }
 
@@ -40,13 +48,19 @@ internal sealed class Open311Object : Open311Node, IEnumerable<(string Name, Ope
     private readonly List<(string Name, Open311Node Node)> _fields = [];
 
     public void Add(string name, Open311Node node) => _fields.Add((name, node));
+
     public void Add(string name, string? text) => Add(name, Open311Value.Of(text));
+
     public void Add(string name, bool flag) => Add(name, Open311Value.Of(flag));
+
     public void Add(string name, int number) => Add(name, Open311Value.Of(number));
+
     public void Add(string name, double? number) => Add(name, Open311Value.Of(number));
+
     public void Add(string name, DateTimeOffset? time) => Add(name, Open311Value.Of(time));
 
     public IEnumerator<(string Name, Open311Node Node)> GetEnumerator() => _fields.GetEnumerator();
+
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 }
 
@@ -86,7 +100,8 @@ internal sealed record Open311Document(string Root, Open311Node Body)
     private byte[] WriteJson()
     {
         var buffer = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer, JsonOptions)) Json(writer, Body);
+        using (var writer = new Utf8JsonWriter(buffer, JsonOptions))
+            Json(writer, Body);
         return buffer.WrittenSpan.ToArray();
     }
 
@@ -105,7 +120,8 @@ internal sealed record Open311Document(string Root, Open311Node Body)
                 break;
             case Open311List list:
                 writer.WriteStartArray();
-                foreach (var item in list.Items) Json(writer, item);
+                foreach (var item in list.Items)
+                    Json(writer, item);
                 writer.WriteEndArray();
                 break;
             case Open311Value { Value: null }:
@@ -168,13 +184,14 @@ internal sealed record Open311Document(string Root, Open311Node Body)
         }
     }
 
-    private static string Text(Open311Value value) => value.Value switch
-    {
-        bool flag => flag ? "true" : "false",
-        DateTimeOffset time => time.ToString(DateTimeFormat, CultureInfo.InvariantCulture),
-        IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
-        var other => other?.ToString() ?? "",
-    };
+    private static string Text(Open311Value value) =>
+        value.Value switch
+        {
+            bool flag => flag ? "true" : "false",
+            DateTimeOffset time => time.ToString(DateTimeFormat, CultureInfo.InvariantCulture),
+            IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
+            var other => other?.ToString() ?? "",
+        };
 
     /// <summary>
     /// Text stored before control characters were refused may hold some that XML 1.0 cannot carry at all: they
@@ -182,14 +199,17 @@ internal sealed record Open311Document(string Root, Open311Node Body)
     /// </summary>
     private static string XmlSafe(string text)
     {
-        if (text.All(XmlConvert.IsXmlChar)) return text;
+        if (text.All(XmlConvert.IsXmlChar))
+            return text;
         var safe = new StringBuilder(text.Length);
         for (var i = 0; i < text.Length; i++)
         {
-            if (XmlConvert.IsXmlChar(text[i])) safe.Append(text[i]);
+            if (XmlConvert.IsXmlChar(text[i]))
+                safe.Append(text[i]);
             else if (i + 1 < text.Length && XmlConvert.IsXmlSurrogatePair(text[i + 1], text[i]))
                 safe.Append(text, i++, 2);
-            else safe.Append('\uFFFD');
+            else
+                safe.Append('\uFFFD');
         }
         return safe.ToString();
     }
@@ -197,8 +217,10 @@ internal sealed record Open311Document(string Root, Open311Node Body)
 
 /// <summary>An Open311 document as an HTTP answer in the format the path asked for.</summary>
 internal sealed class Open311Result(
-    Open311Document document, Open311Format format, int statusCode = StatusCodes.Status200OK)
-    : IResult, IStatusCodeHttpResult
+    Open311Document document,
+    Open311Format format,
+    int statusCode = StatusCodes.Status200OK
+) : IResult, IStatusCodeHttpResult
 {
     public int? StatusCode => statusCode;
 

@@ -64,8 +64,10 @@ public static class Open311Endpoints
         app.MapGet("/open311/discovery.{format}", (string format, HttpRequest http) => api.Discovery(format, http));
         app.MapGet($"{Base}/discovery.{{format}}", (string format, HttpRequest http) => api.Discovery(format, http));
         app.MapGet($"{Base}/services.{{format}}", (string format) => api.Services(format));
-        app.MapGet($"{Base}/services/{{code}}.{{format}}",
-            (string code, string format) => api.Definition(code, format));
+        app.MapGet(
+            $"{Base}/services/{{code}}.{{format}}",
+            (string code, string format) => api.Definition(code, format)
+        );
         app.MapPost($"{Base}/requests.{{format}}", (string format, HttpRequest http) => api.CreateAsync(format, http))
             .DisableAntiforgery();
         app.MapGet($"{Base}/requests.{{format}}", (string format, HttpRequest http) => api.QueryAsync(format, http));
@@ -76,12 +78,22 @@ public static class Open311Endpoints
 
 /// <summary>The calls of <see cref="Open311Endpoints"/>.</summary>
 internal sealed class Open311Api(
-    Catalog catalog, Gazetteer gazetteer, Open311Media media, ReadModelStore store, IIncidentStore incidents, IGrainFactory grains,
-    TimeProvider time, IOptions<ApiOptions> apiOptions, Open311Options options, DateTimeOffset changeset)
+    Catalog catalog,
+    Gazetteer gazetteer,
+    Open311Media media,
+    ReadModelStore store,
+    IIncidentStore incidents,
+    IGrainFactory grains,
+    TimeProvider time,
+    IOptions<ApiOptions> apiOptions,
+    Open311Options options,
+    DateTimeOffset changeset
+)
 {
     private const int MaxRequests = 1000;
     private const int MaxBodyBytes = 64 * 1024;
     private const int MaxRequestId = 64;
+
     /// <summary>How many ids of one query may be looked up in their grains when the read model lacks them.</summary>
     private const int MaxJustReported = 20;
     private static readonly TimeSpan DefaultQueryWindow = TimeSpan.FromDays(90);
@@ -93,163 +105,253 @@ internal sealed class Open311Api(
         var options = configuration.GetSection(Open311Options.Section).Get<Open311Options>() ?? new Open311Options();
         if (options.Type is not ("production" or "test"))
             throw new InvalidOperationException(
-                $"{Open311Options.Section}:Type: '{options.Type}' is not production or test");
+                $"{Open311Options.Section}:Type: '{options.Type}' is not production or test"
+            );
         // The catalog's folder, found as the API finds it.
         var folder = configuration["Catalog:Path"] is { Length: > 0 } path ? path : CatalogLoader.DefaultDirectory();
-        var changed = Directory.EnumerateFiles(folder, "*.json", SearchOption.AllDirectories)
+        var changed = Directory
+            .EnumerateFiles(folder, "*.json", SearchOption.AllDirectories)
             .Max(File.GetLastWriteTimeUtc);
         var changeset = TimeZoneInfo.ConvertTime(new DateTimeOffset(changed, TimeSpan.Zero), catalog.Calendar.TimeZone);
         var media = new Open311Media(
-            services.GetRequiredService<IConnectionMultiplexer>(), services.GetRequiredService<KeySpace>(),
-            services.GetRequiredService<Partitions>(), services.GetRequiredService<ResiliencePipelineProvider<string>>());
+            services.GetRequiredService<IConnectionMultiplexer>(),
+            services.GetRequiredService<KeySpace>(),
+            services.GetRequiredService<Partitions>(),
+            services.GetRequiredService<ResiliencePipelineProvider<string>>()
+        );
         return new Open311Api(
-            catalog, Gazetteer.Load(folder, catalog), media, services.GetRequiredService<ReadModelStore>(),
-            services.GetRequiredService<IIncidentStore>(), services.GetRequiredService<IGrainFactory>(), services.GetRequiredService<TimeProvider>(),
-            services.GetRequiredService<IOptions<ApiOptions>>(), options, changeset);
+            catalog,
+            Gazetteer.Load(folder, catalog),
+            media,
+            services.GetRequiredService<ReadModelStore>(),
+            services.GetRequiredService<IIncidentStore>(),
+            services.GetRequiredService<IGrainFactory>(),
+            services.GetRequiredService<TimeProvider>(),
+            services.GetRequiredService<IOptions<ApiOptions>>(),
+            options,
+            changeset
+        );
     }
 
-    public Task<IResult> Discovery(string format, HttpRequest http) => Answer(format, f =>
-    {
-        var url = options.Url is { Length: > 0 } configured
-            ? configured
-            : $"{http.Scheme}://{http.Host}{http.PathBase}{Open311Endpoints.Base}";
-        Open311Node[] formats = [Open311Value.Of("application/xml"), Open311Value.Of("application/json")];
-        var endpoint = new Open311Object
-        {
-            { "specification", Open311Endpoints.Specification },
-            { "url", url },
-            { "changeset", changeset },
-            { "type", options.Type },
-            { "formats", new Open311List("format", formats) },
-        };
-        return Ok(f, new Open311Document("discovery", new Open311Object
-        {
-            { "changeset", changeset },
-            { "contact", options.Contact ?? $"{catalog.District.Zh} ({catalog.District.En}): this API's operators" },
-            { "key_service", options.KeyService ?? "API keys are issued by the operators of this service" },
-            { "endpoints", new Open311List("endpoint", [endpoint]) },
-        }));
-    });
-
-    public Task<IResult> Services(string format) => Answer(format, f =>
-    {
-        var services =
-            from scenario in catalog.Scenarios.OrderBy(s => s.Id)
-            from type in scenario.Types
-            select (Open311Node)new Open311Object
+    public Task<IResult> Discovery(string format, HttpRequest http) =>
+        Answer(
+            format,
+            f =>
             {
-                { "service_code", type.Code },
-                { "service_name", type.Zh },
-                { "description", $"{type.En} ({scenario.En})" },
-                { "metadata", false },
-                { "type", "realtime" },
-                { "keywords", $"{scenario.Zh},{type.En}" },
-                { "group", scenario.Zh },
-            };
-        return Ok(f, new Open311Document("services", new Open311List("service", [.. services])));
-    });
+                var url = options.Url is { Length: > 0 } configured
+                    ? configured
+                    : $"{http.Scheme}://{http.Host}{http.PathBase}{Open311Endpoints.Base}";
+                Open311Node[] formats = [Open311Value.Of("application/xml"), Open311Value.Of("application/json")];
+                var endpoint = new Open311Object
+                {
+                    { "specification", Open311Endpoints.Specification },
+                    { "url", url },
+                    { "changeset", changeset },
+                    { "type", options.Type },
+                    { "formats", new Open311List("format", formats) },
+                };
+                return Ok(
+                    f,
+                    new Open311Document(
+                        "discovery",
+                        new Open311Object
+                        {
+                            { "changeset", changeset },
+                            {
+                                "contact",
+                                options.Contact
+                                    ?? $"{catalog.District.Zh} ({catalog.District.En}): this API's operators"
+                            },
+                            {
+                                "key_service",
+                                options.KeyService ?? "API keys are issued by the operators of this service"
+                            },
+                            { "endpoints", new Open311List("endpoint", [endpoint]) },
+                        }
+                    )
+                );
+            }
+        );
 
-    public Task<IResult> Definition(string code, string format) => Answer(format, f =>
-    {
-        var type = Open311Reports.Service(catalog, code);
-        return Ok(f, new Open311Document("service_definition", new Open311Object
-        {
-            { "service_code", type.Code },
-            { "attributes", new Open311List("attribute", []) },
-        }));
-    });
-
-    public Task<IResult> CreateAsync(string format, HttpRequest http) => AnswerAsync(format, async f =>
-    {
-        if (http.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-            limit.MaxRequestBodySize = MaxBodyBytes;
-        if (!http.HasFormContentType)
-            throw Open311Reports.Bad("Content-Type: must be application/x-www-form-urlencoded");
-        IFormCollection form;
-        try
-        {
-            form = await http.ReadFormAsync();
-        }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            throw new Open311Refused(e.StatusCode, $"request body: more than the {MaxBodyBytes} bytes allowed");
-        }
-        catch (InvalidDataException e)
-        {
-            throw Open311Reports.Bad($"request body: not a form this service reads ({e.Message})");
-        }
-        var report = Open311Reports.Read(form, catalog, gazetteer, apiOptions.Value.Open311Keys);
-        var idempotency = Open311Reports.Text("Idempotency-Key", http.Headers["Idempotency-Key"], MaxRequestId);
-        var commandId = $"open311:{idempotency ?? Guid.NewGuid().ToString("N")}";
-        var result = await grains.GetGrain<IIncidentIntakeGrain>(0).ReportAsync(new ReportIncident(
-            commandId, new Actor($"open311:{report.Client}", Role.Citizen), report.Type.Code, Channel.CitizenApp,
-            report.Street, report.Description, report.Location, report.Reporter, null, null,
-            $"open311/{report.Client}"));
-        if (result.Refusal is { } refusal) throw Open311Reports.Bad(refusal.Message);
-        if (report.MediaUrl is { } url) await media.SaveAsync(result.IncidentNumber, url);
-        return Ok(f, new Open311Document("service_requests", new Open311List("request",
-        [
-            new Open311Object
+    public Task<IResult> Services(string format) =>
+        Answer(
+            format,
+            f =>
             {
-                { "service_request_id", result.IncidentNumber },
-                { "service_notice", $"受理编号 {result.IncidentNumber}" },
-                { "account_id", report.AccountId },
-            },
-        ])));
-    });
+                var services =
+                    from scenario in catalog.Scenarios.OrderBy(s => s.Id)
+                    from type in scenario.Types
+                    select (Open311Node)
+                        new Open311Object
+                        {
+                            { "service_code", type.Code },
+                            { "service_name", type.Zh },
+                            { "description", $"{type.En} ({scenario.En})" },
+                            { "metadata", false },
+                            { "type", "realtime" },
+                            { "keywords", $"{scenario.Zh},{type.En}" },
+                            { "group", scenario.Zh },
+                        };
+                return Ok(f, new Open311Document("services", new Open311List("service", [.. services])));
+            }
+        );
 
-    public Task<IResult> GetAsync(string id, string format) => AnswerAsync(format, async f =>
-    {
-        var found = id.Length <= MaxRequestId ? await FindAsync([id]) : [];
-        return found.Count == 1
-            ? Ok(f, await RequestsAsync(found))
-            : throw new Open311Refused(StatusCodes.Status404NotFound,
-                $"service_request_id: '{Open311Reports.Echo(id)}' not found");
-    });
+    public Task<IResult> Definition(string code, string format) =>
+        Answer(
+            format,
+            f =>
+            {
+                var type = Open311Reports.Service(catalog, code);
+                return Ok(
+                    f,
+                    new Open311Document(
+                        "service_definition",
+                        new Open311Object
+                        {
+                            { "service_code", type.Code },
+                            { "attributes", new Open311List("attribute", []) },
+                        }
+                    )
+                );
+            }
+        );
 
-    public Task<IResult> QueryAsync(string format, HttpRequest http) => AnswerAsync(format, async f =>
-    {
-        var q = http.Query;
-        if (List(q, "service_request_id") is { Count: > 0 } ids)
-        {
-            if (ids.Count > MaxRequests) throw Open311Reports.Bad($"service_request_id: at most {MaxRequests} ids");
-            if (ids.FirstOrDefault(i => i.Length > MaxRequestId) is { } tooLong)
-                throw Open311Reports.Bad($"service_request_id: '{Open311Reports.Echo(tooLong)}' is too long");
-            return Ok(f, await RequestsAsync(await FindAsync(ids)));
-        }
-        var types = List(q, "service_code").Select(Service).Distinct().ToList();
-        var statuses = List(q, "status").Select(s => s.ToLowerInvariant()).Distinct().ToList();
-        if (statuses.FirstOrDefault(s => s is not ("open" or "closed")) is { } unknown)
-            throw Open311Reports.Bad($"status: '{Open311Reports.Echo(unknown)}' is not open or closed");
-        var start = Date(q, "start_date");
-        var to = Date(q, "end_date") ?? time.GetUtcNow();
-        if (start > to) throw Open311Reports.Bad("end_date: is before start_date");
-        var onlyOpen = statuses is ["open"];
-        var onlyClosed = statuses is ["closed"];
-        var scenarios = types.Select(t => t.Scenario).Distinct().ToList();
-        // The index knows scenarios; types narrow them only when some of a scenario's types are left out.
-        var whole = scenarios.All(s => catalog.FindScenario(s)!.Types.All(types.Contains));
-        var query = new IncidentQuery
-        {
-            ReportedFrom = start ?? to - DefaultQueryWindow,
-            ReportedTo = to,
-            OpenOnly = onlyOpen,
-            States = onlyClosed
-                ? [nameof(IncidentState.Closed), nameof(IncidentState.Dismissed), nameof(IncidentState.Merged)]
-                : [],
-            Scenarios = scenarios,
-        };
-        var (found, _) = await store.ListAsync(query, null, 0, MaxRequests,
-            whole ? null : i => types.Any(t => t.Code == i.Type));
-        return Ok(f, await RequestsAsync([.. found.Where(Public).Select(i => new Found(i, LatestKnown(i)))]));
-    });
+    public Task<IResult> CreateAsync(string format, HttpRequest http) =>
+        AnswerAsync(
+            format,
+            async f =>
+            {
+                if (http.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+                    limit.MaxRequestBodySize = MaxBodyBytes;
+                if (!http.HasFormContentType)
+                    throw Open311Reports.Bad("Content-Type: must be application/x-www-form-urlencoded");
+                IFormCollection form;
+                try
+                {
+                    form = await http.ReadFormAsync();
+                }
+                catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+                {
+                    throw new Open311Refused(e.StatusCode, $"request body: more than the {MaxBodyBytes} bytes allowed");
+                }
+                catch (InvalidDataException e)
+                {
+                    throw Open311Reports.Bad($"request body: not a form this service reads ({e.Message})");
+                }
+                var report = Open311Reports.Read(form, catalog, gazetteer, apiOptions.Value.Open311Keys);
+                var idempotency = Open311Reports.Text("Idempotency-Key", http.Headers["Idempotency-Key"], MaxRequestId);
+                var commandId = $"open311:{idempotency ?? Guid.NewGuid().ToString("N")}";
+                var result = await grains
+                    .GetGrain<IIncidentIntakeGrain>(0)
+                    .ReportAsync(
+                        new ReportIncident(
+                            commandId,
+                            new Actor($"open311:{report.Client}", Role.Citizen),
+                            report.Type.Code,
+                            Channel.CitizenApp,
+                            report.Street,
+                            report.Description,
+                            report.Location,
+                            report.Reporter,
+                            null,
+                            null,
+                            $"open311/{report.Client}"
+                        )
+                    );
+                if (result.Refusal is { } refusal)
+                    throw Open311Reports.Bad(refusal.Message);
+                if (report.MediaUrl is { } url)
+                    await media.SaveAsync(result.IncidentNumber, url);
+                return Ok(
+                    f,
+                    new Open311Document(
+                        "service_requests",
+                        new Open311List(
+                            "request",
+                            [
+                                new Open311Object
+                                {
+                                    { "service_request_id", result.IncidentNumber },
+                                    { "service_notice", $"受理编号 {result.IncidentNumber}" },
+                                    { "account_id", report.AccountId },
+                                },
+                            ]
+                        )
+                    )
+                );
+            }
+        );
+
+    public Task<IResult> GetAsync(string id, string format) =>
+        AnswerAsync(
+            format,
+            async f =>
+            {
+                var found = id.Length <= MaxRequestId ? await FindAsync([id]) : [];
+                return found.Count == 1
+                    ? Ok(f, await RequestsAsync(found))
+                    : throw new Open311Refused(
+                        StatusCodes.Status404NotFound,
+                        $"service_request_id: '{Open311Reports.Echo(id)}' not found"
+                    );
+            }
+        );
+
+    public Task<IResult> QueryAsync(string format, HttpRequest http) =>
+        AnswerAsync(
+            format,
+            async f =>
+            {
+                var q = http.Query;
+                if (List(q, "service_request_id") is { Count: > 0 } ids)
+                {
+                    if (ids.Count > MaxRequests)
+                        throw Open311Reports.Bad($"service_request_id: at most {MaxRequests} ids");
+                    if (ids.FirstOrDefault(i => i.Length > MaxRequestId) is { } tooLong)
+                        throw Open311Reports.Bad($"service_request_id: '{Open311Reports.Echo(tooLong)}' is too long");
+                    return Ok(f, await RequestsAsync(await FindAsync(ids)));
+                }
+                var types = List(q, "service_code").Select(Service).Distinct().ToList();
+                var statuses = List(q, "status").Select(s => s.ToLowerInvariant()).Distinct().ToList();
+                if (statuses.FirstOrDefault(s => s is not ("open" or "closed")) is { } unknown)
+                    throw Open311Reports.Bad($"status: '{Open311Reports.Echo(unknown)}' is not open or closed");
+                var start = Date(q, "start_date");
+                var to = Date(q, "end_date") ?? time.GetUtcNow();
+                if (start > to)
+                    throw Open311Reports.Bad("end_date: is before start_date");
+                var onlyOpen = statuses is ["open"];
+                var onlyClosed = statuses is ["closed"];
+                var scenarios = types.Select(t => t.Scenario).Distinct().ToList();
+                // The index knows scenarios; types narrow them only when some of a scenario's types are left out.
+                var whole = scenarios.All(s => catalog.FindScenario(s)!.Types.All(types.Contains));
+                var query = new IncidentQuery
+                {
+                    ReportedFrom = start ?? to - DefaultQueryWindow,
+                    ReportedTo = to,
+                    OpenOnly = onlyOpen,
+                    States = onlyClosed
+                        ? [nameof(IncidentState.Closed), nameof(IncidentState.Dismissed), nameof(IncidentState.Merged)]
+                        : [],
+                    Scenarios = scenarios,
+                };
+                var (found, _) = await store.ListAsync(
+                    query,
+                    null,
+                    0,
+                    MaxRequests,
+                    whole ? null : i => types.Any(t => t.Code == i.Type)
+                );
+                return Ok(f, await RequestsAsync([.. found.Where(Public).Select(i => new Found(i, LatestKnown(i)))]));
+            }
+        );
 
     /// <summary>A service named in a query: unknown is a bad query here, not a missing resource.</summary>
     private IncidentType Service(string code) =>
         catalog.FindType(code) is { } type && type.Scenario != DevicePolicy.MaintenanceScenario
             ? type
             : throw Open311Reports.Bad(
-                $"service_code: '{Open311Reports.Echo(code)}' is not a service of this jurisdiction");
+                $"service_code: '{Open311Reports.Echo(code)}' is not a service of this jurisdiction"
+            );
 
     /// <summary>An incident and when the last thing known to have happened to it happened.</summary>
     private sealed record Found(Incident Incident, DateTimeOffset UpdatedAt);
@@ -262,8 +364,10 @@ internal sealed class Open311Api(
         var lookedUp = 0;
         foreach (var id in ids.Distinct())
         {
-            if (projected.TryGetValue(id, out var incident)) found.Add(new Found(incident, LatestKnown(incident)));
-            else if (lookedUp++ < MaxJustReported && await JustReportedAsync(id) is { } fresh) found.Add(fresh);
+            if (projected.TryGetValue(id, out var incident))
+                found.Add(new Found(incident, LatestKnown(incident)));
+            else if (lookedUp++ < MaxJustReported && await JustReportedAsync(id) is { } fresh)
+                found.Add(fresh);
         }
         return [.. found.Where(f => Public(f.Incident))];
     }
@@ -275,9 +379,11 @@ internal sealed class Open311Api(
     /// </summary>
     private async Task<Found?> JustReportedAsync(string id)
     {
-        if (!await incidents.ExistsAsync(id)) return null;
+        if (!await incidents.ExistsAsync(id))
+            return null;
         var grain = grains.GetGrain<IIncidentGrain>(id);
-        if (await grain.GetAsync() is not { } incident) return null;
+        if (await grain.GetAsync() is not { } incident)
+            return null;
         var last = await grain.GetTimelineAsync(Math.Max(0, incident.Version - 1));
         return new Found(incident, last.Count > 0 ? last[^1].At : incident.ReportedAt);
     }
@@ -288,8 +394,12 @@ internal sealed class Open311Api(
     /// does not move it.
     /// </summary>
     private static DateTimeOffset LatestKnown(Incident incident) =>
-        incident.Clocks.Select(c => c.RunningSince).Append(incident.EndedAt).OfType<DateTimeOffset>()
-            .Append(incident.ReportedAt).Max();
+        incident
+            .Clocks.Select(c => c.RunningSince)
+            .Append(incident.EndedAt)
+            .OfType<DateTimeOffset>()
+            .Append(incident.ReportedAt)
+            .Max();
 
     /// <summary>Maintenance incidents of devices are internal; everything else is a public request.</summary>
     private static bool Public(Incident incident) => incident.Scenario != DevicePolicy.MaintenanceScenario;
@@ -298,8 +408,10 @@ internal sealed class Open311Api(
     {
         var shown = found.Where(f => !Personal(f.Incident)).Select(f => f.Incident.Number).ToList();
         var urls = await media.FindAsync(shown);
-        return new Open311Document("service_requests", new Open311List("request",
-            [.. found.Select(f => RequestOf(f, urls.GetValueOrDefault(f.Incident.Number)))]));
+        return new Open311Document(
+            "service_requests",
+            new Open311List("request", [.. found.Select(f => RequestOf(f, urls.GetValueOrDefault(f.Incident.Number)))])
+        );
     }
 
     private bool Personal(Incident incident) => catalog.FindScenario(incident.Scenario) is { PersonalData: true };
@@ -343,7 +455,8 @@ internal sealed class Open311Api(
     private static string PublicText(Incident incident)
     {
         var text = Masking.Text(incident.Description);
-        if (incident.Reporter is not { Name: { Length: > 0 } name }) return text;
+        if (incident.Reporter is not { Name: { Length: > 0 } name })
+            return text;
         var words = name.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         foreach (var part in words.Where(w => w.Length > 1).Prepend(name).OrderByDescending(p => p.Length))
             text = text.Replace(part, Masking.Name(part), StringComparison.OrdinalIgnoreCase);
@@ -370,7 +483,8 @@ internal sealed class Open311Api(
             IncidentState.Merged => ($"已并入 {incident.MergedInto}", $"merged into {incident.MergedInto}"),
             _ => (incident.State.ToString(), incident.State.ToString()),
         };
-        if (incident.Deferred) (zh, en) = ($"{zh}（挂账）", $"{en} (deferred: it cannot be fixed now)");
+        if (incident.Deferred)
+            (zh, en) = ($"{zh}（挂账）", $"{en} (deferred: it cannot be fixed now)");
         if (incident.IsOpen && incident.Escalation >= EscalationLevel.Overdue)
             (zh, en) = ($"{zh}（已逾期，督办中）", $"{en} (overdue, under supervision)");
         return $"{zh} / {en}";
@@ -394,16 +508,24 @@ internal sealed class Open311Api(
 
     private static IResult Error(Open311Format format, Open311Refused refused) =>
         new Open311Result(
-            new Open311Document("errors", new Open311List("error",
-                [new Open311Object { { "code", refused.Status }, { "description", refused.Message } }])),
-            format, refused.Status);
+            new Open311Document(
+                "errors",
+                new Open311List(
+                    "error",
+                    [new Open311Object { { "code", refused.Status }, { "description", refused.Message } }]
+                )
+            ),
+            format,
+            refused.Status
+        );
 
-    private static Open311Format? Format(string extension) => extension switch
-    {
-        "xml" => Open311Format.Xml,
-        "json" => Open311Format.Json,
-        _ => null,
-    };
+    private static Open311Format? Format(string extension) =>
+        extension switch
+        {
+            "xml" => Open311Format.Xml,
+            "json" => Open311Format.Json,
+            _ => null,
+        };
 
     private static Task<IResult> Answer(string extension, Func<Open311Format, IResult> answer) =>
         AnswerAsync(extension, format => Task.FromResult(answer(format)));
@@ -412,8 +534,10 @@ internal sealed class Open311Api(
     private static async Task<IResult> AnswerAsync(string extension, Func<Open311Format, Task<IResult>> answer)
     {
         if (Format(extension) is not { } format)
-            return Error(Open311Format.Xml,
-                Open311Reports.Bad($"format: '.{Open311Reports.Echo(extension)}' is not offered (xml or json)"));
+            return Error(
+                Open311Format.Xml,
+                Open311Reports.Bad($"format: '.{Open311Reports.Echo(extension)}' is not offered (xml or json)")
+            );
         try
         {
             return await answer(format);

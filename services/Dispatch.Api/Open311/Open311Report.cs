@@ -14,8 +14,15 @@ internal sealed class Open311Refused(int status, string message) : Exception(mes
 
 /// <summary>A POST of a service request that passed every check, ready to be reported as an incident.</summary>
 internal sealed record Open311Report(
-    string Client, IncidentType Type, GeoPoint Location, string Street, string Description, Reporter? Reporter,
-    string? MediaUrl, string? AccountId);
+    string Client,
+    IncidentType Type,
+    GeoPoint Location,
+    string Street,
+    string Description,
+    Reporter? Reporter,
+    string? MediaUrl,
+    string? AccountId
+);
 
 /// <summary>
 /// Reads and checks the form of <c>POST requests</c>, in the spec's terms: <c>api_key</c> (403 when missing or not
@@ -40,37 +47,55 @@ internal static partial class Open311Reports
     private const int MaxEmail = 254;
 
     public static Open311Report Read(
-        IFormCollection form, Catalog catalog, Gazetteer gazetteer, IReadOnlyDictionary<string, string> keys)
+        IFormCollection form,
+        Catalog catalog,
+        Gazetteer gazetteer,
+        IReadOnlyDictionary<string, string> keys
+    )
     {
         if (Text(form, "api_key", MaxId) is not { } key || !keys.TryGetValue(key, out var client))
             throw new Open311Refused(StatusCodes.Status403Forbidden, "api_key: missing or not known");
         var type = Service(catalog, Text(form, "service_code", MaxId));
         var (location, located) = Locate(form, catalog, gazetteer);
         var description = Text(form, "description", MaxDescription, multiline: true) ?? type.Zh;
-        if (Text(form, "address_string", MaxAddress) is { } address) description = $"{description}（{address}）";
+        if (Text(form, "address_string", MaxAddress) is { } address)
+            description = $"{description}（{address}）";
         string?[] names = [Text(form, "first_name", MaxName), Text(form, "last_name", MaxName)];
         var name = string.Join(' ', names.OfType<string>());
         var phone = Text(form, "phone", 32);
-        if (phone is not null && !Phone().IsMatch(phone)) throw Bad("phone: must be digits, with + ( ) - or spaces");
+        if (phone is not null && !Phone().IsMatch(phone))
+            throw Bad("phone: must be digits, with + ( ) - or spaces");
         if (Text(form, "email", MaxEmail) is { } email && !Email().IsMatch(email))
             throw Bad("email: is not an e-mail address");
         // Checked like every text, but not kept: an incident's reporter is a name and a phone.
         _ = Text(form, "device_id", MaxId);
         var media = MediaUrl(Text(form, "media_url", MaxMediaUrl));
         var street = located?.Street ?? catalog.Streets.MinBy(s => s.Centre.MetresTo(location))!.Code;
-        return new Open311Report(client, type, location, street, description,
-            name.Length > 0 ? new Reporter(name, phone) : null, media, Text(form, "account_id", MaxId));
+        return new Open311Report(
+            client,
+            type,
+            location,
+            street,
+            description,
+            name.Length > 0 ? new Reporter(name, phone) : null,
+            media,
+            Text(form, "account_id", MaxId)
+        );
     }
 
     /// <summary>A service of this jurisdiction: an incident type of the catalog but the devices' maintenance.</summary>
     public static IncidentType Service(Catalog catalog, string? code)
     {
-        if (code is null) throw Bad("service_code: required");
-        if (!ServiceCode().IsMatch(code)) throw Bad($"service_code: '{Echo(code)}' is not a service code");
+        if (code is null)
+            throw Bad("service_code: required");
+        if (!ServiceCode().IsMatch(code))
+            throw Bad($"service_code: '{Echo(code)}' is not a service code");
         return catalog.FindType(code) is { } type && type.Scenario != DevicePolicy.MaintenanceScenario
             ? type
-            : throw new Open311Refused(StatusCodes.Status404NotFound,
-                $"service_code: '{code}' is not a service of this jurisdiction");
+            : throw new Open311Refused(
+                StatusCodes.Status404NotFound,
+                $"service_code: '{code}' is not a service of this jurisdiction"
+            );
     }
 
     /// <summary>Lat and long when given, else the place an address_id or address_string names.</summary>
@@ -93,17 +118,20 @@ internal static partial class Open311Reports
         if (Text(form, "address_string", MaxAddress) is { } address)
             return gazetteer.Locate(address) is { } place
                 ? (place.Position, place)
-                : throw Bad($"address_string: '{Echo(address)}' could not be located in {catalog.District.Zh} " +
-                    $"({catalog.District.En}): name a road, landmark or street of the district, or send lat and long");
+                : throw Bad(
+                    $"address_string: '{Echo(address)}' could not be located in {catalog.District.Zh} "
+                        + $"({catalog.District.En}): name a road, landmark or street of the district, "
+                        + "or send lat and long"
+                );
         throw Bad("lat and long, address_string or address_id: one is required to locate the request");
     }
 
     private static double Coordinate(string name, string? text, string other) =>
         text is null ? throw Bad($"{name}: required with {other}")
         : double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
-          && double.IsFinite(value)
+        && double.IsFinite(value)
             ? value
-            : throw Bad($"{name}: '{Echo(text)}' is not a number of degrees");
+        : throw Bad($"{name}: '{Echo(text)}' is not a number of degrees");
 
     /// <summary>
     /// An absolute http(s) URL without credentials. It is shown back to the public, never fetched by the server,
@@ -111,13 +139,17 @@ internal static partial class Open311Reports
     /// </summary>
     private static string? MediaUrl(string? url)
     {
-        if (url is null) return null;
-        if (url.Any(char.IsWhiteSpace)
+        if (url is null)
+            return null;
+        if (
+            url.Any(char.IsWhiteSpace)
             || !Uri.TryCreate(url, UriKind.Absolute, out var uri)
             || uri.Scheme is not ("http" or "https")
-            || uri.Host.Length == 0)
+            || uri.Host.Length == 0
+        )
             throw Bad("media_url: must be an absolute http or https URL");
-        if (uri.UserInfo.Length > 0) throw Bad("media_url: must not carry a user name or password");
+        if (uri.UserInfo.Length > 0)
+            throw Bad("media_url: must not carry a user name or password");
         return url;
     }
 
@@ -130,21 +162,29 @@ internal static partial class Open311Reports
 
     public static string? Text(string name, StringValues values, int max, bool multiline = false)
     {
-        if (values.Count > 1) throw Bad($"{name}: given {values.Count} times");
-        if (values.FirstOrDefault()?.Trim() is not { Length: > 0 } value) return null;
-        if (value.Length > max) throw Bad($"{name}: {value.Length} characters is more than the {max} allowed");
+        if (values.Count > 1)
+            throw Bad($"{name}: given {values.Count} times");
+        if (values.FirstOrDefault()?.Trim() is not { Length: > 0 } value)
+            return null;
+        if (value.Length > max)
+            throw Bad($"{name}: {value.Length} characters is more than the {max} allowed");
         if (value.EnumerateRunes().Any(r => Forbidden(r, multiline)))
             throw Bad($"{name}: contains control or bidirectional formatting characters");
         return value;
     }
 
-    private static bool Forbidden(Rune rune, bool multiline) => Rune.GetUnicodeCategory(rune) switch
-    {
-        UnicodeCategory.Control => !(multiline && rune.Value is '\n' or '\r' or '\t'),
-        UnicodeCategory.Format => rune.Value is (>= 0x202A and <= 0x202E) or (>= 0x2066 and <= 0x2069)
-            or 0x200E or 0x200F or 0x061C,
-        _ => false,
-    };
+    private static bool Forbidden(Rune rune, bool multiline) =>
+        Rune.GetUnicodeCategory(rune) switch
+        {
+            UnicodeCategory.Control => !(multiline && rune.Value is '\n' or '\r' or '\t'),
+            UnicodeCategory.Format => rune.Value
+                is (>= 0x202A and <= 0x202E)
+                    or (>= 0x2066 and <= 0x2069)
+                    or 0x200E
+                    or 0x200F
+                    or 0x061C,
+            _ => false,
+        };
 
     /// <summary>A value as a message may quote it: short, and on one line.</summary>
     public static string Echo(string value)

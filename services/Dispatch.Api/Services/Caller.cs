@@ -13,6 +13,10 @@ public static class Caller
 {
     public static Principal Of(ServerCallContext context) =>
         DispatchClaims.Read(context.GetHttpContext().User)
-        ?? throw Problems.Refused(StatusCode.Unauthenticated, Problems.Reasons.Unauthenticated,
-            "authorization: sign in and send \"Bearer <token>\"; the token names no user or role", "authorization");
+        ?? throw Problems.Refused(
+            StatusCode.Unauthenticated,
+            Problems.Reasons.Unauthenticated,
+            "authorization: sign in and send \"Bearer <token>\"; the token names no user or role",
+            "authorization"
+        );
 }

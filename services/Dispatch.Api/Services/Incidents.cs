@@ -1,8 +1,8 @@
-using Dispatch.Infrastructure.Archive;
-using Dispatch.Infrastructure.ReadModel;
-using Dispatch.Infrastructure;
 using Dispatch.Abstractions;
 using Dispatch.Domain;
+using Dispatch.Infrastructure;
+using Dispatch.Infrastructure.Archive;
+using Dispatch.Infrastructure.ReadModel;
 using Dispatch.ServiceDefaults;
 using Grpc.Core;
 using V1 = Dispatch.Protos.V1;
@@ -15,8 +15,15 @@ namespace Dispatch.Api.Services;
 /// refusals turned into gRPC statuses.
 /// </summary>
 public sealed class Incidents(
-    IGrainFactory grains, IIncidentStore incidents, Lifecycle lifecycle, ReadModelStore store, ReadLog reads, People people,
-    IArchive archive, TimeProvider time)
+    IGrainFactory grains,
+    IIncidentStore incidents,
+    Lifecycle lifecycle,
+    ReadModelStore store,
+    ReadLog reads,
+    People people,
+    IArchive archive,
+    TimeProvider time
+)
 {
     public Catalog Catalog => lifecycle.Catalog;
 
@@ -58,9 +65,18 @@ public sealed class Incidents(
         if (timeline.Count == 0 && await archive.IncidentAsync(incident.Number) is { } archived)
             (timeline, alerts) = (archived.Timeline, archived.Alerts);
         var masked = Masking.Applies(who, incident, Catalog);
-        var detail = Masking.For(who, incident, Catalog)
-            .ToDetail(Masking.For(who, incident, timeline, Catalog), alerts, Catalog, masked, ActionsOf(who, incident), people.NameOf);
-        if (!masked) detail.ReportPhotos.AddRange(await store.ReportPhotosAsync(incident.Number));
+        var detail = Masking
+            .For(who, incident, Catalog)
+            .ToDetail(
+                Masking.For(who, incident, timeline, Catalog),
+                alerts,
+                Catalog,
+                masked,
+                ActionsOf(who, incident),
+                people.NameOf
+            );
+        if (!masked)
+            detail.ReportPhotos.AddRange(await store.ReportPhotosAsync(incident.Number));
         return detail;
     }
 
@@ -78,18 +94,25 @@ public sealed class Incidents(
     /// must hold.
     /// </summary>
     public async Task<V1.CommandReply> ExecuteAsync(
-        Principal who, string number, IncidentCommand command, Func<Incident, Task<string?>>? mayAct = null)
+        Principal who,
+        string number,
+        IncidentCommand command,
+        Func<Incident, Task<string?>>? mayAct = null
+    )
     {
         number = RequireNumber(number);
-        if (string.IsNullOrWhiteSpace(command.CommandId)) throw Invalid("command_id", "is required (a client-chosen id that makes retries safe)");
+        if (string.IsNullOrWhiteSpace(command.CommandId))
+            throw Invalid("command_id", "is required (a client-chosen id that makes retries safe)");
         var clientId = command.CommandId;
         var own = command with { CommandId = $"{who.UserId}/{clientId}" };
-        if (!await incidents.ExistsAsync(number)) throw NotFound(number);
+        if (!await incidents.ExistsAsync(number))
+            throw NotFound(number);
         var grain = grains.GetGrain<IIncidentGrain>(number);
         if (await grain.GetResultAsync(own.CommandId) is not { } first)
         {
             var incident = await VisibleAsync(who, number);
-            if (mayAct is not null && await mayAct(incident) is { } denied) throw Problems.Refused(StatusCode.PermissionDenied, Problems.Reasons.PermissionDenied, denied);
+            if (mayAct is not null && await mayAct(incident) is { } denied)
+                throw Problems.Refused(StatusCode.PermissionDenied, Problems.Reasons.PermissionDenied, denied);
             first = await grain.ExecuteAsync(own);
         }
         var reply = Answer(first);
@@ -101,25 +124,57 @@ public sealed class Incidents(
     /// A command result, or the refusal as a rich status: INVALID_ARGUMENT naming the field, NOT_FOUND, or
     /// FAILED_PRECONDITION (reason ILLEGAL_TRANSITION) naming the state.
     /// </summary>
-    public static V1.CommandReply Answer(CommandResult result) => result.Refusal switch
-    {
-        null => result.ToReply(),
-        { Kind: RefusalKind.InvalidArgument } r =>
-            throw Problems.Refused(StatusCode.InvalidArgument, Problems.Reasons.InvalidArgument, r.Message, r.Field),
-        { Kind: RefusalKind.NotFound } r => throw Problems.Refused(StatusCode.NotFound, Problems.Reasons.NotFound, r.Message, "number"),
-        { } r => throw Problems.Refused(StatusCode.FailedPrecondition, Problems.Reasons.IllegalTransition, r.Message),
-    };
+    public static V1.CommandReply Answer(CommandResult result) =>
+        result.Refusal switch
+        {
+            null => result.ToReply(),
+            { Kind: RefusalKind.InvalidArgument } r => throw Problems.Refused(
+                StatusCode.InvalidArgument,
+                Problems.Reasons.InvalidArgument,
+                r.Message,
+                r.Field
+            ),
+            { Kind: RefusalKind.NotFound } r => throw Problems.Refused(
+                StatusCode.NotFound,
+                Problems.Reasons.NotFound,
+                r.Message,
+                "number"
+            ),
+            { } r => throw Problems.Refused(
+                StatusCode.FailedPrecondition,
+                Problems.Reasons.IllegalTransition,
+                r.Message
+            ),
+        };
 
     /// <summary>A page of the read model as the caller may see it.</summary>
-    public async Task<V1.IncidentPage> PageAsync(Principal who, IncidentQuery query, string? text, int pageSize, string? pageToken)
+    public async Task<V1.IncidentPage> PageAsync(
+        Principal who,
+        IncidentQuery query,
+        string? text,
+        int pageSize,
+        string? pageToken
+    )
     {
-        var take = pageSize switch { 0 => 50, < 0 or > 200 => throw Invalid("page_size", "must lie between 1 and 200"), _ => pageSize };
-        var skip = string.IsNullOrEmpty(pageToken) ? 0
-            : int.TryParse(pageToken, out var offset) && offset >= 0 ? offset : throw Invalid("page_token", "is not a token this service gave");
+        var take = pageSize switch
+        {
+            0 => 50,
+            < 0 or > 200 => throw Invalid("page_size", "must lie between 1 and 200"),
+            _ => pageSize,
+        };
+        var skip =
+            string.IsNullOrEmpty(pageToken) ? 0
+            : int.TryParse(pageToken, out var offset) && offset >= 0 ? offset
+            : throw Invalid("page_token", "is not a token this service gave");
         Func<Incident, bool>? match = string.IsNullOrWhiteSpace(text) ? null : i => Matches(who, i, text.Trim());
         var (items, total) = await store.ListAsync(query, Indexes.ScopeOf(who), skip, take, match);
-        if (items.Count > 0) await reads.RecordAsync(who, [.. items.Select(i => i.Number)], "list");
-        var page = new V1.IncidentPage { Total = total, NextPageToken = skip + items.Count < total ? (skip + items.Count).ToString() : "" };
+        if (items.Count > 0)
+            await reads.RecordAsync(who, [.. items.Select(i => i.Number)], "list");
+        var page = new V1.IncidentPage
+        {
+            Total = total,
+            NextPageToken = skip + items.Count < total ? (skip + items.Count).ToString() : "",
+        };
         page.Items.AddRange(items.Select(i => Summary(who, i)));
         return page;
     }
@@ -130,7 +185,8 @@ public sealed class Incidents(
         var seen = Masking.For(who, i, Catalog);
         var type = Catalog.FindType(i.Type);
         var street = Catalog.FindStreet(i.Street);
-        return new[] { seen.Number, seen.Description, i.Type, type?.Zh, type?.En, street?.Zh, street?.En }
-            .Any(field => field?.Contains(text, StringComparison.OrdinalIgnoreCase) == true);
+        return new[] { seen.Number, seen.Description, i.Type, type?.Zh, type?.En, street?.Zh, street?.En }.Any(field =>
+            field?.Contains(text, StringComparison.OrdinalIgnoreCase) == true
+        );
     }
 }

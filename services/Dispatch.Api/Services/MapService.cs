@@ -17,10 +17,18 @@ public static class MapService
         var section = configuration.GetSection("Map");
         var tiles = section["BaseTiles"] is { Length: > 0 } one
             ? [one]
-            : section.GetSection("BaseTiles").GetChildren().Select(c => c.Value).OfType<string>().Where(v => v.Length > 0).ToArray();
-        return new MapConfig(tiles.Length > 0 ? tiles : null,
+            : section
+                .GetSection("BaseTiles")
+                .GetChildren()
+                .Select(c => c.Value)
+                .OfType<string>()
+                .Where(v => v.Length > 0)
+                .ToArray();
+        return new MapConfig(
+            tiles.Length > 0 ? tiles : null,
             section["BaseStyle"] is { Length: > 0 } style ? style : null,
-            section["Attribution"] is { Length: > 0 } attribution ? attribution : null);
+            section["Attribution"] is { Length: > 0 } attribution ? attribution : null
+        );
     }
 
     /// <summary>The configured URLs whose origins the pages may load from.</summary>
@@ -33,8 +41,14 @@ public static class MapService
     /// <summary>GET /api/v1/map-config: anonymous, as the sign-in page already draws no map but may cache it.</summary>
     public static WebApplication MapMapConfig(this WebApplication app)
     {
-        app.MapGet("/api/v1/map-config", (IConfiguration configuration) => Results.Json(Read(configuration),
-            new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web)));
+        app.MapGet(
+            "/api/v1/map-config",
+            (IConfiguration configuration) =>
+                Results.Json(
+                    Read(configuration),
+                    new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web)
+                )
+        );
         return app;
     }
 }

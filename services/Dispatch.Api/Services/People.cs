@@ -13,15 +13,18 @@ namespace Dispatch.Api.Services;
 public sealed class People(IOptions<IdentityOptions> identity, DutyRoster roster)
 {
     private readonly ConcurrentDictionary<string, string> _names = new(
-        roster.People.Select(p => KeyValuePair.Create(p.UserId, p.Name))
+        roster
+            .People.Select(p => KeyValuePair.Create(p.UserId, p.Name))
             .Concat(identity.Value.Users.Select(u => KeyValuePair.Create(u.Id, u.Name)))
-            .DistinctBy(p => p.Key));
+            .DistinctBy(p => p.Key)
+    );
 
     /// <summary>The person's name, or their id when nobody of that id is known.</summary>
     public string NameOf(string userId) => _names.TryGetValue(userId, out var name) ? name : userId;
 
     public void Learn(UnitRoster unit)
     {
-        foreach (var person in unit.Staff) _names[person.UserId] = person.Name;
+        foreach (var person in unit.Staff)
+            _names[person.UserId] = person.Name;
     }
 }

@@ -25,14 +25,26 @@ public sealed class Roster(IGrainFactory grains, Catalog catalog, People people)
             var grain = grains.GetGrain<IUnitGrain>(unit);
             var ranked = await grain.RankAsync(incident.Location);
             var pick = await grain.PickAsync(incident.Location);
-            var candidates = new V1.UnitCandidates { Unit = unit, Lead = lead, Pick = pick.UserId, PickBasis = pick.Basis.ToString() };
-            candidates.Workers.AddRange(ranked.Select(c => new V1.WorkerCandidate
+            var candidates = new V1.UnitCandidates
             {
-                UserId = c.Person.UserId, Name = people.NameOf(c.Person.UserId), OpenTasks = c.OpenTasks,
-                DistanceM = c.Metres is { } metres ? Math.Round(metres) : -1, Status = c.Status.ToString(),
-            }));
+                Unit = unit,
+                Lead = lead,
+                Pick = pick.UserId,
+                PickBasis = pick.Basis.ToString(),
+            };
+            candidates.Workers.AddRange(
+                ranked.Select(c => new V1.WorkerCandidate
+                {
+                    UserId = c.Person.UserId,
+                    Name = people.NameOf(c.Person.UserId),
+                    OpenTasks = c.OpenTasks,
+                    DistanceM = c.Metres is { } metres ? Math.Round(metres) : -1,
+                    Status = c.Status.ToString(),
+                })
+            );
             recommendation.Units.Add(candidates);
-            if (lead) recommendation.Workers.AddRange(candidates.Workers);
+            if (lead)
+                recommendation.Workers.AddRange(candidates.Workers);
         }
         return recommendation;
     }

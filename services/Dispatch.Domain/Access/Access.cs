@@ -21,26 +21,37 @@ public enum Permission
 {
     /// <summary>List and read incidents (within the object scope of the role).</summary>
     ReadIncidents,
+
     /// <summary>Report an incident taken by hotline or patrol.</summary>
     Report,
+
     /// <summary>立案, 不予立案, merge, reopen.</summary>
     Triage,
+
     /// <summary>派遣 and re-dispatch.</summary>
     Dispatch,
+
     /// <summary>延期 and 挂账 (approve an extension, defer, resume).</summary>
     ApproveDeadlines,
+
     /// <summary>Approve a result (结案) or send it back (返工).</summary>
     Review,
+
     /// <summary>签收, 退单, arrive, submit a result: work on an assignment.</summary>
     Handle,
+
     /// <summary>Add a remark to an incident's timeline.</summary>
     Note,
+
     /// <summary>The evaluation figures, rankings and exports (一网评效).</summary>
     ReadFigures,
+
     /// <summary>The access log of incident reads, for spot checks.</summary>
     ReadAccessLog,
+
     /// <summary>催办: urge the units working on an incident.</summary>
     Urge,
+
     /// <summary>Change a unit's duty roster: staff, shifts, duty officer (one's own; administrators any).</summary>
     ManageRoster,
 }
@@ -51,22 +62,40 @@ public enum Permission
 /// </summary>
 public static class Access
 {
-    private static readonly FrozenDictionary<Role, FrozenSet<Permission>> Grants =
-        new Dictionary<Role, FrozenSet<Permission>>
+    private static readonly FrozenDictionary<Role, FrozenSet<Permission>> Grants = new Dictionary<
+        Role,
+        FrozenSet<Permission>
+    >
     {
-        [Role.Dispatcher] = Set(Permission.ReadIncidents, Permission.Report, Permission.Triage, Permission.Dispatch,
-            Permission.ApproveDeadlines, Permission.Note, Permission.ReadFigures, Permission.Urge),
+        [Role.Dispatcher] = Set(
+            Permission.ReadIncidents,
+            Permission.Report,
+            Permission.Triage,
+            Permission.Dispatch,
+            Permission.ApproveDeadlines,
+            Permission.Note,
+            Permission.ReadFigures,
+            Permission.Urge
+        ),
         [Role.Reviewer] = Set(Permission.ReadIncidents, Permission.Review, Permission.Note, Permission.ReadFigures),
         [Role.UnitStaff] = Set(Permission.ReadIncidents, Permission.Handle, Permission.Note, Permission.ManageRoster),
         [Role.Worker] = Set(Permission.ReadIncidents, Permission.Handle, Permission.Note),
         [Role.Auditor] = Set(Permission.ReadIncidents, Permission.ReadFigures, Permission.ReadAccessLog),
-        [Role.Administrator] = Set(Permission.ReadIncidents, Permission.ReadFigures, Permission.ReadAccessLog,
-            Permission.ManageRoster),
+        [Role.Administrator] = Set(
+            Permission.ReadIncidents,
+            Permission.ReadFigures,
+            Permission.ReadAccessLog,
+            Permission.ManageRoster
+        ),
     }.ToFrozenDictionary();
 
     /// <summary>The roles that handle cases and so see the personal data in them; all others see it masked.</summary>
-    private static readonly FrozenSet<Role> HandlesPersonalData =
-        FrozenSet.ToFrozenSet([Role.Dispatcher, Role.Reviewer, Role.UnitStaff, Role.Worker]);
+    private static readonly FrozenSet<Role> HandlesPersonalData = FrozenSet.ToFrozenSet([
+        Role.Dispatcher,
+        Role.Reviewer,
+        Role.UnitStaff,
+        Role.Worker,
+    ]);
 
     private static FrozenSet<Permission> Set(params Permission[] permissions) => permissions.ToFrozenSet();
 
@@ -83,7 +112,8 @@ public static class Access
     /// assignment on, and, for a street office, those in its area (属地管理); the district roles see all.
     /// </summary>
     public static bool CanSee(Principal who, Incident incident) =>
-        SeesWholeDistrict(who) || who.Role switch
+        SeesWholeDistrict(who)
+        || who.Role switch
         {
             Role.Worker => incident.Assignments.Any(a => a.Worker == who.UserId),
             Role.UnitStaff => (who.Unit is { } unit && incident.AssignmentOf(unit) is not null)
@@ -96,7 +126,9 @@ public static class Access
     /// worker only when the assignment is given to them.
     /// </summary>
     public static bool MayHandle(Principal who, Incident incident, string unit) =>
-        May(who, Permission.Handle) && who.Unit == unit && incident.AssignmentOf(unit) is { } assignment
+        May(who, Permission.Handle)
+        && who.Unit == unit
+        && incident.AssignmentOf(unit) is { } assignment
         && who.Role switch
         {
             Role.UnitStaff => true,

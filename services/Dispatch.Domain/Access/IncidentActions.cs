@@ -7,25 +7,62 @@ namespace Dispatch.Domain;
 [JsonConverter(typeof(JsonStringEnumConverter<IncidentAction>))]
 public enum IncidentAction
 {
-    [JsonStringEnumMemberName("file")] File,
-    [JsonStringEnumMemberName("dismiss")] Dismiss,
-    [JsonStringEnumMemberName("merge")] Merge,
-    [JsonStringEnumMemberName("dispatch")] Dispatch,
-    [JsonStringEnumMemberName("reclassify")] Reclassify,
-    [JsonStringEnumMemberName("recall")] Recall,
-    [JsonStringEnumMemberName("redirect")] Redirect,
-    [JsonStringEnumMemberName("urge")] Urge,
-    [JsonStringEnumMemberName("extend")] Extend,
-    [JsonStringEnumMemberName("defer")] Defer,
-    [JsonStringEnumMemberName("resume")] Resume,
-    [JsonStringEnumMemberName("approve")] Approve,
-    [JsonStringEnumMemberName("rework")] Rework,
-    [JsonStringEnumMemberName("reopen")] Reopen,
-    [JsonStringEnumMemberName("note")] Note,
-    [JsonStringEnumMemberName("accept")] Accept,
-    [JsonStringEnumMemberName("return")] Return,
-    [JsonStringEnumMemberName("arrive")] Arrive,
-    [JsonStringEnumMemberName("submit")] Submit,
+    [JsonStringEnumMemberName("file")]
+    File,
+
+    [JsonStringEnumMemberName("dismiss")]
+    Dismiss,
+
+    [JsonStringEnumMemberName("merge")]
+    Merge,
+
+    [JsonStringEnumMemberName("dispatch")]
+    Dispatch,
+
+    [JsonStringEnumMemberName("reclassify")]
+    Reclassify,
+
+    [JsonStringEnumMemberName("recall")]
+    Recall,
+
+    [JsonStringEnumMemberName("redirect")]
+    Redirect,
+
+    [JsonStringEnumMemberName("urge")]
+    Urge,
+
+    [JsonStringEnumMemberName("extend")]
+    Extend,
+
+    [JsonStringEnumMemberName("defer")]
+    Defer,
+
+    [JsonStringEnumMemberName("resume")]
+    Resume,
+
+    [JsonStringEnumMemberName("approve")]
+    Approve,
+
+    [JsonStringEnumMemberName("rework")]
+    Rework,
+
+    [JsonStringEnumMemberName("reopen")]
+    Reopen,
+
+    [JsonStringEnumMemberName("note")]
+    Note,
+
+    [JsonStringEnumMemberName("accept")]
+    Accept,
+
+    [JsonStringEnumMemberName("return")]
+    Return,
+
+    [JsonStringEnumMemberName("arrive")]
+    Arrive,
+
+    [JsonStringEnumMemberName("submit")]
+    Submit,
 }
 
 /// <summary>
@@ -73,20 +110,24 @@ public static class IncidentActions
             [IncidentAction.Submit] = (typeof(SubmitResult), Permission.Handle),
         }.ToFrozenDictionary();
 
-    private static readonly FrozenDictionary<Type, IncidentAction> ByCommand =
-        Table.ToFrozenDictionary(x => x.Value.Command, x => x.Key);
+    private static readonly FrozenDictionary<Type, IncidentAction> ByCommand = Table.ToFrozenDictionary(
+        x => x.Value.Command,
+        x => x.Key
+    );
 
     /// <summary>The state an assignment must be in for each action on one assignment.</summary>
-    private static readonly FrozenDictionary<IncidentAction, AssignmentState[]> OnAssignment =
-        new Dictionary<IncidentAction, AssignmentState[]>
-        {
-            [IncidentAction.Accept] = [AssignmentState.Dispatched],
-            [IncidentAction.Return] = [AssignmentState.Dispatched],
-            [IncidentAction.Arrive] = [AssignmentState.Accepted],
-            [IncidentAction.Submit] = [AssignmentState.InProgress],
-            [IncidentAction.Recall] = [AssignmentState.Dispatched, AssignmentState.Accepted],
-            [IncidentAction.Redirect] = [AssignmentState.Dispatched, AssignmentState.Accepted],
-        }.ToFrozenDictionary();
+    private static readonly FrozenDictionary<IncidentAction, AssignmentState[]> OnAssignment = new Dictionary<
+        IncidentAction,
+        AssignmentState[]
+    >
+    {
+        [IncidentAction.Accept] = [AssignmentState.Dispatched],
+        [IncidentAction.Return] = [AssignmentState.Dispatched],
+        [IncidentAction.Arrive] = [AssignmentState.Accepted],
+        [IncidentAction.Submit] = [AssignmentState.InProgress],
+        [IncidentAction.Recall] = [AssignmentState.Dispatched, AssignmentState.Accepted],
+        [IncidentAction.Redirect] = [AssignmentState.Dispatched, AssignmentState.Accepted],
+    }.ToFrozenDictionary();
 
     /// <summary>The stable code of an action: its JSON name.</summary>
     public static string Code(IncidentAction action) =>
@@ -112,19 +153,29 @@ public static class IncidentActions
 
     /// <summary>The actions <paramref name="who"/> may take on <paramref name="incident"/> now.</summary>
     public static IReadOnlyList<AllowedAction> For(
-        Principal who, Incident incident, Lifecycle lifecycle, DateTimeOffset now)
+        Principal who,
+        Incident incident,
+        Lifecycle lifecycle,
+        DateTimeOffset now
+    )
     {
-        if (!Access.CanSee(who, incident)) return [];
+        if (!Access.CanSee(who, incident))
+            return [];
         var allowed = new List<AllowedAction>();
         foreach (var (action, (command, permission)) in Table.OrderBy(x => x.Key))
         {
-            if (!Access.May(who, permission) || !Lifecycle.Allows(command, incident)) continue;
+            if (!Access.May(who, permission) || !Lifecycle.Allows(command, incident))
+                continue;
             if (OnAssignment.TryGetValue(action, out var states))
             {
                 var handles = permission == Permission.Handle;
-                allowed.AddRange(incident.Assignments
-                    .Where(a => states.Contains(a.State) && (!handles || Access.MayHandle(who, incident, a.Unit)))
-                    .Select(a => new AllowedAction(action, a.Unit)));
+                allowed.AddRange(
+                    incident
+                        .Assignments.Where(a =>
+                            states.Contains(a.State) && (!handles || Access.MayHandle(who, incident, a.Unit))
+                        )
+                        .Select(a => new AllowedAction(action, a.Unit))
+                );
             }
             else if (Possible(action, incident, lifecycle, now))
             {
@@ -136,11 +187,11 @@ public static class IncidentActions
 
     private static bool Possible(IncidentAction action, Incident incident, Lifecycle lifecycle, DateTimeOffset now) =>
         action switch
-    {
-        IncidentAction.Defer => !incident.Deferred,
-        IncidentAction.Resume => incident.Deferred,
-        IncidentAction.Extend => incident.Clocks.Count > 0,
-        IncidentAction.Reopen => lifecycle.MayReopen(incident, now),
-        _ => true,
-    };
+        {
+            IncidentAction.Defer => !incident.Deferred,
+            IncidentAction.Resume => incident.Deferred,
+            IncidentAction.Extend => incident.Clocks.Count > 0,
+            IncidentAction.Reopen => lifecycle.MayReopen(incident, now),
+            _ => true,
+        };
 }

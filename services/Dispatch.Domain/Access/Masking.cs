@@ -44,7 +44,11 @@ public static partial class Masking
     /// masks the incident.
     /// </summary>
     public static IReadOnlyList<IncidentEvent> For(
-        Principal who, Incident incident, IEnumerable<IncidentEvent> timeline, Catalog catalog) =>
+        Principal who,
+        Incident incident,
+        IEnumerable<IncidentEvent> timeline,
+        Catalog catalog
+    ) =>
         Applies(who, incident, catalog) ? Mask(timeline)
         : HidesReporter(who) ? MaskReporter(timeline)
         : [.. timeline];
@@ -53,14 +57,18 @@ public static partial class Masking
     /// The incident with only its reporter masked, in the reporter's fields and in its texts: what a role without the
     /// need to know sees of a scenario without personal data.
     /// </summary>
-    public static Incident MaskReporter(Incident incident) => incident with
-    {
-        Reporter = Mask(incident.Reporter),
-        Description = ReporterIn(incident.Description, incident.Reporter),
-        Evaluation = incident.Evaluation is { Comment: { } comment } evaluation
-            ? evaluation with { Comment = ReporterIn(comment, incident.Reporter) }
-            : incident.Evaluation,
-    };
+    public static Incident MaskReporter(Incident incident) =>
+        incident with
+        {
+            Reporter = Mask(incident.Reporter),
+            Description = ReporterIn(incident.Description, incident.Reporter),
+            Evaluation = incident.Evaluation is { Comment: { } comment } evaluation
+                ? evaluation with
+                {
+                    Comment = ReporterIn(comment, incident.Reporter),
+                }
+                : incident.Evaluation,
+        };
 
     /// <summary>A whole timeline with only the reporter its report names masked, in every event's texts.</summary>
     public static IReadOnlyList<IncidentEvent> MaskReporter(IEnumerable<IncidentEvent> timeline)
@@ -71,15 +79,19 @@ public static partial class Masking
     }
 
     /// <summary>The incident as one without the need to know sees it; its reporter masked in its texts too.</summary>
-    public static Incident Mask(Incident incident) => incident with
-    {
-        Reporter = Mask(incident.Reporter),
-        Description = Text(incident.Description, incident.Reporter),
-        Location = Coarse(incident.Location),
-        Evaluation = incident.Evaluation is { Comment: { } comment } evaluation
-            ? evaluation with { Comment = Text(comment, incident.Reporter) }
-            : incident.Evaluation,
-    };
+    public static Incident Mask(Incident incident) =>
+        incident with
+        {
+            Reporter = Mask(incident.Reporter),
+            Description = Text(incident.Description, incident.Reporter),
+            Location = Coarse(incident.Location),
+            Evaluation = incident.Evaluation is { Comment: { } comment } evaluation
+                ? evaluation with
+                {
+                    Comment = Text(comment, incident.Reporter),
+                }
+                : incident.Evaluation,
+        };
 
     /// <summary>
     /// Masks what an event of the timeline says about people and places. <paramref name="reporter"/> is the incident's
@@ -98,15 +110,18 @@ public static partial class Masking
         {
             IncidentReported r => r with
             {
-                Reporter = Mask(r.Reporter), Description = Masked(r.Description, reporter ?? r.Reporter),
+                Reporter = Mask(r.Reporter),
+                Description = Masked(r.Description, reporter ?? r.Reporter),
                 Location = Place(r.Location),
             },
             ResultSubmitted s => s with { Note = Free(s.Note), Location = Place(s.Location) },
             ArrivedOnSite a => a with { Location = Place(a.Location) },
             NoteAdded n => n with { Text = Masked(n.Text, reporter) },
             IncidentUrged u => u with { Text = Masked(u.Text, reporter) },
-            IncidentClosed c when c.Evaluation.Comment is { } comment =>
-                c with { Evaluation = c.Evaluation with { Comment = Masked(comment, reporter) } },
+            IncidentClosed c when c.Evaluation.Comment is { } comment => c with
+            {
+                Evaluation = c.Evaluation with { Comment = Masked(comment, reporter) },
+            },
             _ => e,
         };
         return masked with { Reason = Free(e.Reason) };
@@ -149,7 +164,8 @@ public static partial class Masking
     /// </summary>
     public static string ReporterIn(string text, Reporter? reporter)
     {
-        if (reporter is null) return text;
+        if (reporter is null)
+            return text;
         foreach (var (part, masked) in NameParts(reporter.Name))
             text = text.Replace(part, masked, StringComparison.OrdinalIgnoreCase);
         if (PhonePattern(reporter.Phone) is { } phone)
@@ -159,8 +175,9 @@ public static partial class Masking
 
     /// <summary>13812345678 → 138******78.</summary>
     public static string Digits(string digits) =>
-        digits.Length <= 5 ? new string('*', digits.Length)
-        : string.Concat(digits.AsSpan(0, 3), new string('*', digits.Length - 5), digits.AsSpan(digits.Length - 2));
+        digits.Length <= 5
+            ? new string('*', digits.Length)
+            : string.Concat(digits.AsSpan(0, 3), new string('*', digits.Length - 5), digits.AsSpan(digits.Length - 2));
 
     public static GeoPoint? Coarse(GeoPoint? p) =>
         p is { } point
@@ -173,17 +190,23 @@ public static partial class Masking
     /// </summary>
     private static IEnumerable<(string Part, string Masked)> NameParts(string? name)
     {
-        if (string.IsNullOrWhiteSpace(name)) return [];
+        if (string.IsNullOrWhiteSpace(name))
+            return [];
         var whole = name.Trim();
         var parts = new List<(string, string)> { (whole, Name(whole)) };
         if (whole.Any(c => c >= 0x2E80))
         {
-            if (whole.Length >= 3) parts.Add((whole[1..], new string('*', whole.Length - 1)));
+            if (whole.Length >= 3)
+                parts.Add((whole[1..], new string('*', whole.Length - 1)));
         }
         else
         {
-            parts.AddRange(whole.Split(' ', StringSplitOptions.RemoveEmptyEntries)
-                .Where(w => w.Length >= 3).Select(w => (w, Name(w))));
+            parts.AddRange(
+                whole
+                    .Split(' ', StringSplitOptions.RemoveEmptyEntries)
+                    .Where(w => w.Length >= 3)
+                    .Select(w => (w, Name(w)))
+            );
         }
         return parts.DistinctBy(p => p.Item1).OrderByDescending(p => p.Item1.Length);
     }
@@ -192,9 +215,11 @@ public static partial class Masking
     private static Regex? PhonePattern(string? phone)
     {
         var digits = string.Concat((phone ?? "").Where(char.IsAsciiDigit));
-        if (digits.Length < 5) return null;
+        if (digits.Length < 5)
+            return null;
         var pattern = new StringBuilder();
-        foreach (var d in digits) pattern.Append(pattern.Length == 0 ? "" : @"[\s\-.]?").Append(d);
+        foreach (var d in digits)
+            pattern.Append(pattern.Length == 0 ? "" : @"[\s\-.]?").Append(d);
         return new Regex(pattern.ToString(), RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
     }
 

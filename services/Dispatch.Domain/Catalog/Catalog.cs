@@ -32,15 +32,24 @@ public sealed record CorrelationWindows(Allowance DedupWindow, Allowance CellWin
 /// of <see cref="GridCellMeters"/> for correlation.
 /// </summary>
 public sealed record DevicePolicy(
-    Allowance HeartbeatInterval, int GridCellMeters, Allowance AlertMaxAge, Allowance AlertMaxAhead,
-    IncidentType OfflineType)
+    Allowance HeartbeatInterval,
+    int GridCellMeters,
+    Allowance AlertMaxAge,
+    Allowance AlertMaxAhead,
+    IncidentType OfflineType
+)
 {
     /// <summary>The scenario id of maintenance incidents, which belong to no scenario of the ten.</summary>
     public const string MaintenanceScenario = "maintenance";
 }
 
 [JsonConverter(typeof(JsonStringEnumConverter<UnitKind>))]
-public enum UnitKind { Hub, Department, StreetOffice }
+public enum UnitKind
+{
+    Hub,
+    Department,
+    StreetOffice,
+}
 
 /// <summary>A responsible unit (责任单位): a district department, the operations hub, or a street office.</summary>
 public sealed record Unit(string Code, string Zh, string En, UnitKind Kind);
@@ -65,7 +74,12 @@ public sealed record RouteRule(IReadOnlyList<string> Types, IReadOnlyList<string
 }
 
 [JsonConverter(typeof(JsonStringEnumConverter<AutoFiling>))]
-public enum AutoFiling { Never, Always, WhenConfident }
+public enum AutoFiling
+{
+    Never,
+    Always,
+    WhenConfident,
+}
 
 /// <summary>
 /// How an incident of a type is filed: by a dispatcher, always by itself, or by itself when an AI detection is
@@ -73,12 +87,13 @@ public enum AutoFiling { Never, Always, WhenConfident }
 /// </summary>
 public sealed record FilingRule(AutoFiling Auto, double MinConfidence, bool AutoDispatch)
 {
-    public bool FilesItself(double? confidence) => Auto switch
-    {
-        AutoFiling.Always => true,
-        AutoFiling.WhenConfident => confidence is { } c && c >= MinConfidence,
-        _ => false,
-    };
+    public bool FilesItself(double? confidence) =>
+        Auto switch
+        {
+            AutoFiling.Always => true,
+            AutoFiling.WhenConfident => confidence is { } c && c >= MinConfidence,
+            _ => false,
+        };
 }
 
 /// <summary>
@@ -86,15 +101,27 @@ public sealed record FilingRule(AutoFiling Auto, double MinConfidence, bool Auto
 /// its cause clears (a device offline closes when it beats again).
 /// </summary>
 public sealed record ClosingConditions(
-    bool PhotoRequired, bool NoteRequired, bool LocationRequired, bool SelfResolving = false)
+    bool PhotoRequired,
+    bool NoteRequired,
+    bool LocationRequired,
+    bool SelfResolving = false
+)
 {
     public static readonly ClosingConditions None = new(false, false, false);
 }
 
 /// <summary>An incident type of a scenario, with its priority, deadlines per stage, route and rules.</summary>
 public sealed record IncidentType(
-    string Code, string Scenario, string Zh, string En, Priority Priority,
-    IReadOnlyDictionary<Stage, Allowance> Deadlines, Route Route, FilingRule Filing, ClosingConditions Closing);
+    string Code,
+    string Scenario,
+    string Zh,
+    string En,
+    Priority Priority,
+    IReadOnlyDictionary<Stage, Allowance> Deadlines,
+    Route Route,
+    FilingRule Filing,
+    ClosingConditions Closing
+);
 
 /// <summary>
 /// One of the ten integrated scenarios (高效处置一件事). <see cref="Families"/> are the groups of its incident types that
@@ -102,23 +129,33 @@ public sealed record IncidentType(
 /// is always compatible with itself.
 /// </summary>
 public sealed record Scenario(
-    string Id, string Zh, string En, string LeadUnit, IReadOnlyList<string> CoUnits, bool PersonalData,
-    IReadOnlyList<IncidentType> Types, IReadOnlyList<RouteRule> Routing, CorrelationWindows Correlation,
-    IReadOnlyList<IReadOnlyList<string>>? Families = null)
+    string Id,
+    string Zh,
+    string En,
+    string LeadUnit,
+    IReadOnlyList<string> CoUnits,
+    bool PersonalData,
+    IReadOnlyList<IncidentType> Types,
+    IReadOnlyList<RouteRule> Routing,
+    CorrelationWindows Correlation,
+    IReadOnlyList<IReadOnlyList<string>>? Families = null
+)
 {
     /// <summary>
     /// Whether incidents of types <paramref name="a"/> and <paramref name="b"/> may be one incident: the same type, or
     /// two types of this scenario that a family names together.
     /// </summary>
     public bool Compatible(string a, string b) =>
-        a == b
-            ? Types.Any(t => t.Code == a)
-            : (Families ?? []).Any(f => f.Contains(a) && f.Contains(b));
+        a == b ? Types.Any(t => t.Code == a) : (Families ?? []).Any(f => f.Contains(a) && f.Contains(b));
 }
 
 /// <summary>A priority class with its default deadlines.</summary>
 public sealed record PriorityClass(
-    Priority Priority, string Zh, string En, IReadOnlyDictionary<Stage, Allowance> Deadlines);
+    Priority Priority,
+    string Zh,
+    string En,
+    IReadOnlyDictionary<Stage, Allowance> Deadlines
+);
 
 /// <summary>
 /// The catalog: scenarios, incident types, units, streets, priorities, routing and the working calendar.
@@ -128,7 +165,13 @@ public sealed class Catalog
 {
     /// <summary>The stages every incident type must have a deadline for; arriving is optional.</summary>
     public static readonly IReadOnlyList<Stage> RequiredStages =
-        [Stage.Filing, Stage.Dispatching, Stage.Accepting, Stage.Handling, Stage.Reviewing];
+    [
+        Stage.Filing,
+        Stage.Dispatching,
+        Stage.Accepting,
+        Stage.Handling,
+        Stage.Reviewing,
+    ];
 
     private readonly FrozenDictionary<string, IncidentType> _types;
     private readonly FrozenDictionary<string, Unit> _units;
@@ -136,9 +179,16 @@ public sealed class Catalog
     private readonly FrozenDictionary<string, Scenario> _scenarios;
 
     public Catalog(
-        string version, District district, WorkingCalendar calendar, Allowance reopenWindow,
-        IEnumerable<PriorityClass> priorities, IEnumerable<Unit> units, IEnumerable<Street> streets,
-        IEnumerable<Scenario> scenarios, DevicePolicy devices)
+        string version,
+        District district,
+        WorkingCalendar calendar,
+        Allowance reopenWindow,
+        IEnumerable<PriorityClass> priorities,
+        IEnumerable<Unit> units,
+        IEnumerable<Street> streets,
+        IEnumerable<Scenario> scenarios,
+        DevicePolicy devices
+    )
     {
         Devices = devices;
         Version = version;
@@ -155,19 +205,24 @@ public sealed class Catalog
     public string Version { get; }
     public District District { get; }
     public WorkingCalendar Calendar { get; }
+
     /// <summary>How long after closing or dismissal an incident may be reopened.</summary>
     public Allowance ReopenWindow { get; }
     public IReadOnlyDictionary<Priority, PriorityClass> Priorities { get; }
     public IEnumerable<Unit> Units => _units.Values;
     public IEnumerable<Street> Streets => _streets.Values;
     public IEnumerable<Scenario> Scenarios => _scenarios.Values;
+
     /// <summary>Every incident type, the maintenance type among them.</summary>
     public IEnumerable<IncidentType> Types => _types.Values;
     public DevicePolicy Devices { get; }
 
     public IncidentType? FindType(string? code) => code is not null && _types.TryGetValue(code, out var t) ? t : null;
+
     public Unit? FindUnit(string? code) => code is not null && _units.TryGetValue(code, out var u) ? u : null;
+
     public Street? FindStreet(string? code) => code is not null && _streets.TryGetValue(code, out var s) ? s : null;
+
     public Scenario? FindScenario(string? id) => id is not null && _scenarios.TryGetValue(id, out var s) ? s : null;
 
     /// <summary>
@@ -175,7 +230,9 @@ public sealed class Catalog
     /// scenario and compatible in it (see <see cref="Scenario.Compatible"/>). Types of different scenarios never are.
     /// </summary>
     public bool Compatible(string a, string b) =>
-        FindType(a) is { } ta && FindType(b) is { } tb && ta.Scenario == tb.Scenario
+        FindType(a) is { } ta
+        && FindType(b) is { } tb
+        && ta.Scenario == tb.Scenario
         && (a == b || FindScenario(ta.Scenario) is { } s && s.Compatible(a, b));
 
     /// <summary>
@@ -183,15 +240,17 @@ public sealed class Catalog
     /// </summary>
     public Route Route(string typeCode, string streetCode)
     {
-        var type = FindType(typeCode)
-            ?? throw new ArgumentException($"unknown incident type '{typeCode}'", nameof(typeCode));
-        var street = FindStreet(streetCode)
-            ?? throw new ArgumentException($"unknown street '{streetCode}'", nameof(streetCode));
-        var route = (FindScenario(type.Scenario)?.Routing ?? [])
-            .Where(r => r.Matches(type.Code, street.Code))
-            .OrderByDescending(r => r.Specificity)
-            .Select(r => r.Route)
-            .FirstOrDefault() ?? type.Route;
+        var type =
+            FindType(typeCode) ?? throw new ArgumentException($"unknown incident type '{typeCode}'", nameof(typeCode));
+        var street =
+            FindStreet(streetCode) ?? throw new ArgumentException($"unknown street '{streetCode}'", nameof(streetCode));
+        var route =
+            (FindScenario(type.Scenario)?.Routing ?? [])
+                .Where(r => r.Matches(type.Code, street.Code))
+                .OrderByDescending(r => r.Specificity)
+                .Select(r => r.Route)
+                .FirstOrDefault()
+            ?? type.Route;
         string Resolve(string unit) => unit == global::Dispatch.Domain.Route.StreetOffice ? street.Office : unit;
         var lead = Resolve(route.Lead);
         return new Route(lead, [.. route.CoUnits.Select(Resolve).Where(u => u != lead).Distinct()]);

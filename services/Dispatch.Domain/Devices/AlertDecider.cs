@@ -24,6 +24,7 @@ public enum AttachBasis
 {
     /// <summary>Its dedup key's window points to the incident.</summary>
     DedupKey,
+
     /// <summary>An open incident of the same scenario and grid cell had an alert within the cell window.</summary>
     Cell,
 }
@@ -55,8 +56,13 @@ public sealed record SuppressAlert(string AlertId, string Reason) : AlertDecisio
 
 /// <summary>The alert joins open incident <see cref="Incident"/>, which stays of its type and priority.</summary>
 public sealed record AttachAlert(
-    string AlertId, string Incident, AttachBasis By, string Type, Priority Priority, string Reason)
-    : AlertDecision(AlertId, Reason)
+    string AlertId,
+    string Incident,
+    AttachBasis By,
+    string Type,
+    Priority Priority,
+    string Reason
+) : AlertDecision(AlertId, Reason)
 {
     public override AlertAck Answer(string? openedIncident = null) =>
         new(AlertId, Disposition.Attached, Incident, Reason);
@@ -67,9 +73,16 @@ public sealed record AttachAlert(
 /// from <see cref="FromType"/> to the alert's type and priority (<see cref="Type"/>, <see cref="Priority"/>).
 /// </summary>
 public sealed record AttachAndReclassify(
-    string AlertId, string Incident, AttachBasis By, string FromType, Priority FromPriority, string Type,
-    Priority Priority, string Reason, ReclassifyIncident Command)
-    : AlertDecision(AlertId, Reason)
+    string AlertId,
+    string Incident,
+    AttachBasis By,
+    string FromType,
+    Priority FromPriority,
+    string Type,
+    Priority Priority,
+    string Reason,
+    ReclassifyIncident Command
+) : AlertDecision(AlertId, Reason)
 {
     public override AlertAck Answer(string? openedIncident = null) =>
         new(AlertId, Disposition.Attached, Incident, Reason);
@@ -77,13 +90,20 @@ public sealed record AttachAndReclassify(
 
 /// <summary>The alert opens a new incident by <see cref="Report"/>, of the alert's type and priority.</summary>
 public sealed record OpenNewIncident(
-    string AlertId, ReportIncident Report, string Type, Priority Priority, string Reason)
-    : AlertDecision(AlertId, Reason)
+    string AlertId,
+    ReportIncident Report,
+    string Type,
+    Priority Priority,
+    string Reason
+) : AlertDecision(AlertId, Reason)
 {
     public override AlertAck Answer(string? openedIncident = null) =>
-        new(AlertId, Disposition.NewIncident,
+        new(
+            AlertId,
+            Disposition.NewIncident,
             openedIncident ?? throw new ArgumentNullException(nameof(openedIncident), "the opened incident's number"),
-            $"opened {openedIncident}");
+            $"opened {openedIncident}"
+        );
 }
 
 /// <summary>
@@ -126,13 +146,22 @@ public sealed class AlertDecider(Catalog catalog)
 
     /// <summary>Rules 1–5 in one step.</summary>
     public AlertDecision Decide(
-        Alert alert, Device? device, DeviceSilence? silence, IEnumerable<DedupEntry> windows,
-        IEnumerable<CellIncident> cell, DateTimeOffset now) =>
-        BeforeCell(alert, device, silence, windows, now) ?? InCell(alert, device!, cell, now);
+        Alert alert,
+        Device? device,
+        DeviceSilence? silence,
+        IEnumerable<DedupEntry> windows,
+        IEnumerable<CellIncident> cell,
+        DateTimeOffset now
+    ) => BeforeCell(alert, device, silence, windows, now) ?? InCell(alert, device!, cell, now);
 
     /// <summary>Rules 1–3: reject, suppress or join by dedup key; null when the cell decides.</summary>
     public AlertDecision? BeforeCell(
-        Alert alert, Device? device, DeviceSilence? silence, IEnumerable<DedupEntry> windows, DateTimeOffset now)
+        Alert alert,
+        Device? device,
+        DeviceSilence? silence,
+        IEnumerable<DedupEntry> windows,
+        DateTimeOffset now
+    )
     {
         if (AlertRules.Problem(alert, device, catalog, now) is { } p)
             return new RejectAlert(alert.AlertId, p.Problem, p.NotPermitted);
@@ -142,7 +171,9 @@ public sealed class AlertDecider(Catalog catalog)
         var key = alert.EffectiveDedupKey;
         var window = windows
             .Where(w => w.Key == key && w.Until > now && catalog.Compatible(w.Type, type.Code))
-            .OrderBy(w => w.Priority).ThenByDescending(w => w.Until).ThenBy(w => w.Incident, StringComparer.Ordinal)
+            .OrderBy(w => w.Priority)
+            .ThenByDescending(w => w.Until)
+            .ThenBy(w => w.Incident, StringComparer.Ordinal)
             .FirstOrDefault();
         return window is null
             ? null
@@ -156,29 +187,47 @@ public sealed class AlertDecider(Catalog catalog)
     public AlertDecision InCell(Alert alert, Device device, IEnumerable<CellIncident> cell, DateTimeOffset now)
     {
         if (catalog.FindType(alert.Type) is not { } type)
-            return new RejectAlert(alert.AlertId,
-                new FieldProblem("type", $"'{alert.Type}' is not an incident type of the catalog"), false);
+            return new RejectAlert(
+                alert.AlertId,
+                new FieldProblem("type", $"'{alert.Type}' is not an incident type of the catalog"),
+                false
+            );
         var window = CellWindow(type);
-        var joined = cell
-            .Where(c => now - c.LastAlert <= window && catalog.Compatible(c.Type, type.Code))
-            .OrderBy(c => c.Priority).ThenByDescending(c => c.LastAlert).ThenBy(c => c.Number, StringComparer.Ordinal)
+        var joined = cell.Where(c => now - c.LastAlert <= window && catalog.Compatible(c.Type, type.Code))
+            .OrderBy(c => c.Priority)
+            .ThenByDescending(c => c.LastAlert)
+            .ThenBy(c => c.Number, StringComparer.Ordinal)
             .FirstOrDefault();
         return joined is not null
             ? Join(alert, type, joined.Number, joined.Type, joined.Priority, AttachBasis.Cell)
-            : new OpenNewIncident(alert.AlertId, Report(alert, device), type.Code, type.Priority,
-                $"no open incident of a type compatible with {type.Code} under its dedup key or in its cell");
+            : new OpenNewIncident(
+                alert.AlertId,
+                Report(alert, device),
+                type.Code,
+                type.Priority,
+                $"no open incident of a type compatible with {type.Code} under its dedup key or in its cell"
+            );
     }
 
     /// <summary>The report that opens an incident for an alert of <paramref name="device"/>.</summary>
     public ReportIncident Report(Alert alert, Device device)
     {
-        var type = catalog.FindType(alert.Type)
+        var type =
+            catalog.FindType(alert.Type)
             ?? throw new ArgumentException($"unknown incident type '{alert.Type}'", nameof(alert));
         return new ReportIncident(
-            $"alert/{alert.AlertId}", new Actor(alert.GatewayId, Role.Gateway), alert.Type,
-            alert.Detection is null ? Channel.IotSensor : Channel.AiCamera, device.Street,
-            $"{type.Zh} / {type.En} ({device.Kind} {device.Id})", alert.Location, null, alert.ObservedAt,
-            alert.Detection?.Confidence, AlertSource.Of(device.Id, alert.AlertId));
+            $"alert/{alert.AlertId}",
+            new Actor(alert.GatewayId, Role.Gateway),
+            alert.Type,
+            alert.Detection is null ? Channel.IotSensor : Channel.AiCamera,
+            device.Street,
+            $"{type.Zh} / {type.En} ({device.Kind} {device.Id})",
+            alert.Location,
+            null,
+            alert.ObservedAt,
+            alert.Detection?.Confidence,
+            AlertSource.Of(device.Id, alert.AlertId)
+        );
     }
 
     /// <summary>
@@ -188,7 +237,12 @@ public sealed class AlertDecider(Catalog catalog)
     public DedupEntry? WindowAfter(Alert alert, AlertDecision decision, string? openedIncident, DateTimeOffset now) =>
         After(decision, openedIncident) is var (number, type, priority)
             ? new DedupEntry(
-                alert.EffectiveDedupKey, number, type, priority, now + DedupWindow(catalog.FindType(type)!))
+                alert.EffectiveDedupKey,
+                number,
+                type,
+                priority,
+                now + DedupWindow(catalog.FindType(type)!)
+            )
             : null;
 
     /// <summary>The cell's knowledge of the incident the alert went to after <paramref name="decision"/>.</summary>
@@ -204,33 +258,61 @@ public sealed class AlertDecider(Catalog catalog)
     public TimeSpan CellWindow(IncidentType type) => Correlation(type).CellWindow.Length(TimeSpan.Zero);
 
     private CorrelationWindows Correlation(IncidentType type) =>
-        (catalog.FindScenario(type.Scenario)
-            ?? throw new ArgumentException($"{type.Code} belongs to no scenario with alerts", nameof(type)))
-        .Correlation;
+        (
+            catalog.FindScenario(type.Scenario)
+            ?? throw new ArgumentException($"{type.Code} belongs to no scenario with alerts", nameof(type))
+        ).Correlation;
 
     private static (string Number, string Type, Priority Priority)? After(AlertDecision decision, string? opened) =>
         decision switch
-    {
-        AttachAlert a => (a.Incident, a.Type, a.Priority),
-        AttachAndReclassify r => (r.Incident, r.Type, r.Priority),
-        OpenNewIncident o when opened is not null => (opened, o.Type, o.Priority),
-        _ => null,
-    };
+        {
+            AttachAlert a => (a.Incident, a.Type, a.Priority),
+            AttachAndReclassify r => (r.Incident, r.Type, r.Priority),
+            OpenNewIncident o when opened is not null => (opened, o.Type, o.Priority),
+            _ => null,
+        };
 
     private static AlertDecision Join(
-        Alert alert, IncidentType type, string incident, string incidentType, Priority incidentPriority, AttachBasis by)
+        Alert alert,
+        IncidentType type,
+        string incident,
+        string incidentType,
+        Priority incidentPriority,
+        AttachBasis by
+    )
     {
         var how = by == AttachBasis.DedupKey ? "same dedup key" : "same scenario and grid cell";
         if (type.Priority >= incidentPriority)
             return new AttachAlert(
-                alert.AlertId, incident, by, incidentType, incidentPriority, $"joined {incident} ({how})");
-        var reason = $"joined {incident} ({how}) and reclassified it from {incidentType} ({incidentPriority}) "
+                alert.AlertId,
+                incident,
+                by,
+                incidentType,
+                incidentPriority,
+                $"joined {incident} ({how})"
+            );
+        var reason =
+            $"joined {incident} ({how}) and reclassified it from {incidentType} ({incidentPriority}) "
             + $"to {type.Code} ({type.Priority})";
         // The command id is the alert's, so that a retried alert cannot reclassify twice.
         var command = new ReclassifyIncident(
-            $"alert/{alert.AlertId}/reclassify", new Actor(alert.GatewayId, Role.Gateway), type.Code, null,
-            $"alert {alert.AlertId} of {type.Code} ({type.Priority}) joined the incident", alert.Detection?.Confidence);
+            $"alert/{alert.AlertId}/reclassify",
+            new Actor(alert.GatewayId, Role.Gateway),
+            type.Code,
+            null,
+            $"alert {alert.AlertId} of {type.Code} ({type.Priority}) joined the incident",
+            alert.Detection?.Confidence
+        );
         return new AttachAndReclassify(
-            alert.AlertId, incident, by, incidentType, incidentPriority, type.Code, type.Priority, reason, command);
+            alert.AlertId,
+            incident,
+            by,
+            incidentType,
+            incidentPriority,
+            type.Code,
+            type.Priority,
+            reason,
+            command
+        );
     }
 }

@@ -8,6 +8,7 @@ public enum PickBasis
 {
     /// <summary>A worker of the unit on duty.</summary>
     OnDutyWorker,
+
     /// <summary>Nobody of the unit is on duty: its duty officer answers for it.</summary>
     DutyOfficer,
 }
@@ -24,8 +25,7 @@ public sealed record DutyBoard(IReadOnlyDictionary<string, string> People)
 {
     public static readonly DutyBoard Empty = new(new Dictionary<string, string>());
 
-    public static DutyBoard Of(IEnumerable<DutyPick> picks) =>
-        new(picks.ToDictionary(p => p.Unit, p => p.UserId));
+    public static DutyBoard Of(IEnumerable<DutyPick> picks) => new(picks.ToDictionary(p => p.Unit, p => p.UserId));
 
     /// <summary>The person chosen for <paramref name="unit"/>, or null when the board has none for it.</summary>
     public string? PersonFor(string unit) => People.TryGetValue(unit, out var person) ? person : null;
@@ -53,43 +53,61 @@ public static class DutyPicker
     public static readonly TimeSpan DefaultStaleAfter = TimeSpan.FromMinutes(10);
 
     public static DutyPick Pick(
-        DutyRoster roster, string unit, GeoPoint? near, DateTimeOffset now,
-        IReadOnlyDictionary<string, WorkerState>? live = null, TimeSpan? staleAfter = null)
+        DutyRoster roster,
+        string unit,
+        GeoPoint? near,
+        DateTimeOffset now,
+        IReadOnlyDictionary<string, WorkerState>? live = null,
+        TimeSpan? staleAfter = null
+    )
     {
         if (Rank(roster, unit, near, now, live, staleAfter).FirstOrDefault() is { } best)
             return new DutyPick(unit, best.Person.UserId, PickBasis.OnDutyWorker);
-        var officer = roster.UnitOf(unit)?.DutyOfficer
+        var officer =
+            roster.UnitOf(unit)?.DutyOfficer
             ?? throw new ArgumentException($"unit '{unit}' has no roster, so nobody can answer for it", nameof(unit));
         return new DutyPick(unit, officer, PickBasis.DutyOfficer);
     }
 
     /// <summary>The unit's workers on duty, best first, with what ranked them (for a recommendation to show).</summary>
     public static IReadOnlyList<Candidate> Rank(
-        DutyRoster roster, string unit, GeoPoint? near, DateTimeOffset now,
-        IReadOnlyDictionary<string, WorkerState>? live = null, TimeSpan? staleAfter = null)
+        DutyRoster roster,
+        string unit,
+        GeoPoint? near,
+        DateTimeOffset now,
+        IReadOnlyDictionary<string, WorkerState>? live = null,
+        TimeSpan? staleAfter = null
+    )
     {
         var stale = staleAfter ?? DefaultStaleAfter;
-        return roster.OnDuty(unit, now, live)
+        return roster
+            .OnDuty(unit, now, live)
             .Select(person =>
             {
                 var state = live?.GetValueOrDefault(person.UserId);
-                double? metres = state?.Position is { } fix && fix.IsFresh(now, stale) && near is { } incident
-                    ? fix.Point.MetresTo(incident)
-                    : null;
+                double? metres =
+                    state?.Position is { } fix && fix.IsFresh(now, stale) && near is { } incident
+                        ? fix.Point.MetresTo(incident)
+                        : null;
                 return new Candidate(person, roster.StatusOf(person, now, state), state?.OpenTasks ?? 0, metres);
             })
             .OrderBy(c => c.Status == WorkerStatus.OnDutyFree ? 0 : 1)
             .ThenBy(c => c.OpenTasks)
-            .ThenBy(c => c.Metres is null ? 1 : 0).ThenBy(c => c.Metres ?? 0)
+            .ThenBy(c => c.Metres is null ? 1 : 0)
+            .ThenBy(c => c.Metres ?? 0)
             .ThenBy(c => c.Person.UserId, StringComparer.Ordinal)
             .ToList();
     }
 
     /// <summary>The people for each of <paramref name="units"/>.</summary>
     public static DutyBoard Board(
-        DutyRoster roster, IEnumerable<string> units, GeoPoint? near, DateTimeOffset now,
-        IReadOnlyDictionary<string, WorkerState>? live = null, TimeSpan? staleAfter = null) =>
-        DutyBoard.Of(units.Distinct().Select(u => Pick(roster, u, near, now, live, staleAfter)));
+        DutyRoster roster,
+        IEnumerable<string> units,
+        GeoPoint? near,
+        DateTimeOffset now,
+        IReadOnlyDictionary<string, WorkerState>? live = null,
+        TimeSpan? staleAfter = null
+    ) => DutyBoard.Of(units.Distinct().Select(u => Pick(roster, u, near, now, live, staleAfter)));
 
     /// <summary>An on-duty worker as the picker ranked them; <see cref="Metres"/> is null when unknown.</summary>
     public sealed record Candidate(StaffMember Person, WorkerStatus Status, int OpenTasks, double? Metres);

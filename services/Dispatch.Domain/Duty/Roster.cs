@@ -9,8 +9,10 @@ public enum StaffRole
 {
     /// <summary>Works on assignments in the field; picked by machine dispatch while on shift.</summary>
     Worker,
+
     /// <summary>值班员: answers for the unit when nobody is on shift, and is told when a deadline is missed.</summary>
     DutyOfficer,
+
     /// <summary>单位负责人: the head of the unit, next in the escalation chain.</summary>
     UnitHead,
 }
@@ -28,7 +30,8 @@ public sealed record Shift(IReadOnlyList<DayOfWeek> Days, TimeOnly Start, TimeOn
     public bool Covers(DateTime local)
     {
         var time = TimeOnly.FromDateTime(local);
-        if (!CrossesMidnight) return Days.Contains(local.DayOfWeek) && time >= Start && time < End;
+        if (!CrossesMidnight)
+            return Days.Contains(local.DayOfWeek) && time >= Start && time < End;
         return (Days.Contains(local.DayOfWeek) && time >= Start)
             || (Days.Contains(local.AddDays(-1).DayOfWeek) && time < End);
     }
@@ -54,8 +57,10 @@ public enum WorkerStatus
 {
     /// <summary>在岗空闲: on duty and free.</summary>
     OnDutyFree,
+
     /// <summary>在岗忙碌: on duty and busy with a task.</summary>
     Busy,
+
     /// <summary>离岗: off duty (outside their shifts, or signed off).</summary>
     OffDuty,
 }
@@ -72,7 +77,11 @@ public sealed record WorkerPosition(GeoPoint Point, double AccuracyMetres, DateT
 /// and their last position.
 /// </summary>
 public sealed record WorkerState(
-    string UserId, WorkerStatus? Status = null, int OpenTasks = 0, WorkerPosition? Position = null);
+    string UserId,
+    WorkerStatus? Status = null,
+    int OpenTasks = 0,
+    WorkerPosition? Position = null
+);
 
 /// <summary>
 /// The district's duty roster (值班表): every unit's staff and shifts, its duty officer and head, and the district's
@@ -100,6 +109,7 @@ public sealed class DutyRoster
     public IReadOnlyList<string> DistrictDutyLeaders { get; }
 
     public UnitRoster? UnitOf(string? unit) => unit is not null && _units.TryGetValue(unit, out var u) ? u : null;
+
     public StaffMember? Find(string? userId) => userId is not null && _people.TryGetValue(userId, out var p) ? p : null;
 
     /// <summary>Whether a shift of <paramref name="person"/> covers <paramref name="at"/>.</summary>
@@ -121,10 +131,13 @@ public sealed class DutyRoster
 
     /// <summary>The workers of <paramref name="unit"/> on duty at <paramref name="at"/>.</summary>
     public IEnumerable<StaffMember> OnDuty(
-        string unit, DateTimeOffset at, IReadOnlyDictionary<string, WorkerState>? live = null) =>
-        (UnitOf(unit)?.Staff ?? [])
-            .Where(s => s.Role == StaffRole.Worker
-                && StatusOf(s, at, live?.GetValueOrDefault(s.UserId)) != WorkerStatus.OffDuty);
+        string unit,
+        DateTimeOffset at,
+        IReadOnlyDictionary<string, WorkerState>? live = null
+    ) =>
+        (UnitOf(unit)?.Staff ?? []).Where(s =>
+            s.Role == StaffRole.Worker && StatusOf(s, at, live?.GetValueOrDefault(s.UserId)) != WorkerStatus.OffDuty
+        );
 
     /// <summary>The district duty leader at <paramref name="at"/>: the first leader on shift, else the first.</summary>
     public string DistrictDutyLeaderAt(DateTimeOffset at) =>
@@ -140,7 +153,9 @@ public sealed class DutyRoster
         return problems.Count > 0
             ? new RosterChange(null, problems)
             : new RosterChange(
-                new DutyRoster(TimeZone, Units.Where(u => u.Unit != unit.Unit).Append(unit), DistrictDutyLeaders), []);
+                new DutyRoster(TimeZone, Units.Where(u => u.Unit != unit.Unit).Append(unit), DistrictDutyLeaders),
+                []
+            );
     }
 }
 
@@ -167,20 +182,24 @@ public static class RosterRules
         var problems = new List<FieldProblem>();
         void No(string field, string problem) => problems.Add(new FieldProblem(field, problem));
 
-        if (catalog.FindUnit(roster.Unit) is null) No("unit", $"unknown unit '{roster.Unit}' (not in the catalog)");
+        if (catalog.FindUnit(roster.Unit) is null)
+            No("unit", $"unknown unit '{roster.Unit}' (not in the catalog)");
         var seen = new HashSet<string>();
         foreach (var (person, i) in roster.Staff.Select((p, i) => (p, i)))
         {
             var at = $"staff[{i}]";
             if (string.IsNullOrWhiteSpace(person.UserId) || person.UserId.Length > MaxIdLength)
                 No($"{at}.userId", $"is required, at most {MaxIdLength} characters");
-            else if (!seen.Add(person.UserId)) No($"{at}.userId", $"'{person.UserId}' is on the staff twice");
+            else if (!seen.Add(person.UserId))
+                No($"{at}.userId", $"'{person.UserId}' is on the staff twice");
             else if (others?.Find(person.UserId) is { } elsewhere && elsewhere.Unit != roster.Unit)
                 No($"{at}.userId", $"'{person.UserId}' is on the staff of unit {elsewhere.Unit} already");
             if (string.IsNullOrWhiteSpace(person.Name) || person.Name.Length > MaxNameLength)
                 No($"{at}.name", $"is required, at most {MaxNameLength} characters");
-            if (person.Unit != roster.Unit) No($"{at}.unit", $"is {person.Unit}, not the roster's unit {roster.Unit}");
-            if (!Enum.IsDefined(person.Role)) No($"{at}.role", $"'{person.Role}' is not a staff role");
+            if (person.Unit != roster.Unit)
+                No($"{at}.unit", $"is {person.Unit}, not the roster's unit {roster.Unit}");
+            if (!Enum.IsDefined(person.Role))
+                No($"{at}.role", $"'{person.Role}' is not a staff role");
             if (person.Role == StaffRole.Worker && person.Shifts.Count == 0)
                 No($"{at}.shifts", "a worker needs at least one shift, else they are never on duty");
             if (person.Shifts.Any(s => s.Days.Count == 0))
@@ -194,22 +213,27 @@ public static class RosterRules
         {
             if (string.IsNullOrWhiteSpace(userId))
             {
-                if (required) No(field, $"unit {roster.Unit} has no {Describe(role)}");
+                if (required)
+                    No(field, $"unit {roster.Unit} has no {Describe(role)}");
                 return;
             }
             if (roster.Find(userId) is not { } person)
-                No(field, others?.Find(userId) is { } elsewhere
-                    ? $"'{userId}' is on the staff of unit {elsewhere.Unit}, not of unit {roster.Unit}"
-                    : $"unknown person '{userId}': not on the staff of unit {roster.Unit}");
+                No(
+                    field,
+                    others?.Find(userId) is { } elsewhere
+                        ? $"'{userId}' is on the staff of unit {elsewhere.Unit}, not of unit {roster.Unit}"
+                        : $"unknown person '{userId}': not on the staff of unit {roster.Unit}"
+                );
             else if (person.Role != role)
                 No(field, $"'{userId}' is on the staff as {person.Role}, not as {role}");
         }
     }
 
-    private static string Describe(StaffRole role) => role switch
-    {
-        StaffRole.DutyOfficer => "duty officer",
-        StaffRole.UnitHead => "head",
-        _ => "worker",
-    };
+    private static string Describe(StaffRole role) =>
+        role switch
+        {
+            StaffRole.DutyOfficer => "duty officer",
+            StaffRole.UnitHead => "head",
+            _ => "worker",
+        };
 }

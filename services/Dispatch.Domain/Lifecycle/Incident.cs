@@ -9,6 +9,7 @@ namespace Dispatch.Domain;
 public sealed record Incident
 {
     public required string Number { get; init; }
+
     /// <summary>The sequence number of the last event applied.</summary>
     public long Version { get; init; }
     public IncidentState State { get; init; }
@@ -23,26 +24,32 @@ public sealed record Incident
     public DateTimeOffset ReportedAt { get; init; }
     public DateTimeOffset ObservedAt { get; init; }
     public string? SourceRef { get; init; }
+
     /// <summary>The time each stage is allotted, fixed when the incident was reported.</summary>
     public ImmutableDictionary<Stage, TimeAllotment> Allotments { get; init; } =
         ImmutableDictionary<Stage, TimeAllotment>.Empty;
     public ClosingConditions Closing { get; init; } = ClosingConditions.None;
     public ImmutableList<Assignment> Assignments { get; init; } = [];
+
     /// <summary>The deadline clocks of the stages now under way.</summary>
     public ImmutableList<StageClock> Clocks { get; init; } = [];
     public EscalationLevel Escalation { get; init; }
+
     /// <summary>挂账: on the register of cases that cannot be fixed now; the clocks are paused.</summary>
     public bool Deferred { get; init; }
     public string? MergedInto { get; init; }
     public ImmutableList<string> MergedFrom { get; init; } = [];
     public Evaluation? Evaluation { get; init; }
+
     /// <summary>When it was last closed or dismissed; the reopen window counts from here.</summary>
     public DateTimeOffset? EndedAt { get; init; }
     public int Returns { get; init; }
     public int Reworks { get; init; }
     public int Reopens { get; init; }
+
     /// <summary>How often it was reclassified (改类) to another type or priority.</summary>
     public int Reclassifications { get; init; }
+
     /// <summary>How often a dispatcher withdrew an assignment (撤回), or moved it elsewhere (改派).</summary>
     public int Recalls { get; init; }
 

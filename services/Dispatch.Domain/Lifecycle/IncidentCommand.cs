@@ -38,9 +38,18 @@ public abstract record IncidentCommand(string CommandId, Actor Actor)
 
 /// <summary>A new incident from an alert or a person (hotline, grid patrol, citizen app).</summary>
 public sealed record ReportIncident(
-    string CommandId, Actor Actor, string Type, Channel Channel, string Street, string Description,
-    GeoPoint? Location = null, Reporter? Reporter = null, DateTimeOffset? ObservedAt = null,
-    double? Confidence = null, string? SourceRef = null) : IncidentCommand(CommandId, Actor);
+    string CommandId,
+    Actor Actor,
+    string Type,
+    Channel Channel,
+    string Street,
+    string Description,
+    GeoPoint? Location = null,
+    Reporter? Reporter = null,
+    DateTimeOffset? ObservedAt = null,
+    double? Confidence = null,
+    string? SourceRef = null
+) : IncidentCommand(CommandId, Actor);
 
 public sealed record FileIncident(string CommandId, Actor Actor) : IncidentCommand(CommandId, Actor);
 
@@ -54,9 +63,13 @@ public sealed record DismissIncident(string CommandId, Actor Actor, DismissalGro
 /// <see cref="DutyBoard"/>). The unit can still name another worker on accepting.
 /// </summary>
 public sealed record DispatchIncident(
-    string CommandId, Actor Actor, string? LeadUnit = null, IReadOnlyList<string>? CoUnits = null,
-    string? Worker = null, IReadOnlyDictionary<string, string>? Workers = null)
-    : IncidentCommand(CommandId, Actor);
+    string CommandId,
+    Actor Actor,
+    string? LeadUnit = null,
+    IReadOnlyList<string>? CoUnits = null,
+    string? Worker = null,
+    IReadOnlyDictionary<string, string>? Workers = null
+) : IncidentCommand(CommandId, Actor);
 
 public sealed record AcceptAssignment(string CommandId, Actor Actor, string Unit, string? Worker = null)
     : IncidentCommand(CommandId, Actor);
@@ -68,9 +81,13 @@ public sealed record ArriveOnSite(string CommandId, Actor Actor, string Unit, Ge
     : IncidentCommand(CommandId, Actor);
 
 public sealed record SubmitResult(
-    string CommandId, Actor Actor, string Unit, string? Note, IReadOnlyList<string>? Photos = null,
-    GeoPoint? Location = null)
-    : IncidentCommand(CommandId, Actor);
+    string CommandId,
+    Actor Actor,
+    string Unit,
+    string? Note,
+    IReadOnlyList<string>? Photos = null,
+    GeoPoint? Location = null
+) : IncidentCommand(CommandId, Actor);
 
 /// <summary>The reviewer approves the result; the incident closes with its evaluation.</summary>
 public sealed record ApproveReview(string CommandId, Actor Actor, Evaluation Evaluation)
@@ -90,8 +107,12 @@ public sealed record AbsorbIncident(string CommandId, Actor Actor, string From) 
 
 /// <summary>延期: moves the deadline of a stage (by default the handling stage, else the running one).</summary>
 public sealed record ApproveExtension(
-    string CommandId, Actor Actor, Allowance Extra, string Reason, Stage? Stage = null)
-    : IncidentCommand(CommandId, Actor);
+    string CommandId,
+    Actor Actor,
+    Allowance Extra,
+    string Reason,
+    Stage? Stage = null
+) : IncidentCommand(CommandId, Actor);
 
 /// <summary>挂账: the clocks pause until the incident is resumed.</summary>
 public sealed record DeferIncident(string CommandId, Actor Actor, string Reason) : IncidentCommand(CommandId, Actor);
@@ -115,8 +136,13 @@ public sealed record ResolveIncident(string CommandId, Actor Actor, string Reaso
 /// type's filing rule.
 /// </summary>
 public sealed record ReclassifyIncident(
-    string CommandId, Actor Actor, string Type, Priority? Priority, string Reason, double? Confidence = null)
-    : IncidentCommand(CommandId, Actor);
+    string CommandId,
+    Actor Actor,
+    string Type,
+    Priority? Priority,
+    string Reason,
+    double? Confidence = null
+) : IncidentCommand(CommandId, Actor);
 
 /// <summary>
 /// 撤回: a dispatcher withdraws the assignment of <see cref="Unit"/> while it is dispatched or accepted. Withdrawing
@@ -132,8 +158,13 @@ public sealed record RecallAssignment(string CommandId, Actor Actor, string Unit
 /// new holder has to accept.
 /// </summary>
 public sealed record RedirectAssignment(
-    string CommandId, Actor Actor, string Unit, string ToUnit, string? Worker, string Reason)
-    : IncidentCommand(CommandId, Actor);
+    string CommandId,
+    Actor Actor,
+    string Unit,
+    string ToUnit,
+    string? Worker,
+    string Reason
+) : IncidentCommand(CommandId, Actor);
 
 /// <summary>
 /// 催办: a dispatcher presses the units working on the incident (<see cref="Unit"/>'s only, when given). Recorded on

@@ -44,10 +44,21 @@ public abstract record IncidentEvent
 /// 上报: the incident came in, with the rules of its type at that moment (so later catalog changes do not rewrite it).
 /// </summary>
 public sealed record IncidentReported(
-    string Number, string Scenario, string Type, Priority Priority, Channel Channel, string Street,
-    GeoPoint? Location, string Description, Reporter? Reporter, DateTimeOffset ObservedAt, double? Confidence,
+    string Number,
+    string Scenario,
+    string Type,
+    Priority Priority,
+    Channel Channel,
+    string Street,
+    GeoPoint? Location,
+    string Description,
+    Reporter? Reporter,
+    DateTimeOffset ObservedAt,
+    double? Confidence,
     string? SourceRef,
-    IReadOnlyDictionary<Stage, TimeAllotment> Allotments, ClosingConditions Closing) : IncidentEvent;
+    IReadOnlyDictionary<Stage, TimeAllotment> Allotments,
+    ClosingConditions Closing
+) : IncidentEvent;
 
 /// <summary>立案, by a dispatcher or automatically by the type's filing rule.</summary>
 public sealed record IncidentFiled(bool Automatic) : IncidentEvent;
@@ -61,8 +72,12 @@ public sealed record IncidentDismissed(DismissalGround Ground) : IncidentEvent;
 /// assignment named a person may lack them.
 /// </summary>
 public sealed record IncidentDispatched(
-    string LeadUnit, IReadOnlyList<string> CoUnits, bool Automatic, string? Worker = null,
-    IReadOnlyDictionary<string, string>? CoUnitWorkers = null) : IncidentEvent;
+    string LeadUnit,
+    IReadOnlyList<string> CoUnits,
+    bool Automatic,
+    string? Worker = null,
+    IReadOnlyDictionary<string, string>? CoUnitWorkers = null
+) : IncidentEvent;
 
 /// <summary>签收 by a unit, optionally naming the worker who takes it.</summary>
 public sealed record AssignmentAccepted(string Unit, string? Worker) : IncidentEvent;
@@ -125,8 +140,13 @@ public sealed record IncidentResolved : IncidentEvent;
 /// under them.
 /// </summary>
 public sealed record IncidentReclassified(
-    string FromType, Priority FromPriority, string ToType, Priority ToPriority,
-    IReadOnlyDictionary<Stage, TimeAllotment> Allotments, ClosingConditions Closing) : IncidentEvent;
+    string FromType,
+    Priority FromPriority,
+    string ToType,
+    Priority ToPriority,
+    IReadOnlyDictionary<Stage, TimeAllotment> Allotments,
+    ClosingConditions Closing
+) : IncidentEvent;
 
 /// <summary>
 /// 撤回: the assignment of <see cref="Unit"/>, held by <see cref="Worker"/> when one was named, was withdrawn. The

@@ -232,7 +232,8 @@ public static class Labels
         .ToFrozenDictionary(a => a.DerivedType, a => (string)a.TypeDiscriminator!);
 
     /// <summary>The words for an enumeration value of the domain.</summary>
-    public static Label Of<T>(T value) where T : struct, Enum =>
+    public static Label Of<T>(T value)
+        where T : struct, Enum =>
         Words.TryGetValue(value, out var label)
             ? label
             : throw new ArgumentOutOfRangeException(nameof(value), value, $"{typeof(T).Name}.{value} has no words");
@@ -268,8 +269,10 @@ public static class Labels
             .GroupBy(w => w.Key.GetType())
             .ToDictionary(
                 g => char.ToLowerInvariant(g.Key.Name[0]) + g.Key.Name[1..],
-                g => (IReadOnlyDictionary<string, Label>)g.OrderBy(w => w.Key)
-                    .ToDictionary(w => JsonName(w.Key), w => w.Value));
+                g =>
+                    (IReadOnlyDictionary<string, Label>)
+                        g.OrderBy(w => w.Key).ToDictionary(w => JsonName(w.Key), w => w.Value)
+            );
         all["eventKind"] = EventWords;
         return all;
     }

@@ -7,8 +7,10 @@ public enum RefusalKind
 {
     /// <summary>A field of the command is missing or wrong; <see cref="Refusal.Field"/> names it.</summary>
     InvalidArgument,
+
     /// <summary>The command is not allowed in the incident's current state; the message names both.</summary>
     IllegalTransition,
+
     /// <summary>The incident does not exist.</summary>
     NotFound,
 }

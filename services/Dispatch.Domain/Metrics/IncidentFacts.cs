@@ -23,32 +23,44 @@ public sealed record IncidentFacts
     public required string Scenario { get; init; }
     public required string Type { get; init; }
     public Priority Priority { get; init; }
+
     /// <summary>发现渠道: how the incident came in.</summary>
     public Channel Channel { get; init; }
+
     /// <summary>The street or town (街镇) it lies in.</summary>
     public required string Street { get; init; }
     public DateTimeOffset ReportedAt { get; init; }
+
     /// <summary>The incident's state after the last event folded.</summary>
     public IncidentState State { get; init; }
 
     /// <summary>When it was first filed (立案); null if it never was.</summary>
     public DateTimeOffset? FiledAt { get; init; }
+
     /// <summary>When it was dismissed (不予立案); null if it was not, or was reopened since.</summary>
     public DateTimeOffset? DismissedAt { get; init; }
+
     /// <summary>The dismissal (while it stands) was on the ground of a false alarm (误报).</summary>
     public bool FalseAlarm { get; init; }
+
     /// <summary>When it was first dispatched (派遣).</summary>
     public DateTimeOffset? FirstDispatchedAt { get; init; }
+
     /// <summary>When the lead unit first accepted it (签收).</summary>
     public DateTimeOffset? FirstAcceptedAt { get; init; }
+
     /// <summary>When the lead unit first arrived on site.</summary>
     public DateTimeOffset? FirstArrivedAt { get; init; }
+
     /// <summary>When its result first went to review (核查): every assignment was handled.</summary>
     public DateTimeOffset? FirstReviewAt { get; init; }
+
     /// <summary>When it was first closed (结案), by a reviewer or because its cause cleared by itself.</summary>
     public DateTimeOffset? FirstClosedAt { get; init; }
+
     /// <summary>When it was last closed; null if it is not closed now (never closed, or reopened since).</summary>
     public DateTimeOffset? ClosedAt { get; init; }
+
     /// <summary>When a deadline of it first escalated to overdue (逾期) or worse.</summary>
     public DateTimeOffset? OverdueAt { get; init; }
 
@@ -57,28 +69,37 @@ public sealed record IncidentFacts
     /// does moving the lead's assignment to another unit).
     /// </summary>
     public UnitList DispatchedTo { get; init; } = UnitList.Empty;
+
     /// <summary>The lead units that returned it (退单), in order; returns by co-units are not counted.</summary>
     public UnitList ReturnedBy { get; init; } = UnitList.Empty;
+
     /// <summary>The lead unit of the latest dispatch; null if it was never dispatched.</summary>
     public string? LeadUnit => DispatchedTo.Count == 0 ? null : DispatchedTo[^1];
 
     /// <summary>How often the reviewer sent the result back (返工).</summary>
     public int Reworks { get; init; }
+
     /// <summary>How many extensions (延期) were approved.</summary>
     public int Extensions { get; init; }
+
     /// <summary>How often it was put on the register of deferred cases (挂账).</summary>
     public int Deferrals { get; init; }
+
     /// <summary>How often it was reopened after closing or dismissal.</summary>
     public int Reopens { get; init; }
+
     /// <summary>How often it was reclassified (改类) to another type or priority.</summary>
     public int Reclassifications { get; init; }
+
     /// <summary>
     /// How often a dispatcher withdrew an assignment (撤回) or moved it (改派). Not returns: they do not count against
     /// dispatch accuracy.
     /// </summary>
     public int Recalls { get; init; }
+
     /// <summary>How often a dispatcher urged it (催办).</summary>
     public int Urges { get; init; }
+
     /// <summary>The highest escalation level (督办) any of its deadlines reached.</summary>
     public EscalationLevel Escalation { get; init; }
 
@@ -97,30 +118,32 @@ public sealed record IncidentFacts
     /// <summary>
     /// Whether <paramref name="stage"/> met its deadline; see the remarks on <see cref="IncidentFacts"/>.
     /// </summary>
-    public bool? OnTime(Stage stage) => stage switch
-    {
-        Stage.Filing => FilingOnTime,
-        Stage.Dispatching => DispatchingOnTime,
-        Stage.Accepting => AcceptingOnTime,
-        Stage.Arriving => ArrivingOnTime,
-        Stage.Handling => HandlingOnTime,
-        Stage.Reviewing => ReviewingOnTime,
-        _ => throw new ArgumentOutOfRangeException(nameof(stage), stage, "unknown stage"),
-    };
+    public bool? OnTime(Stage stage) =>
+        stage switch
+        {
+            Stage.Filing => FilingOnTime,
+            Stage.Dispatching => DispatchingOnTime,
+            Stage.Accepting => AcceptingOnTime,
+            Stage.Arriving => ArrivingOnTime,
+            Stage.Handling => HandlingOnTime,
+            Stage.Reviewing => ReviewingOnTime,
+            _ => throw new ArgumentOutOfRangeException(nameof(stage), stage, "unknown stage"),
+        };
 
     /// <summary>
     /// The same facts with the punctuality of <paramref name="stage"/> set to <paramref name="onTime"/>.
     /// </summary>
-    internal IncidentFacts WithOnTime(Stage stage, bool? onTime) => stage switch
-    {
-        Stage.Filing => this with { FilingOnTime = onTime },
-        Stage.Dispatching => this with { DispatchingOnTime = onTime },
-        Stage.Accepting => this with { AcceptingOnTime = onTime },
-        Stage.Arriving => this with { ArrivingOnTime = onTime },
-        Stage.Handling => this with { HandlingOnTime = onTime },
-        Stage.Reviewing => this with { ReviewingOnTime = onTime },
-        _ => throw new ArgumentOutOfRangeException(nameof(stage), stage, "unknown stage"),
-    };
+    internal IncidentFacts WithOnTime(Stage stage, bool? onTime) =>
+        stage switch
+        {
+            Stage.Filing => this with { FilingOnTime = onTime },
+            Stage.Dispatching => this with { DispatchingOnTime = onTime },
+            Stage.Accepting => this with { AcceptingOnTime = onTime },
+            Stage.Arriving => this with { ArrivingOnTime = onTime },
+            Stage.Handling => this with { HandlingOnTime = onTime },
+            Stage.Reviewing => this with { ReviewingOnTime = onTime },
+            _ => throw new ArgumentOutOfRangeException(nameof(stage), stage, "unknown stage"),
+        };
 
     private static readonly Stage[] Stages = Enum.GetValues<Stage>();
 }
@@ -156,7 +179,8 @@ public sealed class UnitList : IReadOnlyList<string>, IEquatable<UnitList>
     public override int GetHashCode()
     {
         var hash = new HashCode();
-        foreach (var unit in _units) hash.Add(unit, StringComparer.Ordinal);
+        foreach (var unit in _units)
+            hash.Add(unit, StringComparer.Ordinal);
         return hash.ToHashCode();
     }
 
@@ -171,13 +195,17 @@ public sealed class UnitListJsonConverter : JsonConverter<UnitList>
         reader.TokenType == JsonTokenType.Null ? UnitList.Empty
         : reader.TokenType != JsonTokenType.StartArray
             ? throw new JsonException("a unit list is an array of unit codes")
-        : new UnitList(JsonSerializer.Deserialize<string?[]>(ref reader, options)!
-            .Select(u => u ?? throw new JsonException("a unit list holds unit codes, not null")));
+        : new UnitList(
+            JsonSerializer
+                .Deserialize<string?[]>(ref reader, options)!
+                .Select(u => u ?? throw new JsonException("a unit list holds unit codes, not null"))
+        );
 
     public override void Write(Utf8JsonWriter writer, UnitList value, JsonSerializerOptions options)
     {
         writer.WriteStartArray();
-        foreach (var unit in value) writer.WriteStringValue(unit);
+        foreach (var unit in value)
+            writer.WriteStringValue(unit);
         writer.WriteEndArray();
     }
 }

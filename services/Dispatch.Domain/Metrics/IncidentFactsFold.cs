@@ -24,19 +24,31 @@ public static class IncidentFactsFold
     /// incident after it, as <see cref="Lifecycle.Evolve"/> gives it. Pure.
     /// </summary>
     public static IncidentFacts Apply(
-        IncidentFacts? facts, Incident? before, Incident after, IncidentEvent e, WorkingCalendar calendar)
+        IncidentFacts? facts,
+        Incident? before,
+        Incident after,
+        IncidentEvent e,
+        WorkingCalendar calendar
+    )
     {
         if (e is IncidentReported)
         {
             return new IncidentFacts
             {
-                Number = after.Number, Scenario = after.Scenario, Type = after.Type, Priority = after.Priority,
-                Channel = after.Channel, Street = after.Street, ReportedAt = e.At, State = after.State,
+                Number = after.Number,
+                Scenario = after.Scenario,
+                Type = after.Type,
+                Priority = after.Priority,
+                Channel = after.Channel,
+                Street = after.Street,
+                ReportedAt = e.At,
+                State = after.State,
             };
         }
         if (facts is null || before is null)
             throw new InvalidOperationException(
-                $"event {e.Seq} ({e.GetType().Name}) comes before the incident was reported");
+                $"event {e.Seq} ({e.GetType().Name}) comes before the incident was reported"
+            );
 
         var f = facts with { State = after.State };
         bool IsLead(string unit) => before.AssignmentOf(unit)?.IsLead == true;
@@ -47,22 +59,51 @@ public static class IncidentFactsFold
             IncidentDispatched d => Complete(
                 f with
                 {
-                    FirstDispatchedAt = f.FirstDispatchedAt ?? e.At, DispatchedTo = f.DispatchedTo.Add(d.LeadUnit),
+                    FirstDispatchedAt = f.FirstDispatchedAt ?? e.At,
+                    DispatchedTo = f.DispatchedTo.Add(d.LeadUnit),
                 },
-                Stage.Dispatching, before, e.At, calendar),
-            AssignmentAccepted a when IsLead(a.Unit) =>
-                Complete(f with { FirstAcceptedAt = f.FirstAcceptedAt ?? e.At }, Stage.Accepting, before, e.At,
-                    calendar),
+                Stage.Dispatching,
+                before,
+                e.At,
+                calendar
+            ),
+            AssignmentAccepted a when IsLead(a.Unit) => Complete(
+                f with
+                {
+                    FirstAcceptedAt = f.FirstAcceptedAt ?? e.At,
+                },
+                Stage.Accepting,
+                before,
+                e.At,
+                calendar
+            ),
             AssignmentReturned a when IsLead(a.Unit) => f with { ReturnedBy = f.ReturnedBy.Add(a.Unit) },
-            ArrivedOnSite a when IsLead(a.Unit) =>
-                Complete(f with { FirstArrivedAt = f.FirstArrivedAt ?? e.At }, Stage.Arriving, before, e.At, calendar),
+            ArrivedOnSite a when IsLead(a.Unit) => Complete(
+                f with
+                {
+                    FirstArrivedAt = f.FirstArrivedAt ?? e.At,
+                },
+                Stage.Arriving,
+                before,
+                e.At,
+                calendar
+            ),
             ReviewStarted => f with { FirstReviewAt = f.FirstReviewAt ?? e.At },
             ReworkRequested => Complete(f with { Reworks = f.Reworks + 1 }, Stage.Reviewing, before, e.At, calendar),
             IncidentClosed => Complete(Closed(f, e.At), Stage.Reviewing, before, e.At, calendar),
             IncidentResolved => Closed(f, e.At),
             IncidentReopened => before.State == IncidentState.Dismissed
-                ? f with { DismissedAt = null, FalseAlarm = false, Reopens = f.Reopens + 1 }
-                : f with { ClosedAt = null, Reopens = f.Reopens + 1 },
+                ? f with
+                {
+                    DismissedAt = null,
+                    FalseAlarm = false,
+                    Reopens = f.Reopens + 1,
+                }
+                : f with
+                {
+                    ClosedAt = null,
+                    Reopens = f.Reopens + 1,
+                },
             DeadlineExtended => f with { Extensions = f.Extensions + 1 },
             IncidentDeferred => f with { Deferrals = f.Deferrals + 1 },
             DeadlineEscalated x => Escalated(f, x),
@@ -76,7 +117,9 @@ public static class IncidentFactsFold
             // Figures are by the current type and priority; what was counted under the old ones stays counted.
             IncidentReclassified x => f with
             {
-                Type = x.ToType, Priority = x.ToPriority, Reclassifications = f.Reclassifications + 1,
+                Type = x.ToType,
+                Priority = x.ToPriority,
+                Reclassifications = f.Reclassifications + 1,
             },
             _ => f,
         };
@@ -103,13 +146,20 @@ public static class IncidentFactsFold
     }
 
     private static IncidentFacts Closed(IncidentFacts f, DateTimeOffset at) =>
-        f with { ClosedAt = at, FirstClosedAt = f.FirstClosedAt ?? at };
+        f with
+        {
+            ClosedAt = at,
+            FirstClosedAt = f.FirstClosedAt ?? at,
+        };
 
     private static IncidentFacts Escalated(IncidentFacts f, DeadlineEscalated x)
     {
         f = f with { Escalation = x.Level > f.Escalation ? x.Level : f.Escalation };
         return x.Level >= EscalationLevel.Overdue
-            ? f.WithOnTime(x.Stage, false) with { OverdueAt = f.OverdueAt ?? x.At }
+            ? f.WithOnTime(x.Stage, false) with
+            {
+                OverdueAt = f.OverdueAt ?? x.At,
+            }
             : f;
     }
 
@@ -117,9 +167,15 @@ public static class IncidentFactsFold
     /// Records that <paramref name="stage"/> was completed at <paramref name="at"/>, on time or late.
     /// </summary>
     private static IncidentFacts Complete(
-        IncidentFacts f, Stage stage, Incident before, DateTimeOffset at, WorkingCalendar calendar)
+        IncidentFacts f,
+        Stage stage,
+        Incident before,
+        DateTimeOffset at,
+        WorkingCalendar calendar
+    )
     {
-        if (before.Clock(stage) is not { } clock) return f;
+        if (before.Clock(stage) is not { } clock)
+            return f;
         var onTime = clock.DueAt(calendar) is { } due ? at <= due : clock.Elapsed(at, calendar) <= clock.Allotted;
         return f.WithOnTime(stage, (f.OnTime(stage) ?? true) && onTime);
     }

@@ -4,7 +4,14 @@ namespace Dispatch.Domain;
 
 /// <summary>The dimensions evaluation figures are broken down by (按单位、街镇、场景、渠道、等级).</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<Dimension>))]
-public enum Dimension { Unit, Street, Scenario, Channel, Priority }
+public enum Dimension
+{
+    Unit,
+    Street,
+    Scenario,
+    Channel,
+    Priority,
+}
 
 /// <summary>The traffic-light grade (红黄绿) of a unit's composite score.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<Grade>))]
@@ -12,8 +19,10 @@ public enum Grade
 {
     /// <summary>Score 85 or more.</summary>
     Green,
+
     /// <summary>Score 70 or more, under 85.</summary>
     Yellow,
+
     /// <summary>Score under 70.</summary>
     Red,
 }
@@ -25,7 +34,14 @@ public sealed record UnitRank(int Rank, string Unit, double Score, Grade Grade, 
 /// What happened on one day (in the district's time zone): reports, filing decisions, closures, overdue deadlines.
 /// </summary>
 public sealed record TrendPoint(
-    DateOnly Day, int Reported, int Filed, int Dismissed, int Closed, int ClosedOnTime, int Overdue);
+    DateOnly Day,
+    int Reported,
+    int Filed,
+    int Dismissed,
+    int Closed,
+    int ClosedOnTime,
+    int Overdue
+);
 
 /// <summary>
 /// Evaluation on one network (一网评效): the figures of the closed loop over a set of <see cref="IncidentFacts"/>,
@@ -51,6 +67,7 @@ public static class Scorecard
 
     /// <summary>The lowest score graded <see cref="Grade.Green"/>.</summary>
     public const double GreenFrom = 85;
+
     /// <summary>The lowest score graded <see cref="Grade.Yellow"/>.</summary>
     public const double YellowFrom = 70;
 
@@ -68,8 +85,11 @@ public static class Scorecard
     {
         var all = incidents.ToList();
         var recurrent = Recurrent(all);
-        return Tally(all.Select((f, i) => (f, recurrent[i])).ToList(),
-            all.Sum(f => f.DispatchedTo.Count), all.Sum(f => f.ReturnedBy.Count));
+        return Tally(
+            all.Select((f, i) => (f, recurrent[i])).ToList(),
+            all.Sum(f => f.DispatchedTo.Count),
+            all.Sum(f => f.ReturnedBy.Count)
+        );
     }
 
     /// <summary>
@@ -87,18 +107,28 @@ public static class Scorecard
     /// a group with no incidents but those counts.
     /// </remarks>
     public static IReadOnlyList<(string Key, Figures Figures)> By(
-        IEnumerable<IncidentFacts> incidents, Dimension dimension)
+        IEnumerable<IncidentFacts> incidents,
+        Dimension dimension
+    )
     {
         var all = incidents.ToList();
         var recurrent = Recurrent(all);
         var indexed = all.Select((f, i) => (f, recurrent[i])).ToList();
         if (dimension == Dimension.Unit)
         {
-            return all.SelectMany(f => f.DispatchedTo).Distinct().Order(StringComparer.Ordinal)
-                .Select(unit => (unit, Tally(
-                    [.. indexed.Where(x => x.f.LeadUnit == unit)],
-                    all.Sum(f => f.DispatchedTo.Count(u => u == unit)),
-                    all.Sum(f => f.ReturnedBy.Count(u => u == unit)))))
+            return all.SelectMany(f => f.DispatchedTo)
+                .Distinct()
+                .Order(StringComparer.Ordinal)
+                .Select(unit =>
+                    (
+                        unit,
+                        Tally(
+                            [.. indexed.Where(x => x.f.LeadUnit == unit)],
+                            all.Sum(f => f.DispatchedTo.Count(u => u == unit)),
+                            all.Sum(f => f.ReturnedBy.Count(u => u == unit))
+                        )
+                    )
+                )
                 .ToList();
         }
         Func<IncidentFacts, string> key = dimension switch
@@ -109,7 +139,8 @@ public static class Scorecard
             Dimension.Priority => f => f.Priority.ToString(),
             _ => throw new ArgumentOutOfRangeException(nameof(dimension), dimension, "unknown dimension"),
         };
-        return indexed.GroupBy(x => key(x.f), StringComparer.Ordinal)
+        return indexed
+            .GroupBy(x => key(x.f), StringComparer.Ordinal)
             .OrderBy(g => g.Key, StringComparer.Ordinal)
             .Select(g => (g.Key, Tally([.. g], g.Sum(x => x.f.DispatchedTo.Count), g.Sum(x => x.f.ReturnedBy.Count))))
             .ToList();
@@ -125,7 +156,8 @@ public static class Scorecard
         var scored = By(incidents, Dimension.Unit)
             .Where(g => g.Figures.Score is not null)
             .Select(g => (Unit: g.Key, Score: g.Figures.Score!.Value, g.Figures))
-            .OrderByDescending(g => g.Score).ThenBy(g => g.Unit, StringComparer.Ordinal)
+            .OrderByDescending(g => g.Score)
+            .ThenBy(g => g.Unit, StringComparer.Ordinal)
             .ToList();
         var ranks = new List<UnitRank>(scored.Count);
         for (var i = 0; i < scored.Count; i++)
@@ -144,18 +176,26 @@ public static class Scorecard
     /// overdue on <see cref="IncidentFacts.OverdueAt"/>. Days with nothing are there with zeros.
     /// </summary>
     public static IReadOnlyList<TrendPoint> Trend(
-        IEnumerable<IncidentFacts> incidents, DateOnly from, DateOnly to, TimeZoneInfo zone)
+        IEnumerable<IncidentFacts> incidents,
+        DateOnly from,
+        DateOnly to,
+        TimeZoneInfo zone
+    )
     {
         if (to < from)
             throw new ArgumentException(
-                $"the trend ends ({to:yyyy-MM-dd}) before it starts ({from:yyyy-MM-dd})", nameof(to));
+                $"the trend ends ({to:yyyy-MM-dd}) before it starts ({from:yyyy-MM-dd})",
+                nameof(to)
+            );
         var days = to.DayNumber - from.DayNumber + 1;
         var counts = new int[days, 6];
         void Count(DateTimeOffset? at, int column)
         {
-            if (at is not { } instant) return;
+            if (at is not { } instant)
+                return;
             var day = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(instant, zone).DateTime);
-            if (day >= from && day <= to) counts[day.DayNumber - from.DayNumber, column]++;
+            if (day >= from && day <= to)
+                counts[day.DayNumber - from.DayNumber, column]++;
         }
         foreach (var f in incidents)
         {
@@ -163,11 +203,24 @@ public static class Scorecard
             Count(f.FiledAt, 1);
             Count(f.DismissedAt, 2);
             Count(f.ClosedAt, 3);
-            if (f.ClosedOnTime) Count(f.ClosedAt, 4);
+            if (f.ClosedOnTime)
+                Count(f.ClosedAt, 4);
             Count(f.OverdueAt, 5);
         }
-        return [.. Enumerable.Range(0, days).Select(d => new TrendPoint(
-            from.AddDays(d), counts[d, 0], counts[d, 1], counts[d, 2], counts[d, 3], counts[d, 4], counts[d, 5]))];
+        return
+        [
+            .. Enumerable
+                .Range(0, days)
+                .Select(d => new TrendPoint(
+                    from.AddDays(d),
+                    counts[d, 0],
+                    counts[d, 1],
+                    counts[d, 2],
+                    counts[d, 3],
+                    counts[d, 4],
+                    counts[d, 5]
+                )),
+        ];
     }
 
     /// <summary>
@@ -175,10 +228,12 @@ public static class Scorecard
     /// </summary>
     public static double? ScoreOf(Figures figures)
     {
-        double weighted = 0, weights = 0;
+        double weighted = 0,
+            weights = 0;
         foreach (var (rate, weight) in Weights)
         {
-            if (rate(figures) is not { } value) continue;
+            if (rate(figures) is not { } value)
+                continue;
             weighted += value * weight;
             weights += weight;
         }
@@ -187,10 +242,15 @@ public static class Scorecard
 
     /// <summary>The grade of a composite score: green from 85, yellow from 70, else red.</summary>
     public static Grade GradeOf(double score) =>
-        score >= GreenFrom ? Grade.Green : score >= YellowFrom ? Grade.Yellow : Grade.Red;
+        score >= GreenFrom ? Grade.Green
+        : score >= YellowFrom ? Grade.Yellow
+        : Grade.Red;
 
     private static Figures Tally(
-        IReadOnlyList<(IncidentFacts Facts, bool Recurrent)> members, int dispatches, int returned)
+        IReadOnlyList<(IncidentFacts Facts, bool Recurrent)> members,
+        int dispatches,
+        int returned
+    )
     {
         var f = members.Select(m => m.Facts).ToList();
         int Count(Func<IncidentFacts, bool> test) => f.Count(test);
@@ -202,7 +262,9 @@ public static class Scorecard
         double? Percentile(Func<IncidentFacts, DateTimeOffset?> at, double p)
         {
             var seconds = f.Where(x => at(x) is not null)
-                .Select(x => (at(x)!.Value - x.ReportedAt).TotalSeconds).Order().ToList();
+                .Select(x => (at(x)!.Value - x.ReportedAt).TotalSeconds)
+                .Order()
+                .ToList();
             return seconds.Count == 0 ? null : seconds[Math.Max(0, (int)Math.Ceiling(p * seconds.Count) - 1)];
         }
 
@@ -270,17 +332,21 @@ public static class Scorecard
     private static bool[] Recurrent(IReadOnlyList<IncidentFacts> all)
     {
         var recurrent = new bool[all.Count];
-        var closures = Enumerable.Range(0, all.Count)
+        var closures = Enumerable
+            .Range(0, all.Count)
             .Where(i => all[i].ClosedAt is not null)
             .GroupBy(i => (all[i].Type, all[i].Street))
             .ToDictionary(g => g.Key, g => g.Select(i => (At: all[i].ClosedAt!.Value, Index: i)).ToList());
         for (var i = 0; i < all.Count; i++)
         {
             var f = all[i];
-            if (f.DismissedAt is not null || f.State == IncidentState.Merged) continue;
-            if (!closures.TryGetValue((f.Type, f.Street), out var closed)) continue;
+            if (f.DismissedAt is not null || f.State == IncidentState.Merged)
+                continue;
+            if (!closures.TryGetValue((f.Type, f.Street), out var closed))
+                continue;
             recurrent[i] = closed.Any(c =>
-                c.Index != i && c.At <= f.ReportedAt && f.ReportedAt - c.At <= RecurrenceWindow);
+                c.Index != i && c.At <= f.ReportedAt && f.ReportedAt - c.At <= RecurrenceWindow
+            );
         }
         return recurrent;
     }

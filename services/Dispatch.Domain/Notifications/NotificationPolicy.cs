@@ -6,8 +6,14 @@ namespace Dispatch.Domain;
 /// <see cref="Urgency"/> (else the priority's) and an acknowledgement limit (else the priority's).
 /// </summary>
 public sealed record NoticeRule(
-    NoticeTopic On, IReadOnlyList<string> Units, IReadOnlyList<Priority> Priorities, IReadOnlyList<NoticeRole> Notify,
-    IReadOnlyList<string> Users, NoticeUrgency? Urgency = null, Allowance? EscalateAfter = null)
+    NoticeTopic On,
+    IReadOnlyList<string> Units,
+    IReadOnlyList<Priority> Priorities,
+    IReadOnlyList<NoticeRole> Notify,
+    IReadOnlyList<string> Users,
+    NoticeUrgency? Urgency = null,
+    Allowance? EscalateAfter = null
+)
 {
     public bool Matches(string? unit, Priority priority) =>
         (Units.Count == 0 || (unit is not null && Units.Contains(unit)))
@@ -54,8 +60,11 @@ public sealed class NotificationPolicy
     private readonly string? _hub;
 
     public NotificationPolicy(
-        Catalog catalog, IEnumerable<NoticeRule> rules, IReadOnlyList<NoticeRole> chain,
-        IReadOnlyDictionary<Priority, Allowance> escalateUnacknowledged)
+        Catalog catalog,
+        IEnumerable<NoticeRule> rules,
+        IReadOnlyList<NoticeRole> chain,
+        IReadOnlyDictionary<Priority, Allowance> escalateUnacknowledged
+    )
     {
         _rules = [.. rules];
         _hub = catalog.Units.FirstOrDefault(u => u.Kind == UnitKind.Hub)?.Code;
@@ -72,13 +81,14 @@ public sealed class NotificationPolicy
     public IReadOnlyDictionary<Priority, Allowance> EscalateUnacknowledged { get; }
 
     /// <summary>The urgency of notices about an incident of this priority, unless a rule says otherwise.</summary>
-    public static NoticeUrgency UrgencyOf(Priority priority) => priority switch
-    {
-        Priority.P1 => NoticeUrgency.Critical,
-        Priority.P2 => NoticeUrgency.High,
-        Priority.P3 => NoticeUrgency.Normal,
-        _ => NoticeUrgency.Low,
-    };
+    public static NoticeUrgency UrgencyOf(Priority priority) =>
+        priority switch
+        {
+            Priority.P1 => NoticeUrgency.Critical,
+            Priority.P2 => NoticeUrgency.High,
+            Priority.P3 => NoticeUrgency.Normal,
+            _ => NoticeUrgency.Low,
+        };
 
     /// <summary>The rule that decides <paramref name="topic"/> for a party of <paramref name="unit"/>.</summary>
     public NoticeRule RuleFor(NoticeTopic topic, string? unit, Priority priority) =>
@@ -94,15 +104,19 @@ public sealed class NotificationPolicy
     {
         var at = Chain.ToList().IndexOf(to.Role);
         var candidates = at >= 0 ? Chain.Skip(at + 1) : Chain.Skip(Chain.Count - 1);
-        return candidates.Select(role => role switch
-        {
-            NoticeRole.DutyOfficer when to.Unit is { } unit => NoticeRecipient.DutyOfficer(unit),
-            NoticeRole.UnitHead when to.Unit is { } unit => NoticeRecipient.UnitHead(unit),
-            NoticeRole.DistrictDutyLeader => NoticeRecipient.DistrictDutyLeader,
-            NoticeRole.Dispatchers => NoticeRecipient.Dispatchers,
-            NoticeRole.Reviewers => NoticeRecipient.Reviewers,
-            _ => null,
-        }).FirstOrDefault(r => r is not null && r != to);
+        return candidates
+            .Select(role =>
+                role switch
+                {
+                    NoticeRole.DutyOfficer when to.Unit is { } unit => NoticeRecipient.DutyOfficer(unit),
+                    NoticeRole.UnitHead when to.Unit is { } unit => NoticeRecipient.UnitHead(unit),
+                    NoticeRole.DistrictDutyLeader => NoticeRecipient.DistrictDutyLeader,
+                    NoticeRole.Dispatchers => NoticeRecipient.Dispatchers,
+                    NoticeRole.Reviewers => NoticeRecipient.Reviewers,
+                    _ => null,
+                }
+            )
+            .FirstOrDefault(r => r is not null && r != to);
     }
 
     /// <summary>The notices <paramref name="e"/> causes, given the incident before and after it. Pure.</summary>
@@ -115,8 +129,8 @@ public sealed class NotificationPolicy
             {
                 var rule = RuleFor(topic, party.Unit, after.Priority);
                 var urgency = rule.Urgency ?? UrgencyOf(after.Priority);
-                var limit = rule.EscalateAfter
-                    ?? (EscalateUnacknowledged.TryGetValue(after.Priority, out var a) ? a : null);
+                var limit =
+                    rule.EscalateAfter ?? (EscalateUnacknowledged.TryGetValue(after.Priority, out var a) ? a : null);
                 TimeSpan? escalate = limit is { } l ? l.Length(TimeSpan.Zero) : null;
                 foreach (var to in Recipients(rule, party))
                     notices.Add(new Notice(after.Number, e.Seq, topic, to, urgency, escalate, party.Unit, stage));
@@ -130,9 +144,12 @@ public sealed class NotificationPolicy
                 Tell(NoticeTopic.Dispatched, assignments);
                 break;
             case AssignmentRecalled r:
-                Tell(NoticeTopic.Recalled, before?.AssignmentOf(r.Unit) is { IsLead: true }
-                    ? before.Assignments.Select(Party.Of)
-                    : [new Party(r.Unit, NoticeRecipient.Assignee(r.Unit, r.Worker))]);
+                Tell(
+                    NoticeTopic.Recalled,
+                    before?.AssignmentOf(r.Unit) is { IsLead: true }
+                        ? before.Assignments.Select(Party.Of)
+                        : [new Party(r.Unit, NoticeRecipient.Assignee(r.Unit, r.Worker))]
+                );
                 break;
             case AssignmentRedirected x:
                 Tell(NoticeTopic.Recalled, [new Party(x.Unit, NoticeRecipient.Assignee(x.Unit, x.FromWorker))]);
@@ -142,16 +159,22 @@ public sealed class NotificationPolicy
                 Tell(NoticeTopic.Rework, assignments);
                 break;
             case AssignmentReturned r:
-                Tell(NoticeTopic.Returned,
-                    [new Party(r.Unit, NoticeRecipient.Assignee(r.Unit, before?.AssignmentOf(r.Unit)?.Worker))]);
+                Tell(
+                    NoticeTopic.Returned,
+                    [new Party(r.Unit, NoticeRecipient.Assignee(r.Unit, before?.AssignmentOf(r.Unit)?.Worker))]
+                );
                 break;
             case DeadlineEscalated x:
-                Tell(x.Level switch
-                {
-                    EscalationLevel.Warned => NoticeTopic.DeadlineWarned,
-                    EscalationLevel.Overdue => NoticeTopic.DeadlineOverdue,
-                    _ => NoticeTopic.DeadlineListed,
-                }, Responsible(x.Stage, after), x.Stage);
+                Tell(
+                    x.Level switch
+                    {
+                        EscalationLevel.Warned => NoticeTopic.DeadlineWarned,
+                        EscalationLevel.Overdue => NoticeTopic.DeadlineOverdue,
+                        _ => NoticeTopic.DeadlineListed,
+                    },
+                    Responsible(x.Stage, after),
+                    x.Stage
+                );
                 if (x.Stage == Stage.Accepting && x.Level == EscalationLevel.Overdue)
                     Tell(NoticeTopic.AcceptanceOverdue, after.Lead is { } lead ? [Party.Of(lead)] : [], x.Stage);
                 break;
@@ -162,36 +185,44 @@ public sealed class NotificationPolicy
                 Tell(NoticeTopic.Urged, urged.Any() ? urged.Select(Party.Of) : [Desk(NoticeRecipient.Reviewers)]);
                 break;
             case IncidentReclassified:
-                Tell(NoticeTopic.Reclassified,
-                    assignments.Count > 0 ? assignments : [Desk(NoticeRecipient.Dispatchers)]);
+                Tell(
+                    NoticeTopic.Reclassified,
+                    assignments.Count > 0 ? assignments : [Desk(NoticeRecipient.Dispatchers)]
+                );
                 break;
         }
         return [.. notices.DistinctBy(n => (n.Topic, n.To))];
     }
 
     /// <summary>Who answers for a stage: units for theirs, the hub's desk for filing, dispatch and review.</summary>
-    private IEnumerable<Party> Responsible(Stage stage, Incident incident) => stage switch
-    {
-        Stage.Accepting => incident.Assignments.Where(a => a.State == AssignmentState.Dispatched).Select(Party.Of),
-        Stage.Arriving => incident.Lead is { } lead ? [Party.Of(lead)] : [],
-        Stage.Handling => incident.Assignments.Where(a => a.State != AssignmentState.Handled).Select(Party.Of),
-        Stage.Reviewing => [Desk(NoticeRecipient.Reviewers)],
-        _ => [Desk(NoticeRecipient.Dispatchers)],
-    };
+    private IEnumerable<Party> Responsible(Stage stage, Incident incident) =>
+        stage switch
+        {
+            Stage.Accepting => incident.Assignments.Where(a => a.State == AssignmentState.Dispatched).Select(Party.Of),
+            Stage.Arriving => incident.Lead is { } lead ? [Party.Of(lead)] : [],
+            Stage.Handling => incident.Assignments.Where(a => a.State != AssignmentState.Handled).Select(Party.Of),
+            Stage.Reviewing => [Desk(NoticeRecipient.Reviewers)],
+            _ => [Desk(NoticeRecipient.Dispatchers)],
+        };
 
     private Party Desk(NoticeRecipient assignee) => new(_hub, assignee);
 
     private static IEnumerable<NoticeRecipient> Recipients(NoticeRule rule, Party party) =>
-        rule.Notify.Select(role => role switch
-        {
-            NoticeRole.Assignee => party.Assignee,
-            NoticeRole.DutyOfficer when party.Unit is { } unit => NoticeRecipient.DutyOfficer(unit),
-            NoticeRole.UnitHead when party.Unit is { } unit => NoticeRecipient.UnitHead(unit),
-            NoticeRole.DistrictDutyLeader => NoticeRecipient.DistrictDutyLeader,
-            NoticeRole.Dispatchers => NoticeRecipient.Dispatchers,
-            NoticeRole.Reviewers => NoticeRecipient.Reviewers,
-            _ => null,
-        }).OfType<NoticeRecipient>().Concat(rule.Users.Select(NoticeRecipient.User));
+        rule
+            .Notify.Select(role =>
+                role switch
+                {
+                    NoticeRole.Assignee => party.Assignee,
+                    NoticeRole.DutyOfficer when party.Unit is { } unit => NoticeRecipient.DutyOfficer(unit),
+                    NoticeRole.UnitHead when party.Unit is { } unit => NoticeRecipient.UnitHead(unit),
+                    NoticeRole.DistrictDutyLeader => NoticeRecipient.DistrictDutyLeader,
+                    NoticeRole.Dispatchers => NoticeRecipient.Dispatchers,
+                    NoticeRole.Reviewers => NoticeRecipient.Reviewers,
+                    _ => null,
+                }
+            )
+            .OfType<NoticeRecipient>()
+            .Concat(rule.Users.Select(NoticeRecipient.User));
 
     /// <summary>Whom an event concerns: a unit, and who stands for it as the assignee.</summary>
     private sealed record Party(string? Unit, NoticeRecipient Assignee)

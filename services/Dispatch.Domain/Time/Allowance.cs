@@ -5,10 +5,22 @@ using System.Text.Json.Serialization;
 namespace Dispatch.Domain;
 
 /// <summary>How an allowance is counted: on the wall clock, or in working time of the calendar.</summary>
-public enum ClockKind { Wall, Working }
+public enum ClockKind
+{
+    Wall,
+    Working,
+}
 
 /// <summary>The unit of an <see cref="Allowance"/> as written in the catalog.</summary>
-public enum AllowanceUnit { Seconds, Minutes, Hours, Days, WorkingHours, WorkingDays }
+public enum AllowanceUnit
+{
+    Seconds,
+    Minutes,
+    Hours,
+    Days,
+    WorkingHours,
+    WorkingDays,
+}
 
 /// <summary>
 /// An amount of time as the catalog writes it: <c>30s</c>, <c>15m</c>, <c>2h</c>, <c>30d</c> on the wall clock,
@@ -19,8 +31,11 @@ public readonly record struct Allowance(int Amount, AllowanceUnit Unit)
 {
     private static readonly (string Suffix, AllowanceUnit Unit)[] Suffixes =
     [
-        ("wh", AllowanceUnit.WorkingHours), ("wd", AllowanceUnit.WorkingDays),
-        ("s", AllowanceUnit.Seconds), ("m", AllowanceUnit.Minutes), ("h", AllowanceUnit.Hours),
+        ("wh", AllowanceUnit.WorkingHours),
+        ("wd", AllowanceUnit.WorkingDays),
+        ("s", AllowanceUnit.Seconds),
+        ("m", AllowanceUnit.Minutes),
+        ("h", AllowanceUnit.Hours),
         ("d", AllowanceUnit.Days),
     ];
 
@@ -31,24 +46,27 @@ public readonly record struct Allowance(int Amount, AllowanceUnit Unit)
     /// The length in the allowance's own measure: wall time, or working time where a working day lasts
     /// <paramref name="workingDay"/>.
     /// </summary>
-    public TimeSpan Length(TimeSpan workingDay) => Unit switch
-    {
-        AllowanceUnit.Seconds => TimeSpan.FromSeconds(Amount),
-        AllowanceUnit.Minutes => TimeSpan.FromMinutes(Amount),
-        AllowanceUnit.Hours or AllowanceUnit.WorkingHours => TimeSpan.FromHours(Amount),
-        AllowanceUnit.Days => TimeSpan.FromDays(Amount),
-        AllowanceUnit.WorkingDays => workingDay * Amount,
-        _ => throw new ArgumentOutOfRangeException(nameof(Unit), Unit, "unknown allowance unit"),
-    };
+    public TimeSpan Length(TimeSpan workingDay) =>
+        Unit switch
+        {
+            AllowanceUnit.Seconds => TimeSpan.FromSeconds(Amount),
+            AllowanceUnit.Minutes => TimeSpan.FromMinutes(Amount),
+            AllowanceUnit.Hours or AllowanceUnit.WorkingHours => TimeSpan.FromHours(Amount),
+            AllowanceUnit.Days => TimeSpan.FromDays(Amount),
+            AllowanceUnit.WorkingDays => workingDay * Amount,
+            _ => throw new ArgumentOutOfRangeException(nameof(Unit), Unit, "unknown allowance unit"),
+        };
 
     public static bool TryParse(string? text, out Allowance allowance)
     {
         allowance = default;
-        if (string.IsNullOrWhiteSpace(text)) return false;
+        if (string.IsNullOrWhiteSpace(text))
+            return false;
         var trimmed = text.Trim();
         foreach (var (suffix, unit) in Suffixes)
         {
-            if (!trimmed.EndsWith(suffix, StringComparison.Ordinal)) continue;
+            if (!trimmed.EndsWith(suffix, StringComparison.Ordinal))
+                continue;
             var number = trimmed[..^suffix.Length];
             if (!int.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out var amount) || amount <= 0)
                 return false;
@@ -61,8 +79,10 @@ public readonly record struct Allowance(int Amount, AllowanceUnit Unit)
     public static Allowance Parse(string text) =>
         TryParse(text, out var allowance)
             ? allowance
-            : throw new FormatException($"'{text}' is not an allowance; write a positive whole number and a unit: "
-                + "s, m, h, d, wh or wd (e.g. 15m, 2wh, 1wd)");
+            : throw new FormatException(
+                $"'{text}' is not an allowance; write a positive whole number and a unit: "
+                    + "s, m, h, d, wh or wd (e.g. 15m, 2wh, 1wd)"
+            );
 
     public override string ToString()
     {

@@ -11,7 +11,8 @@ public sealed record StageClock(
     TimeSpan Allotted,
     TimeSpan ElapsedBefore,
     DateTimeOffset? RunningSince,
-    EscalationLevel Reached)
+    EscalationLevel Reached
+)
 {
     /// <summary>Thresholds as fractions of the allotment, each with the escalation level it raises.</summary>
     public static readonly IReadOnlyList<(double Fraction, EscalationLevel Level)> Thresholds =
@@ -31,7 +32,8 @@ public sealed record StageClock(
     /// </summary>
     public DateTimeOffset? At(double fraction, WorkingCalendar calendar)
     {
-        if (RunningSince is not { } since) return null;
+        if (RunningSince is not { } since)
+            return null;
         var remaining = Allotted * fraction - ElapsedBefore;
         return remaining <= TimeSpan.Zero ? since : calendar.Advance(since, Kind, remaining);
     }
@@ -45,7 +47,8 @@ public sealed record StageClock(
     {
         foreach (var (fraction, level) in Thresholds)
         {
-            if (level <= Reached) continue;
+            if (level <= Reached)
+                continue;
             return At(fraction, calendar) is { } at ? (at, level) : null;
         }
         return null;
@@ -56,9 +59,12 @@ public sealed record StageClock(
     {
         foreach (var (fraction, level) in Thresholds)
         {
-            if (level <= Reached) continue;
-            if (At(fraction, calendar) is { } at && at <= now) yield return level;
-            else yield break;
+            if (level <= Reached)
+                continue;
+            if (At(fraction, calendar) is { } at && at <= now)
+                yield return level;
+            else
+                yield break;
         }
     }
 
@@ -75,7 +81,11 @@ public sealed record StageClock(
     /// <see cref="ReachedIfExtended"/>).
     /// </summary>
     public StageClock Extend(TimeSpan extra, EscalationLevel reached) =>
-        this with { Allotted = Allotted + extra, Reached = reached };
+        this with
+        {
+            Allotted = Allotted + extra,
+            Reached = reached,
+        };
 
     /// <summary>
     /// The highest threshold an extended clock has passed at <paramref name="now"/>: thresholds that the extension
@@ -83,5 +93,7 @@ public sealed record StageClock(
     /// </summary>
     public EscalationLevel ReachedIfExtended(TimeSpan extra, DateTimeOffset now, WorkingCalendar calendar) =>
         (this with { Allotted = Allotted + extra, Reached = EscalationLevel.None })
-            .ThresholdsPassed(now, calendar).DefaultIfEmpty(EscalationLevel.None).Max();
+            .ThresholdsPassed(now, calendar)
+            .DefaultIfEmpty(EscalationLevel.None)
+            .Max();
 }

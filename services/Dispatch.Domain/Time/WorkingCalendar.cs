@@ -11,12 +11,19 @@ public sealed class WorkingCalendar
     private readonly HashSet<DayOfWeek> _weekend;
 
     public WorkingCalendar(
-        TimeZoneInfo timeZone, TimeOnly workdayStart, TimeOnly workdayEnd,
-        IEnumerable<DayOfWeek> weekend, IEnumerable<DateOnly> holidays, IEnumerable<DateOnly> workingWeekendDays)
+        TimeZoneInfo timeZone,
+        TimeOnly workdayStart,
+        TimeOnly workdayEnd,
+        IEnumerable<DayOfWeek> weekend,
+        IEnumerable<DateOnly> holidays,
+        IEnumerable<DateOnly> workingWeekendDays
+    )
     {
         if (workdayEnd <= workdayStart)
             throw new ArgumentException(
-                $"the working day must end after it starts ({workdayStart}–{workdayEnd})", nameof(workdayEnd));
+                $"the working day must end after it starts ({workdayStart}–{workdayEnd})",
+                nameof(workdayEnd)
+            );
         TimeZone = timeZone;
         WorkdayStart = workdayStart;
         WorkdayEnd = workdayEnd;
@@ -61,23 +68,28 @@ public sealed class WorkingCalendar
     {
         if (workingTime < TimeSpan.Zero)
             throw new ArgumentOutOfRangeException(nameof(workingTime), "working time cannot be negative");
-        if (workingTime == TimeSpan.Zero) return start;
+        if (workingTime == TimeSpan.Zero)
+            return start;
         var cursor = ToLocal(start);
         var left = workingTime;
         for (var days = 0; ; days++)
         {
             if (days > SearchDays)
-                throw new InvalidOperationException($"no {workingTime} of working time in the {SearchDays} days "
-                    + $"after {start:O}: the calendar has no working days");
+                throw new InvalidOperationException(
+                    $"no {workingTime} of working time in the {SearchDays} days "
+                        + $"after {start:O}: the calendar has no working days"
+                );
             var day = DateOnly.FromDateTime(cursor);
             if (IsWorkingDay(day))
             {
                 var (open, close) = Window(day);
-                if (cursor < open) cursor = open;
+                if (cursor < open)
+                    cursor = open;
                 if (cursor < close)
                 {
                     var available = close - cursor;
-                    if (left <= available) return FromLocal(cursor + left);
+                    if (left <= available)
+                        return FromLocal(cursor + left);
                     left -= available;
                 }
             }
@@ -91,16 +103,19 @@ public sealed class WorkingCalendar
     /// </summary>
     public TimeSpan Between(DateTimeOffset from, DateTimeOffset to)
     {
-        if (to <= from) return TimeSpan.Zero;
+        if (to <= from)
+            return TimeSpan.Zero;
         var start = ToLocal(from);
         var end = ToLocal(to);
         var total = TimeSpan.Zero;
         for (var day = DateOnly.FromDateTime(start); day <= DateOnly.FromDateTime(end); day = day.AddDays(1))
         {
-            if (!IsWorkingDay(day)) continue;
+            if (!IsWorkingDay(day))
+                continue;
             var (open, close) = Window(day);
             var overlap = Min(close, end) - Max(open, start);
-            if (overlap > TimeSpan.Zero) total += overlap;
+            if (overlap > TimeSpan.Zero)
+                total += overlap;
         }
         return total;
     }
@@ -115,6 +130,8 @@ public sealed class WorkingCalendar
 
     private (DateTime Open, DateTime Close) Window(DateOnly day) =>
         (day.ToDateTime(WorkdayStart), day.ToDateTime(WorkdayEnd));
+
     private static DateTime Min(DateTime a, DateTime b) => a < b ? a : b;
+
     private static DateTime Max(DateTime a, DateTime b) => a > b ? a : b;
 }

@@ -24,14 +24,14 @@ public sealed class RedisAlertJournal : IAlertJournal, IAlertRecordStream, IAsyn
     /// device, gateway, disposition, incident, alert JSON; the window's key, end (Unix ms), incident type and
     /// priority; the count of incidents opened.
     /// </summary>
-    private const string Append =
-        """
+    private const string Append = """
         for i = 1, #KEYS - 1 do
           local b = (i - 1) * 11
           redis.call('XADD', KEYS[1], '*', 'alert_id', ARGV[b + 1], 'device', ARGV[b + 2], 'gateway', ARGV[b + 3],
             'disposition', ARGV[b + 4], 'incident', ARGV[b + 5], 'alert', ARGV[b + 6])
           redis.call('XADD', KEYS[1 + i], 'MAXLEN', '~', '1024', '*', 'a', ARGV[b + 1], 'd', ARGV[b + 4],
-            'i', ARGV[b + 5], 'k', ARGV[b + 7], 'u', ARGV[b + 8], 't', ARGV[b + 9], 'p', ARGV[b + 10], 'o', ARGV[b + 11])
+            'i', ARGV[b + 5], 'k', ARGV[b + 7], 'u', ARGV[b + 8], 't', ARGV[b + 9], 'p', ARGV[b + 10],
+            'o', ARGV[b + 11])
         end
         return #KEYS - 1
         """;
@@ -41,15 +41,25 @@ public sealed class RedisAlertJournal : IAlertJournal, IAlertRecordStream, IAsyn
     private readonly ReplicaAcknowledgement _replicas;
     private readonly GroupCommit<(JournalEntry Entry, string Alert)>[] _partitions;
 
-    public RedisAlertJournal(IConnectionMultiplexer redis, KeySpace keys, Partitions partitions, ReplicaAcknowledgement replicas)
+    public RedisAlertJournal(
+        IConnectionMultiplexer redis,
+        KeySpace keys,
+        Partitions partitions,
+        ReplicaAcknowledgement replicas
+    )
     {
         (_redis, _keys, _replicas, Partitions) = (redis, keys, replicas, partitions);
-        _partitions = [.. partitions.All.Select(p => new GroupCommit<(JournalEntry, string)>(batch => WriteAsync(p, batch)))];
+        _partitions =
+        [
+            .. partitions.All.Select(p => new GroupCommit<(JournalEntry, string)>(batch => WriteAsync(p, batch))),
+        ];
     }
 
     public Partitions Partitions { get; }
 
-    /// <summary>A partition's alert record (entries with fields alert_id, device, gateway, disposition, incident, alert).</summary>
+    /// <summary>
+    /// A partition's alert record (entries with fields alert_id, device, gateway, disposition, incident, alert).
+    /// </summary>
     public string Key(int partition) => Record(_keys, partition);
 
     public static string Record(KeySpace keys, int partition) => keys.Tagged($"a{partition}", "alerts");
@@ -65,15 +75,35 @@ public sealed class RedisAlertJournal : IAlertJournal, IAlertRecordStream, IAsyn
 
     public async Task<IReadOnlyList<JournalEntry>> RecentAsync(string deviceId)
     {
-        var entries = await _redis.GetDatabase().StreamRangeAsync(Journal(deviceId), count: IAlertJournal.Kept, messageOrder: Order.Descending);
-        return [.. entries.Reverse().Select(e =>
-        {
-            var incident = e["i"] is { IsNullOrEmpty: false } i ? (string?)i : null;
-            var window = e["k"] is { IsNullOrEmpty: false } key && incident is not null
-                ? new DedupEntry(key!, incident, e["t"]!, Enum.Parse<Priority>(e["p"]!), DateTimeOffset.FromUnixTimeMilliseconds((long)e["u"]))
-                : null;
-            return new JournalEntry(null, deviceId, new AlertAck(e["a"]!, Enum.Parse<Disposition>(e["d"]!), incident), window, (long)e["o"]);
-        })];
+        var entries = await _redis
+            .GetDatabase()
+            .StreamRangeAsync(Journal(deviceId), count: IAlertJournal.Kept, messageOrder: Order.Descending);
+        return
+        [
+            .. entries
+                .Reverse()
+                .Select(e =>
+                {
+                    var incident = e["i"] is { IsNullOrEmpty: false } i ? (string?)i : null;
+                    var window =
+                        e["k"] is { IsNullOrEmpty: false } key && incident is not null
+                            ? new DedupEntry(
+                                key!,
+                                incident,
+                                e["t"]!,
+                                Enum.Parse<Priority>(e["p"]!),
+                                DateTimeOffset.FromUnixTimeMilliseconds((long)e["u"])
+                            )
+                            : null;
+                    return new JournalEntry(
+                        null,
+                        deviceId,
+                        new AlertAck(e["a"]!, Enum.Parse<Disposition>(e["d"]!), incident),
+                        window,
+                        (long)e["o"]
+                    );
+                }),
+        ];
     }
 
     public async Task<long> CountAsync(string deviceId)
@@ -83,10 +113,12 @@ public sealed class RedisAlertJournal : IAlertJournal, IAlertRecordStream, IAsyn
         return await db.KeyExistsAsync(journal) ? (await db.StreamInfoAsync(journal)).EntriesAdded : 0;
     }
 
-    public RecordedAlert Read(StreamEntry entry) => new(
-        JsonSerializer.Deserialize<Alert>((string)entry["alert"]!, DispatchSerialization.Json)!,
-        Enum.Parse<Disposition>(entry["disposition"]!),
-        entry["incident"] is { IsNullOrEmpty: false } incident ? (string?)incident : null);
+    public RecordedAlert Read(StreamEntry entry) =>
+        new(
+            JsonSerializer.Deserialize<Alert>((string)entry["alert"]!, DispatchSerialization.Json)!,
+            Enum.Parse<Disposition>(entry["disposition"]!),
+            entry["incident"] is { IsNullOrEmpty: false } incident ? (string?)incident : null
+        );
 
     private async Task WriteAsync(int partition, IReadOnlyList<(JournalEntry Entry, string Alert)> batch)
     {
@@ -105,7 +137,9 @@ public sealed class RedisAlertJournal : IAlertJournal, IAlertRecordStream, IAsyn
             values[at + 4] = e.Ack.IncidentNumber ?? "";
             values[at + 5] = alert;
             values[at + 6] = e.Window?.Key ?? "";
-            values[at + 7] = e.Window is { } w ? w.Until.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture) : "";
+            values[at + 7] = e.Window is { } w
+                ? w.Until.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)
+                : "";
             values[at + 8] = e.Window?.Type ?? "";
             values[at + 9] = e.Window?.Priority.ToString() ?? "";
             values[at + 10] = e.Opened;
@@ -116,7 +150,8 @@ public sealed class RedisAlertJournal : IAlertJournal, IAlertRecordStream, IAsyn
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var partition in _partitions) await partition.DisposeAsync();
+        foreach (var partition in _partitions)
+            await partition.DisposeAsync();
     }
 }
 

@@ -21,12 +21,18 @@ public static class ArchiveHosting
     public static IServiceCollection AddDispatchArchive(this IServiceCollection services, IConfiguration configuration)
     {
         var options = configuration.GetSection("Archive").Get<ArchiveOptions>() ?? new ArchiveOptions();
-        if (options.Problem() is { } problem) throw new InvalidOperationException(problem);
+        if (options.Problem() is { } problem)
+            throw new InvalidOperationException(problem);
         services.AddSingleton(options);
         services.AddDispatchBlobs(configuration);
-        services.AddSingleton(sp => ArchiveSources.For(
-            sp.GetRequiredService<KeySpace>(), sp.GetRequiredService<Partitions>(), options,
-                sp.GetRequiredService<Catalog>()));
+        services.AddSingleton(sp =>
+            ArchiveSources.For(
+                sp.GetRequiredService<KeySpace>(),
+                sp.GetRequiredService<Partitions>(),
+                options,
+                sp.GetRequiredService<Catalog>()
+            )
+        );
         services.AddSingleton<IncidentArchive>();
         services.AddSingleton<IArchive>(sp => sp.GetRequiredService<IncidentArchive>());
         services.AddSingleton<AuditFacts>();
@@ -49,17 +55,20 @@ public static class ArchiveHosting
     /// </summary>
     public static IServiceCollection AddStoreMemoryAlarm(this IServiceCollection services, IConfiguration configuration)
     {
-        if (services.Any(s => s.ServiceType == typeof(StoreMemory))) return services;
+        if (services.Any(s => s.ServiceType == typeof(StoreMemory)))
+            return services;
         var interval = configuration.GetValue("Redis:MemoryCheckInterval", TimeSpan.FromSeconds(15));
         services.AddSingleton(sp => new StoreMemory(
-            sp.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>(), interval,
-                sp.GetRequiredService<ILogger<StoreMemory>>()));
+            sp.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>(),
+            interval,
+            sp.GetRequiredService<ILogger<StoreMemory>>()
+        ));
         services.AddHostedService(sp => sp.GetRequiredService<StoreMemory>());
         services.AddHealthChecks().AddCheck<StoreMemoryHealth>("store-memory", tags: [Health.ReadyTag]);
         services.Configure<GrpcServiceOptions>(o =>
         {
-            if (!o.Interceptors.Any(i
-                => i.Type == typeof(StoreMemoryInterceptor))) o.Interceptors.Add<StoreMemoryInterceptor>();
+            if (!o.Interceptors.Any(i => i.Type == typeof(StoreMemoryInterceptor)))
+                o.Interceptors.Add<StoreMemoryInterceptor>();
         });
         return services;
     }

@@ -30,8 +30,8 @@ public static class ArchiveLayout
     public static string DayFolder(string kind, DateOnly day) => $"{kind}/{Day(day)}/";
 
     /// <summary>The prefix of a kind's month (<c>facts/2026-11-</c>): one listing for a month's days.</summary>
-    public static string MonthPrefix(string kind,
-        DateOnly day) => $"{kind}/{day.ToString("yyyy-MM", CultureInfo.InvariantCulture)}-";
+    public static string MonthPrefix(string kind, DateOnly day) =>
+        $"{kind}/{day.ToString("yyyy-MM", CultureInfo.InvariantCulture)}-";
 
     public static string Part(string kind, DateOnly day, string label, StreamId first, StreamId last) =>
         $"{DayFolder(kind, day)}{label}.{first}.{last}{PartSuffix}";
@@ -41,8 +41,9 @@ public static class ArchiveLayout
     /// </summary>
     public static string FactsPart(DateOnly day, IEnumerable<string> numbers) =>
         $"{DayFolder(ArchiveSources.Facts, day)}{ArchiveSources.Facts}."
-        + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n',
-            numbers.Order(StringComparer.Ordinal)))))[..16]
+        + Convert.ToHexStringLower(
+            SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', numbers.Order(StringComparer.Ordinal))))
+        )[..16]
         + PartSuffix;
 
     public static string Segment(string kind, DateOnly day, string label) => $"{DayFolder(kind, day)}{label}{Suffix}";
@@ -58,9 +59,10 @@ public static class ArchiveLayout
 
     /// <summary>The day of the folder a part or segment lies in.</summary>
     public static DateOnly? DayOf(string name) =>
-        name.Split('/') is [_, var day, ..] && DateOnly.TryParseExact(day, "yyyy-MM-dd", CultureInfo.InvariantCulture,
-            DateTimeStyles.None, out var d)
-            ? d : null;
+        name.Split('/') is [_, var day, ..]
+        && DateOnly.TryParseExact(day, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)
+            ? d
+            : null;
 
     /// <summary>
     /// Where an archived incident lies: by the report day in its number (<c>PT-20261129-000012</c>), or null when the
@@ -68,10 +70,13 @@ public static class ArchiveLayout
     /// </summary>
     public static string? Incident(string number)
     {
-        if (number.Length is 0 or > 64 || !number.All(c => char.IsAsciiLetterOrDigit(c) || c == '-')) return null;
-        var day = number.Split('-') is [_, var digits, _]
+        if (number.Length is 0 or > 64 || !number.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
+            return null;
+        var day =
+            number.Split('-') is [_, var digits, _]
             && DateOnly.TryParseExact(digits, "yyyyMMdd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)
-                ? Day(d) : "undated";
+                ? Day(d)
+                : "undated";
         return $"incidents/{day}/{number}.json.gz";
     }
 

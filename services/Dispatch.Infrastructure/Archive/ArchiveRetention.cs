@@ -26,16 +26,27 @@ public sealed record RetentionPass(bool Ran, long EntriesTrimmed, int IncidentsA
 /// take each entry and each incident's facts once.
 /// </summary>
 public sealed class ArchiveRetention(
-    IConnectionMultiplexer redis, KeySpace keys, Partitions partitions, IIncidentStore incidents,
-        ReadModelStore readModel, Lifecycle lifecycle,
-    ArchiveSources sources, IBlobStore blobs, ArchiveOptions options, TimeProvider time,
-        ILogger<ArchiveRetention> logger,
-    IGrainFactory? grains = null)
-    : BackgroundService
+    IConnectionMultiplexer redis,
+    KeySpace keys,
+    Partitions partitions,
+    IIncidentStore incidents,
+    ReadModelStore readModel,
+    Lifecycle lifecycle,
+    ArchiveSources sources,
+    IBlobStore blobs,
+    ArchiveOptions options,
+    TimeProvider time,
+    ILogger<ArchiveRetention> logger,
+    IGrainFactory? grains = null
+) : BackgroundService
 {
     private const int Batch = 200;
-    private static readonly IncidentState[] Ended = [IncidentState.Closed, IncidentState.Dismissed,
-        IncidentState.Merged];
+    private static readonly IncidentState[] Ended =
+    [
+        IncidentState.Closed,
+        IncidentState.Dismissed,
+        IncidentState.Merged,
+    ];
 
     /// <summary>
     /// KEYS[1]: a stream. ARGV[1]: the archiver's group; ARGV[2]: the window's edge (Unix ms). Trims to the lowest of
@@ -68,7 +79,8 @@ public sealed class ArchiveRetention(
         if not archived then return {0, ''} end
         local cut = string.format('%d-%d', cm, cs)
         return {redis.call('XTRIM', @stream, 'MINID', cut), cut}
-        """);
+        """
+    );
 
     /// <summary>
     /// KEYS: the record, the deadline index. ARGV: the version archived, the number. Deletes the record only at that
@@ -83,7 +95,8 @@ public sealed class ArchiveRetention(
         redis.call('DEL', @record)
         redis.call('ZREM', @deadlines, @number)
         return 1
-        """);
+        """
+    );
 
     private readonly ReadModelKeys _rm = new(keys);
 
@@ -94,7 +107,9 @@ public sealed class ArchiveRetention(
         if (options.ClosedIncidents < TimeSpan.FromDays(30))
             logger.LogWarning(
                 "Archive:ClosedIncidentDays is {Days}: incidents leave Redis before the reopen window ends "
-                + "and can then no longer be reopened", options.ClosedIncidentDays);
+                    + "and can then no longer be reopened",
+                options.ClosedIncidentDays
+            );
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -104,8 +119,11 @@ public sealed class ArchiveRetention(
                 if (pass.EntriesTrimmed + pass.IncidentsArchived + pass.SegmentsCompacted > 0)
                     logger.LogInformation(
                         "Retention: {Entries} stream entries trimmed, {Incidents} incidents moved to the archive, "
-                        + "{Segments} day segments compacted",
-                        pass.EntriesTrimmed, pass.IncidentsArchived, pass.SegmentsCompacted);
+                            + "{Segments} day segments compacted",
+                        pass.EntriesTrimmed,
+                        pass.IncidentsArchived,
+                        pass.SegmentsCompacted
+                    );
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -123,14 +141,21 @@ public sealed class ArchiveRetention(
     {
         var lease = keys.Shared("archive:retention");
         var token = Guid.NewGuid().ToString("N");
-        if (!await Db.StringSetAsync(lease, token, options.RetentionInterval * 2 + TimeSpan.FromMinutes(10),
-            When.NotExists))
+        if (
+            !await Db.StringSetAsync(
+                lease,
+                token,
+                options.RetentionInterval * 2 + TimeSpan.FromMinutes(10),
+                When.NotExists
+            )
+        )
             return new RetentionPass(false, 0, 0, 0);
         try
         {
             var now = time.GetUtcNow();
             long trimmed = 0;
-            foreach (var source in sources.All) trimmed += await TrimAsync(source, now - source.Window);
+            foreach (var source in sources.All)
+                trimmed += await TrimAsync(source, now - source.Window);
             var archived = await ArchiveEndedIncidentsAsync(now - options.ClosedIncidents, cancellationToken);
             var compacted = await CompactAsync(now, cancellationToken);
             return new RetentionPass(true, trimmed, archived.Count, compacted + archived.FactDays);
@@ -138,26 +163,38 @@ public sealed class ArchiveRetention(
         finally
         {
             await Db.ScriptEvaluateAsync(
-                "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", [lease],
-                    [token]);
+                "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
+                [lease],
+                [token]
+            );
         }
     }
 
     /// <summary>Trims one stream to its window, below what every group has read and acknowledged.</summary>
     public async Task<long> TrimAsync(ArchiveSource source, DateTimeOffset edge)
     {
-        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(Trim, new
-        {
-            stream = (RedisKey)source.Key, group = StreamArchiver.Group, edge = edge.ToUnixTimeMilliseconds(),
-        }))!;
+        var result = (RedisResult[])
+            (
+                await Db.ScriptEvaluateAsync(
+                    Trim,
+                    new
+                    {
+                        stream = (RedisKey)source.Key,
+                        group = StreamArchiver.Group,
+                        edge = edge.ToUnixTimeMilliseconds(),
+                    }
+                )
+            )!;
         return (long)result[0];
     }
 
     /// <summary>
     /// Moves incidents that ended before <paramref name="cutoff"/> (and were not touched since) to the archive.
     /// </summary>
-    private async Task<(int Count, int FactDays)> ArchiveEndedIncidentsAsync(DateTimeOffset cutoff,
-        CancellationToken cancellationToken)
+    private async Task<(int Count, int FactDays)> ArchiveEndedIncidentsAsync(
+        DateTimeOffset cutoff,
+        CancellationToken cancellationToken
+    )
     {
         var count = 0;
         var factDays = new HashSet<DateOnly>();
@@ -168,22 +205,37 @@ public sealed class ArchiveRetention(
             while (!cancellationToken.IsCancellationRequested)
             {
                 // An incident that ended before the cutoff was reported before it: the index is scored by report time.
-                var numbers = (await Db.SortedSetRangeByScoreAsync(index, double.NegativeInfinity,
-                    cutoff.ToUnixTimeMilliseconds(),
-                    skip: skip, take: Batch)).Select(n => (string)n!).ToList();
-                if (numbers.Count == 0) break;
+                var numbers = (
+                    await Db.SortedSetRangeByScoreAsync(
+                        index,
+                        double.NegativeInfinity,
+                        cutoff.ToUnixTimeMilliseconds(),
+                        skip: skip,
+                        take: Batch
+                    )
+                )
+                    .Select(n => (string)n!)
+                    .ToList();
+                if (numbers.Count == 0)
+                    break;
                 var moved = await ArchiveAsync(numbers, cutoff, factDays, cancellationToken);
                 count += moved;
                 skip += numbers.Count - moved;
-                if (numbers.Count < Batch) break;
+                if (numbers.Count < Batch)
+                    break;
             }
         }
-        foreach (var day in factDays) await CompactFactsAsync(day, cancellationToken);
+        foreach (var day in factDays)
+            await CompactFactsAsync(day, cancellationToken);
         return (count, factDays.Count);
     }
 
-    private async Task<int> ArchiveAsync(IReadOnlyList<string> numbers, DateTimeOffset cutoff,
-        HashSet<DateOnly> factDays, CancellationToken cancellationToken)
+    private async Task<int> ArchiveAsync(
+        IReadOnlyList<string> numbers,
+        DateTimeOffset cutoff,
+        HashSet<DateOnly> factDays,
+        CancellationToken cancellationToken
+    )
     {
         var db = Db;
         var projected = await db.HashGetAsync(_rm.Versions, [.. numbers.Select(n => (RedisValue)n)]);
@@ -192,7 +244,8 @@ public sealed class ArchiveRetention(
         for (var i = 0; i < numbers.Count; i++)
         {
             var number = numbers[i];
-            if (projected[i].IsNull) continue;
+            if (projected[i].IsNull)
+                continue;
             var record = await incidents.LoadAsync(number);
             if (record is null)
             {
@@ -201,28 +254,41 @@ public sealed class ArchiveRetention(
                     finishing.Add((number, (long)projected[i]));
                 continue;
             }
-            if (record.Incident is not { IsOpen: false } incident || record.Timeline.IsEmpty
+            if (
+                record.Incident is not { IsOpen: false } incident
+                || record.Timeline.IsEmpty
                 || record.Timeline[^1].At > cutoff
-                || (long)projected[i] != record.Version)
+                || (long)projected[i] != record.Version
+            )
                 continue;
             var alerts = await readModel.AlertsAsync(number);
             var facts = await db.HashGetAsync(_rm.Facts, number) is { IsNull: false } json
                 ? JsonSerializer.Deserialize<IncidentFacts>((string)json!, DispatchSerialization.Json)!
                 : IncidentFactsFold.From(record.Timeline, lifecycle);
-            leaving.Add((new IncidentDocument(number, record.Version, time.GetUtcNow(), record.Timeline, alerts, facts),
-                incident));
+            leaving.Add(
+                (
+                    new IncidentDocument(number, record.Version, time.GetUtcNow(), record.Timeline, alerts, facts),
+                    incident
+                )
+            );
         }
-        if (leaving.Count == 0 && finishing.Count == 0) return 0;
+        if (leaving.Count == 0 && finishing.Count == 0)
+            return 0;
 
         // The archive first: each incident whole, then the facts of the batch by report day.
         foreach (var (document, _) in leaving)
-            await blobs.PutAsync(ArchiveLayout.Incident(document.Number)!,
-                Ndjson.Compress(JsonSerializer.Serialize(document, DispatchSerialization.Json)), cancellationToken);
+            await blobs.PutAsync(
+                ArchiveLayout.Incident(document.Number)!,
+                Ndjson.Compress(JsonSerializer.Serialize(document, DispatchSerialization.Json)),
+                cancellationToken
+            );
         foreach (var day in leaving.Select(l => l.Document.Facts).GroupBy(f => sources.DayOf(f.ReportedAt)))
         {
-            await blobs.PutAsync(ArchiveLayout.FactsPart(day.Key, day.Select(f => f.Number)),
+            await blobs.PutAsync(
+                ArchiveLayout.FactsPart(day.Key, day.Select(f => f.Number)),
                 Ndjson.Write(day.Select(f => JsonSerializer.Serialize(f, DispatchSerialization.Json))),
-                    cancellationToken);
+                cancellationToken
+            );
             factDays.Add(day.Key);
         }
 
@@ -231,26 +297,35 @@ public sealed class ArchiveRetention(
         foreach (var (document, incident) in leaving)
         {
             var partition = partitions.Of(document.Number);
-            var deleted = (long)await db.ScriptEvaluateAsync(DeleteRecord, new
-            {
-                record = (RedisKey)keys.Tagged($"p{partition}", $"incident:{document.Number}"),
-                deadlines = (RedisKey)keys.Tagged($"p{partition}", "deadlines"),
-                version = document.Version.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                number = document.Number,
-            });
-            if (deleted < 0) continue;
+            var deleted = (long)
+                await db.ScriptEvaluateAsync(
+                    DeleteRecord,
+                    new
+                    {
+                        record = (RedisKey)keys.Tagged($"p{partition}", $"incident:{document.Number}"),
+                        deadlines = (RedisKey)keys.Tagged($"p{partition}", "deadlines"),
+                        version = document.Version.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                        number = document.Number,
+                    }
+                );
+            if (deleted < 0)
+                continue;
             // An activation of the incident may still hold the record it read: let it go, so reads go to the archive.
             if (grains is not null)
-                await grains.GetGrain<IIncidentGrain>(document.Number)
-                    .Cast<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
-            if (await DeleteReadModelAsync(db, document.Number, document.Version, incident)) moved++;
+                await grains
+                    .GetGrain<IIncidentGrain>(document.Number)
+                    .Cast<Orleans.Core.Internal.IGrainManagementExtension>()
+                    .DeactivateOnIdle();
+            if (await DeleteReadModelAsync(db, document.Number, document.Version, incident))
+                moved++;
         }
         foreach (var (number, version) in finishing)
         {
             var incident = await db.StringGetAsync(_rm.Incident(number)) is { IsNull: false } json
                 ? JsonSerializer.Deserialize<Incident>((string)json!, DispatchSerialization.Json)
                 : null;
-            if (await DeleteReadModelAsync(db, number, version, incident)) moved++;
+            if (await DeleteReadModelAsync(db, number, version, incident))
+                moved++;
         }
         return moved;
     }
@@ -266,7 +341,8 @@ public sealed class ArchiveRetention(
         _ = tx.KeyDeleteAsync([_rm.Incident(number), _rm.Alerts(number)]);
         _ = tx.HashDeleteAsync(_rm.Versions, number);
         _ = tx.HashDeleteAsync(_rm.Facts, number);
-        foreach (var index in Indexes.Of(incident)) _ = tx.SortedSetRemoveAsync(_rm.Index(index), number);
+        foreach (var index in Indexes.Of(incident))
+            _ = tx.SortedSetRemoveAsync(_rm.Index(index), number);
         return await tx.ExecuteAsync();
     }
 
@@ -282,13 +358,23 @@ public sealed class ArchiveRetention(
             for (var day = today.AddDays(-options.CompactDays); day < today; day = day.AddDays(1))
             {
                 var names = await blobs.ListAsync(ArchiveLayout.DayFolder(kind, day), cancellationToken);
-                foreach (var label in names.GroupBy(n => ArchiveLayout.LabelOf(n.Name)).Where(g => g.Any(n
-                    => ArchiveLayout.IsPart(n.Name))))
+                foreach (
+                    var label in names
+                        .GroupBy(n => ArchiveLayout.LabelOf(n.Name))
+                        .Where(g => g.Any(n => ArchiveLayout.IsPart(n.Name)))
+                )
                 {
-                    await MergeAsync(ArchiveLayout.Segment(kind, day, label.Key), [.. label.Select(n => n.Name)],
-                        lines => lines.Select(l => (Entry: ArchivedEntry.FromLine(l), Line: l))
-                            .DistinctBy(e => e.Entry.Id).OrderBy(e => e.Entry.Id).Select(e => e.Line),
-                        cancellationToken);
+                    await MergeAsync(
+                        ArchiveLayout.Segment(kind, day, label.Key),
+                        [.. label.Select(n => n.Name)],
+                        lines =>
+                            lines
+                                .Select(l => (Entry: ArchivedEntry.FromLine(l), Line: l))
+                                .DistinctBy(e => e.Entry.Id)
+                                .OrderBy(e => e.Entry.Id)
+                                .Select(e => e.Line),
+                        cancellationToken
+                    );
                     compacted++;
                 }
             }
@@ -298,15 +384,23 @@ public sealed class ArchiveRetention(
     private async Task CompactFactsAsync(DateOnly day, CancellationToken cancellationToken)
     {
         var names = await blobs.ListAsync(ArchiveLayout.DayFolder(ArchiveSources.Facts, day), cancellationToken);
-        if (names.Count(n => ArchiveLayout.IsPart(n.Name)) == 0) return;
-        await MergeAsync(ArchiveLayout.Segment(ArchiveSources.Facts, day, ArchiveSources.Facts),
+        if (names.Count(n => ArchiveLayout.IsPart(n.Name)) == 0)
+            return;
+        await MergeAsync(
+            ArchiveLayout.Segment(ArchiveSources.Facts, day, ArchiveSources.Facts),
             [.. names.Select(n => n.Name)],
-            lines => lines.Select(l => (Facts: JsonSerializer.Deserialize<IncidentFacts>(l,
-                DispatchSerialization.Json)!, Line: l))
-                .GroupBy(f => f.Facts.Number).Select(g => g.Last())
-                .OrderBy(f => f.Facts.ReportedAt).ThenBy(f => f.Facts.Number, StringComparer.Ordinal)
-                .Select(f => f.Line),
-            cancellationToken);
+            lines =>
+                lines
+                    .Select(l =>
+                        (Facts: JsonSerializer.Deserialize<IncidentFacts>(l, DispatchSerialization.Json)!, Line: l)
+                    )
+                    .GroupBy(f => f.Facts.Number)
+                    .Select(g => g.Last())
+                    .OrderBy(f => f.Facts.ReportedAt)
+                    .ThenBy(f => f.Facts.Number, StringComparer.Ordinal)
+                    .Select(f => f.Line),
+            cancellationToken
+        );
     }
 
     /// <summary>
@@ -314,13 +408,18 @@ public sealed class ArchiveRetention(
     /// parts merged.
     /// </summary>
     private async Task MergeAsync(
-        string segment, IReadOnlyList<string> names, Func<IReadOnlyList<string>, IEnumerable<string>> distinct,
-        CancellationToken cancellationToken)
+        string segment,
+        IReadOnlyList<string> names,
+        Func<IReadOnlyList<string>, IEnumerable<string>> distinct,
+        CancellationToken cancellationToken
+    )
     {
         var lines = new List<string>();
         foreach (var name in names)
-            if (await blobs.GetAsync(name, cancellationToken) is { } content) lines.AddRange(Ndjson.Read(content));
+            if (await blobs.GetAsync(name, cancellationToken) is { } content)
+                lines.AddRange(Ndjson.Read(content));
         await blobs.PutAsync(segment, Ndjson.Write(distinct(lines)), cancellationToken);
-        foreach (var part in names.Where(n => n != segment)) await blobs.DeleteAsync(part, cancellationToken);
+        foreach (var part in names.Where(n => n != segment))
+            await blobs.DeleteAsync(part, cancellationToken);
     }
 }

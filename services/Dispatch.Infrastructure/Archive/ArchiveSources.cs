@@ -7,8 +7,13 @@ namespace Dispatch.Infrastructure.Archive;
 /// folders), its label within the kind (the partition, <c>p03</c>, <c>a11</c>, or <c>reads</c>), its key, the fields
 /// that hold JSON (written into the segment as JSON, not as a string, so that jq reads them), and its hot window.
 /// </summary>
-public sealed record ArchiveSource(string Kind, string Label, string Key, IReadOnlySet<string> JsonFields,
-    TimeSpan Window);
+public sealed record ArchiveSource(
+    string Kind,
+    string Label,
+    string Key,
+    IReadOnlySet<string> JsonFields,
+    TimeSpan Window
+);
 
 /// <summary>
 /// The streams the archive keeps: every partition of the event streams and of the alert record, and the read log.
@@ -21,6 +26,7 @@ public sealed class ArchiveSources
     public const string Events = "events";
     public const string Alerts = "alerts";
     public const string Reads = "reads";
+
     /// <summary>
     /// The kind of the segments of evaluation facts, by report day (written as incidents leave Redis).
     /// </summary>
@@ -31,10 +37,20 @@ public sealed class ArchiveSources
         Zone = zone;
         All =
         [
-            .. partitions.All.Select(p => new ArchiveSource(Events, $"p{p:D2}", RedisIncidentStore.Events(keys, p),
-                new HashSet<string> { "events" }, options.ClosedIncidents)),
-            .. partitions.All.Select(p => new ArchiveSource(Alerts, $"a{p:D2}", RedisAlertJournal.Record(keys, p),
-                new HashSet<string> { "alert" }, options.AlertRecord)),
+            .. partitions.All.Select(p => new ArchiveSource(
+                Events,
+                $"p{p:D2}",
+                RedisIncidentStore.Events(keys, p),
+                new HashSet<string> { "events" },
+                options.ClosedIncidents
+            )),
+            .. partitions.All.Select(p => new ArchiveSource(
+                Alerts,
+                $"a{p:D2}",
+                RedisAlertJournal.Record(keys, p),
+                new HashSet<string> { "alert" },
+                options.AlertRecord
+            )),
             // The read log's key as ReadLog writes it.
             new ArchiveSource(Reads, Reads, keys.Shared("reads"), new HashSet<string>(), options.ReadLog),
         ];

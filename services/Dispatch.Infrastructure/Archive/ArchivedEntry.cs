@@ -17,8 +17,8 @@ public sealed record ArchivedEntry(string Label, StreamId Id, IReadOnlyList<KeyV
     /// The entry as Redis gave it, for the readers that read the live stream (<see
     /// cref="IPartitionedStream{TEntry}.Read"/>).
     /// </summary>
-    public StreamEntry ToStreamEntry() => new(Id.ToString(), [.. Fields.Select(f => new NameValueEntry(f.Key,
-        f.Value))]);
+    public StreamEntry ToStreamEntry() =>
+        new(Id.ToString(), [.. Fields.Select(f => new NameValueEntry(f.Key, f.Value))]);
 
     public static string ToLine(ArchiveSource source, StreamEntry entry)
     {
@@ -37,7 +37,8 @@ public sealed record ArchivedEntry(string Label, StreamId Id, IReadOnlyList<KeyV
                     json.WritePropertyName(name);
                     json.WriteRawValue(value);
                 }
-                else json.WriteString(name, value);
+                else
+                    json.WriteString(name, value);
             }
             json.WriteEndObject();
         }
@@ -51,16 +52,25 @@ public sealed record ArchivedEntry(string Label, StreamId Id, IReadOnlyList<KeyV
         var fields = new List<KeyValuePair<string, string>>();
         foreach (var property in root.EnumerateObject())
             if (property.Name is not ("id" or "stream"))
-                fields.Add(new(property.Name,
-                    property.Value.ValueKind == JsonValueKind.String
-                        ? property.Value.GetString()! : property.Value.GetRawText()));
-        return new ArchivedEntry(root.GetProperty("stream").GetString()!,
-            StreamId.Parse(root.GetProperty("id").GetString()!), fields);
+                fields.Add(
+                    new(
+                        property.Name,
+                        property.Value.ValueKind == JsonValueKind.String
+                            ? property.Value.GetString()!
+                            : property.Value.GetRawText()
+                    )
+                );
+        return new ArchivedEntry(
+            root.GetProperty("stream").GetString()!,
+            StreamId.Parse(root.GetProperty("id").GetString()!),
+            fields
+        );
     }
 
     private static bool IsJson(string value)
     {
-        if (value is not ['{' or '[', ..]) return false;
+        if (value is not ['{' or '[', ..])
+            return false;
         try
         {
             using var _ = JsonDocument.Parse(value);

@@ -15,8 +15,13 @@ public sealed class AuditFacts(ReadModelStore store, IArchive archive)
     {
         var hot = await store.FactsReportedAsync(from, to);
         var all = (await archive.FactsReportedAsync(from, to)).ToDictionary(f => f.Number);
-        foreach (var facts in hot) all[facts.Number] = facts;
-        return [.. all.Values.OrderBy(f => f.ReportedAt.ToUnixTimeMilliseconds()).ThenBy(f => f.Number,
-            StringComparer.Ordinal)];
+        foreach (var facts in hot)
+            all[facts.Number] = facts;
+        return
+        [
+            .. all
+                .Values.OrderBy(f => f.ReportedAt.ToUnixTimeMilliseconds())
+                .ThenBy(f => f.Number, StringComparer.Ordinal),
+        ];
     }
 }

@@ -6,8 +6,11 @@ namespace Dispatch.Infrastructure.Archive;
 /// An incident that has left Redis, as the archive serves it (read-only): its state folded from its timeline, and its
 /// alerts.
 /// </summary>
-public sealed record ArchivedIncident(Incident Incident, IReadOnlyList<IncidentEvent> Timeline,
-    IReadOnlyList<RecordedAlert> Alerts);
+public sealed record ArchivedIncident(
+    Incident Incident,
+    IReadOnlyList<IncidentEvent> Timeline,
+    IReadOnlyList<RecordedAlert> Alerts
+);
 
 /// <summary>
 /// What the archive answers: incidents that have left Redis, and the evaluation facts of those reported in a period.
@@ -23,8 +26,11 @@ public interface IArchive
     /// The facts of the archived incidents reported in [<paramref name="from"/>, <paramref name="to"/>), one per
     /// incident.
     /// </summary>
-    Task<IReadOnlyList<IncidentFacts>> FactsReportedAsync(DateTimeOffset from, DateTimeOffset to,
-        CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<IncidentFacts>> FactsReportedAsync(
+        DateTimeOffset from,
+        DateTimeOffset to,
+        CancellationToken cancellationToken = default
+    );
 }
 
 /// <summary>
@@ -33,5 +39,10 @@ public interface IArchive
 /// <see cref="ArchiveLayout.Incident"/>.
 /// </summary>
 public sealed record IncidentDocument(
-    string Number, long Version, DateTimeOffset ArchivedAt, IReadOnlyList<IncidentEvent> Timeline,
-    IReadOnlyList<RecordedAlert> Alerts, IncidentFacts Facts);
+    string Number,
+    long Version,
+    DateTimeOffset ArchivedAt,
+    IReadOnlyList<IncidentEvent> Timeline,
+    IReadOnlyList<RecordedAlert> Alerts,
+    IncidentFacts Facts
+);

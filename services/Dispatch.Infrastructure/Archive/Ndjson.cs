@@ -25,7 +25,8 @@ public static class Ndjson
         using var reader = new StreamReader(gzip, Encoding.UTF8);
         var lines = new List<string>();
         while (reader.ReadLine() is { } line)
-            if (line.Length > 0) lines.Add(line);
+            if (line.Length > 0)
+                lines.Add(line);
         return lines;
     }
 

@@ -14,10 +14,11 @@ public sealed record StoreMemoryReading(string Server, long UsedBytes, long Limi
     /// <summary>Used / limit, or null when the server has no limit.</summary>
     public double? Ratio => LimitBytes > 0 ? (double)UsedBytes / LimitBytes : null;
 
-    public override string ToString() => Ratio is { } ratio
-        ? $"Redis {Server} uses {Mb(UsedBytes)} of its {Mb(LimitBytes)} maxmemory "
-            + $"({ratio.ToString("P0", CultureInfo.InvariantCulture)})"
-        : $"Redis {Server} uses {Mb(UsedBytes)} and has no maxmemory";
+    public override string ToString() =>
+        Ratio is { } ratio
+            ? $"Redis {Server} uses {Mb(UsedBytes)} of its {Mb(LimitBytes)} maxmemory "
+                + $"({ratio.ToString("P0", CultureInfo.InvariantCulture)})"
+            : $"Redis {Server} uses {Mb(UsedBytes)} and has no maxmemory";
 
     private static string Mb(long bytes) => $"{(bytes / 1048576.0).ToString("0.0", CultureInfo.InvariantCulture)} MB";
 }
@@ -33,8 +34,10 @@ public sealed record StoreMemoryReading(string Server, long UsedBytes, long Limi
 public sealed class StoreMemory : BackgroundService
 {
     public const string MeterName = "Dispatch.Store";
+
     /// <summary>From this share of the limit on, memory is an alarm.</summary>
     public const double AlarmRatio = 0.8;
+
     /// <summary>From this share on, Redis is taken to be at its limit: a write that failed failed for memory.</summary>
     public const double FullRatio = 0.95;
 
@@ -49,16 +52,26 @@ public sealed class StoreMemory : BackgroundService
     public StoreMemory(IConnectionMultiplexer redis, TimeSpan interval, ILogger<StoreMemory> logger)
     {
         (_redis, _interval, _logger) = (redis, interval, logger);
-        Meter.CreateObservableGauge("dispatch.store.memory.used_ratio",
+        Meter.CreateObservableGauge(
+            "dispatch.store.memory.used_ratio",
             () => Latest?.Ratio is { } r ? [new Measurement<double>(r)] : Array.Empty<Measurement<double>>(),
-            description: "Redis used memory as a share of its maxmemory (the fullest primary)");
-        Meter.CreateObservableGauge("dispatch.store.memory.used_bytes",
+            description: "Redis used memory as a share of its maxmemory (the fullest primary)"
+        );
+        Meter.CreateObservableGauge(
+            "dispatch.store.memory.used_bytes",
             () => Latest is { } m ? [new Measurement<long>(m.UsedBytes)] : Array.Empty<Measurement<long>>(),
-            unit: "By", description: "Redis used memory (the fullest primary)");
-        Meter.CreateObservableGauge("dispatch.store.memory.limit_bytes",
-            () => Latest is { LimitBytes: > 0 } m
-                ? [new Measurement<long>(m.LimitBytes)] : Array.Empty<Measurement<long>>(),
-            unit: "By", description: "Redis maxmemory (the fullest primary)");
+            unit: "By",
+            description: "Redis used memory (the fullest primary)"
+        );
+        Meter.CreateObservableGauge(
+            "dispatch.store.memory.limit_bytes",
+            () =>
+                Latest is { LimitBytes: > 0 } m
+                    ? [new Measurement<long>(m.LimitBytes)]
+                    : Array.Empty<Measurement<long>>(),
+            unit: "By",
+            description: "Redis maxmemory (the fullest primary)"
+        );
     }
 
     /// <summary>The last reading taken, or null before the first.</summary>
@@ -72,36 +85,56 @@ public sealed class StoreMemory : BackgroundService
         {
             // INFO is an admin command to the client; a read-only script may ask it without admin rights.
             var text = (string?)await server.ExecuteAsync("EVAL", MemoryInfo, 0) ?? "";
-            var info = text.Split('\n', StringSplitOptions.TrimEntries).Select(line => line.Split(':', 2))
-                .Where(pair => pair.Length == 2).ToDictionary(pair => pair[0], pair => pair[1]);
-            var reading = new StoreMemoryReading(server.EndPoint.ToString() ?? "", Number(info, "used_memory"),
-                Number(info, "maxmemory"));
+            var info = text.Split('\n', StringSplitOptions.TrimEntries)
+                .Select(line => line.Split(':', 2))
+                .Where(pair => pair.Length == 2)
+                .ToDictionary(pair => pair[0], pair => pair[1]);
+            var reading = new StoreMemoryReading(
+                server.EndPoint.ToString() ?? "",
+                Number(info, "used_memory"),
+                Number(info, "maxmemory")
+            );
             var (ratio, fullestRatio) = (reading.Ratio ?? 0, fullest?.Ratio ?? 0);
             if (fullest is null || (ratio, reading.UsedBytes).CompareTo((fullestRatio, fullest.UsedBytes)) > 0)
                 fullest = reading;
         }
-        if (fullest is not null) Observe(fullest);
+        if (fullest is not null)
+            Observe(fullest);
         return fullest;
     }
 
     private static long Number(Dictionary<string, string> info, string field) =>
         info.TryGetValue(field, out var text) && long.TryParse(text, CultureInfo.InvariantCulture, out var value)
-            ? value : 0;
+            ? value
+            : 0;
 
     /// <summary>Keeps the reading, and logs when memory crosses into or out of the alarm or the limit.</summary>
     private void Observe(StoreMemoryReading reading)
     {
-        var level = reading.Ratio switch { >= FullRatio => 2, >= AlarmRatio => 1, _ => 0 };
+        var level = reading.Ratio switch
+        {
+            >= FullRatio => 2,
+            >= AlarmRatio => 1,
+            _ => 0,
+        };
         int was;
-        lock (_lock) (was, _level, Latest) = (_level, level, reading);
-        if (level == was) return;
+        lock (_lock)
+            (was, _level, Latest) = (_level, level, reading);
+        if (level == was)
+            return;
         if (level == 2)
-            _logger.LogError("{Reading}: at the limit Redis refuses writes (UNAVAILABLE); free memory or raise it",
-                reading);
+            _logger.LogError(
+                "{Reading}: at the limit Redis refuses writes (UNAVAILABLE); free memory or raise it",
+                reading
+            );
         else if (level == 1)
-            _logger.LogWarning("{Reading}: memory is over {Alarm:P0} of the limit; Redis refuses writes at the limit",
-                reading, AlarmRatio);
-        else _logger.LogInformation("{Reading}: memory is back under {Alarm:P0} of the limit", reading, AlarmRatio);
+            _logger.LogWarning(
+                "{Reading}: memory is over {Alarm:P0} of the limit; Redis refuses writes at the limit",
+                reading,
+                AlarmRatio
+            );
+        else
+            _logger.LogInformation("{Reading}: memory is back under {Alarm:P0} of the limit", reading, AlarmRatio);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -130,8 +163,10 @@ public sealed class StoreMemory : BackgroundService
 /// </summary>
 public sealed class StoreMemoryHealth(StoreMemory memory) : IHealthCheck
 {
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context,
-        CancellationToken cancellationToken = default)
+    public async Task<HealthCheckResult> CheckHealthAsync(
+        HealthCheckContext context,
+        CancellationToken cancellationToken = default
+    )
     {
         try
         {
@@ -140,8 +175,9 @@ public sealed class StoreMemoryHealth(StoreMemory memory) : IHealthCheck
             {
                 null => HealthCheckResult.Healthy(reading?.ToString() ?? "no Redis primary connected"),
                 >= StoreMemory.FullRatio => HealthCheckResult.Degraded($"{reading}: at the limit, writes are refused"),
-                >= StoreMemory.AlarmRatio
-                    => HealthCheckResult.Degraded($"{reading}: writes will be refused at the limit"),
+                >= StoreMemory.AlarmRatio => HealthCheckResult.Degraded(
+                    $"{reading}: writes will be refused at the limit"
+                ),
                 _ => HealthCheckResult.Healthy(reading.ToString()),
             };
         }
@@ -161,7 +197,10 @@ public sealed class StoreMemoryHealth(StoreMemory memory) : IHealthCheck
 public sealed class StoreMemoryInterceptor(StoreMemory memory, IEnumerable<IOutageClassifier> classifiers) : Interceptor
 {
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
-        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+        TRequest request,
+        ServerCallContext context,
+        UnaryServerMethod<TRequest, TResponse> continuation
+    )
     {
         try
         {
@@ -174,8 +213,11 @@ public sealed class StoreMemoryInterceptor(StoreMemory memory, IEnumerable<IOuta
     }
 
     public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
-        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
-        ServerStreamingServerMethod<TRequest, TResponse> continuation)
+        TRequest request,
+        IServerStreamWriter<TResponse> responseStream,
+        ServerCallContext context,
+        ServerStreamingServerMethod<TRequest, TResponse> continuation
+    )
     {
         try
         {
@@ -187,12 +229,13 @@ public sealed class StoreMemoryInterceptor(StoreMemory memory, IEnumerable<IOuta
         }
     }
 
-    private bool IsOutage(Exception e) => e switch
-    {
-        RpcException { StatusCode: StatusCode.Unavailable } => true,
-        AggregateException { InnerExceptions: var inner } => inner.Any(IsOutage),
-        _ => classifiers.Any(c => c.IsOutage(e)) || (e.InnerException is { } inner && IsOutage(inner)),
-    };
+    private bool IsOutage(Exception e) =>
+        e switch
+        {
+            RpcException { StatusCode: StatusCode.Unavailable } => true,
+            AggregateException { InnerExceptions: var inner } => inner.Any(IsOutage),
+            _ => classifiers.Any(c => c.IsOutage(e)) || (e.InnerException is { } inner && IsOutage(inner)),
+        };
 
     private async Task<Exception> FullOrAsync(Exception failure)
     {
@@ -206,9 +249,13 @@ public sealed class StoreMemoryInterceptor(StoreMemory memory, IEnumerable<IOuta
             return failure;
         }
         return reading?.Ratio >= StoreMemory.FullRatio
-            ? new RpcException(new Status(StatusCode.Unavailable,
-                $"the store is full: {reading}, and it refuses writes; nothing of this call was acknowledged: "
-                + "send it again once memory is freed (the archive's retention frees it) or the limit is raised"))
+            ? new RpcException(
+                new Status(
+                    StatusCode.Unavailable,
+                    $"the store is full: {reading}, and it refuses writes; nothing of this call was acknowledged: "
+                        + "send it again once memory is freed (the archive's retention frees it) or the limit is raised"
+                )
+            )
             : failure;
     }
 }

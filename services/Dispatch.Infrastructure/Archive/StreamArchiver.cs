@@ -15,9 +15,12 @@ namespace Dispatch.Infrastructure.Archive;
 /// entries out. The retention trims a stream only below what this group has acknowledged.
 /// </summary>
 public sealed class StreamArchiver(
-    IConnectionMultiplexer redis, ArchiveSources sources, IBlobStore blobs, ArchiveOptions options,
-        ILogger<StreamArchiver> logger)
-    : BackgroundService
+    IConnectionMultiplexer redis,
+    ArchiveSources sources,
+    IBlobStore blobs,
+    ArchiveOptions options,
+    ILogger<StreamArchiver> logger
+) : BackgroundService
 {
     /// <summary>The archiver's consumer group on every archived stream.</summary>
     public const string Group = "archive";
@@ -33,10 +36,12 @@ public sealed class StreamArchiver(
         var db = redis.GetDatabase();
         foreach (var source in sources.All)
         {
-            if (!await db.KeyExistsAsync(source.Key)) continue;
+            if (!await db.KeyExistsAsync(source.Key))
+                continue;
             var group = (await db.StreamGroupInfoAsync(source.Key)).FirstOrDefault(g => g.Name == Group);
             var last = (await db.StreamInfoAsync(source.Key)).LastGeneratedId;
-            if (group.Name is null || group.PendingMessageCount != 0 || group.LastDeliveredId != last) return false;
+            if (group.Name is null || group.PendingMessageCount != 0 || group.LastDeliveredId != last)
+                return false;
         }
         return true;
     }
@@ -57,27 +62,42 @@ public sealed class StreamArchiver(
         {
             try
             {
-                if (!groupReady) groupReady = await EnsureGroupAsync(db, source.Key);
+                if (!groupReady)
+                    groupReady = await EnsureGroupAsync(db, source.Key);
                 var read = 0;
                 if (buffer.Count < options.PartEntries)
                 {
                     if (DateTimeOffset.UtcNow >= nextClaim)
                     {
                         // Entries an archiver that died had read and not written: take them over.
-                        var claimed = await db.StreamAutoClaimAsync(source.Key, Group, _consumer,
-                            (long)options.ClaimAfter.TotalMilliseconds, "0-0", ReadBatch);
+                        var claimed = await db.StreamAutoClaimAsync(
+                            source.Key,
+                            Group,
+                            _consumer,
+                            (long)options.ClaimAfter.TotalMilliseconds,
+                            "0-0",
+                            ReadBatch
+                        );
                         read += Add(buffer, claimed.ClaimedEntries);
                         nextClaim = DateTimeOffset.UtcNow + options.ClaimAfter / 3;
                     }
-                    var entries = await db.StreamReadGroupAsync(source.Key, Group, _consumer, position,
-                        Math.Min(ReadBatch, options.PartEntries - buffer.Count));
+                    var entries = await db.StreamReadGroupAsync(
+                        source.Key,
+                        Group,
+                        _consumer,
+                        position,
+                        Math.Min(ReadBatch, options.PartEntries - buffer.Count)
+                    );
                     if (position != StreamPosition.NewMessages)
                         position = entries.Length == 0 ? StreamPosition.NewMessages : entries[^1].Id;
                     read += Add(buffer, entries);
                 }
-                if (read > 0 && oldest == DateTimeOffset.MaxValue) oldest = DateTimeOffset.UtcNow;
-                if (buffer.Count > 0
-                    && (buffer.Count >= options.PartEntries || DateTimeOffset.UtcNow - oldest >= options.FlushInterval))
+                if (read > 0 && oldest == DateTimeOffset.MaxValue)
+                    oldest = DateTimeOffset.UtcNow;
+                if (
+                    buffer.Count > 0
+                    && (buffer.Count >= options.PartEntries || DateTimeOffset.UtcNow - oldest >= options.FlushInterval)
+                )
                 {
                     await FlushAsync(db, source, buffer, stoppingToken);
                     oldest = DateTimeOffset.MaxValue;
@@ -88,7 +108,8 @@ public sealed class StreamArchiver(
                     await Task.Delay(idle, stoppingToken);
                     idle = TimeSpan.FromTicks(Math.Min(MaxIdle.Ticks, idle.Ticks * 2));
                 }
-                else idle = MinIdle;
+                else
+                    idle = MinIdle;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -96,11 +117,16 @@ public sealed class StreamArchiver(
             }
             catch (Exception e)
             {
-                if (e is RedisServerException { Message: var message } && message.StartsWith("NOGROUP",
-                    StringComparison.Ordinal))
+                if (
+                    e is RedisServerException { Message: var message }
+                    && message.StartsWith("NOGROUP", StringComparison.Ordinal)
+                )
                     groupReady = false;
-                logger.LogWarning(e, "Archiving {Stream} failed; its entries stay pending and are tried again",
-                    source.Key);
+                logger.LogWarning(
+                    e,
+                    "Archiving {Stream} failed; its entries stay pending and are tried again",
+                    source.Key
+                );
                 await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
             }
         }
@@ -114,8 +140,12 @@ public sealed class StreamArchiver(
             }
             catch (Exception e)
             {
-                logger.LogWarning(e, "Archiving {Stream} at stop failed; {Count} entries stay pending", source.Key,
-                    buffer.Count);
+                logger.LogWarning(
+                    e,
+                    "Archiving {Stream} at stop failed; {Count} entries stay pending",
+                    source.Key,
+                    buffer.Count
+                );
             }
         }
     }
@@ -126,24 +156,34 @@ public sealed class StreamArchiver(
         foreach (var entry in entries)
         {
             // An entry deleted from the stream comes back without values: there is nothing left of it to keep.
-            if (entry.IsNull || entry.Values is null || entry.Values.Length == 0) continue;
-            if (buffer.TryAdd(StreamId.Parse(entry.Id.ToString()), entry)) added++;
+            if (entry.IsNull || entry.Values is null || entry.Values.Length == 0)
+                continue;
+            if (buffer.TryAdd(StreamId.Parse(entry.Id.ToString()), entry))
+                added++;
         }
         return added;
     }
 
     /// <summary>Writes the gathered entries as one part per day, then acknowledges them all.</summary>
-    private async Task FlushAsync(IDatabase db, ArchiveSource source, SortedDictionary<StreamId, StreamEntry> buffer,
-        CancellationToken cancellationToken)
+    private async Task FlushAsync(
+        IDatabase db,
+        ArchiveSource source,
+        SortedDictionary<StreamId, StreamEntry> buffer,
+        CancellationToken cancellationToken
+    )
     {
         foreach (var day in buffer.GroupBy(e => sources.DayOf(e.Key.Time)))
         {
             var name = ArchiveLayout.Part(source.Kind, day.Key, source.Label, day.First().Key, day.Last().Key);
-            await blobs.PutAsync(name, Ndjson.Write(day.Select(e => ArchivedEntry.ToLine(source, e.Value))),
-                cancellationToken);
+            await blobs.PutAsync(
+                name,
+                Ndjson.Write(day.Select(e => ArchivedEntry.ToLine(source, e.Value))),
+                cancellationToken
+            );
         }
         RedisValue[] ids = [.. buffer.Values.Select(e => e.Id)];
-        foreach (var chunk in ids.Chunk(ReadBatch)) await db.StreamAcknowledgeAsync(source.Key, Group, chunk);
+        foreach (var chunk in ids.Chunk(ReadBatch))
+            await db.StreamAcknowledgeAsync(source.Key, Group, chunk);
         buffer.Clear();
     }
 
@@ -153,9 +193,7 @@ public sealed class StreamArchiver(
         {
             await db.StreamCreateConsumerGroupAsync(key, Group, StreamPosition.Beginning, createStream: true);
         }
-        catch (RedisServerException e) when (e.Message.Contains("BUSYGROUP", StringComparison.Ordinal))
-        {
-        }
+        catch (RedisServerException e) when (e.Message.Contains("BUSYGROUP", StringComparison.Ordinal)) { }
         return true;
     }
 }

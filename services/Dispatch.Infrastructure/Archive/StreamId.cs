@@ -10,8 +10,10 @@ public readonly record struct StreamId(long Milliseconds, long Sequence) : IComp
         var dash = id.IndexOf('-');
         return dash < 0
             ? new StreamId(long.Parse(id, CultureInfo.InvariantCulture), 0)
-            : new StreamId(long.Parse(id.AsSpan(0, dash), CultureInfo.InvariantCulture), long.Parse(id.AsSpan(dash + 1),
-                CultureInfo.InvariantCulture));
+            : new StreamId(
+                long.Parse(id.AsSpan(0, dash), CultureInfo.InvariantCulture),
+                long.Parse(id.AsSpan(dash + 1), CultureInfo.InvariantCulture)
+            );
     }
 
     /// <summary>The first id Redis could give at <paramref name="at"/>.</summary>
@@ -22,13 +24,17 @@ public readonly record struct StreamId(long Milliseconds, long Sequence) : IComp
 
     public int CompareTo(StreamId other) =>
         Milliseconds != other.Milliseconds
-            ? Milliseconds.CompareTo(other.Milliseconds) : Sequence.CompareTo(other.Sequence);
+            ? Milliseconds.CompareTo(other.Milliseconds)
+            : Sequence.CompareTo(other.Sequence);
 
     public static bool operator <(StreamId a, StreamId b) => a.CompareTo(b) < 0;
+
     public static bool operator >(StreamId a, StreamId b) => a.CompareTo(b) > 0;
+
     public static bool operator <=(StreamId a, StreamId b) => a.CompareTo(b) <= 0;
+
     public static bool operator >=(StreamId a, StreamId b) => a.CompareTo(b) >= 0;
 
-    public override string ToString()
-        => $"{Milliseconds.ToString(CultureInfo.InvariantCulture)}-{Sequence.ToString(CultureInfo.InvariantCulture)}";
+    public override string ToString() =>
+        $"{Milliseconds.ToString(CultureInfo.InvariantCulture)}-{Sequence.ToString(CultureInfo.InvariantCulture)}";
 }

@@ -26,10 +26,14 @@ public static class BlobHosting
         var kind = section["Store"] is { Length: > 0 } configured ? configured.Trim().ToLowerInvariant() : "directory";
         return kind switch
         {
-            "directory" => new DirectoryBlobStore(Path.Combine(
-                section["Directory"] is { Length: > 0 } folder ? folder : Path.Combine(DispatchStore.RepositoryRoot(),
-                    ".data", "archive"),
-                BlobName.Check(serviceId))),
+            "directory" => new DirectoryBlobStore(
+                Path.Combine(
+                    section["Directory"] is { Length: > 0 } folder
+                        ? folder
+                        : Path.Combine(DispatchStore.RepositoryRoot(), ".data", "archive"),
+                    BlobName.Check(serviceId)
+                )
+            ),
             "s3" => new S3BlobStore(section.GetSection("S3").Get<S3BlobOptions>() ?? new S3BlobOptions(), serviceId),
             _ => throw new InvalidOperationException($"Blobs:Store: '{kind}' is not one of directory, s3"),
         };

@@ -18,8 +18,8 @@ public sealed class DirectoryBlobStore : IBlobStore
 
     public string Description => $"folder {_root}";
 
-    private string PathOf(string name) => Path.Combine(_root, BlobName.Check(name).Replace('/',
-        Path.DirectorySeparatorChar));
+    private string PathOf(string name) =>
+        Path.Combine(_root, BlobName.Check(name).Replace('/', Path.DirectorySeparatorChar));
 
     public async Task PutAsync(string name, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
     {
@@ -29,8 +29,16 @@ public sealed class DirectoryBlobStore : IBlobStore
         var temporary = Path.Combine(folder, $"{Temporary}{Guid.NewGuid():N}");
         try
         {
-            await using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1,
-                FileOptions.Asynchronous))
+            await using (
+                var file = new FileStream(
+                    temporary,
+                    FileMode.CreateNew,
+                    FileAccess.Write,
+                    FileShare.None,
+                    1,
+                    FileOptions.Asynchronous
+                )
+            )
             {
                 await file.WriteAsync(content, cancellationToken);
                 file.Flush(flushToDisk: true);
@@ -39,7 +47,8 @@ public sealed class DirectoryBlobStore : IBlobStore
         }
         finally
         {
-            if (File.Exists(temporary)) File.Delete(temporary);
+            if (File.Exists(temporary))
+                File.Delete(temporary);
         }
     }
 
@@ -55,23 +64,27 @@ public sealed class DirectoryBlobStore : IBlobStore
         }
     }
 
-    public Task<bool> ExistsAsync(string name,
-        CancellationToken cancellationToken = default) => Task.FromResult(File.Exists(PathOf(name)));
+    public Task<bool> ExistsAsync(string name, CancellationToken cancellationToken = default) =>
+        Task.FromResult(File.Exists(PathOf(name)));
 
     public Task<IReadOnlyList<BlobInfo>> ListAsync(string prefix, CancellationToken cancellationToken = default)
     {
-        if (!BlobName.IsValidPrefix(prefix)) throw new ArgumentException($"'{prefix}' is not a blob name prefix",
-            nameof(prefix));
+        if (!BlobName.IsValidPrefix(prefix))
+            throw new ArgumentException($"'{prefix}' is not a blob name prefix", nameof(prefix));
         // Only the folder the prefix's last '/' names is walked, not the whole store.
         var slash = prefix.LastIndexOf('/');
         var folder = slash < 0 ? _root : Path.Combine(_root, prefix[..slash].Replace('/', Path.DirectorySeparatorChar));
-        if (!Directory.Exists(folder)) return Task.FromResult<IReadOnlyList<BlobInfo>>([]);
+        if (!Directory.Exists(folder))
+            return Task.FromResult<IReadOnlyList<BlobInfo>>([]);
         IReadOnlyList<BlobInfo> found =
         [
-            .. Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+            .. Directory
+                .EnumerateFiles(folder, "*", SearchOption.AllDirectories)
                 .Where(path => !Path.GetFileName(path).StartsWith(Temporary, StringComparison.Ordinal))
-                .Select(path => new BlobInfo(Path.GetRelativePath(_root, path).Replace(Path.DirectorySeparatorChar,
-                    '/'), new FileInfo(path).Length))
+                .Select(path => new BlobInfo(
+                    Path.GetRelativePath(_root, path).Replace(Path.DirectorySeparatorChar, '/'),
+                    new FileInfo(path).Length
+                ))
                 .Where(blob => blob.Name.StartsWith(prefix, StringComparison.Ordinal))
                 .OrderBy(blob => blob.Name, StringComparer.Ordinal),
         ];

@@ -33,21 +33,23 @@ public sealed record BlobInfo(string Name, long Size);
 public static class BlobName
 {
     /// <summary>Whether <paramref name="name"/> is a valid object name.</summary>
-    public static bool IsValid(string? name) => !string.IsNullOrEmpty(name) && name.Length <= 512
-        && name.Split('/').All(ValidPart);
+    public static bool IsValid(string? name) =>
+        !string.IsNullOrEmpty(name) && name.Length <= 512 && name.Split('/').All(ValidPart);
 
     /// <summary>Whether <paramref name="prefix"/> may begin a name: whole parts, then the start of one.</summary>
     public static bool IsValidPrefix(string prefix)
     {
         var parts = prefix.Split('/');
-        return prefix.Length <= 512 && parts[..^1].All(ValidPart) && parts[^1].All(Allowed)
+        return prefix.Length <= 512
+            && parts[..^1].All(ValidPart)
+            && parts[^1].All(Allowed)
             && parts[^1] is not ("." or "..");
     }
 
     public static string Check(string name) =>
         IsValid(name)
-            ? name : throw new ArgumentException($"'{name}' is not a blob name (letters, digits, -_. and '/')",
-                nameof(name));
+            ? name
+            : throw new ArgumentException($"'{name}' is not a blob name (letters, digits, -_. and '/')", nameof(name));
 
     private static bool ValidPart(string part) => part.Length > 0 && part is not ("." or "..") && part.All(Allowed);
 

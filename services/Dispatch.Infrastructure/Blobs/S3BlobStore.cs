@@ -10,18 +10,22 @@ public sealed record S3BlobOptions
 {
     /// <summary>The bucket; it must exist.</summary>
     public string Bucket { get; init; } = "";
+
     /// <summary>
     /// An S3-compatible endpoint (MinIO, Ceph, a cloud's object storage); empty: AWS itself, by <see cref="Region"/>.
     /// </summary>
     public string ServiceUrl { get; init; } = "";
     public string Region { get; init; } = "us-east-1";
+
     /// <summary>Keys of the account; empty: the SDK's own chain (environment, profile, instance role).</summary>
     public string AccessKey { get; init; } = "";
     public string SecretKey { get; init; } = "";
+
     /// <summary>
     /// Bucket in the path (<c>host/bucket/key</c>) rather than in the host name: what most compatible servers want.
     /// </summary>
     public bool ForcePathStyle { get; init; } = true;
+
     /// <summary>
     /// Send payloads in one piece with their checksum in a header rather than as signed chunks; compatible servers that
     /// do not know chunked signing (s3rver, older MinIO) need this.
@@ -48,17 +52,18 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
         _options = options;
         _prefix = prefix.Length == 0 ? "" : BlobName.Check(prefix) + "/";
         var config = new AmazonS3Config { ForcePathStyle = options.ForcePathStyle };
-        if (options.ServiceUrl is { Length: > 0 } url) (config.ServiceURL, config.AuthenticationRegion) = (url,
-            options.Region);
-        else config.RegionEndpoint = Amazon.RegionEndpoint.GetBySystemName(options.Region);
+        if (options.ServiceUrl is { Length: > 0 } url)
+            (config.ServiceURL, config.AuthenticationRegion) = (url, options.Region);
+        else
+            config.RegionEndpoint = Amazon.RegionEndpoint.GetBySystemName(options.Region);
         _s3 = options.AccessKey is { Length: > 0 }
             ? new AmazonS3Client(new BasicAWSCredentials(options.AccessKey, options.SecretKey), config)
             : new AmazonS3Client(config);
     }
 
-    public string Description
-        => $"S3 bucket {_options.Bucket}{(_options.ServiceUrl is { Length: > 0 } url ? $" at {url}" : "")}, "
-            + $"prefix {_prefix}";
+    public string Description =>
+        $"S3 bucket {_options.Bucket}{(_options.ServiceUrl is { Length: > 0 } url ? $" at {url}" : "")}, "
+        + $"prefix {_prefix}";
 
     private string Key(string name) => _prefix + BlobName.Check(name);
 
@@ -67,8 +72,12 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
         using var body = new MemoryStream(content.ToArray(), writable: false);
         var request = new PutObjectRequest
         {
-            BucketName = _options.Bucket, Key = Key(name), InputStream = body, AutoCloseStream = false,
-            ContentType = "application/octet-stream", UseChunkEncoding = !_options.UnchunkedUploads,
+            BucketName = _options.Bucket,
+            Key = Key(name),
+            InputStream = body,
+            AutoCloseStream = false,
+            ContentType = "application/octet-stream",
+            UseChunkEncoding = !_options.UnchunkedUploads,
         };
         await _s3.PutObjectAsync(request, cancellationToken);
     }
@@ -103,8 +112,8 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
 
     public async Task<IReadOnlyList<BlobInfo>> ListAsync(string prefix, CancellationToken cancellationToken = default)
     {
-        if (!BlobName.IsValidPrefix(prefix)) throw new ArgumentException($"'{prefix}' is not a blob name prefix",
-            nameof(prefix));
+        if (!BlobName.IsValidPrefix(prefix))
+            throw new ArgumentException($"'{prefix}' is not a blob name prefix", nameof(prefix));
         var found = new List<BlobInfo>();
         var request = new ListObjectsV2Request { BucketName = _options.Bucket, Prefix = _prefix + prefix };
         do

@@ -17,10 +17,12 @@ public sealed class IncidentEventStream(KeySpace keys, Partitions partitions) : 
 
     public string Key(int partition) => RedisIncidentStore.Events(keys, partition);
 
-    public CommittedEvents Read(StreamEntry entry) => new(
-        (string)entry["incident"]!,
-        JsonSerializer.Deserialize<IncidentEvent[]>((string)entry["events"]!, DispatchSerialization.Json)!,
-        entry["traceparent"] is { IsNullOrEmpty: false } trace ? (string?)trace : null);
+    public CommittedEvents Read(StreamEntry entry) =>
+        new(
+            (string)entry["incident"]!,
+            JsonSerializer.Deserialize<IncidentEvent[]>((string)entry["events"]!, DispatchSerialization.Json)!,
+            entry["traceparent"] is { IsNullOrEmpty: false } trace ? (string?)trace : null
+        );
 
     /// <summary>The events of one command as the stream entry holds them: a UTF-8 JSON array, kinds included.</summary>
     public static byte[] Serialize(IReadOnlyList<IncidentEvent> events) =>

@@ -19,9 +19,12 @@ public sealed class RedisIncidentNumbers(IConnectionMultiplexer redis, KeySpace 
     private static readonly TimeSpan ClaimLifetime = TimeSpan.FromDays(7);
 
     private readonly Lock _turn = new();
+
     /// <summary>The day's prefix the block is of; a new day's first number starts from a new block.</summary>
     private string? _prefix;
-    private long _next = 1, _end;
+    private long _next = 1,
+        _end;
+
     /// <summary>The next block being claimed (the end of it, once the counter answers); null while none is.</summary>
     private Task<long>? _claiming;
 
@@ -30,7 +33,9 @@ public sealed class RedisIncidentNumbers(IConnectionMultiplexer redis, KeySpace 
         var number = $"{prefix}{await NextAsync(prefix):D6}";
         // The claim's hash tag is the claim itself, so claims spread over the shards of a cluster.
         var claim = keys.Tagged($"claim:{reporter.Length}:{reporter}:{commandId}", "number");
-        var earlier = await redis.GetDatabase().StringSetAndGetAsync(claim, number, ClaimLifetime, when: When.NotExists);
+        var earlier = await redis
+            .GetDatabase()
+            .StringSetAndGetAsync(claim, number, ClaimLifetime, when: When.NotExists);
         return earlier.IsNull ? number : (string)earlier!;
     }
 
@@ -49,10 +54,12 @@ public sealed class RedisIncidentNumbers(IConnectionMultiplexer redis, KeySpace 
                 if (_next <= _end)
                 {
                     var number = _next++;
-                    if (_end - _next < BlockSize / 2) _claiming ??= ClaimBlockAsync(prefix);
+                    if (_end - _next < BlockSize / 2)
+                        _claiming ??= ClaimBlockAsync(prefix);
                     return number;
                 }
-                if (_claiming is { IsFaulted: true }) _claiming = null; // a claim made ahead failed: claim again
+                if (_claiming is { IsFaulted: true })
+                    _claiming = null; // a claim made ahead failed: claim again
                 claiming = _claiming ??= ClaimBlockAsync(prefix);
             }
             long end;
@@ -64,7 +71,8 @@ public sealed class RedisIncidentNumbers(IConnectionMultiplexer redis, KeySpace 
             {
                 lock (_turn)
                 {
-                    if (_claiming == claiming) _claiming = null; // the next caller claims again
+                    if (_claiming == claiming)
+                        _claiming = null; // the next caller claims again
                 }
                 throw;
             }

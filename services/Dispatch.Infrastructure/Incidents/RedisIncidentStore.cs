@@ -14,8 +14,12 @@ namespace Dispatch.Infrastructure;
 /// as "&lt;version&gt;:&lt;json&gt;", so the check reads the version without parsing the record. Records and events
 /// are written as UTF-8 straight from the serializer: no text of them is made on the way to Redis.
 /// </summary>
-public sealed class RedisIncidentStore(IConnectionMultiplexer redis, KeySpace keys, Partitions partitions, ReplicaAcknowledgement replicas)
-    : IIncidentStore
+public sealed class RedisIncidentStore(
+    IConnectionMultiplexer redis,
+    KeySpace keys,
+    Partitions partitions,
+    ReplicaAcknowledgement replicas
+) : IIncidentStore
 {
     /// <summary>
     /// KEYS: record, events, deadlines. ARGV: expected version, new version, the value to store (the new version, ':'
@@ -47,11 +51,17 @@ public sealed class RedisIncidentStore(IConnectionMultiplexer redis, KeySpace ke
           redis.call('ZADD', @deadlines, @deadline, @number)
         end
         return 'OK'
-        """);
+        """
+    );
 
-    /// <summary>Each thread's buffer and writer for records on their way to Redis (serialized in one go each).</summary>
-    [ThreadStatic] private static ArrayBufferWriter<byte>? t_buffer;
-    [ThreadStatic] private static Utf8JsonWriter? t_writer;
+    /// <summary>
+    /// Each thread's buffer and writer for records on their way to Redis (serialized in one go each).
+    /// </summary>
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
 
     public Partitions Partitions => partitions;
 
@@ -61,13 +71,16 @@ public sealed class RedisIncidentStore(IConnectionMultiplexer redis, KeySpace ke
 
     private static RedisKey Deadlines(KeySpace keys, int partition) => keys.Tagged($"p{partition}", "deadlines");
 
-    /// <summary>A partition's event stream: one entry per stored command, fields incident, first, last, events, traceparent.</summary>
+    /// <summary>
+    /// A partition's event stream: one entry per stored command, fields incident, first, last, events, traceparent.
+    /// </summary>
     public static string Events(KeySpace keys, int partition) => keys.Tagged($"p{partition}", "events");
 
     public async Task<IncidentRecord?> LoadAsync(string number)
     {
         var value = (byte[]?)await redis.GetDatabase().StringGetAsync(Record(number));
-        if (value is null) return null;
+        if (value is null)
+            return null;
         var json = value.AsSpan(value.AsSpan().IndexOf((byte)':') + 1);
         return JsonSerializer.Deserialize<IncidentRecord>(json, DispatchSerialization.Json);
     }
@@ -75,29 +88,43 @@ public sealed class RedisIncidentStore(IConnectionMultiplexer redis, KeySpace ke
     public Task<bool> ExistsAsync(string number) => redis.GetDatabase().KeyExistsAsync(Record(number));
 
     public async Task CommitAsync(
-        string number, long expectedVersion, IncidentRecord record, IReadOnlyList<IncidentEvent> events,
-        DateTimeOffset? nextDeadline, bool deadlineUnchanged, string? traceParent)
+        string number,
+        long expectedVersion,
+        IncidentRecord record,
+        IReadOnlyList<IncidentEvent> events,
+        DateTimeOffset? nextDeadline,
+        bool deadlineUnchanged,
+        string? traceParent
+    )
     {
         var partition = partitions.Of(number);
         var db = redis.GetDatabase();
-        var result = (string?)await db.ScriptEvaluateAsync(Commit, new
-        {
-            key = Record(number),
-            stream = (RedisKey)Events(keys, partition),
-            deadlines = Deadlines(keys, partition),
-            expected = expectedVersion.ToString(CultureInfo.InvariantCulture),
-            version = record.Version.ToString(CultureInfo.InvariantCulture),
-            value = Stored(record),
-            number,
-            first = events.Count > 0 ? events[0].Seq : 0,
-            events = events.Count > 0 ? IncidentEventStream.Serialize(events) : [],
-            traceparent = traceParent ?? "",
-            deadline = deadlineUnchanged ? "-"
-                : nextDeadline is { } at ? at.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture) : "",
-        });
+        var result = (string?)
+            await db.ScriptEvaluateAsync(
+                Commit,
+                new
+                {
+                    key = Record(number),
+                    stream = (RedisKey)Events(keys, partition),
+                    deadlines = Deadlines(keys, partition),
+                    expected = expectedVersion.ToString(CultureInfo.InvariantCulture),
+                    version = record.Version.ToString(CultureInfo.InvariantCulture),
+                    value = Stored(record),
+                    number,
+                    first = events.Count > 0 ? events[0].Seq : 0,
+                    events = events.Count > 0 ? IncidentEventStream.Serialize(events) : [],
+                    traceparent = traceParent ?? "",
+                    deadline = deadlineUnchanged ? "-"
+                    : nextDeadline is { } at ? at.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)
+                    : "",
+                }
+            );
         if (result != "OK")
             throw new IncidentConflictException(
-                number, expectedVersion, long.Parse(result ?? "0", CultureInfo.InvariantCulture));
+                number,
+                expectedVersion,
+                long.Parse(result ?? "0", CultureInfo.InvariantCulture)
+            );
         await replicas.WaitAsync(Record(number));
     }
 
@@ -110,14 +137,17 @@ public sealed class RedisIncidentStore(IConnectionMultiplexer redis, KeySpace ke
         buffer.Advance(digits);
         buffer.GetSpan(1)[0] = (byte)':';
         buffer.Advance(1);
-        var writer = t_writer ??=
-            new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = DispatchSerialization.Json.Encoder });
+        var writer = t_writer ??= new Utf8JsonWriter(
+            buffer,
+            new JsonWriterOptions { Encoder = DispatchSerialization.Json.Encoder }
+        );
         writer.Reset(buffer);
         JsonSerializer.Serialize(writer, record, DispatchSerialization.Json);
         writer.Flush();
         var value = buffer.WrittenSpan.ToArray();
         // A record grown unusually large should not be held on to by this thread.
-        if (buffer.Capacity > 1 << 20) t_buffer = null;
+        if (buffer.Capacity > 1 << 20)
+            t_buffer = null;
         return value;
     }
 
@@ -125,14 +155,22 @@ public sealed class RedisIncidentStore(IConnectionMultiplexer redis, KeySpace ke
     {
         var index = Deadlines(keys, partitions.Of(number));
         var db = redis.GetDatabase();
-        if (nextDeadline is { } at) await db.SortedSetAddAsync(index, number, at.ToUnixTimeMilliseconds());
-        else await db.SortedSetRemoveAsync(index, number);
+        if (nextDeadline is { } at)
+            await db.SortedSetAddAsync(index, number, at.ToUnixTimeMilliseconds());
+        else
+            await db.SortedSetRemoveAsync(index, number);
     }
 
     public async Task<IReadOnlyList<string>> DueAsync(int partition, DateTimeOffset now, int max)
     {
-        var due = await redis.GetDatabase().SortedSetRangeByScoreAsync(
-            Deadlines(keys, partition), double.NegativeInfinity, now.ToUnixTimeMilliseconds(), take: max);
+        var due = await redis
+            .GetDatabase()
+            .SortedSetRangeByScoreAsync(
+                Deadlines(keys, partition),
+                double.NegativeInfinity,
+                now.ToUnixTimeMilliseconds(),
+                take: max
+            );
         return [.. due.Select(n => (string)n!)];
     }
 }

@@ -17,7 +17,8 @@ public sealed class Inbox(IConnectionMultiplexer redis, NotificationKeys keys, I
 
     // Adds the notice unless it is there already (0) or older than everything a full inbox keeps (2); trims the
     // oldest beyond the capacity. Answers what is stored and the unread count.
-    private static readonly LuaScript Add = LuaScript.Prepare("""
+    private static readonly LuaScript Add = LuaScript.Prepare(
+        """
         local existing = redis.call('HGET', @items, @id)
         if existing then return {0, existing, redis.call('SCARD', @unread)} end
         local capacity = tonumber(@capacity)
@@ -37,7 +38,8 @@ public sealed class Inbox(IConnectionMultiplexer redis, NotificationKeys keys, I
           redis.call('ZREMRANGEBYRANK', @order, 0, over - 1)
         end
         return {1, @notice, redis.call('SCARD', @unread)}
-        """);
+        """
+    );
 
     private static string Json<T>(T value) => JsonSerializer.Serialize(value, DispatchSerialization.Json);
 
@@ -50,19 +52,28 @@ public sealed class Inbox(IConnectionMultiplexer redis, NotificationKeys keys, I
     /// </summary>
     public async Task<(InboxNotice Stored, bool Added)> AddAsync(InboxNotice notice)
     {
-        var result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(Add, new
-        {
-            items = (RedisKey)keys.InboxItems(notice.User),
-            order = (RedisKey)keys.Inbox(notice.User),
-            unread = (RedisKey)keys.Unread(notice.User),
-            id = notice.Id,
-            notice = Json(notice),
-            score = notice.DeliveredAt.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture),
-            capacity = options.Value.InboxCapacity.ToString(CultureInfo.InvariantCulture),
-        }))!;
+        var result = (RedisResult[])
+            (
+                await redis
+                    .GetDatabase()
+                    .ScriptEvaluateAsync(
+                        Add,
+                        new
+                        {
+                            items = (RedisKey)keys.InboxItems(notice.User),
+                            order = (RedisKey)keys.Inbox(notice.User),
+                            unread = (RedisKey)keys.Unread(notice.User),
+                            id = notice.Id,
+                            notice = Json(notice),
+                            score = notice.DeliveredAt.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture),
+                            capacity = options.Value.InboxCapacity.ToString(CultureInfo.InvariantCulture),
+                        }
+                    )
+            )!;
         var added = (int)result[0] == 1;
         var stored = Read((RedisValue)result[1]);
-        if (added) await PublishAsync(new InboxChange(notice.User, InboxChangeKind.Added, stored, (long)result[2]));
+        if (added)
+            await PublishAsync(new InboxChange(notice.User, InboxChangeKind.Added, stored, (long)result[2]));
         return (stored, added);
     }
 
@@ -77,7 +88,11 @@ public sealed class Inbox(IConnectionMultiplexer redis, NotificationKeys keys, I
 
     /// <summary>A page of the person's notices, newest first, and how many there are (of those asked for).</summary>
     public async Task<(IReadOnlyList<InboxNotice> Items, int Total, long Unread)> PageAsync(
-        string user, int skip, int take, bool unreadOnly)
+        string user,
+        int skip,
+        int take,
+        bool unreadOnly
+    )
     {
         var db = redis.GetDatabase();
         var ids = await db.SortedSetRangeByRankAsync(keys.Inbox(user), order: Order.Descending);
@@ -102,15 +117,18 @@ public sealed class Inbox(IConnectionMultiplexer redis, NotificationKeys keys, I
         for (var attempt = 0; attempt < MaxRaces; attempt++)
         {
             var stored = await db.HashGetAsync(key, id);
-            if (stored.IsNull) return null;
+            if (stored.IsNull)
+                return null;
             var before = Read(stored);
-            if (change(before) is not { } after) return before;
+            if (change(before) is not { } after)
+                return before;
             var tx = db.CreateTransaction();
             tx.AddCondition(Condition.HashEqual(key, id, stored));
             _ = tx.HashSetAsync(key, id, Json(after));
             _ = after.Read ? tx.SetRemoveAsync(keys.Unread(user), id) : tx.SetAddAsync(keys.Unread(user), id);
             var unread = tx.SetLengthAsync(keys.Unread(user));
-            if (!await tx.ExecuteAsync()) continue;
+            if (!await tx.ExecuteAsync())
+                continue;
             await PublishAsync(new InboxChange(user, InboxChangeKind.Updated, after, await unread));
             return after;
         }

@@ -25,11 +25,14 @@ public sealed class InboxFeed(IConnectionMultiplexer redis, NotificationKeys key
         _queue = await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(keys.InboxChanges));
         _queue.OnMessage(message =>
         {
-            if (_subscriptions.IsEmpty) return;
+            if (_subscriptions.IsEmpty)
+                return;
             try
             {
                 var change = JsonSerializer.Deserialize<InboxChange>(
-                    (string)message.Message!, DispatchSerialization.Json)!;
+                    (string)message.Message!,
+                    DispatchSerialization.Json
+                )!;
                 foreach (var subscription in _subscriptions.Keys.Where(s => s.User == change.User))
                     subscription.Offer(change);
             }
@@ -44,13 +47,16 @@ public sealed class InboxFeed(IConnectionMultiplexer redis, NotificationKeys key
     {
         redis.ConnectionFailed -= MissedByAll;
         redis.ConnectionRestored -= MissedByAll;
-        if (_queue is not null) await _queue.UnsubscribeAsync();
-        foreach (var subscription in _subscriptions.Keys) subscription.Complete();
+        if (_queue is not null)
+            await _queue.UnsubscribeAsync();
+        foreach (var subscription in _subscriptions.Keys)
+            subscription.Complete();
     }
 
     private void MissedByAll(object? sender, ConnectionFailedEventArgs e)
     {
-        foreach (var subscription in _subscriptions.Keys) subscription.Missed();
+        foreach (var subscription in _subscriptions.Keys)
+            subscription.Missed();
     }
 
     /// <summary>
@@ -66,21 +72,25 @@ public sealed class InboxFeed(IConnectionMultiplexer redis, NotificationKeys key
     /// <summary>One subscriber's changes. A null change means "changes may have been missed here: reload".</summary>
     public sealed class Subscription(string user, Action<Subscription> remove) : IDisposable
     {
-        private readonly Channel<InboxChange?> _changes =
-            Channel.CreateBounded<InboxChange?>(new BoundedChannelOptions(Buffer) { SingleReader = true });
+        private readonly Channel<InboxChange?> _changes = Channel.CreateBounded<InboxChange?>(
+            new BoundedChannelOptions(Buffer) { SingleReader = true }
+        );
         private volatile bool _missed;
 
         public string User => user;
 
         public void Offer(InboxChange change)
         {
-            if (_missed && _changes.Writer.TryWrite(null)) _missed = false;
-            if (!_changes.Writer.TryWrite(change)) _missed = true;
+            if (_missed && _changes.Writer.TryWrite(null))
+                _missed = false;
+            if (!_changes.Writer.TryWrite(change))
+                _missed = true;
         }
 
         public void Missed()
         {
-            if (!_changes.Writer.TryWrite(null)) _missed = true;
+            if (!_changes.Writer.TryWrite(null))
+                _missed = true;
         }
 
         public void Complete() => _changes.Writer.TryComplete();

@@ -33,9 +33,16 @@ namespace Dispatch.Infrastructure.Notifications;
 /// stream nor the in-app notices.
 /// </summary>
 public sealed class NoticeDelivery(
-    NotificationStore store, Inbox inbox, RecipientResolver recipients, WebhookSender webhooks,
-    NotificationPolicy policy, Catalog catalog, IOptions<NotificationOptions> options, TimeProvider clock,
-    ILogger<NoticeDelivery> logger) : IHostedService
+    NotificationStore store,
+    Inbox inbox,
+    RecipientResolver recipients,
+    WebhookSender webhooks,
+    NotificationPolicy policy,
+    Catalog catalog,
+    IOptions<NotificationOptions> options,
+    TimeProvider clock,
+    ILogger<NoticeDelivery> logger
+) : IHostedService
 {
     private const int MaxConcurrentSends = 64;
     private readonly SemaphoreSlim _slots = new(MaxConcurrentSends);
@@ -55,8 +62,9 @@ public sealed class NoticeDelivery(
     {
         await _stopping.CancelAsync();
         var until = clock.GetUtcNow() + TimeSpan.FromSeconds(5);
-        while (Volatile.Read(ref _inFlight) > 0 && clock.GetUtcNow() < until
-               && !cancellationToken.IsCancellationRequested)
+        while (
+            Volatile.Read(ref _inFlight) > 0 && clock.GetUtcNow() < until && !cancellationToken.IsCancellationRequested
+        )
             await Task.Delay(20, CancellationToken.None);
     }
 
@@ -68,38 +76,73 @@ public sealed class NoticeDelivery(
     }
 
     private async Task<NoticeState> RecordAsync(
-        string key, Notice notice, NoticeSubject subject, DateTimeOffset eventAt, DateTimeOffset at, NoticeState? from)
+        string key,
+        Notice notice,
+        NoticeSubject subject,
+        DateTimeOffset eventAt,
+        DateTimeOffset at,
+        NoticeState? from
+    )
     {
         var id = NoticeIds.Notice(key);
-        if (await store.NoticeAsync(subject.Number, id) is { } known) return known;
+        if (await store.NoticeAsync(subject.Number, id) is { } known)
+            return known;
         var now = clock.GetUtcNow();
         var people = await recipients.PeopleAsync(notice.To, at);
-        var escalateAt = notice.EscalateAfter is { } limit && policy.NextInChain(notice.To) is not null
-            ? now + limit : (DateTimeOffset?)null;
-        return await store.RecordNoticeAsync(new NoticeState(id, key, notice, subject, people, eventAt, now, escalateAt)
-        {
-            EscalatedFrom = from?.Id, EscalatedFromRecipient = from?.Notice.To,
-        });
+        var escalateAt =
+            notice.EscalateAfter is { } limit && policy.NextInChain(notice.To) is not null
+                ? now + limit
+                : (DateTimeOffset?)null;
+        return await store.RecordNoticeAsync(
+            new NoticeState(id, key, notice, subject, people, eventAt, now, escalateAt)
+            {
+                EscalatedFrom = from?.Id,
+                EscalatedFromRecipient = from?.Notice.To,
+            }
+        );
     }
 
     private async Task SendAsync(NoticeState state)
     {
-        foreach (var person in state.People) await DeliverInAppAsync(state, person);
-        if (state.People.Count == 0) await RecordNobodyAsync(state);
+        foreach (var person in state.People)
+            await DeliverInAppAsync(state, person);
+        if (state.People.Count == 0)
+            await RecordNobodyAsync(state);
         foreach (var hook in Options.Webhooks.Where(h => h.Wants(state.Notice)))
         {
             var id = NoticeIds.Webhook(state.Key, hook.Name);
-            if (await ClaimAsync(state.Subject.Number, id, () => Record(state, id, DeliveryChannel.Webhook, hook.Name))
-                is { } claimed)
+            if (
+                await ClaimAsync(
+                    state.Subject.Number,
+                    id,
+                    () => Record(state, id, DeliveryChannel.Webhook, hook.Name)
+                ) is
+                { } claimed
+            )
                 await StartSendAsync(state, hook, claimed);
         }
     }
 
     private DeliveryRecord Record(
-        NoticeState state, string id, DeliveryChannel channel, string target,
-        DeliveryStatus status = DeliveryStatus.Queued) =>
-        new(id, state.Subject.Number, state.Id, state.Notice.Topic, state.Notice.Urgency, state.Notice.To, channel,
-            target, status, state.EventAt, clock.GetUtcNow())
+        NoticeState state,
+        string id,
+        DeliveryChannel channel,
+        string target,
+        DeliveryStatus status = DeliveryStatus.Queued
+    ) =>
+        new(
+            id,
+            state.Subject.Number,
+            state.Id,
+            state.Notice.Topic,
+            state.Notice.Urgency,
+            state.Notice.To,
+            channel,
+            target,
+            status,
+            state.EventAt,
+            clock.GetUtcNow()
+        )
         {
             EscalatedFrom = state.EscalatedFrom,
         };
@@ -108,35 +151,73 @@ public sealed class NoticeDelivery(
     {
         var number = state.Subject.Number;
         var id = NoticeIds.InApp(state.Key, person);
-        if (await store.DeliveryAsync(number, id) is { IsSettled: true }) return;
+        if (await store.DeliveryAsync(number, id) is { IsSettled: true })
+            return;
         var notice = state.Notice;
         // A notice acknowledged before this copy arrives (a replay, a slow escalation) arrives acknowledged.
-        var (stored, _) = await inbox.AddAsync(new InboxNotice(
-            id, person, state.Id, number, notice.Topic, notice.Urgency, notice.To, notice.Unit, notice.Stage,
-            NoticeWords.Of(state, catalog), state.EventAt, clock.GetUtcNow(), state.EscalateAt is not null,
-            state.EscalatedFromRecipient)
-        {
-            AcknowledgedAt = state.AcknowledgedAt, AcknowledgedBy = state.AcknowledgedBy,
-        });
-        var (record, changed) = await store.UpdateDeliveryAsync(number, id, r => r?.IsSettled == true ? null
-            : Record(state, id, DeliveryChannel.InApp, person,
-                state.IsAcknowledged ? DeliveryStatus.Acknowledged : DeliveryStatus.Sent) with
+        var (stored, _) = await inbox.AddAsync(
+            new InboxNotice(
+                id,
+                person,
+                state.Id,
+                number,
+                notice.Topic,
+                notice.Urgency,
+                notice.To,
+                notice.Unit,
+                notice.Stage,
+                NoticeWords.Of(state, catalog),
+                state.EventAt,
+                clock.GetUtcNow(),
+                state.EscalateAt is not null,
+                state.EscalatedFromRecipient
+            )
             {
-                QueuedAt = stored.DeliveredAt, SentAt = stored.DeliveredAt, Rounds = 1,
-                AcknowledgedAt = state.AcknowledgedAt, AcknowledgedBy = state.AcknowledgedBy,
-            });
-        if (changed && record is not null) NotificationTelemetry.Delivered(record);
+                AcknowledgedAt = state.AcknowledgedAt,
+                AcknowledgedBy = state.AcknowledgedBy,
+            }
+        );
+        var (record, changed) = await store.UpdateDeliveryAsync(
+            number,
+            id,
+            r =>
+                r?.IsSettled == true
+                    ? null
+                    : Record(
+                        state,
+                        id,
+                        DeliveryChannel.InApp,
+                        person,
+                        state.IsAcknowledged ? DeliveryStatus.Acknowledged : DeliveryStatus.Sent
+                    ) with
+                    {
+                        QueuedAt = stored.DeliveredAt,
+                        SentAt = stored.DeliveredAt,
+                        Rounds = 1,
+                        AcknowledgedAt = state.AcknowledgedAt,
+                        AcknowledgedBy = state.AcknowledgedBy,
+                    }
+        );
+        if (changed && record is not null)
+            NotificationTelemetry.Delivered(record);
     }
 
     private Task RecordNobodyAsync(NoticeState state)
     {
         var id = NoticeIds.InApp(state.Key, "");
-        return store.UpdateDeliveryAsync(state.Subject.Number, id, r => r is not null ? null
-            : Record(state, id, DeliveryChannel.InApp, state.Notice.To.ToString(), DeliveryStatus.Failed) with
-            {
-                Failure = DeliveryFailure.NoRecipient, Rounds = 1,
-                Error = $"{state.Notice.To} names nobody on the roster or in the user directory",
-            });
+        return store.UpdateDeliveryAsync(
+            state.Subject.Number,
+            id,
+            r =>
+                r is not null
+                    ? null
+                    : Record(state, id, DeliveryChannel.InApp, state.Notice.To.ToString(), DeliveryStatus.Failed) with
+                    {
+                        Failure = DeliveryFailure.NoRecipient,
+                        Rounds = 1,
+                        Error = $"{state.Notice.To} names nobody on the roster or in the user directory",
+                    }
+        );
     }
 
     /// <summary>
@@ -148,14 +229,19 @@ public sealed class NoticeDelivery(
     {
         var now = clock.GetUtcNow();
         var until = now + Options.Lease;
-        var (record, changed) = await store.UpdateDeliveryAsync(number, id, r => r switch
-            {
-                null => create() with { Claimant = Instance, LeaseUntil = until },
-                { IsSettled: true } => null,
-                { LeaseUntil: { } lease } when lease > now => null,
-                _ => r with { Status = DeliveryStatus.Queued, Claimant = Instance, LeaseUntil = until },
-            },
-            (tx, _) => NotificationStore.Schedule(tx, Keys.Outbox(number), new DueEntry(number, id), until));
+        var (record, changed) = await store.UpdateDeliveryAsync(
+            number,
+            id,
+            r =>
+                r switch
+                {
+                    null => create() with { Claimant = Instance, LeaseUntil = until },
+                    { IsSettled: true } => null,
+                    { LeaseUntil: { } lease } when lease > now => null,
+                    _ => r with { Status = DeliveryStatus.Queued, Claimant = Instance, LeaseUntil = until },
+                },
+            (tx, _) => NotificationStore.Schedule(tx, Keys.Outbox(number), new DueEntry(number, id), until)
+        );
         return changed ? record : null;
     }
 
@@ -175,8 +261,14 @@ public sealed class NoticeDelivery(
             }
             catch (Exception e)
             {
-                logger.LogWarning(e, "Delivery {Delivery} of incident {Incident} to webhook {Webhook} failed; "
-                    + "the outbox takes it up again", claimed.Id, claimed.Incident, hook.Name);
+                logger.LogWarning(
+                    e,
+                    "Delivery {Delivery} of incident {Incident} to webhook {Webhook} failed; "
+                        + "the outbox takes it up again",
+                    claimed.Id,
+                    claimed.Incident,
+                    hook.Name
+                );
             }
             finally
             {
@@ -187,7 +279,11 @@ public sealed class NoticeDelivery(
     }
 
     private async Task SendClaimedAsync(
-        NoticeState state, WebhookOptions hook, DeliveryRecord claimed, CancellationToken cancellationToken)
+        NoticeState state,
+        WebhookOptions hook,
+        DeliveryRecord claimed,
+        CancellationToken cancellationToken
+    )
     {
         using var activity = NotificationTelemetry.Source.StartActivity("send webhook");
         activity?.SetTag("dispatch.incident", claimed.Incident);
@@ -199,45 +295,75 @@ public sealed class NoticeDelivery(
         var outbox = Keys.Outbox(number);
         if (outcome.Delivered)
         {
-            var (record, changed) = await store.UpdateDeliveryAsync(number, claimed.Id, r => r is null
-                    || r.Status is DeliveryStatus.Sent or DeliveryStatus.Acknowledged ? null
-                    : r with
-                    {
-                        Status = DeliveryStatus.Sent, SentAt = now, Calls = r.Calls + outcome.Calls,
-                        Rounds = r.Rounds + 1,
-                        Failure = null, Error = null, NextAttemptAt = null, Claimant = null, LeaseUntil = null,
-                    },
-                (tx, _) => NotificationStore.Unschedule(tx, outbox, entry));
-            if (changed && record is not null) NotificationTelemetry.Delivered(record);
+            var (record, changed) = await store.UpdateDeliveryAsync(
+                number,
+                claimed.Id,
+                r =>
+                    r is null || r.Status is DeliveryStatus.Sent or DeliveryStatus.Acknowledged
+                        ? null
+                        : r with
+                        {
+                            Status = DeliveryStatus.Sent,
+                            SentAt = now,
+                            Calls = r.Calls + outcome.Calls,
+                            Rounds = r.Rounds + 1,
+                            Failure = null,
+                            Error = null,
+                            NextAttemptAt = null,
+                            Claimant = null,
+                            LeaseUntil = null,
+                        },
+                (tx, _) => NotificationStore.Unschedule(tx, outbox, entry)
+            );
+            if (changed && record is not null)
+                NotificationTelemetry.Delivered(record);
             return;
         }
         activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, outcome.Error);
         logger.LogInformation(
             "Delivery {Delivery} of incident {Incident} to webhook {Webhook} failed ({Failure}): {Error}",
-            claimed.Id, number, hook.Name, outcome.Failure, outcome.Error);
-        await store.UpdateDeliveryAsync(number, claimed.Id, r =>
+            claimed.Id,
+            number,
+            hook.Name,
+            outcome.Failure,
+            outcome.Error
+        );
+        await store.UpdateDeliveryAsync(
+            number,
+            claimed.Id,
+            r =>
             {
                 // Someone else took the claim over meanwhile (this send outlived its lease): theirs is the word.
-                if (r is null || r.IsSettled || r.Claimant != Instance) return null;
+                if (r is null || r.IsSettled || r.Claimant != Instance)
+                    return null;
                 var rounds = r.Rounds + 1;
                 var next = outcome.Final || rounds >= Options.MaxRounds ? (DateTimeOffset?)null : now + Backoff(rounds);
                 return r with
                 {
-                    Status = DeliveryStatus.Failed, Calls = r.Calls + outcome.Calls, Rounds = rounds,
-                    Failure = outcome.Failure, Error = outcome.Error, NextAttemptAt = next, Claimant = null,
+                    Status = DeliveryStatus.Failed,
+                    Calls = r.Calls + outcome.Calls,
+                    Rounds = rounds,
+                    Failure = outcome.Failure,
+                    Error = outcome.Error,
+                    NextAttemptAt = next,
+                    Claimant = null,
                     LeaseUntil = next,
                 };
             },
             (tx, r) =>
             {
-                if (r.NextAttemptAt is { } at) NotificationStore.Schedule(tx, outbox, entry, at);
-                else NotificationStore.Unschedule(tx, outbox, entry);
-            });
+                if (r.NextAttemptAt is { } at)
+                    NotificationStore.Schedule(tx, outbox, entry, at);
+                else
+                    NotificationStore.Unschedule(tx, outbox, entry);
+            }
+        );
     }
 
     private TimeSpan Backoff(int rounds) =>
-        TimeSpan.FromTicks(Math.Min(Options.MaxRetryAfter.Ticks,
-            Options.RetryAfter.Ticks * (1L << Math.Min(rounds - 1, 20))));
+        TimeSpan.FromTicks(
+            Math.Min(Options.MaxRetryAfter.Ticks, Options.RetryAfter.Ticks * (1L << Math.Min(rounds - 1, 20)))
+        );
 
     /// <summary>
     /// Takes up a webhook delivery the outbox brought back: a failed one due again, or one whose claimant died.
@@ -255,14 +381,23 @@ public sealed class NoticeDelivery(
         var state = await store.NoticeAsync(entry.Incident, record.Notice);
         if (hook is null || state is null)
         {
-            await store.UpdateDeliveryAsync(entry.Incident, entry.Id, r => r is null || r.IsSettled ? null
-                    : r with
-                    {
-                        Status = DeliveryStatus.Failed, Failure = DeliveryFailure.Unconfigured, NextAttemptAt = null,
-                        Error = $"webhook '{record.Target}' is no longer configured", Claimant = null,
-                        LeaseUntil = null,
-                    },
-                (tx, _) => NotificationStore.Unschedule(tx, outbox, entry));
+            await store.UpdateDeliveryAsync(
+                entry.Incident,
+                entry.Id,
+                r =>
+                    r is null || r.IsSettled
+                        ? null
+                        : r with
+                        {
+                            Status = DeliveryStatus.Failed,
+                            Failure = DeliveryFailure.Unconfigured,
+                            NextAttemptAt = null,
+                            Error = $"webhook '{record.Target}' is no longer configured",
+                            Claimant = null,
+                            LeaseUntil = null,
+                        },
+                (tx, _) => NotificationStore.Unschedule(tx, outbox, entry)
+            );
             return;
         }
         if (await ClaimAsync(entry.Incident, entry.Id, () => record) is { } claimed)
@@ -285,18 +420,37 @@ public sealed class NoticeDelivery(
             return;
         }
         var now = clock.GetUtcNow();
-        var escalated = await RecordAsync(NoticeIds.Escalated(state.Key, next), state.Notice with { To = next },
-            state.Subject, state.EventAt, now, from: state);
+        var escalated = await RecordAsync(
+            NoticeIds.Escalated(state.Key, next),
+            state.Notice with
+            {
+                To = next,
+            },
+            state.Subject,
+            state.EventAt,
+            now,
+            from: state
+        );
         await SendAsync(escalated);
         var id = NoticeIds.Escalation(state.Key);
-        await store.UpdateDeliveryAsync(number, id, r => r is not null ? null
-            : Record(state, id, DeliveryChannel.Escalation, next.ToString(), DeliveryStatus.Sent) with
-            {
-                SentAt = now, Rounds = 1,
-            });
-        await store.UpdateNoticeAsync(number, state.Id,
+        await store.UpdateDeliveryAsync(
+            number,
+            id,
+            r =>
+                r is not null
+                    ? null
+                    : Record(state, id, DeliveryChannel.Escalation, next.ToString(), DeliveryStatus.Sent) with
+                    {
+                        SentAt = now,
+                        Rounds = 1,
+                    }
+        );
+        await store.UpdateNoticeAsync(
+            number,
+            state.Id,
             s => s.EscalatedTo is not null ? null : s with { EscalatedTo = escalated.Id, EscalatedAt = now },
-            (tx, _) => NotificationStore.Unschedule(tx, set, entry));
+            (tx, _) => NotificationStore.Unschedule(tx, set, entry)
+        );
         await store.UnscheduleAsync(set, entry);
         NotificationTelemetry.Escalated(state);
     }
@@ -309,12 +463,21 @@ public sealed class NoticeDelivery(
     public async Task<InboxNotice?> AcknowledgeAsync(string user, string id)
     {
         var now = clock.GetUtcNow();
-        var mine = await inbox.UpdateAsync(user, id, n => n.Read && n.AcknowledgedAt is not null ? null
-            : n with
-            {
-                Read = true, AcknowledgedAt = n.AcknowledgedAt ?? now, AcknowledgedBy = n.AcknowledgedBy ?? user,
-            });
-        if (mine is null) return null;
+        var mine = await inbox.UpdateAsync(
+            user,
+            id,
+            n =>
+                n.Read && n.AcknowledgedAt is not null
+                    ? null
+                    : n with
+                    {
+                        Read = true,
+                        AcknowledgedAt = n.AcknowledgedAt ?? now,
+                        AcknowledgedBy = n.AcknowledgedBy ?? user,
+                    }
+        );
+        if (mine is null)
+            return null;
         foreach (var state in await ChainAsync(mine.Incident, mine.Notice))
             await AcknowledgeNoticeAsync(state, user, now);
         return mine;
@@ -329,14 +492,18 @@ public sealed class NoticeDelivery(
     {
         Func<NoticeState, bool>? settled = e switch
         {
-            AssignmentAccepted a => s => s.Notice.Unit == a.Unit
-                && s.Notice.Topic is NoticeTopic.Dispatched or NoticeTopic.Redirected,
+            AssignmentAccepted a => s =>
+                s.Notice.Unit == a.Unit && s.Notice.Topic is NoticeTopic.Dispatched or NoticeTopic.Redirected,
             _ when !after.IsOpen => _ => true,
             _ => null,
         };
-        if (settled is null) return;
-        foreach (var state in (await store.NoticesAsync(after.Number))
-                 .Where(s => s.EscalateAt is not null && !s.IsAcknowledged && settled(s)))
+        if (settled is null)
+            return;
+        foreach (
+            var state in (await store.NoticesAsync(after.Number)).Where(s =>
+                s.EscalateAt is not null && !s.IsAcknowledged && settled(s)
+            )
+        )
             await AcknowledgeNoticeAsync(state, e.Actor.UserId, e.At);
     }
 
@@ -344,7 +511,8 @@ public sealed class NoticeDelivery(
     private async Task<IReadOnlyList<NoticeState>> ChainAsync(string number, string noticeId)
     {
         const int longest = 16;
-        if (await store.NoticeAsync(number, noticeId) is not { } self) return [];
+        if (await store.NoticeAsync(number, noticeId) is not { } self)
+            return [];
         var chain = new List<NoticeState> { self };
         var up = self;
         while (chain.Count < longest && up.EscalatedFrom is { } from && await store.NoticeAsync(number, from) is { } u)
@@ -359,17 +527,37 @@ public sealed class NoticeDelivery(
     {
         var number = state.Subject.Number;
         var set = Keys.Escalations(number);
-        var (acknowledged, _) = await store.UpdateNoticeAsync(number, state.Id,
+        var (acknowledged, _) = await store.UpdateNoticeAsync(
+            number,
+            state.Id,
             s => s.IsAcknowledged ? null : s with { AcknowledgedBy = user, AcknowledgedAt = now },
-            (tx, s) => NotificationStore.Unschedule(tx, set, new DueEntry(number, s.Id)));
+            (tx, s) => NotificationStore.Unschedule(tx, set, new DueEntry(number, s.Id))
+        );
         var by = acknowledged?.AcknowledgedBy ?? user;
         var at = acknowledged?.AcknowledgedAt ?? now;
-        foreach (var sent in (await store.DeliveriesAsync(number))
-                 .Where(d => d.Notice == state.Id && d.Status == DeliveryStatus.Sent))
-            await store.UpdateDeliveryAsync(number, sent.Id, r => r?.Status != DeliveryStatus.Sent ? null
-                : r with { Status = DeliveryStatus.Acknowledged, AcknowledgedAt = at, AcknowledgedBy = by });
+        foreach (
+            var sent in (await store.DeliveriesAsync(number)).Where(d =>
+                d.Notice == state.Id && d.Status == DeliveryStatus.Sent
+            )
+        )
+            await store.UpdateDeliveryAsync(
+                number,
+                sent.Id,
+                r =>
+                    r?.Status != DeliveryStatus.Sent
+                        ? null
+                        : r with
+                        {
+                            Status = DeliveryStatus.Acknowledged,
+                            AcknowledgedAt = at,
+                            AcknowledgedBy = by,
+                        }
+            );
         foreach (var person in state.People)
-            await inbox.UpdateAsync(person, NoticeIds.InApp(state.Key, person), n => n.AcknowledgedAt is not null ? null
-                : n with { AcknowledgedAt = at, AcknowledgedBy = by });
+            await inbox.UpdateAsync(
+                person,
+                NoticeIds.InApp(state.Key, person),
+                n => n.AcknowledgedAt is not null ? null : n with { AcknowledgedAt = at, AcknowledgedBy = by }
+            );
     }
 }

@@ -35,6 +35,7 @@ public sealed class NotificationKeys(KeySpace keys, Partitions partitions)
     public string Escalations(int partition) => keys.Tagged($"p{partition}", "notify:escalations");
 
     public string Outbox(string number) => Outbox(partitions.Of(number));
+
     public string Escalations(string number) => Escalations(partitions.Of(number));
 
     /// <summary>Sorted set: a person's notice ids by arrival (Unix ms).</summary>

@@ -7,7 +7,13 @@ namespace Dispatch.Infrastructure.Notifications;
 /// arrival.
 /// </summary>
 public sealed record ChannelLatency(
-    DeliveryChannel Channel, int Delivered, int Undelivered, TimeSpan P50, TimeSpan P99, TimeSpan Max);
+    DeliveryChannel Channel,
+    int Delivered,
+    int Undelivered,
+    TimeSpan P50,
+    TimeSpan P99,
+    TimeSpan Max
+);
 
 /// <summary>
 /// For the benchmark: the time from an event to its notices' arrival, read from the delivery records (each holds
@@ -20,23 +26,45 @@ public static class NotificationLatency
     /// <paramref name="incidents"/>; escalations are left out (their wait is the policy's, not the system's).
     /// </summary>
     public static async Task<IReadOnlyList<ChannelLatency>> MeasureAsync(
-        NotificationStore store, IEnumerable<string> incidents, NoticeTopic topic = NoticeTopic.Dispatched)
+        NotificationStore store,
+        IEnumerable<string> incidents,
+        NoticeTopic topic = NoticeTopic.Dispatched
+    )
     {
         var records = new List<DeliveryRecord>();
         foreach (var number in incidents)
-            records.AddRange((await store.DeliveriesAsync(number))
-                .Where(d => d.Topic == topic && d.EscalatedFrom is null && d.Channel != DeliveryChannel.Escalation));
-        return [.. records.GroupBy(d => d.Channel).OrderBy(g => g.Key).Select(channel =>
-        {
-            var arrived = channel.Where(d => d.SentAt is not null).Select(d => d.SentAt!.Value - d.EventAt)
-                .Order().ToList();
-            return new ChannelLatency(channel.Key, arrived.Count, channel.Count() - arrived.Count,
-                Percentile(arrived, 0.50), Percentile(arrived, 0.99), arrived.Count > 0 ? arrived[^1] : TimeSpan.Zero);
-        })];
+            records.AddRange(
+                (await store.DeliveriesAsync(number)).Where(d =>
+                    d.Topic == topic && d.EscalatedFrom is null && d.Channel != DeliveryChannel.Escalation
+                )
+            );
+        return
+        [
+            .. records
+                .GroupBy(d => d.Channel)
+                .OrderBy(g => g.Key)
+                .Select(channel =>
+                {
+                    var arrived = channel
+                        .Where(d => d.SentAt is not null)
+                        .Select(d => d.SentAt!.Value - d.EventAt)
+                        .Order()
+                        .ToList();
+                    return new ChannelLatency(
+                        channel.Key,
+                        arrived.Count,
+                        channel.Count() - arrived.Count,
+                        Percentile(arrived, 0.50),
+                        Percentile(arrived, 0.99),
+                        arrived.Count > 0 ? arrived[^1] : TimeSpan.Zero
+                    );
+                }),
+        ];
     }
 
     /// <summary>The nearest-rank percentile of sorted values (zero when there are none).</summary>
     public static TimeSpan Percentile(IReadOnlyList<TimeSpan> sorted, double p) =>
-        sorted.Count == 0 ? TimeSpan.Zero
+        sorted.Count == 0
+            ? TimeSpan.Zero
             : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
 }

@@ -67,6 +67,7 @@ public enum WebhookKind
     /// The notice as JSON, signed with HMAC-SHA256 over the body (<c>X-Dispatch-Signature: sha256=…</c>).
     /// </summary>
     Json,
+
     /// <summary>
     /// A group robot of an instant-messaging app (企业微信/钉钉 style):
     /// <c>{"msgtype":"markdown","markdown":{"content":…}}</c>,
@@ -147,19 +148,27 @@ public static class NotificationOptionsRules
         var problems = new List<SettingProblem>();
         void No(string setting, string problem) =>
             problems.Add(new SettingProblem($"Notifications:{setting}", problem));
-        if (options.InboxCapacity is < 1 or > 10_000) No("InboxCapacity", "must lie between 1 and 10000");
-        if (options.Lease < TimeSpan.FromSeconds(1)) No("Lease", "must be at least a second");
-        if (options.SweepInterval <= TimeSpan.Zero) No("SweepInterval", "must be positive");
+        if (options.InboxCapacity is < 1 or > 10_000)
+            No("InboxCapacity", "must lie between 1 and 10000");
+        if (options.Lease < TimeSpan.FromSeconds(1))
+            No("Lease", "must be at least a second");
+        if (options.SweepInterval <= TimeSpan.Zero)
+            No("SweepInterval", "must be positive");
         if (options.RetryAfter <= TimeSpan.Zero || options.MaxRetryAfter < options.RetryAfter)
             No("RetryAfter", "must be positive and not above MaxRetryAfter");
-        if (options.MaxRounds < 1) No("MaxRounds", "must be at least 1");
+        if (options.MaxRounds < 1)
+            No("MaxRounds", "must be at least 1");
         var pipeline = options.Pipeline;
-        if (pipeline.Timeout <= TimeSpan.Zero) No("Pipeline:Timeout", "must be positive");
-        if (pipeline.Retries < 0) No("Pipeline:Retries", "must not be negative");
+        if (pipeline.Timeout <= TimeSpan.Zero)
+            No("Pipeline:Timeout", "must be positive");
+        if (pipeline.Retries < 0)
+            No("Pipeline:Retries", "must not be negative");
         if (pipeline.BreakDuration < TimeSpan.FromMilliseconds(500))
             No("Pipeline:BreakDuration", "must be at least 500 ms");
-        if (pipeline.FailureRatio is <= 0 or > 1) No("Pipeline:FailureRatio", "must lie in (0, 1]");
-        if (pipeline.MinimumThroughput < 2) No("Pipeline:MinimumThroughput", "must be at least 2");
+        if (pipeline.FailureRatio is <= 0 or > 1)
+            No("Pipeline:FailureRatio", "must lie in (0, 1]");
+        if (pipeline.MinimumThroughput < 2)
+            No("Pipeline:MinimumThroughput", "must be at least 2");
         if (pipeline.SamplingDuration < TimeSpan.FromMilliseconds(500))
             No("Pipeline:SamplingDuration", "must be at least 500 ms");
         var worst = pipeline.Timeout * (pipeline.Retries + 1) + pipeline.RetryDelay * Math.Pow(2, pipeline.Retries + 1);
@@ -169,10 +178,14 @@ public static class NotificationOptionsRules
         foreach (var (hook, i) in options.Webhooks.Select((h, i) => (h, i)))
         {
             var at = $"Webhooks:{i}";
-            if (string.IsNullOrWhiteSpace(hook.Name) || hook.Name.Length > 64
-                || !hook.Name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+            if (
+                string.IsNullOrWhiteSpace(hook.Name)
+                || hook.Name.Length > 64
+                || !hook.Name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')
+            )
                 No($"{at}:Name", "is required: up to 64 letters, digits, '-', '_' or '.'");
-            else if (!names.Add(hook.Name)) No($"{at}:Name", $"'{hook.Name}' names two webhooks");
+            else if (!names.Add(hook.Name))
+                No($"{at}:Name", $"'{hook.Name}' names two webhooks");
             if (!Uri.TryCreate(hook.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
                 No($"{at}:Url", $"'{hook.Url}' is not an absolute http or https URL");
             if (!Enum.IsDefined(hook.Kind))

@@ -11,8 +11,10 @@ public enum DeliveryChannel
 {
     /// <summary>Into a person's in-app inbox (the console's and the field page's notification list).</summary>
     InApp,
+
     /// <summary>Posted to an outbound webhook.</summary>
     Webhook,
+
     /// <summary>The notice stayed unacknowledged and went on to the next in the escalation chain.</summary>
     Escalation,
 }
@@ -25,12 +27,15 @@ public enum DeliveryStatus
     /// Claimed by an instance that is sending it now (or died sending it: then another takes it over).
     /// </summary>
     Queued,
+
     /// <summary>In the person's inbox, or answered 2xx by the webhook, or passed on up the chain.</summary>
     Sent,
+
     /// <summary>
     /// The last round failed; <see cref="DeliveryRecord.NextAttemptAt"/> says when it is tried again (none: never).
     /// </summary>
     Failed,
+
     /// <summary>Sent, and someone it was addressed to acknowledged the notice.</summary>
     Acknowledged,
 }
@@ -41,14 +46,19 @@ public enum DeliveryFailure
 {
     /// <summary>The recipient role names nobody (no roster entry, no user in the directory).</summary>
     NoRecipient,
+
     /// <summary>The webhook answered with a status other than 2xx.</summary>
     HttpStatus,
+
     /// <summary>The webhook did not answer in time.</summary>
     Timeout,
+
     /// <summary>The webhook could not be reached.</summary>
     Network,
+
     /// <summary>The webhook's circuit is open after repeated failures: nothing was sent.</summary>
     CircuitOpen,
+
     /// <summary>The webhook is no longer configured.</summary>
     Unconfigured,
 }
@@ -74,8 +84,15 @@ public sealed record NoticeSubject(string Number, string Type, Priority Priority
 /// itself sent to that recipient.
 /// </param>
 public sealed record NoticeState(
-    string Id, string Key, Notice Notice, NoticeSubject Subject, IReadOnlyList<string> People,
-    DateTimeOffset EventAt, DateTimeOffset RecordedAt, DateTimeOffset? EscalateAt)
+    string Id,
+    string Key,
+    Notice Notice,
+    NoticeSubject Subject,
+    IReadOnlyList<string> People,
+    DateTimeOffset EventAt,
+    DateTimeOffset RecordedAt,
+    DateTimeOffset? EscalateAt
+)
 {
     /// <summary>The notice this one escalates (its id), and its recipient.</summary>
     public string? EscalatedFrom { get; init; }
@@ -98,8 +115,18 @@ public sealed record NoticeState(
 /// inbox stored it, the webhook answered 2xx): their difference is the delivery's latency.
 /// </summary>
 public sealed record DeliveryRecord(
-    string Id, string Incident, string Notice, NoticeTopic Topic, NoticeUrgency Urgency, NoticeRecipient To,
-    DeliveryChannel Channel, string Target, DeliveryStatus Status, DateTimeOffset EventAt, DateTimeOffset QueuedAt)
+    string Id,
+    string Incident,
+    string Notice,
+    NoticeTopic Topic,
+    NoticeUrgency Urgency,
+    NoticeRecipient To,
+    DeliveryChannel Channel,
+    string Target,
+    DeliveryStatus Status,
+    DateTimeOffset EventAt,
+    DateTimeOffset QueuedAt
+)
 {
     public DateTimeOffset? SentAt { get; init; }
     public DateTimeOffset? AcknowledgedAt { get; init; }
@@ -127,7 +154,8 @@ public sealed record DeliveryRecord(
     public string? EscalatedFrom { get; init; }
 
     /// <summary>Whether it is done with: sent (or acknowledged), or failed for good.</summary>
-    public bool IsSettled => Status is DeliveryStatus.Sent or DeliveryStatus.Acknowledged
+    public bool IsSettled =>
+        Status is DeliveryStatus.Sent or DeliveryStatus.Acknowledged
         || (Status == DeliveryStatus.Failed && NextAttemptAt is null);
 }
 
@@ -137,9 +165,21 @@ public sealed record DeliveryRecord(
 /// </summary>
 /// <param name="Escalates">Whether it goes on up the chain unless someone acknowledges it.</param>
 public sealed record InboxNotice(
-    string Id, string User, string Notice, string Incident, NoticeTopic Topic, NoticeUrgency Urgency,
-    NoticeRecipient To, string? Unit, Stage? Stage, Label Words, DateTimeOffset EventAt, DateTimeOffset DeliveredAt,
-    bool Escalates, NoticeRecipient? EscalatedFrom)
+    string Id,
+    string User,
+    string Notice,
+    string Incident,
+    NoticeTopic Topic,
+    NoticeUrgency Urgency,
+    NoticeRecipient To,
+    string? Unit,
+    Stage? Stage,
+    Label Words,
+    DateTimeOffset EventAt,
+    DateTimeOffset DeliveredAt,
+    bool Escalates,
+    NoticeRecipient? EscalatedFrom
+)
 {
     public bool Read { get; init; }
     public DateTimeOffset? AcknowledgedAt { get; init; }
@@ -154,6 +194,7 @@ public enum InboxChangeKind
 {
     /// <summary>A new notice arrived.</summary>
     Added,
+
     /// <summary>A notice was read or acknowledged.</summary>
     Updated,
 }

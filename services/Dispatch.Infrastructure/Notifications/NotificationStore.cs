@@ -15,25 +15,32 @@ namespace Dispatch.Infrastructure.Notifications;
 /// in one hash slot (see <see cref="NotificationKeys"/>).
 /// </summary>
 public sealed class NotificationStore(
-    IConnectionMultiplexer redis, NotificationKeys keys, IOptions<NotificationOptions> options)
+    IConnectionMultiplexer redis,
+    NotificationKeys keys,
+    IOptions<NotificationOptions> options
+)
 {
     private const int MaxRaces = 50;
 
-    private static readonly LuaScript SaveSeen = LuaScript.Prepare("""
+    private static readonly LuaScript SaveSeen = LuaScript.Prepare(
+        """
         local v = redis.call('HGET', @key, 'v')
         if v and tonumber(v) >= tonumber(@version) then return 0 end
         redis.call('HSET', @key, 'v', @version, 'incident', @incident)
         redis.call('PEXPIRE', @key, @retention)
         return 1
-        """);
+        """
+    );
 
     // Takes the due members and moves them to the end of their lease in the same step, so that two sweepers never
     // take the same member while the lease runs.
-    private static readonly LuaScript ClaimDue = LuaScript.Prepare("""
+    private static readonly LuaScript ClaimDue = LuaScript.Prepare(
+        """
         local due = redis.call('ZRANGEBYSCORE', @key, '-inf', @now, 'LIMIT', 0, @limit)
         for _, member in ipairs(due) do redis.call('ZADD', @key, @until, member) end
         return due
-        """);
+        """
+    );
 
     public NotificationKeys Keys => keys;
 
@@ -57,13 +64,18 @@ public sealed class NotificationStore(
     /// Keeps <paramref name="incident"/> as the notifier's view, unless a newer version is kept already.
     /// </summary>
     public Task SaveSeenAsync(Incident incident) =>
-        redis.GetDatabase().ScriptEvaluateAsync(SaveSeen, new
-        {
-            key = (RedisKey)keys.Seen(incident.Number),
-            version = incident.Version.ToString(CultureInfo.InvariantCulture),
-            incident = Json(incident),
-            retention = ((long)Retention.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
-        });
+        redis
+            .GetDatabase()
+            .ScriptEvaluateAsync(
+                SaveSeen,
+                new
+                {
+                    key = (RedisKey)keys.Seen(incident.Number),
+                    version = incident.Version.ToString(CultureInfo.InvariantCulture),
+                    incident = Json(incident),
+                    retention = ((long)Retention.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
+                }
+            );
 
     public async Task<NoticeState?> NoticeAsync(string number, string id)
     {
@@ -75,8 +87,12 @@ public sealed class NotificationStore(
         [.. (await redis.GetDatabase().HashValuesAsync(keys.Notices(number))).Select(Read<NoticeState>)];
 
     public async Task<IReadOnlyList<DeliveryRecord>> DeliveriesAsync(string number) =>
-        [.. (await redis.GetDatabase().HashValuesAsync(keys.Deliveries(number))).Select(Read<DeliveryRecord>)
-            .OrderBy(d => d.QueuedAt).ThenBy(d => d.Id, StringComparer.Ordinal)];
+        [
+            .. (await redis.GetDatabase().HashValuesAsync(keys.Deliveries(number)))
+                .Select(Read<DeliveryRecord>)
+                .OrderBy(d => d.QueuedAt)
+                .ThenBy(d => d.Id, StringComparer.Ordinal),
+        ];
 
     public async Task<DeliveryRecord?> DeliveryAsync(string number, string id)
     {
@@ -96,15 +112,21 @@ public sealed class NotificationStore(
         for (var attempt = 0; attempt < MaxRaces; attempt++)
         {
             var stored = await db.HashGetAsync(key, state.Id);
-            if (!stored.IsNull) return Read<NoticeState>(stored);
+            if (!stored.IsNull)
+                return Read<NoticeState>(stored);
             var tx = db.CreateTransaction();
             tx.AddCondition(Condition.HashNotExists(key, state.Id));
             _ = tx.HashSetAsync(key, state.Id, Json(state));
             _ = tx.KeyExpireAsync(key, Retention);
             if (state.EscalateAt is { } due)
-                _ = tx.SortedSetAddAsync(keys.Escalations(number), Json(new DueEntry(number, state.Id)),
-                    due.ToUnixTimeMilliseconds(), SortedSetWhen.NotExists);
-            if (await tx.ExecuteAsync()) return state;
+                _ = tx.SortedSetAddAsync(
+                    keys.Escalations(number),
+                    Json(new DueEntry(number, state.Id)),
+                    due.ToUnixTimeMilliseconds(),
+                    SortedSetWhen.NotExists
+                );
+            if (await tx.ExecuteAsync())
+                return state;
         }
         throw new InvalidOperationException($"recording notice {state.Id} of incident {number} lost {MaxRaces} races");
     }
@@ -115,11 +137,18 @@ public sealed class NotificationStore(
     /// changed.
     /// </summary>
     public async Task<(NoticeState? Now, bool Changed)> UpdateNoticeAsync(
-        string number, string id, Func<NoticeState, NoticeState?> change,
-        Action<ITransaction, NoticeState>? also = null)
+        string number,
+        string id,
+        Func<NoticeState, NoticeState?> change,
+        Action<ITransaction, NoticeState>? also = null
+    )
     {
-        var (now, changed) = await UpdateAsync<NoticeState>(keys.Notices(number), id,
-            before => before is null ? null : change(before), also);
+        var (now, changed) = await UpdateAsync<NoticeState>(
+            keys.Notices(number),
+            id,
+            before => before is null ? null : change(before),
+            also
+        );
         return (now, changed);
     }
 
@@ -129,12 +158,19 @@ public sealed class NotificationStore(
     /// transaction: so of two instances claiming one delivery, exactly one succeeds.
     /// </summary>
     public Task<(DeliveryRecord? Now, bool Changed)> UpdateDeliveryAsync(
-        string number, string id, Func<DeliveryRecord?, DeliveryRecord?> change,
-        Action<ITransaction, DeliveryRecord>? also = null) =>
-        UpdateAsync(keys.Deliveries(number), id, change, also);
+        string number,
+        string id,
+        Func<DeliveryRecord?, DeliveryRecord?> change,
+        Action<ITransaction, DeliveryRecord>? also = null
+    ) => UpdateAsync(keys.Deliveries(number), id, change, also);
 
     private async Task<(T? Now, bool Changed)> UpdateAsync<T>(
-        string key, string id, Func<T?, T?> change, Action<ITransaction, T>? also) where T : class
+        string key,
+        string id,
+        Func<T?, T?> change,
+        Action<ITransaction, T>? also
+    )
+        where T : class
     {
         var db = redis.GetDatabase();
         for (var attempt = 0; attempt < MaxRaces; attempt++)
@@ -142,13 +178,15 @@ public sealed class NotificationStore(
             var stored = await db.HashGetAsync(key, id);
             var before = stored.IsNull ? null : Read<T>(stored);
             var after = change(before);
-            if (after is null) return (before, false);
+            if (after is null)
+                return (before, false);
             var tx = db.CreateTransaction();
             tx.AddCondition(stored.IsNull ? Condition.HashNotExists(key, id) : Condition.HashEqual(key, id, stored));
             _ = tx.HashSetAsync(key, id, Json(after));
             _ = tx.KeyExpireAsync(key, Retention);
             also?.Invoke(tx, after);
-            if (await tx.ExecuteAsync()) return (after, true);
+            if (await tx.ExecuteAsync())
+                return (after, true);
         }
         throw new InvalidOperationException($"changing {id} of {key} lost {MaxRaces} races");
     }
@@ -173,16 +211,25 @@ public sealed class NotificationStore(
     /// </summary>
     public async Task<IReadOnlyList<DueEntry>> ClaimDueAsync(string set, DateTimeOffset now, TimeSpan lease, int limit)
     {
-        var due = (RedisResult[]?)await redis.GetDatabase().ScriptEvaluateAsync(ClaimDue, new
-        {
-            key = (RedisKey)set, now = Ms(now), until = Ms(now + lease),
-            limit = limit.ToString(CultureInfo.InvariantCulture),
-        });
+        var due = (RedisResult[]?)
+            await redis
+                .GetDatabase()
+                .ScriptEvaluateAsync(
+                    ClaimDue,
+                    new
+                    {
+                        key = (RedisKey)set,
+                        now = Ms(now),
+                        until = Ms(now + lease),
+                        limit = limit.ToString(CultureInfo.InvariantCulture),
+                    }
+                );
         return [.. (due ?? []).Select(m => Read<DueEntry>((RedisValue)m))];
     }
 
     /// <summary>When <paramref name="entry"/> falls due in <paramref name="set"/>; null when it is not there.</summary>
     public async Task<DateTimeOffset?> DueAtAsync(string set, DueEntry entry) =>
         await redis.GetDatabase().SortedSetScoreAsync(set, Json(entry)) is { } ms
-            ? DateTimeOffset.FromUnixTimeMilliseconds((long)ms) : null;
+            ? DateTimeOffset.FromUnixTimeMilliseconds((long)ms)
+            : null;
 }

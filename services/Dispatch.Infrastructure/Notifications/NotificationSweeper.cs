@@ -10,8 +10,12 @@ namespace Dispatch.Infrastructure.Notifications;
 /// and what they do with it is idempotent.
 /// </summary>
 public sealed class NotificationSweeper(
-    NotificationStore store, NoticeDelivery delivery, IOptions<NotificationOptions> options, TimeProvider clock,
-    ILogger<NotificationSweeper> logger) : BackgroundService
+    NotificationStore store,
+    NoticeDelivery delivery,
+    IOptions<NotificationOptions> options,
+    TimeProvider clock,
+    ILogger<NotificationSweeper> logger
+) : BackgroundService
 {
     private const int Batch = 64;
 
@@ -61,18 +65,25 @@ public sealed class NotificationSweeper(
     }
 
     private Task EachAsync(
-        IReadOnlyList<DueEntry> entries, Func<DueEntry, Task> handle, string what,
-        CancellationToken cancellationToken) =>
-        Parallel.ForEachAsync(entries, cancellationToken, async (entry, _) =>
-        {
-            try
+        IReadOnlyList<DueEntry> entries,
+        Func<DueEntry, Task> handle,
+        string what,
+        CancellationToken cancellationToken
+    ) =>
+        Parallel.ForEachAsync(
+            entries,
+            cancellationToken,
+            async (entry, _) =>
             {
-                await handle(entry);
+                try
+                {
+                    await handle(entry);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // Claimed by lease: it comes back when the lease runs out.
+                    logger.LogWarning(e, "{What} {Id} of incident {Incident} failed", what, entry.Id, entry.Incident);
+                }
             }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // Claimed by lease: it comes back when the lease runs out.
-                logger.LogWarning(e, "{What} {Id} of incident {Incident} failed", what, entry.Id, entry.Incident);
-            }
-        });
+        );
 }

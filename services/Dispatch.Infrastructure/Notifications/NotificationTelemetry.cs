@@ -15,17 +15,25 @@ public static class NotificationTelemetry
     private static readonly Meter Meter = new(Name);
 
     private static readonly Histogram<double> Latency = Meter.CreateHistogram<double>(
-        "dispatch.notification.latency", "ms",
-        "From the event to the notice's arrival (inbox stored, webhook answered 2xx)");
+        "dispatch.notification.latency",
+        "ms",
+        "From the event to the notice's arrival (inbox stored, webhook answered 2xx)"
+    );
 
     private static readonly Counter<long> Escalations = Meter.CreateCounter<long>(
-        "dispatch.notification.escalations", description: "Unacknowledged notices passed on up the chain");
+        "dispatch.notification.escalations",
+        description: "Unacknowledged notices passed on up the chain"
+    );
 
     public static void Delivered(DeliveryRecord record)
     {
-        if (record.SentAt is not { } sent) return;
-        Latency.Record((sent - record.EventAt).TotalMilliseconds,
-            new("channel", record.Channel.ToString()), new("topic", record.Topic.ToString()));
+        if (record.SentAt is not { } sent)
+            return;
+        Latency.Record(
+            (sent - record.EventAt).TotalMilliseconds,
+            new("channel", record.Channel.ToString()),
+            new("topic", record.Topic.ToString())
+        );
     }
 
     public static void Escalated(NoticeState state) =>

@@ -18,41 +18,59 @@ namespace Dispatch.Infrastructure.Notifications;
 /// notices sent before (<see cref="NoticeDelivery.SettleAsync"/>): an accepted task, a closed incident.
 /// </summary>
 public sealed class Notifier(
-    IConnectionMultiplexer redis, IncidentEventStream stream, NotificationStore store, NoticeDelivery delivery,
-    NotificationPolicy policy, Lifecycle lifecycle, IGrainFactory grains, IOptions<NotificationOptions> options,
-    TimeProvider clock, ILogger<Notifier> logger)
-    : PartitionedStreamConsumer<CommittedEvents>(redis, stream, logger)
+    IConnectionMultiplexer redis,
+    IncidentEventStream stream,
+    NotificationStore store,
+    NoticeDelivery delivery,
+    NotificationPolicy policy,
+    Lifecycle lifecycle,
+    IGrainFactory grains,
+    IOptions<NotificationOptions> options,
+    TimeProvider clock,
+    ILogger<Notifier> logger
+) : PartitionedStreamConsumer<CommittedEvents>(redis, stream, logger)
 {
     public const string GroupName = "notifier";
 
     protected override string Group => GroupName;
 
     protected override async Task<IReadOnlyCollection<int>> ApplyAsync(
-        int partition, IReadOnlyList<CommittedEvents> entries, CancellationToken cancellationToken)
+        int partition,
+        IReadOnlyList<CommittedEvents> entries,
+        CancellationToken cancellationToken
+    )
     {
         var byIncident = entries.Select((entry, index) => (Entry: entry, Index: index)).GroupBy(e => e.Entry.Number);
         var failed = new ConcurrentBag<int>();
-        await Parallel.ForEachAsync(byIncident,
+        await Parallel.ForEachAsync(
+            byIncident,
             new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken },
             async (incident, _) =>
             {
                 try
                 {
                     var trace = incident.Last().Entry.TraceParent;
-                    using var activity = NotificationTelemetry.Source.StartActivity("notify incident",
+                    using var activity = NotificationTelemetry.Source.StartActivity(
+                        "notify incident",
                         ActivityKind.Consumer,
-                        ActivityContext.TryParse(trace, null, out var parent) ? parent : default);
+                        ActivityContext.TryParse(trace, null, out var parent) ? parent : default
+                    );
                     activity?.SetTag("dispatch.incident", incident.Key);
                     await NotifyAsync(incident.Key, [.. incident.SelectMany(e => e.Entry.Events).OrderBy(e => e.Seq)]);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
                     // One incident that cannot be handled now must not hold up the others: its entries stay pending.
-                    Logger.LogWarning(e, "Notifying about incident {Incident} failed; its events stay pending",
-                        incident.Key);
-                    foreach (var entry in incident) failed.Add(entry.Index);
+                    Logger.LogWarning(
+                        e,
+                        "Notifying about incident {Incident} failed; its events stay pending",
+                        incident.Key
+                    );
+                    foreach (var entry in incident)
+                        failed.Add(entry.Index);
                 }
-            });
+            }
+        );
         return failed.IsEmpty ? [] : [.. failed];
     }
 
@@ -61,12 +79,14 @@ public sealed class Notifier(
         var before = await store.SeenAsync(number);
         var version = before?.Version ?? 0;
         var fresh = events.Where(e => e.Seq > version).ToList();
-        if (fresh.Count == 0) return;
+        if (fresh.Count == 0)
+            return;
         if (fresh.Where((e, i) => e.Seq != version + 1 + i).Any())
             fresh = [.. await grains.GetGrain<IIncidentGrain>(number).GetTimelineAsync(version)];
         if (fresh.Count == 0 || fresh[0].Seq != version + 1)
             throw new InvalidOperationException(
-                $"incident {number}: the notifier holds version {version} but the timeline does not go on from there");
+                $"incident {number}: the notifier holds version {version} but the timeline does not go on from there"
+            );
         var now = clock.GetUtcNow();
         foreach (var e in fresh)
         {

@@ -20,8 +20,13 @@ public interface INoticeDirectory
 /// per unit every few seconds.
 /// </summary>
 public sealed class RecipientResolver(
-    IGrainFactory grains, DutyRoster catalogRoster, Catalog catalog, INoticeDirectory directory, TimeProvider clock,
-    ILogger<RecipientResolver> logger)
+    IGrainFactory grains,
+    DutyRoster catalogRoster,
+    Catalog catalog,
+    INoticeDirectory directory,
+    TimeProvider clock,
+    ILogger<RecipientResolver> logger
+)
 {
     private static readonly TimeSpan Fresh = TimeSpan.FromSeconds(5);
     private readonly ConcurrentDictionary<string, (DateTimeOffset At, DutyRoster Roster)> _rosters = new();
@@ -52,13 +57,19 @@ public sealed class RecipientResolver(
     /// </summary>
     private async Task<DutyRoster> RosterWithAsync(string? unit)
     {
-        if (unit is null) return catalogRoster;
+        if (unit is null)
+            return catalogRoster;
         var now = clock.GetUtcNow();
-        if (_rosters.TryGetValue(unit, out var cached) && now - cached.At < Fresh) return cached.Roster;
+        if (_rosters.TryGetValue(unit, out var cached) && now - cached.At < Fresh)
+            return cached.Roster;
         var current = await CurrentAsync(unit);
-        var roster = current is null ? catalogRoster
-            : new DutyRoster(catalogRoster.TimeZone,
-                catalogRoster.Units.Where(u => u.Unit != unit).Append(current), catalogRoster.DistrictDutyLeaders);
+        var roster = current is null
+            ? catalogRoster
+            : new DutyRoster(
+                catalogRoster.TimeZone,
+                catalogRoster.Units.Where(u => u.Unit != unit).Append(current),
+                catalogRoster.DistrictDutyLeaders
+            );
         _rosters[unit] = (now, roster);
         return roster;
     }

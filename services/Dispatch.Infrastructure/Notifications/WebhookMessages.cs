@@ -25,11 +25,17 @@ public static class WebhookMessages
     public const string SignatureHeader = "X-Dispatch-Signature";
 
     public static HttpRequestMessage Request(
-        WebhookOptions hook, NoticeState state, string deliveryId, Catalog catalog, DateTimeOffset now)
+        WebhookOptions hook,
+        NoticeState state,
+        string deliveryId,
+        Catalog catalog,
+        DateTimeOffset now
+    )
     {
-        var (url, body) = hook.Kind == WebhookKind.GroupRobot
-            ? (RobotUrl(hook, now), Encoding.UTF8.GetBytes(RobotBody(state, catalog)))
-            : (hook.Url, Encoding.UTF8.GetBytes(JsonBody(state, deliveryId, catalog, now)));
+        var (url, body) =
+            hook.Kind == WebhookKind.GroupRobot
+                ? (RobotUrl(hook, now), Encoding.UTF8.GetBytes(RobotBody(state, catalog)))
+                : (hook.Url, Encoding.UTF8.GetBytes(JsonBody(state, deliveryId, catalog, now)));
         var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
         request.Headers.Add(DeliveryHeader, deliveryId);
@@ -49,12 +55,17 @@ public static class WebhookMessages
 
     /// <summary>The group robot's <c>sign</c> for <paramref name="timestampMs"/> (before URL encoding).</summary>
     public static string RobotSign(string secret, long timestampMs) =>
-        Convert.ToBase64String(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret),
-            Encoding.UTF8.GetBytes($"{timestampMs.ToString(CultureInfo.InvariantCulture)}\n{secret}")));
+        Convert.ToBase64String(
+            HMACSHA256.HashData(
+                Encoding.UTF8.GetBytes(secret),
+                Encoding.UTF8.GetBytes($"{timestampMs.ToString(CultureInfo.InvariantCulture)}\n{secret}")
+            )
+        );
 
     private static string RobotUrl(WebhookOptions hook, DateTimeOffset now)
     {
-        if (hook.Secret.Length == 0) return hook.Url;
+        if (hook.Secret.Length == 0)
+            return hook.Url;
         var timestamp = now.ToUnixTimeMilliseconds();
         var separator = hook.Url.Contains('?') ? '&' : '?';
         return $"{hook.Url}{separator}timestamp={timestamp.ToString(CultureInfo.InvariantCulture)}"
@@ -67,15 +78,37 @@ public static class WebhookMessages
         var subject = state.Subject;
         var type = catalog.FindType(subject.Type);
         var street = catalog.FindStreet(subject.Street);
-        return JsonSerializer.Serialize(new JsonMessage(
-            deliveryId, now.ToUnixTimeSeconds(),
-            new JsonNotice(state.Id, state.Key, notice.Topic, notice.Urgency, notice.To, notice.Unit, notice.Stage,
-                state.People, NoticeWords.Of(state, catalog), state.EventAt, state.EscalateAt is not null,
-                state.EscalatedFrom, state.EscalatedFromRecipient),
-            new JsonIncident(subject.Number, subject.Type, type is null ? null : new Label(type.Zh, type.En),
-                subject.Priority, subject.Street, street is null ? null : new Label(street.Zh, street.En),
-                subject.State)),
-            DispatchSerialization.Json);
+        return JsonSerializer.Serialize(
+            new JsonMessage(
+                deliveryId,
+                now.ToUnixTimeSeconds(),
+                new JsonNotice(
+                    state.Id,
+                    state.Key,
+                    notice.Topic,
+                    notice.Urgency,
+                    notice.To,
+                    notice.Unit,
+                    notice.Stage,
+                    state.People,
+                    NoticeWords.Of(state, catalog),
+                    state.EventAt,
+                    state.EscalateAt is not null,
+                    state.EscalatedFrom,
+                    state.EscalatedFromRecipient
+                ),
+                new JsonIncident(
+                    subject.Number,
+                    subject.Type,
+                    type is null ? null : new Label(type.Zh, type.En),
+                    subject.Priority,
+                    subject.Street,
+                    street is null ? null : new Label(street.Zh, street.En),
+                    subject.State
+                )
+            ),
+            DispatchSerialization.Json
+        );
     }
 
     private static string RobotBody(NoticeState state, Catalog catalog)
@@ -90,26 +123,47 @@ public static class WebhookMessages
         var content = new StringBuilder()
             .Append(CultureInfo.InvariantCulture, $"### 【{Labels.Of(notice.Urgency).Zh}】{words.Zh}\n")
             .Append(CultureInfo.InvariantCulture, $"> 案件：{subject.Number}\n")
-            .Append(CultureInfo.InvariantCulture,
-                $"> 类型：{type?.Zh ?? subject.Type}（{subject.Priority} {Labels.Of(subject.Priority).Zh}）\n")
+            .Append(
+                CultureInfo.InvariantCulture,
+                $"> 类型：{type?.Zh ?? subject.Type}（{subject.Priority} {Labels.Of(subject.Priority).Zh}）\n"
+            )
             .Append(CultureInfo.InvariantCulture, $"> 街镇：{street?.Zh ?? subject.Street}\n")
             .Append(CultureInfo.InvariantCulture, $"> 通知对象：{Labels.Of(notice.To.Role).Zh} {people}\n")
             .Append(CultureInfo.InvariantCulture, $"> 时间：{at:yyyy-MM-dd HH:mm:ss}\n")
             .ToString();
         return JsonSerializer.Serialize(
-            new RobotMessage("markdown", new RobotMarkdown(content)), DispatchSerialization.Json);
+            new RobotMessage("markdown", new RobotMarkdown(content)),
+            DispatchSerialization.Json
+        );
     }
 
     private sealed record JsonMessage(string Delivery, long Timestamp, JsonNotice Notice, JsonIncident Incident);
 
     private sealed record JsonNotice(
-        string Id, string Key, NoticeTopic Topic, NoticeUrgency Urgency, NoticeRecipient To, string? Unit, Stage? Stage,
-        IReadOnlyList<string> People, Label Words, DateTimeOffset EventAt, bool Escalates, string? EscalatedFrom,
-        NoticeRecipient? EscalatedFromRecipient);
+        string Id,
+        string Key,
+        NoticeTopic Topic,
+        NoticeUrgency Urgency,
+        NoticeRecipient To,
+        string? Unit,
+        Stage? Stage,
+        IReadOnlyList<string> People,
+        Label Words,
+        DateTimeOffset EventAt,
+        bool Escalates,
+        string? EscalatedFrom,
+        NoticeRecipient? EscalatedFromRecipient
+    );
 
     private sealed record JsonIncident(
-        string Number, string Type, Label? TypeName, Priority Priority, string Street, Label? StreetName,
-        IncidentState State);
+        string Number,
+        string Type,
+        Label? TypeName,
+        Priority Priority,
+        string Street,
+        Label? StreetName,
+        IncidentState State
+    );
 
     private sealed record RobotMessage(string Msgtype, RobotMarkdown Markdown);
 

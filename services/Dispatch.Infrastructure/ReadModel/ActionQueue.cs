@@ -13,12 +13,16 @@ public static class ActionQueue
 {
     /// <summary>上报待立案: reported, waiting to be filed or dismissed.</summary>
     public const string Report = "report";
+
     /// <summary>立案待派: filed, or returned by a unit, waiting for dispatch.</summary>
     public const string Dispatch = "dispatch";
+
     /// <summary>退单: returned by a unit.</summary>
     public const string Returned = "returned";
+
     /// <summary>待核查: handled, waiting for the reviewer.</summary>
     public const string Review = "review";
+
     /// <summary>Open and past 80 % of a running deadline (the escalation events set the clocks' thresholds).</summary>
     public const string Warned = "warned";
 
@@ -31,23 +35,37 @@ public static class ActionQueue
     /// <summary>The buckets this incident is in; none once it is closed, dismissed or merged.</summary>
     public static IReadOnlyList<string> Of(Incident? incident)
     {
-        if (incident is not { IsOpen: true }) return [];
+        if (incident is not { IsOpen: true })
+            return [];
         var buckets = new List<string>();
         switch (incident.State)
         {
-            case IncidentState.Reported: buckets.Add(Report); break;
-            case IncidentState.Filed: buckets.Add(Dispatch); break;
-            case IncidentState.Returned: buckets.Add(Dispatch); buckets.Add(Returned); break;
-            case IncidentState.Handled or IncidentState.UnderReview: buckets.Add(Review); break;
+            case IncidentState.Reported:
+                buckets.Add(Report);
+                break;
+            case IncidentState.Filed:
+                buckets.Add(Dispatch);
+                break;
+            case IncidentState.Returned:
+                buckets.Add(Dispatch);
+                buckets.Add(Returned);
+                break;
+            case IncidentState.Handled or IncidentState.UnderReview:
+                buckets.Add(Review);
+                break;
         }
-        if (incident.Clocks.Any(c => c.Reached >= EscalationLevel.Warned)) buckets.Add(Warned);
+        if (incident.Clocks.Any(c => c.Reached >= EscalationLevel.Warned))
+            buckets.Add(Warned);
         return buckets;
     }
 
     /// <summary>The running deadline that falls first, with its stage and the instant it passes 80 %.</summary>
-    public static (Stage Stage, DateTimeOffset DueAt, DateTimeOffset WarnAt)? FirstDue(Incident incident, WorkingCalendar calendar) =>
-        incident.Clocks
-            .Select(c => (c.Stage, Due: c.DueAt(calendar), Warn: c.At(0.8, calendar)))
+    public static (Stage Stage, DateTimeOffset DueAt, DateTimeOffset WarnAt)? FirstDue(
+        Incident incident,
+        WorkingCalendar calendar
+    ) =>
+        incident
+            .Clocks.Select(c => (c.Stage, Due: c.DueAt(calendar), Warn: c.At(0.8, calendar)))
             .Where(c => c.Due is not null)
             .OrderBy(c => c.Due)
             .Select(c => ((Stage, DateTimeOffset, DateTimeOffset)?)(c.Stage, c.Due!.Value, c.Warn ?? c.Due!.Value))

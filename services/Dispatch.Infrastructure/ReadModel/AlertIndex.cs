@@ -8,8 +8,12 @@ namespace Dispatch.Infrastructure.ReadModel;
 /// record, however long ago it was trimmed: each incident keeps its first <see cref="MaxPerIncident"/> alerts, in the
 /// order they were observed. A replayed entry adds the same member again, which changes nothing.
 /// </summary>
-public sealed class AlertIndex(IConnectionMultiplexer redis, KeySpace keys, IAlertRecordStream stream, ILogger<AlertIndex> logger)
-    : PartitionedStreamConsumer<RecordedAlert>(redis, stream, logger)
+public sealed class AlertIndex(
+    IConnectionMultiplexer redis,
+    KeySpace keys,
+    IAlertRecordStream stream,
+    ILogger<AlertIndex> logger
+) : PartitionedStreamConsumer<RecordedAlert>(redis, stream, logger)
 {
     /// <summary>The alerts kept per incident: the first ones, which discovered it, and enough after them.</summary>
     public const int MaxPerIncident = 200;
@@ -18,16 +22,26 @@ public sealed class AlertIndex(IConnectionMultiplexer redis, KeySpace keys, IAle
 
     protected override string Group => "alert-index";
 
-    protected override async Task<IReadOnlyCollection<int>> ApplyAsync(int partition, IReadOnlyList<RecordedAlert> entries, CancellationToken cancellationToken)
+    protected override async Task<IReadOnlyCollection<int>> ApplyAsync(
+        int partition,
+        IReadOnlyList<RecordedAlert> entries,
+        CancellationToken cancellationToken
+    )
     {
         var batch = Redis.GetDatabase().CreateBatch();
         var writes = new List<Task>();
         foreach (var recorded in entries)
         {
-            if (recorded.Incident is not { } incident) continue;
+            if (recorded.Incident is not { } incident)
+                continue;
             var key = _rm.Alerts(incident);
-            writes.Add(batch.SortedSetAddAsync(key, JsonSerializer.Serialize(recorded, DispatchSerialization.Json),
-                recorded.Alert.ObservedAt.ToUnixTimeMilliseconds()));
+            writes.Add(
+                batch.SortedSetAddAsync(
+                    key,
+                    JsonSerializer.Serialize(recorded, DispatchSerialization.Json),
+                    recorded.Alert.ObservedAt.ToUnixTimeMilliseconds()
+                )
+            );
             writes.Add(batch.SortedSetRemoveRangeByRankAsync(key, MaxPerIncident, -1));
         }
         batch.Execute();

@@ -27,11 +27,16 @@ public sealed class ChangeFeed(IConnectionMultiplexer redis, KeySpace keys, ILog
         _queue = await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(new ReadModelKeys(keys).Changes));
         _queue.OnMessage(message =>
         {
-            if (_subscriptions.IsEmpty) return;
+            if (_subscriptions.IsEmpty)
+                return;
             try
             {
-                var notice = JsonSerializer.Deserialize<ChangeNotice>((string)message.Message!, DispatchSerialization.Json)!;
-                foreach (var subscription in _subscriptions.Keys) subscription.Offer(notice);
+                var notice = JsonSerializer.Deserialize<ChangeNotice>(
+                    (string)message.Message!,
+                    DispatchSerialization.Json
+                )!;
+                foreach (var subscription in _subscriptions.Keys)
+                    subscription.Offer(notice);
             }
             catch (Exception e)
             {
@@ -44,13 +49,16 @@ public sealed class ChangeFeed(IConnectionMultiplexer redis, KeySpace keys, ILog
     {
         redis.ConnectionFailed -= MissedByAll;
         redis.ConnectionRestored -= MissedByAll;
-        if (_queue is not null) await _queue.UnsubscribeAsync();
-        foreach (var subscription in _subscriptions.Keys) subscription.Complete();
+        if (_queue is not null)
+            await _queue.UnsubscribeAsync();
+        foreach (var subscription in _subscriptions.Keys)
+            subscription.Complete();
     }
 
     private void MissedByAll(object? sender, ConnectionFailedEventArgs e)
     {
-        foreach (var subscription in _subscriptions.Keys) subscription.Missed();
+        foreach (var subscription in _subscriptions.Keys)
+            subscription.Missed();
     }
 
     /// <summary>Every change from this call on, until the subscription is disposed.</summary>
@@ -64,23 +72,29 @@ public sealed class ChangeFeed(IConnectionMultiplexer redis, KeySpace keys, ILog
     /// <summary>One subscriber's changes. A null notice means "changes may have been missed here: reload".</summary>
     public sealed class Subscription(Action<Subscription> remove) : IDisposable
     {
-        private readonly Channel<ChangeNotice?> _changes = Channel.CreateBounded<ChangeNotice?>(new BoundedChannelOptions(Buffer) { SingleReader = true });
+        private readonly Channel<ChangeNotice?> _changes = Channel.CreateBounded<ChangeNotice?>(
+            new BoundedChannelOptions(Buffer) { SingleReader = true }
+        );
         private volatile bool _missed;
 
         public void Offer(ChangeNotice notice)
         {
-            if (_missed && _changes.Writer.TryWrite(null)) _missed = false;
-            if (!_changes.Writer.TryWrite(notice)) _missed = true;
+            if (_missed && _changes.Writer.TryWrite(null))
+                _missed = false;
+            if (!_changes.Writer.TryWrite(notice))
+                _missed = true;
         }
 
         public void Missed()
         {
-            if (!_changes.Writer.TryWrite(null)) _missed = true;
+            if (!_changes.Writer.TryWrite(null))
+                _missed = true;
         }
 
         public void Complete() => _changes.Writer.TryComplete();
 
-        public IAsyncEnumerable<ChangeNotice?> ReadAllAsync(CancellationToken cancellationToken) => _changes.Reader.ReadAllAsync(cancellationToken);
+        public IAsyncEnumerable<ChangeNotice?> ReadAllAsync(CancellationToken cancellationToken) =>
+            _changes.Reader.ReadAllAsync(cancellationToken);
 
         public void Dispose() => remove(this);
     }

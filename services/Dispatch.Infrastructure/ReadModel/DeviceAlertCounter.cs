@@ -9,8 +9,12 @@ namespace Dispatch.Infrastructure.ReadModel;
 /// crash counts again. Each day's counts are kept for <see cref="Kept"/>.
 /// </summary>
 public sealed class DeviceAlertCounter(
-    IConnectionMultiplexer redis, KeySpace keys, IAlertRecordStream stream, Catalog catalog, ILogger<DeviceAlertCounter> logger)
-    : PartitionedStreamConsumer<RecordedAlert>(redis, stream, logger)
+    IConnectionMultiplexer redis,
+    KeySpace keys,
+    IAlertRecordStream stream,
+    Catalog catalog,
+    ILogger<DeviceAlertCounter> logger
+) : PartitionedStreamConsumer<RecordedAlert>(redis, stream, logger)
 {
     /// <summary>How long a day's counts stay: enough for today against yesterday.</summary>
     public static readonly TimeSpan Kept = TimeSpan.FromDays(3);
@@ -20,11 +24,16 @@ public sealed class DeviceAlertCounter(
     protected override string Group => "device-alerts";
 
     protected override async Task<IReadOnlyCollection<int>> ApplyAsync(
-        int partition, IReadOnlyList<RecordedAlert> entries, CancellationToken cancellationToken)
+        int partition,
+        IReadOnlyList<RecordedAlert> entries,
+        CancellationToken cancellationToken
+    )
     {
         var batch = Redis.GetDatabase().CreateBatch();
         var writes = new List<Task>();
-        var days = entries.GroupBy(e => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(e.Alert.ObservedAt, catalog.Calendar.TimeZone).DateTime));
+        var days = entries.GroupBy(e =>
+            DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(e.Alert.ObservedAt, catalog.Calendar.TimeZone).DateTime)
+        );
         foreach (var day in days)
         {
             var key = _rm.DeviceAlerts(day.Key);

@@ -13,31 +13,46 @@ public static class Indexes
     public const string Overdue = "overdue";
 
     public static string State(string state) => $"state:{state}";
+
     public static string Scenario(string scenario) => $"scenario:{scenario}";
+
     public static string Street(string street) => $"street:{street}";
+
     public static string Priority(string priority) => $"priority:{priority}";
+
     public static string Channel(string channel) => $"channel:{channel}";
+
     public static string Unit(string unit) => $"unit:{unit}";
+
     public static string Worker(string worker) => $"worker:{worker}";
+
     public static string Type(string type) => $"type:{type}";
 
     public static HashSet<string> Of(Incident? incident)
     {
-        if (incident is null) return [];
+        if (incident is null)
+            return [];
         var names = new HashSet<string>
         {
-            All, State(incident.State.ToString()), Scenario(incident.Scenario), Street(incident.Street),
-            Priority(incident.Priority.ToString()), Channel(incident.Channel.ToString()), Type(incident.Type),
+            All,
+            State(incident.State.ToString()),
+            Scenario(incident.Scenario),
+            Street(incident.Street),
+            Priority(incident.Priority.ToString()),
+            Channel(incident.Channel.ToString()),
+            Type(incident.Type),
         };
         foreach (var a in incident.Assignments)
         {
             names.Add(Unit(a.Unit));
-            if (a.Worker is { Length: > 0 } worker) names.Add(Worker(worker));
+            if (a.Worker is { Length: > 0 } worker)
+                names.Add(Worker(worker));
         }
         if (incident.IsOpen)
         {
             names.Add(Open);
-            if (incident.Escalation >= EscalationLevel.Overdue) names.Add(Overdue);
+            if (incident.Escalation >= EscalationLevel.Overdue)
+                names.Add(Overdue);
         }
         return names;
     }
@@ -51,11 +66,16 @@ public static class Indexes
     /// </summary>
     public static IReadOnlyList<string>? ScopeOf(Principal who)
     {
-        if (Access.SeesWholeDistrict(who)) return null;
+        if (Access.SeesWholeDistrict(who))
+            return null;
         List<string> scope = who.Role switch
         {
             Role.Worker => [Worker(who.UserId)],
-            Role.UnitStaff => [.. (who.Unit is { } unit ? [Unit(unit)] : Array.Empty<string>()), .. who.Area.Select(Street)],
+            Role.UnitStaff =>
+            [
+                .. (who.Unit is { } unit ? [Unit(unit)] : Array.Empty<string>()),
+                .. who.Area.Select(Street),
+            ],
             _ => [],
         };
         return scope.Count > 0 ? scope : [Nothing];

@@ -15,7 +15,10 @@ public sealed class ReadModelKeys(KeySpace keys)
     /// <summary>Hash: incident number → JSON of its evaluation facts.</summary>
     public string Facts => keys.Shared("rm:facts");
 
-    /// <summary>Sorted set of incident numbers, scored by report time (Unix ms): <c>all</c>, <c>open</c>, <c>overdue</c>, <c>state:Filed</c>, <c>unit:GREEN</c>, ….</summary>
+    /// <summary>
+    /// Sorted set of incident numbers, scored by report time (Unix ms): <c>all</c>, <c>open</c>, <c>overdue</c>,
+    /// <c>state:Filed</c>, <c>unit:GREEN</c>, ….
+    /// </summary>
     public string Index(string name) => keys.Shared($"rm:idx:{name}");
 
     /// <summary>Hash per day (district time): event kind → how many such events happened that day.</summary>
@@ -27,7 +30,9 @@ public sealed class ReadModelKeys(KeySpace keys)
     /// <summary>A scratch key for combining indexes in one query.</summary>
     public string Scratch(string id) => keys.Shared($"rm:scratch:{id}");
 
-    /// <summary>Sorted set of one action-queue bucket (see <see cref="ActionQueue"/>), scored by due instant and priority.</summary>
+    /// <summary>
+    /// Sorted set of one action-queue bucket (see <see cref="ActionQueue"/>), scored by due instant and priority.
+    /// </summary>
     public string Queue(string bucket) => keys.Shared($"rm:queue:{bucket}");
 
     /// <summary>Sorted set of every incident number, all scored 0, for prefix lookups (ZRANGEBYLEX).</summary>
@@ -36,7 +41,9 @@ public sealed class ReadModelKeys(KeySpace keys)
     /// <summary>The same numbers written backwards, so that a number's last digits are a prefix here.</summary>
     public string NumbersReversed => keys.Shared("rm:numbers:reversed");
 
-    /// <summary>Hash: incident number → its position as "lat,lon", for the heat map without loading incidents.</summary>
+    /// <summary>
+    /// Hash: incident number → its position as "lat,lon", for the heat map without loading incidents.
+    /// </summary>
     public string Positions => keys.Shared("rm:positions");
 
     /// <summary>Sorted set per day (district time): device id → alerts it sent that day.</summary>

@@ -37,17 +37,28 @@ public static class GatewayAuthentication
     public static IServiceCollection AddGatewayAuthentication(this IServiceCollection services)
     {
         services.AddSingleton<FailedAuthentications>();
-        services.AddAuthentication()
+        services
+            .AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, GatewaySignatureHandler>(GatewayScheme, _ => { })
             .AddScheme<AuthenticationSchemeOptions, AdminTokenHandler>(AdministratorScheme, _ => { });
-        services.AddAuthorizationBuilder()
+        services
+            .AddAuthorizationBuilder()
             .AddPolicy(GatewayPolicy, p => p.AddAuthenticationSchemes(GatewayScheme).RequireClaim(GatewayClaim))
-            .AddPolicy(AdministratorPolicy, p => p.AddAuthenticationSchemes(AdministratorScheme).RequireRole("Administrator"));
+            .AddPolicy(
+                AdministratorPolicy,
+                p => p.AddAuthenticationSchemes(AdministratorScheme).RequireRole("Administrator")
+            );
         return services;
     }
 
     /// <summary>Why a call could not be authenticated, as data for the challenge to write.</summary>
-    private sealed record Failure(StatusCode Code, string Reason, string Message, string? Field, TimeSpan? RetryAfter = null);
+    private sealed record Failure(
+        StatusCode Code,
+        string Reason,
+        string Message,
+        string? Field,
+        TimeSpan? RetryAfter = null
+    );
 
     private const string FailureKey = "dispatch.auth.failure";
 
@@ -61,89 +72,170 @@ public static class GatewayAuthentication
     {
         var failure = context.Items.TryGetValue(FailureKey, out var known) && known is Failure f ? f : fallback;
         var headers = failure.RetryAfter is { } after
-            ? new Dictionary<string, string> { ["Retry-After"] = ((int)Math.Ceiling(after.TotalSeconds)).ToString(CultureInfo.InvariantCulture) }
+            ? new Dictionary<string, string>
+            {
+                ["Retry-After"] = ((int)Math.Ceiling(after.TotalSeconds)).ToString(CultureInfo.InvariantCulture),
+            }
             : null;
         return Refusals.WriteAsync(context, failure.Code, failure.Reason, failure.Message, failure.Field, headers);
     }
 
     private sealed class GatewaySignatureHandler(
-        IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-        GatewayRegistry registry, INonces nonces, FailedAuthentications failures, TimeProvider time,
-        IEnumerable<IOutageClassifier> outages)
-        : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+        IOptionsMonitor<AuthenticationSchemeOptions> options,
+        ILoggerFactory logger,
+        UrlEncoder encoder,
+        GatewayRegistry registry,
+        INonces nonces,
+        FailedAuthentications failures,
+        TimeProvider time,
+        IEnumerable<IOutageClassifier> outages
+    ) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
     {
         protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
         {
             var address = Context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
             if (failures.Blocked(address) is { } wait)
-                return Fail(Context, new Failure(StatusCode.ResourceExhausted, Problems.Reasons.RateLimited,
-                    $"too many calls from {address} failed to authenticate; try again in {wait.TotalSeconds:0} s", null, wait));
+                return Fail(
+                    Context,
+                    new Failure(
+                        StatusCode.ResourceExhausted,
+                        Problems.Reasons.RateLimited,
+                        $"too many calls from {address} failed to authenticate; try again in {wait.TotalSeconds:0} s",
+                        null,
+                        wait
+                    )
+                );
             var result = await CheckAsync();
-            if (!result.Succeeded && Context.Items[FailureKey] is Failure { Code: StatusCode.Unauthenticated }) failures.Record(address);
+            if (!result.Succeeded && Context.Items[FailureKey] is Failure { Code: StatusCode.Unauthenticated })
+                failures.Record(address);
             return result;
         }
 
         private async Task<AuthenticateResult> CheckAsync()
         {
-            string? Header(string name) => Request.Headers[name].FirstOrDefault() is { Length: > 0 } value ? value : null;
+            string? Header(string name) =>
+                Request.Headers[name].FirstOrDefault() is { Length: > 0 } value ? value : null;
             AuthenticateResult Unauthenticated(string header, string problem) =>
-                Fail(Context, new Failure(StatusCode.Unauthenticated, Problems.Reasons.Unauthenticated, $"{header}: {problem}", header));
+                Fail(
+                    Context,
+                    new Failure(
+                        StatusCode.Unauthenticated,
+                        Problems.Reasons.Unauthenticated,
+                        $"{header}: {problem}",
+                        header
+                    )
+                );
 
-            string[] required = [GatewaySignature.GatewayHeader, GatewaySignature.TimestampHeader, GatewaySignature.NonceHeader, GatewaySignature.SignatureHeader];
+            string[] required =
+            [
+                GatewaySignature.GatewayHeader,
+                GatewaySignature.TimestampHeader,
+                GatewaySignature.NonceHeader,
+                GatewaySignature.SignatureHeader,
+            ];
             foreach (var name in required)
-                if (Header(name) is null) return Unauthenticated(name, "is missing; sign every call (see the README, Gateway authentication)");
-            var (gateway, nonce, signature) =
-                (Header(GatewaySignature.GatewayHeader)!, Header(GatewaySignature.NonceHeader)!, Header(GatewaySignature.SignatureHeader)!);
-            if (!long.TryParse(Header(GatewaySignature.TimestampHeader), NumberStyles.None, CultureInfo.InvariantCulture, out var timestamp)
-                || timestamp > DateTimeOffset.MaxValue.ToUnixTimeMilliseconds())
+                if (Header(name) is null)
+                    return Unauthenticated(
+                        name,
+                        "is missing; sign every call (see the README, Gateway authentication)"
+                    );
+            var (gateway, nonce, signature) = (
+                Header(GatewaySignature.GatewayHeader)!,
+                Header(GatewaySignature.NonceHeader)!,
+                Header(GatewaySignature.SignatureHeader)!
+            );
+            if (
+                !long.TryParse(
+                    Header(GatewaySignature.TimestampHeader),
+                    NumberStyles.None,
+                    CultureInfo.InvariantCulture,
+                    out var timestamp
+                )
+                || timestamp > DateTimeOffset.MaxValue.ToUnixTimeMilliseconds()
+            )
                 return Unauthenticated(GatewaySignature.TimestampHeader, "is not a Unix time in milliseconds");
             var skew = (time.GetUtcNow() - DateTimeOffset.FromUnixTimeMilliseconds(timestamp)).Duration();
             if (skew > GatewaySignature.MaxSkew)
-                return Unauthenticated(GatewaySignature.TimestampHeader,
-                    $"is {skew.TotalSeconds:F0} s from the server's clock (at most {GatewaySignature.MaxSkew.TotalSeconds:F0} s)");
+                return Unauthenticated(
+                    GatewaySignature.TimestampHeader,
+                    $"is {skew.TotalSeconds:F0} s from the server's clock "
+                        + $"(at most {GatewaySignature.MaxSkew.TotalSeconds:F0} s)"
+                );
             try
             {
                 var secret = await registry.SecretAsync(gateway);
-                if (secret is null || !GatewaySignature.Verify(secret, gateway, timestamp, nonce, Request.Path, signature))
-                    return Unauthenticated(GatewaySignature.SignatureHeader, "does not match: unknown gateway or wrong secret");
+                if (
+                    secret is null
+                    || !GatewaySignature.Verify(secret, gateway, timestamp, nonce, Request.Path, signature)
+                )
+                    return Unauthenticated(
+                        GatewaySignature.SignatureHeader,
+                        "does not match: unknown gateway or wrong secret"
+                    );
                 if (!await nonces.TryUseAsync(gateway, nonce, GatewaySignature.MaxSkew * 2))
                     return Unauthenticated(GatewaySignature.NonceHeader, "was used before: a replayed call");
             }
             catch (Exception e) when (outages.Any(o => o.IsOutage(e)))
             {
-                return Fail(Context, new Failure(StatusCode.Unavailable, Problems.Reasons.Unavailable,
-                    $"the store is unavailable ({e.GetType().Name}); nothing of this call was acknowledged: send it again", null));
+                return Fail(
+                    Context,
+                    new Failure(
+                        StatusCode.Unavailable,
+                        Problems.Reasons.Unavailable,
+                        $"the store is unavailable ({e.GetType().Name}); "
+                            + "nothing of this call was acknowledged: send it again",
+                        null
+                    )
+                );
             }
             var identity = new ClaimsIdentity([new Claim(GatewayClaim, gateway)], GatewayScheme);
             return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), GatewayScheme));
         }
 
         protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>
-            WriteAsync(Context, new Failure(StatusCode.Unauthenticated, Problems.Reasons.Unauthenticated, "sign every call", null));
+            WriteAsync(
+                Context,
+                new Failure(StatusCode.Unauthenticated, Problems.Reasons.Unauthenticated, "sign every call", null)
+            );
 
-        protected override Task HandleForbiddenAsync(AuthenticationProperties properties) => HandleChallengeAsync(properties);
+        protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
+            HandleChallengeAsync(properties);
     }
 
     private sealed class AdminTokenHandler(
-        IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, IOptions<IngestOptions> ingest)
-        : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+        IOptionsMonitor<AuthenticationSchemeOptions> options,
+        ILoggerFactory logger,
+        UrlEncoder encoder,
+        IOptions<IngestOptions> ingest
+    ) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
     {
-        private static readonly Failure Refused = new(StatusCode.Unauthenticated, Problems.Reasons.Unauthenticated,
-            "authorization: an administrator's bearer token is required", "authorization");
+        private static readonly Failure Refused = new(
+            StatusCode.Unauthenticated,
+            Problems.Reasons.Unauthenticated,
+            "authorization: an administrator's bearer token is required",
+            "authorization"
+        );
 
         protected override Task<AuthenticateResult> HandleAuthenticateAsync()
         {
             var token = Encoding.UTF8.GetBytes(Request.Headers.Authorization.FirstOrDefault() ?? "");
             var expected = Encoding.UTF8.GetBytes($"Bearer {ingest.Value.AdminToken}");
-            if (string.IsNullOrEmpty(ingest.Value.AdminToken) || !CryptographicOperations.FixedTimeEquals(token, expected))
+            if (
+                string.IsNullOrEmpty(ingest.Value.AdminToken)
+                || !CryptographicOperations.FixedTimeEquals(token, expected)
+            )
                 return Task.FromResult(Fail(Context, Refused));
             var identity = new ClaimsIdentity([new Claim(ClaimTypes.Role, "Administrator")], AdministratorScheme);
-            return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), AdministratorScheme)));
+            return Task.FromResult(
+                AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), AdministratorScheme))
+            );
         }
 
-        protected override Task HandleChallengeAsync(AuthenticationProperties properties) => WriteAsync(Context, Refused);
+        protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>
+            WriteAsync(Context, Refused);
 
-        protected override Task HandleForbiddenAsync(AuthenticationProperties properties) => HandleChallengeAsync(properties);
+        protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
+            HandleChallengeAsync(properties);
     }
 }
 
@@ -158,10 +250,17 @@ public sealed class FailedAuthentications : IDisposable
     public static readonly TimeSpan Window = TimeSpan.FromSeconds(10);
 
     private readonly PartitionedRateLimiter<string> _failures = PartitionedRateLimiter.Create<string, string>(address =>
-        RateLimitPartition.GetFixedWindowLimiter(address, _ => new FixedWindowRateLimiterOptions
-        {
-            PermitLimit = Limit, Window = Window, QueueLimit = 0, AutoReplenishment = true,
-        }));
+        RateLimitPartition.GetFixedWindowLimiter(
+            address,
+            _ => new FixedWindowRateLimiterOptions
+            {
+                PermitLimit = Limit,
+                Window = Window,
+                QueueLimit = 0,
+                AutoReplenishment = true,
+            }
+        )
+    );
 
     /// <summary>How long the address must wait, when it is refused now; null when it may try.</summary>
     public TimeSpan? Blocked(string address) =>

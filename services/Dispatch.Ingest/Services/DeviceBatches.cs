@@ -14,7 +14,8 @@ public sealed class DeviceBatches(Func<string, IReadOnlyList<Domain.Alert>, Task
 
     public Task<Domain.AlertAck> Add(Domain.Alert alert)
     {
-        if (!_gathering.TryGetValue(alert.DeviceId, out var batch)) _gathering[alert.DeviceId] = batch = new Batch();
+        if (!_gathering.TryGetValue(alert.DeviceId, out var batch))
+            _gathering[alert.DeviceId] = batch = new Batch();
         var answer = new TaskCompletionSource<Domain.AlertAck>(TaskCreationOptions.RunContinuationsAsynchronously);
         batch.Alerts.Add(alert);
         batch.Answers.Add(answer);
@@ -24,7 +25,8 @@ public sealed class DeviceBatches(Func<string, IReadOnlyList<Domain.Alert>, Task
     /// <summary>Sends each device's gathered alerts; their answers complete as the devices reply.</summary>
     public void Send()
     {
-        foreach (var (device, batch) in _gathering) _ = SendAsync(device, batch);
+        foreach (var (device, batch) in _gathering)
+            _ = SendAsync(device, batch);
         _gathering.Clear();
     }
 
@@ -34,12 +36,16 @@ public sealed class DeviceBatches(Func<string, IReadOnlyList<Domain.Alert>, Task
         {
             var acks = await send(device, batch.Alerts);
             if (acks.Count != batch.Answers.Count)
-                throw new InvalidOperationException($"device {device} gave {acks.Count} answers to {batch.Answers.Count} alerts");
-            for (var i = 0; i < acks.Count; i++) batch.Answers[i].SetResult(acks[i]);
+                throw new InvalidOperationException(
+                    $"device {device} gave {acks.Count} answers to {batch.Answers.Count} alerts"
+                );
+            for (var i = 0; i < acks.Count; i++)
+                batch.Answers[i].SetResult(acks[i]);
         }
         catch (Exception e)
         {
-            foreach (var answer in batch.Answers) answer.TrySetException(e);
+            foreach (var answer in batch.Answers)
+                answer.TrySetException(e);
         }
     }
 

@@ -212,21 +212,28 @@ function render() {
   const totalBefore = before.total ?? {};
   const targets = figures.targets ?? {};
   $('#cards').innerHTML = COLUMNS.map(
-    (
-      c,
-    ) => `<div class="card ${missed(c[0], total, targets) ? 'missed' : ''}" data-figure="${c[0]}">${escape(label(c[1], c[2]))}<b>${c[3](total)}</b>
-    ${countsOf(c, total) ? `<small class="counts">${countsOf(c, total)}</small>` : ''}${target(c[0], targets)}${change(c[0], total, totalBefore)}</div>`,
+    (c) =>
+      `<div class="card ${missed(c[0], total, targets) ? 'missed' : ''}" data-figure="${c[0]}">` +
+      `${escape(label(c[1], c[2]))}<b>${c[3](total)}</b>
+    ${countsOf(c, total) ? `<small class="counts">${countsOf(c, total)}</small>` : ''}` +
+      `${target(c[0], targets)}${change(c[0], total, totalBefore)}</div>`,
   ).join('');
 
   const beforeGroups = new Map((before.groups ?? []).map((g) => [g.key, g.figures ?? {}]));
   $('#groups').innerHTML =
     `<caption class="muted">${escape(t(`by.${by}`))}</caption>
-    <tr><th scope="col" class="text">${t('name')}</th>${COLUMNS.map((c) => `<th scope="col">${escape(label(c[1], c[2]))}</th>`).join('')}<th scope="col" class="text"></th></tr>` +
+    <tr><th scope="col" class="text">${t('name')}</th>` +
+    COLUMNS.map((c) => `<th scope="col">${escape(label(c[1], c[2]))}</th>`).join('') +
+    `<th scope="col" class="text"></th></tr>` +
     (figures.groups ?? [])
       .map((g) => {
         const f = g.figures ?? {};
-        return `<tr data-key="${escape(g.key)}"><th scope="row" class="text">${escape(groupName(by, g.key, g.name))}</th>
-        ${COLUMNS.map((c) => `<td>${c[3](f)}${countsOf(c, f) ? `<small>${countsOf(c, f)}</small>` : ''}${change(c[0], f, beforeGroups.get(g.key))}</td>`).join('')}
+        const cell = (c) =>
+          `<td>${c[3](f)}${countsOf(c, f) ? `<small>${countsOf(c, f)}</small>` : ''}` +
+          `${change(c[0], f, beforeGroups.get(g.key))}</td>`;
+        const name = escape(groupName(by, g.key, g.name));
+        return `<tr data-key="${escape(g.key)}"><th scope="row" class="text">${name}</th>
+        ${COLUMNS.map(cell).join('')}
         <td class="text">${casesLink(by, g.key)}</td></tr>`;
       })
       .join('');
@@ -239,18 +246,24 @@ function render() {
   const rowOf = (u, rank) => {
     const f = { ...(u.figures ?? {}), score: u.score };
     const enough = rank !== null;
+    const grade = enough
+      ? `<span class="grade ${escape(u.grade)}">${escape(labelOf('grade', u.grade))}</span>`
+      : `<span class="grade Few">${t('too.few')}</span>`;
+    const onTimeCounts = countsOf(COLUMNS[4], u.figures ?? {});
     return `<tr data-unit="${escape(u.unit)}"><td>${enough ? rank : '—'}</td>
       <th scope="row" class="text">${escape(groupName('Unit', u.unit, u.name))}</th>
       <td>${enough ? `${(u.score ?? 0).toFixed(1)}${change('score', f, { score: scoreBefore.get(u.unit) })}` : '—'}</td>
-      <td>${enough ? `<span class="grade ${escape(u.grade)}">${escape(labelOf('grade', u.grade))}</span>` : `<span class="grade Few">${t('too.few')}</span>`}</td>
+      <td>${grade}</td>
       <td>${u.figures?.reported ?? 0}</td>
-      <td>${pct(u.figures?.onTimeHandlingRate)}${countsOf(COLUMNS[4], u.figures ?? {}) ? `<small>${countsOf(COLUMNS[4], u.figures ?? {})}</small>` : ''}</td>
+      <td>${pct(u.figures?.onTimeHandlingRate)}${onTimeCounts ? `<small>${onTimeCounts}</small>` : ''}</td>
       <td>${pct(u.figures?.closureRate)}<small>${countsOf(COLUMNS[6], u.figures ?? {})}</small></td>
       <td class="text">${casesLink('Unit', u.unit)}</td></tr>`;
   };
   $('#ranking').innerHTML =
-    `<tr><th scope="col">${t('rank')}</th><th scope="col" class="text">${t('unit')}</th><th scope="col">${t('score')}</th>
-    <th scope="col">${t('grade')}</th><th scope="col">${label('上报', 'Reported')}</th><th scope="col">${label('按期处置率', 'On-time handling')}</th>
+    `<tr><th scope="col">${t('rank')}</th><th scope="col" class="text">${t('unit')}</th>` +
+    `<th scope="col">${t('score')}</th>
+    <th scope="col">${t('grade')}</th><th scope="col">${label('上报', 'Reported')}</th>` +
+    `<th scope="col">${label('按期处置率', 'On-time handling')}</th>
     <th scope="col">${label('结案率', 'Closure rate')}</th><th scope="col" class="text"></th></tr>` +
     graded.map((u, k) => rowOf(u, u.rank || k + 1)).join('') +
     few.map((u) => rowOf(u, null)).join('');
@@ -269,11 +282,15 @@ function render() {
     { title: t('trend') },
   );
   $('#trend-table').innerHTML =
-    `<tr><th scope="col" class="text">${t('day')}</th>${series.map((s) => `<th scope="col">${escape(s.name)}</th>`).join('')}</tr>` +
+    `<tr><th scope="col" class="text">${t('day')}</th>` +
+    series.map((s) => `<th scope="col">${escape(s.name)}</th>`).join('') +
+    '</tr>' +
     days
       .map(
         (d, i) =>
-          `<tr><th scope="row" class="text">${escape(d.day)}</th>${series.map((s) => `<td>${s.values[i]}</td>`).join('')}</tr>`,
+          `<tr><th scope="row" class="text">${escape(d.day)}</th>` +
+          series.map((s) => `<td>${s.values[i]}</td>`).join('') +
+          '</tr>',
       )
       .join('');
 }

@@ -406,7 +406,8 @@ const texts = {
     'source.ref': 'Work-order number',
     'route.units': 'Units and people',
     'co.units.wait':
-      'With co-units, the case goes to review only after the lead unit and every co-unit have reported their result; units left unticked take no part.',
+      'With co-units, the case goes to review only after the lead unit and every co-unit have reported their result; ' +
+      'units left unticked take no part.',
     'type.priority': "The type's own priority",
     'reclassify.hint':
       'After reclassifying, every deadline restarts under the new type, whose filing and dispatch rules apply.',
@@ -783,7 +784,8 @@ export const report = (error) => toast(error instanceof ApiError ? error.advice 
 export function connection(state) {
   const banner = document.getElementById('conn');
   if (!banner) return;
-  // A page that keeps working offline (data-offline="queue") says so, rather than "reconnecting", while the browser is offline.
+  // A page that keeps working offline (data-offline="queue") says so, rather than "reconnecting", while the browser
+  // is offline.
   if (state === 'lost' && !navigator.onLine && document.body.dataset.offline === 'queue') state = 'offline';
   banner.dataset.state = state;
   banner.textContent = t(`conn.${state}`);
@@ -851,7 +853,8 @@ function signInForm() {
   const form = document.getElementById('signin');
   form.innerHTML = `<h1><span data-i18n="app.title"></span> · <span data-i18n="${form.dataset.title}"></span></h1>
     <label><span data-i18n="user.id"></span><input name="user" autocomplete="username" required></label>
-    <label><span data-i18n="password"></span><input name="password" type="password" autocomplete="current-password" required></label>
+    <label><span data-i18n="password"></span><input name="password" type="password"
+      autocomplete="current-password" required></label>
     <button data-i18n="sign.in"></button>`;
 }
 

@@ -134,7 +134,8 @@ function fillFilters() {
   const options = (sel, all, items) => {
     const current = $(sel).value;
     $(sel).innerHTML =
-      `<option value="">${t(all)}</option>${items.map(([v, label]) => `<option value="${escape(v)}">${escape(label)}</option>`).join('')}`;
+      `<option value="">${t(all)}</option>` +
+      items.map(([v, label]) => `<option value="${escape(v)}">${escape(label)}</option>`).join('');
     $(sel).value = current;
   };
   options(
@@ -158,14 +159,16 @@ function fillFilters() {
     reference.units.map((u) => [u.code, named(u)]),
   );
   const heat = $('#heat').value;
+  const typeOption = (s, x) => `<option value="type:${escape(s.id)}:${escape(x.code)}">${escape(named(x))}</option>`;
   $('#heat').innerHTML =
-    `<option value="">${t('heat.off')}</option><option value="all">${t('heat.all')}</option>${reference.scenarios
+    `<option value="">${t('heat.off')}</option><option value="all">${t('heat.all')}</option>` +
+    reference.scenarios
       .map(
         (s) => `<optgroup label="${escape(named(s))}">
     <option value="scenario:${escape(s.id)}">${escape(named(s))}</option>
-    ${s.types.map((x) => `<option value="type:${escape(s.id)}:${escape(x.code)}">${escape(named(x))}</option>`).join('')}</optgroup>`,
+    ${s.types.map((x) => typeOption(s, x)).join('')}</optgroup>`,
       )
-      .join('')}`;
+      .join('');
   $('#heat').value = heat;
   const period = $('#heat-period').value || 'open';
   $('#heat-period').innerHTML = ['open', '1d', '7d', '30d']
@@ -307,7 +310,8 @@ function rowHtml(i) {
     <span class="state">${escape(stateName(i.state))}</span>
     <span class="num muted">${escape(i.number)}</span>
     <span class="desc muted">${escape(i.description ?? '')}</span>
-    <span class="due ${level}" data-due="${escape(i.dueAt ?? '')}" data-warn="${escape(i.warnAt ?? '')}">${countdown(i.dueAt) || '—'}</span>`;
+    <span class="due ${level}" data-due="${escape(i.dueAt ?? '')}"
+      data-warn="${escape(i.warnAt ?? '')}">${countdown(i.dueAt) || '—'}</span>`;
 }
 
 /** Whether the dispatcher is working in the list now: then no row moves and arrivals wait behind the announcement. */
@@ -522,7 +526,8 @@ function eventWords(e, d) {
       break;
     case 'redirected':
       parts.push(
-        `${unit(x.unit)}${x.fromWorker ? ` · ${person(x.fromWorker)}` : ''} → ${unit(x.toUnit)}${x.worker ? ` · ${person(x.worker)}` : ''}`,
+        `${unit(x.unit)}${x.fromWorker ? ` · ${person(x.fromWorker)}` : ''} → ` +
+          `${unit(x.toUnit)}${x.worker ? ` · ${person(x.worker)}` : ''}`,
       );
       break;
     case 'urged':
@@ -562,38 +567,57 @@ const STEPS = ['Dispatched', 'Accepted', 'InProgress', 'Handled'];
 function showDetail(d) {
   const s = d.summary;
   const allowed = new Set(s.actions ?? []);
+  const shortcut = (name) => Object.keys(KEYS).find((k) => KEYS[k] === name) ?? '';
   const button = (name) =>
     allowed.has(name)
-      ? `<button type="button" data-action="${name}" aria-keyshortcuts="${Object.keys(KEYS).find((k) => KEYS[k] === name) ?? ''}">${escape(labelOf('action', name))}</button>`
+      ? `<button type="button" data-action="${name}" aria-keyshortcuts="${shortcut(name)}">` +
+        `${escape(labelOf('action', name))}</button>`
       : '';
   const assignments = (d.assignments ?? [])
     .map((x) => {
       const step = STEPS.indexOf(x.state);
-      return `<li class="part"><b>${escape(unitName(x.unit))}</b> <span class="muted">${x.lead ? t('lead') : t('co.unit')}</span>
-      <span class="progress" role="img" aria-label="${escape(labelOf('assignment', x.state))}">${STEPS.map((_, k) => `<i class="${k <= step ? 'on' : ''}"></i>`).join('')}</span>
-      ${escape(labelOf('assignment', x.state))}${x.worker ? ` · ${escape(x.workerName || x.worker)}` : ''}</li>`;
+      const state = escape(labelOf('assignment', x.state));
+      const dots = STEPS.map((_, k) => `<i class="${k <= step ? 'on' : ''}"></i>`).join('');
+      const role = x.lead ? t('lead') : t('co.unit');
+      return `<li class="part"><b>${escape(unitName(x.unit))}</b> <span class="muted">${role}</span>
+      <span class="progress" role="img" aria-label="${state}">${dots}</span>
+      ${state}${x.worker ? ` · ${escape(x.workerName || x.worker)}` : ''}</li>`;
     })
     .join('');
   const photos = (d.evidence ?? [])
     .map(
-      (
-        e,
-      ) => `<figure class="evidence"><button type="button" class="thumb" data-full="${escape(e)}" aria-label="${t('photo.full')}">
+      (e) =>
+        '<figure class="evidence">' +
+        `<button type="button" class="thumb" data-full="${escape(e)}" aria-label="${t('photo.full')}">
     <img alt="${t('evidence.photo')}" data-evidence="${escape(e)}"></button></figure>`,
     )
     .join('');
+  const deferred = s.deferred ? ` · ${t('deferred')}` : '';
+  const sourceRef = s.sourceRef ? ` · ${escape(s.sourceRef)}` : '';
+  const stage = s.dueStage ? `${escape(labelOf('stage', s.dueStage))} · ` : '';
+  const reporter = d.reporter?.name
+    ? `<dt>${t('reporter')}</dt><dd>${escape(d.reporter.name)} ${escape(d.reporter.phone ?? '')}</dd>`
+    : '';
+  const rating = d.rating
+    ? `<dt>${t('rating.given')}</dt><dd id="d-rating">${'★'.repeat(d.rating)}${'☆'.repeat(5 - d.rating)}` +
+      `${d.ratingComment ? ` · “${escape(d.ratingComment)}”` : ''}</dd>`
+    : '';
+  const entry = (e) =>
+    `<li data-kind="${escape(e.kind)}"><time class="muted" datetime="${escape(e.at)}">${escape(when(e.at))}</time>
+      <b>${escape(labelOf('event', e.kind))}</b> <span class="muted">${escape(actorWords(e))}</span> ` +
+    `${eventWords(e, d)}</li>`;
   $('#detail').innerHTML = `
     <h2 id="detail-title">${badge(s.priority)} ${escape(typeName(s))}</h2>
     <dl class="facts">
       <dt>${t('number')}</dt><dd id="d-number">${escape(s.number)}</dd>
-      <dt>${t('state')}</dt><dd id="d-state">${escape(stateName(s.state))}${s.deferred ? ` · ${t('deferred')}` : ''}</dd>
+      <dt>${t('state')}</dt><dd id="d-state">${escape(stateName(s.state))}${deferred}</dd>
       <dt>${t('street')}</dt><dd>${escape(named(streetOf(s.street)))}</dd>
-      <dt>${t('channel')}</dt><dd>${escape(labelOf('channel', s.channel))}${s.sourceRef ? ` · ${escape(s.sourceRef)}` : ''}</dd>
+      <dt>${t('channel')}</dt><dd>${escape(labelOf('channel', s.channel))}${sourceRef}</dd>
       <dt>${t('reported.at')}</dt><dd>${escape(when(s.reportedAt))}</dd>
-      <dt>${t('deadline')}</dt><dd class="due ${urgency(s)}">${s.dueStage ? `${escape(labelOf('stage', s.dueStage))} · ` : ''}${countdown(s.dueAt) || '—'}</dd>
+      <dt>${t('deadline')}</dt><dd class="due ${urgency(s)}">${stage}${countdown(s.dueAt) || '—'}</dd>
       <dt>${t('description')}</dt><dd>${escape(d.description)}</dd>
-      ${d.reporter?.name ? `<dt>${t('reporter')}</dt><dd>${escape(d.reporter.name)} ${escape(d.reporter.phone ?? '')}</dd>` : ''}
-      ${d.rating ? `<dt>${t('rating.given')}</dt><dd id="d-rating">${'★'.repeat(d.rating)}${'☆'.repeat(5 - d.rating)}${d.ratingComment ? ` · “${escape(d.ratingComment)}”` : ''}</dd>` : ''}
+      ${reporter}
+      ${rating}
     </dl>
     ${assignments ? `<h3>${t('units.progress')}</h3><ul class="plain parts" id="parts">${assignments}</ul>` : ''}
     <div class="actions" id="actions">${ACTIONS.map(button).join('')}</div>
@@ -601,14 +625,7 @@ function showDetail(d) {
     <h3>${t('alerts')}</h3>
     ${(d.alerts ?? []).map(alertView).join('') || `<p class="muted">${t('none')}</p>`}
     <h3>${t('timeline')}</h3>
-    <ol class="timeline" id="timeline">${(d.timeline ?? [])
-      .map(
-        (
-          e,
-        ) => `<li data-kind="${escape(e.kind)}"><time class="muted" datetime="${escape(e.at)}">${escape(when(e.at))}</time>
-      <b>${escape(labelOf('event', e.kind))}</b> <span class="muted">${escape(actorWords(e))}</span> ${eventWords(e, d)}</li>`,
-      )
-      .join('')}</ol>`;
+    <ol class="timeline" id="timeline">${(d.timeline ?? []).map(entry).join('')}</ol>`;
   for (const b of $('#detail').querySelectorAll('[data-action]'))
     b.addEventListener('click', () => act(b.dataset.action, d));
   for (const img of $('#detail').querySelectorAll('img[data-evidence]')) loadEvidence(img);
@@ -631,14 +648,18 @@ function alertView(alert) {
   const boxes = (d?.boxes ?? [])
     .map(
       (b) =>
-        `<div class="box" data-box="${[b.x, b.y, b.width, b.height].map(Number).join(',')}"><span>${escape(b.label ?? '')} ${Math.round((d.confidence ?? 0) * 100)}%</span></div>`,
+        `<div class="box" data-box="${[b.x, b.y, b.width, b.height].map(Number).join(',')}">` +
+        `<span>${escape(b.label ?? '')} ${Math.round((d.confidence ?? 0) * 100)}%</span></div>`,
     )
     .join('');
   const image =
     d?.imageRef && /^\/(?!\/)/.test(d.imageRef) ? `<img src="${escape(d.imageRef)}" alt="${t('frame')}">` : '';
+  const thumb = image
+    ? `<button type="button" class="thumb" data-frame aria-label="${t('photo.full')}">${image}</button>`
+    : '';
   return `<div class="muted">${escape(labelOf('disposition', alert.disposition))} · ${escape(when(alert.observedAt))}
     ${d ? ` · ${t('confidence')} ${Math.round(d.confidence * 100)}%` : ''}</div>
-    ${d ? `<div class="evidence frame">${image ? `<button type="button" class="thumb" data-frame aria-label="${t('photo.full')}">${image}</button>` : ''}${boxes}</div>` : ''}`;
+    ${d ? `<div class="evidence frame">${thumb}${boxes}</div>` : ''}`;
 }
 
 async function loadEvidence(img) {
@@ -652,15 +673,18 @@ async function loadEvidence(img) {
 function ask(title, fields, hint = '') {
   const dialog = $('#dialog');
   const form = $('#dialog-form');
-  form.innerHTML = `<h3>${escape(title)}</h3>${fields
+  const inputs = fields
     .map((f) =>
       f.group
         ? `<fieldset><legend>${escape(f.label)}</legend>${f.html}</fieldset>`
         : `<label>${escape(f.label)}${f.html}</label>`,
     )
-    .join('')}
+    .join('');
+  form.innerHTML =
+    `<h3>${escape(title)}</h3>${inputs}
     ${hint ? `<p class="muted hint">${escape(hint)}</p>` : ''}
-    <div class="actions"><button value="ok" id="dialog-ok">${t('confirm')}</button><button value="cancel" class="secondary" formnovalidate>${t('cancel')}</button></div>`;
+    <div class="actions"><button value="ok" id="dialog-ok">${t('confirm')}</button>` +
+    `<button value="cancel" class="secondary" formnovalidate>${t('cancel')}</button></div>`;
   return new Promise((resolve) => {
     dialog.onclose = () => {
       const data = new FormData(form);
@@ -695,14 +719,19 @@ async function dispatchForm(d) {
     ? rec.units
     : [{ unit: rec.leadUnit, lead: true, workers: rec.workers ?? [], pick: rec.workers?.[0]?.userId }];
   const others = reference.units.filter((u) => !units.some((x) => x.unit === u.code));
+  const candidate = (u, w) =>
+    `<option value="${escape(w.userId)}" ${w.userId === u.pick ? 'selected' : ''}>` +
+    `${escape(candidateWords(w))}${w.userId === u.pick ? ` (${t('recommended')})` : ''}</option>`;
+  const dutyOfficer = `<option value="" selected>${escape(labelOf('pickBasis', 'DutyOfficer'))}</option>`;
   const people = (u) => `<select name="worker:${escape(u.unit)}" data-unit="${escape(u.unit)}" class="dispatch-worker">
-    ${(u.workers ?? []).map((w) => `<option value="${escape(w.userId)}" ${w.userId === u.pick ? 'selected' : ''}>${escape(candidateWords(w))}${w.userId === u.pick ? ` (${t('recommended')})` : ''}</option>`).join('')}
-    ${u.pickBasis === 'DutyOfficer' ? `<option value="" selected>${escape(labelOf('pickBasis', 'DutyOfficer'))}</option>` : ''}
+    ${(u.workers ?? []).map((w) => candidate(u, w)).join('')}
+    ${u.pickBasis === 'DutyOfficer' ? dutyOfficer : ''}
     </select>`;
   const rows = units
     .map(
       (u) => `<div class="dispatch-unit">
-      <label class="check"><input type="checkbox" name="coUnits" value="${escape(u.unit)}" ${u.lead ? 'disabled checked' : 'checked'}>
+      <label class="check"><input type="checkbox" name="coUnits"
+        value="${escape(u.unit)}" ${u.lead ? 'disabled checked' : 'checked'}>
       <b>${escape(unitName(u.unit))}</b> <span class="muted">${u.lead ? t('lead') : t('co.unit')}</span></label>
       <label>${t('worker')}${people(u)}</label></div>`,
     )
@@ -712,7 +741,10 @@ async function dispatchForm(d) {
     [
       {
         label: t('lead.unit'),
-        html: `<select name="leadUnit" id="dispatch-unit">${unitOptions([rec.leadUnit, ...others.map((u) => u.code)], rec.leadUnit)}</select>`,
+        html:
+          '<select name="leadUnit" id="dispatch-unit">' +
+          unitOptions([rec.leadUnit, ...others.map((u) => u.code)], rec.leadUnit) +
+          '</select>',
       },
       { label: t('route.units'), html: `<div class="dispatch-units" id="dispatch-units">${rows}</div>`, group: true },
     ],
@@ -756,7 +788,12 @@ async function act(action, d) {
         input = await ask(title, [
           {
             label: t('ground'),
-            html: `<select name="ground">${['FalseAlarm', 'Duplicate', 'OutOfScope'].map((g) => `<option value="${g}">${escape(labelOf('ground', g))}</option>`).join('')}</select>`,
+            html:
+              '<select name="ground">' +
+              ['FalseAlarm', 'Duplicate', 'OutOfScope']
+                .map((g) => `<option value="${g}">${escape(labelOf('ground', g))}</option>`)
+                .join('') +
+              '</select>',
           },
           { label: t('reason'), html: text('reason') },
         ]);
@@ -774,16 +811,26 @@ async function act(action, d) {
         break;
       case 'reclassify': {
         const scenario = reference.scenarios.find((s) => s.id === d.summary.scenario);
+        const typeOption = (x) =>
+          `<option value="${escape(x.code)}" ${x.code === d.summary.type ? 'selected' : ''}>` +
+          `${escape(named(x))} · ${escape(labelOf('priority', x.priority))}</option>`;
+        const priorityOption = (p) => `<option value="${p}">${escape(labelOf('priority', p))}</option>`;
         input = await ask(
           title,
           [
             {
               label: t('type'),
-              html: `<select name="type" id="reclassify-type">${(scenario?.types ?? []).map((x) => `<option value="${escape(x.code)}" ${x.code === d.summary.type ? 'selected' : ''}>${escape(named(x))} · ${escape(labelOf('priority', x.priority))}</option>`).join('')}</select>`,
+              html:
+                '<select name="type" id="reclassify-type">' +
+                (scenario?.types ?? []).map(typeOption).join('') +
+                '</select>',
             },
             {
               label: t('priority'),
-              html: `<select name="priority" id="reclassify-priority"><option value="">${t('type.priority')}</option>${['P1', 'P2', 'P3', 'P4'].map((p) => `<option value="${p}">${escape(labelOf('priority', p))}</option>`).join('')}</select>`,
+              html:
+                `<select name="priority" id="reclassify-priority"><option value="">${t('type.priority')}</option>` +
+                ['P1', 'P2', 'P3', 'P4'].map(priorityOption).join('') +
+                '</select>',
             },
             { label: t('reason'), html: text('reason') },
           ],
@@ -835,7 +882,10 @@ async function act(action, d) {
         input = await ask(title, [
           {
             label: t('unit'),
-            html: `<select name="unit"><option value="">${t('all.open.units')}</option>${unitOptions(parts, '')}</select>`,
+            html:
+              `<select name="unit"><option value="">${t('all.open.units')}</option>` +
+              unitOptions(parts, '') +
+              '</select>',
           },
           { label: t('urge.text'), html: text('text') },
         ]);
@@ -846,7 +896,12 @@ async function act(action, d) {
           { label: t('extra'), html: '<input name="amount" type="number" min="1" max="999" value="2" required>' },
           {
             label: t('extra.unit'),
-            html: `<select name="unit">${['m', 'h', 'wh', 'wd'].map((u) => `<option value="${u}" ${u === 'h' ? 'selected' : ''}>${t(`extra.${u}`)}</option>`).join('')}</select>`,
+            html:
+              '<select name="unit">' +
+              ['m', 'h', 'wh', 'wd']
+                .map((u) => `<option value="${u}" ${u === 'h' ? 'selected' : ''}>${t(`extra.${u}`)}</option>`)
+                .join('') +
+              '</select>',
           },
           { label: t('reason'), html: text('reason') },
         ]);

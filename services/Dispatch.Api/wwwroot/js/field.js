@@ -48,12 +48,15 @@ const current = () => new URLSearchParams(location.hash.slice(1)).get('task');
 
 function showPending() {
   const items = queue();
+  const item = (i) =>
+    `<li>${escape(i.number.slice(-6))} · ${t(i.kind)}${i.photo ? ` (${t('photo')})` : ''}` +
+    `${i.error ? ` · <span class="overdue">${escape(i.error)}</span>` : ''}</li>`;
   $('#pending').innerHTML =
     items.length === 0
       ? ''
       : `<div class="card pending" id="waiting">
     <b>${t('waiting')}: <span id="waiting-count">${items.length}</span></b>
-    <ul>${items.map((i) => `<li>${escape(i.number.slice(-6))} · ${t(i.kind)}${i.photo ? ` (${t('photo')})` : ''}${i.error ? ` · <span class="overdue">${escape(i.error)}</span>` : ''}</li>`).join('')}</ul></div>`;
+    <ul>${items.map(item).join('')}</ul></div>`;
 }
 
 async function loadTasks() {
@@ -83,21 +86,23 @@ function show() {
 }
 
 const typeName = (task) => named(typeInfo(task.type)) || (zh() ? task.typeZh : task.typeEn) || task.typeZh || '';
+const dueLevel = (task) => Math.min(3, task.escalation ?? 0);
+
+/** A task in the list, as a link to its own page. */
+function taskCard(task) {
+  const state = escape(stateName(task.state));
+  return `
+    <li class="card"><a class="task task-link" href="#task=${encodeURIComponent(task.number)}"
+      data-number="${escape(task.number)}">
+      <h2>${badge(task.priority)} ${escape(typeName(task))}</h2>
+      <div>${state} · <span class="due level-${dueLevel(task)}">${countdown(task.dueAt)}</span></div>
+      <div class="muted">${escape(named(streetOf(task.street)))} · ${escape(task.description)}</div>
+    </a></li>`;
+}
 
 function showList() {
   $('#view').innerHTML =
-    tasks.length === 0
-      ? `<p class="muted">${t('none')}</p>`
-      : `<ul class="plain">${tasks
-          .map(
-            (task) => `
-    <li class="card"><a class="task task-link" href="#task=${encodeURIComponent(task.number)}" data-number="${escape(task.number)}">
-      <h2>${badge(task.priority)} ${escape(typeName(task))}</h2>
-      <div>${escape(stateName(task.state))} · <span class="due level-${Math.min(3, task.escalation ?? 0)}">${countdown(task.dueAt)}</span></div>
-      <div class="muted">${escape(named(streetOf(task.street)))} · ${escape(task.description)}</div>
-    </a></li>`,
-          )
-          .join('')}</ul>`;
+    tasks.length === 0 ? `<p class="muted">${t('none')}</p>` : `<ul class="plain">${tasks.map(taskCard).join('')}</ul>`;
 }
 
 /** The state as the phone knows it: what the server said, moved on by actions still waiting to be sent. */
@@ -120,10 +125,12 @@ function navigation(task) {
   const at = task.location;
   if (!at) return '';
   const name = encodeURIComponent(`${named(streetOf(task.street))} ${task.description ?? ''}`.trim().slice(0, 40));
+  const amap = `https://uri.amap.com/marker?position=${at.lon},${at.lat}&name=${name}&coordinate=wgs84&callnative=1`;
+  const baidu = `baidumap://map/marker?location=${at.lat},${at.lon}&title=${name}&coord_type=wgs84&src=dispatch`;
   return `<div class="actions" role="group" aria-label="${t('navigate')}">
     <a class="button" href="geo:${at.lat},${at.lon}?q=${at.lat},${at.lon}">${t('navigate')} · ${t('nav.geo')}</a>
-    <a class="button" href="https://uri.amap.com/marker?position=${at.lon},${at.lat}&name=${name}&coordinate=wgs84&callnative=1">${t('nav.amap')}</a>
-    <a class="button" href="baidumap://map/marker?location=${at.lat},${at.lon}&title=${name}&coord_type=wgs84&src=dispatch">${t('nav.baidu')}</a>
+    <a class="button" href="${amap}">${t('nav.amap')}</a>
+    <a class="button" href="${baidu}">${t('nav.baidu')}</a>
   </div>`;
 }
 
@@ -134,6 +141,10 @@ function showTask(number) {
   const rule = typeInfo(task.type) ?? {};
   const away = here && task.location ? metresBetween(here, task.location) : -1;
   const submitted = state === 'UnderReview' || state === 'Handled';
+  const acceptOrReturn =
+    `<button type="button" data-kind="accept">${t('accept')}</button>` +
+    `<button type="button" class="secondary" data-kind="return">${t('return')}</button>`;
+  const noteMark = rule.noteRequired ? ` <span class="required">*</span>` : '';
   $('#view').innerHTML = `
     <article class="card" aria-labelledby="task-title">
       <a class="button" href="#" id="back">← ${t('back')}</a>
@@ -143,27 +154,30 @@ function showTask(number) {
       <dl class="facts">
         <dt>${t('address')}</dt><dd>${escape(named(streetOf(task.street)))} · ${escape(task.description)}</dd>
         ${away >= 0 ? `<dt>${t('distance')}</dt><dd id="distance">${distance(away)}</dd>` : ''}
-        <dt>${t('deadline')}</dt><dd class="due level-${Math.min(3, task.escalation ?? 0)}">${countdown(task.dueAt) || '—'}</dd>
+        <dt>${t('deadline')}</dt><dd class="due level-${dueLevel(task)}">${countdown(task.dueAt) || '—'}</dd>
         <dt>${t('number')}</dt><dd>${escape(task.number)}</dd>
       </dl>
       ${navigation(task)}
       <div id="handover"></div>
       <div class="actions">
-        ${state === 'Dispatched' ? `<button type="button" data-kind="accept">${t('accept')}</button><button type="button" class="secondary" data-kind="return">${t('return')}</button>` : ''}
+        ${state === 'Dispatched' ? acceptOrReturn : ''}
         ${state === 'Accepted' ? `<button type="button" data-kind="arrive">${t('arrive')}</button>` : ''}
       </div>
       <form id="return-form" hidden>
         <label>${t('return.reason')}<textarea name="reason" rows="2" required></textarea></label>
-        <div class="actions"><button>${t('return')}</button><button type="button" class="secondary" id="return-cancel">${t('cancel')}</button></div>
+        <div class="actions"><button>${t('return')}</button><button type="button" class="secondary"
+          id="return-cancel">${t('cancel')}</button></div>
       </form>
       ${
         state === 'InProgress'
           ? `<form id="result">
         <label>${rule.photoRequired ? `<span class="required">${t('photo.required')}</span>` : t('photo.optional')}
-          <input type="file" name="photo" accept="image/*" capture="environment" ${rule.photoRequired ? 'required' : ''} aria-describedby="photo-hint"></label>
+          <input type="file" name="photo" accept="image/*"
+            capture="environment" ${rule.photoRequired ? 'required' : ''} aria-describedby="photo-hint"></label>
         <span id="photo-hint" class="muted">${t('photo.take')}</span>
         <img id="preview" class="preview" alt="${t('photo')}" hidden>
-        <label>${t('result.note')}${rule.noteRequired ? ` <span class="required">*</span>` : ''}<textarea name="note" rows="3" ${rule.noteRequired ? 'required' : ''}></textarea></label>
+        <label>${t('result.note')}${noteMark}<textarea name="note" rows="3"
+          ${rule.noteRequired ? 'required' : ''}></textarea></label>
         <p class="position muted" id="position" role="status"></p>
         <button id="submit">${t('submit')}</button></form>`
           : ''
@@ -451,7 +465,10 @@ async function setStatus(status) {
   follow();
 }
 
-/** Watches the phone's position while on duty; sends it with its accuracy every few seconds, or nothing without a fix. */
+/**
+ * Watches the phone's position while on duty; sends it with its accuracy every few seconds,
+ * or nothing without a fix.
+ */
 function follow() {
   const onDuty = duty && duty.status !== 'OffDuty';
   if (!onDuty) {
@@ -505,10 +522,10 @@ function drawDuty() {
       : fix
         ? tf('duty.fix', { m: Math.round(fix.accuracy) })
         : t('duty.no.fix');
-  box.innerHTML = `<div role="group" aria-label="${t('duty.status')}" class="statuses">${STATUSES.map(
-    (s) =>
-      `<button type="button" data-status="${s}" aria-pressed="${s === status}" class="${s === status ? '' : 'secondary'}">${escape(labelOf('worker', s))}</button>`,
-  ).join('')}</div>
+  const button = (s) => `<button type="button" data-status="${s}" aria-pressed="${s === status}"
+    class="${s === status ? '' : 'secondary'}">${escape(labelOf('worker', s))}</button>`;
+  const buttons = STATUSES.map(button).join('');
+  box.innerHTML = `<div role="group" aria-label="${t('duty.status')}" class="statuses">${buttons}</div>
     <p class="muted" id="duty-fix" data-fix="${fix ? 'yes' : 'no'}" role="status">${escape(fixWords)}</p>`;
 }
 
@@ -532,7 +549,8 @@ function showReport() {
       <label>${t('type')}<select name="type" required>${types}</select></label>
       <label>${t('description')}<textarea name="description" rows="3"></textarea></label>
       <label><span class="required">${t('photo.required')}</span>
-        <input type="file" name="photo" accept="image/*" capture="environment" required aria-describedby="report-photo-hint"></label>
+        <input type="file" name="photo" accept="image/*"
+          capture="environment" required aria-describedby="report-photo-hint"></label>
       <span id="report-photo-hint" class="muted">${t('photo.take')}</span>
       <img id="report-preview" class="preview" alt="${t('photo')}" hidden>
       <p class="position muted" id="position" role="status">${t('report.position')}</p>
@@ -571,8 +589,8 @@ function showReport() {
         photoContentType: 'image/jpeg',
       });
       reportPhoto = null;
-      $('#view').innerHTML =
-        `<article class="card"><p class="submitted" id="reported">${escape(tf('report.done', { number: reply.number }))}</p>
+      const done = escape(tf('report.done', { number: reply.number }));
+      $('#view').innerHTML = `<article class="card"><p class="submitted" id="reported">${done}</p>
         <a class="button" href="#">← ${t('back')}</a></article>`;
     } catch (error) {
       $('#report-submit').disabled = false;

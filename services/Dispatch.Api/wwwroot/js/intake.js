@@ -27,22 +27,20 @@ const $ = (selector) => document.querySelector(selector);
 /** Shows the form in the detail pane; onCreated(number) when a case was created (or joined another). */
 export function openIntake({ reference, map, onCreated }) {
   state = { reference, map, onCreated, location: null, duplicates: [] };
+  const typeOption = (x) =>
+    `<option value="${escape(x.code)}">${escape(named(x))} · ${escape(labelOf('priority', x.priority))}</option>`;
   const types = reference.scenarios
-    .map(
-      (s) =>
-        `<optgroup label="${escape(named(s))}">${s.types
-          .map(
-            (x) =>
-              `<option value="${escape(x.code)}">${escape(named(x))} · ${escape(labelOf('priority', x.priority))}</option>`,
-          )
-          .join('')}</optgroup>`,
-    )
+    .map((s) => `<optgroup label="${escape(named(s))}">${s.types.map(typeOption).join('')}</optgroup>`)
     .join('');
+  const channels = CHANNELS.map((c) => `<option value="${c}">${escape(labelOf('channel', c))}</option>`).join('');
+  const streets =
+    `<option value="">${t('street.from.place')}</option>` +
+    reference.streets.map((s) => `<option value="${escape(s.code)}">${escape(named(s))}</option>`).join('');
   $('#detail').innerHTML = `<h2 id="detail-title">${t('intake')}</h2>
     <form id="intake" class="intake" novalidate>
-      <label>${t('channel')}<select name="channel" id="i-channel">${CHANNELS.map((c) => `<option value="${c}">${escape(labelOf('channel', c))}</option>`).join('')}</select></label>
+      <label>${t('channel')}<select name="channel" id="i-channel">${channels}</select></label>
       <label>${t('type')}<select name="type" id="i-type" required>${types}</select></label>
-      <label>${t('street')}<select name="street" id="i-street"><option value="">${t('street.from.place')}</option>${reference.streets.map((s) => `<option value="${escape(s.code)}">${escape(named(s))}</option>`).join('')}</select></label>
+      <label>${t('street')}<select name="street" id="i-street">${streets}</select></label>
       <div class="inline">
         <label class="grow">${t('address')}<input name="address" id="i-address" autocomplete="off"></label>
         <button type="button" id="i-locate" class="secondary">${t('locate')}</button>
@@ -55,7 +53,8 @@ export function openIntake({ reference, map, onCreated }) {
       </fieldset>
       <label>${t('source.ref')}<input name="externalRef" id="i-ref" autocomplete="off"></label>
       <label class="check"><input type="checkbox" name="urgent" id="i-urgent"> ${t('urgent.p1')}</label>
-      <section aria-labelledby="dup-title"><h3 id="dup-title">${t('duplicates')}</h3><ol id="duplicates" class="plain"></ol></section>
+      <section aria-labelledby="dup-title"><h3 id="dup-title">${t('duplicates')}</h3><ol id="duplicates"
+        class="plain"></ol></section>
       <div class="actions"><button type="submit" id="i-submit">${t('intake.create')}</button>
         <button type="button" class="secondary" id="i-cancel">${t('cancel')}</button></div>
     </form>`;
@@ -132,12 +131,14 @@ async function duplicates() {
     });
     if (seq !== asked || !document.getElementById('duplicates')) return;
     state.duplicates = reply.items ?? [];
+    const away = (i) =>
+      state.location && i.location ? ` · ${distance(metresBetween(state.location, i.location))}` : '';
     $('#duplicates').innerHTML =
       state.duplicates
         .map(
           (i) => `<li class="duplicate" data-number="${escape(i.number)}">
       ${badge(i.priority)} <span>${escape(i.number)}</span>
-      <span class="muted">${escape(labelOf('state', i.state))}${state.location && i.location ? ` · ${distance(metresBetween(state.location, i.location))}` : ''} · ${escape(countdown(i.dueAt))}</span>
+      <span class="muted">${escape(labelOf('state', i.state))}${away(i)} · ${escape(countdown(i.dueAt))}</span>
       <span class="desc">${escape(i.description ?? '')}</span>
       <button type="button" class="secondary" data-join="${escape(i.number)}">${t('join.duplicate')}</button></li>`,
         )

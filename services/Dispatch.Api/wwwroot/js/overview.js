@@ -52,7 +52,8 @@ function render() {
   useLabels(o.labels);
   const totals = o.totals ?? {};
   const kpi = (label, value, sub = '', alarm = false, key = '') =>
-    `<div class="kpi" data-kpi="${key}"><span class="label">${escape(label)}</span><span class="value ${alarm ? 'alarm' : ''}">${number(value)}</span><span class="sub">${escape(sub)}</span></div>`;
+    `<div class="kpi" data-kpi="${key}"><span class="label">${escape(label)}</span>` +
+    `<span class="value ${alarm ? 'alarm' : ''}">${number(value)}</span><span class="sub">${escape(sub)}</span></div>`;
   $('#kpis').setAttribute('aria-label', t('overview.title'));
   $('#kpis').innerHTML = [
     kpi(t('open'), totals.open, '', false, 'open'),
@@ -68,9 +69,12 @@ function render() {
       'offline',
     ),
   ].join('');
-  const head = `<tr><th scope="col" class="text">${t('name')}</th><th scope="col">${t('open')}</th><th scope="col">${t('overdue.count')}</th><th scope="col">${t('p1')}</th></tr>`;
+  const head =
+    `<tr><th scope="col" class="text">${t('name')}</th><th scope="col">${t('open')}</th>` +
+    `<th scope="col">${t('overdue.count')}</th><th scope="col">${t('p1')}</th></tr>`;
+  const hot = (n) => (n > 0 ? 'hot' : '');
   const rowOf = (x) => `<tr><th scope="row" class="text">${escape(named(x))}</th><td>${number(x.open)}</td>
-    <td class="${x.overdue > 0 ? 'hot' : ''}">${number(x.overdue)}</td><td class="${x.p1 > 0 ? 'hot' : ''}">${number(x.p1)}</td></tr>`;
+    <td class="${hot(x.overdue)}">${number(x.overdue)}</td><td class="${hot(x.p1)}">${number(x.p1)}</td></tr>`;
   const byOpen = (list) => [...(list ?? [])].sort((a, b) => (b.open ?? 0) - (a.open ?? 0));
   $('#streets').innerHTML = head + byOpen(o.streets).map(rowOf).join('');
   $('#scenarios').innerHTML = head + byOpen(o.scenarios).map(rowOf).join('');
@@ -86,13 +90,16 @@ function render() {
         )
         .join('') || `<li class="muted">${t('none')}</li>`
     }</ol>`;
+  const where = (i) =>
+    `${escape(named(o.streets?.find((s) => s.code === i.street)))} · ${escape(labelOf('state', i.state))} · ` +
+    escape(new Date(i.reportedAt).toLocaleTimeString(lang(), { hour12: false }));
   $('#urgent').innerHTML =
     (o.urgent ?? [])
       .map(
         (i) => `<li data-number="${escape(i.number)}">
     ${badge(i.priority)}<span>${escape(zh() ? i.typeZh : i.typeEn)}</span>
     <span class="due">${countdown(i.dueAt)}</span>
-    <span class="where">${escape(named(o.streets?.find((s) => s.code === i.street)))} · ${escape(labelOf('state', i.state))} · ${escape(new Date(i.reportedAt).toLocaleTimeString(lang(), { hour12: false }))}</span></li>`,
+    <span class="where">${where(i)}</span></li>`,
       )
       .join('') || `<li class="muted">${t('none')}</li>`;
   map?.setIncidents(
