@@ -59,12 +59,32 @@ public sealed class RedisServer : IAsyncDisposable
             .FirstOrDefault(File.Exists);
     }
 
+    /// <summary>
+    /// A port free on loopback now, chosen below the kernel's ephemeral range (from 32768), so that no outgoing
+    /// connection takes it between this answer and its bind, and never the same twice in this process.
+    /// </summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        while (true)
+        {
+            var port = Random.Shared.Next(20_000, 30_000);
+            lock (HandedOut)
+                if (!HandedOut.Add(port))
+                    continue;
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // Taken by another process: try another.
+            }
+        }
     }
+
+    private static readonly HashSet<int> HandedOut = [];
 
     /// <summary>
     /// Starts redis-server with AOF on <paramref name="port"/> (0: a free one), keeping its files in

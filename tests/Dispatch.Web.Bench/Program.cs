@@ -35,7 +35,11 @@ await using var system = ServiceProcess.Start(
     $"--Simulator:Target=http://127.0.0.1:{ingest}",
     "--Simulator:Rate=2",
     $"--Api:GrpcPort={RedisServer.FreePort()}",
-    $"--Api:HttpPort={http}"
+    $"--Api:HttpPort={http}",
+    $"--Management:Port={RedisServer.FreePort()}",
+    // The storm's reports all come from one dispatcher: more than one person's command limit allows.
+    "--Limits:CommandsPerSecond=100000",
+    "--Limits:CommandBurst=100000"
 );
 await system.WaitForLineAsync("API: gRPC (HTTP/2)", TimeSpan.FromSeconds(180));
 var baseUrl = $"http://127.0.0.1:{http}";
