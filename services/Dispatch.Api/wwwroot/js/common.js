@@ -221,6 +221,22 @@ const texts = {
     handover: '转交',
     'handover.reason': '单位值班员转交',
     'handover.done': '已转交',
+    // the inbox (通知), on the console and the field page
+    inbox: '通知',
+    'inbox.unread': '通知 {n} 条未读',
+    'inbox.title': '我的通知',
+    'inbox.empty': '暂无通知',
+    'inbox.ack': '确认收到',
+    'inbox.acked': '已确认',
+    'inbox.needs.ack': '需确认',
+    'inbox.unread.mark': '未读',
+    'inbox.read.all': '全部标为已读',
+    'inbox.close': '关闭',
+    'inbox.case': '案件',
+    'inbox.system.enable': '开启系统通知',
+    'inbox.system.on': '页面在后台时，紧急和特急通知以系统通知提醒',
+    'inbox.system.denied': '浏览器已阻止本站的系统通知，可在浏览器设置中开启',
+    'inbox.system.body': '{urgency} · 案件 {number}',
     // audit
     'audit.title': '一网评效',
     from: '开始日期',
@@ -482,6 +498,21 @@ const texts = {
     handover: 'Hand over',
     'handover.reason': "Handed over by the unit's staff",
     'handover.done': 'Handed over',
+    inbox: 'Notifications',
+    'inbox.unread': 'Notifications, {n} unread',
+    'inbox.title': 'My notifications',
+    'inbox.empty': 'No notifications',
+    'inbox.ack': 'Acknowledge',
+    'inbox.acked': 'Acknowledged',
+    'inbox.needs.ack': 'Needs acknowledgement',
+    'inbox.unread.mark': 'Unread',
+    'inbox.read.all': 'Mark all read',
+    'inbox.close': 'Close',
+    'inbox.case': 'Incident',
+    'inbox.system.enable': 'Turn on system notifications',
+    'inbox.system.on': 'While the page is in the background, high and critical notices show as system notifications',
+    'inbox.system.denied': 'The browser blocks system notifications for this site; its settings can allow them',
+    'inbox.system.body': '{urgency} · incident {number}',
     'audit.title': 'Evaluation',
     from: 'From',
     to: 'To',
@@ -557,6 +588,7 @@ const VOCABULARY = {
   unitKind: 'unitKind',
   staffRole: 'staffRole',
   topic: 'noticeTopic',
+  urgency: 'noticeUrgency',
   dimension: 'dimension',
   pickBasis: 'pickBasis',
 };
@@ -885,9 +917,20 @@ export function boot(start) {
  * line), reconnecting with backoff; the banner shows the state. onResync is called after a reconnect or when the
  * server says changes may have been missed, so the page reloads its list.
  */
-export function watch(filter, onChange, onResync) {
+export const watch = (filter, onChange, onResync) => follow('/api/v1/incidents:watch', { filter }, onChange, onResync);
+
+/**
+ * Follows one of the API's live streams (a server-streaming call, which JSON transcoding writes as one JSON object
+ * per line): each message goes to onMessage, except one with resync set, which calls onResync, as does every
+ * reconnect after the first connection. Reconnects with backoff until stopped. Only the page's main stream
+ * (banner: true) shows its state in the connection banner, so that two streams never contradict each other there.
+ */
+export function follow(path, body, onMessage, onResync, { banner = true } = {}) {
   let stopped = false;
   let delay = 500;
+  const say = (state) => {
+    if (banner) connection(state);
+  };
   const controller = {
     stop() {
       stopped = true;
@@ -896,7 +939,7 @@ export function watch(filter, onChange, onResync) {
   };
   // A phone or laptop that says it is offline has lost the stream, whatever the socket still believes.
   window.addEventListener('offline', () => {
-    connection('lost');
+    say('lost');
     controller.abort?.();
   });
   (async function loop() {
@@ -905,11 +948,11 @@ export function watch(filter, onChange, onResync) {
       const abort = new AbortController();
       controller.abort = () => abort.abort();
       try {
-        const response = await fetch('/api/v1/incidents:watch', {
+        const response = await fetch(path, {
           method: 'POST',
           signal: abort.signal,
           headers: { 'content-type': 'application/json', authorization: `Bearer ${session.token}` },
-          body: JSON.stringify({ filter }),
+          body: JSON.stringify(body),
         });
         if (response.status === 401) {
           session.clear();
@@ -917,7 +960,7 @@ export function watch(filter, onChange, onResync) {
           return;
         }
         if (!response.ok) throw new Error(String(response.status));
-        connection('ok');
+        say('ok');
         if (!first) onResync();
         first = false;
         delay = 500;
@@ -932,15 +975,15 @@ export function watch(filter, onChange, onResync) {
           buffer = lines.pop();
           for (const line of lines) {
             if (!line.trim()) continue;
-            const change = JSON.parse(line);
-            if (change.resync) onResync();
-            else onChange(change);
+            const message = JSON.parse(line);
+            if (message.resync) onResync();
+            else onMessage(message);
           }
         }
       } catch {
         if (stopped) return;
       }
-      connection('lost');
+      say('lost');
       first = false;
       await new Promise((resolve) => setTimeout(resolve, delay));
       delay = Math.min(delay * 2, 10000);

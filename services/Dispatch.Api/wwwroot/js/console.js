@@ -26,6 +26,7 @@ import {
 import { createMap } from './map.js';
 import { QueueModel, PAGE, MAX_ROWS, urgency } from './queue.js';
 import { openIntake } from './intake.js';
+import { startInbox } from './inbox.js';
 
 // One key, one action on the open incident (when the server lists the action for it).
 const KEYS = {
@@ -70,6 +71,7 @@ let bucket = 'dispatch';
 let selected = null;
 let detail = null;
 let loadSeq = 0;
+let inbox = null;
 let search = null; // rows of a search, shown instead of the queue while the search box has text
 const model = new QueueModel();
 
@@ -1087,6 +1089,7 @@ boot(async (signedIn) => {
   $('#who').textContent = userLine(user);
   languageSwitch(async () => {
     $('#who').textContent = userLine(user);
+    inbox?.relabel();
     if (!reference) return; // the rest is drawn in the new language when it arrives
     fillFilters();
     $('#queue').replaceChildren();
@@ -1104,6 +1107,11 @@ boot(async (signedIn) => {
     return;
   }
   $('#who').textContent = userLine(user);
+  // The dispatcher's own notices, live; one opens its case here.
+  inbox = startInbox({
+    href: (number) => `/console/?case=${encodeURIComponent(number)}`,
+    open: (number) => open(number),
+  });
   fromUrl();
   fillFilters();
   fromUrl();

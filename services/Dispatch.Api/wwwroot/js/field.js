@@ -23,6 +23,7 @@ import {
   loadReference,
   watch,
 } from './common.js';
+import { startInbox } from './inbox.js';
 
 // Every action goes through one queue kept in localStorage: it survives a reload and a dead battery's restart,
 // and is replayed (ReplayQueued, each command at most once by its id) whenever the network is there.
@@ -40,6 +41,7 @@ let reference = JSON.parse(localStorage.getItem('dispatch.reference') || 'null')
 let flushing = false;
 let here = null;
 let photo = null;
+let inbox = null;
 
 /** What a task's type asks of the result (photo, note): the catalog's closing conditions in the reference data. */
 const typeInfo = (code) => reference?.scenarios?.flatMap((s) => s.types).find((x) => x.code === code);
@@ -378,6 +380,7 @@ boot(async (user) => {
   languageSwitch(() => {
     show();
     drawDuty();
+    inbox?.relabel();
   });
   if ('serviceWorker' in navigator) navigator.serviceWorker.register('/field/sw.js').catch(() => {});
   window.addEventListener('online', () => {
@@ -397,6 +400,8 @@ boot(async (user) => {
   show();
   reference = await loadReference().catch(() => reference);
   show();
+  // The person's notices, live; one opens its task here.
+  inbox = startInbox({ href: (number) => `/field/#task=${encodeURIComponent(number)}`, open: openTask });
   await loadTasks();
   if (current()) locate();
   startDuty(user);
@@ -404,6 +409,13 @@ boot(async (user) => {
   watch({}, onChange, loadTasks);
   await flush();
 });
+
+/** Opens a task by its number (from the inbox, or a system notification clicked). */
+function openTask(number) {
+  const hash = `#task=${encodeURIComponent(number)}`;
+  if (location.hash === hash) show();
+  else location.hash = hash;
+}
 
 const DONE = ['Closed', 'Dismissed', 'Merged'];
 
