@@ -46,8 +46,8 @@ public class AccessTests(RedisFixture redis)
     {
         var data = new TheoryData<string, string>();
         foreach (var action in Actions.Keys)
-        foreach (var user in Everyone)
-            data.Add(action, user);
+            foreach (var user in Everyone)
+                data.Add(action, user);
         return data;
     }
 

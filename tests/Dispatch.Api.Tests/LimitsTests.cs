@@ -52,7 +52,7 @@ public class LimitsTests(RedisFixture redis)
         // Wrong passwords until the user is locked out: the third failure locks (a running lockout is waited out).
         async Task<HttpResponseMessage> FailUntilLockedAsync()
         {
-            for (var failed = 0; ; )
+            for (var failed = 0; ;)
             {
                 var answer = await api.Http.SendAsync(SignIn("reviewer", "wrong"));
                 if (answer.StatusCode == HttpStatusCode.TooManyRequests && failed == 3)

@@ -134,8 +134,8 @@ public class ReadModelTests(RedisFixture redis) : IAsyncLifetime
     {
         var events = new List<(string Number, IncidentEvent Event)>();
         foreach (var partition in Events.Partitions.All)
-        foreach (var entry in await redis.Connection.GetDatabase().StreamRangeAsync(Events.Key(partition)))
-            events.AddRange(Events.Read(entry) is var read ? read.Events.Select(e => (read.Number, e)) : []);
+            foreach (var entry in await redis.Connection.GetDatabase().StreamRangeAsync(Events.Key(partition)))
+                events.AddRange(Events.Read(entry) is var read ? read.Events.Select(e => (read.Number, e)) : []);
         var facts = events
             .GroupBy(e => e.Number)
             .Select(g => IncidentFactsFold.From(g.Select(e => e.Event).OrderBy(e => e.Seq), Lifecycle))
@@ -335,7 +335,8 @@ public class ReadModelTests(RedisFixture redis) : IAsyncLifetime
                             or StatusCode.NotFound
                             or StatusCode.InvalidArgument
                             or StatusCode.PermissionDenied
-                ) { }
+                )
+            { }
         }
     }
 

@@ -49,7 +49,7 @@ public class TelemetryTests(RedisFixture redis)
         // The push's activity ends just after its write: wait for it to be exported.
         bool Pushed() =>
             tracing.ForceFlush() && exported.ToList().Any(a => a.TraceId == trace && a.DisplayName == "push change");
-        for (var until = DateTime.UtcNow.AddSeconds(10); !Pushed() && DateTime.UtcNow < until; )
+        for (var until = DateTime.UtcNow.AddSeconds(10); !Pushed() && DateTime.UtcNow < until;)
             await Task.Delay(20);
 
         var ours = exported.ToList().Where(a => a.TraceId == trace).ToList();

@@ -135,21 +135,21 @@ if (settings.GetValue("storm", true) && city is not null && reports.Count > 0)
 Console.WriteLine();
 string F(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
 Console.WriteLine(
-    $"{"phase", -16} {"topology", -27} {"alerts", 7} {"alerts/s", 9} {"of echo", 7} "
-        + $"{"p50 ms", 8} {"p99 ms", 8} {"p99.9 ms", 9} {"cmds/alert", 10}"
+    $"{"phase",-16} {"topology",-27} {"alerts",7} {"alerts/s",9} {"of echo",7} "
+        + $"{"p50 ms",8} {"p99 ms",8} {"p99.9 ms",9} {"cmds/alert",10}"
 );
 foreach (var phase in reports[0].Results.Select(r => r.Phase))
-foreach (var (topology, results) in reports.Select(t => (t.Topology, t.Results)))
-{
-    var r = results.Single(x => x.Phase == phase);
-    var echo = results[0];
-    Console.WriteLine(
-        $"{phase, -16} {topology, -27} {r.Alerts, 7} {F(r.PerSecond, "N0"), 9} "
-            + $"{F(r.RatioTo(echo), "0.000"), 7} {F(r.P50Ms, "0.00"), 8} "
-            + $"{F(r.P99Ms, "0.00"), 8} {F(r.P999Ms, "0.00"), 9} {F(r.CommandsPerAlert, "0.00"), 10}  "
-            + string.Join(", ", r.Dispositions.OrderBy(d => d.Key).Select(d => $"{d.Key} {d.Value}"))
-    );
-}
+    foreach (var (topology, results) in reports.Select(t => (t.Topology, t.Results)))
+    {
+        var r = results.Single(x => x.Phase == phase);
+        var echo = results[0];
+        Console.WriteLine(
+            $"{phase,-16} {topology,-27} {r.Alerts,7} {F(r.PerSecond, "N0"),9} "
+                + $"{F(r.RatioTo(echo), "0.000"),7} {F(r.P50Ms, "0.00"),8} "
+                + $"{F(r.P99Ms, "0.00"),8} {F(r.P999Ms, "0.00"),9} {F(r.CommandsPerAlert, "0.00"),10}  "
+                + string.Join(", ", r.Dispositions.OrderBy(d => d.Key).Select(d => $"{d.Key} {d.Value}"))
+        );
+    }
 foreach (var t in reports)
     Console.WriteLine(
         $"reminders on {t.Topology}: {t.RemindersBefore} before the paced phases, {t.RemindersAfter} after them, "
@@ -159,12 +159,12 @@ if (serialization is not null)
 {
     Console.WriteLine();
     Console.WriteLine(
-        $"{"serialization", -16} {"way", -30} {"ns/round trip", 14} {"B allocated", 12} {"payload B", 10}"
+        $"{"serialization",-16} {"way",-30} {"ns/round trip",14} {"B allocated",12} {"payload B",10}"
     );
     foreach (var s in serialization)
         Console.WriteLine(
-            $"{s.Type, -16} {s.Way, -30} {F(s.NanosecondsPerRoundTrip, "N0"), 14} "
-                + $"{F(s.BytesAllocated, "N0"), 12} {s.PayloadBytes, 10}"
+            $"{s.Type,-16} {s.Way,-30} {F(s.NanosecondsPerRoundTrip, "N0"),14} "
+                + $"{F(s.BytesAllocated, "N0"),12} {s.PayloadBytes,10}"
         );
 }
 if (storm is not null)
@@ -180,7 +180,7 @@ if (storm is not null)
     );
     foreach (var c in storm.Channels)
         Console.WriteLine(
-            $"  dispatch → {c.Channel, -8} {c.Delivered, 6} delivered {c.Undelivered, 4} not  "
+            $"  dispatch → {c.Channel,-8} {c.Delivered,6} delivered {c.Undelivered,4} not  "
                 + $"p50 {F(c.P50.TotalMilliseconds, "0")} ms  "
                 + $"p99 {F(c.P99.TotalMilliseconds, "0")} ms  max {F(c.Max.TotalMilliseconds, "0")} ms"
         );

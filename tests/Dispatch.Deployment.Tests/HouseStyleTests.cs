@@ -4,7 +4,7 @@ namespace Dispatch.Deployment.Tests;
 
 /// <summary>
 /// The house style that a formatter cannot keep alone: no line of code, protocol or page wider than the 120 columns
-/// .editorconfig sets (CSharpier and Prettier lay out what they can; strings and comments are ours to break), and no
+/// .editorconfig sets (dotnet format and Prettier keep the layout; long strings and comments are ours to break), and no
 /// file pointing outside the repository.
 /// </summary>
 public class HouseStyleTests

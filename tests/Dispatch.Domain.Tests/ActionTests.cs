@@ -147,8 +147,8 @@ public class ActionTests
                 IncidentState.Dismissed,
             }
         )
-        foreach (var who in new[] { "dispatcher", "reviewer", "staff.GREEN", "staff.CSL", "worker.GREEN" })
-            data.Add(state, who);
+            foreach (var who in new[] { "dispatcher", "reviewer", "staff.GREEN", "staff.CSL", "worker.GREEN" })
+                data.Add(state, who);
         return data;
     }
 

@@ -247,12 +247,12 @@ public class RoutingTests
     public void Every_type_routes_in_every_street_to_known_units()
     {
         foreach (var type in Catalog.Types)
-        foreach (var street in Catalog.Streets)
-        {
-            var route = Catalog.Route(type.Code, street.Code);
-            Assert.NotNull(Catalog.FindUnit(route.Lead));
-            Assert.All(route.CoUnits, u => Assert.NotNull(Catalog.FindUnit(u)));
-            Assert.DoesNotContain(route.Lead, route.CoUnits);
-        }
+            foreach (var street in Catalog.Streets)
+            {
+                var route = Catalog.Route(type.Code, street.Code);
+                Assert.NotNull(Catalog.FindUnit(route.Lead));
+                Assert.All(route.CoUnits, u => Assert.NotNull(Catalog.FindUnit(u)));
+                Assert.DoesNotContain(route.Lead, route.CoUnits);
+            }
     }
 }

@@ -186,11 +186,11 @@ public class RosterTests
             .ToHashSet();
         Assert.Contains("CYXC", routed);
         foreach (var at in Week())
-        foreach (var unit in routed)
-        {
-            Assert.True(Shipped.OnDuty(unit, at).Any(), $"nobody of {unit} is on duty at {at:ddd HH:mm}");
-            Assert.Equal(PickBasis.OnDutyWorker, DutyPicker.Pick(Shipped, unit, null, at).Basis);
-        }
+            foreach (var unit in routed)
+            {
+                Assert.True(Shipped.OnDuty(unit, at).Any(), $"nobody of {unit} is on duty at {at:ddd HH:mm}");
+                Assert.Equal(PickBasis.OnDutyWorker, DutyPicker.Pick(Shipped, unit, null, at).Basis);
+            }
     }
 
     [Fact]
@@ -208,8 +208,8 @@ public class RosterTests
     {
         var data = new TheoryData<string, string>();
         foreach (var type in Catalog.Types.Where(t => t.Scenario != DevicePolicy.MaintenanceScenario))
-        foreach (var street in Catalog.Streets)
-            data.Add(type.Code, street.Code);
+            foreach (var street in Catalog.Streets)
+                data.Add(type.Code, street.Code);
         return data;
     }
 

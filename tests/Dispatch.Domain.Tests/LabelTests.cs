@@ -21,15 +21,15 @@ public class LabelTests
     {
         Assert.True(Enumerations.Length >= 20, $"only {Enumerations.Length} enumerations found");
         foreach (var type in Enumerations)
-        foreach (Enum value in Enum.GetValues(type))
-        {
-            var label = (Label)Of.MakeGenericMethod(type).Invoke(null, [value])!;
-            Assert.True(IsChinese(label.Zh), $"{type.Name}.{value}: '{label.Zh}' is not Chinese");
-            Assert.False(
-                string.IsNullOrWhiteSpace(label.En) || IsChinese(label.En),
-                $"{type.Name}.{value}: '{label.En}'"
-            );
-        }
+            foreach (Enum value in Enum.GetValues(type))
+            {
+                var label = (Label)Of.MakeGenericMethod(type).Invoke(null, [value])!;
+                Assert.True(IsChinese(label.Zh), $"{type.Name}.{value}: '{label.Zh}' is not Chinese");
+                Assert.False(
+                    string.IsNullOrWhiteSpace(label.En) || IsChinese(label.En),
+                    $"{type.Name}.{value}: '{label.En}'"
+                );
+            }
     }
 
     [Fact]

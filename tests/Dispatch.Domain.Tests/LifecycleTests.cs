@@ -288,8 +288,8 @@ public class LifecycleTests
             IncidentState.Merged,
         ];
         foreach (var (command, allowed) in Lifecycle.AllowedIn)
-        foreach (var state in resting.Except(allowed))
-            data.Add(state, command.Name);
+            foreach (var state in resting.Except(allowed))
+                data.Add(state, command.Name);
         return data;
     }
 
@@ -315,8 +315,8 @@ public class LifecycleTests
         var data = new TheoryData<IncidentState, string>();
         // ResolveIncident is allowed in every open state, but only for self-resolving types: see its own tests.
         foreach (var (command, allowed) in Lifecycle.AllowedIn.Where(c => c.Key != typeof(ResolveIncident)))
-        foreach (var state in allowed.Where(s => s != IncidentState.Handled))
-            data.Add(state, command.Name);
+            foreach (var state in allowed.Where(s => s != IncidentState.Handled))
+                data.Add(state, command.Name);
         return data;
     }
 

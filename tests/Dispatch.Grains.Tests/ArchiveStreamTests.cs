@@ -253,10 +253,10 @@ public abstract class ArchiveStreamTests(TestStore redis, BlobS3Server s3) : IDi
     {
         var entries = new Dictionary<(string, StreamId), IEnumerable<(string, string)>>();
         foreach (var source in Sources.All)
-        foreach (var e in await redis.Connection.GetDatabase().StreamRangeAsync(source.Key))
-            entries[(source.Label, StreamId.Parse(e.Id!))] =
-            [
-                .. e.Values.Select(v => ((string)v.Name!, (string)v.Value!)),
+            foreach (var e in await redis.Connection.GetDatabase().StreamRangeAsync(source.Key))
+                entries[(source.Label, StreamId.Parse(e.Id!))] =
+                [
+                    .. e.Values.Select(v => ((string)v.Name!, (string)v.Value!)),
             ];
         return entries;
     }

@@ -284,9 +284,9 @@ while (!stop.IsCancellationRequested)
     );
     samples.Add(sample);
     Console.WriteLine(
-        $"  {sample.Item1, 5:F0} s  redis {Mb(sample.Item2), 8}  alerts {sample.Item3, 7}  "
-            + $"incidents {sample.Item4, 6} ({sample.Item5} ended)  "
-            + $"stream entries {sample.Item6, 7}  keys {sample.Item7, 6}"
+        $"  {sample.Item1,5:F0} s  redis {Mb(sample.Item2),8}  alerts {sample.Item3,7}  "
+            + $"incidents {sample.Item4,6} ({sample.Item5} ended)  "
+            + $"stream entries {sample.Item6,7}  keys {sample.Item7,6}"
     );
 }
 await Task.WhenAll(storm, desk).ContinueWith(_ => { }, TaskScheduler.Default);
@@ -333,10 +333,10 @@ var hotAlerts = redisByKind.GetValueOrDefault("alert record").Items;
 var hotIncidents = redisByKind.GetValueOrDefault("incident records").Items;
 foreach (var (kind, (bytes, items)) in redisByKind.OrderByDescending(k => k.Value.Bytes))
     Console.WriteLine(
-        $"  redis   {kind, -22} {Mb(bytes), 9}  {items, 7} items  {(items == 0 ? 0 : bytes / items), 6} bytes each"
+        $"  redis   {kind,-22} {Mb(bytes),9}  {items,7} items  {(items == 0 ? 0 : bytes / items),6} bytes each"
     );
 foreach (var (kind, (bytes, objects)) in archiveByKind.OrderByDescending(k => k.Value.Bytes))
-    Console.WriteLine($"  archive {kind, -22} {Mb(bytes), 9}  {objects, 7} objects");
+    Console.WriteLine($"  archive {kind,-22} {Mb(bytes),9}  {objects,7} objects");
 long BytesOf(string kind) => redisByKind.GetValueOrDefault(kind).Bytes;
 
 // In Redis an alert costs its entry in the alert record (the device journals are capped per device, the alert index per

@@ -86,11 +86,11 @@ public static class Ops
         var stream = new IncidentEventStream(new KeySpace(serviceId), new Partitions(partitions));
         var found = new List<(string, IncidentEvent)>();
         foreach (var partition in stream.Partitions.All)
-        foreach (var entry in await redis.GetDatabase().StreamRangeAsync(stream.Key(partition)))
-        {
-            var read = stream.Read(entry);
-            found.AddRange(read.Events.Select(e => (read.Number, e)));
-        }
+            foreach (var entry in await redis.GetDatabase().StreamRangeAsync(stream.Key(partition)))
+            {
+                var read = stream.Read(entry);
+                found.AddRange(read.Events.Select(e => (read.Number, e)));
+            }
         return found;
     }
 

@@ -67,8 +67,8 @@ Console.WriteLine(
         + "Chromium headless, 1440×900"
 );
 Console.WriteLine(
-    $"{"phase", -6} {"longest task", 13} {"blocked/min", 12} {"tasks>50ms", 11} {"JS heap", 9} "
-        + $"{"renderer RSS", 13} {"first row", 10} {"map build", 10} {"incidents", 10}"
+    $"{"phase",-6} {"longest task",13} {"blocked/min",12} {"tasks>50ms",11} {"JS heap",9} "
+        + $"{"renderer RSS",13} {"first row",10} {"map build",10} {"incidents",10}"
 );
 foreach (var storm in new[] { false, true })
 {
@@ -151,9 +151,9 @@ foreach (var storm in new[] { false, true })
     Console.WriteLine(
         string.Create(
             CultureInfo.InvariantCulture,
-            $"{(storm ? "storm" : "idle"), -6} {Ms(longTasks.DefaultIfEmpty(0).Max()), 13} {Ms(blocked), 12} "
-                + $"{longTasks.Length, 11} {Mb(heap), 9} {Mb(RendererBytes()), 13} "
-                + $"{Ms(firstRow.TotalMilliseconds), 10} {Ms(mapBuild.DefaultIfEmpty(0).Max()), 10} {sent, 10}"
+            $"{(storm ? "storm" : "idle"),-6} {Ms(longTasks.DefaultIfEmpty(0).Max()),13} {Ms(blocked),12} "
+                + $"{longTasks.Length,11} {Mb(heap),9} {Mb(RendererBytes()),13} "
+                + $"{Ms(firstRow.TotalMilliseconds),10} {Ms(mapBuild.DefaultIfEmpty(0).Max()),10} {sent,10}"
         )
     );
     await context.CloseAsync();

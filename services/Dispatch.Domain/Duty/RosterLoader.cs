@@ -47,8 +47,8 @@ public static class RosterLoader
             dto.District?.DutyLeaders ?? []
         );
         foreach (var (entry, unit) in units)
-        foreach (var p in RosterRules.Check(unit, catalog, all))
-            Fail($"{entry}.{p.Field}", p.Problem);
+            foreach (var p in RosterRules.Check(unit, catalog, all))
+                Fail($"{entry}.{p.Field}", p.Problem);
         foreach (var missing in catalog.Units.Where(u => all.UnitOf(u.Code) is null).Select(u => u.Code).Order())
             Fail($"unit {missing}", "has no duty officer: it has no roster, so machine dispatch could reach no one");
 

@@ -35,31 +35,31 @@ public sealed class EvidenceMigration(
         var moved = 0;
         // KEYS/SCAN see one node: on a cluster, every primary is asked.
         foreach (var server in redis.GetServers().Where(s => s.IsConnected && !s.IsReplica))
-        await foreach (
-            var key in server
-                .KeysAsync(pattern: evidence.LegacyKeyPattern, pageSize: 500)
-                .WithCancellation(cancellationToken)
-        )
-        {
-            if (await db.KeyTypeAsync(key) != RedisType.Hash)
-                continue;
-            var fields = await db.HashGetAsync(key, ["incident", "type", "by", "name", "data"]);
-            if (fields[4].IsNull || fields[0].IsNull)
-                continue;
-            var content = (byte[])fields[4]!;
-            var meta = new EvidenceMeta(
-                evidence.LegacyIdOf(key!),
-                fields[0]!,
-                fields[1]!,
-                content.Length,
-                Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content)),
-                fields[2]!,
-                fields[3]!
-            );
-            await evidence.StoreAsync(meta, content);
-            await db.KeyDeleteAsync(key);
-            moved++;
-        }
+            await foreach (
+                var key in server
+                    .KeysAsync(pattern: evidence.LegacyKeyPattern, pageSize: 500)
+                    .WithCancellation(cancellationToken)
+            )
+            {
+                if (await db.KeyTypeAsync(key) != RedisType.Hash)
+                    continue;
+                var fields = await db.HashGetAsync(key, ["incident", "type", "by", "name", "data"]);
+                if (fields[4].IsNull || fields[0].IsNull)
+                    continue;
+                var content = (byte[])fields[4]!;
+                var meta = new EvidenceMeta(
+                    evidence.LegacyIdOf(key!),
+                    fields[0]!,
+                    fields[1]!,
+                    content.Length,
+                    Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content)),
+                    fields[2]!,
+                    fields[3]!
+                );
+                await evidence.StoreAsync(meta, content);
+                await db.KeyDeleteAsync(key);
+                moved++;
+            }
         return moved;
     }
 }

@@ -165,8 +165,8 @@ public sealed class IncidentProjection(
                 DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(e.At, Calendar.TimeZone).DateTime)
             )
         )
-        foreach (var kind in day.GroupBy(DispatchSerialization.KindOf))
-            _ = tx.HashIncrementAsync(_rm.Daily(day.Key), kind.Key, kind.Count());
+            foreach (var kind in day.GroupBy(DispatchSerialization.KindOf))
+                _ = tx.HashIncrementAsync(_rm.Daily(day.Key), kind.Key, kind.Count());
         // One notice per event, each with the incident as that event left it, so a subscriber sees every step.
         foreach (var change in changes)
             _ = tx.PublishAsync(
