@@ -85,7 +85,7 @@ public abstract class ClusterTests(TestStore redis, Xunit.Abstractions.ITestOutp
 
         using var ingestChannel = GrpcChannel.ForAddress($"http://127.0.0.1:{ingestPort}");
         using var apiChannel = GrpcChannel.ForAddress($"http://127.0.0.1:{apiPort}");
-        var gateway = await GatewayAsync(ingestChannel, devices: 24);
+        var gateway = await CreekGateway.RegisterAsync(ingestChannel, AdminToken, "gw-cluster", devices: 24);
         var cases = new Cases.CasesClient(apiChannel);
         var token = (
             await new Identity.IdentityClient(apiChannel).SignInAsync(
@@ -100,7 +100,7 @@ public abstract class ClusterTests(TestStore redis, Xunit.Abstractions.ITestOutp
         for (var i = 0; i < 8; i++)
             timed.Add(
                 (
-                    await Retry(() =>
+                    await CreekGateway.Retry(() =>
                         cases
                             .ReportIncidentAsync(
                                 new ReportIncidentRequest
@@ -130,7 +130,7 @@ public abstract class ClusterTests(TestStore redis, Xunit.Abstractions.ITestOutp
                         for (var n = 0; !stop.IsCancellationRequested; n++)
                         {
                             var alert = Alert($"dev-{d}", $"dev-{d}-a{n}", d);
-                            acks[alert.AlertId] = await Retry(() => gateway.ReportAsync(alert));
+                            acks[alert.AlertId] = await CreekGateway.Retry(() => gateway.ReportAsync(alert));
                         }
                     })
                 )
@@ -148,7 +148,7 @@ public abstract class ClusterTests(TestStore redis, Xunit.Abstractions.ITestOutp
 
         // The survivor serves every incident: each takes a note.
         foreach (var number in timed.Concat(acks.Values.Select(a => a.IncidentNumber)).Distinct())
-            await Retry(() =>
+            await CreekGateway.Retry(() =>
                 cases
                     .AddNoteAsync(
                         new AddNoteRequest
@@ -235,76 +235,8 @@ public abstract class ClusterTests(TestStore redis, Xunit.Abstractions.ITestOutp
             Type = "CREEK_LITTERING",
             Severity = 2,
             ObservedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddSeconds(-1)),
-            Location = Position(index),
+            Location = CreekGateway.Position(index),
         };
-
-    private static Protos.V1.GeoPoint Position(int index) =>
-        new() { Lat = 31.215 + index / 6 * 0.01, Lon = 121.35 + index % 6 * 0.015 };
-
-    internal static async Task<SignedGateway> GatewayAsync(GrpcChannel channel, int devices)
-    {
-        var registry = new DeviceRegistry.DeviceRegistryClient(channel);
-        var admin = new Metadata { { "authorization", $"Bearer {AdminToken}" } };
-        var credentials = await registry.RegisterGatewayAsync(
-            new RegisterGatewayRequest { GatewayId = "gw-cluster", Name = "cluster test" },
-            admin
-        );
-        for (var d = 0; d < devices; d++)
-            await registry.RegisterDeviceAsync(
-                new DeviceRegistration
-                {
-                    DeviceId = $"dev-{d}",
-                    GatewayId = "gw-cluster",
-                    Scenario = "creek",
-                    Kind = "camera",
-                    Location = Position(d),
-                    Street = "CYXC",
-                    OwnerUnit = "OPS",
-                },
-                admin
-            );
-        return new SignedGateway("gw-cluster", credentials.Secret, new AlertIngest.AlertIngestClient(channel));
-    }
-
-    /// <summary>
-    /// Retries what failed because the cluster was between silos (UNAVAILABLE and the like), as a client would.
-    /// </summary>
-    internal static async Task<T> Retry<T>(Func<Task<T>> call)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await call();
-            }
-            catch (RpcException e)
-                when (e.StatusCode
-                        is StatusCode.Unavailable
-                            or StatusCode.Internal
-                            or StatusCode.Unknown
-                            or StatusCode.DeadlineExceeded
-                    && attempt < 60
-                )
-            {
-                await Task.Delay(500);
-            }
-        }
-    }
-
-    internal sealed record SignedGateway(string Id, string Secret, AlertIngest.AlertIngestClient Client)
-    {
-        public async Task<AlertAck> ReportAsync(Alert alert) =>
-            await Client.ReportAlertAsync(
-                alert,
-                GatewaySignature.Headers(
-                    Id,
-                    Secret,
-                    $"/{AlertIngest.Descriptor.FullName}/ReportAlert",
-                    DateTimeOffset.UtcNow
-                ),
-                deadline: DateTime.UtcNow.AddSeconds(20)
-            );
-    }
 }
 
 /// <summary>The cluster test on one redis-server.</summary>
@@ -352,7 +284,7 @@ public class RedisOutageTests(Xunit.Abstractions.ITestOutputHelper output)
         );
         await ingest.WaitForLineAsync("Now listening on", TimeSpan.FromSeconds(60));
         using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{ingestPort}");
-        var gateway = await ClusterTests.GatewayAsync(channel, devices: 8);
+        var gateway = await CreekGateway.RegisterAsync(channel, ClusterTests.AdminToken, "gw-cluster", devices: 8);
 
         var acks = new ConcurrentDictionary<string, (AlertAck Ack, DateTime At)>();
         var errors = new ConcurrentBag<(StatusCode Status, string Detail, TimeSpan Took)>();

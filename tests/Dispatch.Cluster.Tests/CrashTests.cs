@@ -83,7 +83,7 @@ public sealed class CrashTests(Xunit.Abstractions.ITestOutputHelper output) : ID
         await StartedAsync(first);
         _servers.Add(embedded.Server()!.Value);
         using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{embedded.IngestPort}");
-        var gateway = await GatewayAsync(channel, devices: 6);
+        var gateway = await CreekGateway.RegisterAsync(channel, AdminToken, "gw-crash", devices: 6);
         var keys = Enumerable.Range(0, 12).Select(k => $"crash-key-{k}").ToList();
 
         // Every device reports on every key, alert after alert: the first alert of a key opens its incident, the
@@ -143,11 +143,11 @@ public sealed class CrashTests(Xunit.Abstractions.ITestOutputHelper output) : ID
         // The gateway resends what it sent (acknowledged or not), then one more alert on every key.
         var after = new Dictionary<string, AlertAck>();
         foreach (var alert in sent.Values)
-            after[alert.AlertId] = await Retry(() => gateway.ReportAsync(alert));
+            after[alert.AlertId] = await CreekGateway.Retry(() => gateway.ReportAsync(alert));
         foreach (var (key, k) in keys.Select((key, k) => (key, k)))
         {
             var late = Alert($"dev-{k % 6}", $"{key}-late", key, k % 6);
-            after[late.AlertId] = await Retry(() => gateway.ReportAsync(late));
+            after[late.AlertId] = await CreekGateway.Retry(() => gateway.ReportAsync(late));
         }
         output.WriteLine(
             $"{before.Count} of {sent.Count} acknowledged before the kill; after: "
@@ -275,69 +275,6 @@ public sealed class CrashTests(Xunit.Abstractions.ITestOutputHelper output) : ID
             Severity = 2,
             DedupKey = key,
             ObservedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddSeconds(-1)),
-            Location = Position(index),
+            Location = CreekGateway.Position(index),
         };
-
-    private static Protos.V1.GeoPoint Position(int index) =>
-        new() { Lat = 31.215 + index / 6 * 0.01, Lon = 121.35 + index % 6 * 0.015 };
-
-    private static async Task<SignedGateway> GatewayAsync(GrpcChannel channel, int devices)
-    {
-        var registry = new DeviceRegistry.DeviceRegistryClient(channel);
-        var admin = new Metadata { { "authorization", $"Bearer {AdminToken}" } };
-        var request = new RegisterGatewayRequest { GatewayId = "gw-crash", Name = "crash test" };
-        var credentials = await Retry(() => registry.RegisterGatewayAsync(request, admin).ResponseAsync);
-        for (var d = 0; d < devices; d++)
-        {
-            await registry.RegisterDeviceAsync(
-                new DeviceRegistration
-                {
-                    DeviceId = $"dev-{d}",
-                    GatewayId = "gw-crash",
-                    Scenario = "creek",
-                    Kind = "camera",
-                    Location = Position(d),
-                    Street = "CYXC",
-                    OwnerUnit = "OPS",
-                },
-                admin
-            );
-        }
-        return new SignedGateway("gw-crash", credentials.Secret, new AlertIngest.AlertIngestClient(channel));
-    }
-
-    /// <summary>Retries what failed because the process was not (yet) serving, as a gateway would.</summary>
-    private static async Task<T> Retry<T>(Func<Task<T>> call)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await call();
-            }
-            catch (RpcException e)
-                when (attempt < 60
-                    && e.StatusCode
-                        is StatusCode.Unavailable
-                            or StatusCode.Internal
-                            or StatusCode.Unknown
-                            or StatusCode.DeadlineExceeded
-                )
-            {
-                await Task.Delay(500);
-            }
-        }
-    }
-
-    private sealed record SignedGateway(string Id, string Secret, AlertIngest.AlertIngestClient Client)
-    {
-        private static readonly string Method = $"/{AlertIngest.Descriptor.FullName}/ReportAlert";
-
-        public async Task<AlertAck> ReportAsync(Alert alert) =>
-            await Client.ReportAlertAsync(
-                alert,
-                GatewaySignature.Headers(Id, Secret, Method, DateTimeOffset.UtcNow),
-                deadline: DateTime.UtcNow.AddSeconds(20)
-            );
-    }
 }
