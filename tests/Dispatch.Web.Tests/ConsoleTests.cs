@@ -185,19 +185,8 @@ public class ConsoleTests(RunningSystem system)
     public async Task The_case_file_reads_in_words_with_names_notes_and_units_with_their_progress()
     {
         var number = await ReportAsync("SHOP_BIN_OVERFLOW");
-        await FileAsync(number);
-        await system.ApiAsync(
-            HttpMethod.Post,
-            $"/api/v1/incidents/{number}:dispatch",
-            "dispatcher",
-            new
-            {
-                commandId = Guid.NewGuid().ToString(),
-                leadUnit = "GREEN",
-                coUnits = new[] { "CSL" },
-                workers = new Dictionary<string, string> { ["GREEN"] = "green.w2", ["CSL"] = "csl.w1" },
-            }
-        );
+        await system.FileAsync(number);
+        await system.DispatchAsync(number, "GREEN", new() { ["GREEN"] = "green.w2", ["CSL"] = "csl.w1" }, "CSL");
         await system.ApiAsync(
             HttpMethod.Post,
             $"/api/v1/incidents/{number}:note",
@@ -241,19 +230,8 @@ public class ConsoleTests(RunningSystem system)
         Assert.Equal(18, me.GetProperty("accuracyM").GetDouble(), 0);
 
         var number = await ReportAsync("SHOP_BIN_OVERFLOW");
-        await FileAsync(number);
-        await system.ApiAsync(
-            HttpMethod.Post,
-            $"/api/v1/incidents/{number}:dispatch",
-            "dispatcher",
-            new
-            {
-                commandId = Guid.NewGuid().ToString(),
-                leadUnit = "GREEN",
-                coUnits = Array.Empty<string>(),
-                workers = new Dictionary<string, string> { ["GREEN"] = "green.w3" },
-            }
-        );
+        await system.FileAsync(number);
+        await system.DispatchAsync(number, "GREEN", new() { ["GREEN"] = "green.w3" });
         await phone.WaitForSelectorAsync(
             $".task[data-number='{number}']",
             new PageWaitForSelectorOptions { Timeout = 60_000 }
@@ -281,19 +259,8 @@ public class ConsoleTests(RunningSystem system)
     public async Task Unit_staff_hand_a_task_to_a_worker_of_their_unit()
     {
         var number = await ReportAsync("SHOP_BIN_OVERFLOW");
-        await FileAsync(number);
-        await system.ApiAsync(
-            HttpMethod.Post,
-            $"/api/v1/incidents/{number}:dispatch",
-            "dispatcher",
-            new
-            {
-                commandId = Guid.NewGuid().ToString(),
-                leadUnit = "GREEN",
-                coUnits = Array.Empty<string>(),
-                workers = new Dictionary<string, string> { ["GREEN"] = "green.w1" },
-            }
-        );
+        await system.FileAsync(number);
+        await system.DispatchAsync(number, "GREEN", new() { ["GREEN"] = "green.w1" });
         var phone = await system.PageAsync(phone: true);
         await system.SignInAsync(phone, $"/field/#task={number}", "green.duty");
         await phone.WaitForSelectorAsync("#handover-form select");
@@ -347,36 +314,7 @@ public class ConsoleTests(RunningSystem system)
     }
 
     /// <summary>Reports a hotline case at the test place; answers its number.</summary>
-    private async Task<string> ReportAsync(string type)
-    {
-        var reply = await system.ApiAsync(
-            HttpMethod.Post,
-            "/api/v1/incidents",
-            "dispatcher",
-            new
-            {
-                commandId = Guid.NewGuid().ToString(),
-                type,
-                channel = "Hotline",
-                street = "CSL",
-                description = "测试：门前问题",
-                location = new { lat = Lat, lon = Lon },
-            }
-        );
-        return reply.GetProperty("number").GetString()!;
-    }
-
-    private async Task FileAsync(string number)
-    {
-        var incident = await system.IncidentAsync(number);
-        if (incident.GetProperty("summary").GetProperty("state").GetString() == "Reported")
-            await system.ApiAsync(
-                HttpMethod.Post,
-                $"/api/v1/incidents/{number}:file",
-                "dispatcher",
-                new { commandId = Guid.NewGuid().ToString() }
-            );
-    }
+    private Task<string> ReportAsync(string type) => system.ReportAsync(type, "测试：门前问题", Lat, Lon);
 
     /// <summary>
     /// Puts these workers of GREEN on shift round the clock (the unit's duty officer changes the roster), so that their

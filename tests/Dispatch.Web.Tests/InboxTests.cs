@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -49,7 +48,7 @@ public partial class InboxTests(RunningSystem system)
         await Expect(notice.Locator(".urgency")).ToHaveTextAsync("紧急");
         await Expect(notice.Locator(".needs-ack")).ToHaveTextAsync("需确认");
         Assert.True(await phone.EvaluateAsync<bool>("window.sameDocument === true"), "the page was reloaded");
-        await AssertAccessibleAsync(phone);
+        await RunningSystem.AssertAccessibleAsync(phone);
         Assert.Empty(await PageChecks.SmallTouchTargetsAsync(phone));
         await system.ScreenshotAsync(phone, "field-inbox");
 
@@ -100,7 +99,7 @@ public partial class InboxTests(RunningSystem system)
         var served = await NoticeAsync("dispatcher", number, "Returned");
         await Expect(notice.Locator(".notice-title")).ToHaveTextAsync(served.GetProperty("titleZh").GetString()!);
         await Expect(notice.Locator(".urgency")).ToHaveTextAsync("紧急");
-        await AssertAccessibleAsync(page);
+        await RunningSystem.AssertAccessibleAsync(page);
         await system.ScreenshotAsync(page, "console-inbox");
         await page.ClickAsync("#inbox-close");
 
@@ -224,54 +223,12 @@ public partial class InboxTests(RunningSystem system)
     private static Task WaitUntilLiveAsync(IPage page) =>
         Expect(page.Locator("#bell[data-live=true]")).ToBeAttachedAsync(new() { Timeout = Live });
 
-    private async Task AssertAccessibleAsync(IPage page)
-    {
-        var result = await page.RunAxe();
-        var serious = result
-            .Violations.Where(v => v.Impact is "critical" or "serious")
-            .Select(v => $"{v.Id} ({v.Impact}) {v.Help}: {string.Join(" | ", v.Nodes.Take(3).Select(n => n.Target))}")
-            .ToList();
-        Assert.True(serious.Count == 0, string.Join('\n', serious));
-    }
-
     /// <summary>A P2 incident reported, filed and dispatched to the worker (CONS): answers its number.</summary>
     private async Task<string> DispatchedAsync(string worker)
     {
-        var reply = await system.ApiAsync(
-            HttpMethod.Post,
-            "/api/v1/incidents",
-            "dispatcher",
-            new
-            {
-                commandId = Guid.NewGuid().ToString(),
-                type = UrgentType,
-                channel = "Hotline",
-                street = "CSL",
-                description = "测试：工地扬尘",
-                location = new { lat = Lat, lon = Lon },
-            }
-        );
-        var number = reply.GetProperty("number").GetString()!;
-        var incident = await system.IncidentAsync(number);
-        if (incident.GetProperty("summary").GetProperty("state").GetString() == "Reported")
-            await system.ApiAsync(
-                HttpMethod.Post,
-                $"/api/v1/incidents/{number}:file",
-                "dispatcher",
-                new { commandId = Guid.NewGuid().ToString() }
-            );
-        await system.ApiAsync(
-            HttpMethod.Post,
-            $"/api/v1/incidents/{number}:dispatch",
-            "dispatcher",
-            new
-            {
-                commandId = Guid.NewGuid().ToString(),
-                leadUnit = "CONS",
-                coUnits = Array.Empty<string>(),
-                workers = new Dictionary<string, string> { ["CONS"] = worker },
-            }
-        );
+        var number = await system.ReportAsync(UrgentType, "测试：工地扬尘", Lat, Lon);
+        await system.FileAsync(number);
+        await system.DispatchAsync(number, "CONS", new() { ["CONS"] = worker });
         return number;
     }
 

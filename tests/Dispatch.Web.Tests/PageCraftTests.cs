@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
 
 namespace Dispatch.Web.Tests;
@@ -43,15 +42,7 @@ public partial class PageCraftTests(RunningSystem system)
             );
             if (name == "console")
                 await OpenFirstIncidentAsync(page);
-            var result = await page.RunAxe();
-            var serious = result
-                .Violations.Where(v => v.Impact is "critical" or "serious")
-                .Select(v =>
-                    $"{v.Id} ({v.Impact}) {v.Help}: "
-                    + $"{string.Join(" | ", v.Nodes.Take(3).Select(n => n.Target?.ToString()))}"
-                )
-                .ToList();
-            Assert.True(serious.Count == 0, $"{name} in {language}:\n{string.Join('\n', serious)}");
+            await RunningSystem.AssertAccessibleAsync(page, $"{name} in {language}:");
             await page.Context.CloseAsync();
         }
     }

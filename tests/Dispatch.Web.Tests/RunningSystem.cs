@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Deque.AxeCore.Playwright;
 using Dispatch.Infrastructure;
 using Dispatch.ServiceDefaults;
 using Microsoft.Playwright;
@@ -118,15 +119,74 @@ public sealed class RunningSystem : IAsyncLifetime
         );
 
     /// <summary>An incident as the API shows it to a dispatcher (to check what the pages did).</summary>
-    public async Task<JsonElement> IncidentAsync(string number)
+    public Task<JsonElement> IncidentAsync(string number) =>
+        ApiAsync(HttpMethod.Get, $"/api/v1/incidents/{number}", "dispatcher");
+
+    /// <summary>Reports a hotline case in CSL at a place, as the dispatcher; answers its number.</summary>
+    public async Task<string> ReportAsync(string type, string description, double lat, double lon)
     {
-        var signIn = await Http.PostAsJsonAsync("/api/v1/sign-in", new { userId = "dispatcher", password = Password });
-        var token = (await signIn.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString();
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/incidents/{number}")
-        {
-            Headers = { { "authorization", $"Bearer {token}" } },
-        };
-        return await (await Http.SendAsync(request)).Content.ReadFromJsonAsync<JsonElement>();
+        var reply = await ApiAsync(
+            HttpMethod.Post,
+            "/api/v1/incidents",
+            "dispatcher",
+            new
+            {
+                commandId = Guid.NewGuid().ToString(),
+                type,
+                channel = "Hotline",
+                street = "CSL",
+                description,
+                location = new { lat, lon },
+            }
+        );
+        return reply.GetProperty("number").GetString()!;
+    }
+
+    /// <summary>Files the incident when it waits to be filed (types that file themselves are past it).</summary>
+    public async Task FileAsync(string number)
+    {
+        var incident = await IncidentAsync(number);
+        if (incident.GetProperty("summary").GetProperty("state").GetString() == "Reported")
+            await ApiAsync(
+                HttpMethod.Post,
+                $"/api/v1/incidents/{number}:file",
+                "dispatcher",
+                new { commandId = Guid.NewGuid().ToString() }
+            );
+    }
+
+    /// <summary>Dispatches as the dispatcher: the lead unit, the co-units, and a person for each unit named.</summary>
+    public Task DispatchAsync(
+        string number,
+        string leadUnit,
+        Dictionary<string, string> workers,
+        params string[] coUnits
+    ) =>
+        ApiAsync(
+            HttpMethod.Post,
+            $"/api/v1/incidents/{number}:dispatch",
+            "dispatcher",
+            new
+            {
+                commandId = Guid.NewGuid().ToString(),
+                leadUnit,
+                coUnits,
+                workers,
+            }
+        );
+
+    /// <summary>Axe finds nothing critical or serious on the page; a failure names each violation and where.</summary>
+    public static async Task AssertAccessibleAsync(IPage page, string what = "")
+    {
+        var result = await page.RunAxe();
+        var serious = result
+            .Violations.Where(v => v.Impact is "critical" or "serious")
+            .Select(v =>
+                $"{v.Id} ({v.Impact}) {v.Help}: "
+                + $"{string.Join(" | ", v.Nodes.Take(3).Select(n => n.Target?.ToString()))}"
+            )
+            .ToList();
+        Assert.True(serious.Count == 0, $"{what}\n{string.Join('\n', serious)}");
     }
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Task<string>> _tokens = new();
