@@ -20,7 +20,8 @@ fi
 style=0
 dotnet format whitespace --folder --verify-no-changes &&
   dotnet format style Dispatch.sln --verify-no-changes -v q || style=1
-[ "$style" -eq 0 ] || echo "The house style check failed: run 'dotnet format whitespace --folder' and 'dotnet format style'."
+[ "$style" -eq 0 ] ||
+  echo "The house style check failed: run 'dotnet format whitespace --folder' and 'dotnet format style'."
 dotnet test Dispatch.sln -c Release --no-build -nologo 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
