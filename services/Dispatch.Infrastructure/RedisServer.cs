@@ -284,19 +284,12 @@ public sealed class RedisServer : IAsyncDisposable
     /// <summary>How far a loading server is, from <c>INFO persistence</c> (which a loading server answers).</summary>
     private async Task<string> LoadedAsync()
     {
-        try
-        {
-            const string quick =
-                "connectTimeout=500,syncTimeout=1000,asyncTimeout=1000,abortConnect=false,allowAdmin=true";
-            await using var connection = await ConnectionMultiplexer.ConnectAsync($"{ConnectionString},{quick}");
-            var info = await connection.GetServer(ConnectionString).InfoAsync("persistence");
-            var percent = info.SelectMany(g => g).FirstOrDefault(p => p.Key == "loading_loaded_perc").Value;
-            return percent is null ? "starting" : $"{percent} % loaded";
-        }
-        catch (RedisException)
-        {
+        var reply = await AskAsync(ConnectionString, "INFO persistence", "loading_loaded_perc:");
+        var at = reply.IndexOf("loading_loaded_perc:", StringComparison.Ordinal);
+        if (at < 0)
             return "starting";
-        }
+        var value = reply[(at + "loading_loaded_perc:".Length)..];
+        return $"{value[..value.IndexOf('\r')]} % loaded";
     }
 
     private static double AppendOnlyMegabytes(string dataDirectory) =>
@@ -314,29 +307,45 @@ public sealed class RedisServer : IAsyncDisposable
     /// (it answers LOADING), or ready. One PING in the protocol itself, so that a loading server is told apart from an
     /// absent one whatever a client library makes of LOADING during its own handshake.
     /// </summary>
-    public static async Task<Readiness> ProbeAsync(string endpoint)
+    public static async Task<Readiness> ProbeAsync(string endpoint) =>
+        await AskAsync(endpoint, "PING") switch
+        {
+            var r when r.StartsWith("+PONG", StringComparison.Ordinal) => Readiness.Ready,
+            var r when r.StartsWith("-LOADING", StringComparison.Ordinal) => Readiness.Loading,
+            _ => Readiness.Absent,
+        };
+
+    /// <summary>
+    /// Sends one inline command to a Redis at <paramref name="endpoint"/> and answers what came back: its first line,
+    /// or, with <paramref name="until"/>, up to the end of the line that holds it; at most a second of reading, and
+    /// empty when nothing answers.
+    /// </summary>
+    private static async Task<string> AskAsync(string endpoint, string command, string? until = null)
     {
         var colon = endpoint.LastIndexOf(':');
+        var reply = new System.Text.StringBuilder();
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
             using var client = new TcpClient();
             await client.ConnectAsync(endpoint[..colon], int.Parse(endpoint[(colon + 1)..]), timeout.Token);
             var stream = client.GetStream();
-            await stream.WriteAsync("PING\r\n"u8.ToArray(), timeout.Token);
-            var reply = new byte[64];
-            var read = await stream.ReadAsync(reply, timeout.Token);
-            return System.Text.Encoding.ASCII.GetString(reply, 0, read) switch
-            {
-                var r when r.StartsWith("+PONG", StringComparison.Ordinal) => Readiness.Ready,
-                var r when r.StartsWith("-LOADING", StringComparison.Ordinal) => Readiness.Loading,
-                _ => Readiness.Absent,
-            };
+            await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(command + "\r\n"), timeout.Token);
+            var buffer = new byte[4096];
+            while (!Complete(reply.ToString()) && await stream.ReadAsync(buffer, timeout.Token) is var read and > 0)
+                reply.Append(System.Text.Encoding.ASCII.GetString(buffer, 0, read));
         }
         catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
         {
-            return Readiness.Absent;
+            // What came so far, if anything, is the answer.
         }
+        return reply.ToString();
+
+        bool Complete(string text) =>
+            until is null
+                ? text.Contains("\r\n", StringComparison.Ordinal)
+                : text.IndexOf(until, StringComparison.Ordinal) is var at and >= 0
+                    && text.IndexOf("\r\n", at, StringComparison.Ordinal) >= 0;
     }
 
     /// <summary>What a probe found at an endpoint.</summary>
